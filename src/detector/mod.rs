@@ -1,0 +1,38 @@
+//! The [`Detector`] trait shared by the published rule sets and the trained classifiers.
+
+use ndarray::Array1;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::features::FeatureMatrix;
+
+/// One reason behind an account's score, in words, for reports.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Reason {
+    /// The feature or rule that gave it (a feature name or a rule id such as `cc_rule_5`).
+    pub source: String,
+    /// What it says about the account, e.g. "follows 4,210 accounts but has 3 followers".
+    pub text: String,
+    /// Signed contribution towards "fake" (positive) or "genuine" (negative); the scale is the
+    /// detector's own, comparable within one account.
+    pub weight: f64,
+}
+
+/// Anything that scores accounts: P(fake) for each row of a [`FeatureMatrix`].
+pub trait Detector: Send + Sync {
+    /// A short stable name, e.g. `random_forest`, `camisani_calzolari`.
+    fn name(&self) -> &str;
+
+    /// P(fake) for each row.
+    ///
+    /// # Errors
+    /// [`crate::Error::SchemaMismatch`] when the matrix's schema is not the one the detector was
+    /// built for (or lacks a column it needs).
+    fn predict_proba(&self, x: &FeatureMatrix) -> Result<Array1<f64>>;
+
+    /// The reasons behind row `row`'s score, strongest first.
+    ///
+    /// # Errors
+    /// As [`Detector::predict_proba`]; also when `row` is out of range.
+    fn explain(&self, x: &FeatureMatrix, row: usize) -> Result<Vec<Reason>>;
+}

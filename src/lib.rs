@@ -1,0 +1,16 @@
+//! # follower-audit
+//!
+//! Tells how many of an account's followers are real.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod account;
+pub mod detector;
+mod error;
+pub mod features;
+pub mod formats;
+
+pub use crate::account::{Account, Label, Platform, Post, Profile, TextSummary};
+pub use crate::detector::{Detector, Reason};
+pub use crate::error::{Error, Position, Result};
+pub use crate::features::{FeatureMatrix, FeatureSchema};
