@@ -5,12 +5,16 @@
 #![forbid(unsafe_code)]
 
 mod account;
+mod bursts;
+mod sample;
 pub mod detector;
 mod error;
 pub mod features;
 pub mod formats;
 
 pub use crate::account::{Account, Label, Platform, Post, Profile, TextSummary};
+pub use crate::bursts::{find_bursts, Burst, BurstParams};
+pub use crate::sample::Reservoir;
 pub use crate::detector::{Detector, Reason};
 pub use crate::error::{Error, Position, Result};
 pub use crate::features::{FeatureMatrix, FeatureSchema};

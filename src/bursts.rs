@@ -1,0 +1,310 @@
+//! Bought-follower bursts: stretches of a follow-ordered list where the fake share jumps.
+//!
+//! Bought followers arrive in blocks: a seller delivers a few hundred or thousand accounts within
+//! hours, so they sit next to each other in the follower list, which the platforms return newest
+//! first. Given each scored follower's P(fake) in follow order, we segment the sequence by
+//! binary segmentation on the mean (least squares cost, a BIC-style penalty, a minimum segment
+//! length), take the length-weighted median of segment means as the account's baseline, and
+//! report as a burst every segment whose mean is well above the baseline: at least
+//! `min_excess` higher and significant at `z >= min_z` under the segment's own sampling error.
+//! The number of bought followers in a burst is its excess fake share times its length in the
+//! original list.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Settings of burst detection.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BurstParams {
+    /// Smallest segment, in scored followers.
+    pub min_segment: usize,
+    /// Smallest excess of a burst's mean P(fake) over the baseline.
+    pub min_excess: f64,
+    /// Smallest z-score of that excess.
+    pub min_z: f64,
+    /// Multiplier of the BIC penalty `variance * ln(n)` a split must beat.
+    pub penalty: f64,
+}
+
+impl Default for BurstParams {
+    fn default() -> Self {
+        BurstParams {
+            min_segment: 30,
+            min_excess: 0.2,
+            min_z: 4.0,
+            penalty: 3.0,
+        }
+    }
+}
+
+impl BurstParams {
+    fn validate(&self) -> Result<()> {
+        let bad = |name: &str, reason: &str| {
+            Err(Error::InvalidParams {
+                name: name.into(),
+                reason: reason.into(),
+            })
+        };
+        if self.min_segment < 2 {
+            return bad("min_segment", "must be at least 2");
+        }
+        if !(0.0..=1.0).contains(&self.min_excess) {
+            return bad("min_excess", "must be in [0, 1]");
+        }
+        if !(self.min_z.is_finite() && self.min_z >= 0.0) {
+            return bad("min_z", "must be finite and non-negative");
+        }
+        if !(self.penalty.is_finite() && self.penalty > 0.0) {
+            return bad("penalty", "must be finite and positive");
+        }
+        Ok(())
+    }
+}
+
+/// A stretch of the follower list where the fake share jumps.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Burst {
+    /// Position of its first follower in the input list (0 = newest follower).
+    pub start: u64,
+    /// Position one past its last follower.
+    pub end: u64,
+    /// Followers scored inside it (fewer than `end - start` when the list was sampled).
+    pub scored: usize,
+    /// Mean P(fake) inside it.
+    pub fake_share: f64,
+    /// The account's baseline mean P(fake) outside bursts.
+    pub baseline_fake_share: f64,
+    /// Estimated number of bought followers in it: `(fake_share - baseline) * (end - start)`.
+    pub estimated_bought: f64,
+}
+
+/// Finds bursts in P(fake) values given in follow order, with each value's position in the input.
+///
+/// `positions` must be strictly increasing; with a complete list they are `0..n`.
+///
+/// # Errors
+/// [`Error::InvalidParams`] for bad params; [`Error::InvalidData`] when the slices differ in length,
+/// positions are not increasing, or a probability is outside [0, 1].
+///
+/// # Examples
+/// ```
+/// use follower_audit::{find_bursts, BurstParams};
+/// let mut p = vec![0.1; 1000];
+/// for v in &mut p[400..600] { *v = 0.95; }
+/// let positions: Vec<u64> = (0..1000).collect();
+/// let bursts = find_bursts(&p, &positions, &BurstParams::default()).unwrap();
+/// assert_eq!(bursts.len(), 1);
+/// assert_eq!((bursts[0].start, bursts[0].end), (400, 600));
+/// ```
+pub fn find_bursts(p_fake: &[f64], positions: &[u64], params: &BurstParams) -> Result<Vec<Burst>> {
+    params.validate()?;
+    if p_fake.len() != positions.len() {
+        return Err(Error::InvalidData(format!(
+            "{} probabilities but {} positions",
+            p_fake.len(),
+            positions.len()
+        )));
+    }
+    if let Some(w) = positions.windows(2).find(|w| w[1] <= w[0]) {
+        return Err(Error::InvalidData(format!(
+            "positions must increase, found {} then {}",
+            w[0], w[1]
+        )));
+    }
+    if let Some(p) = p_fake.iter().find(|p| !(0.0..=1.0).contains(*p)) {
+        return Err(Error::InvalidData(format!("probability {p} outside [0, 1]")));
+    }
+    let n = p_fake.len();
+    if n < 2 * params.min_segment {
+        return Ok(Vec::new());
+    }
+    // Prefix sums make every segment's cost O(1).
+    let mut s1 = Vec::with_capacity(n + 1);
+    let mut s2 = Vec::with_capacity(n + 1);
+    s1.push(0.0);
+    s2.push(0.0);
+    for &p in p_fake {
+        s1.push(s1.last().unwrap() + p);
+        s2.push(s2.last().unwrap() + p * p);
+    }
+    let cost = |a: usize, b: usize| {
+        let len = (b - a) as f64;
+        let sum = s1[b] - s1[a];
+        (s2[b] - s2[a]) - sum * sum / len
+    };
+    // Noise level: the pooled variance of the whole list would include the jumps themselves, so
+    // use the median absolute difference of neighbours, which is robust to a few change points.
+    let variance = robust_variance(p_fake).max(1e-4);
+    let threshold = params.penalty * variance * (n as f64).ln();
+
+    let mut cuts = vec![0, n];
+    let mut stack = vec![(0usize, n)];
+    while let Some((a, b)) = stack.pop() {
+        if b - a < 2 * params.min_segment {
+            continue;
+        }
+        let whole = cost(a, b);
+        let mut best = (f64::INFINITY, 0usize);
+        for k in (a + params.min_segment)..=(b - params.min_segment) {
+            let c = cost(a, k) + cost(k, b);
+            if c < best.0 {
+                best = (c, k);
+            }
+        }
+        if whole - best.0 > threshold {
+            cuts.push(best.1);
+            stack.push((a, best.1));
+            stack.push((best.1, b));
+        }
+    }
+    cuts.sort_unstable();
+
+    let segments: Vec<(usize, usize, f64)> = cuts
+        .windows(2)
+        .map(|w| (w[0], w[1], (s1[w[1]] - s1[w[0]]) / (w[1] - w[0]) as f64))
+        .collect();
+    let baseline = weighted_median(&segments);
+    let total_end = positions[n - 1] + 1;
+    let mut bursts: Vec<Burst> = Vec::new();
+    for (i, &(a, b, mean)) in segments.iter().enumerate() {
+        let len = (b - a) as f64;
+        let se = (baseline.max(mean) * (1.0 - baseline.min(mean))).max(variance) / len;
+        let z = (mean - baseline) / se.sqrt();
+        if mean - baseline < params.min_excess || z < params.min_z {
+            continue;
+        }
+        // A burst spans from its first scored follower to the next segment's first one, so
+        // unscored followers between samples are credited to the segment before them.
+        let start = if i == 0 { 0 } else { positions[a] };
+        let end = if b == n { total_end } else { positions[b] };
+        let span = (end - start) as f64;
+        // Adjacent burst segments (a burst with a ramp) merge into one.
+        if let Some(last) = bursts.last_mut() {
+            if last.end == start {
+                let scored = last.scored + (b - a);
+                let fake_share =
+                    (last.fake_share * last.scored as f64 + mean * len) / scored as f64;
+                last.end = end;
+                last.scored = scored;
+                last.fake_share = fake_share;
+                last.estimated_bought = (fake_share - baseline) * (end - last.start) as f64;
+                continue;
+            }
+        }
+        bursts.push(Burst {
+            start,
+            end,
+            scored: b - a,
+            fake_share: mean,
+            baseline_fake_share: baseline,
+            estimated_bought: (mean - baseline) * span,
+        });
+    }
+    Ok(bursts)
+}
+
+/// Variance of the noise around a piecewise-constant mean, from neighbour differences:
+/// (1.4826 * MAD of first differences)^2 / 2.
+fn robust_variance(x: &[f64]) -> f64 {
+    if x.len() < 3 {
+        return 0.0;
+    }
+    let mut d: Vec<f64> = x.windows(2).map(|w| (w[1] - w[0]).abs()).collect();
+    d.sort_unstable_by(f64::total_cmp);
+    let mad = d[d.len() / 2];
+    // For noisy 0/1-like scores the median difference can be 0 (many equal values); fall back
+    // to the mean squared difference in that case.
+    if mad > 0.0 {
+        (1.4826 * mad).powi(2) / 2.0
+    } else {
+        d.iter().map(|v| v * v).sum::<f64>() / d.len() as f64 / 2.0
+    }
+}
+
+fn weighted_median(segments: &[(usize, usize, f64)]) -> f64 {
+    let mut by_mean: Vec<(f64, usize)> = segments.iter().map(|&(a, b, m)| (m, b - a)).collect();
+    by_mean.sort_unstable_by(|x, y| x.0.total_cmp(&y.0));
+    let total: usize = by_mean.iter().map(|x| x.1).sum();
+    let mut acc = 0;
+    for (m, w) in &by_mean {
+        acc += w;
+        if 2 * acc >= total {
+            return *m;
+        }
+    }
+    by_mean.last().map_or(0.0, |x| x.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    fn noisy(n: usize, burst: std::ops::Range<usize>, base: f64, high: f64, seed: u64) -> Vec<f64> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        (0..n)
+            .map(|i| {
+                let share = if burst.contains(&i) { high } else { base };
+                // Scores of a good classifier: fakes near 1, genuine near 0.
+                if rng.gen::<f64>() < share {
+                    rng.gen_range(0.7..1.0)
+                } else {
+                    rng.gen_range(0.0..0.3)
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn finds_one_burst_in_noise() {
+        let p = noisy(5000, 1200..2000, 0.1, 0.9, 7);
+        let pos: Vec<u64> = (0..5000).collect();
+        let b = find_bursts(&p, &pos, &BurstParams::default()).unwrap();
+        assert_eq!(b.len(), 1, "{b:?}");
+        assert!((b[0].start as i64 - 1200).abs() < 40, "{b:?}");
+        assert!((b[0].end as i64 - 2000).abs() < 40, "{b:?}");
+        // Mean score is 0.85 * share + 0.15 * (1 - share): 0.22 outside, 0.78 inside, so the
+        // excess over 800 followers is 0.56 * 800 = 448.
+        assert!((b[0].estimated_bought - 448.0).abs() < 60.0, "{b:?}");
+    }
+
+    #[test]
+    fn no_burst_in_homogeneous_list() {
+        for seed in 0..5 {
+            let p = noisy(5000, 0..0, 0.3, 0.3, seed);
+            let pos: Vec<u64> = (0..5000).collect();
+            let b = find_bursts(&p, &pos, &BurstParams::default()).unwrap();
+            assert!(b.is_empty(), "seed {seed}: {b:?}");
+        }
+    }
+
+    #[test]
+    fn sampled_positions_scale_the_burst() {
+        // Every 10th follower scored: positions 0, 10, 20, ...
+        let p = noisy(2000, 500..800, 0.05, 0.95, 3);
+        let pos: Vec<u64> = (0..2000).map(|i| i * 10).collect();
+        let b = find_bursts(&p, &pos, &BurstParams::default()).unwrap();
+        assert_eq!(b.len(), 1, "{b:?}");
+        assert!((b[0].start as i64 - 5000).abs() <= 300, "{b:?}");
+        assert!((b[0].end as i64 - 8000).abs() <= 300, "{b:?}");
+        // Expected excess (0.815 - 0.185) * 3000 = 1890 in the whole list.
+        assert!((b[0].estimated_bought - 1890.0).abs() < 200.0, "{b:?}");
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        assert!(find_bursts(&[0.1, 0.2], &[0], &BurstParams::default()).is_err());
+        assert!(find_bursts(&[0.1, 0.2], &[1, 1], &BurstParams::default()).is_err());
+        assert!(find_bursts(&[0.1, 1.2], &[0, 1], &BurstParams::default()).is_err());
+        let params = BurstParams {
+            min_segment: 0,
+            ..BurstParams::default()
+        };
+        assert!(find_bursts(&[], &[], &params).is_err());
+        assert!(find_bursts(&[], &[], &BurstParams::default())
+            .unwrap()
+            .is_empty());
+    }
+}
