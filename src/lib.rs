@@ -15,6 +15,8 @@ pub mod formats;
 pub use crate::account::{Account, Label, Platform, Post, Profile, TextSummary};
 pub use crate::bursts::{find_bursts, Burst, BurstParams};
 pub use crate::sample::Reservoir;
-pub use crate::detector::{Detector, Reason};
+pub use crate::detector::{
+    Contributions, Detector, MaxFeatures, RandomForest, RandomForestParams, Reason,
+};
 pub use crate::error::{Error, Position, Result};
 pub use crate::features::{FeatureMatrix, FeatureSchema};

@@ -6,6 +6,13 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 use crate::features::FeatureMatrix;
 
+mod explain;
+mod forest;
+#[cfg(test)]
+mod testdata;
+
+pub use forest::{Contributions, MaxFeatures, RandomForest, RandomForestParams};
+
 /// One reason behind an account's score, in words, for reports.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Reason {
