@@ -19,4 +19,7 @@ pub use crate::detector::{
     Contributions, Detector, MaxFeatures, RandomForest, RandomForestParams, Reason,
 };
 pub use crate::error::{Error, Position, Result};
+pub use crate::formats::{
+    open, AccountReader, ColumnMap, Format, Mode, ReadOptions, ReadStats, Rejection,
+};
 pub use crate::features::{FeatureMatrix, FeatureSchema};

@@ -1,1 +1,1014 @@
 //! Streaming readers for export formats.
+//!
+//! [`AccountReader`] turns a file (or any [`Read`]) in one of the supported [`Format`]s into a
+//! stream of [`Result<Account>`](crate::Account), in memory that does not grow with the input
+//! (except for the 16 bytes per account the duplicate check keeps; see
+//! [`ReadOptions::check_duplicates`]). The format is detected from the content unless given.
+//!
+//! | [`Format`] | input | platform | label |
+//! |---|---|---|---|
+//! | `CresciCsv` | Cresci / MIB `users.csv`, optional `tweets.csv` | Twitter | [`ReadOptions::label`] or the `dataset` column |
+//! | `TwitterV1` | API v1.1 user objects: JSON array or JSON Lines | Twitter | option |
+//! | `TwitterV2` | API v2 `users` responses or user objects | Twitter | option |
+//! | `InstagramJsonl` | plain Instagram profiles, JSON Lines or array | Instagram | option |
+//! | `InstaFake` | InstaFake JSON array | Instagram | `isFake` |
+//! | `InstagramKaggleCsv` | Kaggle "free4ever1" train/test CSV | Instagram | `fake` |
+//! | `InstagramSrfCsv` | SRF Data `labelled_1000_inclprivate.csv` | Instagram | `rating` |
+//! | `Weibo` | Sina Weibo `users/show` objects: JSON array or JSON Lines | Weibo | option |
+//!
+//! # What counts as bad input
+//! Every bad record yields an [`Error::Parse`] naming the origin, the record (and line), the field
+//! and the value. In particular:
+//! - counts that are negative, not integers, larger than `u64`, NaN or infinite;
+//! - text that is not UTF-8 (the value is shown lossily);
+//! - CSV rows with fewer (or more) fields than the header;
+//! - dates that do not parse, and creation dates that cannot be true: before the platform opened
+//!   (Twitter 2006-03-21, Weibo 2009-08-14), after the record's crawl time, or (when the crawl
+//!   time is unknown) more than a day in the future. These are rejected, not kept, because a
+//!   wrong account age silently skews the strongest features;
+//! - a second record with the same platform id (or, without an id, the same screen name, ignoring
+//!   ASCII case). Records without either (InstaFake, Kaggle) are never judged duplicates.
+//!
+//! Empty text and `NULL` are read as missing (`None`). An empty input is an [`Error::Format`].
+//!
+//! # Examples
+//! ```
+//! use follower_audit::{AccountReader, Format, Label, ReadOptions};
+//!
+//! let data = "id,screen_name,followers_count,friends_count,created_at\n\
+//!             1,alice,10,20,Wed Oct 10 20:19:24 +0000 2018\n";
+//! let options = ReadOptions::default().label(Label::Genuine);
+//! let mut reader = AccountReader::from_reader(data.as_bytes(), &options)?;
+//! assert_eq!(reader.format(), Format::CresciCsv);
+//! let accounts: Vec<_> = reader.by_ref().collect::<Result<_, _>>()?;
+//! assert_eq!(accounts[0].profile.followers_count, Some(10));
+//! assert_eq!(accounts[0].label, Some(Label::Genuine));
+//! assert_eq!(reader.stats().accepted, 1);
+//! # Ok::<(), follower_audit::Error>(())
+//! ```
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::fs::File;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::io::{BufReader, Cursor, Read};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use rayon::prelude::*;
+
+use crate::account::{Account, Label, Platform};
+use crate::error::{Error, Position, Result};
+
+mod cresci;
+mod instagram;
+mod json;
+mod twitter;
+mod values;
+mod weibo;
+
+pub use self::cresci::CresciColumns;
+use self::cresci::TweetIndex;
+
+/// The export formats the readers understand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Format {
+    /// Cresci / MIB research CSV (`users.csv`, optionally joined with a `tweets.csv`).
+    CresciCsv,
+    /// Twitter API v1.1 user objects (JSON array or JSON Lines), with the embedded `status`.
+    TwitterV1,
+    /// Twitter API v2 `users` responses (`{"data": [...], "includes": ...}`) or user objects.
+    TwitterV2,
+    /// Plain Instagram profiles (`username`, `follower_count`, ...), JSON Lines or array.
+    InstagramJsonl,
+    /// The InstaFake dataset's JSON array of derived numbers, labelled by `isFake`.
+    InstaFake,
+    /// The Kaggle "free4ever1" Instagram CSV (`profile pic`, `#followers`, ..., `fake`).
+    InstagramKaggleCsv,
+    /// SRF Data's hand-labelled Instagram CSV (`Profile.URL`, `rating`, ...).
+    InstagramSrfCsv,
+    /// Sina Weibo `users/show` objects, JSON array or JSON Lines.
+    Weibo,
+}
+
+impl Format {
+    /// Every format, in a fixed order.
+    pub const ALL: [Format; 8] = [
+        Format::CresciCsv,
+        Format::TwitterV1,
+        Format::TwitterV2,
+        Format::InstagramJsonl,
+        Format::InstaFake,
+        Format::InstagramKaggleCsv,
+        Format::InstagramSrfCsv,
+        Format::Weibo,
+    ];
+
+    /// The format's short name, as accepted by [`Format::from_str`]: `cresci-csv`,
+    /// `twitter-v1`, `twitter-v2`, `instagram-jsonl`, `instafake`, `instagram-kaggle-csv`,
+    /// `instagram-srf-csv`, `weibo`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::CresciCsv => "cresci-csv",
+            Format::TwitterV1 => "twitter-v1",
+            Format::TwitterV2 => "twitter-v2",
+            Format::InstagramJsonl => "instagram-jsonl",
+            Format::InstaFake => "instafake",
+            Format::InstagramKaggleCsv => "instagram-kaggle-csv",
+            Format::InstagramSrfCsv => "instagram-srf-csv",
+            Format::Weibo => "weibo",
+        }
+    }
+
+    /// The platform the format's accounts come from.
+    pub fn platform(self) -> Platform {
+        match self {
+            Format::CresciCsv | Format::TwitterV1 | Format::TwitterV2 => Platform::Twitter,
+            Format::Weibo => Platform::Weibo,
+            _ => Platform::Instagram,
+        }
+    }
+
+    /// `true` for the CSV formats (the ones a [`ColumnMap`] applies to).
+    pub fn is_csv(self) -> bool {
+        matches!(
+            self,
+            Format::CresciCsv | Format::InstagramKaggleCsv | Format::InstagramSrfCsv
+        )
+    }
+
+    /// Detects the format from the first bytes of an input (a few kilobytes are plenty).
+    ///
+    /// JSON is recognised by its keys, CSV by its header row. Returns `None` when nothing fits.
+    ///
+    /// # Examples
+    /// ```
+    /// use follower_audit::Format;
+    /// assert_eq!(Format::detect(br#"[{"userFollowerCount": 3, "isFake": 1}]"#), Some(Format::InstaFake));
+    /// assert_eq!(Format::detect(b"id,screen_name,followers_count\n"), Some(Format::CresciCsv));
+    /// assert_eq!(Format::detect(b"hello"), None);
+    /// ```
+    pub fn detect(first_bytes: &[u8]) -> Option<Format> {
+        detect_with(strip_bom(first_bytes), &ColumnMap::default()).ok()
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Format {
+    type Err = Error;
+
+    /// Parses a [`Format::name`] (case-insensitive; `_` and `-` are interchangeable).
+    fn from_str(s: &str) -> Result<Format> {
+        let want = s.trim().to_ascii_lowercase().replace('_', "-");
+        Format::ALL
+            .into_iter()
+            .find(|f| f.name() == want)
+            .ok_or_else(|| Error::InvalidParams {
+                name: "format".into(),
+                reason: format!(
+                    "unknown format {s:?}; known: {}",
+                    Format::ALL.map(Format::name).join(", ")
+                ),
+            })
+    }
+}
+
+fn strip_bom(b: &[u8]) -> &[u8] {
+    b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b)
+}
+
+/// Detection with a column mapping applied to CSV headers; the error says what was seen.
+fn detect_with(prefix: &[u8], columns: &ColumnMap) -> std::result::Result<Format, String> {
+    let first = prefix.iter().position(|c| !c.is_ascii_whitespace());
+    let Some(first) = first else {
+        return Err("empty input".into());
+    };
+    if prefix[first] == b'[' || prefix[first] == b'{' {
+        let keys = json::keys_in(&prefix[first..]);
+        let has = |k: &str| keys.iter().any(|x| x == k);
+        if has("userFollowerCount") || has("userHasProfilPic") || has("isFake") {
+            return Ok(Format::InstaFake);
+        }
+        if has("public_metrics") || (has("data") && has("username")) {
+            return Ok(Format::TwitterV2);
+        }
+        if has("follower_count") || has("following_count") || has("media_count") {
+            return Ok(Format::InstagramJsonl);
+        }
+        if has("screen_name") || has("followers_count") {
+            let weibo = [
+                "verified_type",
+                "bi_followers_count",
+                "avatar_large",
+                "province",
+                "gender",
+            ];
+            if weibo.iter().any(|k| has(k)) {
+                return Ok(Format::Weibo);
+            }
+            return Ok(Format::TwitterV1);
+        }
+        if has("username") {
+            return Ok(Format::InstagramJsonl);
+        }
+        let mut seen: Vec<&str> = keys.iter().map(String::as_str).take(12).collect();
+        seen.dedup();
+        return Err(format!(
+            "JSON input of unknown format (keys seen: {}); give the format explicitly",
+            if seen.is_empty() {
+                "none".to_string()
+            } else {
+                seen.join(", ")
+            }
+        ));
+    }
+    let header = cresci::header_names(&prefix[first..]);
+    if header.len() < 2 {
+        return Err("neither JSON nor a CSV header row; give the format explicitly".into());
+    }
+    let header: Vec<String> = header
+        .into_iter()
+        .map(|h| columns.ours_for(&h).unwrap_or(h))
+        .collect();
+    let has = |k: &str| header.iter().any(|x| x == k);
+    if has("rating") && (has("username") || has("number.of.followers")) {
+        return Ok(Format::InstagramSrfCsv);
+    }
+    if has("profile pic") || has("#followers") {
+        return Ok(Format::InstagramKaggleCsv);
+    }
+    if has("user_id") && has("text") && !has("screen_name") {
+        return Err(
+            "this looks like a tweets file: read the users file and pass this one \
+                    with ReadOptions::tweets"
+                .into(),
+        );
+    }
+    if has("screen_name") || has("followers_count") {
+        return Ok(Format::CresciCsv);
+    }
+    Err(format!(
+        "CSV of unknown format (columns: {}); give the format explicitly or map columns",
+        header
+            .iter()
+            .take(12)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
+/// What a reader does with a bad record.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub enum Mode {
+    /// Yield the first error, then end.
+    #[default]
+    Strict,
+    /// Yield every error and go on; every rejected record is kept in [`ReadStats::rejected`].
+    Lenient,
+}
+
+impl FromStr for Mode {
+    type Err = Error;
+
+    /// `strict` or `lenient`.
+    fn from_str(s: &str) -> Result<Mode> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "strict" => Ok(Mode::Strict),
+            "lenient" => Ok(Mode::Lenient),
+            _ => Err(Error::InvalidParams {
+                name: "mode".into(),
+                reason: format!("unknown mode {s:?}; use `strict` or `lenient`"),
+            }),
+        }
+    }
+}
+
+/// Maps the CSV column names the readers expect (ours) to those of a file (theirs), for exports
+/// whose headers differ: `name` <- `user_name`. Header matching ignores ASCII case and
+/// surrounding spaces.
+///
+/// # Examples
+/// ```
+/// use follower_audit::ColumnMap;
+/// let map: ColumnMap = "name=user_name, followers_count=fans".parse()?;
+/// assert_eq!(map.get("followers_count"), Some("fans"));
+/// # Ok::<(), follower_audit::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ColumnMap {
+    map: HashMap<String, String>,
+}
+
+impl ColumnMap {
+    /// An empty mapping.
+    pub fn new() -> ColumnMap {
+        ColumnMap::default()
+    }
+
+    /// Adds `ours <- theirs` (consuming builder).
+    pub fn with(mut self, ours: &str, theirs: &str) -> ColumnMap {
+        self.insert(ours, theirs);
+        self
+    }
+
+    /// Adds `ours <- theirs`.
+    pub fn insert(&mut self, ours: &str, theirs: &str) {
+        self.map.insert(normalize(ours), normalize(theirs));
+    }
+
+    /// The file's column for one of ours, when mapped.
+    pub fn get(&self, ours: &str) -> Option<&str> {
+        self.map.get(&normalize(ours)).map(String::as_str)
+    }
+
+    /// `true` when nothing is mapped.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// The mapped pairs `(ours, theirs)`, sorted by ours.
+    pub fn pairs(&self) -> Vec<(&str, &str)> {
+        let mut v: Vec<_> = self
+            .map
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// Ours for a file column, when one maps to it.
+    fn ours_for(&self, theirs: &str) -> Option<String> {
+        self.map
+            .iter()
+            .find(|(_, t)| t.as_str() == theirs)
+            .map(|(o, _)| o.clone())
+    }
+}
+
+impl FromStr for ColumnMap {
+    type Err = Error;
+
+    /// Parses `ours=theirs` pairs separated by commas, as given on a command line.
+    fn from_str(s: &str) -> Result<ColumnMap> {
+        let mut map = ColumnMap::new();
+        for pair in s.split(',').filter(|p| !p.trim().is_empty()) {
+            match pair.split_once('=') {
+                Some((ours, theirs)) if !ours.trim().is_empty() && !theirs.trim().is_empty() => {
+                    map.insert(ours, theirs)
+                }
+                _ => {
+                    return Err(Error::InvalidParams {
+                        name: "columns".into(),
+                        reason: format!("expected `ours=theirs`, found {pair:?}"),
+                    })
+                }
+            }
+        }
+        Ok(map)
+    }
+}
+
+pub(crate) fn normalize(name: &str) -> String {
+    name.trim().to_ascii_lowercase()
+}
+
+/// How to read an input. Build it with the consuming setters from [`ReadOptions::default`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReadOptions {
+    format: Option<Format>,
+    mode: Mode,
+    columns: ColumnMap,
+    label: Option<Label>,
+    label_from_dataset: bool,
+    tweets: Option<PathBuf>,
+    origin: Option<String>,
+    check_duplicates: bool,
+    chunk: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            format: None,
+            mode: Mode::Strict,
+            columns: ColumnMap::default(),
+            label: None,
+            label_from_dataset: false,
+            tweets: None,
+            origin: None,
+            check_duplicates: true,
+            chunk: 0,
+        }
+    }
+}
+
+impl ReadOptions {
+    /// Reads the input as this format instead of detecting it.
+    pub fn format(mut self, format: Format) -> Self {
+        self.format = Some(format);
+        self
+    }
+
+    /// Strict (default: stop at the first bad record) or lenient (go on).
+    pub fn mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Column names for CSV headers that differ from ours.
+    pub fn columns(mut self, columns: ColumnMap) -> Self {
+        self.columns = columns;
+        self
+    }
+
+    /// The label of every record whose source does not carry one (e.g. `Label::Genuine` for the
+    /// Cresci E13 file). A label in the data always wins.
+    pub fn label(mut self, label: Label) -> Self {
+        self.label = Some(label);
+        self
+    }
+
+    /// Cresci CSV: take the label from the `dataset` column (`E13`, `TFP` genuine; `INT`,
+    /// `FSF`, `TWT` fake; other values are errors). The column is never used as a feature.
+    pub fn label_from_dataset(mut self, yes: bool) -> Self {
+        self.label_from_dataset = yes;
+        self
+    }
+
+    /// Cresci CSV: a MIB `tweets.csv` to join to the users by `user_id`. Every account then has
+    /// `activity: Some(..)` (empty when it has no tweets).
+    ///
+    /// The tweets file is indexed in one pass when the reader opens, because it need not be
+    /// sorted: memory is bounded by the tweets (about 150 bytes plus the text per tweet), and
+    /// each account's tweets are released as the account is read.
+    pub fn tweets(mut self, path: impl Into<PathBuf>) -> Self {
+        self.tweets = Some(path.into());
+        self
+    }
+
+    /// The name errors give for the input (default: the path, or `<input>`).
+    pub fn origin(mut self, origin: impl Into<String>) -> Self {
+        self.origin = Some(origin.into());
+        self
+    }
+
+    /// Reject records whose id (or screen name) repeats (default `true`). The check keeps one
+    /// 64-bit hash and record number per account, about 16-36 bytes each; turn it off for
+    /// strictly constant memory on inputs known to be unique.
+    pub fn check_duplicates(mut self, yes: bool) -> Self {
+        self.check_duplicates = yes;
+        self
+    }
+
+    /// Convert records on the rayon pool, `chunk` raw records at a time (0 or 1: sequential).
+    /// Records are read in order, converted in parallel and yielded in order, so the results
+    /// (accounts, errors, statistics) are exactly those of sequential reading.
+    pub fn parallel_chunk(mut self, chunk: usize) -> Self {
+        self.chunk = chunk;
+        self
+    }
+}
+
+/// One rejected record.
+#[derive(Debug)]
+pub struct Rejection {
+    /// Where the record is.
+    pub position: Position,
+    /// Why it was rejected.
+    pub error: Error,
+}
+
+/// What a reader has read so far. `records_read == accepted + rejected.len()` always holds.
+#[derive(Debug, Default)]
+pub struct ReadStats {
+    /// Records read (accepted and rejected).
+    pub records_read: u64,
+    /// Records yielded as accounts.
+    pub accepted: u64,
+    /// Every rejected record, in input order.
+    pub rejected: Vec<Rejection>,
+    /// Cresci `tweets.csv`: rows that could not be read (lenient mode; strict mode fails to open).
+    pub rejected_posts: Vec<Rejection>,
+    /// Cresci `tweets.csv`: posts whose `user_id` matched no account read (known once the
+    /// reader is exhausted).
+    pub unmatched_posts: u64,
+}
+
+/// A raw record as the splitter found it, before conversion.
+pub(crate) struct Raw {
+    pub record: u64,
+    pub line: Option<u64>,
+    pub payload: Payload,
+}
+
+impl Raw {
+    pub(crate) fn position(&self) -> Position {
+        Position::new(self.record, self.line)
+    }
+}
+
+pub(crate) enum Payload {
+    Csv(csv::ByteRecord),
+    Json(Vec<u8>),
+}
+
+/// Yields raw records in order; an `Err` is fatal (the source ends after it).
+pub(crate) trait Source: Send {
+    fn next_raw(&mut self) -> Option<Result<Raw>>;
+}
+
+/// Turns one raw record into accounts (usually one; a v2 response gives many). Pure.
+pub(crate) trait Convert: Send + Sync {
+    fn convert(&self, raw: &Raw, out: &mut Vec<Result<Account>>);
+}
+
+/// A hasher for keys that are already 64-bit hashes.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type HashIndex = HashMap<u64, u64, BuildHasherDefault<PassThrough>>;
+
+/// A 64-bit hash of byte strings (std's SipHash with fixed keys: the same in every run).
+pub(crate) fn hash_str(parts: &[&[u8]]) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    for p in parts {
+        h.write(p);
+        h.write_u8(0xff);
+    }
+    h.finish()
+}
+
+/// A streaming iterator of accounts from one input. See the [module docs](self).
+///
+/// Items are `Ok(account)` or `Err(error)` for a bad record; in [`Mode::Strict`] the iterator
+/// ends after the first error. [`AccountReader::stats`] counts what was read.
+pub struct AccountReader {
+    format: Format,
+    origin: String,
+    mode: Mode,
+    label: Option<Label>,
+    source: Box<dyn Source>,
+    convert: Box<dyn Convert>,
+    chunk: usize,
+    queue: VecDeque<(Position, Result<Account>)>,
+    scratch: Vec<Result<Account>>,
+    seen: Option<HashIndex>,
+    tweets: Option<TweetIndex>,
+    stats: ReadStats,
+    finished: bool,
+}
+
+impl fmt::Debug for AccountReader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccountReader")
+            .field("format", &self.format)
+            .field("origin", &self.origin)
+            .field("mode", &self.mode)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Opens a file for reading accounts; the same as [`AccountReader::open`].
+///
+/// # Errors
+/// See [`AccountReader::open`].
+pub fn open(path: impl AsRef<Path>, options: &ReadOptions) -> Result<AccountReader> {
+    AccountReader::open(path, options)
+}
+
+const SNIFF_BYTES: usize = 64 * 1024;
+
+impl AccountReader {
+    /// Opens a file, detects (or takes) its format, and reads its header.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the file cannot be read, [`Error::Format`] when it is empty or its
+    /// format is unknown or lacks required columns, [`Error::InvalidParams`] for a column
+    /// mapping that names an unknown column, and (strict mode) the first bad row of a tweets
+    /// file.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// use follower_audit::{AccountReader, Label, ReadOptions};
+    /// let options = ReadOptions::default().label(Label::Genuine);
+    /// let reader = AccountReader::open("users.csv", &options)?;
+    /// let n = reader.filter(|r| r.is_ok()).count();
+    /// assert!(n > 0);
+    /// # Ok::<(), follower_audit::Error>(())
+    /// ```
+    pub fn open(path: impl AsRef<Path>, options: &ReadOptions) -> Result<AccountReader> {
+        let path = path.as_ref();
+        let origin = options
+            .origin
+            .clone()
+            .unwrap_or_else(|| path.display().to_string());
+        let file = File::open(path).map_err(|err| Error::Io {
+            origin: origin.clone(),
+            err,
+        })?;
+        Self::build(Box::new(file), origin, options)
+    }
+
+    /// Reads accounts from any byte stream (a file, stdin, `data.as_bytes()`).
+    ///
+    /// # Errors
+    /// As [`AccountReader::open`].
+    pub fn from_reader<R: Read + Send + 'static>(
+        reader: R,
+        options: &ReadOptions,
+    ) -> Result<AccountReader> {
+        let origin = options.origin.clone().unwrap_or_else(|| "<input>".into());
+        Self::build(Box::new(reader), origin, options)
+    }
+
+    fn build(
+        mut input: Box<dyn Read + Send>,
+        origin: String,
+        options: &ReadOptions,
+    ) -> Result<AccountReader> {
+        let io = |err| Error::Io {
+            origin: origin.clone(),
+            err,
+        };
+        // Read a prefix for detection, then put it back in front of the rest.
+        let mut prefix = Vec::with_capacity(SNIFF_BYTES);
+        (&mut input)
+            .take(SNIFF_BYTES as u64)
+            .read_to_end(&mut prefix)
+            .map_err(io)?;
+        if prefix.starts_with(b"\xEF\xBB\xBF") {
+            prefix.drain(..3);
+        }
+        if prefix.iter().all(u8::is_ascii_whitespace) {
+            return Err(Error::Format {
+                origin,
+                reason: "empty input".into(),
+            });
+        }
+        let format = match options.format {
+            Some(f) => f,
+            None => detect_with(&prefix, &options.columns).map_err(|reason| Error::Format {
+                origin: origin.clone(),
+                reason,
+            })?,
+        };
+        if !format.is_csv() && !options.columns.is_empty() {
+            return Err(Error::InvalidParams {
+                name: "columns".into(),
+                reason: format!("a column mapping applies to CSV formats, not {format}"),
+            });
+        }
+        if options.tweets.is_some() && format != Format::CresciCsv {
+            return Err(Error::InvalidParams {
+                name: "tweets".into(),
+                reason: format!("a tweets file can be joined to cresci-csv users, not {format}"),
+            });
+        }
+        let layout = json::Layout::sniff(&prefix);
+        let stream: Box<dyn Read + Send> = Box::new(Cursor::new(prefix).chain(input));
+        let (source, convert): (Box<dyn Source>, Box<dyn Convert>) = if format.is_csv() {
+            cresci::open(format, stream, &origin, options)?
+        } else {
+            let reader = Box::new(BufReader::with_capacity(256 * 1024, stream));
+            let source = Box::new(json::JsonSource::new(reader, layout, origin.clone()));
+            let convert: Box<dyn Convert> = match format {
+                Format::TwitterV1 => Box::new(twitter::V1 {
+                    origin: origin.clone(),
+                }),
+                Format::TwitterV2 => Box::new(twitter::V2 {
+                    origin: origin.clone(),
+                }),
+                Format::Weibo => Box::new(weibo::Weibo {
+                    origin: origin.clone(),
+                }),
+                Format::InstaFake => Box::new(instagram::InstaFake {
+                    origin: origin.clone(),
+                }),
+                _ => Box::new(instagram::PlainJson {
+                    origin: origin.clone(),
+                }),
+            };
+            (source, convert)
+        };
+        let tweets = match &options.tweets {
+            Some(path) => Some(TweetIndex::load(path, options.mode)?),
+            None => None,
+        };
+        let mut stats = ReadStats::default();
+        let tweets = tweets.map(|(index, rejected)| {
+            stats.rejected_posts = rejected;
+            index
+        });
+        Ok(AccountReader {
+            format,
+            origin,
+            mode: options.mode,
+            label: options.label,
+            source,
+            convert,
+            chunk: options.chunk,
+            queue: VecDeque::new(),
+            scratch: Vec::new(),
+            seen: options.check_duplicates.then(HashIndex::default),
+            tweets,
+            stats,
+            finished: false,
+        })
+    }
+
+    /// The format being read.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// The input's name as errors give it.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// What has been read so far.
+    pub fn stats(&self) -> &ReadStats {
+        &self.stats
+    }
+
+    /// Ends reading and returns the statistics.
+    pub fn into_stats(self) -> ReadStats {
+        self.stats
+    }
+
+    /// The accounts alone: errors are skipped here but kept in [`AccountReader::stats`]. In
+    /// strict mode the iteration still ends at the first bad record.
+    pub fn accounts(&mut self) -> impl Iterator<Item = Account> + '_ {
+        self.filter_map(Result::ok)
+    }
+
+    /// Reads everything: the accounts and the statistics (with every rejection).
+    pub fn read_all(mut self) -> (Vec<Account>, ReadStats) {
+        let accounts = self.accounts().collect();
+        (accounts, self.stats)
+    }
+
+    /// Pulls the next chunk of raw records and converts it into the queue.
+    fn fill(&mut self) {
+        let chunk = self.chunk.max(1);
+        let mut raws = Vec::with_capacity(chunk.min(1 << 16));
+        let mut fatal = None;
+        while raws.len() < chunk {
+            match self.source.next_raw() {
+                None => break,
+                Some(Ok(raw)) => raws.push(raw),
+                Some(Err(e)) => {
+                    fatal = Some(e);
+                    break;
+                }
+            }
+        }
+        if raws.len() > 1 {
+            let convert = &*self.convert;
+            let parts: Vec<Vec<Result<Account>>> = raws
+                .par_iter()
+                .map(|raw| {
+                    let mut out = Vec::with_capacity(1);
+                    convert.convert(raw, &mut out);
+                    out
+                })
+                .collect();
+            for (raw, part) in raws.iter().zip(parts) {
+                let pos = raw.position();
+                self.queue.extend(part.into_iter().map(|item| (pos, item)));
+            }
+        } else if let Some(raw) = raws.first() {
+            self.convert.convert(raw, &mut self.scratch);
+            let pos = raw.position();
+            self.queue
+                .extend(self.scratch.drain(..).map(|item| (pos, item)));
+        }
+        match fatal {
+            Some(e) => {
+                let pos = error_position(&e).unwrap_or_default();
+                self.queue.push_back((pos, Err(e)));
+                self.finished = true;
+            }
+            None if raws.len() < chunk => self.finished = true,
+            None => {}
+        }
+    }
+
+    /// Checks, labels and joins one converted record, and counts it.
+    fn finish(&mut self, pos: Position, item: Result<Account>) -> Result<Account> {
+        self.stats.records_read += 1;
+        let item = item.and_then(|mut account| {
+            if let Some(seen) = &mut self.seen {
+                check_duplicate(seen, &account, &self.origin, pos)?;
+            }
+            if account.label.is_none() {
+                account.label = self.label;
+            }
+            if let Some(tweets) = &mut self.tweets {
+                let posts = account
+                    .profile
+                    .id
+                    .as_deref()
+                    .map(|id| tweets.take(id))
+                    .unwrap_or_default();
+                account.activity = Some(posts);
+            }
+            Ok(account)
+        });
+        match item {
+            Ok(account) => {
+                self.stats.accepted += 1;
+                Ok(account)
+            }
+            Err(error) => {
+                let position = error_position(&error).unwrap_or(pos);
+                self.stats.rejected.push(Rejection {
+                    position,
+                    error: copy_error(&error),
+                });
+                if self.mode == Mode::Strict {
+                    self.queue.clear();
+                    self.finished = true;
+                }
+                Err(error)
+            }
+        }
+    }
+}
+
+fn check_duplicate(
+    seen: &mut HashIndex,
+    account: &Account,
+    origin: &str,
+    position: Position,
+) -> Result<()> {
+    let p = &account.profile;
+    let platform = [p.platform as u8];
+    let (key, field, value) = match (&p.id, &p.screen_name) {
+        (Some(id), _) => (hash_str(&[&platform, b"id", id.as_bytes()]), "id", id),
+        (None, Some(sn)) => (
+            hash_str(&[&platform, b"sn", sn.to_ascii_lowercase().as_bytes()]),
+            "screen_name",
+            sn,
+        ),
+        (None, None) => return Ok(()),
+    };
+    match seen.entry(key) {
+        std::collections::hash_map::Entry::Vacant(v) => {
+            v.insert(position.record);
+            Ok(())
+        }
+        std::collections::hash_map::Entry::Occupied(o) => Err(Error::Parse {
+            origin: origin.to_string(),
+            position,
+            field: field.to_string(),
+            value: crate::error::clip_value(value),
+            reason: format!("duplicate {field}: first seen in record {}", o.get()),
+        }),
+    }
+}
+
+fn error_position(e: &Error) -> Option<Position> {
+    match e {
+        Error::Parse { position, .. } => Some(*position),
+        _ => None,
+    }
+}
+
+/// A copy of an error for [`ReadStats::rejected`] (I/O errors keep their kind and message).
+fn copy_error(e: &Error) -> Error {
+    match e {
+        Error::Parse {
+            origin,
+            position,
+            field,
+            value,
+            reason,
+        } => Error::Parse {
+            origin: origin.clone(),
+            position: *position,
+            field: field.clone(),
+            value: value.clone(),
+            reason: reason.clone(),
+        },
+        Error::Io { origin, err } => Error::Io {
+            origin: origin.clone(),
+            err: std::io::Error::new(err.kind(), err.to_string()),
+        },
+        Error::Format { origin, reason } => Error::Format {
+            origin: origin.clone(),
+            reason: reason.clone(),
+        },
+        other => Error::InvalidData(other.to_string()),
+    }
+}
+
+impl Iterator for AccountReader {
+    type Item = Result<Account>;
+
+    fn next(&mut self) -> Option<Result<Account>> {
+        loop {
+            if let Some((pos, item)) = self.queue.pop_front() {
+                return Some(self.finish(pos, item));
+            }
+            if self.finished {
+                if let Some(tweets) = &self.tweets {
+                    self.stats.unmatched_posts = tweets.remaining();
+                }
+                return None;
+            }
+            self.fill();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_names_round_trip() {
+        for f in Format::ALL {
+            assert_eq!(f.name().parse::<Format>().unwrap(), f);
+        }
+        assert!("nope".parse::<Format>().is_err());
+    }
+
+    #[test]
+    fn column_map_parses_cli_strings() {
+        let m: ColumnMap = "name=user_name, Followers_Count = fans,".parse().unwrap();
+        assert_eq!(m.get("name"), Some("user_name"));
+        assert_eq!(m.get("followers_count"), Some("fans"));
+        assert!("name".parse::<ColumnMap>().is_err());
+        assert!("=x".parse::<ColumnMap>().is_err());
+    }
+
+    #[test]
+    fn detection() {
+        assert_eq!(
+            Format::detect(b"\xEF\xBB\xBF\"id\",\"screen_name\"\n"),
+            Some(Format::CresciCsv)
+        );
+        assert_eq!(
+            Format::detect(br#"{"data":[{"id":"1","username":"a","public_metrics":{}}]}"#),
+            Some(Format::TwitterV2)
+        );
+        assert_eq!(
+            Format::detect(br#"{"id":1,"screen_name":"a","verified_type":-1}"#),
+            Some(Format::Weibo)
+        );
+        assert_eq!(
+            Format::detect(br#"{"id":1,"screen_name":"a","followers_count":1}"#),
+            Some(Format::TwitterV1)
+        );
+        assert_eq!(
+            Format::detect(br#"{"username":"a","follower_count":1}"#),
+            Some(Format::InstagramJsonl)
+        );
+        assert_eq!(
+            Format::detect(b"profile pic,#followers,fake\n"),
+            Some(Format::InstagramKaggleCsv)
+        );
+        assert_eq!(
+            Format::detect(b"\"Profile.URL\",\"rating\",\"Username\"\n"),
+            Some(Format::InstagramSrfCsv)
+        );
+        let err = detect_with(b"id,text,user_id\n", &ColumnMap::default()).unwrap_err();
+        assert!(err.contains("tweets file"));
+        let mapped = ColumnMap::new().with("screen_name", "handle");
+        assert_eq!(
+            detect_with(b"handle,fans\n", &mapped),
+            Ok(Format::CresciCsv)
+        );
+    }
+
+    #[test]
+    fn stable_hashes() {
+        assert_eq!(hash_str(&[b"a", b"b"]), hash_str(&[b"a", b"b"]));
+        assert_ne!(hash_str(&[b"ab"]), hash_str(&[b"a", b"b"]));
+    }
+}

@@ -1,0 +1,252 @@
+//! Instagram inputs: plain profile JSON Lines, the InstaFake JSON, and the Kaggle and SRF CSVs.
+
+use csv::ByteRecord;
+
+use super::cresci::{Header, Row};
+use super::json::{parse_value, Obj};
+use super::{ColumnMap, Convert, Format, Payload, Raw};
+use crate::account::{Account, Label, Platform, Profile, TextSummary};
+use crate::error::{Error, Position, Result};
+
+fn label_of(fake: Option<bool>) -> Option<Label> {
+    fake.map(|f| if f { Label::Fake } else { Label::Genuine })
+}
+
+/// Plain Instagram profiles: `username`, `full_name`, `biography`, `follower_count`,
+/// `following_count`, `media_count`, `has_profile_pic`, `is_private`, `external_url`, and when
+/// present `id` / `pk` and `is_verified`.
+pub(crate) struct PlainJson {
+    pub origin: String,
+}
+
+impl Convert for PlainJson {
+    fn convert(&self, raw: &Raw, out: &mut Vec<Result<Account>>) {
+        let Payload::Json(bytes) = &raw.payload else {
+            return;
+        };
+        let pos = raw.position();
+        out.push(parse_value(bytes, &self.origin, pos).and_then(|v| {
+            let o = Obj::new(&v, &self.origin, pos, "")?;
+            let profile = Profile {
+                platform: Platform::Instagram,
+                id: o.id(&["id", "pk"])?,
+                screen_name: o.text("username")?,
+                name: o.text("full_name")?,
+                description: o.text("biography")?,
+                url: o.text("external_url")?,
+                statuses_count: o.count("media_count")?,
+                followers_count: o.count("follower_count")?,
+                friends_count: o.count("following_count")?,
+                default_profile_image: o.boolean("has_profile_pic")?.map(|b| !b),
+                protected: o.boolean("is_private")?,
+                verified: o.boolean("is_verified")?,
+                ..Profile::default()
+            };
+            Ok(Account {
+                profile,
+                activity: None,
+                label: None,
+            })
+        }));
+    }
+}
+
+/// InstaFake objects: derived numbers only, labelled by `isFake`.
+pub(crate) struct InstaFake {
+    pub origin: String,
+}
+
+impl Convert for InstaFake {
+    fn convert(&self, raw: &Raw, out: &mut Vec<Result<Account>>) {
+        let Payload::Json(bytes) = &raw.payload else {
+            return;
+        };
+        let pos = raw.position();
+        out.push(parse_value(bytes, &self.origin, pos).and_then(|v| {
+            let o = Obj::new(&v, &self.origin, pos, "")?;
+            let profile = Profile {
+                platform: Platform::Instagram,
+                statuses_count: o.count("userMediaCount")?,
+                followers_count: o.count("userFollowerCount")?,
+                friends_count: o.count("userFollowingCount")?,
+                default_profile_image: o.boolean("userHasProfilPic")?.map(|b| !b),
+                protected: o.boolean("userIsPrivate")?,
+                summary: TextSummary {
+                    screen_name_length: o.count32("usernameLength")?,
+                    screen_name_digits: o.count32("usernameDigitCount")?,
+                    description_length: o.count32("userBiographyLength")?,
+                    ..TextSummary::default()
+                },
+                ..Profile::default()
+            };
+            Ok(Account {
+                profile,
+                activity: None,
+                label: label_of(o.boolean("isFake")?),
+            })
+        }));
+    }
+}
+
+fn missing(origin: &str, header: &Header, what: &str, format: Format) -> Error {
+    Error::Format {
+        origin: origin.to_string(),
+        reason: format!(
+            "a {format} file needs the column `{what}` (header: {})",
+            header.names.join(", ")
+        ),
+    }
+}
+
+const KAGGLE_COLUMNS: [&str; 12] = [
+    "profile pic",
+    "nums/length username",
+    "fullname words",
+    "nums/length fullname",
+    "name==username",
+    "description length",
+    "external url",
+    "private",
+    "#posts",
+    "#followers",
+    "#follows",
+    "fake",
+];
+
+/// Columns of the Kaggle "free4ever1" Instagram CSV.
+#[derive(Clone, Debug)]
+pub(crate) struct KaggleColumns {
+    pub header: Header,
+    origin: String,
+    cols: [Option<usize>; 12],
+}
+
+impl KaggleColumns {
+    pub(crate) fn resolve(headers: &ByteRecord, map: &ColumnMap, origin: &str) -> Result<Self> {
+        Header::check_mapping(map, &KAGGLE_COLUMNS, Format::InstagramKaggleCsv)?;
+        let header = Header::new(headers);
+        let mut cols = [None; 12];
+        for (slot, name) in cols.iter_mut().zip(KAGGLE_COLUMNS) {
+            *slot = header.find(name, &[], map, origin)?;
+        }
+        if cols[9].is_none() {
+            return Err(missing(
+                origin,
+                &header,
+                "#followers",
+                Format::InstagramKaggleCsv,
+            ));
+        }
+        Ok(KaggleColumns {
+            header,
+            origin: origin.to_string(),
+            cols,
+        })
+    }
+
+    pub(crate) fn convert(&self, rec: &ByteRecord, pos: Position) -> Result<Account> {
+        let row = Row {
+            rec,
+            header: &self.header,
+            origin: &self.origin,
+            pos,
+        };
+        row.check_len()?;
+        let c = &self.cols;
+        let profile = Profile {
+            platform: Platform::Instagram,
+            default_profile_image: row.boolean(c[0])?.map(|b| !b),
+            protected: row.boolean(c[7])?,
+            statuses_count: row.count(c[8])?,
+            followers_count: row.count(c[9])?,
+            friends_count: row.count(c[10])?,
+            summary: TextSummary {
+                screen_name_digit_ratio: row.ratio(c[1])?,
+                name_words: row.count32(c[2])?,
+                name_digit_ratio: row.ratio(c[3])?,
+                name_equals_screen_name: row.boolean(c[4])?,
+                description_length: row.count32(c[5])?,
+                has_url: row.boolean(c[6])?,
+                ..TextSummary::default()
+            },
+            ..Profile::default()
+        };
+        Ok(Account {
+            profile,
+            activity: None,
+            label: label_of(row.boolean(c[11])?),
+        })
+    }
+}
+
+const SRF_COLUMNS: [&str; 8] = [
+    "profile.url",
+    "rating",
+    "username",
+    "number.of.posts",
+    "number.of.people.they.follow",
+    "number.of.followers",
+    "has_profile_picture",
+    "private.account",
+];
+
+/// Columns of SRF Data's `labelled_1000_inclprivate.csv`.
+#[derive(Clone, Debug)]
+pub(crate) struct SrfColumns {
+    pub header: Header,
+    origin: String,
+    cols: [Option<usize>; 8],
+}
+
+impl SrfColumns {
+    pub(crate) fn resolve(headers: &ByteRecord, map: &ColumnMap, origin: &str) -> Result<Self> {
+        Header::check_mapping(map, &SRF_COLUMNS, Format::InstagramSrfCsv)?;
+        let header = Header::new(headers);
+        let mut cols = [None; 8];
+        for (slot, name) in cols.iter_mut().zip(SRF_COLUMNS) {
+            *slot = header.find(name, &[], map, origin)?;
+        }
+        if cols[2].is_none() {
+            return Err(missing(
+                origin,
+                &header,
+                "Username",
+                Format::InstagramSrfCsv,
+            ));
+        }
+        Ok(SrfColumns {
+            header,
+            origin: origin.to_string(),
+            cols,
+        })
+    }
+
+    pub(crate) fn convert(&self, rec: &ByteRecord, pos: Position) -> Result<Account> {
+        let row = Row {
+            rec,
+            header: &self.header,
+            origin: &self.origin,
+            pos,
+        };
+        row.check_len()?;
+        let c = &self.cols;
+        // `Profile.URL` is the Instagram page itself, not the profile's external link: it is
+        // checked as text but not kept as `url`.
+        row.str(c[0])?;
+        let profile = Profile {
+            platform: Platform::Instagram,
+            screen_name: row.text(c[2])?,
+            statuses_count: row.count(c[3])?,
+            friends_count: row.count(c[4])?,
+            followers_count: row.count(c[5])?,
+            default_profile_image: row.boolean(c[6])?.map(|b| !b),
+            protected: row.boolean(c[7])?,
+            ..Profile::default()
+        };
+        Ok(Account {
+            profile,
+            activity: None,
+            label: label_of(row.boolean(c[1])?),
+        })
+    }
+}

@@ -1,0 +1,698 @@
+//! Streaming JSON: splits a JSON array, JSON Lines or a sequence of JSON documents into the raw
+//! bytes of one top-level value at a time, and typed field access with precise errors.
+//!
+//! The splitter never parses a whole file: it tracks string and bracket state byte by byte and
+//! hands each complete element to `serde_json`, so memory is bounded by the largest record.
+
+use std::io::{BufRead, Read as _};
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use super::values::{field_error, parse_bool, parse_count, parse_date};
+use super::{Payload, Raw, Source};
+use crate::error::{Error, Position, Result};
+
+/// The largest single record (array element, line or document) the splitter accepts.
+const MAX_RECORD_BYTES: usize = 256 << 20;
+
+/// How the top level of the input is laid out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Layout {
+    /// `[ {...}, {...} ]`: each element is a record.
+    Array,
+    /// One value per line; a bad line is a bad record and reading resumes at the next line.
+    Lines,
+    /// Whitespace-separated documents, each possibly spanning lines.
+    Documents,
+}
+
+impl Layout {
+    /// Picks the layout from the first bytes of the input (BOM already removed).
+    pub(crate) fn sniff(prefix: &[u8]) -> Layout {
+        let start = prefix.iter().position(|c| !c.is_ascii_whitespace());
+        match start.map(|i| prefix[i]) {
+            Some(b'[') => Layout::Array,
+            Some(_) => {
+                let s = start.unwrap_or(0);
+                let mut scan = Scanner::default();
+                match scan.feed(&prefix[s..]) {
+                    // The first value ends on its first line: JSON Lines.
+                    Some(end) if !prefix[s..s + end].contains(&b'\n') => Layout::Lines,
+                    _ => Layout::Documents,
+                }
+            }
+            None => Layout::Documents,
+        }
+    }
+}
+
+/// Bracket and string state for finding where a value ends.
+#[derive(Default)]
+struct Scanner {
+    depth: u32,
+    in_string: bool,
+    escape: bool,
+    started: bool,
+    newlines: u64,
+}
+
+impl Scanner {
+    /// Feeds bytes of a value that starts with `{` or `[`; returns the index just past its end.
+    fn feed(&mut self, bytes: &[u8]) -> Option<usize> {
+        for (i, &c) in bytes.iter().enumerate() {
+            if c == b'\n' {
+                self.newlines += 1;
+            }
+            if self.in_string {
+                if self.escape {
+                    self.escape = false;
+                } else if c == b'\\' {
+                    self.escape = true;
+                } else if c == b'"' {
+                    self.in_string = false;
+                }
+                continue;
+            }
+            match c {
+                b'"' => self.in_string = true,
+                b'{' | b'[' => {
+                    self.depth += 1;
+                    self.started = true;
+                }
+                b'}' | b']' => {
+                    self.depth = self.depth.saturating_sub(1);
+                    if self.started && self.depth == 0 {
+                        return Some(i + 1);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+}
+
+/// A [`Source`] of raw JSON records.
+pub(crate) struct JsonSource {
+    reader: Box<dyn BufRead + Send>,
+    layout: Layout,
+    origin: String,
+    line: u64,
+    record: u64,
+    opened: bool,
+    done: bool,
+}
+
+impl JsonSource {
+    pub(crate) fn new(reader: Box<dyn BufRead + Send>, layout: Layout, origin: String) -> Self {
+        JsonSource {
+            reader,
+            layout,
+            origin,
+            line: 1,
+            record: 0,
+            opened: false,
+            done: false,
+        }
+    }
+
+    fn io(&self, err: std::io::Error) -> Error {
+        Error::Io {
+            origin: self.origin.clone(),
+            err,
+        }
+    }
+
+    fn fatal(&self, line: u64, value: &[u8], reason: &str) -> Error {
+        field_error(
+            &self.origin,
+            Position::new(self.record, Some(line)),
+            "<record>",
+            &String::from_utf8_lossy(&value[..value.len().min(400)]),
+            reason,
+        )
+    }
+
+    /// Skips whitespace, counting lines; returns the next byte without consuming it.
+    fn skip_ws(&mut self) -> std::io::Result<Option<u8>> {
+        loop {
+            let buf = self.reader.fill_buf()?;
+            if buf.is_empty() {
+                return Ok(None);
+            }
+            let mut i = 0;
+            while i < buf.len() && buf[i].is_ascii_whitespace() {
+                if buf[i] == b'\n' {
+                    self.line += 1;
+                }
+                i += 1;
+            }
+            if i < buf.len() {
+                let c = buf[i];
+                self.reader.consume(i);
+                return Ok(Some(c));
+            }
+            self.reader.consume(i);
+        }
+    }
+
+    /// Reads one value starting at the current byte into `out`. `Ok(false)` on end of input
+    /// inside the value.
+    fn capture(&mut self, first: u8, out: &mut Vec<u8>) -> std::io::Result<bool> {
+        let mut scan = Scanner::default();
+        let scalar = !(first == b'{' || first == b'[');
+        loop {
+            let buf = self.reader.fill_buf()?;
+            if buf.is_empty() {
+                self.line += scan.newlines;
+                return Ok(scalar && !out.is_empty());
+            }
+            let (used, complete) = if scalar {
+                // A bare scalar or junk: runs to the next separator.
+                match buf
+                    .iter()
+                    .position(|&c| c == b',' || c == b']' || c.is_ascii_whitespace())
+                {
+                    Some(i) => (i, true),
+                    None => (buf.len(), false),
+                }
+            } else {
+                match scan.feed(buf) {
+                    Some(i) => (i, true),
+                    None => (buf.len(), false),
+                }
+            };
+            out.extend_from_slice(&buf[..used]);
+            self.reader.consume(used);
+            if complete {
+                self.line += scan.newlines;
+                return Ok(true);
+            }
+            if out.len() > MAX_RECORD_BYTES {
+                self.line += scan.newlines;
+                return Ok(false);
+            }
+        }
+    }
+
+    fn next_array(&mut self) -> Result<Option<Raw>> {
+        let c = self.skip_ws().map_err(|e| self.io(e))?;
+        if !self.opened {
+            self.opened = true;
+            match c {
+                Some(b'[') => self.reader.consume(1),
+                _ => return Err(self.fatal(self.line, b"", "expected a JSON array")),
+            }
+            return self.next_element(true);
+        }
+        match c {
+            Some(b',') => {
+                self.reader.consume(1);
+                self.next_element(false)
+            }
+            Some(b']') => {
+                self.reader.consume(1);
+                match self.skip_ws().map_err(|e| self.io(e))? {
+                    None => Ok(None),
+                    Some(_) => {
+                        let mut rest = Vec::new();
+                        let _ = self.capture(b' ', &mut rest);
+                        self.record += 1;
+                        Err(self.fatal(self.line, &rest, "unexpected data after the closing `]`"))
+                    }
+                }
+            }
+            None => {
+                self.record += 1;
+                Err(self.fatal(
+                    self.line,
+                    b"",
+                    "unexpected end of input: the array is not closed",
+                ))
+            }
+            Some(_) => {
+                let mut rest = Vec::new();
+                let _ = self.capture(b' ', &mut rest);
+                self.record += 1;
+                Err(self.fatal(
+                    self.line,
+                    &rest,
+                    "expected `,` or `]` between array elements",
+                ))
+            }
+        }
+    }
+
+    fn next_element(&mut self, first: bool) -> Result<Option<Raw>> {
+        let c = self.skip_ws().map_err(|e| self.io(e))?;
+        match c {
+            Some(b']') if first => {
+                self.reader.consume(1);
+                Ok(None)
+            }
+            None => {
+                self.record += 1;
+                Err(self.fatal(
+                    self.line,
+                    b"",
+                    "unexpected end of input: the array is not closed",
+                ))
+            }
+            Some(c) => self.take_value(c),
+        }
+    }
+
+    fn take_value(&mut self, c: u8) -> Result<Option<Raw>> {
+        self.record += 1;
+        let line = self.line;
+        let mut out = Vec::new();
+        let complete = self.capture(c, &mut out).map_err(|e| self.io(e))?;
+        if !complete {
+            let reason = if out.len() > MAX_RECORD_BYTES {
+                "record larger than 256 MiB"
+            } else {
+                "unexpected end of input inside a record"
+            };
+            return Err(self.fatal(line, &out, reason));
+        }
+        Ok(Some(Raw {
+            record: self.record,
+            line: Some(line),
+            payload: Payload::Json(out),
+        }))
+    }
+
+    fn next_line(&mut self) -> Result<Option<Raw>> {
+        loop {
+            let mut out = Vec::new();
+            let n = (&mut self.reader)
+                .take(MAX_RECORD_BYTES as u64 + 1)
+                .read_until(b'\n', &mut out)
+                .map_err(|e| self.io(e))?;
+            if n == 0 {
+                return Ok(None);
+            }
+            let line = self.line;
+            self.line += 1;
+            if out.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            self.record += 1;
+            if out.len() > MAX_RECORD_BYTES {
+                return Err(self.fatal(line, &out, "record larger than 256 MiB"));
+            }
+            return Ok(Some(Raw {
+                record: self.record,
+                line: Some(line),
+                payload: Payload::Json(out),
+            }));
+        }
+    }
+}
+
+impl Source for JsonSource {
+    fn next_raw(&mut self) -> Option<Result<Raw>> {
+        if self.done {
+            return None;
+        }
+        let r = match self.layout {
+            Layout::Array => self.next_array(),
+            Layout::Lines => self.next_line(),
+            Layout::Documents => match self.skip_ws() {
+                Err(e) => Err(self.io(e)),
+                Ok(None) => Ok(None),
+                Ok(Some(c)) => self.take_value(c),
+            },
+        };
+        match r {
+            Ok(Some(raw)) => Some(Ok(raw)),
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+/// Parses one raw record into a JSON value, with UTF-8 and syntax errors named precisely.
+pub(crate) fn parse_value(bytes: &[u8], origin: &str, pos: Position) -> Result<Value> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.valid_up_to();
+            let field = key_before(&bytes[..at]).unwrap_or_else(|| "<record>".to_string());
+            let lo = at.saturating_sub(40);
+            let hi = (at + 40).min(bytes.len());
+            return Err(field_error(
+                origin,
+                pos,
+                &field,
+                &String::from_utf8_lossy(&bytes[lo..hi]),
+                format!("invalid UTF-8 at byte {at} of the record"),
+            ));
+        }
+    };
+    serde_json::from_str(text).map_err(|e| {
+        field_error(
+            origin,
+            pos,
+            "<record>",
+            text.trim_end(),
+            format!("invalid JSON: {e}"),
+        )
+    })
+}
+
+/// The last object key that appears before `offset` (to name the field holding bad bytes).
+fn key_before(bytes: &[u8]) -> Option<String> {
+    let mut end = bytes.len();
+    while let Some(colon) = bytes[..end].iter().rposition(|&c| c == b':') {
+        let before = bytes[..colon].trim_ascii_end();
+        if before.last() == Some(&b'"') {
+            let body = &before[..before.len() - 1];
+            if let Some(open) = body.iter().rposition(|&c| c == b'"') {
+                return Some(String::from_utf8_lossy(&body[open + 1..]).into_owned());
+            }
+        }
+        end = colon;
+    }
+    None
+}
+
+/// Typed access to the fields of one JSON object, with errors naming origin, position and the
+/// field's path (`data[2].public_metrics.followers_count`).
+pub(crate) struct Obj<'a> {
+    pub map: &'a Map<String, Value>,
+    pub origin: &'a str,
+    pub pos: Position,
+    pub path: String,
+}
+
+impl<'a> Obj<'a> {
+    /// Wraps a value that must be an object.
+    pub(crate) fn new(
+        value: &'a Value,
+        origin: &'a str,
+        pos: Position,
+        path: &str,
+    ) -> Result<Self> {
+        match value {
+            Value::Object(map) => Ok(Obj {
+                map,
+                origin,
+                pos,
+                path: path.to_string(),
+            }),
+            other => Err(field_error(
+                origin,
+                pos,
+                if path.is_empty() { "<record>" } else { path },
+                &other.to_string(),
+                "expected a JSON object",
+            )),
+        }
+    }
+
+    pub(crate) fn name(&self, key: &str) -> String {
+        if self.path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{key}", self.path)
+        }
+    }
+
+    pub(crate) fn err(&self, key: &str, value: &Value, reason: &str) -> Error {
+        let shown = match value {
+            Value::String(s) => s.clone(),
+            v => v.to_string(),
+        };
+        field_error(self.origin, self.pos, &self.name(key), &shown, reason)
+    }
+
+    pub(crate) fn get(&self, key: &str) -> Option<&'a Value> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(v),
+        }
+    }
+
+    /// A nested object, when present.
+    pub(crate) fn object(&self, key: &str) -> Result<Option<Obj<'a>>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => Obj::new(v, self.origin, self.pos, &self.name(key)).map(Some),
+        }
+    }
+
+    /// Text; the empty string counts as missing. Numbers are accepted as their text.
+    pub(crate) fn text(&self, key: &str) -> Result<Option<String>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) if s.is_empty() => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::Number(n)) => Ok(Some(n.to_string())),
+            Some(v) => Err(self.err(key, v, "expected text")),
+        }
+    }
+
+    /// An id: a string or an integer, as text.
+    pub(crate) fn id(&self, keys: &[&str]) -> Result<Option<String>> {
+        for key in keys {
+            match self.get(key) {
+                None => continue,
+                Some(Value::String(s)) if s.is_empty() => continue,
+                Some(Value::String(s)) => return Ok(Some(s.clone())),
+                Some(Value::Number(n)) if n.is_u64() => return Ok(Some(n.to_string())),
+                Some(v) => return Err(self.err(key, v, "expected an id (text or an integer)")),
+            }
+        }
+        Ok(None)
+    }
+
+    /// A non-negative count; numeric text is accepted.
+    pub(crate) fn count(&self, key: &str) -> Result<Option<u64>> {
+        let v = match self.get(key) {
+            None => return Ok(None),
+            Some(v) => v,
+        };
+        match v {
+            Value::Number(n) => {
+                if let Some(u) = n.as_u64() {
+                    Ok(Some(u))
+                } else if n.as_i64().is_some() {
+                    Err(self.err(key, v, "negative count"))
+                } else {
+                    let f = n.as_f64().unwrap_or(f64::NAN);
+                    if f < 0.0 {
+                        Err(self.err(key, v, "negative count"))
+                    } else if f >= 18_446_744_073_709_551_616.0 {
+                        Err(self.err(key, v, "count exceeds the largest 64-bit count"))
+                    } else if f.fract() != 0.0 {
+                        Err(self.err(key, v, "count is not an integer"))
+                    } else {
+                        Ok(Some(f as u64))
+                    }
+                }
+            }
+            Value::String(s) if s.is_empty() => Ok(None),
+            Value::String(s) => parse_count(s.as_bytes())
+                .map(Some)
+                .map_err(|r| self.err(key, v, r)),
+            _ => Err(self.err(key, v, "expected a count")),
+        }
+    }
+
+    /// A count that must fit in 32 bits.
+    pub(crate) fn count32(&self, key: &str) -> Result<Option<u32>> {
+        match self.count(key)? {
+            None => Ok(None),
+            Some(n) => u32::try_from(n)
+                .map(Some)
+                .map_err(|_| self.err(key, &self.map[key], "count exceeds 4294967295")),
+        }
+    }
+
+    /// A boolean: `true`/`false`, `0`/`1`, or boolean text.
+    pub(crate) fn boolean(&self, key: &str) -> Result<Option<bool>> {
+        let v = match self.get(key) {
+            None => return Ok(None),
+            Some(v) => v,
+        };
+        match v {
+            Value::Bool(b) => Ok(Some(*b)),
+            Value::Number(n) => match n.as_u64() {
+                Some(0) => Ok(Some(false)),
+                Some(1) => Ok(Some(true)),
+                _ => Err(self.err(key, v, "not a boolean (expected true/false or 0/1)")),
+            },
+            Value::String(s) if s.is_empty() => Ok(None),
+            Value::String(s) => parse_bool(s.as_bytes())
+                .map(Some)
+                .map_err(|r| self.err(key, v, r)),
+            _ => Err(self.err(key, v, "not a boolean (expected true/false or 0/1)")),
+        }
+    }
+
+    /// A timestamp in any form [`parse_date`] accepts, or Unix seconds as a number.
+    pub(crate) fn date(&self, key: &str) -> Result<Option<DateTime<Utc>>> {
+        let v = match self.get(key) {
+            None => return Ok(None),
+            Some(v) => v,
+        };
+        match v {
+            Value::String(s) if s.is_empty() => Ok(None),
+            Value::String(s) => parse_date(s.as_bytes())
+                .map(Some)
+                .map_err(|r| self.err(key, v, r)),
+            Value::Number(n) => n
+                .as_i64()
+                .and_then(|s| DateTime::from_timestamp(s, 0))
+                .map(Some)
+                .ok_or_else(|| self.err(key, v, "not a Unix time in seconds")),
+            _ => Err(self.err(key, v, "expected a date")),
+        }
+    }
+
+    /// The length of an array, when present (`entities.urls`).
+    pub(crate) fn array_len(&self, key: &str) -> Result<Option<u32>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::Array(a)) => Ok(Some(a.len().min(u32::MAX as usize) as u32)),
+            Some(v) => Err(self.err(key, v, "expected an array")),
+        }
+    }
+
+    /// `true` when the key is present with a non-null, non-empty value.
+    pub(crate) fn present(&self, key: &str) -> bool {
+        match self.get(key) {
+            None => false,
+            Some(Value::String(s)) => !s.is_empty() && s != "0",
+            Some(Value::Number(n)) => n.as_u64() != Some(0),
+            Some(_) => true,
+        }
+    }
+}
+
+/// Top-level object keys of the first records in `prefix` (used to detect the format).
+pub(crate) fn keys_in(prefix: &[u8]) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut i = 0;
+    while i < prefix.len() && keys.len() < 400 {
+        if prefix[i] == b'"' {
+            let start = i + 1;
+            let mut j = start;
+            let mut escaped = false;
+            while j < prefix.len() {
+                let c = prefix[j];
+                if escaped {
+                    escaped = false;
+                } else if c == b'\\' {
+                    escaped = true;
+                } else if c == b'"' {
+                    break;
+                }
+                j += 1;
+            }
+            if j >= prefix.len() {
+                break;
+            }
+            let mut k = j + 1;
+            while k < prefix.len() && prefix[k].is_ascii_whitespace() {
+                k += 1;
+            }
+            if prefix.get(k) == Some(&b':') {
+                keys.push(String::from_utf8_lossy(&prefix[start..j]).into_owned());
+            }
+            i = j + 1;
+        } else {
+            i += 1;
+        }
+    }
+    keys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(input: &str) -> Vec<std::result::Result<(u64, Option<u64>, String), String>> {
+        let layout = Layout::sniff(input.as_bytes());
+        let mut src = JsonSource::new(
+            Box::new(std::io::Cursor::new(input.as_bytes().to_vec())),
+            layout,
+            "t".into(),
+        );
+        let mut out = Vec::new();
+        while let Some(r) = src.next_raw() {
+            out.push(match r {
+                Ok(Raw {
+                    record,
+                    line,
+                    payload: Payload::Json(b),
+                }) => Ok((record, line, String::from_utf8(b).unwrap())),
+                Ok(_) => unreachable!(),
+                Err(e) => Err(e.to_string()),
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn array_elements_with_tricky_strings() {
+        let got = split("[\n {\"a\": \"}]\\\"\"},\n {\"b\": [1, {\"c\": 2}]}\n]\n");
+        assert_eq!(
+            got,
+            vec![
+                Ok((1, Some(2), "{\"a\": \"}]\\\"\"}".to_string())),
+                Ok((2, Some(3), "{\"b\": [1, {\"c\": 2}]}".to_string())),
+            ]
+        );
+        assert!(split("[]").is_empty());
+    }
+
+    #[test]
+    fn lines_resync_after_a_bad_line() {
+        assert_eq!(Layout::sniff(b"{\"a\":1}\n{\"b\":"), Layout::Lines);
+        let got = split("{\"a\":1}\n{\"b\":\n\n{\"c\":3}\n");
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[2], Ok((3, Some(4), "{\"c\":3}\n".to_string())));
+    }
+
+    #[test]
+    fn documents_span_lines() {
+        assert_eq!(Layout::sniff(b"{\n\"data\": []\n}"), Layout::Documents);
+        let got = split("{\n\"data\": []\n}\n{\"x\": 1}");
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1], Ok((2, Some(4), "{\"x\": 1}".to_string())));
+    }
+
+    #[test]
+    fn unclosed_array_is_an_error() {
+        let got = split("[{\"a\":1}, {\"b\":");
+        assert_eq!(got.len(), 2);
+        assert!(got[1]
+            .as_ref()
+            .unwrap_err()
+            .contains("unexpected end of input"));
+        let got = split("[{\"a\":1} {\"b\":2}]");
+        assert!(got[1].as_ref().unwrap_err().contains("expected `,` or `]`"));
+    }
+
+    #[test]
+    fn keys_of_prefix() {
+        assert_eq!(keys_in(br#"[{"a": "b:", "c" : 1"#), vec!["a", "c"]);
+    }
+
+    #[test]
+    fn key_before_names_the_field() {
+        assert_eq!(
+            key_before(br#"{"id": 1, "name": "ab"#),
+            Some("name".to_string())
+        );
+    }
+}

@@ -1,0 +1,263 @@
+//! Twitter / X API user objects: v1.1 (with the embedded `status`) and v2 (`public_metrics`).
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::json::{parse_value, Obj};
+use super::values::{check_created, strip_source};
+use super::{Convert, Payload, Raw};
+use crate::account::{Account, Platform, Post, Profile};
+use crate::error::{Position, Result};
+
+/// Checks a parsed creation date for plausibility, naming the field on failure.
+pub(crate) fn created(
+    obj: &Obj<'_>,
+    key: &str,
+    platform: Platform,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+    let date = obj.date(key)?;
+    if let Some(d) = date {
+        if let Err(reason) = check_created(d, platform, None) {
+            return Err(obj.err(key, &obj.map[key], reason));
+        }
+    }
+    Ok(date)
+}
+
+/// Twitter API v1.1 user objects. A `{"users": [...]}` page (followers/list) gives each user.
+pub(crate) struct V1 {
+    pub origin: String,
+}
+
+impl Convert for V1 {
+    fn convert(&self, raw: &Raw, out: &mut Vec<Result<Account>>) {
+        let Payload::Json(bytes) = &raw.payload else {
+            return;
+        };
+        let pos = raw.position();
+        let value = match parse_value(bytes, &self.origin, pos) {
+            Ok(v) => v,
+            Err(e) => return out.push(Err(e)),
+        };
+        match &value {
+            Value::Object(m)
+                if !m.contains_key("screen_name")
+                    && m.get("users").is_some_and(Value::is_array) =>
+            {
+                for (i, user) in m["users"].as_array().into_iter().flatten().enumerate() {
+                    out.push(v1_user(user, &self.origin, pos, &format!("users[{i}]")));
+                }
+            }
+            v => out.push(v1_user(v, &self.origin, pos, "")),
+        }
+    }
+}
+
+fn v1_user(value: &Value, origin: &str, pos: Position, path: &str) -> Result<Account> {
+    let o = Obj::new(value, origin, pos, path)?;
+    let profile = Profile {
+        platform: Platform::Twitter,
+        id: o.id(&["id_str", "id"])?,
+        screen_name: o.text("screen_name")?,
+        name: o.text("name")?,
+        description: o.text("description")?,
+        url: o.text("url")?,
+        location: o.text("location")?,
+        lang: o.text("lang")?,
+        created_at: created(&o, "created_at", Platform::Twitter)?,
+        statuses_count: o.count("statuses_count")?,
+        followers_count: o.count("followers_count")?,
+        friends_count: o.count("friends_count")?,
+        favourites_count: o.count("favourites_count")?,
+        listed_count: o.count("listed_count")?,
+        default_profile: o.boolean("default_profile")?,
+        default_profile_image: o.boolean("default_profile_image")?,
+        profile_use_background_image: o.boolean("profile_use_background_image")?,
+        verified: o.boolean("verified")?,
+        protected: o.boolean("protected")?,
+        geo_enabled: o.boolean("geo_enabled")?,
+        crawled_at: None,
+        summary: Default::default(),
+    };
+    let activity = match o.object("status")? {
+        Some(s) => Some(vec![v1_status(&s, Platform::Twitter)?]),
+        None => None,
+    };
+    Ok(Account {
+        profile,
+        activity,
+        label: None,
+    })
+}
+
+/// A v1.1 status (or a Weibo status, which has the same shape).
+pub(crate) fn v1_status(s: &Obj<'_>, platform: Platform) -> Result<Post> {
+    let entities = s.object("entities")?;
+    let count = |key: &str| -> Result<Option<u32>> {
+        match &entities {
+            Some(e) => e.array_len(key),
+            None => Ok(None),
+        }
+    };
+    Ok(Post {
+        id: s.id(&["id_str", "idstr", "id"])?,
+        created_at: created(s, "created_at", platform)?,
+        text: match s.text("full_text")? {
+            Some(t) => Some(t),
+            None => s.text("text")?,
+        },
+        source: s.text("source")?.as_deref().and_then(strip_source),
+        is_retweet: s.get("retweeted_status").is_some(),
+        is_reply: s.present("in_reply_to_status_id_str") || s.present("in_reply_to_status_id"),
+        retweet_count: match s.count("retweet_count")? {
+            Some(n) => Some(n),
+            None => s.count("reposts_count")?,
+        },
+        num_urls: count("urls")?,
+        num_mentions: count("user_mentions")?,
+        num_hashtags: count("hashtags")?,
+    })
+}
+
+/// Twitter API v2: whole `users` responses (each user of `data`; pinned tweets from
+/// `includes.tweets` become the activity) or bare user objects.
+pub(crate) struct V2 {
+    pub origin: String,
+}
+
+impl Convert for V2 {
+    fn convert(&self, raw: &Raw, out: &mut Vec<Result<Account>>) {
+        let Payload::Json(bytes) = &raw.payload else {
+            return;
+        };
+        let pos = raw.position();
+        let value = match parse_value(bytes, &self.origin, pos) {
+            Ok(v) => v,
+            Err(e) => return out.push(Err(e)),
+        };
+        let is_response = value.get("data").is_some() && value.get("username").is_none();
+        if !is_response {
+            return out.push(v2_user(&value, &self.origin, pos, "", &HashMap::new()));
+        }
+        let pinned = match includes(&value, &self.origin, pos) {
+            Ok(p) => p,
+            Err(e) => return out.push(Err(e)),
+        };
+        match &value["data"] {
+            Value::Array(users) => {
+                for (i, u) in users.iter().enumerate() {
+                    out.push(v2_user(
+                        u,
+                        &self.origin,
+                        pos,
+                        &format!("data[{i}]"),
+                        &pinned,
+                    ));
+                }
+            }
+            Value::Null => {}
+            single => out.push(v2_user(single, &self.origin, pos, "data", &pinned)),
+        }
+    }
+}
+
+/// The tweets of `includes.tweets`, by id.
+fn includes(value: &Value, origin: &str, pos: Position) -> Result<HashMap<String, Post>> {
+    let mut map = HashMap::new();
+    let Some(tweets) = value.get("includes").and_then(|i| i.get("tweets")) else {
+        return Ok(map);
+    };
+    for (i, t) in tweets.as_array().into_iter().flatten().enumerate() {
+        let o = Obj::new(t, origin, pos, &format!("includes.tweets[{i}]"))?;
+        let post = v2_tweet(&o)?;
+        if let Some(id) = &post.id {
+            map.insert(id.clone(), post);
+        }
+    }
+    Ok(map)
+}
+
+fn v2_tweet(t: &Obj<'_>) -> Result<Post> {
+    let metrics = t.object("public_metrics")?;
+    let entities = t.object("entities")?;
+    let count = |key: &str| -> Result<Option<u32>> {
+        match &entities {
+            Some(e) => e.array_len(key),
+            None => Ok(None),
+        }
+    };
+    let refs: Vec<&str> = match t.get("referenced_tweets") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|r| r.get("type").and_then(Value::as_str))
+            .collect(),
+        _ => Vec::new(),
+    };
+    Ok(Post {
+        id: t.id(&["id"])?,
+        created_at: created(t, "created_at", Platform::Twitter)?,
+        text: t.text("text")?,
+        source: t.text("source")?.as_deref().and_then(strip_source),
+        is_retweet: refs.contains(&"retweeted"),
+        is_reply: refs.contains(&"replied_to") || t.present("in_reply_to_user_id"),
+        retweet_count: match &metrics {
+            Some(m) => m.count("retweet_count")?,
+            None => None,
+        },
+        num_urls: count("urls")?,
+        num_mentions: count("mentions")?,
+        num_hashtags: count("hashtags")?,
+    })
+}
+
+fn v2_user(
+    value: &Value,
+    origin: &str,
+    pos: Position,
+    path: &str,
+    pinned: &HashMap<String, Post>,
+) -> Result<Account> {
+    let o = Obj::new(value, origin, pos, path)?;
+    let m = o.object("public_metrics")?;
+    let metric = |key: &str| -> Result<Option<u64>> {
+        match &m {
+            Some(m) => m.count(key),
+            None => Ok(None),
+        }
+    };
+    let image = o.text("profile_image_url")?;
+    let profile = Profile {
+        platform: Platform::Twitter,
+        id: o.id(&["id"])?,
+        screen_name: o.text("username")?,
+        name: o.text("name")?,
+        description: o.text("description")?,
+        url: o.text("url")?,
+        location: o.text("location")?,
+        lang: None,
+        created_at: created(&o, "created_at", Platform::Twitter)?,
+        statuses_count: metric("tweet_count")?,
+        followers_count: metric("followers_count")?,
+        friends_count: metric("following_count")?,
+        favourites_count: metric("like_count")?,
+        listed_count: metric("listed_count")?,
+        default_profile: None,
+        default_profile_image: image.map(|u| u.contains("default_profile_images")),
+        profile_use_background_image: None,
+        verified: o.boolean("verified")?,
+        protected: o.boolean("protected")?,
+        geo_enabled: None,
+        crawled_at: None,
+        summary: Default::default(),
+    };
+    let activity = match o.id(&["pinned_tweet_id"])? {
+        Some(id) => pinned.get(&id).map(|p| vec![p.clone()]),
+        None => None,
+    };
+    Ok(Account {
+        profile,
+        activity,
+        label: None,
+    })
+}

@@ -1,0 +1,561 @@
+//! Scalar parsers shared by every reader: counts, booleans, dates, text, Twitter `source`.
+//!
+//! They work on bytes, allocate nothing on success (except text), and return a short
+//! `&'static str` reason on failure; the caller turns it into an [`Error::Parse`] naming the
+//! origin, position, field and value.
+//!
+//! [`Error::Parse`]: crate::Error::Parse
+
+use chrono::{DateTime, Utc};
+
+use crate::account::Platform;
+use crate::error::{clip_value, Error, Position};
+
+/// Seconds since the Unix epoch of 2006-03-21T00:00:00Z, the day Twitter opened.
+pub(crate) const TWITTER_LAUNCH: i64 = 1_142_899_200;
+/// Seconds since the Unix epoch of 2009-08-14T00:00:00Z, the day Sina Weibo opened.
+pub(crate) const WEIBO_LAUNCH: i64 = 1_250_208_000;
+
+/// Builds the crate's parse error for one field.
+pub(crate) fn field_error(
+    origin: &str,
+    position: Position,
+    field: &str,
+    value: &str,
+    reason: impl Into<String>,
+) -> Error {
+    Error::Parse {
+        origin: origin.to_string(),
+        position,
+        field: field.to_string(),
+        value: clip_value(value),
+        reason: reason.into(),
+    }
+}
+
+/// Text that counts as "no value": the empty string and `NULL` / `null`.
+#[inline]
+pub(crate) fn is_missing(b: &[u8]) -> bool {
+    b.is_empty() || b == b"NULL" || b == b"null"
+}
+
+/// Trims ASCII spaces and tabs at both ends.
+#[inline]
+pub(crate) fn trim(b: &[u8]) -> &[u8] {
+    b.trim_ascii()
+}
+
+/// Parses a non-negative count: digits, optionally followed by a zero fraction (`12.0`, as
+/// pandas writes integer columns that hold a NaN). Signs, other fractions, exponents, NaN and
+/// infinities are errors.
+pub(crate) fn parse_count(raw: &[u8]) -> Result<u64, &'static str> {
+    let b = trim(raw);
+    if b.is_empty() {
+        return Err("empty count");
+    }
+    let (int, frac) = match b.iter().position(|&c| c == b'.') {
+        Some(i) => (&b[..i], Some(&b[i + 1..])),
+        None => (b, None),
+    };
+    if int.is_empty() || !int.iter().all(u8::is_ascii_digit) {
+        return Err(non_digit_reason(b));
+    }
+    if let Some(frac) = frac {
+        if !frac.iter().all(u8::is_ascii_digit) {
+            return Err(non_digit_reason(b));
+        }
+        if frac.iter().any(|&c| c != b'0') {
+            return Err("count is not an integer");
+        }
+    }
+    let mut n: u64 = 0;
+    for &c in int {
+        n = n
+            .checked_mul(10)
+            .and_then(|n| n.checked_add(u64::from(c - b'0')))
+            .ok_or("count exceeds the largest 64-bit count")?;
+    }
+    Ok(n)
+}
+
+fn non_digit_reason(b: &[u8]) -> &'static str {
+    let lower = b.to_ascii_lowercase();
+    let body = lower
+        .strip_prefix(b"+")
+        .or(lower.strip_prefix(b"-"))
+        .unwrap_or(&lower);
+    if body == b"nan" || body == b"inf" || body == b"infinity" {
+        "count is not a finite number"
+    } else if b.first() == Some(&b'-') {
+        "negative count"
+    } else if b.iter().any(|&c| c == b'e' || c == b'E') && b.iter().any(u8::is_ascii_digit) {
+        "count in exponent notation"
+    } else {
+        "count is not a number"
+    }
+}
+
+/// Parses a fraction in `[0, 1]` (the Kaggle set's digit ratios).
+pub(crate) fn parse_ratio(raw: &[u8]) -> Result<f64, &'static str> {
+    let s = std::str::from_utf8(trim(raw)).map_err(|_| "ratio is not a number")?;
+    let v: f64 = s.parse().map_err(|_| "ratio is not a number")?;
+    if !v.is_finite() {
+        Err("ratio is not a finite number")
+    } else if !(0.0..=1.0).contains(&v) {
+        Err("ratio is outside [0, 1]")
+    } else {
+        Ok(v)
+    }
+}
+
+/// Parses a boolean: `1`/`0`, `true`/`false` and `yes`/`no` in any letter case.
+pub(crate) fn parse_bool(raw: &[u8]) -> Result<bool, &'static str> {
+    let b = trim(raw);
+    match b {
+        b"1" => return Ok(true),
+        b"0" => return Ok(false),
+        _ => {}
+    }
+    if b.len() > 5 {
+        return Err("not a boolean (expected 1/0, true/false or yes/no)");
+    }
+    let mut buf = [0u8; 5];
+    buf[..b.len()].copy_from_slice(b);
+    buf.make_ascii_lowercase();
+    match &buf[..b.len()] {
+        b"true" | b"yes" | b"t" | b"y" => Ok(true),
+        b"false" | b"no" | b"f" | b"n" => Ok(false),
+        _ => Err("not a boolean (expected 1/0, true/false or yes/no)"),
+    }
+}
+
+/// Parses a timestamp in one of the forms exports use:
+/// - Twitter / Weibo: `Wed Oct 10 20:19:24 +0000 2018`
+/// - naive, taken as UTC: `2015-02-14 10:54:49` (also with `T`, and fractional seconds)
+/// - ISO 8601 / RFC 3339 with a zone: `2015-02-14T10:54:49Z`, `...+01:00`, `...+0100`
+/// - a date alone: `2015-02-14` (midnight UTC)
+/// - Unix seconds: `1423911289` (optionally with a fraction)
+///
+/// Every form is parsed by hand at fixed offsets (no format strings).
+pub(crate) fn parse_date(raw: &[u8]) -> Result<DateTime<Utc>, &'static str> {
+    let b = trim(raw);
+    if b.is_empty() {
+        return Err("empty date");
+    }
+    if b[0].is_ascii_alphabetic() {
+        return parse_twitter_date(b);
+    }
+    if b.len() >= 10 && b[4] == b'-' {
+        return parse_iso_date(b);
+    }
+    if b.iter().all(|&c| c.is_ascii_digit() || c == b'.') {
+        return parse_unix(b);
+    }
+    Err("unrecognised date (expected `Wed Oct 10 20:19:24 +0000 2018`, ISO 8601 or Unix seconds)")
+}
+
+const MONTHS: [&[u8; 3]; 12] = [
+    b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov", b"dec",
+];
+const WEEKDAYS: [&[u8; 3]; 7] = [b"mon", b"tue", b"wed", b"thu", b"fri", b"sat", b"sun"];
+
+#[inline]
+fn digits(b: &[u8]) -> Option<u32> {
+    let mut n = 0u32;
+    if b.is_empty() {
+        return None;
+    }
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u32::from(c - b'0');
+    }
+    Some(n)
+}
+
+fn parse_twitter_date(b: &[u8]) -> Result<DateTime<Utc>, &'static str> {
+    const BAD: &str = "unrecognised date (expected `Wed Oct 10 20:19:24 +0000 2018`)";
+    // Www Mmm DD HH:MM:SS +ZZZZ YYYY
+    // 0   4   8  11 14 17 20    26
+    if b.len() != 30 {
+        return Err(BAD);
+    }
+    let sep_ok = b[3] == b' '
+        && b[7] == b' '
+        && b[10] == b' '
+        && b[13] == b':'
+        && b[16] == b':'
+        && b[19] == b' '
+        && b[25] == b' ';
+    if !sep_ok {
+        return Err(BAD);
+    }
+    let wd = [
+        b[0].to_ascii_lowercase(),
+        b[1].to_ascii_lowercase(),
+        b[2].to_ascii_lowercase(),
+    ];
+    if !WEEKDAYS.iter().any(|w| **w == wd) {
+        return Err("unknown weekday name");
+    }
+    let mon = [
+        b[4].to_ascii_lowercase(),
+        b[5].to_ascii_lowercase(),
+        b[6].to_ascii_lowercase(),
+    ];
+    let month = MONTHS
+        .iter()
+        .position(|m| **m == mon)
+        .ok_or("unknown month name")? as u32
+        + 1;
+    let day = digits(&b[8..10]).ok_or(BAD)?;
+    let hour = digits(&b[11..13]).ok_or(BAD)?;
+    let min = digits(&b[14..16]).ok_or(BAD)?;
+    let sec = digits(&b[17..19]).ok_or(BAD)?;
+    let offset = parse_offset(&b[20..25]).ok_or("bad time zone offset")?;
+    let year = digits(&b[26..30]).ok_or(BAD)?;
+    build(year as i32, month, day, hour, min, sec, 0, offset)
+}
+
+/// `+HHMM`, `+HH:MM`, `+HH`, `Z`.
+fn parse_offset(b: &[u8]) -> Option<i64> {
+    if b == b"Z" || b == b"z" {
+        return Some(0);
+    }
+    let sign = match b.first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let rest = &b[1..];
+    let (h, m) = match rest.len() {
+        2 => (digits(rest)?, 0),
+        4 => (digits(&rest[..2])?, digits(&rest[2..])?),
+        5 if rest[2] == b':' => (digits(&rest[..2])?, digits(&rest[3..])?),
+        _ => return None,
+    };
+    if h > 23 || m > 59 {
+        return None;
+    }
+    Some(sign * (i64::from(h) * 3600 + i64::from(m) * 60))
+}
+
+fn parse_iso_date(b: &[u8]) -> Result<DateTime<Utc>, &'static str> {
+    const BAD: &str =
+        "unrecognised date (expected `YYYY-MM-DD HH:MM:SS`, ISO 8601 or Twitter form)";
+    if b[7] != b'-' {
+        return Err(BAD);
+    }
+    let year = digits(&b[0..4]).ok_or(BAD)?;
+    let month = digits(&b[5..7]).ok_or(BAD)?;
+    let day = digits(&b[8..10]).ok_or(BAD)?;
+    if b.len() == 10 {
+        return build(year as i32, month, day, 0, 0, 0, 0, 0);
+    }
+    // YYYY-MM-DD?HH:MM[:SS[.fff]][zone]
+    if b.len() < 16 || !(b[10] == b' ' || b[10] == b'T' || b[10] == b't') || b[13] != b':' {
+        return Err(BAD);
+    }
+    let hour = digits(&b[11..13]).ok_or(BAD)?;
+    let min = digits(&b[14..16]).ok_or(BAD)?;
+    let mut i = 16;
+    let mut sec = 0;
+    let mut nanos = 0u32;
+    if b.get(i) == Some(&b':') {
+        sec = digits(b.get(17..19).ok_or(BAD)?).ok_or(BAD)?;
+        i = 19;
+        if b.get(i) == Some(&b'.') || b.get(i) == Some(&b',') {
+            i += 1;
+            let start = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            let frac = &b[start..i];
+            if frac.is_empty() {
+                return Err(BAD);
+            }
+            let mut scale = 100_000_000u32;
+            for &c in frac.iter().take(9) {
+                nanos += u32::from(c - b'0') * scale;
+                scale /= 10;
+            }
+        }
+    }
+    let mut zone = &b[i..];
+    if zone.first() == Some(&b' ') {
+        zone = &zone[1..];
+    }
+    let offset = if zone.is_empty() {
+        0
+    } else {
+        parse_offset(zone).ok_or("bad time zone offset")?
+    };
+    build(year as i32, month, day, hour, min, sec, nanos, offset)
+}
+
+fn parse_unix(b: &[u8]) -> Result<DateTime<Utc>, &'static str> {
+    const BAD: &str = "unrecognised date (digits alone are read as Unix seconds)";
+    let (int, frac) = match b.iter().position(|&c| c == b'.') {
+        Some(i) => (&b[..i], &b[i + 1..]),
+        None => (b, &b""[..]),
+    };
+    if int.is_empty() || int.len() > 12 || frac.contains(&b'.') {
+        return Err(BAD);
+    }
+    let secs = i64::from(digits(&int[..int.len().min(9)]).ok_or(BAD)?);
+    let secs = if int.len() > 9 {
+        secs * 10i64.pow((int.len() - 9) as u32) + i64::from(digits(&int[9..]).ok_or(BAD)?)
+    } else {
+        secs
+    };
+    let mut nanos = 0u32;
+    let mut scale = 100_000_000u32;
+    for &c in frac.iter().take(9) {
+        if !c.is_ascii_digit() {
+            return Err(BAD);
+        }
+        nanos += u32::from(c - b'0') * scale;
+        scale /= 10;
+    }
+    DateTime::from_timestamp(secs, nanos).ok_or("date out of range")
+}
+
+fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (era arithmetic, no tables).
+fn days_since_epoch(year: i32, month: u32, day: u32) -> i64 {
+    let y = i64::from(year) - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let m = i64::from(month);
+    let day_of_year = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build(
+    year: i32,
+    month: u32,
+    day: u32,
+    hour: u32,
+    min: u32,
+    sec: u32,
+    nanos: u32,
+    offset: i64,
+) -> Result<DateTime<Utc>, &'static str> {
+    if !(1..=12).contains(&month) {
+        return Err("month out of range");
+    }
+    if day == 0 || day > days_in_month(year, month) {
+        return Err("day out of range for the month");
+    }
+    if hour > 23 || min > 59 || sec > 59 {
+        return Err("time of day out of range");
+    }
+    let secs = days_since_epoch(year, month, day) * 86_400
+        + i64::from(hour) * 3600
+        + i64::from(min) * 60
+        + i64::from(sec)
+        - offset;
+    DateTime::from_timestamp(secs, nanos).ok_or("date out of range")
+}
+
+/// The day a platform opened, before which no account or post can have been created.
+pub(crate) fn launch_of(platform: Platform) -> Option<(i64, &'static str)> {
+    match platform {
+        Platform::Twitter => Some((TWITTER_LAUNCH, "before Twitter opened (2006-03-21)")),
+        Platform::Weibo => Some((WEIBO_LAUNCH, "before Sina Weibo opened (2009-08-14)")),
+        _ => None,
+    }
+}
+
+/// Checks a creation time: not before the platform opened, not after the crawl (or, when the
+/// crawl time is unknown, more than a day after the present).
+pub(crate) fn check_created(
+    created: DateTime<Utc>,
+    platform: Platform,
+    crawled: Option<DateTime<Utc>>,
+) -> Result<(), &'static str> {
+    if let Some((launch, reason)) = launch_of(platform) {
+        if created.timestamp() < launch {
+            return Err(reason);
+        }
+    }
+    match crawled {
+        Some(c) if created > c => Err("after the time the record was crawled"),
+        None if created.timestamp() > Utc::now().timestamp() + 86_400 => Err("in the future"),
+        _ => Ok(()),
+    }
+}
+
+/// Strips an HTML anchor from a Twitter / Weibo `source` field:
+/// `<a href="..." rel="nofollow">Twitter for iPhone</a>` becomes `Twitter for iPhone`.
+/// Text without markup is returned trimmed; an empty result is `None`.
+pub(crate) fn strip_source(s: &str) -> Option<String> {
+    let s = s.trim();
+    let inner = if s.starts_with('<') {
+        match (s.find('>'), s.rfind("</")) {
+            (Some(open), Some(close)) if close > open => &s[open + 1..close],
+            (Some(open), _) => &s[open + 1..],
+            _ => s,
+        }
+    } else {
+        s
+    };
+    let inner = inner.trim();
+    if inner.is_empty() {
+        None
+    } else {
+        Some(decode_entities(inner))
+    }
+}
+
+fn decode_entities(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn counts() {
+        assert_eq!(parse_count(b"12345"), Ok(12345));
+        assert_eq!(parse_count(b" 7 "), Ok(7));
+        assert_eq!(parse_count(b"12.0"), Ok(12));
+        assert_eq!(parse_count(b"18446744073709551615"), Ok(u64::MAX));
+        assert_eq!(
+            parse_count(b"18446744073709551616"),
+            Err("count exceeds the largest 64-bit count")
+        );
+        assert_eq!(parse_count(b"-5"), Err("negative count"));
+        assert_eq!(parse_count(b"1.5"), Err("count is not an integer"));
+        assert_eq!(parse_count(b"NaN"), Err("count is not a finite number"));
+        assert_eq!(parse_count(b"-inf"), Err("count is not a finite number"));
+        assert_eq!(parse_count(b"1e6"), Err("count in exponent notation"));
+        assert_eq!(parse_count(b"abc"), Err("count is not a number"));
+        assert!(parse_count(b"").is_err());
+    }
+
+    #[test]
+    fn booleans() {
+        for t in [&b"1"[..], b"True", b"true", b"TRUE", b"yes", b"Y"] {
+            assert_eq!(parse_bool(t), Ok(true), "{:?}", t);
+        }
+        for f in [&b"0"[..], b"False", b"false", b"FALSE", b"no", b"N"] {
+            assert_eq!(parse_bool(f), Ok(false), "{:?}", f);
+        }
+        assert!(parse_bool(b"2").is_err());
+        assert!(parse_bool(b"truthy").is_err());
+    }
+
+    #[test]
+    fn dates_in_every_form() {
+        let want = Utc.with_ymd_and_hms(2018, 10, 10, 20, 19, 24).unwrap();
+        assert_eq!(parse_date(b"Wed Oct 10 20:19:24 +0000 2018"), Ok(want));
+        assert_eq!(parse_date(b"2018-10-10 20:19:24"), Ok(want));
+        assert_eq!(parse_date(b"2018-10-10T20:19:24Z"), Ok(want));
+        assert_eq!(parse_date(b"2018-10-10T22:19:24+02:00"), Ok(want));
+        assert_eq!(parse_date(b"2018-10-10T22:19:24+0200"), Ok(want));
+        assert_eq!(parse_date(b"2018-10-10T20:19:24.000Z"), Ok(want));
+        assert_eq!(parse_date(b"1539202764"), Ok(want));
+        assert_eq!(
+            parse_date(b"2018-10-10"),
+            Ok(Utc.with_ymd_and_hms(2018, 10, 10, 0, 0, 0).unwrap())
+        );
+        // Weibo's form, with a +0800 offset.
+        assert_eq!(
+            parse_date(b"Tue May 31 17:46:55 +0800 2011"),
+            Ok(Utc.with_ymd_and_hms(2011, 5, 31, 9, 46, 55).unwrap())
+        );
+        let frac = parse_date(b"2018-10-10T20:19:24.25Z").unwrap();
+        assert_eq!(frac.timestamp_subsec_millis(), 250);
+    }
+
+    #[test]
+    fn days_match_chrono_over_centuries() {
+        for (y, m, d) in [
+            (1970, 1, 1),
+            (2000, 2, 29),
+            (1900, 3, 1),
+            (2024, 12, 31),
+            (1601, 1, 1),
+        ] {
+            let ours = days_since_epoch(y, m, d);
+            let theirs = chrono::NaiveDate::from_ymd_opt(y, m, d)
+                .unwrap()
+                .signed_duration_since(chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap())
+                .num_days();
+            assert_eq!(ours, theirs, "{y}-{m}-{d}");
+        }
+    }
+
+    #[test]
+    fn bad_dates() {
+        assert_eq!(
+            parse_date(b"Wed Feb 30 20:19:24 +0000 2018"),
+            Err("day out of range for the month")
+        );
+        assert_eq!(
+            parse_date(b"Wed Foo 10 20:19:24 +0000 2018"),
+            Err("unknown month name")
+        );
+        assert_eq!(
+            parse_date(b"2018-13-10 20:19:24"),
+            Err("month out of range")
+        );
+        assert_eq!(
+            parse_date(b"2018-10-10 25:19:24"),
+            Err("time of day out of range")
+        );
+        assert!(parse_date(b"yesterday").is_err());
+        assert!(parse_date(b"10/10/2018").is_err());
+        assert!(parse_date(b"2018-10-10 20:19:24 +99").is_err());
+    }
+
+    #[test]
+    fn plausibility() {
+        let early = Utc.with_ymd_and_hms(2005, 1, 1, 0, 0, 0).unwrap();
+        assert!(check_created(early, Platform::Twitter, None).is_err());
+        assert!(check_created(early, Platform::Instagram, None).is_ok());
+        let t = Utc.with_ymd_and_hms(2012, 1, 1, 0, 0, 0).unwrap();
+        let crawl = Utc.with_ymd_and_hms(2011, 1, 1, 0, 0, 0).unwrap();
+        assert_eq!(
+            check_created(t, Platform::Twitter, Some(crawl)),
+            Err("after the time the record was crawled")
+        );
+    }
+
+    #[test]
+    fn sources() {
+        assert_eq!(
+            strip_source(
+                r#"<a href="http://twitter.com/download/iphone" rel="nofollow">Twitter for iPhone</a>"#
+            ),
+            Some("Twitter for iPhone".to_string())
+        );
+        assert_eq!(strip_source("web"), Some("web".to_string()));
+        assert_eq!(
+            strip_source("<a href=x>A &amp; B</a>"),
+            Some("A & B".to_string())
+        );
+        assert_eq!(strip_source(""), None);
+    }
+}

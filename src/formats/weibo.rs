@@ -1,0 +1,77 @@
+//! Sina Weibo `users/show` user objects (and `{"users": [...]}` pages of them).
+
+use serde_json::Value;
+
+use super::json::{parse_value, Obj};
+use super::twitter::{created, v1_status};
+use super::{Convert, Payload, Raw};
+use crate::account::{Account, Platform, Profile};
+use crate::error::{Position, Result};
+
+/// Weibo user objects: `idstr`/`id`, `screen_name`, `name`, `description`, `url`, `location`,
+/// `lang`, `created_at` (`Tue May 31 17:46:55 +0800 2011`), `followers_count`, `friends_count`,
+/// `statuses_count`, `favourites_count`, `verified`, `geo_enabled`, and the embedded `status`.
+pub(crate) struct Weibo {
+    pub origin: String,
+}
+
+impl Convert for Weibo {
+    fn convert(&self, raw: &Raw, out: &mut Vec<Result<Account>>) {
+        let Payload::Json(bytes) = &raw.payload else {
+            return;
+        };
+        let pos = raw.position();
+        let value = match parse_value(bytes, &self.origin, pos) {
+            Ok(v) => v,
+            Err(e) => return out.push(Err(e)),
+        };
+        match &value {
+            Value::Object(m)
+                if !m.contains_key("screen_name")
+                    && m.get("users").is_some_and(Value::is_array) =>
+            {
+                for (i, user) in m["users"].as_array().into_iter().flatten().enumerate() {
+                    out.push(user_of(user, &self.origin, pos, &format!("users[{i}]")));
+                }
+            }
+            v => out.push(user_of(v, &self.origin, pos, "")),
+        }
+    }
+}
+
+fn user_of(value: &Value, origin: &str, pos: Position, path: &str) -> Result<Account> {
+    let o = Obj::new(value, origin, pos, path)?;
+    let profile = Profile {
+        platform: Platform::Weibo,
+        id: o.id(&["idstr", "id"])?,
+        screen_name: o.text("screen_name")?,
+        name: o.text("name")?,
+        description: o.text("description")?,
+        url: o.text("url")?,
+        location: o.text("location")?,
+        lang: o.text("lang")?,
+        created_at: created(&o, "created_at", Platform::Weibo)?,
+        statuses_count: o.count("statuses_count")?,
+        followers_count: o.count("followers_count")?,
+        friends_count: o.count("friends_count")?,
+        favourites_count: o.count("favourites_count")?,
+        listed_count: None,
+        default_profile: None,
+        default_profile_image: None,
+        profile_use_background_image: None,
+        verified: o.boolean("verified")?,
+        protected: None,
+        geo_enabled: o.boolean("geo_enabled")?,
+        crawled_at: None,
+        summary: Default::default(),
+    };
+    let activity = match o.object("status")? {
+        Some(s) => Some(vec![v1_status(&s, Platform::Weibo)?]),
+        None => None,
+    };
+    Ok(Account {
+        profile,
+        activity,
+        label: None,
+    })
+}
