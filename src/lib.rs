@@ -11,6 +11,7 @@ pub mod detector;
 mod error;
 pub mod features;
 pub mod formats;
+pub mod synth;
 
 pub use crate::account::{Account, Label, Platform, Post, Profile, TextSummary};
 pub use crate::bursts::{find_bursts, Burst, BurstParams};
@@ -23,3 +24,4 @@ pub use crate::formats::{
     open, AccountReader, ColumnMap, Format, Mode, ReadOptions, ReadStats, Rejection,
 };
 pub use crate::features::{FeatureMatrix, FeatureSchema};
+pub use crate::synth::{BurstSpec, BurstTruth, FollowerGenerator, FollowerListSpec, Followers, Truth};
