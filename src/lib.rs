@@ -9,6 +9,8 @@ mod bursts;
 mod sample;
 pub mod detector;
 mod error;
+mod eval;
+mod quantify;
 pub mod features;
 pub mod formats;
 pub mod synth;
@@ -20,6 +22,12 @@ pub use crate::detector::{
     Contributions, Detector, MaxFeatures, RandomForest, RandomForestParams, Reason,
 };
 pub use crate::error::{Error, Position, Result};
+pub use crate::eval::{
+    cross_val_predict, cross_validate, log_loss, roc_auc, stratified_k_fold, ConfusionMatrix,
+    CrossValidation, CrossValidationParams, Metrics, MetricsSummary, PrevalenceProtocolParams,
+    PrevalenceReport, PrevalenceSummary, PrevalenceTrial, Spread, ECE_BINS,
+};
+pub use crate::quantify::{ErrorRates, IntervalOptions, Method, Quantifier, ShareEstimate};
 pub use crate::formats::{
     open, AccountReader, ColumnMap, Format, Mode, ReadOptions, ReadStats, Rejection,
 };

@@ -1,0 +1,926 @@
+//! Share estimation (quantification): how many of a list's accounts are fake, corrected for the
+//! classifier's errors, with a confidence interval.
+//!
+//! Counting the accounts a classifier calls fake ("classify and count") is biased whenever the
+//! classifier errs: with a 5% false-positive rate, a list of only genuine accounts comes out
+//! about 5% fake. The estimators here ([`Method`]) are those of the quantification literature
+//! (Forman 2008; Saerens, Latinne and Decaestecker 2002; Bella et al. 2010; the QuaPy library):
+//!
+//! | method | estimate of the fake share p |
+//! |---|---|
+//! | `cc`   | share of the sample with P(fake) >= threshold |
+//! | `acc`  | `(cc - fpr) / (tpr - fpr)`, clipped to [0, 1] |
+//! | `pcc`  | mean P(fake) of the sample |
+//! | `pacc` | `(pcc - m_genuine) / (m_fake - m_genuine)`, clipped to [0, 1] |
+//! | `em`   | the prior re-estimated by EM from the training prevalence |
+//!
+//! `tpr` and `fpr` are the classifier's true- and false-positive rates at the threshold, and
+//! `m_fake` / `m_genuine` its mean P(fake) on fake / genuine accounts, all measured on a
+//! labelled validation set that the classifier was not trained on (for example out-of-fold
+//! scores). When `tpr <= fpr` (or `m_fake <= m_genuine`) the adjustment is undefined and the
+//! adjusted methods return the unadjusted value, as QuaPy does.
+//!
+//! # Confidence intervals
+//! [`Quantifier::estimate`] gives a percentile bootstrap interval that accounts for both sources
+//! of error. Each of the B replicates
+//! 1. resamples the validation set with replacement, each class separately (its class sizes are
+//!    fixed by design), and recomputes `tpr`, `fpr`, `m_fake`, `m_genuine`;
+//! 2. resamples the audited sample with replacement (n draws);
+//! 3. recomputes the estimate from both resamples.
+//!
+//! **Finite population.** When the caller gives the population size N (for example the
+//! account's follower count) and the input is a sample of n of them, the sample's part of each
+//! replicate's deviation is shrunk: replicate = `est(sample, val*) + k * (est(sample*, val*) -
+//! est(sample, val*))`, with `k^2 = (N - n) / (N - 1) + (n / N) * rho`. The first term is the
+//! usual finite-population correction of the sampling variance. The second keeps the part of
+//! the variance that does not vanish when the whole population is scored: even then, which of
+//! its fake (genuine) accounts the classifier happens to get wrong is random, and `rho` is that
+//! within-class share of the sample statistic's variance, `rho = (p tpr (1 - tpr) + (1 - p) fpr
+//! (1 - fpr)) / (cc (1 - cc))` for the threshold methods and `rho = (p v_fake + (1 - p)
+//! v_genuine) / v_sample` for the probabilistic ones (`v_*` the variances of P(fake) within each
+//! validation class and in the sample, `p` the adjusted point estimate), capped at 1. Without N
+//! the population is taken as infinite (k = 1).
+//!
+//! The interval is the (1 - confidence)/2 and (1 + confidence)/2 quantiles of the replicates
+//! (linear interpolation between order statistics), widened if needed to contain the point
+//! estimate. Every replicate is clipped to [0, 1], so the interval always lies in [0, 1].
+//! EM uses no validation rates, so its interval covers the sampling part only.
+//!
+//! [`Quantifier::acc_wald`] gives the cheap analytic (delta-method) interval for ACC.
+//!
+//! Bootstrap replicates are computed on sorted arrays (a count of draws at or above the
+//! threshold's position) and, for EM, on the distinct values of the sample with their counts,
+//! so B = 500 at n = 1,000 takes a few milliseconds.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::account::Label;
+use crate::error::{Error, Result};
+use crate::eval::check_probs;
+
+/// A share estimator. Serialized and parsed as `cc`, `acc`, `pcc`, `pacc`, `em`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// Classify and count: the share predicted fake.
+    Cc,
+    /// Adjusted classify and count (Forman 2008).
+    Acc,
+    /// Probabilistic classify and count: the mean P(fake).
+    Pcc,
+    /// Probabilistic adjusted classify and count (Bella et al. 2010).
+    Pacc,
+    /// Expectation maximisation of the prior (Saerens, Latinne and Decaestecker 2002).
+    Em,
+}
+
+impl Method {
+    /// Every method, in the order `cc`, `acc`, `pcc`, `pacc`, `em`.
+    pub const ALL: [Method; 5] = [
+        Method::Cc,
+        Method::Acc,
+        Method::Pcc,
+        Method::Pacc,
+        Method::Em,
+    ];
+
+    /// The method's short name, as serialized.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Cc => "cc",
+            Method::Acc => "acc",
+            Method::Pcc => "pcc",
+            Method::Pacc => "pacc",
+            Method::Em => "em",
+        }
+    }
+
+    /// Whether the method uses the validation set's error rates.
+    fn uses_rates(self) -> bool {
+        matches!(self, Method::Acc | Method::Pacc)
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Method {
+    type Err = Error;
+
+    /// Parses a method's name, ignoring ASCII case.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParams`] naming the accepted values.
+    fn from_str(s: &str) -> Result<Method> {
+        Method::ALL
+            .into_iter()
+            .find(|m| m.name().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| Error::InvalidParams {
+                name: "method".into(),
+                reason: format!("unknown share estimator {s:?}; expected cc, acc, pcc, pacc or em"),
+            })
+    }
+}
+
+/// A classifier's error rates measured on a labelled validation set.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ErrorRates {
+    /// The threshold: P(fake) >= threshold is predicted fake.
+    pub threshold: f64,
+    /// True-positive rate: share of the validation fakes predicted fake.
+    pub tpr: f64,
+    /// False-positive rate: share of the validation genuine accounts predicted fake.
+    pub fpr: f64,
+    /// Mean P(fake) of the validation fakes.
+    pub mean_fake: f64,
+    /// Mean P(fake) of the validation genuine accounts.
+    pub mean_genuine: f64,
+    /// Number of validation fakes.
+    pub n_fake: usize,
+    /// Number of validation genuine accounts.
+    pub n_genuine: usize,
+}
+
+/// Options of the confidence interval of [`Quantifier::estimate`].
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IntervalOptions {
+    /// Confidence level, in (0, 1); 0.95 by default.
+    pub confidence: f64,
+    /// Size N of the population the sample was drawn from (e.g. the follower count), for the
+    /// finite-population correction; `None` for an infinite population.
+    pub population: Option<u64>,
+    /// Number of bootstrap replicates (at least 1; 500 by default).
+    pub bootstrap: usize,
+    /// Seed of the bootstrap's RNG.
+    pub seed: u64,
+}
+
+impl Default for IntervalOptions {
+    fn default() -> Self {
+        IntervalOptions {
+            confidence: 0.95,
+            population: None,
+            bootstrap: 500,
+            seed: 0,
+        }
+    }
+}
+
+impl IntervalOptions {
+    fn check(&self, n: usize) -> Result<()> {
+        if !(self.confidence > 0.0 && self.confidence < 1.0) {
+            return Err(Error::InvalidParams {
+                name: "confidence".into(),
+                reason: format!("{} is not in (0, 1)", self.confidence),
+            });
+        }
+        if self.bootstrap == 0 {
+            return Err(Error::InvalidParams {
+                name: "bootstrap".into(),
+                reason: "need at least one bootstrap replicate".into(),
+            });
+        }
+        if let Some(pop) = self.population {
+            if pop < n as u64 {
+                return Err(Error::InvalidParams {
+                    name: "population".into(),
+                    reason: format!("population {pop} is smaller than the sample ({n} accounts)"),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An estimated fake share with its confidence interval. The genuine share is `1 - fake_share`
+/// (see [`ShareEstimate::genuine`]).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ShareEstimate {
+    /// The estimator.
+    pub method: Method,
+    /// The estimated fake share, in [0, 1].
+    pub fake_share: f64,
+    /// Lower end of the interval, in [0, 1].
+    pub ci_low: f64,
+    /// Upper end of the interval, in [0, 1].
+    pub ci_high: f64,
+    /// The interval's confidence level.
+    pub confidence: f64,
+    /// Standard deviation of the bootstrap replicates (or the delta-method standard error).
+    pub std_error: f64,
+    /// Number of accounts in the sample.
+    pub sample_size: usize,
+    /// The population size given for the finite-population correction, if any.
+    pub population: Option<u64>,
+}
+
+impl ShareEstimate {
+    /// The genuine share and its interval: `(1 - fake_share, 1 - ci_high, 1 - ci_low)`.
+    ///
+    /// # Examples
+    /// ```
+    /// use follower_audit::{Method, ShareEstimate};
+    /// let e = ShareEstimate { method: Method::Acc, fake_share: 0.2, ci_low: 0.1, ci_high: 0.3,
+    ///     confidence: 0.95, std_error: 0.05, sample_size: 100, population: None };
+    /// let (g, lo, hi) = e.genuine();
+    /// assert!((g - 0.8).abs() < 1e-12 && (lo - 0.7).abs() < 1e-12 && (hi - 0.9).abs() < 1e-12);
+    /// ```
+    pub fn genuine(&self) -> (f64, f64, f64) {
+        (1.0 - self.fake_share, 1.0 - self.ci_high, 1.0 - self.ci_low)
+    }
+
+    /// Whether the interval contains `share` (a fake share).
+    pub fn covers(&self, share: f64) -> bool {
+        self.ci_low <= share && share <= self.ci_high
+    }
+}
+
+/// Share estimators calibrated on a labelled validation set: build once, estimate many samples.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Quantifier {
+    threshold: f64,
+    train_prevalence: f64,
+    em_tolerance: f64,
+    em_max_iterations: usize,
+    /// Validation P(fake) of the fake accounts, sorted ascending.
+    val_fake: Vec<f64>,
+    /// Validation P(fake) of the genuine accounts, sorted ascending.
+    val_genuine: Vec<f64>,
+    rates: ErrorRates,
+    var_fake: f64,
+    var_genuine: f64,
+}
+
+fn sorted(mut v: Vec<f64>) -> Vec<f64> {
+    v.sort_by(f64::total_cmp);
+    v
+}
+
+/// Index of the first value >= threshold in a sorted slice.
+fn cut(sorted: &[f64], threshold: f64) -> usize {
+    sorted.partition_point(|&p| p < threshold)
+}
+
+fn mean_var(v: &[f64]) -> (f64, f64) {
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
+    (mean, var)
+}
+
+/// `(value - low) / (high - low)` clipped to [0, 1], or `value` when `high <= low`.
+fn adjust(value: f64, low: f64, high: f64) -> f64 {
+    let den = high - low;
+    if den > 0.0 {
+        ((value - low) / den).clamp(0.0, 1.0)
+    } else {
+        value.clamp(0.0, 1.0)
+    }
+}
+
+/// The summary of a (resampled) validation set the adjusted methods need.
+#[derive(Clone, Copy)]
+struct Rates {
+    tpr: f64,
+    fpr: f64,
+    mean_fake: f64,
+    mean_genuine: f64,
+}
+
+/// The summary of a (resampled) sample.
+#[derive(Clone, Copy)]
+struct SampleStats {
+    cc: f64,
+    pcc: f64,
+}
+
+impl Quantifier {
+    /// A quantifier from held-out labelled scores (P(fake) of accounts the classifier was not
+    /// trained on), the threshold, and the share of fakes in the classifier's training data
+    /// (EM's starting prior: the prior its posteriors are calibrated to).
+    ///
+    /// EM stops when the prior moves less than `1e-6` in an iteration, or after 1,000
+    /// iterations (see [`Quantifier::em_tolerance`]).
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] when the lengths differ, a value is not a probability, or a class
+    /// is missing from the validation set; [`Error::InvalidParams`] when the threshold is not in
+    /// [0, 1] or the training prevalence not in (0, 1).
+    ///
+    /// # Examples
+    /// ```
+    /// use follower_audit::{Quantifier, Method, Label::{Fake, Genuine}};
+    /// // tpr = 0.8, fpr = 0.2 on validation.
+    /// let val = [0.9, 0.8, 0.7, 0.6, 0.1, 0.4, 0.3, 0.2, 0.1, 0.6];
+    /// let lab = [Fake, Fake, Fake, Fake, Fake, Genuine, Genuine, Genuine, Genuine, Genuine];
+    /// let q = Quantifier::new(&val, &lab, 0.5, 0.5).unwrap();
+    /// // 2 of 10 predicted fake: cc = 0.2, which is exactly fpr, so ACC says no fake.
+    /// let sample = [0.9, 0.7, 0.1, 0.1, 0.2, 0.3, 0.1, 0.2, 0.4, 0.3];
+    /// assert!((q.point(&sample, Method::Cc).unwrap() - 0.2).abs() < 1e-12);
+    /// assert_eq!(q.point(&sample, Method::Acc).unwrap(), 0.0);
+    /// ```
+    pub fn new(
+        validation_probs: &[f64],
+        validation_labels: &[Label],
+        threshold: f64,
+        train_prevalence: f64,
+    ) -> Result<Quantifier> {
+        if validation_probs.len() != validation_labels.len() {
+            return Err(Error::InvalidData(format!(
+                "quantifier validation set: {} scores but {} labels",
+                validation_probs.len(),
+                validation_labels.len()
+            )));
+        }
+        check_probs(validation_probs, "quantifier validation set")?;
+        if !(threshold.is_finite() && (0.0..=1.0).contains(&threshold)) {
+            return Err(Error::InvalidParams {
+                name: "threshold".into(),
+                reason: format!("{threshold} is not in [0, 1]"),
+            });
+        }
+        if !(train_prevalence > 0.0 && train_prevalence < 1.0) {
+            return Err(Error::InvalidParams {
+                name: "train_prevalence".into(),
+                reason: format!("{train_prevalence} is not in (0, 1)"),
+            });
+        }
+        let pick = |class: Label| -> Vec<f64> {
+            validation_probs
+                .iter()
+                .zip(validation_labels)
+                .filter(|(_, &l)| l == class)
+                .map(|(&p, _)| p)
+                .collect()
+        };
+        let val_fake = sorted(pick(Label::Fake));
+        let val_genuine = sorted(pick(Label::Genuine));
+        if val_fake.is_empty() || val_genuine.is_empty() {
+            return Err(Error::InvalidData(format!(
+                "quantifier validation set needs both classes: {} fake, {} genuine",
+                val_fake.len(),
+                val_genuine.len()
+            )));
+        }
+        let (mean_fake, var_fake) = mean_var(&val_fake);
+        let (mean_genuine, var_genuine) = mean_var(&val_genuine);
+        let rates = ErrorRates {
+            threshold,
+            tpr: (val_fake.len() - cut(&val_fake, threshold)) as f64 / val_fake.len() as f64,
+            fpr: (val_genuine.len() - cut(&val_genuine, threshold)) as f64
+                / val_genuine.len() as f64,
+            mean_fake,
+            mean_genuine,
+            n_fake: val_fake.len(),
+            n_genuine: val_genuine.len(),
+        };
+        Ok(Quantifier {
+            threshold,
+            train_prevalence,
+            em_tolerance: 1e-6,
+            em_max_iterations: 1000,
+            val_fake,
+            val_genuine,
+            rates,
+            var_fake,
+            var_genuine,
+        })
+    }
+
+    /// Sets EM's convergence tolerance (it stops when the prior moves less than this; > 0).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParams`] when the tolerance is not positive and finite.
+    pub fn em_tolerance(mut self, tolerance: f64) -> Result<Self> {
+        if !(tolerance > 0.0 && tolerance.is_finite()) {
+            return Err(Error::InvalidParams {
+                name: "em_tolerance".into(),
+                reason: format!("{tolerance} is not a positive number"),
+            });
+        }
+        self.em_tolerance = tolerance;
+        Ok(self)
+    }
+
+    /// Sets EM's maximum number of iterations (at least 1).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParams`] when it is 0.
+    pub fn em_max_iterations(mut self, iterations: usize) -> Result<Self> {
+        if iterations == 0 {
+            return Err(Error::InvalidParams {
+                name: "em_max_iterations".into(),
+                reason: "need at least one iteration".into(),
+            });
+        }
+        self.em_max_iterations = iterations;
+        Ok(self)
+    }
+
+    /// The classifier's error rates on the validation set.
+    pub fn error_rates(&self) -> ErrorRates {
+        self.rates
+    }
+
+    /// The threshold.
+    pub fn threshold(&self) -> f64 {
+        self.threshold
+    }
+
+    /// The training prevalence EM starts from.
+    pub fn train_prevalence(&self) -> f64 {
+        self.train_prevalence
+    }
+
+    fn full_rates(&self) -> Rates {
+        Rates {
+            tpr: self.rates.tpr,
+            fpr: self.rates.fpr,
+            mean_fake: self.rates.mean_fake,
+            mean_genuine: self.rates.mean_genuine,
+        }
+    }
+
+    /// The point estimate of the fake share in a sample of P(fake) values.
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] when the sample is empty or a value is not a probability.
+    pub fn point(&self, sample: &[f64], method: Method) -> Result<f64> {
+        check_sample(sample)?;
+        let s = sorted(sample.to_vec());
+        let stats = self.stats(&s);
+        Ok(match method {
+            Method::Em => {
+                let (values, counts) = group(&s);
+                self.em(&values, &counts, s.len(), self.train_prevalence)
+            }
+            m => self.simple(m, stats, self.full_rates()),
+        })
+    }
+
+    fn stats(&self, sorted_sample: &[f64]) -> SampleStats {
+        let n = sorted_sample.len() as f64;
+        SampleStats {
+            cc: (sorted_sample.len() - cut(sorted_sample, self.threshold)) as f64 / n,
+            pcc: sorted_sample.iter().sum::<f64>() / n,
+        }
+    }
+
+    /// The estimate of every method but EM from the sample's and the validation's summaries.
+    fn simple(&self, method: Method, s: SampleStats, r: Rates) -> f64 {
+        match method {
+            Method::Cc => s.cc,
+            Method::Acc => adjust(s.cc, r.fpr, r.tpr),
+            Method::Pcc => s.pcc.clamp(0.0, 1.0),
+            Method::Pacc => adjust(s.pcc, r.mean_genuine, r.mean_fake),
+            Method::Em => unreachable!("EM needs the whole sample"),
+        }
+    }
+
+    /// EM on the distinct values of a sample with their counts (n in all), starting at `start`.
+    fn em(&self, values: &[f64], counts: &[u32], n: usize, start: f64) -> f64 {
+        let pi = self.train_prevalence;
+        let mut q = start;
+        for _ in 0..self.em_max_iterations {
+            let (wf, wg) = (q / pi, (1.0 - q) / (1.0 - pi));
+            let mut sum = 0.0;
+            for (&v, &c) in values.iter().zip(counts) {
+                let f = wf * v;
+                let den = f + wg * (1.0 - v);
+                // den is 0 only when q is 0 or 1 and v the opposite extreme: keep the prior.
+                sum += c as f64 * if den > 0.0 { f / den } else { q };
+            }
+            let next = (sum / n as f64).clamp(0.0, 1.0);
+            let moved = (next - q).abs();
+            q = next;
+            if moved < self.em_tolerance {
+                break;
+            }
+        }
+        q
+    }
+
+    /// Estimates the fake share of a sample of P(fake) values with one method, with its
+    /// confidence interval (see the module documentation for the bootstrap).
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] when the sample is empty or a value is not a probability;
+    /// [`Error::InvalidParams`] for bad options (confidence not in (0, 1), no replicate, a
+    /// population smaller than the sample).
+    ///
+    /// # Examples
+    /// ```
+    /// use follower_audit::{IntervalOptions, Method, Quantifier, Label::{Fake, Genuine}};
+    /// let val: Vec<f64> = (0..200).map(|i| if i < 100 { 0.9 } else { 0.1 }).collect();
+    /// let lab: Vec<_> = (0..200).map(|i| if i < 100 { Fake } else { Genuine }).collect();
+    /// let q = Quantifier::new(&val, &lab, 0.5, 0.5).unwrap();
+    /// let sample = [0.9, 0.1, 0.1, 0.1];
+    /// let e = q.estimate(&sample, Method::Acc, &IntervalOptions::default()).unwrap();
+    /// assert_eq!(e.fake_share, 0.25);
+    /// assert!(e.ci_low <= 0.25 && 0.25 <= e.ci_high && e.ci_high <= 1.0);
+    /// ```
+    pub fn estimate(
+        &self,
+        sample: &[f64],
+        method: Method,
+        options: &IntervalOptions,
+    ) -> Result<ShareEstimate> {
+        Ok(self.estimate_methods(sample, &[method], options)?.remove(0))
+    }
+
+    /// Every method's estimate ([`Method::ALL`] order), sharing the bootstrap resamples: each
+    /// equals [`Quantifier::estimate`] with the same options.
+    ///
+    /// # Errors
+    /// As [`Quantifier::estimate`].
+    pub fn estimate_all(
+        &self,
+        sample: &[f64],
+        options: &IntervalOptions,
+    ) -> Result<Vec<ShareEstimate>> {
+        self.estimate_methods(sample, &Method::ALL, options)
+    }
+
+    /// The estimates of the given methods, in the given order, sharing the bootstrap resamples;
+    /// each equals [`Quantifier::estimate`] with the same options.
+    ///
+    /// # Errors
+    /// As [`Quantifier::estimate`].
+    pub fn estimate_methods(
+        &self,
+        sample: &[f64],
+        methods: &[Method],
+        options: &IntervalOptions,
+    ) -> Result<Vec<ShareEstimate>> {
+        check_sample(sample)?;
+        options.check(sample.len())?;
+        let n = sample.len();
+        let s = sorted(sample.to_vec());
+        let stats = self.stats(&s);
+        let rates = self.full_rates();
+        let (values, counts) = group(&s);
+        let group_of: Vec<u32> = counts
+            .iter()
+            .enumerate()
+            .flat_map(|(g, &c)| std::iter::repeat(g as u32).take(c as usize))
+            .collect();
+        let sample_cut = cut(&s, self.threshold);
+        let need_em = methods.contains(&Method::Em);
+        let need_rates = methods.iter().any(|m| m.uses_rates());
+
+        // Point estimates.
+        let em_point = if need_em {
+            self.em(&values, &counts, n, self.train_prevalence)
+        } else {
+            0.0
+        };
+        let point = |m: Method| match m {
+            Method::Em => em_point,
+            m => self.simple(m, stats, rates),
+        };
+
+        // Finite-population shrink factor of each method's sample deviation.
+        let shrink = |m: Method| -> f64 {
+            let Some(pop) = options.population else {
+                return 1.0;
+            };
+            let (pop, nf) = (pop as f64, n as f64);
+            let fpc = if pop > 1.0 {
+                (pop - nf) / (pop - 1.0)
+            } else {
+                0.0
+            };
+            let rho = match m {
+                Method::Cc | Method::Acc => {
+                    let p = adjust(stats.cc, rates.fpr, rates.tpr);
+                    let within = p * rates.tpr * (1.0 - rates.tpr)
+                        + (1.0 - p) * rates.fpr * (1.0 - rates.fpr);
+                    let total = stats.cc * (1.0 - stats.cc);
+                    if total > 0.0 {
+                        (within / total).min(1.0)
+                    } else {
+                        1.0
+                    }
+                }
+                _ => {
+                    let p = adjust(stats.pcc, rates.mean_genuine, rates.mean_fake);
+                    let within = p * self.var_fake + (1.0 - p) * self.var_genuine;
+                    let total = mean_var(&s).1;
+                    if total > 0.0 {
+                        (within / total).min(1.0)
+                    } else {
+                        1.0
+                    }
+                }
+            };
+            (fpc + nf / pop * rho).max(0.0).sqrt()
+        };
+        let k: Vec<f64> = methods.iter().map(|&m| shrink(m)).collect();
+
+        // Bootstrap: independent streams for the sample and the validation set, so that the
+        // sample's draws do not depend on which methods are asked for.
+        let mut rng_sample = ChaCha8Rng::seed_from_u64(options.seed);
+        rng_sample.set_stream(1);
+        let mut rng_val = ChaCha8Rng::seed_from_u64(options.seed);
+        rng_val.set_stream(2);
+        let b = options.bootstrap;
+        let mut reps: Vec<Vec<f64>> = vec![Vec::with_capacity(b); methods.len()];
+        let mut boot_counts = vec![0u32; values.len()];
+        let fake_cut = cut(&self.val_fake, self.threshold);
+        let genuine_cut = cut(&self.val_genuine, self.threshold);
+        for _ in 0..b {
+            // Resample the sample.
+            if need_em {
+                boot_counts.iter_mut().for_each(|c| *c = 0);
+            }
+            let (mut above, mut sum) = (0usize, 0.0);
+            for _ in 0..n {
+                let i = rng_sample.gen_range(0..n);
+                above += usize::from(i >= sample_cut);
+                sum += s[i];
+                if need_em {
+                    boot_counts[group_of[i] as usize] += 1;
+                }
+            }
+            let stats_b = SampleStats {
+                cc: above as f64 / n as f64,
+                pcc: sum / n as f64,
+            };
+            // Resample the validation set.
+            let rates_b = if need_rates {
+                let (tpr, mean_fake) = resample_class(&self.val_fake, fake_cut, &mut rng_val);
+                let (fpr, mean_genuine) =
+                    resample_class(&self.val_genuine, genuine_cut, &mut rng_val);
+                Rates {
+                    tpr,
+                    fpr,
+                    mean_fake,
+                    mean_genuine,
+                }
+            } else {
+                rates
+            };
+            for (j, &m) in methods.iter().enumerate() {
+                let (full, base) = match m {
+                    Method::Em => (
+                        self.em(&values, &boot_counts, n, em_point.clamp(1e-9, 1.0 - 1e-9)),
+                        em_point,
+                    ),
+                    m => (
+                        self.simple(m, stats_b, rates_b),
+                        self.simple(m, stats, rates_b),
+                    ),
+                };
+                reps[j].push((base + k[j] * (full - base)).clamp(0.0, 1.0));
+            }
+        }
+
+        Ok(methods
+            .iter()
+            .zip(reps)
+            .map(|(&m, mut r)| {
+                let p = point(m);
+                let std_error = mean_var(&r).1.sqrt();
+                r.sort_by(f64::total_cmp);
+                let alpha = 1.0 - options.confidence;
+                let lo = quantile(&r, alpha / 2.0).min(p);
+                let hi = quantile(&r, 1.0 - alpha / 2.0).max(p);
+                ShareEstimate {
+                    method: m,
+                    fake_share: p,
+                    ci_low: lo.clamp(0.0, 1.0),
+                    ci_high: hi.clamp(0.0, 1.0),
+                    confidence: options.confidence,
+                    std_error,
+                    sample_size: n,
+                    population: options.population,
+                }
+            })
+            .collect())
+    }
+
+    /// ACC with an analytic (delta-method, Wald) interval instead of the bootstrap:
+    /// `Var = (k^2 cc (1 - cc) / n + p^2 tpr (1 - tpr) / n_fake + (1 - p)^2 fpr (1 - fpr) /
+    /// n_genuine) / (tpr - fpr)^2`, with `k` the finite-population factor of the module
+    /// documentation; the interval `p ± z sqrt(Var)` is clipped to [0, 1]. `options.bootstrap`
+    /// and `options.seed` are not used. Rates of exactly 0 or 1 contribute no variance, so
+    /// prefer the bootstrap on small validation sets.
+    ///
+    /// # Errors
+    /// As [`Quantifier::estimate`].
+    ///
+    /// # Examples
+    /// ```
+    /// use follower_audit::{IntervalOptions, Quantifier, Label::{Fake, Genuine}};
+    /// let val: Vec<f64> = (0..200).map(|i| if i % 2 == 0 { 0.9 } else { 0.1 }).collect();
+    /// let lab: Vec<_> = (0..200).map(|i| if i < 100 { Fake } else { Genuine }).collect();
+    /// let q = Quantifier::new(&val, &lab, 0.5, 0.5).unwrap();
+    /// let e = q.acc_wald(&[0.9, 0.9, 0.1, 0.1], &IntervalOptions::default()).unwrap();
+    /// assert_eq!(e.fake_share, 0.5);
+    /// assert!(e.ci_low < 0.5 && e.ci_high > 0.5);
+    /// ```
+    pub fn acc_wald(&self, sample: &[f64], options: &IntervalOptions) -> Result<ShareEstimate> {
+        check_sample(sample)?;
+        options.check(sample.len())?;
+        let n = sample.len() as f64;
+        let s = sorted(sample.to_vec());
+        let stats = self.stats(&s);
+        let r = self.rates;
+        let p = adjust(stats.cc, r.fpr, r.tpr);
+        let k2 = match options.population {
+            None => 1.0,
+            Some(pop) => {
+                let pop = pop as f64;
+                let fpc = if pop > 1.0 {
+                    (pop - n) / (pop - 1.0)
+                } else {
+                    0.0
+                };
+                let within = p * r.tpr * (1.0 - r.tpr) + (1.0 - p) * r.fpr * (1.0 - r.fpr);
+                let total = stats.cc * (1.0 - stats.cc);
+                let rho = if total > 0.0 {
+                    (within / total).min(1.0)
+                } else {
+                    1.0
+                };
+                fpc + n / pop * rho
+            }
+        };
+        let d = r.tpr - r.fpr;
+        let var_num = k2 * stats.cc * (1.0 - stats.cc) / n
+            + p * p * r.tpr * (1.0 - r.tpr) / r.n_fake as f64
+            + (1.0 - p) * (1.0 - p) * r.fpr * (1.0 - r.fpr) / r.n_genuine as f64;
+        let se = if d > 0.0 {
+            var_num.sqrt() / d
+        } else {
+            var_num.sqrt()
+        };
+        let z = normal_quantile(0.5 + options.confidence / 2.0);
+        Ok(ShareEstimate {
+            method: Method::Acc,
+            fake_share: p,
+            ci_low: (p - z * se).clamp(0.0, 1.0),
+            ci_high: (p + z * se).clamp(0.0, 1.0),
+            confidence: options.confidence,
+            std_error: se,
+            sample_size: sample.len(),
+            population: options.population,
+        })
+    }
+}
+
+fn check_sample(sample: &[f64]) -> Result<()> {
+    if sample.is_empty() {
+        return Err(Error::InvalidData(
+            "share estimation: the sample is empty".into(),
+        ));
+    }
+    check_probs(sample, "share estimation sample")
+}
+
+/// The distinct values of a sorted slice and how many times each occurs.
+fn group(sorted: &[f64]) -> (Vec<f64>, Vec<u32>) {
+    let mut values: Vec<f64> = Vec::new();
+    let mut counts: Vec<u32> = Vec::new();
+    for &v in sorted {
+        if values.last() == Some(&v) {
+            *counts.last_mut().expect("counts follow values") += 1;
+        } else {
+            values.push(v);
+            counts.push(1);
+        }
+    }
+    (values, counts)
+}
+
+/// Resamples one sorted validation class with replacement: (share at or above the cut, mean).
+fn resample_class(sorted: &[f64], cut: usize, rng: &mut ChaCha8Rng) -> (f64, f64) {
+    let n = sorted.len();
+    let (mut above, mut sum) = (0usize, 0.0);
+    for _ in 0..n {
+        let i = rng.gen_range(0..n);
+        above += usize::from(i >= cut);
+        sum += sorted[i];
+    }
+    (above as f64 / n as f64, sum / n as f64)
+}
+
+/// The q-quantile of sorted values, interpolating linearly between order statistics (numpy's
+/// default).
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
+/// The standard normal quantile (Acklam's rational approximation, relative error < 1.2e-9).
+fn normal_quantile(p: f64) -> f64 {
+    const A: [f64; 6] = [
+        -3.969_683_028_665_376e1,
+        2.209_460_984_245_205e2,
+        -2.759_285_104_469_687e2,
+        1.383_577_518_672_69e2,
+        -3.066_479_806_614_716e1,
+        2.506_628_277_459_239,
+    ];
+    const B: [f64; 5] = [
+        -5.447_609_879_822_406e1,
+        1.615_858_368_580_409e2,
+        -1.556_989_798_598_866e2,
+        6.680_131_188_771_972e1,
+        -1.328_068_155_288_572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784_894_002_430_293e-3,
+        -3.223_964_580_411_365e-1,
+        -2.400_758_277_161_838,
+        -2.549_732_539_343_734,
+        4.374_664_141_464_968,
+        2.938_163_982_698_783,
+    ];
+    const D: [f64; 4] = [
+        7.784_695_709_041_462e-3,
+        3.224_671_290_700_398e-1,
+        2.445_134_137_142_996,
+        3.754_408_661_907_416,
+    ];
+    let p = p.clamp(1e-300, 1.0 - 1e-16);
+    let tail = |q: f64| {
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    };
+    if p < 0.02425 {
+        tail((-2.0 * p.ln()).sqrt())
+    } else if p > 1.0 - 0.02425 {
+        -tail((-2.0 * (1.0 - p).ln()).sqrt())
+    } else {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normal_quantile_matches_known_values() {
+        assert!((normal_quantile(0.975) - 1.959_963_984_540_054).abs() < 1e-8);
+        assert!((normal_quantile(0.5)).abs() < 1e-12);
+        assert!((normal_quantile(0.005) + 2.575_829_303_548_901).abs() < 1e-8);
+        assert!((normal_quantile(0.995) - 2.575_829_303_548_901).abs() < 1e-8);
+    }
+
+    #[test]
+    fn quantile_interpolates_like_numpy() {
+        // numpy.quantile([1, 2, 3, 4], [0.025, 0.5, 0.975]) = [1.075, 2.5, 3.925]
+        let v = [1.0, 2.0, 3.0, 4.0];
+        assert!((quantile(&v, 0.025) - 1.075).abs() < 1e-12);
+        assert!((quantile(&v, 0.5) - 2.5).abs() < 1e-12);
+        assert!((quantile(&v, 0.975) - 3.925).abs() < 1e-12);
+        assert_eq!(quantile(&[0.3], 0.9), 0.3);
+    }
+
+    #[test]
+    fn group_counts_distinct_values() {
+        let (v, c) = group(&[0.1, 0.1, 0.2, 0.5, 0.5, 0.5]);
+        assert_eq!(v, vec![0.1, 0.2, 0.5]);
+        assert_eq!(c, vec![2, 1, 3]);
+    }
+
+    #[test]
+    fn adjust_clips_and_falls_back_when_undefined() {
+        assert!((adjust(0.5, 0.2, 0.8) - 0.5).abs() < 1e-12);
+        assert_eq!(adjust(0.1, 0.2, 0.8), 0.0);
+        assert_eq!(adjust(0.9, 0.2, 0.8), 1.0);
+        // tpr <= fpr: no adjustment.
+        assert_eq!(adjust(0.3, 0.5, 0.5), 0.3);
+        assert_eq!(adjust(0.3, 0.6, 0.4), 0.3);
+    }
+
+    #[test]
+    fn em_is_a_fixed_point_of_the_prior_update() {
+        let q = Quantifier::new(&[0.9, 0.2], &[Label::Fake, Label::Genuine], 0.5, 0.3)
+            .unwrap()
+            .em_tolerance(1e-14)
+            .unwrap();
+        let s = [0.8, 0.6, 0.3, 0.1, 0.05];
+        let p = q.point(&s, Method::Em).unwrap();
+        // One more EM step from p stays at p.
+        let (v, c) = group(&sorted(s.to_vec()));
+        let next = q.em(&v, &c, s.len(), p);
+        assert!((next - p).abs() < 1e-12, "{p} -> {next}");
+        assert!(p > 0.0 && p < 1.0);
+    }
+}
