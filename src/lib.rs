@@ -6,6 +6,8 @@
 
 mod account;
 mod bursts;
+mod calibration;
+mod model;
 mod sample;
 pub mod detector;
 mod error;
@@ -18,8 +20,18 @@ pub mod synth;
 pub use crate::account::{Account, Label, Platform, Post, Profile, TextSummary};
 pub use crate::bursts::{find_bursts, Burst, BurstParams};
 pub use crate::sample::Reservoir;
+pub use crate::calibration::{
+    brier_score, expected_calibration_error, Calibration, CalibrationMethod, IsotonicRegression,
+    PlattScaling,
+};
 pub use crate::detector::{
-    Contributions, Detector, MaxFeatures, RandomForest, RandomForestParams, Reason,
+    Contributions, DecisionTree, DecisionTreeParams, Detector, GaussianNb, GaussianNbParams,
+    LogisticRegression, LogisticRegressionParams, MaxFeatures, RandomForest, RandomForestParams,
+    Reason,
+};
+pub use crate::model::{
+    CvReport, DatasetInfo, DetectorParams, FittedDetector, Model, ModelParams, Provenance,
+    Validation, VariantMetrics, MODEL_FORMAT_VERSION, MODEL_MAGIC,
 };
 pub use crate::error::{Error, Position, Result};
 pub use crate::eval::{

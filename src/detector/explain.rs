@@ -53,8 +53,14 @@ mod tests {
         let r = reasons_from_contributions(&schema, &[3.0, 12.5], &[0.1, -0.3]);
         assert_eq!(r.len(), 2);
         assert_eq!(r[0].source, "age_days");
-        assert_eq!(r[0].text, "age_days is 12.5, which points towards genuine (-0.300)");
-        assert_eq!(r[1].text, "followers_count is 3, which points towards fake (+0.100)");
+        assert_eq!(
+            r[0].text,
+            "age_days is 12.5, which points towards genuine (-0.300)"
+        );
+        assert_eq!(
+            r[1].text,
+            "followers_count is 3, which points towards fake (+0.100)"
+        );
         assert!(reasons_from_contributions(&schema, &[1.0, 1.0], &[0.0, 0.0]).is_empty());
     }
 }

@@ -157,7 +157,10 @@ impl RandomForestParams {
             })
         };
         if self.n_trees == 0 || self.n_trees > 100_000 {
-            return bad("n_trees", format!("must be in 1..=100000, got {}", self.n_trees));
+            return bad(
+                "n_trees",
+                format!("must be in 1..=100000, got {}", self.n_trees),
+            );
         }
         if self.max_depth == Some(0) || self.max_depth.is_some_and(|d| d > 64) {
             return bad(
@@ -171,7 +174,10 @@ impl RandomForestParams {
         match self.max_features {
             MaxFeatures::Count(0) => return bad("max_features", "count must be at least 1".into()),
             MaxFeatures::Fraction(f) if !(f > 0.0 && f <= 1.0) => {
-                return bad("max_features", format!("fraction must be in (0, 1], got {f}"))
+                return bad(
+                    "max_features",
+                    format!("fraction must be in (0, 1], got {f}"),
+                )
             }
             _ => {}
         }
@@ -220,7 +226,9 @@ pub(crate) fn check_training_data(x: &FeatureMatrix, y: &[Label]) -> Result<()> 
         return Err(Error::InvalidData("the training matrix has no rows".into()));
     }
     if x.schema().is_empty() {
-        return Err(Error::InvalidData("the training matrix has no features".into()));
+        return Err(Error::InvalidData(
+            "the training matrix has no features".into(),
+        ));
     }
     if x.schema().len() > u32::MAX as usize / 2 {
         return Err(Error::InvalidData("too many features".into()));
@@ -771,7 +779,10 @@ mod tests {
     fn learns_separable_clusters() {
         let (x, y) = synthetic(600, 6, 1);
         let (xt, yt) = synthetic(400, 6, 2);
-        let f = RandomForestParams::default().n_trees(30).fit(&x, &y).unwrap();
+        let f = RandomForestParams::default()
+            .n_trees(30)
+            .fit(&x, &y)
+            .unwrap();
         let acc = accuracy(&f.predict_proba(&xt).unwrap(), &yt);
         assert!(acc > 0.9, "accuracy {acc}");
     }
@@ -781,7 +792,10 @@ mod tests {
         let (x, y) = synthetic(300, 5, 3);
         let params = RandomForestParams::default().n_trees(16).seed(9);
         let a = params.fit(&x, &y).unwrap();
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
         let b = pool.install(|| params.fit(&x, &y).unwrap());
         assert_eq!(a, b);
         let c = params.clone().seed(10).fit(&x, &y).unwrap();
@@ -799,8 +813,12 @@ mod tests {
         let fast = f.predict_proba(&x).unwrap();
         for r in 0..x.nrows() {
             let row = x.values().row(r).to_vec();
-            let slow: f64 =
-                f.trees.iter().map(|t| t.value[t.leaf_of(&row)]).sum::<f64>() / 7.0;
+            let slow: f64 = f
+                .trees
+                .iter()
+                .map(|t| t.value[t.leaf_of(&row)])
+                .sum::<f64>()
+                / 7.0;
             assert!((fast[r] - slow).abs() < 1e-12, "row {r}");
         }
     }
@@ -808,7 +826,10 @@ mod tests {
     #[test]
     fn contributions_add_up_to_the_probability() {
         let (x, y) = synthetic(400, 5, 5);
-        let f = RandomForestParams::default().n_trees(10).fit(&x, &y).unwrap();
+        let f = RandomForestParams::default()
+            .n_trees(10)
+            .fit(&x, &y)
+            .unwrap();
         let p = f.predict_proba(&x).unwrap();
         for r in [0, 7, 99] {
             let c = f.contributions(&x, r).unwrap();
@@ -860,15 +881,24 @@ mod tests {
         ));
         assert!(RandomForestParams::default().fit(&x, &y[..10]).is_err());
         let other = FeatureSchema::new("other", 1, vec!["a".into(), "b".into(), "c".into()]);
-        let f = RandomForestParams::default().n_trees(2).fit(&x, &y).unwrap();
+        let f = RandomForestParams::default()
+            .n_trees(2)
+            .fit(&x, &y)
+            .unwrap();
         let xo = FeatureMatrix::new(other.unwrap(), x.values().to_owned()).unwrap();
-        assert!(matches!(f.predict_proba(&xo), Err(Error::SchemaMismatch { .. })));
+        assert!(matches!(
+            f.predict_proba(&xo),
+            Err(Error::SchemaMismatch { .. })
+        ));
     }
 
     #[test]
     fn serde_round_trip_and_garbage_rejected() {
         let (x, y) = synthetic(300, 4, 8);
-        let f = RandomForestParams::default().n_trees(5).fit(&x, &y).unwrap();
+        let f = RandomForestParams::default()
+            .n_trees(5)
+            .fit(&x, &y)
+            .unwrap();
         let bytes = postcard::to_allocvec(&f).unwrap();
         let g: RandomForest = postcard::from_bytes(&bytes).unwrap();
         assert_eq!(f, g);

@@ -8,10 +8,16 @@ use crate::features::FeatureMatrix;
 
 mod explain;
 mod forest;
+mod logistic;
+mod naive_bayes;
 #[cfg(test)]
-mod testdata;
+pub(crate) mod testdata;
+mod tree;
 
 pub use forest::{Contributions, MaxFeatures, RandomForest, RandomForestParams};
+pub use logistic::{LogisticRegression, LogisticRegressionParams};
+pub use naive_bayes::{GaussianNb, GaussianNbParams};
+pub use tree::{DecisionTree, DecisionTreeParams};
 
 /// One reason behind an account's score, in words, for reports.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
