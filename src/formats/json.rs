@@ -71,6 +71,10 @@ impl Scanner {
                     self.escape = true;
                 } else if c == b'"' {
                     self.in_string = false;
+                    if self.depth == 0 {
+                        // A top-level string value ends here.
+                        return Some(i + 1);
+                    }
                 }
                 continue;
             }
@@ -161,7 +165,7 @@ impl JsonSource {
     /// inside the value.
     fn capture(&mut self, first: u8, out: &mut Vec<u8>) -> std::io::Result<bool> {
         let mut scan = Scanner::default();
-        let scalar = !(first == b'{' || first == b'[');
+        let scalar = !(first == b'{' || first == b'[' || first == b'"');
         loop {
             let buf = self.reader.fill_buf()?;
             if buf.is_empty() {
@@ -345,14 +349,15 @@ pub(crate) fn parse_value(bytes: &[u8], origin: &str, pos: Position) -> Result<V
         Ok(t) => t,
         Err(e) => {
             let at = e.valid_up_to();
-            let field = key_before(&bytes[..at]).unwrap_or_else(|| "<record>".to_string());
-            let lo = at.saturating_sub(40);
-            let hi = (at + 40).min(bytes.len());
+            let (field, value) = match key_before(&bytes[..at]) {
+                Some((key, start)) => (key, string_value_at(bytes, start)),
+                None => ("<record>".to_string(), bytes),
+            };
             return Err(field_error(
                 origin,
                 pos,
                 &field,
-                &String::from_utf8_lossy(&bytes[lo..hi]),
+                &String::from_utf8_lossy(value),
                 format!("invalid UTF-8 at byte {at} of the record"),
             ));
         }
@@ -369,19 +374,39 @@ pub(crate) fn parse_value(bytes: &[u8], origin: &str, pos: Position) -> Result<V
 }
 
 /// The last object key that appears before `offset` (to name the field holding bad bytes).
-fn key_before(bytes: &[u8]) -> Option<String> {
+fn key_before(bytes: &[u8]) -> Option<(String, usize)> {
     let mut end = bytes.len();
     while let Some(colon) = bytes[..end].iter().rposition(|&c| c == b':') {
         let before = bytes[..colon].trim_ascii_end();
         if before.last() == Some(&b'"') {
             let body = &before[..before.len() - 1];
             if let Some(open) = body.iter().rposition(|&c| c == b'"') {
-                return Some(String::from_utf8_lossy(&body[open + 1..]).into_owned());
+                let key = String::from_utf8_lossy(&body[open + 1..]).into_owned();
+                return Some((key, colon + 1));
             }
         }
         end = colon;
     }
     None
+}
+
+/// The raw text of the string value starting at `start` (after a key's colon).
+fn string_value_at(bytes: &[u8], start: usize) -> &[u8] {
+    let rest = bytes[start.min(bytes.len())..].trim_ascii_start();
+    let Some(body) = rest.strip_prefix(b"\"") else {
+        return &rest[..rest.len().min(200)];
+    };
+    let mut escaped = false;
+    for (i, &c) in body.iter().enumerate() {
+        if escaped {
+            escaped = false;
+        } else if c == b'\\' {
+            escaped = true;
+        } else if c == b'"' {
+            return &body[..i];
+        }
+    }
+    body
 }
 
 /// Typed access to the fields of one JSON object, with errors naming origin, position and the
@@ -692,7 +717,11 @@ mod tests {
     fn key_before_names_the_field() {
         assert_eq!(
             key_before(br#"{"id": 1, "name": "ab"#),
-            Some("name".to_string())
+            Some(("name".to_string(), 17))
+        );
+        assert_eq!(
+            string_value_at(br#"{"name": "a\"b", "x": 1}"#, 8),
+            br#"a\"b"#
         );
     }
 }

@@ -1,0 +1,640 @@
+//! Integration tests of the streaming readers: the public datasets, the hand-written fixtures,
+//! and malformed inputs.
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use follower_audit::{
+    Account, AccountReader, ColumnMap, Error, Format, Label, Mode, Platform, ReadOptions, ReadStats,
+};
+
+fn fixture(name: &str) -> PathBuf {
+    common::fixtures().join(name)
+}
+
+/// Reads a whole file leniently, checking the stats invariant.
+fn read(path: &Path, options: ReadOptions) -> (Vec<Account>, ReadStats) {
+    let reader = AccountReader::open(path, &options.mode(Mode::Lenient))
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let (accounts, stats) = reader.read_all();
+    assert_eq!(
+        stats.records_read,
+        stats.accepted + stats.rejected.len() as u64,
+        "records_read == accepted + rejected"
+    );
+    assert_eq!(stats.accepted, accounts.len() as u64);
+    (accounts, stats)
+}
+
+/// One rejection's parts: (record, line, field, value, reason).
+type Parts = (u64, Option<u64>, String, String, String);
+
+fn rejections(path: &Path, options: ReadOptions) -> Vec<Parts> {
+    let (_, stats) = read(path, options);
+    stats
+        .rejected
+        .iter()
+        .map(|r| match &r.error {
+            Error::Parse {
+                origin,
+                position,
+                field,
+                value,
+                reason,
+            } => {
+                assert_eq!(
+                    origin,
+                    &path.display().to_string(),
+                    "errors name the origin"
+                );
+                assert_eq!(*position, r.position);
+                (
+                    position.record,
+                    position.line,
+                    field.clone(),
+                    value.clone(),
+                    reason.clone(),
+                )
+            }
+            other => panic!("expected a parse error, got {other}"),
+        })
+        .collect()
+}
+
+fn count_labels(accounts: &[Account]) -> (usize, usize) {
+    let fake = accounts
+        .iter()
+        .filter(|a| a.label == Some(Label::Fake))
+        .count();
+    let genuine = accounts
+        .iter()
+        .filter(|a| a.label == Some(Label::Genuine))
+        .count();
+    (genuine, fake)
+}
+
+// ---------------------------------------------------------------- public datasets
+
+#[test]
+fn cresci_2015_users_read_without_rejects() {
+    let Some(data) = common::shared_datasets() else {
+        return;
+    };
+    for (subset, label, n) in [("E13", Label::Genuine, 1481), ("INT", Label::Fake, 1337)] {
+        let path = data.join(format!("cresci-2015/{subset}/users.csv"));
+        let (accounts, stats) = read(&path, ReadOptions::default().label(label));
+        assert_eq!(accounts.len(), n, "{subset}");
+        assert!(
+            stats.rejected.is_empty(),
+            "{subset}: {:?}",
+            stats.rejected.first()
+        );
+        assert!(accounts.iter().all(|a| a.label == Some(label)));
+        assert!(accounts
+            .iter()
+            .all(|a| a.profile.platform == Platform::Twitter));
+        assert!(accounts.iter().all(|a| a.profile.created_at.is_some()));
+        assert!(accounts.iter().all(|a| a.profile.crawled_at.is_some()));
+        assert!(accounts.iter().all(|a| a.profile.followers_count.is_some()));
+        // Strict mode reads the same.
+        let strict = AccountReader::open(&path, &ReadOptions::default()).unwrap();
+        assert_eq!(strict.filter(Result::is_ok).count(), n);
+    }
+}
+
+#[test]
+fn cresci_labels_from_the_dataset_column_when_asked() {
+    let Some(data) = common::shared_datasets() else {
+        return;
+    };
+    let options = ReadOptions::default().label_from_dataset(true);
+    let (e13, _) = read(&data.join("cresci-2015/E13/users.csv"), options.clone());
+    assert_eq!(count_labels(&e13), (1481, 0));
+    let (int, _) = read(&data.join("cresci-2015/INT/users.csv"), options);
+    assert_eq!(count_labels(&int), (0, 1337));
+}
+
+#[test]
+fn instagram_datasets_read_with_their_labels() {
+    let Some(data) = common::shared_datasets() else {
+        return;
+    };
+    let cases = [
+        (
+            "instafake/fake-v1.0/realAccountData.json",
+            Format::InstaFake,
+            (994, 0),
+        ),
+        (
+            "instafake/fake-v1.0/fakeAccountData.json",
+            Format::InstaFake,
+            (0, 200),
+        ),
+        (
+            "instagram-fake-spammer-genuine/kaggle-free4ever1/train.csv",
+            Format::InstagramKaggleCsv,
+            (288, 288),
+        ),
+        (
+            "instagram-fake-spammer-genuine/kaggle-free4ever1/test.csv",
+            Format::InstagramKaggleCsv,
+            (60, 60),
+        ),
+        (
+            "srf-instagram-fake-followers/labelled-1000/labelled_1000_inclprivate.csv",
+            Format::InstagramSrfCsv,
+            (877, 98),
+        ),
+    ];
+    for (file, format, labels) in cases {
+        let path = data.join(file);
+        let reader = AccountReader::open(&path, &ReadOptions::default()).unwrap();
+        assert_eq!(reader.format(), format, "{file}");
+        let (accounts, stats) = read(&path, ReadOptions::default());
+        assert!(
+            stats.rejected.is_empty(),
+            "{file}: {:?}",
+            stats.rejected.first()
+        );
+        assert_eq!(count_labels(&accounts), labels, "{file}");
+        assert!(accounts
+            .iter()
+            .all(|a| a.profile.platform == Platform::Instagram));
+        assert!(accounts.iter().all(|a| a.profile.followers_count.is_some()));
+    }
+}
+
+// ---------------------------------------------------------------- fixtures, one per format
+
+#[test]
+fn cresci_fixture_with_tweets_joined() {
+    let options = ReadOptions::default()
+        .label_from_dataset(true)
+        .tweets(fixture("cresci_tweets.csv"));
+    let (accounts, stats) = read(&fixture("cresci_users.csv"), options);
+    assert_eq!(accounts.len(), 3);
+    assert_eq!(stats.unmatched_posts, 1, "tweet 9004 belongs to nobody");
+    let ada = &accounts[0];
+    assert_eq!(ada.profile.screen_name.as_deref(), Some("ada_example"));
+    assert_eq!(ada.profile.statuses_count, Some(1520));
+    assert_eq!(ada.profile.geo_enabled, Some(true));
+    assert_eq!(ada.profile.default_profile, Some(false));
+    assert_eq!(ada.label, Some(Label::Genuine));
+    let posts = ada.activity.as_ref().unwrap();
+    assert_eq!(posts.len(), 2);
+    assert_eq!(posts[0].source.as_deref(), Some("Twitter for iPhone"));
+    assert!(posts[1].is_reply && !posts[1].is_retweet);
+    assert_eq!(posts[1].num_hashtags, Some(1));
+    let bot = &accounts[1];
+    assert_eq!(bot.label, Some(Label::Fake));
+    assert_eq!(bot.profile.default_profile_image, Some(true));
+    let posts = bot.activity.as_ref().unwrap();
+    assert!(posts[0].is_retweet);
+    assert_eq!(posts[0].source.as_deref(), Some("FollowBoost"));
+    assert_eq!(accounts[2].activity, Some(vec![]), "exported and empty");
+    assert_eq!(
+        accounts[2].profile.description.as_deref(),
+        Some("ciao, \"quoted\" text")
+    );
+    assert_eq!(
+        accounts[2].profile.created_at.unwrap().to_rfc3339(),
+        "2010-06-01T08:30:00+00:00"
+    );
+}
+
+#[test]
+fn csv_variants_bom_r_index_and_pandas_index() {
+    let (a, _) = read(&fixture("cresci_bom.csv"), ReadOptions::default());
+    assert_eq!(a[0].profile.id.as_deref(), Some("501"));
+    assert_eq!(a[0].profile.verified, Some(true));
+    let (a, _) = read(&fixture("cresci_rstyle.csv"), ReadOptions::default());
+    assert_eq!(a.len(), 2);
+    assert_eq!(a[1].profile.screen_name.as_deref(), Some("r_user2"));
+    assert_eq!(a[1].profile.followers_count, Some(6));
+    let (a, _) = read(&fixture("cresci_pandas.csv"), ReadOptions::default());
+    assert_eq!(a[0].profile.id.as_deref(), Some("701"));
+    assert_eq!(a[0].profile.followers_count, Some(5), "5.0 is an integer");
+    assert_eq!(a[1].profile.followers_count, None, "NULL is missing");
+}
+
+#[test]
+fn column_mapping_from_a_cli_string() {
+    let data = "user_name,handle,fans,follows\nAnn,ann,12,3\n";
+    let map: ColumnMap =
+        "name=user_name,screen_name=handle,followers_count=fans,friends_count=follows"
+            .parse()
+            .unwrap();
+    let options = ReadOptions::default().columns(map);
+    let reader = AccountReader::from_reader(data.as_bytes(), &options).unwrap();
+    assert_eq!(
+        reader.format(),
+        Format::CresciCsv,
+        "detected through the mapping"
+    );
+    let a: Vec<Account> = reader.map(Result::unwrap).collect();
+    assert_eq!(a[0].profile.name.as_deref(), Some("Ann"));
+    assert_eq!(a[0].profile.followers_count, Some(12));
+    assert_eq!(a[0].profile.friends_count, Some(3));
+    // A mapping to a column the file lacks, or from a column we do not know, is an error.
+    let bad = ReadOptions::default().columns("followers_count=nope".parse().unwrap());
+    let e = AccountReader::from_reader("id,screen_name\n1,a\n".as_bytes(), &bad).unwrap_err();
+    assert!(e.to_string().contains("nope"), "{e}");
+    let bad = ReadOptions::default()
+        .format(Format::CresciCsv)
+        .columns("colour=c".parse().unwrap());
+    let e = AccountReader::from_reader("id,c\n1,a\n".as_bytes(), &bad).unwrap_err();
+    assert!(matches!(e, Error::InvalidParams { .. }), "{e}");
+}
+
+#[test]
+fn twitter_v1_fixture_as_array_and_lines() {
+    for file in ["twitter_v1.json", "twitter_v1.jsonl"] {
+        let (a, stats) = read(&fixture(file), ReadOptions::default().label(Label::Genuine));
+        assert!(stats.rejected.is_empty());
+        assert_eq!(a.len(), 3, "{file}");
+        assert_eq!(a[0].profile.id.as_deref(), Some("2001"));
+        assert_eq!(a[0].profile.default_profile, Some(true));
+        assert_eq!(a[0].label, Some(Label::Genuine));
+        let post = &a[0].activity.as_ref().unwrap()[0];
+        assert_eq!(post.source.as_deref(), Some("Twitter Web App"));
+        assert!(post.is_retweet && !post.is_reply);
+        assert_eq!(
+            (post.num_urls, post.num_mentions, post.num_hashtags),
+            (Some(1), Some(1), Some(1))
+        );
+        assert_eq!(post.retweet_count, Some(4));
+        assert_eq!(a[1].profile.default_profile_image, Some(true));
+        assert_eq!(a[1].activity, None);
+        assert_eq!(a[2].profile.id.as_deref(), Some("18446744073709551615"));
+    }
+}
+
+#[test]
+fn twitter_v2_fixture_responses() {
+    let (a, _) = read(&fixture("twitter_v2.json"), ReadOptions::default());
+    assert_eq!(a.len(), 2);
+    assert_eq!(a[0].profile.screen_name.as_deref(), Some("fern_example"));
+    assert_eq!(a[0].profile.friends_count, Some(80));
+    assert_eq!(a[0].profile.statuses_count, Some(900));
+    assert_eq!(a[0].profile.favourites_count, Some(50));
+    assert_eq!(a[0].profile.default_profile_image, Some(false));
+    let pinned = &a[0].activity.as_ref().unwrap()[0];
+    assert_eq!(pinned.num_mentions, Some(1));
+    assert_eq!(pinned.source.as_deref(), Some("Twitter for Android"));
+    assert_eq!(a[1].profile.default_profile_image, Some(true));
+    let (a, _) = read(&fixture("twitter_v2.jsonl"), ReadOptions::default());
+    assert_eq!(a.len(), 3);
+    assert_eq!(a[2].profile.followers_count, Some(5));
+}
+
+#[test]
+fn instagram_fixtures() {
+    let (a, _) = read(
+        &fixture("instagram.jsonl"),
+        ReadOptions::default().label(Label::Fake),
+    );
+    assert_eq!(a.len(), 2);
+    assert_eq!(a[0].profile.platform, Platform::Instagram);
+    assert_eq!(a[0].profile.url.as_deref(), Some("https://ivy.example"));
+    assert_eq!(a[1].profile.default_profile_image, Some(true));
+    assert_eq!(a[1].profile.protected, Some(true));
+    assert_eq!(a[1].profile.name, None, "empty text is missing");
+
+    let (a, _) = read(&fixture("instafake.json"), ReadOptions::default());
+    assert_eq!(
+        a.len(),
+        3,
+        "look-alike objects without ids are not duplicates"
+    );
+    assert_eq!(count_labels(&a), (2, 1));
+    assert_eq!(a[1].profile.summary.description_length, Some(12));
+    assert_eq!(a[1].profile.summary.screen_name_digits, Some(2));
+
+    let (a, _) = read(&fixture("instagram_kaggle.csv"), ReadOptions::default());
+    assert_eq!(a.len(), 3, "duplicate rows without ids are kept");
+    assert_eq!(a[0].profile.summary.screen_name_digit_ratio, Some(0.27));
+    assert_eq!(a[1].profile.summary.name_equals_screen_name, Some(true));
+    assert_eq!(count_labels(&a), (1, 2));
+
+    let (a, _) = read(&fixture("instagram_srf.csv"), ReadOptions::default());
+    assert_eq!(a[1].profile.screen_name.as_deref(), Some("lou_4821_"));
+    assert_eq!(a[1].profile.default_profile_image, Some(true));
+    assert_eq!(count_labels(&a), (1, 1));
+}
+
+#[test]
+fn weibo_fixture() {
+    for file in ["weibo.json", "weibo.jsonl"] {
+        let (a, _) = read(&fixture(file), ReadOptions::default());
+        assert_eq!(a.len(), 2);
+        assert_eq!(a[0].profile.platform, Platform::Weibo);
+        assert_eq!(a[0].profile.id.as_deref(), Some("1404376560"));
+        assert_eq!(a[0].profile.location.as_deref(), Some("北京 朝阳区"));
+        assert_eq!(
+            a[0].profile.created_at.unwrap().to_rfc3339(),
+            "2011-05-31T09:46:55+00:00"
+        );
+        let post = &a[0].activity.as_ref().unwrap()[0];
+        assert_eq!(post.source.as_deref(), Some("新浪微博"));
+        assert_eq!(post.retweet_count, Some(8));
+        assert!(!post.is_reply);
+    }
+}
+
+// ---------------------------------------------------------------- malformed input
+
+fn has(rej: &[Parts], record: u64, field: &str, value: &str, reason: &str) {
+    let found = rej.iter().find(|r| r.0 == record);
+    let Some((_, line, f, v, why)) = found else {
+        panic!("no rejection for record {record} in {rej:?}")
+    };
+    assert!(line.is_some(), "record {record}: a line number");
+    assert_eq!(f, field, "record {record}");
+    assert!(
+        v.contains(value),
+        "record {record}: value {v:?} should show {value:?}"
+    );
+    assert!(
+        why.contains(reason),
+        "record {record}: reason {why:?} should say {reason:?}"
+    );
+}
+
+#[test]
+fn malformed_cresci_rows() {
+    let path = fixture("malformed/cresci_malformed.csv");
+    let rej = rejections(&path, ReadOptions::default());
+    assert_eq!(rej.len(), 10);
+    has(
+        &rej,
+        2,
+        "<record>",
+        "2,truncated,10",
+        "truncated record: 3 fields, the header has 7",
+    );
+    has(&rej, 3, "followers_count", "ten", "not a number");
+    has(&rej, 4, "created_at", "Oct 32", "day out of range");
+    has(&rej, 5, "followers_count", "-10", "negative count");
+    has(
+        &rej,
+        6,
+        "followers_count",
+        "99999999999999999999",
+        "exceeds",
+    );
+    has(
+        &rej,
+        7,
+        "screen_name",
+        "bad\u{FFFD}\u{FFFD}utf8",
+        "invalid UTF-8",
+    );
+    has(&rej, 8, "id", "1", "duplicate id: first seen in record 1");
+    has(&rej, 9, "created_at", "2006", "before Twitter opened");
+    has(&rej, 10, "followers_count", "NaN", "not a finite number");
+    has(&rej, 11, "default_profile", "maybe", "not a boolean");
+    assert_eq!(rej[0].1, Some(3), "record 2 is on line 3");
+}
+
+#[test]
+fn strict_mode_stops_after_the_first_error() {
+    let path = fixture("malformed/cresci_malformed.csv");
+    let mut reader = AccountReader::open(&path, &ReadOptions::default()).unwrap();
+    let items: Vec<_> = reader.by_ref().collect();
+    assert_eq!(items.len(), 2);
+    assert!(items[0].is_ok());
+    let e = items[1].as_ref().unwrap_err().to_string();
+    assert!(
+        e.contains("line 3, record 2") && e.contains("truncated"),
+        "{e}"
+    );
+    let stats = reader.stats();
+    assert_eq!(
+        (stats.records_read, stats.accepted, stats.rejected.len()),
+        (2, 1, 1)
+    );
+}
+
+#[test]
+fn malformed_json_records() {
+    let rej = rejections(
+        &fixture("malformed/twitter_v1_malformed.jsonl"),
+        ReadOptions::default(),
+    );
+    assert_eq!(rej.len(), 10);
+    has(&rej, 2, "followers_count", "lots", "not a number");
+    has(&rej, 3, "friends_count", "-4", "negative count");
+    has(&rej, 4, "followers_count", "1e+23", "exceeds");
+    has(&rej, 5, "created_at", "yesterday", "unrecognised date");
+    has(
+        &rej,
+        6,
+        "description",
+        "caf\u{FFFD} au lait",
+        "invalid UTF-8",
+    );
+    has(&rej, 7, "id", "1", "duplicate id: first seen in record 1");
+    has(&rej, 8, "<record>", "broken", "invalid JSON");
+    has(&rej, 9, "followers_count", "2.5", "not an integer");
+    has(&rej, 10, "created_at", "2999", "in the future");
+    has(&rej, 11, "verified", "sometimes", "not a boolean");
+
+    let rej = rejections(
+        &fixture("malformed/twitter_v1_truncated.json"),
+        ReadOptions::default(),
+    );
+    assert_eq!(rej.len(), 1);
+    has(
+        &rej,
+        2,
+        "<record>",
+        "\"id_str\": \"2\"",
+        "unexpected end of input",
+    );
+
+    let rej = rejections(
+        &fixture("malformed/instafake_malformed.json"),
+        ReadOptions::default(),
+    );
+    assert_eq!(rej.len(), 5);
+    has(&rej, 2, "isFake", "maybe", "not a boolean");
+    has(&rej, 3, "userFollowerCount", "-1", "negative count");
+    has(&rej, 4, "userFollowerCount", "1.5", "not an integer");
+    has(&rej, 5, "usernameLength", "5000000000", "exceeds");
+    has(
+        &rej,
+        6,
+        "<record>",
+        "not an object",
+        "expected a JSON object",
+    );
+
+    let rej = rejections(
+        &fixture("malformed/twitter_v2_malformed.json"),
+        ReadOptions::default(),
+    );
+    assert_eq!(rej.len(), 2);
+    assert_eq!(rej[0].2, "data[1].public_metrics.followers_count");
+    assert!(rej[0].4.contains("negative"));
+    assert!(rej[1].4.contains("duplicate id"));
+
+    let rej = rejections(
+        &fixture("malformed/weibo_malformed.jsonl"),
+        ReadOptions::default(),
+    );
+    assert_eq!(rej.len(), 3);
+    has(&rej, 2, "created_at", "2008", "before Sina Weibo opened");
+    has(&rej, 3, "created_at", "31/05/2011", "unrecognised date");
+    has(&rej, 4, "status.reposts_count", "-2", "negative count");
+
+    let rej = rejections(
+        &fixture("malformed/instagram_malformed.jsonl"),
+        ReadOptions::default(),
+    );
+    assert_eq!(rej.len(), 2);
+    has(&rej, 2, "has_profile_pic", "sometimes", "not a boolean");
+    has(
+        &rej,
+        3,
+        "screen_name",
+        "A",
+        "duplicate screen_name: first seen in record 1",
+    );
+}
+
+#[test]
+fn malformed_instagram_csvs() {
+    let rej = rejections(
+        &fixture("malformed/kaggle_malformed.csv"),
+        ReadOptions::default(),
+    );
+    assert_eq!(rej.len(), 3);
+    has(&rej, 2, "nums/length username", "1.7", "outside [0, 1]");
+    has(&rej, 3, "<record>", "1,0.1", "truncated record");
+    has(&rej, 4, "fake", "2", "not a boolean");
+    let rej = rejections(
+        &fixture("malformed/srf_malformed.csv"),
+        ReadOptions::default(),
+    );
+    assert_eq!(rej.len(), 2);
+    has(&rej, 2, "rating", "perhaps", "not a boolean");
+    has(&rej, 3, "screen_name", "KIM", "duplicate screen_name");
+}
+
+#[test]
+fn duplicates_can_be_allowed() {
+    let path = fixture("malformed/srf_malformed.csv");
+    let (_, stats) = read(&path, ReadOptions::default().check_duplicates(false));
+    assert_eq!(stats.rejected.len(), 1, "only the bad rating");
+}
+
+#[test]
+fn empty_and_unknown_inputs_are_format_errors() {
+    for file in ["malformed/empty.csv", "malformed/empty.json"] {
+        for options in [
+            ReadOptions::default(),
+            ReadOptions::default().format(Format::TwitterV1),
+        ] {
+            match AccountReader::open(fixture(file), &options) {
+                Err(Error::Format { origin, reason }) => {
+                    assert!(origin.ends_with(file));
+                    assert_eq!(reason, "empty input");
+                }
+                other => panic!("{file}: expected a format error, got {other:?}"),
+            }
+        }
+    }
+    let e = AccountReader::from_reader("colour,size\nred,3\n".as_bytes(), &ReadOptions::default())
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::Format { .. }) && e.to_string().contains("colour"),
+        "{e}"
+    );
+    let e = AccountReader::from_reader(
+        r#"[{"foo": 1}]"#.as_bytes(),
+        &ReadOptions::default().origin("upload"),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("upload: JSON input of unknown format"),
+        "{e}"
+    );
+    let e = AccountReader::open(fixture("cresci_tweets.csv"), &ReadOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("tweets file"), "{e}");
+    let e = AccountReader::open(fixture("no_such_file.csv"), &ReadOptions::default()).unwrap_err();
+    assert!(matches!(e, Error::Io { .. }));
+}
+
+#[test]
+fn format_override_wins_over_detection() {
+    // An InstaFake-looking file read as plain Instagram JSON: the keys are not found, so every
+    // field is missing, but nothing fails.
+    let options = ReadOptions::default().format(Format::InstagramJsonl);
+    let (a, _) = read(&fixture("instafake.json"), options);
+    assert_eq!(a.len(), 3);
+    assert_eq!(a[0].profile.followers_count, None);
+    // A JSON file forced through a CSV reader fails per record, not with a panic.
+    let options = ReadOptions::default().format(Format::CresciCsv);
+    assert!(AccountReader::open(fixture("twitter_v1.jsonl"), &options).is_err());
+}
+
+#[test]
+fn bad_tweet_rows_fail_strict_and_are_kept_lenient() {
+    let dir = tempfile::tempdir().unwrap();
+    let tweets = dir.path().join("tweets.csv");
+    std::fs::write(
+        &tweets,
+        "id,text,user_id,retweet_count,created_at\n1,hi,1001,2,Sat May 02 10:00:00 +0000 2015\n2,x,1001,-1,Sat May 02 10:00:00 +0000 2015\n",
+    )
+    .unwrap();
+    let users = fixture("cresci_users.csv");
+    let e = AccountReader::open(&users, &ReadOptions::default().tweets(&tweets)).unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.contains("tweets.csv: line 3, record 2: field `retweet_count`"),
+        "{text}"
+    );
+    let (a, stats) = read(&users, ReadOptions::default().tweets(&tweets));
+    assert_eq!(stats.rejected_posts.len(), 1);
+    assert_eq!(a[0].activity.as_ref().unwrap().len(), 1);
+}
+
+#[test]
+fn parallel_reading_equals_sequential() {
+    let mut files = vec![
+        fixture("malformed/cresci_malformed.csv"),
+        fixture("malformed/twitter_v1_malformed.jsonl"),
+        fixture("twitter_v2.jsonl"),
+    ];
+    if let Some(data) = common::shared_datasets() {
+        files.push(data.join("cresci-2015/E13/users.csv"));
+        files.push(data.join("instafake/fake-v1.0/realAccountData.json"));
+    }
+    for path in files {
+        for mode in [Mode::Strict, Mode::Lenient] {
+            let run = |chunk| {
+                let options = ReadOptions::default().mode(mode).parallel_chunk(chunk);
+                let mut reader = AccountReader::open(&path, &options).unwrap();
+                let items: Vec<String> = reader
+                    .by_ref()
+                    .map(|r| match r {
+                        Ok(a) => format!("{a:?}"),
+                        Err(e) => e.to_string(),
+                    })
+                    .collect();
+                let s = reader.stats();
+                (items, s.records_read, s.accepted, s.rejected.len())
+            };
+            let sequential = run(0);
+            for chunk in [2, 7, 1000] {
+                assert_eq!(
+                    run(chunk),
+                    sequential,
+                    "{} {mode:?} chunk {chunk}",
+                    path.display()
+                );
+            }
+        }
+    }
+}
