@@ -1,0 +1,711 @@
+//! [`Audit`]: a stream of accounts and a [`Model`] in, an [`AuditReport`] out.
+//!
+//! The audit scores followers in chunks (features and scores computed in parallel with rayon,
+//! results identical whatever the thread count), keeps only each follower's position and
+//! P(fake) (plus, on request, its reasons), and at the end estimates the share of fake and
+//! genuine followers with a quantification method that corrects for the model's own error
+//! rates, finds bought-follower bursts along the follow order, and tallies every record read as
+//! scored, rejected or left out by sampling.
+
+mod html;
+mod report;
+
+use std::io::Write;
+
+use chrono::{DateTime, Utc};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::account::{Account, Label};
+use crate::bursts::{find_bursts, BurstParams};
+use crate::detector::{Detector, Reason};
+use crate::error::{Error, Result};
+use crate::features::{FeatureExtractor, FeatureSet, TimeReference};
+use crate::model::Model;
+use crate::quantify::{IntervalOptions, Method, Quantifier};
+use crate::sample::Reservoir;
+
+pub use html::render_html;
+pub use report::{
+    AuditReport, Breakdown, CountInterval, FollowerScore, ModelInfo, RejectedRecord, ShareInterval,
+    Timeline,
+};
+
+/// Number of bins of [`AuditReport::histogram`].
+pub const HISTOGRAM_BINS: usize = 20;
+
+/// The estimator an audit reports by default. Chosen by the benchmark's artificial prevalence
+/// protocol on Cresci 2015 (see the README's benchmark section).
+pub const DEFAULT_METHOD: Method = Method::Pacc;
+
+/// An account with fewer posts than this counts as inactive for the breakdown.
+pub const INACTIVE_MAX_POSTS: u64 = 10;
+
+/// How to run an [`Audit`]. A consuming builder; [`Audit::run`] validates it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditParams {
+    method: Method,
+    confidence: f64,
+    population: Option<u64>,
+    sample: Option<usize>,
+    seed: u64,
+    as_of: Option<DateTime<Utc>>,
+    clock: Option<DateTime<Utc>>,
+    bootstrap: usize,
+    details: bool,
+    reasons: usize,
+    strict: bool,
+    uncertain: (f64, f64),
+    bursts: BurstParams,
+    chunk: usize,
+}
+
+impl Default for AuditParams {
+    fn default() -> Self {
+        AuditParams {
+            method: DEFAULT_METHOD,
+            confidence: 0.95,
+            population: None,
+            sample: None,
+            seed: 0,
+            as_of: None,
+            clock: None,
+            bootstrap: 1000,
+            details: true,
+            reasons: 3,
+            strict: false,
+            uncertain: (0.2, 0.8),
+            bursts: BurstParams::default(),
+            chunk: 8192,
+        }
+    }
+}
+
+impl AuditParams {
+    /// The estimator the report leads with (all are computed).
+    pub fn method(mut self, method: Method) -> Self {
+        self.method = method;
+        self
+    }
+    /// Confidence level of the intervals (0.95 by default).
+    pub fn confidence(mut self, confidence: f64) -> Self {
+        self.confidence = confidence;
+        self
+    }
+    /// The account's total follower count, when the input is a sample of its followers: turns on
+    /// the finite-population correction and scales the fake count.
+    pub fn population(mut self, population: u64) -> Self {
+        self.population = Some(population);
+        self
+    }
+    /// Scores a uniform random sample of at most `n` followers, spread over the whole follow
+    /// order (seeded reservoir sampling), instead of every follower.
+    pub fn sample(mut self, n: usize) -> Self {
+        self.sample = Some(n);
+        self
+    }
+    /// Seed of the sample and of the bootstrap.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+    /// Measures account ages and rates at this instant (instead of each record's crawl time).
+    pub fn as_of(mut self, as_of: DateTime<Utc>) -> Self {
+        self.as_of = Some(as_of);
+        self
+    }
+    /// Fixes the clock used for records that have no crawl time when no `as_of` is given
+    /// (otherwise the audit reads the clock once, at its start).
+    pub fn clock(mut self, now: DateTime<Utc>) -> Self {
+        self.clock = Some(now);
+        self
+    }
+    /// Number of bootstrap replicates of the intervals (1000 by default).
+    pub fn bootstrap(mut self, replicates: usize) -> Self {
+        self.bootstrap = replicates;
+        self
+    }
+    /// Keeps each follower's score and reasons in the report (on by default; turn off for
+    /// very large lists to keep memory at a few bytes per follower).
+    pub fn details(mut self, yes: bool) -> Self {
+        self.details = yes;
+        self
+    }
+    /// Number of reasons kept per follower (3 by default).
+    pub fn reasons(mut self, n: usize) -> Self {
+        self.reasons = n;
+        self
+    }
+    /// Stops at the first bad record (strict) instead of reporting it and going on.
+    pub fn strict(mut self, yes: bool) -> Self {
+        self.strict = yes;
+        self
+    }
+    /// The P(fake) band `[low, high)` reported as uncertain (0.2 to 0.8 by default).
+    pub fn uncertain_band(mut self, low: f64, high: f64) -> Self {
+        self.uncertain = (low, high);
+        self
+    }
+    /// Burst detection settings.
+    pub fn bursts(mut self, params: BurstParams) -> Self {
+        self.bursts = params;
+        self
+    }
+    /// Accounts scored per parallel batch (8192 by default).
+    pub fn chunk(mut self, rows: usize) -> Self {
+        self.chunk = rows;
+        self
+    }
+
+    fn validate(&self) -> Result<()> {
+        let bad = |name: &str, reason: String| {
+            Err(Error::InvalidParams {
+                name: name.into(),
+                reason,
+            })
+        };
+        if !(self.confidence > 0.0 && self.confidence < 1.0) {
+            return bad(
+                "confidence",
+                format!("{} is not in (0, 1)", self.confidence),
+            );
+        }
+        if self.bootstrap == 0 {
+            return bad("bootstrap", "need at least one replicate".into());
+        }
+        if self.sample == Some(0) {
+            return bad("sample", "a sample must hold at least one follower".into());
+        }
+        if self.population == Some(0) {
+            return bad("population", "must be positive".into());
+        }
+        let (lo, hi) = self.uncertain;
+        if !(0.0..=1.0).contains(&lo) || !(0.0..=1.0).contains(&hi) || lo > hi {
+            return bad(
+                "uncertain_band",
+                format!("[{lo}, {hi}) is not an interval in [0, 1]"),
+            );
+        }
+        if self.chunk == 0 {
+            return bad("chunk", "must be positive".into());
+        }
+        Ok(())
+    }
+}
+
+/// Audits follower lists (or the retweeters, likers or commenters of a post) with a [`Model`].
+///
+/// # Examples
+/// ```
+/// use follower_audit::{Account, Audit, AuditParams, Model};
+/// // Two hundred invented followers: every fifth a bare account that follows thousands.
+/// let accounts = (0..200).map(|i| {
+///     let mut a = Account::default();
+///     let p = &mut a.profile;
+///     p.id = Some(i.to_string());
+///     p.crawled_at = Some("2015-02-14T10:54:49Z".parse().unwrap());
+///     p.created_at = Some("2012-06-01T08:00:00Z".parse().unwrap());
+///     if i % 5 == 0 {
+///         (p.followers_count, p.friends_count, p.statuses_count) = (Some(3), Some(1800), Some(0));
+///     } else {
+///         (p.followers_count, p.friends_count, p.statuses_count) = (Some(300), Some(250), Some(2400));
+///         p.name = Some(format!("Person {i}"));
+///         p.description = Some("Runner, reader, coffee.".into());
+///         p.location = Some("Pisa".into());
+///         p.listed_count = Some(4);
+///         p.favourites_count = Some(120);
+///     }
+///     Ok(a)
+/// });
+/// let model = Model::default_twitter();
+/// let report = Audit::new(&model, AuditParams::default()).run("demo", accounts)?;
+/// assert_eq!(report.records_read, 200);
+/// assert_eq!(report.scored + report.rejected, 200);
+/// assert!(report.genuine_share.ci_low <= report.genuine_share.estimate);
+/// # Ok::<(), follower_audit::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Audit<'m> {
+    model: &'m Model,
+    params: AuditParams,
+}
+
+/// What the audit keeps per scored follower while it streams.
+struct Scored {
+    position: u64,
+    p_fake: f32,
+}
+
+impl<'m> Audit<'m> {
+    /// An audit with `model` and `params`.
+    pub fn new(model: &'m Model, params: AuditParams) -> Self {
+        Audit { model, params }
+    }
+
+    /// The feature extractor matching the model's schema.
+    fn extractor(&self, now: DateTime<Utc>) -> Result<FeatureExtractor> {
+        let schema = self.model.schema();
+        let set = [FeatureSet::Twitter, FeatureSet::Instagram]
+            .into_iter()
+            .find(|s| s.schema() == *schema)
+            .ok_or_else(|| Error::SchemaMismatch {
+                expected: "a schema this version can extract (twitter or instagram)".into(),
+                found: schema.describe(),
+            })?;
+        let mut fx = FeatureExtractor::new(set).with_clock(now);
+        if let Some(t) = self.params.as_of {
+            fx = fx.as_of(t);
+        }
+        Ok(fx)
+    }
+
+    /// Audits `accounts`, a stream in follow order (newest first, as the platforms return
+    /// followers). `source` names the input in the report.
+    ///
+    /// Each `Err` item is a rejected record: in strict mode the audit stops and returns it; in
+    /// lenient mode (the default) it is counted and listed in the report with its reason.
+    ///
+    /// # Errors
+    /// Invalid params; in strict mode the first bad record; [`Error::InvalidData`] when no
+    /// record could be scored.
+    pub fn run<I>(&self, source: &str, accounts: I) -> Result<AuditReport>
+    where
+        I: IntoIterator<Item = Result<Account>>,
+    {
+        self.run_with(source, accounts, None)
+    }
+
+    /// As [`Audit::run`], also writing one CSV row per scored follower to `csv_out` as it goes
+    /// (columns `position, id, screen_name, p_fake, label, group, reasons`), so that the
+    /// per-follower table of a very large list never has to sit in memory.
+    ///
+    /// # Errors
+    /// As [`Audit::run`], and [`Error::Io`] when writing fails.
+    pub fn run_with<I>(
+        &self,
+        source: &str,
+        accounts: I,
+        csv_out: Option<&mut dyn Write>,
+    ) -> Result<AuditReport>
+    where
+        I: IntoIterator<Item = Result<Account>>,
+    {
+        self.params.validate()?;
+        let p = &self.params;
+        let now = p.clock.unwrap_or_else(Utc::now);
+        let fx = self.extractor(now)?;
+        let mut csv = csv_out.map(|w| csv::WriterBuilder::new().from_writer(w));
+        if let Some(w) = csv.as_mut() {
+            w.write_record([
+                "position",
+                "id",
+                "screen_name",
+                "p_fake",
+                "label",
+                "group",
+                "reasons",
+            ])
+            .map_err(|e| csv_error(source, e))?;
+        }
+
+        let mut state = State::default();
+        let mut chunk: Vec<(u64, Account)> = Vec::with_capacity(p.chunk.min(1 << 16));
+        let mut reservoir = p.sample.map(|n| Reservoir::new(n, p.seed));
+        let mut position: u64 = 0;
+        for item in accounts {
+            state.records_read += 1;
+            match item {
+                Ok(account) => {
+                    state.valid += 1;
+                    state.note_time(&fx, &account);
+                    let pos = position;
+                    position += 1;
+                    match reservoir.as_mut() {
+                        Some(r) => r.push((pos, account)),
+                        None => {
+                            chunk.push((pos, account));
+                            if chunk.len() >= p.chunk {
+                                self.score_chunk(&fx, &mut chunk, &mut state, &mut csv, source)?;
+                            }
+                        }
+                    }
+                }
+                Err(e) => {
+                    if p.strict {
+                        return Err(e);
+                    }
+                    state.reject(e);
+                    // Rejected records keep their place in the follow order: a burst's
+                    // position refers to the input as the user sees it.
+                    position += 1;
+                }
+            }
+        }
+        if let Some(r) = reservoir {
+            // The sample, back in follow order; each item carries its input position.
+            let mut sampled = r.into_sorted().into_iter().map(|(_, item)| item);
+            loop {
+                let mut c: Vec<(u64, Account)> = sampled.by_ref().take(p.chunk).collect();
+                if c.is_empty() {
+                    break;
+                }
+                self.score_chunk(&fx, &mut c, &mut state, &mut csv, source)?;
+            }
+        } else {
+            self.score_chunk(&fx, &mut chunk, &mut state, &mut csv, source)?;
+        }
+        if let Some(w) = csv.as_mut() {
+            w.flush().map_err(|e| Error::Io {
+                origin: source.to_string(),
+                err: e,
+            })?;
+        }
+        self.finish(source, state, position, now)
+    }
+
+    /// Extracts, scores and (on request) explains one chunk, then empties it.
+    fn score_chunk(
+        &self,
+        fx: &FeatureExtractor,
+        chunk: &mut Vec<(u64, Account)>,
+        state: &mut State,
+        csv: &mut Option<csv::Writer<&mut dyn Write>>,
+        source: &str,
+    ) -> Result<()> {
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        let accounts: Vec<Account> = chunk.iter_mut().map(|(_, a)| std::mem::take(a)).collect();
+        let x = fx.extract(&accounts);
+        let proba = self.model.predict_proba(&x)?;
+        let p = &self.params;
+        let threshold = self.model.threshold();
+        let want_reasons = (p.details || csv.is_some()) && p.reasons > 0;
+        let reasons: Vec<Vec<Reason>> = if want_reasons {
+            (0..accounts.len())
+                .into_par_iter()
+                .map(|row| {
+                    self.model.explain(&x, row).map(|mut r| {
+                        r.truncate(p.reasons);
+                        r
+                    })
+                })
+                .collect::<Result<_>>()?
+        } else {
+            Vec::new()
+        };
+        for (row, ((pos, _), account)) in chunk.iter().zip(&accounts).enumerate() {
+            let p_fake = proba[row].clamp(0.0, 1.0);
+            let inactive = is_inactive(account);
+            let group = group_of(p_fake, inactive, threshold, p.uncertain);
+            state.add(group);
+            state.scored.push(Scored {
+                position: *pos,
+                p_fake: p_fake as f32,
+            });
+            if !(p.details || csv.is_some()) {
+                continue;
+            }
+            let score = FollowerScore {
+                position: *pos,
+                id: account.profile.id.clone(),
+                screen_name: account.profile.screen_name.clone(),
+                p_fake,
+                label: if p_fake >= threshold {
+                    Label::Fake
+                } else {
+                    Label::Genuine
+                },
+                group: group.to_string(),
+                reasons: reasons.get(row).cloned().unwrap_or_default(),
+            };
+            if let Some(w) = csv.as_mut() {
+                let why: Vec<&str> = score.reasons.iter().map(|r| r.text.as_str()).collect();
+                w.write_record([
+                    score.position.to_string(),
+                    score.id.clone().unwrap_or_default(),
+                    score.screen_name.clone().unwrap_or_default(),
+                    format!("{:.6}", score.p_fake),
+                    label_name(score.label).to_string(),
+                    score.group.clone(),
+                    why.join("; "),
+                ])
+                .map_err(|e| csv_error(source, e))?;
+            }
+            if p.details {
+                state.followers.push(score);
+            }
+        }
+        chunk.clear();
+        Ok(())
+    }
+
+    fn finish(
+        &self,
+        source: &str,
+        state: State,
+        positions: u64,
+        now: DateTime<Utc>,
+    ) -> Result<AuditReport> {
+        let p = &self.params;
+        let model = self.model;
+        if state.scored.is_empty() {
+            return Err(Error::InvalidData(format!(
+                "{source}: no account could be scored ({} records read, {} rejected)",
+                state.records_read,
+                state.rejections.len()
+            )));
+        }
+        let sample: Vec<f64> = state.scored.iter().map(|s| s.p_fake as f64).collect();
+        let scored = sample.len() as u64;
+        let not_sampled = state.valid - scored;
+        // The population for the finite-population correction: what the caller says, else the
+        // valid records when we drew a sample ourselves, else none (an infinite population: the
+        // interval then also covers which followers the classifier happens to get wrong).
+        let population = p
+            .population
+            .or_else(|| (not_sampled > 0).then_some(state.valid));
+        if let Some(n) = population {
+            if n < scored {
+                return Err(Error::InvalidParams {
+                    name: "population".into(),
+                    reason: format!("{n} is smaller than the {scored} followers scored"),
+                });
+            }
+        }
+        let validation = model.validation();
+        let prov = model.provenance();
+        let train_prevalence = if prov.rows > 0 {
+            prov.fake as f64 / prov.rows as f64
+        } else {
+            0.5
+        };
+        let quantifier = Quantifier::new(
+            &validation.proba,
+            &validation.labels,
+            model.threshold(),
+            train_prevalence,
+        )?;
+        let options = IntervalOptions {
+            confidence: p.confidence,
+            population,
+            bootstrap: p.bootstrap,
+            seed: p.seed,
+        };
+        let all = quantifier.estimate_all(&sample, &options)?;
+        let interval = |e: &crate::quantify::ShareEstimate| ShareInterval {
+            estimate: e.fake_share,
+            ci_low: e.ci_low,
+            ci_high: e.ci_high,
+            confidence: e.confidence,
+            method: e.method.name().to_string(),
+        };
+        let chosen = all
+            .iter()
+            .find(|e| e.method == p.method)
+            .map(interval)
+            .ok_or_else(|| Error::InvalidParams {
+                name: "method".into(),
+                reason: format!("{} gave no estimate", p.method),
+            })?;
+        let naive = all
+            .iter()
+            .find(|e| e.method == Method::Cc)
+            .map_or(0.0, |e| e.fake_share);
+        let estimates: Vec<ShareInterval> = all.iter().map(|e| interval(e).complement()).collect();
+        let size = population.unwrap_or(state.valid) as f64;
+        let fake_count_estimate = CountInterval {
+            estimate: chosen.estimate * size,
+            ci_low: chosen.ci_low * size,
+            ci_high: chosen.ci_high * size,
+        };
+
+        let mut histogram = vec![0u64; HISTOGRAM_BINS];
+        for &v in &sample {
+            let bin = ((v * HISTOGRAM_BINS as f64) as usize).min(HISTOGRAM_BINS - 1);
+            histogram[bin] += 1;
+        }
+        let positions_of: Vec<u64> = state.scored.iter().map(|s| s.position).collect();
+        let timeline = timeline(&sample, &positions_of);
+        let bursts = find_bursts(&sample, &positions_of, &p.bursts)?;
+
+        let model_info = ModelInfo {
+            detector: model.detector().name().to_string(),
+            schema: model.schema().describe(),
+            threshold: model.threshold(),
+            trained_on: prov.datasets.iter().map(|d| d.name.clone()).collect(),
+            library_version: prov.library_version.clone(),
+        };
+        let time_reference = state.time_summary(p.as_of, now);
+        Ok(AuditReport {
+            source: source.to_string(),
+            records_read: state.records_read,
+            scored,
+            rejected: state.rejections.len() as u64,
+            not_sampled,
+            duplicates: state.duplicates,
+            rejections: state.rejections,
+            population,
+            genuine_share: chosen.complement(),
+            fake_share: chosen,
+            estimates,
+            naive_fake_share: naive,
+            fake_count_estimate,
+            breakdown: state.breakdown,
+            histogram,
+            timeline,
+            bursts,
+            model: model_info,
+            time_reference,
+            seed: p.seed,
+            followers: state.followers,
+            positions,
+        })
+    }
+}
+
+/// Running totals of an audit.
+#[derive(Default)]
+struct State {
+    records_read: u64,
+    valid: u64,
+    duplicates: u64,
+    rejections: Vec<RejectedRecord>,
+    scored: Vec<Scored>,
+    followers: Vec<FollowerScore>,
+    breakdown: Breakdown,
+    crawled: u64,
+    clock: u64,
+}
+
+impl State {
+    fn reject(&mut self, e: Error) {
+        let (record, line) = match &e {
+            Error::Parse { position, .. } => (position.record, position.line),
+            _ => (self.records_read, None),
+        };
+        if matches!(&e, Error::Parse { reason, .. } if reason.starts_with("duplicate ")) {
+            self.duplicates += 1;
+        }
+        self.rejections.push(RejectedRecord {
+            record,
+            line,
+            reason: e.to_string(),
+        });
+    }
+
+    fn add(&mut self, group: &str) {
+        let b = &mut self.breakdown;
+        match group {
+            "likely_fake" => b.likely_fake += 1,
+            "likely_genuine" => b.likely_genuine += 1,
+            "inactive_genuine" => b.inactive_genuine += 1,
+            _ => b.uncertain += 1,
+        }
+    }
+
+    fn note_time(&mut self, fx: &FeatureExtractor, account: &Account) {
+        match fx.time_reference(account) {
+            TimeReference::Crawled(_) => self.crawled += 1,
+            TimeReference::Clock(_) => self.clock += 1,
+            TimeReference::AsOf(_) => {}
+        }
+    }
+
+    fn time_summary(&self, as_of: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+        if let Some(t) = as_of {
+            return format!("as_of {}", t.to_rfc3339());
+        }
+        match (self.crawled, self.clock) {
+            (_, 0) => "crawled: each record's crawl time".to_string(),
+            (0, _) => format!("clock {} (no record has a crawl time)", now.to_rfc3339()),
+            (c, k) => format!(
+                "crawled for {c} records; clock {} for {k} records without a crawl time",
+                now.to_rfc3339()
+            ),
+        }
+    }
+}
+
+/// Few posts: a quiet account, real or not.
+fn is_inactive(account: &Account) -> bool {
+    match (&account.activity, account.profile.statuses_count) {
+        (_, Some(n)) => n < INACTIVE_MAX_POSTS,
+        (Some(posts), None) => (posts.len() as u64) < INACTIVE_MAX_POSTS,
+        (None, None) => false,
+    }
+}
+
+fn group_of(p_fake: f64, inactive: bool, threshold: f64, band: (f64, f64)) -> &'static str {
+    if p_fake >= band.1 {
+        "likely_fake"
+    } else if inactive && p_fake < threshold {
+        "inactive_genuine"
+    } else if p_fake < band.0 {
+        "likely_genuine"
+    } else {
+        "uncertain"
+    }
+}
+
+fn label_name(label: Label) -> &'static str {
+    match label {
+        Label::Genuine => "genuine",
+        Label::Fake => "fake",
+    }
+}
+
+fn csv_error(source: &str, e: csv::Error) -> Error {
+    Error::Io {
+        origin: source.to_string(),
+        err: std::io::Error::other(e.to_string()),
+    }
+}
+
+/// Mean P(fake) over windows of the follow order, about 200 points in all.
+fn timeline(p: &[f64], positions: &[u64]) -> Timeline {
+    let window = (p.len() / 200).max(25).min(p.len().max(1));
+    let mut t = Timeline::default();
+    for (ps, pos) in p.chunks(window).zip(positions.chunks(window)) {
+        t.position.push(pos[pos.len() / 2]);
+        t.fake_share.push(ps.iter().sum::<f64>() / ps.len() as f64);
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_keep_quiet_people_apart() {
+        assert_eq!(group_of(0.9, false, 0.5, (0.2, 0.8)), "likely_fake");
+        assert_eq!(group_of(0.9, true, 0.5, (0.2, 0.8)), "likely_fake");
+        assert_eq!(group_of(0.4, true, 0.5, (0.2, 0.8)), "inactive_genuine");
+        assert_eq!(group_of(0.1, true, 0.5, (0.2, 0.8)), "inactive_genuine");
+        assert_eq!(group_of(0.1, false, 0.5, (0.2, 0.8)), "likely_genuine");
+        assert_eq!(group_of(0.4, false, 0.5, (0.2, 0.8)), "uncertain");
+        assert_eq!(group_of(0.6, true, 0.5, (0.2, 0.8)), "uncertain");
+    }
+
+    #[test]
+    fn timeline_windows_cover_the_list() {
+        let p: Vec<f64> = (0..1000).map(|i| if i < 500 { 0.0 } else { 1.0 }).collect();
+        let pos: Vec<u64> = (0..1000).collect();
+        let t = timeline(&p, &pos);
+        assert_eq!(t.position.len(), 40);
+        assert_eq!(t.fake_share[0], 0.0);
+        assert_eq!(*t.fake_share.last().unwrap(), 1.0);
+    }
+
+    #[test]
+    fn params_are_validated() {
+        assert!(AuditParams::default().confidence(1.0).validate().is_err());
+        assert!(AuditParams::default().sample(0).validate().is_err());
+        assert!(AuditParams::default()
+            .uncertain_band(0.9, 0.1)
+            .validate()
+            .is_err());
+        assert!(AuditParams::default().validate().is_ok());
+    }
+}

@@ -1,0 +1,166 @@
+//! The audit's result: plain serde data with stable keys.
+
+use serde::{Deserialize, Serialize};
+
+use crate::account::Label;
+use crate::bursts::Burst;
+use crate::detector::Reason;
+
+/// A share (of genuine or of fake followers) with its confidence interval.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ShareInterval {
+    /// The point estimate, in [0, 1].
+    pub estimate: f64,
+    /// Lower end of the interval.
+    pub ci_low: f64,
+    /// Upper end of the interval.
+    pub ci_high: f64,
+    /// The interval's confidence level, e.g. 0.95.
+    pub confidence: f64,
+    /// The estimator: `cc`, `acc`, `pcc`, `pacc` or `em`.
+    pub method: String,
+}
+
+impl ShareInterval {
+    /// The complementary share (genuine from fake and back): `1 - x`, with the ends swapped.
+    pub fn complement(&self) -> ShareInterval {
+        ShareInterval {
+            estimate: 1.0 - self.estimate,
+            ci_low: 1.0 - self.ci_high,
+            ci_high: 1.0 - self.ci_low,
+            confidence: self.confidence,
+            method: self.method.clone(),
+        }
+    }
+}
+
+/// An estimated count with its interval.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CountInterval {
+    /// The point estimate.
+    pub estimate: f64,
+    /// Lower end.
+    pub ci_low: f64,
+    /// Upper end.
+    pub ci_high: f64,
+}
+
+/// How the scored followers split, at the model's thresholds.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Breakdown {
+    /// P(fake) at or above the upper threshold.
+    pub likely_fake: u64,
+    /// P(fake) below the lower threshold and active.
+    pub likely_genuine: u64,
+    /// P(fake) below the decision threshold but inactive (few posts): real people who rarely
+    /// post, kept apart from fakes because they are the most common false positive.
+    pub inactive_genuine: u64,
+    /// Everything else: the model is not sure.
+    pub uncertain: u64,
+}
+
+/// Which model scored the audit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    /// The detector's name.
+    pub detector: String,
+    /// The feature schema, e.g. `twitter v1 (62 features)`.
+    pub schema: String,
+    /// The decision threshold on P(fake).
+    pub threshold: f64,
+    /// What it was trained on.
+    pub trained_on: Vec<String>,
+    /// The crate version that trained it.
+    pub library_version: String,
+}
+
+/// A record that could not be scored, and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RejectedRecord {
+    /// 1-based record number in the input.
+    pub record: u64,
+    /// 1-based line, when known.
+    pub line: Option<u64>,
+    /// The full error message (source, position, field, value, reason).
+    pub reason: String,
+}
+
+/// One scored follower.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FollowerScore {
+    /// 0-based position in the input list (0 = newest follower).
+    pub position: u64,
+    /// The platform id, when the export has one.
+    pub id: Option<String>,
+    /// The handle.
+    pub screen_name: Option<String>,
+    /// Calibrated P(fake).
+    pub p_fake: f64,
+    /// The label at the model's threshold.
+    pub label: Label,
+    /// Which breakdown group it falls in: `likely_fake`, `likely_genuine`, `inactive_genuine`,
+    /// `uncertain`.
+    pub group: String,
+    /// The main reasons, strongest first.
+    pub reasons: Vec<Reason>,
+}
+
+/// The fake share along the follow order, for charts: one point per window.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timeline {
+    /// Position of each window's middle.
+    pub position: Vec<u64>,
+    /// Mean P(fake) in each window.
+    pub fake_share: Vec<f64>,
+}
+
+/// Everything an audit found. Top-level keys are stable.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditReport {
+    /// Name of the audited input.
+    pub source: String,
+    /// Records read from the input (= `scored + rejected + not_sampled`).
+    pub records_read: u64,
+    /// Followers scored.
+    pub scored: u64,
+    /// Records rejected (bad or duplicate), see `rejections`.
+    pub rejected: u64,
+    /// Valid records left out because a sample was drawn.
+    pub not_sampled: u64,
+    /// Rejected records that repeat an earlier id (included in `rejected`).
+    pub duplicates: u64,
+    /// Each rejection with its record number and reason.
+    pub rejections: Vec<RejectedRecord>,
+    /// The total follower count the caller gave (for the finite-population correction).
+    pub population: Option<u64>,
+    /// Share of genuine followers, by the chosen estimator.
+    pub genuine_share: ShareInterval,
+    /// Share of fake followers (the complement of `genuine_share`).
+    pub fake_share: ShareInterval,
+    /// Every estimator's answer, for comparison.
+    pub estimates: Vec<ShareInterval>,
+    /// Share of followers the model labels fake at its threshold, uncorrected (classify and
+    /// count); what most audit tools report.
+    pub naive_fake_share: f64,
+    /// Estimated fake followers in the population (or in the list, without a population).
+    pub fake_count_estimate: CountInterval,
+    /// The split of scored followers.
+    pub breakdown: Breakdown,
+    /// Histogram of P(fake): counts in 20 equal bins over [0, 1].
+    pub histogram: Vec<u64>,
+    /// The fake share along the follow order.
+    pub timeline: Timeline,
+    /// Bought-follower bursts.
+    pub bursts: Vec<Burst>,
+    /// The model used.
+    pub model: ModelInfo,
+    /// How account ages were measured: `as_of`, `crawled` or `clock`, with the time used.
+    pub time_reference: String,
+    /// The sampling seed.
+    pub seed: u64,
+    /// Per-follower scores and reasons, when asked for.
+    pub followers: Vec<FollowerScore>,
+    /// Length of the input list in positions (records read, valid or not): the x range of
+    /// `timeline` and `bursts`.
+    pub positions: u64,
+}
