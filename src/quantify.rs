@@ -12,7 +12,7 @@
 //! | `acc`  | `(cc - fpr) / (tpr - fpr)`, clipped to [0, 1] |
 //! | `pcc`  | mean P(fake) of the sample |
 //! | `pacc` | `(pcc - m_genuine) / (m_fake - m_genuine)`, clipped to [0, 1] |
-//! | `em`   | the prior re-estimated by EM from the training prevalence |
+//! | `em`   | the prior re-estimated by EM from the training prevalence (0 or 1 when the likelihood peaks there) |
 //!
 //! `tpr` and `fpr` are the classifier's true- and false-positive rates at the threshold, and
 //! `m_fake` / `m_genuine` its mean P(fake) on fake / genuine accounts, all measured on a
@@ -49,13 +49,15 @@
 //! [`Quantifier::acc_wald`] gives the cheap analytic (delta-method) interval for ACC.
 //!
 //! Bootstrap replicates are computed on sorted arrays (a count of draws at or above the
-//! threshold's position) and, for EM, on the distinct values of the sample with their counts,
-//! so B = 500 at n = 1,000 takes a few milliseconds.
+//! threshold's position) and, for EM, on the distinct values of the sample with their counts;
+//! EM's replicates find the maximiser of the likelihood EM climbs by safeguarded Newton steps
+//! (the same fixed point, to within EM's tolerance, in a few iterations), so B = 500 at
+//! n = 1,000 takes a few milliseconds.
 
 use std::fmt;
 use std::str::FromStr;
 
-use rand::{Rng, SeedableRng};
+use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
@@ -460,7 +462,8 @@ impl Quantifier {
         Ok(match method {
             Method::Em => {
                 let (values, counts) = group(&s);
-                self.em(&values, &counts, s.len(), self.train_prevalence)
+                let inv = self.inverse_ratios(&values);
+                self.em(&inv, &counts, s.len(), self.train_prevalence)
             }
             m => self.simple(m, stats, self.full_rates()),
         })
@@ -485,23 +488,125 @@ impl Quantifier {
         }
     }
 
-    /// EM on the distinct values of a sample with their counts (n in all), starting at `start`.
-    fn em(&self, values: &[f64], counts: &[u32], n: usize, start: f64) -> f64 {
+    /// For each distinct sample value v, `b / a` with `a = v / pi` and `b = (1 - v) / (1 - pi)`:
+    /// how much likelier genuine than fake the value makes an account, relative to the training
+    /// prior pi (infinite at v = 0, 0 at v = 1).
+    fn inverse_ratios(&self, values: &[f64]) -> Vec<f64> {
         let pi = self.train_prevalence;
+        values
+            .iter()
+            .map(|&v| ((1.0 - v) / (1.0 - pi)) / (v / pi))
+            .collect()
+    }
+
+    /// EM on the distinct values of a sample (given by [`Quantifier::inverse_ratios`]) with
+    /// their counts (n in all), starting at `start`.
+    ///
+    /// Each step sets q to the mean posterior `q a / (q a + (1 - q) b)`, written
+    /// `1 / (1 + (1 - q) / q * b / a)`. The log-likelihood of q, `sum c log(q a + (1 - q) b)`,
+    /// is concave and EM climbs it. When its slope at q = 0 is not positive (mean of a / b at
+    /// most 1) its maximum is at 0, which EM only approaches geometrically, so 0 is returned at
+    /// once; likewise 1 when the mean of b / a is at most 1.
+    fn em(&self, inv_ratios: &[f64], counts: &[u32], n: usize, start: f64) -> f64 {
+        let (mut up, mut down) = (0.0, 0.0);
+        for (&ir, &c) in inv_ratios.iter().zip(counts) {
+            if c > 0 {
+                up += c as f64 / ir;
+                down += c as f64 * ir;
+            }
+        }
+        let nf = n as f64;
+        if up <= nf {
+            return 0.0;
+        }
+        if down <= nf {
+            return 1.0;
+        }
         let mut q = start;
         for _ in 0..self.em_max_iterations {
-            let (wf, wg) = (q / pi, (1.0 - q) / (1.0 - pi));
-            let mut sum = 0.0;
-            for (&v, &c) in values.iter().zip(counts) {
-                let f = wf * v;
-                let den = f + wg * (1.0 - v);
-                // den is 0 only when q is 0 or 1 and v the opposite extreme: keep the prior.
-                sum += c as f64 * if den > 0.0 { f / den } else { q };
+            if !(q > 0.0 && q < 1.0) {
+                break;
             }
-            let next = (sum / n as f64).clamp(0.0, 1.0);
+            let kappa = (1.0 - q) / q;
+            let sum: f64 = inv_ratios
+                .iter()
+                .zip(counts)
+                .map(|(&ir, &c)| c as f64 / (1.0 + kappa * ir))
+                .sum();
+            let next = (sum / nf).clamp(0.0, 1.0);
             let moved = (next - q).abs();
             q = next;
             if moved < self.em_tolerance {
+                break;
+            }
+        }
+        q
+    }
+
+    /// For each distinct sample value v, `(a - b, b)` with `a = v / pi` and `b = (1 - v) /
+    /// (1 - pi)`: the sample's likelihood of the prior q is `prod (b + q (a - b))^count`.
+    fn likelihood_terms(&self, values: &[f64]) -> Vec<(f64, f64)> {
+        let pi = self.train_prevalence;
+        values
+            .iter()
+            .map(|&v| {
+                let (a, b) = (v / pi, (1.0 - v) / (1.0 - pi));
+                (a - b, b)
+            })
+            .collect()
+    }
+
+    /// The maximiser of the same concave log-likelihood EM climbs, found by Newton's method
+    /// safeguarded by bisection (a few iterations instead of EM's tens): the bootstrap
+    /// replicates of EM. It agrees with [`Quantifier::em`] to within EM's tolerance.
+    fn em_newton(&self, terms: &[(f64, f64)], counts: &[u32], start: f64) -> f64 {
+        // Slope of the log-likelihood at q, and its curvature.
+        // Inside (0, 1), b + q d = (1 - q) b + q a > 0, so no term is infinite.
+        let slope = |q: f64| -> (f64, f64) {
+            let (mut d1, mut d2) = (0.0, 0.0);
+            for (&(d, b), &c) in terms.iter().zip(counts) {
+                let t = d / (b + q * d);
+                let ct = c as f64 * t;
+                d1 += ct;
+                d2 -= ct * t;
+            }
+            (d1, d2)
+        };
+        // At a bound a term may be infinite: skip the values not drawn.
+        let bound_slope = |q: f64| -> f64 {
+            terms
+                .iter()
+                .zip(counts)
+                .filter(|(_, &c)| c > 0)
+                .map(|(&(d, b), &c)| c as f64 * d / (b + q * d))
+                .sum()
+        };
+        let (mut lo, mut hi) = (0.0, 1.0);
+        let mut q = start.clamp(1e-9, 1.0 - 1e-9);
+        let (mut d1, mut d2) = slope(q);
+        // The maximum is at a bound when the slope does not change sign towards it.
+        if d1 < 0.0 && bound_slope(0.0) <= 0.0 {
+            return 0.0;
+        }
+        if d1 > 0.0 && bound_slope(1.0) >= 0.0 {
+            return 1.0;
+        }
+        for iteration in 0..100 {
+            if iteration > 0 {
+                (d1, d2) = slope(q);
+            }
+            if d1 > 0.0 {
+                lo = q;
+            } else {
+                hi = q;
+            }
+            let mut next = if d2 < 0.0 { q - d1 / d2 } else { f64::NAN };
+            if !(next > lo && next < hi) {
+                next = 0.5 * (lo + hi);
+            }
+            let moved = (next - q).abs();
+            q = next;
+            if moved < 1e-10 || hi - lo < 1e-10 {
                 break;
             }
         }
@@ -567,6 +672,8 @@ impl Quantifier {
         let stats = self.stats(&s);
         let rates = self.full_rates();
         let (values, counts) = group(&s);
+        let inv_ratios = self.inverse_ratios(&values);
+        let terms = self.likelihood_terms(&values);
         let group_of: Vec<u32> = counts
             .iter()
             .enumerate()
@@ -578,7 +685,7 @@ impl Quantifier {
 
         // Point estimates.
         let em_point = if need_em {
-            self.em(&values, &counts, n, self.train_prevalence)
+            self.em(&inv_ratios, &counts, n, self.train_prevalence)
         } else {
             0.0
         };
@@ -643,7 +750,7 @@ impl Quantifier {
             }
             let (mut above, mut sum) = (0usize, 0.0);
             for _ in 0..n {
-                let i = rng_sample.gen_range(0..n);
+                let i = draw_index(&mut rng_sample, n);
                 above += usize::from(i >= sample_cut);
                 sum += s[i];
                 if need_em {
@@ -670,10 +777,7 @@ impl Quantifier {
             };
             for (j, &m) in methods.iter().enumerate() {
                 let (full, base) = match m {
-                    Method::Em => (
-                        self.em(&values, &boot_counts, n, em_point.clamp(1e-9, 1.0 - 1e-9)),
-                        em_point,
-                    ),
+                    Method::Em => (self.em_newton(&terms, &boot_counts, em_point), em_point),
                     m => (
                         self.simple(m, stats_b, rates_b),
                         self.simple(m, stats, rates_b),
@@ -806,11 +910,21 @@ fn resample_class(sorted: &[f64], cut: usize, rng: &mut ChaCha8Rng) -> (f64, f64
     let n = sorted.len();
     let (mut above, mut sum) = (0usize, 0.0);
     for _ in 0..n {
-        let i = rng.gen_range(0..n);
+        let i = draw_index(rng, n);
         above += usize::from(i >= cut);
         sum += sorted[i];
     }
     (above as f64 / n as f64, sum / n as f64)
+}
+
+/// A uniform index in `0..n` from one 32-bit draw (multiply-shift; its bias, at most n / 2^32,
+/// is immaterial here), several times faster than a rejection-sampled range.
+fn draw_index(rng: &mut ChaCha8Rng, n: usize) -> usize {
+    if n <= u32::MAX as usize {
+        ((rng.next_u32() as u64 * n as u64) >> 32) as usize
+    } else {
+        rng.gen_range(0..n)
+    }
 }
 
 /// The q-quantile of sorted values, interpolating linearly between order statistics (numpy's
@@ -893,6 +1007,30 @@ mod tests {
     }
 
     #[test]
+    fn newton_finds_the_em_fixed_point() {
+        let q = Quantifier::new(&[0.9, 0.2], &[Label::Fake, Label::Genuine], 0.5, 0.3)
+            .unwrap()
+            .em_tolerance(1e-14)
+            .unwrap();
+        for s in [
+            vec![0.8, 0.6, 0.3, 0.1, 0.05],
+            vec![0.99, 0.97, 0.9, 0.2],
+            vec![0.01, 0.02, 0.3],
+            vec![0.0, 1.0, 0.5, 0.5],
+            vec![1.0, 1.0],
+            vec![0.0, 0.1],
+        ] {
+            let (v, c) = group(&sorted(s.clone()));
+            let em = q.em(&q.inverse_ratios(&v), &c, s.len(), 0.3);
+            let newton = q.em_newton(&q.likelihood_terms(&v), &c, 0.5);
+            assert!(
+                (em - newton).abs() < 1e-9,
+                "{s:?}: EM {em}, Newton {newton}"
+            );
+        }
+    }
+
+    #[test]
     fn group_counts_distinct_values() {
         let (v, c) = group(&[0.1, 0.1, 0.2, 0.5, 0.5, 0.5]);
         assert_eq!(v, vec![0.1, 0.2, 0.5]);
@@ -919,7 +1057,7 @@ mod tests {
         let p = q.point(&s, Method::Em).unwrap();
         // One more EM step from p stays at p.
         let (v, c) = group(&sorted(s.to_vec()));
-        let next = q.em(&v, &c, s.len(), p);
+        let next = q.em(&q.inverse_ratios(&v), &c, s.len(), p);
         assert!((next - p).abs() < 1e-12, "{p} -> {next}");
         assert!(p > 0.0 && p < 1.0);
     }
