@@ -1,0 +1,82 @@
+//! Random forest speed: `predict_proba` of a 100-tree, depth-12 forest on 1,000,000 x 20 rows
+//! (the figure compared with scikit-learn in `benches/peer/sklearn_forest.py`), and fitting 100
+//! trees on 3,000 x 60.
+//!
+//! Run: `RAYON_NUM_THREADS=1 cargo bench --bench forest` (and `=2`). The data are the same
+//! recipe as the Python peer's: uniform features, a non-linear noisy label.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use follower_audit::{Detector, FeatureMatrix, FeatureSchema, Label, RandomForestParams};
+use ndarray::Array2;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// `n x p` uniform features; fake when a non-linear score of the first five plus noise is high.
+fn data(n: usize, p: usize, seed: u64) -> (FeatureMatrix, Vec<Label>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let x = Array2::from_shape_simple_fn((n, p), || rng.gen::<f64>());
+    let y = x
+        .rows()
+        .into_iter()
+        .map(|r| {
+            let s = r[0] + r[1] * r[2] - r[3] + 0.5 * (6.0 * r[4]).sin() + rng.gen_range(-0.5..0.5);
+            if s > 0.5 {
+                Label::Fake
+            } else {
+                Label::Genuine
+            }
+        })
+        .collect();
+    let schema = FeatureSchema::new("bench", 1, (0..p).map(|i| format!("f{i}")).collect())
+        .expect("distinct names");
+    (FeatureMatrix::new(schema, x).expect("finite"), y)
+}
+
+fn predict(c: &mut Criterion) {
+    let (train, y) = data(50_000, 20, 1);
+    let forest = RandomForestParams::default()
+        .n_trees(100)
+        .max_depth(Some(12))
+        .seed(1)
+        .fit(&train, &y)
+        .expect("fit");
+    eprintln!(
+        "forest: {} trees, {} nodes ({:.0} per tree), threads {}",
+        forest.n_trees(),
+        forest.n_nodes(),
+        forest.n_nodes() as f64 / forest.n_trees() as f64,
+        rayon::current_num_threads()
+    );
+    let (test, _) = data(1_000_000, 20, 2);
+    let mut group = c.benchmark_group("forest_predict_proba");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(test.nrows() as u64));
+    group.bench_with_input(
+        BenchmarkId::new("100_trees_depth_12", "1000000x20"),
+        &test,
+        |b, test| b.iter(|| forest.predict_proba(test).expect("scores")),
+    );
+    group.finish();
+}
+
+fn fit(c: &mut Criterion) {
+    let (train, y) = data(3_000, 60, 3);
+    let mut group = c.benchmark_group("forest_fit");
+    group.sample_size(10);
+    group.bench_with_input(
+        BenchmarkId::new("100_trees", "3000x60"),
+        &train,
+        |b, train| {
+            b.iter(|| {
+                RandomForestParams::default()
+                    .seed(3)
+                    .fit(train, &y)
+                    .expect("fit")
+            })
+        },
+    );
+    group.finish();
+}
+
+criterion_group!(benches, predict, fit);
+criterion_main!(benches);
