@@ -68,6 +68,29 @@ pub fn default_crawled_at() -> DateTime<Utc> {
         .expect("a valid fixed date")
 }
 
+/// The spec of the bundled demo list, `datasets/demo/followers.jsonl`: 3,000 followers of a
+/// fictional brand account, a 6% fake share outside one bought burst of 600 followers
+/// (positions 700 to 1,299, newest first) that is 90% fake, seed 20150214.
+///
+/// `cargo run --release --example generate -- --n 3000 --fake-share 0.06 --burst 700:600:0.9
+/// --seed 20150214 --format twitter-v1-jsonl --out datasets/demo/followers.jsonl --truth
+/// datasets/demo/truth.json` writes it; a test checks the committed files match byte for byte.
+///
+/// # Examples
+///
+/// ```
+/// let truth = follower_audit::synth::demo_spec().build()?.truth();
+/// assert_eq!(truth.n, 3_000);
+/// assert!(truth.genuine_share > 0.7 && truth.genuine_share < 0.85);
+/// # Ok::<(), follower_audit::Error>(())
+/// ```
+pub fn demo_spec() -> FollowerListSpec {
+    FollowerListSpec::new(3_000)
+        .fake_share(0.06)
+        .burst(BurstSpec::new(700, 600, 0.9))
+        .seed(20150214)
+}
+
 /// A stretch of the follow order where followers were bought: `len` followers starting at
 /// position `start` (0 = newest follower), of which a share `fake_share` is fake on average.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]

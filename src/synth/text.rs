@@ -630,9 +630,18 @@ pub(crate) fn bio(rng: &mut ChaCha8Rng, c: Culture, fake: bool, target: usize) -
         (0.063, 0.049, 0.043, 0.05)
     };
     let mut s = String::with_capacity(target + 32);
-    s.push_str(pick(rng, phrases));
+    // Phrases are drawn without repetition.
+    let mut used: Vec<usize> = Vec::with_capacity(8);
+    let mut draw = |rng: &mut ChaCha8Rng| loop {
+        let i = rng.gen_range(0..phrases.len());
+        if used.len() >= phrases.len() / 2 || !used.contains(&i) {
+            used.push(i);
+            return phrases[i];
+        }
+    };
+    s.push_str(draw(rng));
     while s.chars().count() < target {
-        let next = pick(rng, phrases);
+        let next = draw(rng);
         let sep = pick(rng, &[". ", " | ", ", ", " - ", ". "]);
         if s.chars().count() + sep.len() + next.chars().count() > target + 8 {
             break;

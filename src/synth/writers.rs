@@ -518,6 +518,7 @@ fn status_json(buf: &mut Vec<u8>, post: &Post) {
     match post.source.as_deref() {
         Some(client) => match text::client_url(client) {
             Some(url) => {
+                let client = html_escape(client);
                 let anchor = format!("<a href=\"{url}\" rel=\"nofollow\">{client}</a>");
                 json_str(buf, &anchor);
             }
@@ -526,18 +527,17 @@ fn status_json(buf: &mut Vec<u8>, post: &Post) {
         None => buf.extend_from_slice(b"null"),
     }
     // A reply needs the id it answers; we point it at an earlier post id of the same shape.
-    json_key(buf, false, "in_reply_to_status_id_str");
+    // (Null reply fields are left out to keep files small.)
     if post.is_reply {
         let base = post
             .id
             .as_deref()
             .and_then(|s| s.parse::<u64>().ok())
             .unwrap_or(1 << 40);
+        json_key(buf, false, "in_reply_to_status_id_str");
         buf.push(b'"');
         push_u64(buf, base.saturating_sub(1 << 30));
         buf.push(b'"');
-    } else {
-        buf.extend_from_slice(b"null");
     }
     json_key(buf, false, "retweet_count");
     json_opt_u64(buf, post.retweet_count);
@@ -572,6 +572,24 @@ fn status_json(buf: &mut Vec<u8>, post: &Post) {
         buf.push(b'}');
     }
     buf.push(b'}');
+}
+
+/// Escapes the characters HTML gives a meaning to, as Twitter did inside `source` anchors.
+fn html_escape(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains(['&', '<', '>', '"']) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            _ => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 fn entity_list(buf: &mut Vec<u8>, text: &str, kind: u8, key: &str) {
