@@ -13,6 +13,7 @@ pub mod detector;
 mod error;
 mod eval;
 mod quantify;
+mod rules;
 pub mod features;
 pub mod formats;
 pub mod synth;
@@ -43,5 +44,9 @@ pub use crate::quantify::{ErrorRates, IntervalOptions, Method, Quantifier, Share
 pub use crate::formats::{
     open, AccountReader, ColumnMap, Format, Mode, ReadOptions, ReadStats, Rejection,
 };
-pub use crate::features::{FeatureMatrix, FeatureSchema};
+pub use crate::features::{
+    mask_fields, masked, BigramModel, FeatureExtractor, FeatureMatrix, FeatureSchema, FeatureSet,
+    FieldGroup, TimeReference,
+};
+pub use crate::rules::{Rule, RuleOutcome, RuleSet, RuleSetKind, SingleRule, Verdict};
 pub use crate::synth::{BurstSpec, BurstTruth, FollowerGenerator, FollowerListSpec, Followers, Truth};

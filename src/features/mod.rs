@@ -1,5 +1,17 @@
 //! Feature extraction: named schemas and matrices from accounts.
+//!
+//! [`FeatureExtractor`] turns [`crate::Account`]s into a [`FeatureMatrix`] of a [`FeatureSet`]'s
+//! schema. Every column is documented in `docs/features.md`.
 
+mod activity;
+mod extractor;
+mod mask;
 mod schema;
+mod set;
+mod text;
 
+pub use extractor::{FeatureExtractor, TimeReference};
+pub use mask::{mask_fields, masked, FieldGroup};
 pub use schema::{FeatureMatrix, FeatureSchema};
+pub use set::FeatureSet;
+pub use text::BigramModel;

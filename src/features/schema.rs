@@ -70,7 +70,12 @@ impl FeatureSchema {
 
     /// A short description used in error messages: `name v3 (42 features)`.
     pub fn describe(&self) -> String {
-        format!("{} v{} ({} features)", self.name, self.version, self.features.len())
+        format!(
+            "{} v{} ({} features)",
+            self.name,
+            self.version,
+            self.features.len()
+        )
     }
 
     /// Checks that `other` is this schema.
@@ -120,6 +125,14 @@ impl FeatureMatrix {
         Ok(FeatureMatrix { schema, values })
     }
 
+    /// A matrix from values the crate built itself (an extractor's output): the column count
+    /// must match and every value be finite, which debug builds check.
+    pub(crate) fn from_trusted(schema: FeatureSchema, values: Array2<f64>) -> Self {
+        debug_assert_eq!(values.ncols(), schema.len());
+        debug_assert!(values.iter().all(|v| v.is_finite()));
+        FeatureMatrix { schema, values }
+    }
+
     /// The schema.
     pub fn schema(&self) -> &FeatureSchema {
         &self.schema
@@ -142,9 +155,7 @@ impl FeatureMatrix {
 
     /// The column of a feature by name.
     pub fn column(&self, feature: &str) -> Option<ndarray::ArrayView1<'_, f64>> {
-        self.schema
-            .index_of(feature)
-            .map(|i| self.values.column(i))
+        self.schema.index_of(feature).map(|i| self.values.column(i))
     }
 
     /// A new matrix of the given rows, in the given order (rows may repeat).
@@ -187,6 +198,9 @@ mod tests {
     fn check_names_both_schemas() {
         let other = FeatureSchema::new("u", 2, vec!["a".into()]).unwrap();
         let err = schema().check(&other).unwrap_err().to_string();
-        assert!(err.contains("t v1 (2 features)") && err.contains("u v2 (1 features)"), "{err}");
+        assert!(
+            err.contains("t v1 (2 features)") && err.contains("u v2 (1 features)"),
+            "{err}"
+        );
     }
 }

@@ -1,0 +1,967 @@
+//! The published rule sets as detectors: Camisani-Calzolari, State of Search, Socialbakers'
+//! FakeFollowerCheck, and single rules such as "followers >= 30".
+//!
+//! The rules are read from the columns of a `twitter` [`FeatureMatrix`] (see [`crate::FeatureSet`]),
+//! looked up by name, so a matrix that lacks a needed column is an
+//! [`Error::SchemaMismatch`]. Rule texts follow Cresci et al. 2015 ("Fame for sale", Tables
+//! 2-4).
+//!
+//! # Outcomes and P(fake)
+//! Each rule gives a [`RuleOutcome`] per account: [`RuleOutcome::Passed`] when it points to a
+//! genuine account, [`RuleOutcome::Failed`] when it points to a fake (for Camisani-Calzolari a
+//! human criterion that is not met; for State of Search and Socialbakers a bot criterion that
+//! is met, i.e. the rule fires), [`RuleOutcome::NotEvaluated`] when the data cannot decide it
+//! (a timeline rule without a timeline, a missing field, or a rule no crawled data can decide).
+//!
+//! A rule set turns the outcomes into a [`Verdict`] and P(fake) = [`Verdict::p_fake`]: bot 1.0,
+//! neutral 0.5, human 0.0.
+//! - Camisani-Calzolari adds human points for passed rules and subtracts bot points for
+//!   failed ones; not-evaluated rules count 0. Score > 0: human; 0 to -4: neutral; below -4:
+//!   bot. At the usual "P(fake) > 0.5 is fake" cut a neutral account is not called fake, as in
+//!   Cresci's evaluation.
+//! - State of Search and Socialbakers: bot when any evaluated rule fires, human when none
+//!   fires, neutral when no rule could be evaluated.
+//! - [`SingleRule`]: failed 1.0, passed 0.0, not evaluated 0.5.
+
+use ndarray::{Array1, Array2, ArrayView1};
+use serde::{Deserialize, Serialize};
+
+use crate::detector::{Detector, Reason};
+use crate::error::{Error, Result};
+use crate::features::{FeatureMatrix, FeatureSchema};
+
+/// What one rule says about one account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleOutcome {
+    /// The rule points to a genuine account.
+    Passed,
+    /// The rule points to a fake account.
+    Failed,
+    /// The data cannot decide the rule (no timeline, missing field, or not implementable).
+    NotEvaluated,
+}
+
+/// A rule set's call on one account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Genuine.
+    Human,
+    /// Undecided.
+    Neutral,
+    /// Fake.
+    Bot,
+}
+
+impl Verdict {
+    /// P(fake): bot 1.0, neutral 0.5, human 0.0.
+    pub fn p_fake(self) -> f64 {
+        match self {
+            Verdict::Human => 0.0,
+            Verdict::Neutral => 0.5,
+            Verdict::Bot => 1.0,
+        }
+    }
+}
+
+/// Decodes a `*_log1p` count column back to the count.
+#[inline]
+fn count(v: f64) -> f64 {
+    v.exp_m1().round()
+}
+
+/// One published rule: what it needs and how it is decided.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    id: &'static str,
+    description: &'static str,
+    timeline: bool,
+    human_points: i32,
+    bot_points: i32,
+    /// Columns whose values the test reads, in order (at most 4).
+    needs: &'static [&'static str],
+    /// Indicator columns that must be 1 for the rule to be evaluated.
+    requires: &'static [&'static str],
+    /// `true` when the values point to a genuine account.
+    test: fn(&[f64]) -> bool,
+    /// Set when no crawled data can decide the rule: why.
+    unavailable: Option<&'static str>,
+}
+
+impl Rule {
+    /// A stable id, e.g. `cc_5`, `sos_2`, `sb_8`.
+    pub fn id(&self) -> &'static str {
+        self.id
+    }
+
+    /// The rule in words, e.g. `followers >= 30`.
+    pub fn description(&self) -> &'static str {
+        self.description
+    }
+
+    /// `true` when the rule needs a timeline.
+    pub fn needs_timeline(&self) -> bool {
+        self.timeline
+    }
+
+    /// Camisani-Calzolari human points for a passed rule (0 in the other sets).
+    pub fn human_points(&self) -> i32 {
+        self.human_points
+    }
+
+    /// Camisani-Calzolari bot points for a failed rule (1 in the other sets).
+    pub fn bot_points(&self) -> i32 {
+        self.bot_points
+    }
+
+    /// The feature columns the rule reads (values and missing-value indicators).
+    pub fn columns(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.needs
+            .iter()
+            .chain(self.requires)
+            .copied()
+            .chain(self.timeline.then_some("has_timeline"))
+    }
+
+    /// Why the rule is not evaluated for `row`, or `None` when it can be.
+    fn not_evaluated(&self, r: &Resolved, row: ArrayView1<'_, f64>) -> Option<String> {
+        if let Some(why) = self.unavailable {
+            return Some(why.to_string());
+        }
+        if self.timeline && row[r.has_timeline] == 0.0 {
+            return Some("needs a timeline".into());
+        }
+        self.requires
+            .iter()
+            .zip(&r.requires)
+            .find(|(_, &i)| row[i] == 0.0)
+            .map(|(name, _)| format!("needs the field behind `{name}`"))
+    }
+
+    fn outcome(&self, r: &Resolved, row: ArrayView1<'_, f64>) -> RuleOutcome {
+        if self.not_evaluated(r, row).is_some() {
+            return RuleOutcome::NotEvaluated;
+        }
+        let mut buf = [0.0f64; 4];
+        for (b, &i) in buf.iter_mut().zip(&r.needs) {
+            *b = row[i];
+        }
+        if (self.test)(&buf[..self.needs.len()]) {
+            RuleOutcome::Passed
+        } else {
+            RuleOutcome::Failed
+        }
+    }
+
+    /// The values behind the rule, in words: `followers = 12, friends = 900`.
+    fn values_text(&self, r: &Resolved, row: ArrayView1<'_, f64>) -> String {
+        let parts: Vec<String> = self
+            .needs
+            .iter()
+            .zip(&r.needs)
+            .map(|(name, &i)| match name.strip_suffix("_log1p") {
+                Some(stem) => format!("{stem} = {}", count(row[i])),
+                None => format!("{name} = {}", (row[i] * 1000.0).round() / 1000.0),
+            })
+            .collect();
+        parts.join(", ")
+    }
+}
+
+/// A rule's columns resolved to indices in one schema.
+struct Resolved {
+    needs: Vec<usize>,
+    requires: Vec<usize>,
+    has_timeline: usize,
+}
+
+fn resolve(set: &str, rule: &Rule, schema: &FeatureSchema) -> Result<Resolved> {
+    let find = |name: &str| {
+        schema.index_of(name).ok_or_else(|| Error::SchemaMismatch {
+            expected: format!("a matrix with column `{name}` (rule {} of {set})", rule.id),
+            found: schema.describe(),
+        })
+    };
+    Ok(Resolved {
+        needs: rule.needs.iter().map(|n| find(n)).collect::<Result<_>>()?,
+        requires: rule
+            .requires
+            .iter()
+            .map(|n| find(n))
+            .collect::<Result<_>>()?,
+        has_timeline: if rule.timeline || rule.unavailable.is_some() {
+            find("has_timeline")?
+        } else {
+            schema.index_of("has_timeline").unwrap_or(0)
+        },
+    })
+}
+
+const COUNTS: &[&str] = &["has_followers_count", "has_friends_count"];
+
+/// A compact constructor for the tables below.
+#[allow(clippy::too_many_arguments)]
+const fn rule(
+    id: &'static str,
+    description: &'static str,
+    timeline: bool,
+    human_points: i32,
+    bot_points: i32,
+    needs: &'static [&'static str],
+    requires: &'static [&'static str],
+    test: fn(&[f64]) -> bool,
+) -> Rule {
+    Rule {
+        id,
+        description,
+        timeline,
+        human_points,
+        bot_points,
+        needs,
+        requires,
+        test,
+        unavailable: None,
+    }
+}
+
+fn is_one(v: &[f64]) -> bool {
+    v[0] == 1.0
+}
+fn is_zero(v: &[f64]) -> bool {
+    v[0] == 0.0
+}
+fn positive(v: &[f64]) -> bool {
+    v[0] > 0.0
+}
+
+fn camisani_calzolari_rules() -> Vec<Rule> {
+    const NEEDS_SOURCES: &[&str] = &["has_post_sources"];
+    let mut rules = vec![
+        rule(
+            "cc_1",
+            "has a name",
+            false,
+            1,
+            1,
+            &["has_name"],
+            &["has_name_field"],
+            is_one,
+        ),
+        rule(
+            "cc_2",
+            "has an image",
+            false,
+            1,
+            1,
+            &["has_image"],
+            &["has_image_field"],
+            is_one,
+        ),
+        rule(
+            "cc_3",
+            "has an address",
+            false,
+            1,
+            1,
+            &["has_location"],
+            &["has_location_field"],
+            is_one,
+        ),
+        rule(
+            "cc_4",
+            "has a biography",
+            false,
+            1,
+            1,
+            &["has_description"],
+            &["has_description_field"],
+            is_one,
+        ),
+        rule(
+            "cc_5",
+            "followers >= 30",
+            false,
+            1,
+            1,
+            &["followers_count_log1p"],
+            &["has_followers_count"],
+            |v| count(v[0]) >= 30.0,
+        ),
+        rule(
+            "cc_6",
+            "listed by other users",
+            false,
+            1,
+            1,
+            &["is_listed"],
+            &["has_listed_count"],
+            is_one,
+        ),
+        rule(
+            "cc_7",
+            "tweets >= 50",
+            false,
+            1,
+            1,
+            &["statuses_count_log1p"],
+            &["has_statuses_count"],
+            |v| count(v[0]) >= 50.0,
+        ),
+        rule(
+            "cc_8",
+            "geo-localized",
+            false,
+            1,
+            0,
+            &["geo_enabled"],
+            &["has_geo_enabled_field"],
+            is_one,
+        ),
+        rule(
+            "cc_9",
+            "URL in profile",
+            false,
+            1,
+            1,
+            &["has_url"],
+            &["has_url_field"],
+            is_one,
+        ),
+        Rule {
+            unavailable: Some(
+                "needs how often the account's posts were favourited, which the account model \
+                 does not hold",
+            ),
+            ..rule(
+                "cc_10",
+                "in another user's favourites",
+                true,
+                1,
+                1,
+                &[],
+                &[],
+                positive,
+            )
+        },
+        rule(
+            "cc_11",
+            "punctuation in tweets",
+            true,
+            1,
+            1,
+            &["punctuation_share"],
+            &[],
+            positive,
+        ),
+        rule(
+            "cc_12",
+            "hashtag used",
+            true,
+            1,
+            1,
+            &["hashtags_per_post"],
+            &[],
+            positive,
+        ),
+        rule(
+            "cc_13",
+            "logged in via iPhone",
+            true,
+            1,
+            0,
+            &["client_iphone"],
+            NEEDS_SOURCES,
+            is_one,
+        ),
+        rule(
+            "cc_14",
+            "logged in via Android",
+            true,
+            1,
+            0,
+            &["client_android"],
+            NEEDS_SOURCES,
+            is_one,
+        ),
+        rule(
+            "cc_15",
+            "connected with Foursquare",
+            true,
+            1,
+            0,
+            &["client_foursquare"],
+            NEEDS_SOURCES,
+            is_one,
+        ),
+        rule(
+            "cc_16",
+            "connected with Instagram",
+            true,
+            1,
+            0,
+            &["client_instagram"],
+            NEEDS_SOURCES,
+            is_one,
+        ),
+        rule(
+            "cc_17",
+            "used twitter.com",
+            true,
+            1,
+            0,
+            &["client_web"],
+            NEEDS_SOURCES,
+            is_one,
+        ),
+        rule(
+            "cc_18",
+            "mentions or replies to another user",
+            true,
+            1,
+            1,
+            &["mentions_per_post", "reply_ratio"],
+            &[],
+            |v| v[0] > 0.0 || v[1] > 0.0,
+        ),
+        rule(
+            "cc_19",
+            "2 x followers >= friends",
+            false,
+            1,
+            1,
+            &["two_followers_ge_friends"],
+            COUNTS,
+            is_one,
+        ),
+        rule(
+            "cc_20",
+            "tweets are not only URLs",
+            true,
+            1,
+            1,
+            &["has_posts", "link_only_share"],
+            &[],
+            |v| v[0] == 1.0 && v[1] < 1.0,
+        ),
+        rule(
+            "cc_21",
+            "retweeted at least once",
+            true,
+            2,
+            2,
+            &["retweeted_share"],
+            &[],
+            positive,
+        ),
+        rule(
+            "cc_22",
+            "uses different clients",
+            true,
+            3,
+            1,
+            &["distinct_clients"],
+            NEEDS_SOURCES,
+            |v| v[0] >= 2.0,
+        ),
+        rule(
+            "cc_api",
+            "does not post only through the API",
+            true,
+            0,
+            2,
+            &["official_client_share"],
+            NEEDS_SOURCES,
+            positive,
+        ),
+    ];
+    rules.shrink_to_fit();
+    rules
+}
+
+fn state_of_search_rules() -> Vec<Rule> {
+    vec![
+        rule(
+            "sos_1",
+            "biography says it is a bot",
+            false,
+            0,
+            1,
+            &["bot_in_bio"],
+            &["has_description_field"],
+            is_zero,
+        ),
+        rule(
+            "sos_2",
+            "friends:followers about 100:1",
+            false,
+            0,
+            1,
+            &["friends_followers_about_100"],
+            COUNTS,
+            is_zero,
+        ),
+        rule(
+            "sos_3",
+            "the same sentence tweeted to 3 or more accounts (last 20 tweets)",
+            true,
+            0,
+            1,
+            &["recent_same_text_to_many"],
+            &[],
+            |v| v[0] < 3.0,
+        ),
+        rule(
+            "sos_5",
+            "tweets from the API (not via the web client)",
+            true,
+            0,
+            1,
+            &["web_client_share"],
+            &["has_post_sources"],
+            |v| v[0] >= 1.0,
+        ),
+    ]
+}
+
+fn socialbakers_rules() -> Vec<Rule> {
+    vec![
+        rule(
+            "sb_1",
+            "friends/followers >= 50",
+            false,
+            0,
+            1,
+            &["friends_followers_ge_50"],
+            COUNTS,
+            is_zero,
+        ),
+        rule(
+            "sb_2",
+            "more than 30% of tweets contain spam phrases",
+            true,
+            0,
+            1,
+            &["spam_phrase_share"],
+            &[],
+            |v| v[0] <= 0.3,
+        ),
+        rule(
+            "sb_3",
+            "the same tweet repeated more than 3 times",
+            true,
+            0,
+            1,
+            &["max_text_repeats"],
+            &[],
+            |v| v[0] <= 3.0,
+        ),
+        rule(
+            "sb_4",
+            "more than 90% retweets",
+            true,
+            0,
+            1,
+            &["retweet_ratio"],
+            &[],
+            |v| v[0] <= 0.9,
+        ),
+        rule(
+            "sb_5",
+            "more than 90% of tweets are links",
+            true,
+            0,
+            1,
+            &["url_ratio"],
+            &[],
+            |v| v[0] <= 0.9,
+        ),
+        rule(
+            "sb_6",
+            "never tweeted",
+            false,
+            0,
+            1,
+            &["statuses_count_log1p"],
+            &["has_statuses_count"],
+            |v| count(v[0]) > 0.0,
+        ),
+        rule(
+            "sb_7",
+            "older than 2 months with the default image",
+            false,
+            0,
+            1,
+            &["default_image_after_2_months"],
+            &["has_created_at", "has_image_field"],
+            is_zero,
+        ),
+        rule(
+            "sb_8",
+            "no bio, no location, following more than 100",
+            false,
+            0,
+            1,
+            &["has_description", "has_location", "friends_count_log1p"],
+            &[
+                "has_description_field",
+                "has_location_field",
+                "has_friends_count",
+            ],
+            |v| !(v[0] == 0.0 && v[1] == 0.0 && count(v[2]) > 100.0),
+        ),
+    ]
+}
+
+/// Which published rule set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleSetKind {
+    /// Camisani-Calzolari (2012): 22 rules with human and bot points (Cresci 2015, Table 2),
+    /// plus the "posts only through the API" penalty.
+    CamisaniCalzolari,
+    /// State of Search (2012): the implementable rules 1, 2, 3 and 5 (Cresci 2015, Table 3).
+    /// Rule 4 (duplicate profile picture) needs other accounts' images, rules 6 and 7 (reply
+    /// speed, follow/unfollow churn) need data no crawl gives; they are left out.
+    StateOfSearch,
+    /// Socialbakers' FakeFollowerCheck: 8 rules (Cresci 2015, Table 4).
+    Socialbakers,
+}
+
+impl RuleSetKind {
+    /// The detector name: `camisani_calzolari`, `state_of_search` or `socialbakers`.
+    pub fn name(self) -> &'static str {
+        match self {
+            RuleSetKind::CamisaniCalzolari => "camisani_calzolari",
+            RuleSetKind::StateOfSearch => "state_of_search",
+            RuleSetKind::Socialbakers => "socialbakers",
+        }
+    }
+}
+
+/// A published rule set as a [`Detector`] over a `twitter` [`FeatureMatrix`].
+///
+/// # Examples
+/// ```
+/// use follower_audit::{Account, Detector, FeatureExtractor, FeatureSet, RuleSet};
+/// let mut a = Account::default();
+/// a.profile.followers_count = Some(3);
+/// a.profile.friends_count = Some(400);
+/// let x = FeatureExtractor::new(FeatureSet::Twitter).extract(&[a]);
+/// let sb = RuleSet::socialbakers();
+/// assert_eq!(sb.predict_proba(&x).unwrap()[0], 1.0); // friends/followers >= 50 fires
+/// let why = sb.explain(&x, 0).unwrap();
+/// assert_eq!(why[0].source, "sb_1");
+/// assert!(why.iter().any(|r| r.text.contains("not evaluated: needs a timeline")));
+/// ```
+#[derive(Clone, Debug)]
+pub struct RuleSet {
+    kind: RuleSetKind,
+    rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    /// The rule set of `kind`.
+    pub fn new(kind: RuleSetKind) -> RuleSet {
+        let rules = match kind {
+            RuleSetKind::CamisaniCalzolari => camisani_calzolari_rules(),
+            RuleSetKind::StateOfSearch => state_of_search_rules(),
+            RuleSetKind::Socialbakers => socialbakers_rules(),
+        };
+        RuleSet { kind, rules }
+    }
+
+    /// Camisani-Calzolari's point-scoring rule set.
+    pub fn camisani_calzolari() -> RuleSet {
+        RuleSet::new(RuleSetKind::CamisaniCalzolari)
+    }
+
+    /// State of Search's implementable rules.
+    pub fn state_of_search() -> RuleSet {
+        RuleSet::new(RuleSetKind::StateOfSearch)
+    }
+
+    /// Socialbakers' FakeFollowerCheck rules.
+    pub fn socialbakers() -> RuleSet {
+        RuleSet::new(RuleSetKind::Socialbakers)
+    }
+
+    /// Which set this is.
+    pub fn kind(&self) -> RuleSetKind {
+        self.kind
+    }
+
+    /// The rules, in published order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// A rule by id.
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    fn resolve_all(&self, schema: &FeatureSchema) -> Result<Vec<Resolved>> {
+        self.rules
+            .iter()
+            .map(|r| resolve(self.kind.name(), r, schema))
+            .collect()
+    }
+
+    /// Every rule's outcome for every row: rows are accounts, columns follow [`RuleSet::rules`].
+    ///
+    /// # Errors
+    /// [`Error::SchemaMismatch`] when `x` lacks a column a rule needs.
+    pub fn outcomes(&self, x: &FeatureMatrix) -> Result<Array2<RuleOutcome>> {
+        let res = self.resolve_all(x.schema())?;
+        let v = x.values();
+        Ok(Array2::from_shape_fn(
+            (x.nrows(), self.rules.len()),
+            |(i, j)| self.rules[j].outcome(&res[j], v.row(i)),
+        ))
+    }
+
+    /// Camisani-Calzolari: human points minus bot points. Other sets: minus the number of
+    /// rules that fired. One value per row.
+    ///
+    /// # Errors
+    /// As [`RuleSet::outcomes`].
+    pub fn scores(&self, x: &FeatureMatrix) -> Result<Vec<i32>> {
+        let o = self.outcomes(x)?;
+        Ok(o.rows()
+            .into_iter()
+            .map(|r| self.score_row(r.iter().copied()))
+            .collect())
+    }
+
+    fn score_row(&self, outcomes: impl Iterator<Item = RuleOutcome>) -> i32 {
+        let cc = self.kind == RuleSetKind::CamisaniCalzolari;
+        self.rules
+            .iter()
+            .zip(outcomes)
+            .map(|(r, o)| match o {
+                RuleOutcome::Passed if cc => r.human_points,
+                RuleOutcome::Failed => -r.bot_points,
+                _ => 0,
+            })
+            .sum()
+    }
+
+    fn verdict_row(&self, outcomes: &[RuleOutcome]) -> Verdict {
+        match self.kind {
+            RuleSetKind::CamisaniCalzolari => {
+                let s = self.score_row(outcomes.iter().copied());
+                if s > 0 {
+                    Verdict::Human
+                } else if s >= -4 {
+                    Verdict::Neutral
+                } else {
+                    Verdict::Bot
+                }
+            }
+            _ => {
+                if outcomes.contains(&RuleOutcome::Failed) {
+                    Verdict::Bot
+                } else if outcomes.contains(&RuleOutcome::Passed) {
+                    Verdict::Human
+                } else {
+                    Verdict::Neutral
+                }
+            }
+        }
+    }
+
+    /// The set's call on every row.
+    ///
+    /// # Errors
+    /// As [`RuleSet::outcomes`].
+    pub fn verdicts(&self, x: &FeatureMatrix) -> Result<Vec<Verdict>> {
+        let o = self.outcomes(x)?;
+        Ok(o.rows()
+            .into_iter()
+            .map(|r| self.verdict_row(&r.to_vec()))
+            .collect())
+    }
+}
+
+fn check_row(x: &FeatureMatrix, row: usize) -> Result<()> {
+    if row < x.nrows() {
+        Ok(())
+    } else {
+        Err(Error::InvalidParams {
+            name: "row".into(),
+            reason: format!(
+                "row {row} is out of range (the matrix has {} rows)",
+                x.nrows()
+            ),
+        })
+    }
+}
+
+/// Sorts reasons strongest first (largest |weight|), keeping rule order among equals.
+fn sort_reasons(reasons: &mut [Reason]) {
+    reasons.sort_by(|a, b| b.weight.abs().total_cmp(&a.weight.abs()));
+}
+
+/// One rule's reason for one row. `passed` and `failed` are the weights of those outcomes.
+fn reason(rule: &Rule, r: &Resolved, row: ArrayView1<'_, f64>, passed: f64, failed: f64) -> Reason {
+    if let Some(why) = rule.not_evaluated(r, row) {
+        return Reason {
+            source: rule.id.into(),
+            text: format!("{}: not evaluated: {why}", rule.description),
+            weight: 0.0,
+        };
+    }
+    // Camisani-Calzolari rules state a human criterion; the others state a bot criterion.
+    let human_criterion = rule.id.starts_with("cc_");
+    let values = rule.values_text(r, row);
+    let (verb, weight) = match (rule.outcome(r, row), human_criterion) {
+        (RuleOutcome::Failed, true) => ("not met", failed),
+        (RuleOutcome::Failed, false) => ("fired", failed),
+        (_, true) => ("met", passed),
+        (_, false) => ("did not fire", passed),
+    };
+    let text = if values.is_empty() {
+        format!("{}: {verb}", rule.description)
+    } else {
+        format!("{}: {verb} ({values})", rule.description)
+    };
+    Reason {
+        source: rule.id.into(),
+        text,
+        weight,
+    }
+}
+
+impl Detector for RuleSet {
+    fn name(&self) -> &str {
+        self.kind.name()
+    }
+
+    fn predict_proba(&self, x: &FeatureMatrix) -> Result<Array1<f64>> {
+        let res = self.resolve_all(x.schema())?;
+        let v = x.values();
+        let mut buf = Vec::with_capacity(self.rules.len());
+        Ok(v.rows()
+            .into_iter()
+            .map(|row| {
+                buf.clear();
+                buf.extend(self.rules.iter().zip(&res).map(|(r, c)| r.outcome(c, row)));
+                self.verdict_row(&buf).p_fake()
+            })
+            .collect())
+    }
+
+    fn explain(&self, x: &FeatureMatrix, row: usize) -> Result<Vec<Reason>> {
+        let res = self.resolve_all(x.schema())?;
+        check_row(x, row)?;
+        let cc = self.kind == RuleSetKind::CamisaniCalzolari;
+        let v = x.values();
+        let mut reasons: Vec<Reason> = self
+            .rules
+            .iter()
+            .zip(&res)
+            .map(|(r, c)| {
+                let passed = if cc { -f64::from(r.human_points) } else { 0.0 };
+                reason(r, c, v.row(row), passed, f64::from(r.bot_points))
+            })
+            .collect();
+        sort_reasons(&mut reasons);
+        Ok(reasons)
+    }
+}
+
+/// One rule as a detector: failed 1.0, passed 0.0, not evaluated 0.5.
+///
+/// # Examples
+/// ```
+/// use follower_audit::{Account, Detector, FeatureExtractor, FeatureSet, SingleRule};
+/// let mut a = Account::default();
+/// a.profile.followers_count = Some(29);
+/// let x = FeatureExtractor::new(FeatureSet::Twitter).extract(&[a]);
+/// let d = SingleRule::followers_at_least_30();
+/// assert_eq!(d.name(), "followers_ge_30");
+/// assert_eq!(d.predict_proba(&x).unwrap()[0], 1.0);
+/// ```
+#[derive(Clone, Debug)]
+pub struct SingleRule {
+    name: String,
+    rule: Rule,
+}
+
+impl SingleRule {
+    /// Cresci's best single rule: "followers >= 30" (Camisani-Calzolari rule 5).
+    pub fn followers_at_least_30() -> SingleRule {
+        let rule = RuleSet::camisani_calzolari()
+            .rule("cc_5")
+            .cloned()
+            .expect("cc_5 exists");
+        SingleRule {
+            name: "followers_ge_30".into(),
+            rule,
+        }
+    }
+
+    /// "tweets >= 50" (Camisani-Calzolari rule 7).
+    pub fn tweets_at_least_50() -> SingleRule {
+        let rule = RuleSet::camisani_calzolari()
+            .rule("cc_7")
+            .cloned()
+            .expect("cc_7 exists");
+        SingleRule {
+            name: "tweets_ge_50".into(),
+            rule,
+        }
+    }
+
+    /// Any rule of a set, by id; the detector is named `rule_<id>`.
+    pub fn from_set(set: &RuleSet, id: &str) -> Option<SingleRule> {
+        set.rule(id).map(|r| SingleRule {
+            name: format!("rule_{}", r.id),
+            rule: r.clone(),
+        })
+    }
+
+    /// The rule.
+    pub fn rule(&self) -> &Rule {
+        &self.rule
+    }
+
+    /// The rule's outcome for every row.
+    ///
+    /// # Errors
+    /// [`Error::SchemaMismatch`] when `x` lacks a column the rule needs.
+    pub fn outcomes(&self, x: &FeatureMatrix) -> Result<Vec<RuleOutcome>> {
+        let res = resolve(&self.name, &self.rule, x.schema())?;
+        Ok(x.values()
+            .rows()
+            .into_iter()
+            .map(|row| self.rule.outcome(&res, row))
+            .collect())
+    }
+}
+
+impl Detector for SingleRule {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn predict_proba(&self, x: &FeatureMatrix) -> Result<Array1<f64>> {
+        Ok(self
+            .outcomes(x)?
+            .into_iter()
+            .map(|o| match o {
+                RuleOutcome::Passed => 0.0,
+                RuleOutcome::Failed => 1.0,
+                RuleOutcome::NotEvaluated => 0.5,
+            })
+            .collect())
+    }
+
+    fn explain(&self, x: &FeatureMatrix, row: usize) -> Result<Vec<Reason>> {
+        let res = resolve(&self.name, &self.rule, x.schema())?;
+        check_row(x, row)?;
+        let r = reason(&self.rule, &res, x.values().row(row), -1.0, 1.0);
+        Ok(vec![r])
+    }
+}
