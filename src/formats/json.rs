@@ -173,12 +173,14 @@ impl JsonSource {
                 return Ok(scalar && !out.is_empty());
             }
             let (used, complete) = if scalar {
-                // A bare scalar or junk: runs to the next separator.
-                match buf
+                // A bare scalar or junk: runs to the next separator, and always takes at
+                // least its first byte so that reading makes progress.
+                let from = usize::from(out.is_empty());
+                match buf[from..]
                     .iter()
                     .position(|&c| c == b',' || c == b']' || c.is_ascii_whitespace())
                 {
-                    Some(i) => (i, true),
+                    Some(i) => (i + from, true),
                     None => (buf.len(), false),
                 }
             } else {
@@ -706,6 +708,14 @@ mod tests {
             .contains("unexpected end of input"));
         let got = split("[{\"a\":1} {\"b\":2}]");
         assert!(got[1].as_ref().unwrap_err().contains("expected `,` or `]`"));
+    }
+
+    #[test]
+    fn junk_between_documents_makes_progress() {
+        let got = split(", ]\nx {\"a\": 1}");
+        assert_eq!(got.len(), 4);
+        assert_eq!(got[1], Ok((2, Some(1), "]".to_string())));
+        assert_eq!(got[3], Ok((4, Some(2), "{\"a\": 1}".to_string())));
     }
 
     #[test]
