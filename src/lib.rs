@@ -31,8 +31,8 @@ pub use crate::detector::{
     Reason,
 };
 pub use crate::model::{
-    CvReport, DatasetInfo, DetectorParams, FittedDetector, Model, ModelParams, Provenance,
-    Validation, VariantMetrics, MODEL_FORMAT_VERSION, MODEL_MAGIC,
+    train_on_accounts, CvReport, DatasetInfo, DetectorParams, FittedDetector, Model, ModelParams,
+    Preset, Provenance, Validation, VariantMetrics, MODEL_FORMAT_VERSION, MODEL_MAGIC,
 };
 pub use crate::error::{Error, Position, Result};
 pub use crate::eval::{

@@ -23,7 +23,7 @@ use std::path::Path;
 use ndarray::{Array1, Array2, Axis};
 use serde::{Deserialize, Serialize};
 
-use crate::account::Label;
+use crate::account::{Account, Label};
 use crate::calibration::{Calibration, CalibrationMethod};
 use crate::detector::{
     DecisionTree, DecisionTreeParams, Detector, GaussianNb, GaussianNbParams, LogisticRegression,
@@ -31,7 +31,10 @@ use crate::detector::{
 };
 use crate::error::{Error, Result};
 use crate::eval::{stratified_k_fold, Metrics, MetricsSummary};
-use crate::features::{FeatureMatrix, FeatureSchema};
+use crate::features::{
+    masked, FeatureExtractor, FeatureMatrix, FeatureSchema, FeatureSet, FieldGroup,
+};
+use crate::formats::{open, Format, ReadOptions};
 
 /// The first bytes of every model file.
 pub const MODEL_MAGIC: [u8; 8] = *b"FAMODEL\x1a";
@@ -510,14 +513,41 @@ impl From<Model> for ModelData {
 /// A `Model` is itself a [`Detector`] whose probabilities are calibrated.
 ///
 /// # Examples
-/// See [`ModelParams`] for training one.
+/// # Examples
+/// ```
+/// use follower_audit::{Detector, Model};
+/// let model = Model::default_twitter();
+/// assert_eq!(model.schema().name(), "twitter");
+/// assert!(model.provenance().rows > 2000);
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "ModelData", into = "ModelData")]
 pub struct Model {
     data: ModelData,
 }
 
+static DEFAULT_TWITTER: &[u8] = include_bytes!("../models/twitter-default.fam");
+static DEFAULT_INSTAGRAM: &[u8] = include_bytes!("../models/instagram-default.fam");
+
 impl Model {
+    /// The embedded default Twitter/X model: a calibrated random forest trained on Cresci 2015's
+    /// E13 (genuine) and INT (fake) profiles with the Twitter profile feature set, including
+    /// copies with `created_at`, the description or the image fields masked. Retrain with
+    /// `cargo run --release --example train -- --preset twitter`
+    /// ([`Preset::Twitter`] with seed 0).
+    pub fn default_twitter() -> Model {
+        Model::from_bytes(DEFAULT_TWITTER).expect("the embedded Twitter model is valid (tested)")
+    }
+
+    /// The embedded default Instagram model, trained on InstaFake, the Kaggle fake/genuine
+    /// train and test sets and SRF's hand-labelled followers with the Instagram feature set.
+    /// Retrain with `cargo run --release --example train -- --preset instagram`
+    /// ([`Preset::Instagram`] with seed 0).
+    pub fn default_instagram() -> Model {
+        Model::from_bytes(DEFAULT_INSTAGRAM)
+            .expect("the embedded Instagram model is valid (tested)")
+    }
+
     /// The feature schema it expects.
     pub fn schema(&self) -> &FeatureSchema {
         &self.data.schema
@@ -691,6 +721,200 @@ impl Detector for Model {
         self.data.schema.check(x.schema())?;
         self.data.detector.explain(x, row)
     }
+}
+
+/// A named, reproducible recipe for one of the default models: the datasets under a data
+/// directory laid out as `../shared/datasets` (see its README), the feature set, the masked
+/// variants and the model parameters.
+///
+/// `Preset::Twitter.train(dir, 0)` produces, byte for byte, the model that
+/// [`Model::default_twitter`] embeds (a test checks it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Preset {
+    /// Cresci 2015 E13 (genuine) and INT (fake) with [`FeatureSet::Twitter`].
+    Twitter,
+    /// InstaFake, the Kaggle "free4ever1" train and test sets and SRF's labelled followers with
+    /// [`FeatureSet::Instagram`].
+    Instagram,
+}
+
+impl Preset {
+    /// The preset's short name: `twitter` or `instagram`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Twitter => "twitter",
+            Preset::Instagram => "instagram",
+        }
+    }
+
+    /// The feature set it trains on.
+    pub fn feature_set(self) -> FeatureSet {
+        match self {
+            Preset::Twitter => FeatureSet::Twitter,
+            Preset::Instagram => FeatureSet::Instagram,
+        }
+    }
+
+    /// The labelled inputs, relative to the data directory: (name, path, format).
+    pub fn inputs(self) -> &'static [(&'static str, &'static str, Format)] {
+        match self {
+            Preset::Twitter => &[
+                (
+                    "cresci-2015/E13",
+                    "cresci-2015/E13/users.csv",
+                    Format::CresciCsv,
+                ),
+                (
+                    "cresci-2015/INT",
+                    "cresci-2015/INT/users.csv",
+                    Format::CresciCsv,
+                ),
+            ],
+            Preset::Instagram => &[
+                (
+                    "instafake/fake-v1.0/fake",
+                    "instafake/fake-v1.0/fakeAccountData.json",
+                    Format::InstaFake,
+                ),
+                (
+                    "instafake/fake-v1.0/real",
+                    "instafake/fake-v1.0/realAccountData.json",
+                    Format::InstaFake,
+                ),
+                (
+                    "instagram-fake-spammer-genuine/train",
+                    "instagram-fake-spammer-genuine/kaggle-free4ever1/train.csv",
+                    Format::InstagramKaggleCsv,
+                ),
+                (
+                    "instagram-fake-spammer-genuine/test",
+                    "instagram-fake-spammer-genuine/kaggle-free4ever1/test.csv",
+                    Format::InstagramKaggleCsv,
+                ),
+                (
+                    "srf-instagram-fake-followers/labelled-1000",
+                    "srf-instagram-fake-followers/labelled-1000/labelled_1000_inclprivate.csv",
+                    Format::InstagramSrfCsv,
+                ),
+            ],
+        }
+    }
+
+    /// The masked training variants after the primary one: (name, field groups blanked).
+    pub fn variants(self) -> &'static [(&'static str, &'static [FieldGroup])] {
+        match self {
+            Preset::Twitter => &[
+                ("no_created_at", &[FieldGroup::CreatedAt]),
+                ("no_description", &[FieldGroup::Description]),
+                ("no_image", &[FieldGroup::Image]),
+            ],
+            Preset::Instagram => &[
+                ("no_description", &[FieldGroup::Description]),
+                ("no_image", &[FieldGroup::Image]),
+            ],
+        }
+    }
+
+    /// The model parameters, with `seed` as both the fold seed and the forest seed.
+    pub fn params(self, seed: u64) -> ModelParams {
+        let forest = RandomForestParams::default()
+            .n_trees(100)
+            .min_samples_leaf(2)
+            .seed(seed);
+        ModelParams::default()
+            .detector(DetectorParams::RandomForest(forest))
+            .calibration(CalibrationMethod::Isotonic)
+            .folds(10)
+            .seed(seed)
+    }
+
+    /// Reads the preset's labelled accounts from `data_dir`, in input order, with the datasets'
+    /// row counts.
+    ///
+    /// # Errors
+    /// [`Error::Io`] / [`Error::Parse`] / [`Error::Format`] from the readers (strict mode: any bad
+    /// record stops training); [`Error::InvalidData`] when a record has no label.
+    pub fn read(self, data_dir: &Path) -> Result<(Vec<Account>, Vec<DatasetInfo>)> {
+        let mut accounts = Vec::new();
+        let mut infos = Vec::new();
+        for (name, rel, format) in self.inputs() {
+            let mut opts = ReadOptions::default().format(*format).origin(*rel);
+            if *name == "cresci-2015/E13" {
+                opts = opts.label(Label::Genuine);
+            } else if *name == "cresci-2015/INT" {
+                opts = opts.label(Label::Fake);
+            }
+            let start = accounts.len();
+            for account in open(data_dir.join(rel), &opts)? {
+                let account = account?;
+                if account.label.is_none() {
+                    return Err(Error::InvalidData(format!(
+                        "{rel}: record {} has no label",
+                        accounts.len() - start + 1
+                    )));
+                }
+                accounts.push(account);
+            }
+            let rows = accounts.len() - start;
+            let fake = accounts[start..]
+                .iter()
+                .filter(|a| a.label == Some(Label::Fake))
+                .count();
+            infos.push(DatasetInfo {
+                name: name.to_string(),
+                rows,
+                fake,
+            });
+        }
+        Ok((accounts, infos))
+    }
+
+    /// Trains the preset's model from the datasets under `data_dir`.
+    ///
+    /// # Errors
+    /// As [`Preset::read`] and [`ModelParams::fit_variants`].
+    pub fn train(self, data_dir: &Path, seed: u64) -> Result<Model> {
+        let (accounts, datasets) = self.read(data_dir)?;
+        train_on_accounts(
+            &self.params(seed),
+            self.feature_set(),
+            &accounts,
+            self.variants(),
+            &datasets,
+        )
+    }
+}
+
+/// Trains a model on labelled accounts: extracts `set`'s features from the accounts as they are
+/// and from copies with each variant's field groups blanked, then calls
+/// [`ModelParams::fit_variants`] (primary variant `all_fields`).
+///
+/// # Errors
+/// [`Error::InvalidData`] when an account has no label; as [`ModelParams::fit_variants`].
+pub fn train_on_accounts(
+    params: &ModelParams,
+    set: FeatureSet,
+    accounts: &[Account],
+    variants: &[(&str, &[FieldGroup])],
+    datasets: &[DatasetInfo],
+) -> Result<Model> {
+    let labels = accounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            a.label.ok_or_else(|| {
+                Error::InvalidData(format!("training account {} has no label", i + 1))
+            })
+        })
+        .collect::<Result<Vec<Label>>>()?;
+    let fx = FeatureExtractor::new(set);
+    let mut matrices = vec![("all_fields", fx.extract(accounts))];
+    for (name, groups) in variants {
+        let copies: Vec<Account> = accounts.iter().map(|a| masked(a, groups)).collect();
+        matrices.push((name, fx.extract(&copies)));
+    }
+    let refs: Vec<(&str, &FeatureMatrix)> = matrices.iter().map(|(n, m)| (*n, m)).collect();
+    params.fit_variants(&refs, &labels, datasets)
 }
 
 /// FNV-1a, 64-bit: a small checksum that catches garbled files.

@@ -21,7 +21,7 @@ use crate::features::{FeatureMatrix, FeatureSchema};
 /// let schema = FeatureSchema::new("demo", 1, vec!["followers".into()])?;
 /// let x = FeatureMatrix::new(schema, ndarray::array![[1.0], [2.0], [300.0], [400.0]])?;
 /// let y = [Label::Fake, Label::Fake, Label::Genuine, Label::Genuine];
-/// let tree = DecisionTreeParams::default().fit(&x, &y)?;
+/// let tree = DecisionTreeParams::default().min_samples_leaf(1).fit(&x, &y)?;
 /// assert_eq!(tree.predict_proba(&x)?.to_vec(), vec![1.0, 1.0, 0.0, 0.0]);
 /// # Ok::<(), follower_audit::Error>(())
 /// ```

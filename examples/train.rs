@@ -1,0 +1,277 @@
+//! Trains a calibrated fake-follower model and writes it as a `.fam` file.
+//!
+//! The default models (same seed -> same bytes as the files in `models/`):
+//!
+//! ```text
+//! cargo run --release --example train -- --preset twitter   [--data DIR] [--seed S] [--out PATH]
+//! cargo run --release --example train -- --preset instagram [--data DIR] [--seed S] [--out PATH]
+//! ```
+//!
+//! Your own labelled data: one `--input` per file, each with a `--label` (`genuine`, `fake`, or
+//! `data` when the file carries its labels), paired in order; `--format` and `--tweets` are given
+//! once for all inputs or once per input (`-` for "none" in `--tweets`):
+//!
+//! ```text
+//! cargo run --release --example train -- --features twitter \
+//!     --input humans.jsonl --label genuine --input bought.jsonl --label fake \
+//!     --format twitter-v1 --out my.fam
+//! ```
+
+use std::error::Error;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::str::FromStr;
+use std::time::Instant;
+
+use clap::Parser;
+use follower_audit::{
+    formats, train_on_accounts, Account, CalibrationMethod, DatasetInfo, DecisionTreeParams,
+    Detector, DetectorParams, FeatureSet, FieldGroup, Format, GaussianNbParams, Label,
+    LogisticRegressionParams, Model, ModelParams, Preset, RandomForestParams, ReadOptions,
+};
+
+#[derive(Parser, Debug)]
+#[command(about = "Train a calibrated fake-follower model (.fam file)")]
+struct Args {
+    /// Train a default model: `twitter` or `instagram`.
+    #[arg(long)]
+    preset: Option<String>,
+    /// The labelled datasets directory (laid out as ../shared/datasets).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Seed of folds and forest.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Where to write the model (default: models/<preset>-default.fam, or model.fam).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Generic mode: the feature set, `twitter` or `instagram`.
+    #[arg(long)]
+    features: Option<String>,
+    /// Generic mode: an input file (repeat).
+    #[arg(long)]
+    input: Vec<PathBuf>,
+    /// Generic mode: `genuine`, `fake` or `data`, one per --input.
+    #[arg(long)]
+    label: Vec<String>,
+    /// Generic mode: the format (see follower_audit::Format names), once or once per --input;
+    /// detected when absent.
+    #[arg(long)]
+    format: Vec<String>,
+    /// Generic mode: a Cresci tweets.csv to join, once or once per --input (`-` for none).
+    #[arg(long)]
+    tweets: Vec<String>,
+    /// Generic mode: `forest`, `logistic`, `naive-bayes` or `tree`.
+    #[arg(long, default_value = "forest")]
+    detector: String,
+    /// Generic mode: `isotonic`, `platt` or `none`.
+    #[arg(long, default_value = "isotonic")]
+    calibration: String,
+    /// Generic mode: cross-validation folds.
+    #[arg(long, default_value_t = 10)]
+    folds: usize,
+    /// Generic mode: trees of the forest.
+    #[arg(long, default_value_t = 100)]
+    trees: usize,
+    /// Generic mode: no masked copies (by default, those of the feature set's preset).
+    #[arg(long)]
+    no_masking: bool,
+}
+
+fn main() -> ExitCode {
+    match try_main() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn try_main() -> Result<(), Box<dyn Error>> {
+    let args = Args::parse();
+    let start = Instant::now();
+    // 1. Train: a preset, or the user's files.
+    let (model, out) = match &args.preset {
+        Some(name) => {
+            let preset = parse_preset(name)?;
+            let data = args.data.clone().unwrap_or_else(default_data_dir);
+            let model = preset.train(&data, args.seed)?;
+            let out = args.out.clone().unwrap_or_else(|| {
+                PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                    .join(format!("models/{}-default.fam", preset.name()))
+            });
+            (model, out)
+        }
+        None => {
+            let model = train_generic(&args)?;
+            (
+                model,
+                args.out.clone().unwrap_or_else(|| "model.fam".into()),
+            )
+        }
+    };
+    // 2. Write it and say what it is.
+    model.save(&out)?;
+    let size = std::fs::metadata(&out)?.len();
+    report(&model, &out, size, start.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn default_data_dir() -> PathBuf {
+    match std::env::var_os("FOLLOWER_AUDIT_DATA") {
+        Some(d) => PathBuf::from(d),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets"),
+    }
+}
+
+fn parse_preset(name: &str) -> Result<Preset, String> {
+    match name {
+        "twitter" => Ok(Preset::Twitter),
+        "instagram" => Ok(Preset::Instagram),
+        other => Err(format!(
+            "unknown preset {other:?}: use twitter or instagram"
+        )),
+    }
+}
+
+/// Picks the i-th of a once-or-per-input option.
+fn nth<'a>(
+    values: &'a [String],
+    i: usize,
+    n: usize,
+    flag: &str,
+) -> Result<Option<&'a str>, String> {
+    match values.len() {
+        0 => Ok(None),
+        1 => Ok(Some(values[0].as_str())),
+        k if k == n => Ok(Some(values[i].as_str())),
+        k => Err(format!(
+            "{flag} given {k} times for {n} inputs: give it once or once per input"
+        )),
+    }
+}
+
+fn train_generic(args: &Args) -> Result<Model, Box<dyn Error>> {
+    let preset = parse_preset(args.features.as_deref().ok_or(
+        "give --preset twitter|instagram, or --features twitter|instagram with --input/--label",
+    )?)?;
+    let set: FeatureSet = preset.feature_set();
+    let n = args.input.len();
+    if n == 0 || args.label.len() != n {
+        return Err(format!(
+            "{n} --input but {} --label: pair each input with a label",
+            args.label.len()
+        )
+        .into());
+    }
+    let mut accounts: Vec<Account> = Vec::new();
+    let mut datasets = Vec::new();
+    for (i, path) in args.input.iter().enumerate() {
+        let mut opts = ReadOptions::default();
+        if let Some(f) = nth(&args.format, i, n, "--format")? {
+            opts = opts.format(Format::from_str(f)?);
+        }
+        if let Some(t) = nth(&args.tweets, i, n, "--tweets")? {
+            if t != "-" {
+                opts = opts.tweets(t);
+            }
+        }
+        match args.label[i].as_str() {
+            "genuine" => opts = opts.label(Label::Genuine),
+            "fake" => opts = opts.label(Label::Fake),
+            "data" => opts = opts.label_from_dataset(true),
+            other => return Err(format!("--label {other:?}: use genuine, fake or data").into()),
+        }
+        let before = accounts.len();
+        for account in formats::open(path, &opts)? {
+            accounts.push(account?);
+        }
+        let rows = accounts.len() - before;
+        let fake = accounts[before..]
+            .iter()
+            .filter(|a| a.label == Some(Label::Fake))
+            .count();
+        datasets.push(DatasetInfo {
+            name: path.display().to_string(),
+            rows,
+            fake,
+        });
+    }
+    let detector = match args.detector.as_str() {
+        "forest" => DetectorParams::RandomForest(
+            RandomForestParams::default()
+                .n_trees(args.trees)
+                .min_samples_leaf(2)
+                .seed(args.seed),
+        ),
+        "logistic" => DetectorParams::LogisticRegression(LogisticRegressionParams::default()),
+        "naive-bayes" => DetectorParams::GaussianNb(GaussianNbParams::default()),
+        "tree" => DetectorParams::DecisionTree(DecisionTreeParams::default().seed(args.seed)),
+        other => {
+            return Err(
+                format!("--detector {other:?}: use forest, logistic, naive-bayes or tree").into(),
+            )
+        }
+    };
+    let calibration = match args.calibration.as_str() {
+        "isotonic" => CalibrationMethod::Isotonic,
+        "platt" => CalibrationMethod::Platt,
+        "none" => CalibrationMethod::None,
+        other => {
+            return Err(format!("--calibration {other:?}: use isotonic, platt or none").into())
+        }
+    };
+    let params = ModelParams::default()
+        .detector(detector)
+        .calibration(calibration)
+        .folds(args.folds)
+        .seed(args.seed);
+    let variants: &[(&str, &[FieldGroup])] = if args.no_masking {
+        &[]
+    } else {
+        preset.variants()
+    };
+    Ok(train_on_accounts(
+        &params, set, &accounts, variants, &datasets,
+    )?)
+}
+
+fn report(model: &Model, out: &Path, size: u64, secs: f64) {
+    let p = model.provenance();
+    println!(
+        "trained {} on {} accounts ({} fake, {} genuine), schema {}, in {secs:.1} s",
+        model.name(),
+        p.rows,
+        p.fake,
+        p.genuine,
+        model.schema().describe()
+    );
+    for d in &p.datasets {
+        println!("  dataset {}: {} rows ({} fake)", d.name, d.rows, d.fake);
+    }
+    println!(
+        "{}-fold CV (pooled out-of-fold, calibrated, threshold {}):",
+        p.cv.folds,
+        model.threshold()
+    );
+    println!("  variant            accuracy    MCC     AUC     ECE    Brier");
+    for v in &p.cv.per_variant {
+        let m = &v.metrics;
+        println!(
+            "  {:<17} {:>8.4} {:>7.4} {:>7.4} {:>7.4} {:>7.4}",
+            v.variant, m.accuracy, m.mcc, m.auc, m.ece, m.brier
+        );
+    }
+    let u = &p.cv.primary_uncalibrated;
+    println!(
+        "  (all_fields before calibration: accuracy {:.4}, MCC {:.4}, ECE {:.4}, Brier {:.4})",
+        u.accuracy, u.mcc, u.ece, u.brier
+    );
+    let f = &p.cv.primary_folds;
+    println!(
+        "  all_fields fold mean +- sd: accuracy {:.4} +- {:.4}, MCC {:.4} +- {:.4}, AUC {:.4} +- {:.4}",
+        f.accuracy.mean, f.accuracy.std, f.mcc.mean, f.mcc.std, f.auc.mean, f.auc.std
+    );
+    println!("wrote {} ({size} bytes)", out.display());
+}
