@@ -965,3 +965,228 @@ impl Detector for SingleRule {
         Ok(vec![r])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::account::{Account, Post};
+    use crate::features::{FeatureExtractor, FeatureSet};
+    use chrono::{TimeZone, Utc};
+
+    fn extract(accounts: &[Account]) -> FeatureMatrix {
+        FeatureExtractor::new(FeatureSet::Twitter)
+            .with_clock(Utc.with_ymd_and_hms(2015, 1, 1, 0, 0, 0).unwrap())
+            .extract_sequential(accounts)
+    }
+
+    /// A lively human: every profile criterion met.
+    fn human() -> Account {
+        let mut a = Account::default();
+        let p = &mut a.profile;
+        p.name = Some("Anna".into());
+        p.screen_name = Some("anna".into());
+        p.description = Some("Runner, reader.".into());
+        p.location = Some("Pisa".into());
+        p.url = Some("https://anna.example".into());
+        p.created_at = Some(Utc.with_ymd_and_hms(2010, 1, 1, 0, 0, 0).unwrap());
+        p.statuses_count = Some(5000);
+        p.followers_count = Some(300);
+        p.friends_count = Some(200);
+        p.listed_count = Some(4);
+        p.default_profile_image = Some(false);
+        p.geo_enabled = Some(true);
+        a
+    }
+
+    /// A bought follower: no bio, no location, default image, follows many, few followers.
+    fn fake() -> Account {
+        let mut a = Account::default();
+        let p = &mut a.profile;
+        p.name = Some("xk".into());
+        p.screen_name = Some("xk29fj3".into());
+        p.description = Some(String::new());
+        p.location = Some(String::new());
+        p.url = Some(String::new());
+        p.created_at = Some(Utc.with_ymd_and_hms(2014, 1, 1, 0, 0, 0).unwrap());
+        p.statuses_count = Some(0);
+        p.followers_count = Some(2);
+        p.friends_count = Some(420);
+        p.listed_count = Some(0);
+        p.default_profile_image = Some(true);
+        p.geo_enabled = Some(false);
+        a
+    }
+
+    fn outcome(set: &RuleSet, x: &FeatureMatrix, row: usize, id: &str) -> RuleOutcome {
+        let j = set.rules().iter().position(|r| r.id() == id).unwrap();
+        set.outcomes(x).unwrap()[[row, j]]
+    }
+
+    #[test]
+    fn camisani_calzolari_scores_profiles() {
+        let cc = RuleSet::camisani_calzolari();
+        assert_eq!(cc.rules().len(), 23, "22 rules and the API penalty");
+        let x = extract(&[human(), fake()]);
+        // Human: rules 1-9 and 19 met (10 points); timeline rules not evaluated.
+        // Fake: 1 met (+1); 2, 3, 4, 5, 6, 7, 9, 19 not met (-8); 8 not met (0 bot points).
+        assert_eq!(cc.scores(&x).unwrap(), vec![10, -7]);
+        assert_eq!(cc.verdicts(&x).unwrap(), vec![Verdict::Human, Verdict::Bot]);
+        assert_eq!(cc.predict_proba(&x).unwrap().to_vec(), vec![0.0, 1.0]);
+        assert_eq!(outcome(&cc, &x, 1, "cc_8"), RuleOutcome::Failed);
+        for id in ["cc_10", "cc_11", "cc_21", "cc_22", "cc_api"] {
+            assert_eq!(outcome(&cc, &x, 0, id), RuleOutcome::NotEvaluated, "{id}");
+        }
+        // A neutral account: score between -4 and 0.
+        let mut n = fake();
+        n.profile.followers_count = Some(40);
+        n.profile.friends_count = Some(100);
+        n.profile.statuses_count = Some(60);
+        n.profile.default_profile_image = Some(false);
+        let x = extract(&[n]);
+        assert_eq!(cc.scores(&x).unwrap(), vec![-1]);
+        assert_eq!(cc.predict_proba(&x).unwrap()[0], 0.5);
+    }
+
+    #[test]
+    fn camisani_calzolari_timeline_rules() {
+        let cc = RuleSet::camisani_calzolari();
+        let at = |m: i64| {
+            Some(Utc.with_ymd_and_hms(2014, 6, 1, 0, 0, 0).unwrap() + chrono::Duration::minutes(m))
+        };
+        let mut a = fake();
+        a.activity = Some(vec![
+            Post {
+                created_at: at(0),
+                text: Some("Nice day, @bob! #sun".into()),
+                source: Some("Twitter for iPhone".into()),
+                retweet_count: Some(1),
+                ..Post::default()
+            },
+            Post {
+                created_at: at(5),
+                text: Some("http://t.co/x".into()),
+                source: Some("twitterfeed".into()),
+                ..Post::default()
+            },
+        ]);
+        let x = extract(&[a]);
+        for id in [
+            "cc_11", "cc_12", "cc_13", "cc_18", "cc_20", "cc_21", "cc_22", "cc_api",
+        ] {
+            assert_eq!(outcome(&cc, &x, 0, id), RuleOutcome::Passed, "{id}");
+        }
+        for id in ["cc_14", "cc_15", "cc_16", "cc_17"] {
+            assert_eq!(outcome(&cc, &x, 0, id), RuleOutcome::Failed, "{id}");
+        }
+        assert_eq!(outcome(&cc, &x, 0, "cc_10"), RuleOutcome::NotEvaluated);
+        // -7 from the profile; +1 +1 +1 +1 +1 +2 +3 from the timeline; 13-17 cost nothing.
+        assert_eq!(cc.scores(&x).unwrap(), vec![3]);
+        // Only-API posting costs 2 bot points.
+        let mut b = fake();
+        b.activity = Some(vec![Post {
+            text: Some("hello".into()),
+            source: Some("dlvr.it".into()),
+            ..Post::default()
+        }]);
+        let x = extract(&[b]);
+        assert_eq!(outcome(&cc, &x, 0, "cc_api"), RuleOutcome::Failed);
+    }
+
+    #[test]
+    fn socialbakers_and_state_of_search() {
+        let sb = RuleSet::socialbakers();
+        let sos = RuleSet::state_of_search();
+        assert_eq!(sb.rules().len(), 8);
+        assert_eq!(sos.rules().len(), 4);
+        let x = extract(&[human(), fake()]);
+        assert_eq!(sb.predict_proba(&x).unwrap().to_vec(), vec![0.0, 1.0]);
+        for id in ["sb_1", "sb_6", "sb_7", "sb_8"] {
+            assert_eq!(outcome(&sb, &x, 1, id), RuleOutcome::Failed, "{id}");
+            assert_eq!(outcome(&sb, &x, 0, id), RuleOutcome::Passed, "{id}");
+        }
+        // 420 / 2 = 210: not about 100.
+        assert_eq!(sos.predict_proba(&x).unwrap().to_vec(), vec![0.0, 0.0]);
+        let mut c = fake();
+        c.profile.friends_count = Some(200); // 200 / 2 = 100
+        c.profile.description = Some("a friendly robot".into());
+        c.activity = Some(
+            ["@a buy now", "@b buy now", "@c buy now", "@d hi"]
+                .iter()
+                .map(|t| Post {
+                    text: Some(t.to_string()),
+                    source: Some("Twitter Web Client".into()),
+                    ..Post::default()
+                })
+                .collect(),
+        );
+        let x = extract(&[c]);
+        for id in ["sos_1", "sos_2", "sos_3"] {
+            assert_eq!(outcome(&sos, &x, 0, id), RuleOutcome::Failed, "{id}");
+        }
+        assert_eq!(
+            outcome(&sos, &x, 0, "sos_5"),
+            RuleOutcome::Passed,
+            "web only"
+        );
+        assert_eq!(
+            outcome(&sb, &x, 0, "sb_3"),
+            RuleOutcome::Passed,
+            "3 repeats is not > 3"
+        );
+        // Nothing evaluable: neutral.
+        let x = extract(&[Account::default()]);
+        assert_eq!(sos.verdicts(&x).unwrap(), vec![Verdict::Neutral]);
+        assert_eq!(sos.predict_proba(&x).unwrap()[0], 0.5);
+    }
+
+    #[test]
+    fn single_rules_and_explanations() {
+        let x = extract(&[human(), fake(), Account::default()]);
+        let f30 = SingleRule::followers_at_least_30();
+        assert_eq!(f30.predict_proba(&x).unwrap().to_vec(), vec![0.0, 1.0, 0.5]);
+        let t50 = SingleRule::tweets_at_least_50();
+        assert_eq!(t50.name(), "tweets_ge_50");
+        assert_eq!(t50.predict_proba(&x).unwrap().to_vec(), vec![0.0, 1.0, 0.5]);
+        let why = f30.explain(&x, 1).unwrap();
+        assert_eq!(
+            why[0].text,
+            "followers >= 30: not met (followers_count = 2)"
+        );
+        assert_eq!(why[0].weight, 1.0);
+        let sb1 = SingleRule::from_set(&RuleSet::socialbakers(), "sb_1").unwrap();
+        assert_eq!(sb1.name(), "rule_sb_1");
+        assert_eq!(sb1.outcomes(&x).unwrap()[1], RuleOutcome::Failed);
+        assert!(SingleRule::from_set(&RuleSet::socialbakers(), "sb_9").is_none());
+
+        let cc = RuleSet::camisani_calzolari();
+        let why = cc.explain(&x, 1).unwrap();
+        assert_eq!(why.len(), 23);
+        assert!(why[0].weight.abs() >= why.last().unwrap().weight.abs());
+        let r22 = why.iter().find(|r| r.source == "cc_22").unwrap();
+        assert_eq!(
+            r22.text,
+            "uses different clients: not evaluated: needs a timeline"
+        );
+        let r10 = why.iter().find(|r| r.source == "cc_10").unwrap();
+        assert!(r10.text.contains("not evaluated"), "{}", r10.text);
+        assert!(cc.explain(&x, 3).is_err());
+    }
+
+    #[test]
+    fn wrong_schema_is_an_error() {
+        let ig = FeatureExtractor::new(FeatureSet::Instagram).extract(&[Account::default()]);
+        for d in [
+            &RuleSet::camisani_calzolari() as &dyn Detector,
+            &RuleSet::state_of_search(),
+            &RuleSet::socialbakers(),
+            &SingleRule::tweets_at_least_50(),
+        ] {
+            let err = d.predict_proba(&ig).unwrap_err();
+            assert!(matches!(err, Error::SchemaMismatch { .. }), "{err}");
+            assert!(err.to_string().contains("instagram v1"), "{err}");
+        }
+        // A rule reads columns by name: "followers >= 30" also works on the Instagram schema.
+        let f30 = SingleRule::followers_at_least_30();
+        assert_eq!(f30.predict_proba(&ig).unwrap()[0], 0.5);
+    }
+}
