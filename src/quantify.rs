@@ -108,6 +108,14 @@ impl Method {
     }
 }
 
+impl Default for Method {
+    /// PACC: on cross-validated cresci-2015 scores it had the lowest error at n = 1,000 among
+    /// the estimators whose intervals held their coverage (see `tests/prevalence.rs`).
+    fn default() -> Method {
+        Method::Pacc
+    }
+}
+
 impl fmt::Display for Method {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
