@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use follower_audit::synth::{self, BurstSpec, FollowerListSpec, CRESCI_COLUMNS};
+use follower_audit::synth::{self, BurstSpec, FollowerListSpec, SynthFormat, CRESCI_COLUMNS};
 use follower_audit::{Account, AccountReader, Format, Label, Profile, ReadOptions};
 use proptest::prelude::*;
 
@@ -180,6 +180,43 @@ fn cresci_csv_has_the_34_columns_quoted_like_the_published_files() {
     }
     assert_eq!(rows, 1_000);
     assert_eq!(tags.into_iter().collect::<Vec<_>>(), vec!["SYNTH"]);
+}
+
+#[test]
+fn parallel_file_writer_equals_the_sequential_writers() {
+    // 20,001 followers: several parallel blocks and a ragged last piece.
+    let g = FollowerListSpec::new(20_001)
+        .fake_share(0.25)
+        .burst(BurstSpec::new(5_000, 3_000, 0.9))
+        .seed(21)
+        .build()
+        .unwrap();
+    let mut seen = Vec::new();
+    let mut par = Vec::new();
+    let n = g
+        .write_to(&mut par, SynthFormat::TwitterV1Jsonl, |done| {
+            seen.push(done)
+        })
+        .unwrap();
+    assert_eq!(n, 20_001);
+    assert_eq!(seen.last(), Some(&20_001));
+    assert!(seen.windows(2).all(|w| w[0] < w[1]));
+    let mut seq = Vec::new();
+    synth::write_twitter_v1_jsonl(&mut seq, g.iter()).unwrap();
+    assert!(par == seq, "JSON Lines differ");
+
+    let mut par = Vec::new();
+    g.write_to(&mut par, SynthFormat::CresciCsv, |_| {})
+        .unwrap();
+    let mut seq = Vec::new();
+    synth::write_cresci_csv(&mut seq, g.iter()).unwrap();
+    assert!(par == seq, "CSV differs");
+
+    assert_eq!(
+        "cresci-csv".parse::<SynthFormat>().unwrap(),
+        SynthFormat::CresciCsv
+    );
+    assert!("xml".parse::<SynthFormat>().is_err());
 }
 
 #[test]

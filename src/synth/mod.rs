@@ -38,11 +38,13 @@ mod calibration;
 mod text;
 mod writers;
 
+use std::io::Write;
 use std::ops::Range;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::account::{Account, Label, Platform, Post, Profile};
@@ -52,7 +54,7 @@ use calibration::{ClassModel, FAKE_FRESH, FAKE_FRESH_SHARE, FAKE_MATURE, GENUINE
 use text::Culture;
 
 pub use writers::{
-    write_cresci_csv, write_twitter_v1_jsonl, CresciCsvWriter, TwitterV1JsonlWriter,
+    write_cresci_csv, write_twitter_v1_jsonl, CresciCsvWriter, SynthFormat, TwitterV1JsonlWriter,
     CRESCI_COLUMNS, SYNTH_DATASET_TAG,
 };
 
@@ -371,6 +373,68 @@ impl FollowerGenerator {
             next: positions.start.min(end),
             end,
         }
+    }
+
+    /// Generates the whole list and writes it to `out` in `format`, on the rayon pool: blocks
+    /// of followers are generated and formatted in parallel and written in order, so the bytes
+    /// are exactly those of [`write_cresci_csv`] / [`write_twitter_v1_jsonl`] over
+    /// [`FollowerGenerator::iter`], and memory stays bounded (a few MB per thread) whatever the
+    /// length. `progress` is called after each block with the number of followers written so
+    /// far. Returns the number of followers written.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when writing fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use follower_audit::synth::{self, FollowerListSpec, SynthFormat};
+    ///
+    /// let g = FollowerListSpec::new(3_000).seed(4).build()?;
+    /// let mut parallel = Vec::new();
+    /// g.write_to(&mut parallel, SynthFormat::CresciCsv, |_| {})?;
+    /// let mut sequential = Vec::new();
+    /// synth::write_cresci_csv(&mut sequential, g.iter())?;
+    /// assert_eq!(parallel, sequential);
+    /// # Ok::<(), follower_audit::Error>(())
+    /// ```
+    pub fn write_to<W: Write>(
+        &self,
+        mut out: W,
+        format: SynthFormat,
+        mut progress: impl FnMut(u64),
+    ) -> Result<u64> {
+        const PIECE: u64 = 2_048;
+        let pieces_per_block = 4 * rayon::current_num_threads().max(1) as u64;
+        let io = |err| Error::Io {
+            origin: "synthetic writer".into(),
+            err,
+        };
+        out.write_all(&format.header()).map_err(io)?;
+        let n = self.spec.n;
+        let mut done = 0u64;
+        while done < n {
+            let block_end = (done + PIECE * pieces_per_block).min(n);
+            let starts: Vec<u64> = (done..block_end).step_by(PIECE as usize).collect();
+            let pieces: Vec<Vec<u8>> = starts
+                .par_iter()
+                .map(|&start| {
+                    let mut buf = Vec::with_capacity(PIECE as usize * 1024);
+                    for account in self.range(start..(start + PIECE).min(block_end)) {
+                        format.push_record(&mut buf, &account);
+                    }
+                    buf
+                })
+                .collect();
+            for piece in &pieces {
+                out.write_all(piece).map_err(io)?;
+            }
+            done = block_end;
+            progress(done);
+        }
+        out.flush().map_err(io)?;
+        Ok(n)
     }
 
     /// The ground truth of the whole list: realised fake count and share, per burst too.

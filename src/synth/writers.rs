@@ -192,14 +192,9 @@ impl<W: Write> CresciCsvWriter<W> {
             buf: Vec::with_capacity(2048),
             count: 0,
         };
-        for (i, col) in CRESCI_COLUMNS.iter().enumerate() {
-            if i > 0 {
-                w.buf.push(b',');
-            }
-            csv_field(&mut w.buf, col);
-        }
-        w.buf.push(b'\n');
-        w.out.write_all(&w.buf).map_err(io_err(Self::ORIGIN))?;
+        w.out
+            .write_all(&SynthFormat::CresciCsv.header())
+            .map_err(io_err(Self::ORIGIN))?;
         Ok(w)
     }
 
@@ -301,6 +296,59 @@ where
     Ok(n)
 }
 
+/// The two formats the synthetic writers produce.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum SynthFormat {
+    /// The Cresci/MIB `users.csv` ([`write_cresci_csv`]).
+    CresciCsv,
+    /// Twitter API v1.1 user objects as JSON Lines ([`write_twitter_v1_jsonl`]).
+    TwitterV1Jsonl,
+}
+
+impl SynthFormat {
+    /// The header bytes written before the first record (empty for JSON Lines).
+    pub(crate) fn header(self) -> Vec<u8> {
+        let mut buf = Vec::new();
+        if self == SynthFormat::CresciCsv {
+            for (i, col) in CRESCI_COLUMNS.iter().enumerate() {
+                if i > 0 {
+                    buf.push(b',');
+                }
+                csv_field(&mut buf, col);
+            }
+            buf.push(b'\n');
+        }
+        buf
+    }
+
+    /// Appends one account's record (with its line end) to `buf`.
+    pub(crate) fn push_record(self, buf: &mut Vec<u8>, account: &Account) {
+        match self {
+            SynthFormat::CresciCsv => cresci_row(buf, &account.profile),
+            SynthFormat::TwitterV1Jsonl => {
+                user_json(buf, account);
+                buf.push(b'\n');
+            }
+        }
+    }
+}
+
+impl std::str::FromStr for SynthFormat {
+    type Err = Error;
+
+    /// `cresci-csv` or `twitter-v1-jsonl`.
+    fn from_str(s: &str) -> Result<SynthFormat> {
+        match s {
+            "cresci-csv" => Ok(SynthFormat::CresciCsv),
+            "twitter-v1-jsonl" => Ok(SynthFormat::TwitterV1Jsonl),
+            _ => Err(Error::InvalidParams {
+                name: "format".into(),
+                reason: format!("unknown output format {s:?} (cresci-csv or twitter-v1-jsonl)"),
+            }),
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Formatting primitives.
 
@@ -374,31 +422,50 @@ fn push_sql_date(buf: &mut Vec<u8>, t: &DateTime<Utc>) {
     push_2(buf, t.second());
 }
 
+/// Bytes that JSON strings must escape: the control characters, `"` and `\\`.
+const fn json_escape_table() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+}
+
+static JSON_ESCAPE: [bool; 256] = json_escape_table();
+
 fn json_str(buf: &mut Vec<u8>, s: &str) {
     buf.push(b'"');
+    json_str_body(buf, s);
+    buf.push(b'"');
+}
+
+/// Appends `s` escaped for the inside of a JSON string (no surrounding quotes).
+fn json_str_body(buf: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
-        let esc: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0..=0x1F => b"",
-            _ => continue,
-        };
+        if !JSON_ESCAPE[b as usize] {
+            continue;
+        }
         buf.extend_from_slice(&bytes[start..i]);
-        if esc.is_empty() {
-            buf.extend_from_slice(b"\\u00");
-            push_hex(buf, u64::from(b), 2);
-        } else {
-            buf.extend_from_slice(esc);
+        match b {
+            b'"' => buf.extend_from_slice(b"\\\""),
+            b'\\' => buf.extend_from_slice(b"\\\\"),
+            b'\n' => buf.extend_from_slice(b"\\n"),
+            b'\r' => buf.extend_from_slice(b"\\r"),
+            b'\t' => buf.extend_from_slice(b"\\t"),
+            _ => {
+                buf.extend_from_slice(b"\\u00");
+                push_hex(buf, u64::from(b), 2);
+            }
         }
         start = i + 1;
     }
     buf.extend_from_slice(&bytes[start..]);
-    buf.push(b'"');
 }
 
 fn json_key(buf: &mut Vec<u8>, first: bool, key: &str) {
@@ -518,9 +585,11 @@ fn status_json(buf: &mut Vec<u8>, post: &Post) {
     match post.source.as_deref() {
         Some(client) => match text::client_url(client) {
             Some(url) => {
-                let client = html_escape(client);
-                let anchor = format!("<a href=\"{url}\" rel=\"nofollow\">{client}</a>");
-                json_str(buf, &anchor);
+                buf.extend_from_slice(b"\"<a href=\\\"");
+                json_str_body(buf, url);
+                buf.extend_from_slice(b"\\\" rel=\\\"nofollow\\\">");
+                json_str_body(buf, &html_escape(client));
+                buf.extend_from_slice(b"</a>\"");
             }
             None => json_str(buf, client),
         },
