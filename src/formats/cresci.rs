@@ -270,12 +270,12 @@ impl<'a> Row<'a> {
 /// [`CresciColumns::convert`] is a pure function of one record, so chunks of records can be
 /// converted in parallel (see [`ReadOptions::parallel_chunk`](super::ReadOptions::parallel_chunk)).
 ///
-/// Columns matched (any order, any letter case, extra columns ignored; aliases in brackets):
-/// `id` [`id_str`], `name`, `screen_name`, `description`, `url`, `location`, `lang`,
+/// Columns matched (any order, any letter case, extra columns ignored; aliases in parentheses):
+/// `id` (`id_str`), `name`, `screen_name`, `description`, `url`, `location`, `lang`,
 /// `created_at`, `statuses_count`, `followers_count`, `friends_count`, `favourites_count`
-/// [`favorites_count`], `listed_count`, `default_profile`, `default_profile_image`,
+/// (`favorites_count`), `listed_count`, `default_profile`, `default_profile_image`,
 /// `profile_use_background_image`, `verified`, `protected`, `geo_enabled`, `crawled_at`
-/// [`updated`], and `dataset` (read only for the label, when asked). At least `id` or
+/// (`updated`), and `dataset` (read only for the label, when asked). At least `id` or
 /// `screen_name` must be present.
 #[derive(Clone, Debug)]
 pub struct CresciColumns {
@@ -509,6 +509,8 @@ pub(crate) struct CsvSource {
     record: u64,
     origin: String,
     done: bool,
+    /// Byte and field capacity of the last record, so each new record is allocated once.
+    sizes: (usize, usize),
 }
 
 impl Source for CsvSource {
@@ -519,9 +521,12 @@ impl Source for CsvSource {
         let rec = match self.pending.take() {
             Some(r) => r,
             None => {
-                let mut rec = ByteRecord::new();
+                let mut rec = ByteRecord::with_capacity(self.sizes.0, self.sizes.1);
                 match self.rdr.read_byte_record(&mut rec) {
-                    Ok(true) => rec,
+                    Ok(true) => {
+                        self.sizes = (rec.as_slice().len().max(self.sizes.0), rec.len());
+                        rec
+                    }
                     Ok(false) => {
                         self.done = true;
                         return None;
@@ -615,6 +620,7 @@ pub(crate) fn open(
         record: 0,
         origin: origin.to_string(),
         done: false,
+        sizes: (256, headers.len() + 1),
     };
     Ok((Box::new(source), Box::new(convert)))
 }

@@ -647,7 +647,10 @@ pub(crate) fn keys_in(prefix: &[u8]) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn split(input: &str) -> Vec<std::result::Result<(u64, Option<u64>, String), String>> {
+    /// A split record: (record, line, text), or the error's message.
+    type Split = std::result::Result<(u64, Option<u64>, String), String>;
+
+    fn split(input: &str) -> Vec<Split> {
         let layout = Layout::sniff(input.as_bytes());
         let mut src = JsonSource::new(
             Box::new(std::io::Cursor::new(input.as_bytes().to_vec())),
