@@ -11,7 +11,9 @@
 //! genuine account, [`RuleOutcome::Failed`] when it points to a fake (for Camisani-Calzolari a
 //! human criterion that is not met; for State of Search and Socialbakers a bot criterion that
 //! is met, i.e. the rule fires), [`RuleOutcome::NotEvaluated`] when the data cannot decide it
-//! (a timeline rule without a timeline, a missing field, or a rule no crawled data can decide).
+//! (a timeline rule without a timeline, a missing count, date or image flag, or a rule no
+//! crawled data can decide). Free text (name, bio, location, URL) is never "missing": the
+//! readers read an empty text as absent, so an absent one counts as empty.
 //!
 //! A rule set turns the outcomes into a [`Verdict`] and P(fake) = [`Verdict::p_fake`]: bot 1.0,
 //! neutral 0.5, human 0.0.
@@ -245,7 +247,7 @@ fn camisani_calzolari_rules() -> Vec<Rule> {
             1,
             1,
             &["has_name"],
-            &["has_name_field"],
+            &[],
             is_one,
         ),
         rule(
@@ -265,7 +267,7 @@ fn camisani_calzolari_rules() -> Vec<Rule> {
             1,
             1,
             &["has_location"],
-            &["has_location_field"],
+            &[],
             is_one,
         ),
         rule(
@@ -275,7 +277,7 @@ fn camisani_calzolari_rules() -> Vec<Rule> {
             1,
             1,
             &["has_description"],
-            &["has_description_field"],
+            &[],
             is_one,
         ),
         rule(
@@ -325,7 +327,7 @@ fn camisani_calzolari_rules() -> Vec<Rule> {
             1,
             1,
             &["has_url"],
-            &["has_url_field"],
+            &[],
             is_one,
         ),
         Rule {
@@ -488,7 +490,7 @@ fn state_of_search_rules() -> Vec<Rule> {
             0,
             1,
             &["bot_in_bio"],
-            &["has_description_field"],
+            &[],
             is_zero,
         ),
         rule(
@@ -603,11 +605,7 @@ fn socialbakers_rules() -> Vec<Rule> {
             0,
             1,
             &["has_description", "has_location", "friends_count_log1p"],
-            &[
-                "has_description_field",
-                "has_location_field",
-                "has_friends_count",
-            ],
+            &["has_friends_count"],
             |v| !(v[0] == 0.0 && v[1] == 0.0 && count(v[2]) > 100.0),
         ),
     ]
@@ -1135,8 +1133,10 @@ mod tests {
         );
         // Nothing evaluable: neutral.
         let x = extract(&[Account::default()]);
-        assert_eq!(sos.verdicts(&x).unwrap(), vec![Verdict::Neutral]);
-        assert_eq!(sos.predict_proba(&x).unwrap()[0], 0.5);
+        assert_eq!(sb.verdicts(&x).unwrap(), vec![Verdict::Neutral]);
+        assert_eq!(sb.predict_proba(&x).unwrap()[0], 0.5);
+        // Free text is never "unknown": no bio reads as a bio without "bot".
+        assert_eq!(sos.verdicts(&x).unwrap(), vec![Verdict::Human]);
     }
 
     #[test]

@@ -263,15 +263,6 @@ fn twitter_profile(p: &Profile, reference: DateTime<Utc>, bigram: &BigramModel, 
     indicate(out, Tw::HasFriendsCount.i(), &friends);
     indicate(out, Tw::HasFavouritesCount.i(), &favourites);
     indicate(out, Tw::HasListedCount.i(), &listed);
-    let name_known = p.name.is_some() || s.name_length.is_some();
-    let screen_known = p.screen_name.is_some() || s.screen_name_length.is_some();
-    let desc_known = p.description.is_some() || s.description_length.is_some();
-    let url_known = p.url.is_some() || s.has_url.is_some();
-    out[Tw::HasNameField.i()] = flag(name_known);
-    out[Tw::HasScreenNameField.i()] = flag(screen_known);
-    out[Tw::HasDescriptionField.i()] = flag(desc_known);
-    out[Tw::HasUrlField.i()] = flag(url_known);
-    indicate(out, Tw::HasLocationField.i(), &p.location);
     indicate(out, Tw::HasImageField.i(), &p.default_profile_image);
     indicate(out, Tw::HasDefaultProfileField.i(), &p.default_profile);
     indicate(
@@ -339,8 +330,7 @@ fn twitter_profile(p: &Profile, reference: DateTime<Utc>, bigram: &BigramModel, 
     out[Tw::HasLocation.i()] = flag(has_location);
     out[Tw::BotInBio.i()] = flag(p.description.as_deref().is_some_and(says_bot));
     if let Some(fr) = friends {
-        out[Tw::NoBioNoLocationFriendsGe100.i()] =
-            flag(desc_known && !has_desc && p.location.is_some() && !has_location && fr >= 100.0);
+        out[Tw::NoBioNoLocationFriendsGe100.i()] = flag(!has_desc && !has_location && fr >= 100.0);
     }
 
     // Image: Twitter's default "egg"; only its presence, never its URL.
@@ -530,11 +520,6 @@ mod tests {
             "has_friends_count",
             "has_favourites_count",
             "has_listed_count",
-            "has_name_field",
-            "has_screen_name_field",
-            "has_description_field",
-            "has_url_field",
-            "has_location_field",
             "has_image_field",
             "has_default_profile_field",
             "has_background_image_field",
@@ -606,10 +591,15 @@ mod tests {
         assert_eq!(f("friends_followers_sq_log1p"), 100f64.ln_1p());
         assert_eq!(f("friends_followers_about_100"), 1.0);
         assert_eq!(f("two_followers_ge_friends"), 0.0);
-        // Missing location: the derived flag is 0, not a guess.
+        // Readers read empty text as missing: `None` is no location, the same as "".
         a.profile.location = None;
+        a.profile.description = None;
         let f = row(&fx, &a);
-        assert_eq!(f("has_location_field"), 0.0);
+        assert_eq!(f("no_bio_no_location_friends_ge_100"), 1.0);
+        // Without a friends count the derived flag is 0, not a guess.
+        a.profile.friends_count = None;
+        let f = row(&fx, &a);
+        assert_eq!(f("has_friends_count"), 0.0);
         assert_eq!(f("no_bio_no_location_friends_ge_100"), 0.0);
     }
 
@@ -879,7 +869,7 @@ mod tests {
             .extract_one(&Account::default(), &mut [0.0; 3])
             .unwrap_err();
         assert!(
-            err.to_string().contains("twitter v1 (82 features)"),
+            err.to_string().contains("twitter v2 (77 features)"),
             "{err}"
         );
     }

@@ -35,17 +35,15 @@ columns! {
     /// Columns of the `twitter` schema (Twitter/X and Weibo).
     enum Tw {
         // Missing-value indicators: 1 when the export has the field, 0 when it lacks it.
+        // Free text (name, screen name, description, URL, location) has none: the readers
+        // read an empty text as missing, so "absent" and "empty" cannot be told apart and
+        // both read as empty.
         HasCreatedAt = "has_created_at",
         HasStatusesCount = "has_statuses_count",
         HasFollowersCount = "has_followers_count",
         HasFriendsCount = "has_friends_count",
         HasFavouritesCount = "has_favourites_count",
         HasListedCount = "has_listed_count",
-        HasNameField = "has_name_field",
-        HasScreenNameField = "has_screen_name_field",
-        HasDescriptionField = "has_description_field",
-        HasUrlField = "has_url_field",
-        HasLocationField = "has_location_field",
         HasImageField = "has_image_field",
         HasDefaultProfileField = "has_default_profile_field",
         HasBackgroundImageField = "has_background_image_field",
@@ -190,7 +188,7 @@ impl FeatureSet {
     /// The schema version; it changes whenever a column's definition changes.
     pub fn schema_version(self) -> u32 {
         match self {
-            FeatureSet::Twitter => 1,
+            FeatureSet::Twitter => 2,
             FeatureSet::Instagram => 1,
         }
     }
@@ -244,7 +242,7 @@ mod tests {
                 );
             }
         }
-        assert_eq!(FeatureSet::Twitter.len(), 82);
+        assert_eq!(FeatureSet::Twitter.len(), 77);
         assert_eq!(FeatureSet::Instagram.len(), 27);
     }
 
