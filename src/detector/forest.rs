@@ -474,7 +474,7 @@ fn grow_tree(
 /// share the cache.
 const BLOCK: usize = 512;
 /// Rows walked through a tree in lockstep.
-const LANES: usize = 8;
+const LANES: usize = 16;
 
 /// Per-feature contributions to one row's P(fake) (Saabas-style path attribution).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
