@@ -13,7 +13,7 @@
 //! Trees are stored in breadth-first order as packed 16-byte nodes (threshold `f64`, feature
 //! `u32`, left child `u32`; the right child is always `left + 1`). A leaf points to itself with
 //! an infinite threshold, so a row can walk a fixed number of steps (the tree's depth) without a
-//! branch on "is this a leaf". Rows are scored in blocks, tree by tree, eight rows in lockstep,
+//! branch on "is this a leaf". Rows are scored in blocks, tree by tree, 16 rows in lockstep,
 //! with rayon over blocks: a tree's nodes stay in cache while a block's rows pass through it.
 //! Comparisons are made in `f64` on the caller's values, so scoring routes every row exactly as
 //! the threshold says (no lossy `f32` conversion).
