@@ -531,6 +531,30 @@ pub(crate) trait Convert: Send + Sync {
     fn convert(&self, raw: &Raw, out: &mut Vec<Result<Account>>);
 }
 
+/// Raw records read ahead for parallel conversion; `fatal` ends the input.
+struct Chunk {
+    raws: Vec<Raw>,
+    fatal: Option<Error>,
+}
+
+impl Chunk {
+    fn read(source: &mut dyn Source, chunk: usize) -> Chunk {
+        let mut raws = Vec::with_capacity(chunk.min(1 << 16));
+        let mut fatal = None;
+        while raws.len() < chunk {
+            match source.next_raw() {
+                None => break,
+                Some(Ok(raw)) => raws.push(raw),
+                Some(Err(e)) => {
+                    fatal = Some(e);
+                    break;
+                }
+            }
+        }
+        Chunk { raws, fatal }
+    }
+}
+
 /// A hasher for keys that are already 64-bit hashes.
 #[derive(Default)]
 struct PassThrough(u64);
@@ -575,6 +599,7 @@ pub struct AccountReader {
     chunk: usize,
     queue: VecDeque<(Position, Result<Account>)>,
     scratch: Vec<Result<Account>>,
+    ahead: Option<Chunk>,
     seen: Option<HashIndex>,
     tweets: Option<TweetIndex>,
     stats: ReadStats,
@@ -733,6 +758,7 @@ impl AccountReader {
             chunk: options.chunk,
             queue: VecDeque::new(),
             scratch: Vec::new(),
+            ahead: None,
             seen: options.check_duplicates.then(HashIndex::default),
             tweets,
             stats,
@@ -772,49 +798,60 @@ impl AccountReader {
         (accounts, self.stats)
     }
 
-    /// Pulls the next chunk of raw records and converts it into the queue.
+    /// Pulls the next raw records and converts them into the queue. Sequentially one record at
+    /// a time, or (with a chunk size) converting one chunk on the rayon pool while the next
+    /// chunk is read.
     fn fill(&mut self) {
-        let chunk = self.chunk.max(1);
-        let mut raws = Vec::with_capacity(chunk.min(1 << 16));
-        let mut fatal = None;
-        while raws.len() < chunk {
+        if self.chunk <= 1 {
             match self.source.next_raw() {
-                None => break,
-                Some(Ok(raw)) => raws.push(raw),
+                None => self.finished = true,
+                Some(Ok(raw)) => {
+                    self.convert.convert(&raw, &mut self.scratch);
+                    let pos = raw.position();
+                    self.queue
+                        .extend(self.scratch.drain(..).map(|item| (pos, item)));
+                }
                 Some(Err(e)) => {
-                    fatal = Some(e);
-                    break;
+                    let pos = error_position(&e).unwrap_or_default();
+                    self.queue.push_back((pos, Err(e)));
+                    self.finished = true;
                 }
             }
+            return;
         }
-        if raws.len() > 1 {
-            let convert = &*self.convert;
-            let parts: Vec<Vec<Result<Account>>> = raws
-                .par_iter()
-                .map(|raw| {
-                    let mut out = Vec::with_capacity(1);
-                    convert.convert(raw, &mut out);
-                    out
-                })
-                .collect();
-            for (raw, part) in raws.iter().zip(parts) {
-                let pos = raw.position();
-                self.queue.extend(part.into_iter().map(|item| (pos, item)));
-            }
-        } else if let Some(raw) = raws.first() {
-            self.convert.convert(raw, &mut self.scratch);
+        let chunk = self.chunk;
+        let current = match self.ahead.take() {
+            Some(c) => c,
+            None => Chunk::read(&mut *self.source, chunk),
+        };
+        let more = current.fatal.is_none() && current.raws.len() == chunk;
+        let source = &mut self.source;
+        let convert = &*self.convert;
+        let (next, parts) = rayon::join(
+            || more.then(|| Chunk::read(&mut **source, chunk)),
+            || {
+                current
+                    .raws
+                    .par_iter()
+                    .map(|raw| {
+                        let mut out = Vec::with_capacity(1);
+                        convert.convert(raw, &mut out);
+                        out
+                    })
+                    .collect::<Vec<_>>()
+            },
+        );
+        for (raw, part) in current.raws.iter().zip(parts) {
             let pos = raw.position();
-            self.queue
-                .extend(self.scratch.drain(..).map(|item| (pos, item)));
+            self.queue.extend(part.into_iter().map(|item| (pos, item)));
         }
-        match fatal {
-            Some(e) => {
-                let pos = error_position(&e).unwrap_or_default();
-                self.queue.push_back((pos, Err(e)));
-                self.finished = true;
-            }
-            None if raws.len() < chunk => self.finished = true,
-            None => {}
+        if let Some(e) = current.fatal {
+            let pos = error_position(&e).unwrap_or_default();
+            self.queue.push_back((pos, Err(e)));
+        }
+        self.ahead = next;
+        if self.ahead.is_none() {
+            self.finished = true;
         }
     }
 
