@@ -279,7 +279,8 @@ pub(crate) fn fill(posts: Option<&[Post]>, out: &mut [f64]) {
     // State of Search rule 3: among the 20 most recent posts, the most posts that say the same
     // thing to someone (same text once the mentions are removed).
     facts.sort_unstable_by(|a, b| {
-        // Newest first, undated last, then by content so ties are order-free.
+        // Newest first, undated last, then by every other fact, so that posts that compare
+        // equal contribute the same and the choice of the 20 is order-free.
         match (a.time, b.time) {
             (Some(x), Some(y)) => y.cmp(&x),
             (Some(_), None) => std::cmp::Ordering::Less,
@@ -287,6 +288,9 @@ pub(crate) fn fill(posts: Option<&[Post]>, out: &mut [f64]) {
             (None, None) => std::cmp::Ordering::Equal,
         }
         .then(a.key.cmp(&b.key))
+        .then(a.addressed.cmp(&b.addressed))
+        .then(a.exact.cmp(&b.exact))
+        .then(a.near.cmp(&b.near))
     });
     let mut recent: Vec<u64> = facts.iter().take(20).filter_map(|f| f.addressed).collect();
     recent.sort_unstable();

@@ -416,8 +416,9 @@ fn instagram_profile(p: &Profile, out: &mut [f64]) {
     if indicate(out, Ig::HasUsernameLength.i(), &ulen) {
         out[Ig::UsernameLength.i()] = ulen.unwrap_or(0.0);
     }
+    // A summary may be inconsistent (more digits than characters): clamp to [0, 1].
     let uratio = match (ulen, udig) {
-        (Some(l), Some(d)) => Some(if l > 0.0 { d / l } else { 0.0 }),
+        (Some(l), Some(d)) => clean_ratio(Some(if l > 0.0 { d / l } else { 0.0 })),
         _ => clean_ratio(s.screen_name_digit_ratio),
     };
     if indicate(out, Ig::HasUsernameDigitRatio.i(), &uratio) {
