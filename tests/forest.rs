@@ -9,6 +9,9 @@ use follower_audit::{
     RandomForestParams,
 };
 
+/// A detector-fitting closure as `cross_validate` takes it.
+type FitFn = dyn Fn(&FeatureMatrix, &[Label]) -> follower_audit::Result<Box<dyn Detector>> + Sync;
+
 fn twitter() -> Option<(FeatureMatrix, Vec<Label>)> {
     let data = common::shared_datasets()?;
     let (accounts, _) = Preset::Twitter.read(&data).unwrap();
@@ -52,9 +55,7 @@ fn forest_is_identical_whatever_the_thread_count() {
 fn forest_ranks_first_among_the_detectors() {
     let Some((x, y)) = twitter() else { return };
     let cv = CrossValidationParams::new().folds(5).seed(3);
-    let auc =
-        |fit: &(dyn Fn(&FeatureMatrix, &[Label]) -> follower_audit::Result<Box<dyn Detector>>
-               + Sync)| { cross_validate(&cv, &x, &y, fit).unwrap().pooled.auc };
+    let auc = |fit: &FitFn| cross_validate(&cv, &x, &y, fit).unwrap().pooled.auc;
     let forest = auc(&|x, y| {
         Ok(Box::new(RandomForestParams::default().seed(1).fit(x, y)?) as Box<dyn Detector>)
     });
