@@ -2,8 +2,13 @@
 //!
 //! [`AccountReader`] turns a file (or any [`Read`]) in one of the supported [`Format`]s into a
 //! stream of [`Result<Account>`](crate::Account), in memory that does not grow with the input
-//! (except for the 16 bytes per account the duplicate check keeps; see
-//! [`ReadOptions::check_duplicates`]). The format is detected from the content unless given.
+//! (except for the duplicate check's 64-bit hash per account, about 40 MB at the peak per
+//! million accounts; see [`ReadOptions::check_duplicates`]). The format is detected from the
+//! content unless given.
+//!
+//! Measured with `examples/read_stream.rs` and `/usr/bin/time -v` on generated 1,000,000-account
+//! files: peak RSS 2.7 MB (Cresci CSV, 240 MB) and 2.9 MB (v1.1 JSON Lines, 780 MB) without the
+//! duplicate check, the same as for 100,000 accounts; 43 MB (CSV) with it.
 //!
 //! | [`Format`] | input | platform | label |
 //! |---|---|---|---|
@@ -462,8 +467,10 @@ impl ReadOptions {
     }
 
     /// Reject records whose id (or screen name) repeats (default `true`). The check keeps one
-    /// 64-bit hash and record number per account, about 16-36 bytes each; turn it off for
-    /// strictly constant memory on inputs known to be unique.
+    /// 64-bit hash and a 32-bit record number per account (12 bytes in a hash table, about
+    /// 27-40 MB per million accounts); turn it off for strictly constant memory on inputs known
+    /// to be unique. A hash collision (odds about 1 in 36 million at a million accounts) would
+    /// reject a distinct account as a duplicate.
     pub fn check_duplicates(mut self, yes: bool) -> Self {
         self.check_duplicates = yes;
         self
@@ -573,7 +580,9 @@ impl Hasher for PassThrough {
     }
 }
 
-type HashIndex = HashMap<u64, u64, BuildHasherDefault<PassThrough>>;
+/// Seen ids: a 64-bit hash (as two `u32`, so an entry packs into 12 bytes) and the record
+/// number where it was first seen (saturating at `u32::MAX`).
+type HashIndex = HashMap<[u32; 2], u32, BuildHasherDefault<PassThrough>>;
 
 /// A 64-bit hash of byte strings (std's SipHash with fixed keys: the same in every run).
 pub(crate) fn hash_str(parts: &[&[u8]]) -> u64 {
@@ -914,9 +923,10 @@ fn check_duplicate(
         ),
         (None, None) => return Ok(()),
     };
+    let key = [(key >> 32) as u32, key as u32];
     match seen.entry(key) {
         std::collections::hash_map::Entry::Vacant(v) => {
-            v.insert(position.record);
+            v.insert(u32::try_from(position.record).unwrap_or(u32::MAX));
             Ok(())
         }
         std::collections::hash_map::Entry::Occupied(o) => Err(Error::Parse {
@@ -1041,6 +1051,19 @@ mod tests {
             detect_with(b"handle,fans\n", &mapped),
             Ok(Format::CresciCsv)
         );
+    }
+
+    #[test]
+    fn reader_can_move_to_another_thread() {
+        fn is_send<T: Send>(_: &T) -> bool {
+            true
+        }
+        let reader =
+            AccountReader::from_reader(&b"id,screen_name\n1,a\n"[..], &ReadOptions::default())
+                .unwrap();
+        assert!(is_send(&reader));
+        let handle = std::thread::spawn(move || reader.count());
+        assert_eq!(handle.join().unwrap(), 1);
     }
 
     #[test]
