@@ -2,9 +2,10 @@
 //! seeded generator.
 //!
 //! ```text
-//! cargo run --release --example generate -- --n 1000000 --format cresci-csv --out big.csv \
-//!     [--fake-share 0.3] [--burst START:LEN:SHARE]... [--seed S] [--truth OUT.json] \
-//!     [--labels OUT.csv] [--crawled-at 2015-02-14T12:00:00Z]
+//! cargo run --release --example generate -- --n 1000000 --out big.csv \
+//!     [--format cresci-csv|twitter-v1-jsonl|instagram-jsonl] [--fake-share 0.3] \
+//!     [--burst START:LEN:SHARE]... [--seed S] [--truth OUT.json] [--labels OUT.csv] \
+//!     [--crawled-at 2015-02-14T12:00:00Z] [--platform twitter|instagram]
 //! ```
 
 use std::error::Error;
@@ -16,6 +17,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use clap::Parser;
 use follower_audit::synth::{BurstSpec, FollowerListSpec, SynthFormat};
+use follower_audit::Platform;
 
 /// Generate a synthetic follower list (newest follower first).
 #[derive(Debug, Parser)]
@@ -24,7 +26,7 @@ struct Args {
     /// Number of followers.
     #[arg(long, default_value_t = 1_000_000)]
     n: u64,
-    /// Output format: cresci-csv or twitter-v1-jsonl.
+    /// Output format: cresci-csv, twitter-v1-jsonl or instagram-jsonl.
     #[arg(long, default_value = "cresci-csv")]
     format: SynthFormat,
     /// Output file.
@@ -42,6 +44,10 @@ struct Args {
     /// The crawl time (RFC 3339); defaults to 2015-02-14T12:00:00Z.
     #[arg(long)]
     crawled_at: Option<DateTime<Utc>>,
+    /// Account style: twitter or instagram (default: instagram for --format instagram-jsonl,
+    /// twitter otherwise).
+    #[arg(long)]
+    platform: Option<String>,
     /// Write the ground truth (JSON) here.
     #[arg(long)]
     truth: Option<PathBuf>,
@@ -67,6 +73,14 @@ fn try_main() -> Result<(), Box<dyn Error>> {
     for b in args.bursts {
         spec = spec.burst(b);
     }
+    let platform = match (args.platform.as_deref(), args.format) {
+        (Some("twitter"), _) => Platform::Twitter,
+        (Some("instagram"), _) => Platform::Instagram,
+        (Some(other), _) => return Err(format!("unknown --platform {other:?}").into()),
+        (None, SynthFormat::InstagramJsonl) => Platform::Instagram,
+        (None, _) => Platform::Twitter,
+    };
+    spec = spec.platform(platform);
     if let Some(at) = args.crawled_at {
         spec = spec.crawled_at(at);
     }

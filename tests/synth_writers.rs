@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use follower_audit::synth::{self, BurstSpec, FollowerListSpec, SynthFormat, CRESCI_COLUMNS};
-use follower_audit::{Account, AccountReader, Format, Label, Profile, ReadOptions};
+use follower_audit::{Account, AccountReader, Format, Label, Platform, Profile, ReadOptions};
 use proptest::prelude::*;
 
 fn sample(n: u64, seed: u64) -> Vec<Account> {
@@ -59,6 +59,35 @@ fn cresci_csv_round_trips_through_the_reader() {
         assert_eq!(got.profile, want.profile);
         assert_eq!(got.activity, None);
         assert_eq!(got.label, None);
+    }
+}
+
+#[test]
+fn instagram_jsonl_round_trips_through_the_reader() {
+    let accounts: Vec<Account> = FollowerListSpec::new(2_000)
+        .fake_share(0.4)
+        .platform(Platform::Instagram)
+        .seed(15)
+        .build()
+        .unwrap()
+        .iter()
+        .collect();
+    let mut out = Vec::new();
+    assert_eq!(
+        synth::write_instagram_jsonl(&mut out, &accounts).unwrap(),
+        2_000
+    );
+    let back = read_back(out, Format::InstagramJsonl);
+    assert_eq!(back.len(), accounts.len());
+    for (want, got) in accounts.iter().zip(&back) {
+        let mut expected = want.profile.clone();
+        expected.crawled_at = None;
+        assert_eq!(got.profile, expected);
+        let username = want.profile.screen_name.as_deref().unwrap();
+        assert!((5..=30).contains(&username.len()), "{username}");
+        assert!(username
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_'));
     }
 }
 

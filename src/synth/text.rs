@@ -614,6 +614,68 @@ pub(crate) fn fake_screen_name(rng: &mut ChaCha8Rng, name: &PersonName) -> Strin
     s
 }
 
+/// An Instagram full name of `words` words (0 gives an empty name), with the first name and
+/// surname the username may reuse.
+pub(crate) fn instagram_full_name(rng: &mut ChaCha8Rng, c: Culture, words: usize) -> PersonName {
+    let (firsts, lasts) = lists(c);
+    let first = pick(rng, firsts);
+    let last = pick(rng, lasts);
+    let display = match words {
+        0 => String::new(),
+        1 => first.to_string(),
+        2 => format!("{first} {last}"),
+        _ => format!("{first} {} {last}", pick(rng, firsts)),
+    };
+    PersonName {
+        display,
+        first,
+        last,
+    }
+}
+
+/// An Instagram username of about `len` characters (5 to 30) whose last `digits` characters
+/// are digits: lower-case name parts and words joined by nothing, `.` or `_`.
+pub(crate) fn instagram_username(
+    rng: &mut ChaCha8Rng,
+    name: &PersonName,
+    len: usize,
+    digits: usize,
+) -> String {
+    let digits = digits.min(len.saturating_sub(3));
+    let letters = len.clamp(5, 30) - digits;
+    let sep = pick(rng, &["", "", ".", "_"]);
+    let mut s = match rng.gen_range(0..4) {
+        0 | 1 => format!(
+            "{}{sep}{}",
+            squash(name.first).to_lowercase(),
+            squash(name.last).to_lowercase()
+        ),
+        2 => format!(
+            "{}{sep}{}",
+            pick(rng, HANDLE_WORDS),
+            squash(name.first).to_lowercase()
+        ),
+        _ => format!(
+            "{}{sep}{}",
+            pick(rng, HANDLE_WORDS),
+            pick(rng, HANDLE_WORDS)
+        ),
+    };
+    while s.len() < letters {
+        s.push_str(sep);
+        s.push_str(pick(rng, HANDLE_WORDS));
+    }
+    s.truncate(letters);
+    while s.ends_with(['.', '_']) {
+        s.pop();
+        s.push(pick(rng, &["x", "o", "a"]).chars().next().unwrap_or('x'));
+    }
+    for _ in 0..digits {
+        s.push(char::from(b'0' + rng.gen_range(0..10u8)));
+    }
+    s
+}
+
 /// A biography of about `target` characters (never more than 160).
 pub(crate) fn bio(rng: &mut ChaCha8Rng, c: Culture, fake: bool, target: usize) -> String {
     let phrases = if fake {

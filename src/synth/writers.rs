@@ -303,6 +303,8 @@ pub enum SynthFormat {
     CresciCsv,
     /// Twitter API v1.1 user objects as JSON Lines ([`write_twitter_v1_jsonl`]).
     TwitterV1Jsonl,
+    /// Plain Instagram profiles as JSON Lines ([`write_instagram_jsonl`]).
+    InstagramJsonl,
 }
 
 impl SynthFormat {
@@ -329,6 +331,10 @@ impl SynthFormat {
                 user_json(buf, account);
                 buf.push(b'\n');
             }
+            SynthFormat::InstagramJsonl => {
+                instagram_json(buf, &account.profile);
+                buf.push(b'\n');
+            }
         }
     }
 }
@@ -336,17 +342,92 @@ impl SynthFormat {
 impl std::str::FromStr for SynthFormat {
     type Err = Error;
 
-    /// `cresci-csv` or `twitter-v1-jsonl`.
+    /// `cresci-csv`, `twitter-v1-jsonl` or `instagram-jsonl`.
     fn from_str(s: &str) -> Result<SynthFormat> {
         match s {
             "cresci-csv" => Ok(SynthFormat::CresciCsv),
             "twitter-v1-jsonl" => Ok(SynthFormat::TwitterV1Jsonl),
+            "instagram-jsonl" => Ok(SynthFormat::InstagramJsonl),
             _ => Err(Error::InvalidParams {
                 name: "format".into(),
-                reason: format!("unknown output format {s:?} (cresci-csv or twitter-v1-jsonl)"),
+                reason: format!(
+                    "unknown output format {s:?} (cresci-csv, twitter-v1-jsonl or instagram-jsonl)"
+                ),
             }),
         }
     }
+}
+
+/// Writes all `accounts` to `out` as plain Instagram profiles, one JSON object per line, and
+/// returns how many were written.
+///
+/// Keys: `id`, `username`, `full_name`, `biography`, `external_url`, `follower_count`,
+/// `following_count`, `media_count`, `has_profile_pic` (the negation of
+/// `default_profile_image`), `is_private` (`protected`) and `is_verified`. An absent biography
+/// or full name is `""`, any other absent value `null`.
+///
+/// # Errors
+///
+/// [`Error::Io`] when writing fails.
+///
+/// # Examples
+///
+/// ```
+/// use follower_audit::synth::{self, FollowerListSpec};
+/// use follower_audit::Platform;
+///
+/// let g = FollowerListSpec::new(10).platform(Platform::Instagram).build()?;
+/// let mut out = Vec::new();
+/// assert_eq!(synth::write_instagram_jsonl(&mut out, g.iter())?, 10);
+/// let first: serde_json::Value = serde_json::from_slice(out.split(|&b| b == b'\n').next().unwrap()).unwrap();
+/// assert!(first["follower_count"].is_u64());
+/// # Ok::<(), follower_audit::Error>(())
+/// ```
+pub fn write_instagram_jsonl<W, I>(out: W, accounts: I) -> Result<u64>
+where
+    W: Write,
+    I: IntoIterator,
+    I::Item: Borrow<Account>,
+{
+    let mut out = BufWriter::with_capacity(BUF_CAPACITY, out);
+    let io = io_err("instagram-jsonl writer");
+    let mut buf = Vec::with_capacity(1024);
+    let mut n = 0;
+    for a in accounts {
+        buf.clear();
+        SynthFormat::InstagramJsonl.push_record(&mut buf, a.borrow());
+        out.write_all(&buf).map_err(&io)?;
+        n += 1;
+    }
+    out.flush().map_err(&io)?;
+    Ok(n)
+}
+
+fn instagram_json(buf: &mut Vec<u8>, p: &Profile) {
+    buf.push(b'{');
+    json_key(buf, true, "id");
+    json_opt_str(buf, p.id.as_deref(), b"null");
+    json_key(buf, false, "username");
+    json_opt_str(buf, p.screen_name.as_deref(), b"null");
+    json_key(buf, false, "full_name");
+    json_opt_str(buf, p.name.as_deref(), b"\"\"");
+    json_key(buf, false, "biography");
+    json_opt_str(buf, p.description.as_deref(), b"\"\"");
+    json_key(buf, false, "external_url");
+    json_opt_str(buf, p.url.as_deref(), b"null");
+    json_key(buf, false, "follower_count");
+    json_opt_u64(buf, p.followers_count);
+    json_key(buf, false, "following_count");
+    json_opt_u64(buf, p.friends_count);
+    json_key(buf, false, "media_count");
+    json_opt_u64(buf, p.statuses_count);
+    json_key(buf, false, "has_profile_pic");
+    json_opt_bool(buf, p.default_profile_image.map(|d| !d));
+    json_key(buf, false, "is_private");
+    json_opt_bool(buf, p.protected);
+    json_key(buf, false, "is_verified");
+    json_opt_bool(buf, p.verified);
+    buf.push(b'}');
 }
 
 // ---------------------------------------------------------------------------------------------
