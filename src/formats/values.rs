@@ -530,6 +530,34 @@ mod tests {
         assert!(parse_date(b"2018-10-10 20:19:24 +99").is_err());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn hand_parsers_agree_with_chrono(secs in -2_000_000_000i64..8_000_000_000, offset in -14i32 * 60..=14 * 60) {
+            let t = DateTime::from_timestamp(secs, 0).unwrap();
+            let zone = chrono::FixedOffset::east_opt(offset * 60).unwrap();
+            let local = t.with_timezone(&zone);
+            let twitter = local.format("%a %b %d %H:%M:%S %z %Y").to_string();
+            proptest::prop_assert_eq!(parse_date(twitter.as_bytes()), Ok(t), "{}", twitter);
+            let iso = local.to_rfc3339();
+            proptest::prop_assert_eq!(parse_date(iso.as_bytes()), Ok(t), "{}", iso);
+            let naive = t.format("%Y-%m-%d %H:%M:%S").to_string();
+            proptest::prop_assert_eq!(parse_date(naive.as_bytes()), Ok(t));
+        }
+
+        #[test]
+        fn counts_agree_with_std(n in proptest::prelude::any::<u64>()) {
+            proptest::prop_assert_eq!(parse_count(n.to_string().as_bytes()), Ok(n));
+        }
+
+        #[test]
+        fn scalar_parsers_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40)) {
+            let _ = parse_date(&bytes);
+            let _ = parse_count(&bytes);
+            let _ = parse_bool(&bytes);
+            let _ = parse_ratio(&bytes);
+        }
+    }
+
     #[test]
     fn plausibility() {
         let early = Utc.with_ymd_and_hms(2005, 1, 1, 0, 0, 0).unwrap();
