@@ -701,15 +701,20 @@ pub(crate) fn bio(rng: &mut ChaCha8Rng, c: Culture, fake: bool, target: usize) -
             return phrases[i];
         }
     };
-    s.push_str(draw(rng));
-    while s.chars().count() < target {
+    let first = draw(rng);
+    s.push_str(first);
+    // Length in characters, kept alongside (the separators are ASCII).
+    let mut chars = first.chars().count();
+    while chars < target {
         let next = draw(rng);
         let sep = pick(rng, &[". ", " | ", ", ", " - ", ". "]);
-        if s.chars().count() + sep.len() + next.chars().count() > target + 8 {
+        let next_chars = next.chars().count();
+        if chars + sep.len() + next_chars > target + 8 {
             break;
         }
         s.push_str(sep);
         s.push_str(next);
+        chars += sep.len() + next_chars;
     }
     if chance(rng, p_tag) {
         s.push_str(" #");
