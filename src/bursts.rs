@@ -113,7 +113,9 @@ pub fn find_bursts(p_fake: &[f64], positions: &[u64], params: &BurstParams) -> R
         )));
     }
     if let Some(p) = p_fake.iter().find(|p| !(0.0..=1.0).contains(*p)) {
-        return Err(Error::InvalidData(format!("probability {p} outside [0, 1]")));
+        return Err(Error::InvalidData(format!(
+            "probability {p} outside [0, 1]"
+        )));
     }
     let n = p_fake.len();
     if n < 2 * params.min_segment {

@@ -118,7 +118,10 @@ mod tests {
         }
         let s = r.into_sorted();
         assert_eq!(s.len(), 50);
-        assert!(s.iter().enumerate().all(|(i, x)| x.0 == i as u64 && x.1 == i));
+        assert!(s
+            .iter()
+            .enumerate()
+            .all(|(i, x)| x.0 == i as u64 && x.1 == i));
     }
 
     #[test]
@@ -141,7 +144,10 @@ mod tests {
         // The newest and the oldest tenth are equally represented.
         let first: u32 = counts[..10].iter().sum();
         let last: u32 = counts[90..].iter().sum();
-        assert!((first as i32 - last as i32).abs() < 150, "{first} vs {last}");
+        assert!(
+            (first as i32 - last as i32).abs() < 150,
+            "{first} vs {last}"
+        );
     }
 
     #[test]
