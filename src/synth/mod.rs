@@ -60,7 +60,7 @@ pub use writers::{
 
 /// The name and version of the generator, recorded in [`Truth`]. Bump the version whenever a
 /// change alters the accounts a spec produces.
-pub const GENERATOR_VERSION: &str = "follower-audit-synth/1";
+pub const GENERATOR_VERSION: &str = "follower-audit-synth/2";
 
 /// The default crawl time: 2015-02-14 12:00:00 UTC, the day the Cresci 2015 subsets were
 /// crawled, so that account ages line up with the data the calibration came from.

@@ -676,7 +676,10 @@ pub(crate) fn instagram_username(
     s
 }
 
-/// A biography of about `target` characters (never more than 160).
+/// Twitter's limit on a biography, in characters.
+const BIO_MAX: usize = 160;
+
+/// A biography of about `target` characters (never more than 160), made of whole phrases.
 pub(crate) fn bio(rng: &mut ChaCha8Rng, c: Culture, fake: bool, target: usize) -> String {
     let phrases = if fake {
         FAKE_BIO
@@ -709,32 +712,50 @@ pub(crate) fn bio(rng: &mut ChaCha8Rng, c: Culture, fake: bool, target: usize) -
         let next = draw(rng);
         let sep = pick(rng, &[". ", " | ", ", ", " - ", ". "]);
         let next_chars = next.chars().count();
-        if chars + sep.len() + next_chars > target + 8 {
+        if chars + sep.len() + next_chars > (target + 8).min(BIO_MAX) {
             break;
         }
         s.push_str(sep);
         s.push_str(next);
         chars += sep.len() + next_chars;
     }
+    // Extras are drawn whatever the room, and kept only when the bio stays within the limit.
+    let mut extra = String::with_capacity(32);
+    let mut append = |s: &mut String, extra: &str| {
+        let n = extra.chars().count();
+        if chars + n <= BIO_MAX {
+            s.push_str(extra);
+            chars += n;
+        }
+    };
     if chance(rng, p_tag) {
-        s.push_str(" #");
-        s.push_str(pick(rng, HASHTAGS));
+        extra.clear();
+        extra.push_str(" #");
+        extra.push_str(pick(rng, HASHTAGS));
+        append(&mut s, &extra);
     }
     if chance(rng, p_at) {
-        s.push_str(" @");
-        s.push_str(pick(rng, HANDLE_WORDS));
-        s.push_str(pick(rng, HANDLE_WORDS));
+        extra.clear();
+        extra.push_str(" @");
+        extra.push_str(pick(rng, HANDLE_WORDS));
+        extra.push_str(pick(rng, HANDLE_WORDS));
+        append(&mut s, &extra);
     }
     if chance(rng, p_sym) {
-        s.push(' ');
-        s.push_str(pick(rng, SYMBOLS));
+        extra.clear();
+        extra.push(' ');
+        extra.push_str(pick(rng, SYMBOLS));
+        append(&mut s, &extra);
     }
     if chance(rng, p_url) {
-        s.push_str(" http://t.co/");
-        push_token(rng, &mut s, 10);
+        extra.clear();
+        extra.push_str(" http://t.co/");
+        push_token(rng, &mut extra, 10);
+        append(&mut s, &extra);
     }
-    if s.chars().count() > 160 {
-        truncate_chars(&mut s, 160);
+    if chars > BIO_MAX {
+        // Only a single phrase can be this long; none of ours is.
+        truncate_chars(&mut s, BIO_MAX);
     }
     if target < 8 {
         truncate_chars(&mut s, target.max(2));
