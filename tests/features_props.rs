@@ -222,7 +222,10 @@ proptest! {
         let mut m = a.clone();
         mask_fields(&mut m, &mask);
         for fx in extractors() {
-            let (x, y) = (fx.extract_sequential(&[a.clone()]), fx.extract_sequential(&[m.clone()]));
+            let (x, y) = (
+                fx.extract_sequential(std::slice::from_ref(&a)),
+                fx.extract_sequential(std::slice::from_ref(&m)),
+            );
             for (j, name) in fx.schema().names().iter().enumerate() {
                 if name.starts_with("has_") {
                     prop_assert!(y.values()[[0, j]] <= x.values()[[0, j]], "{} rose", name);

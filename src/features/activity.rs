@@ -27,6 +27,24 @@ const SPAM_PHRASES: [&str; 10] = [
     "buy followers",
 ];
 
+/// Buffers reused from post to post and account to account on one thread, so that activity
+/// extraction allocates only when a timeline is longer than any seen before on that thread.
+#[derive(Default)]
+struct Scratch {
+    facts: Vec<PostFacts>,
+    sources: Vec<u64>,
+    hashes: Vec<u64>,
+    times: Vec<i64>,
+    /// Client facts of the sources seen in the current timeline, by source hash.
+    clients: Vec<(u64, Client)>,
+    /// The current post's text, ASCII-lower-cased.
+    lower: String,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
 /// Clients that publish without a person at the keyboard: feed relays, schedulers,
 /// cross-posters and bot hosts. A heuristic list; names are matched ASCII-case-insensitively
 /// as substrings of the post's `source`.
@@ -66,7 +84,7 @@ struct PostFacts {
 }
 
 /// Client facts of one post's `source`.
-#[derive(Default)]
+#[derive(Clone, Copy, Default)]
 struct Client {
     iphone: bool,
     android: bool,
@@ -141,14 +159,30 @@ pub(crate) fn fill(posts: Option<&[Post]>, out: &mut [f64]) {
         return;
     }
     out[Tw::HasPosts.i()] = 1.0;
-    let n = posts.len() as f64;
+    SCRATCH.with(|s| match s.try_borrow_mut() {
+        Ok(mut s) => fill_posts(posts, &mut s, out),
+        // Re-entered on this thread (cannot happen today): use fresh buffers.
+        Err(_) => fill_posts(posts, &mut Scratch::default(), out),
+    });
+}
 
-    let mut facts: Vec<PostFacts> = Vec::with_capacity(posts.len());
+fn fill_posts(posts: &[Post], scratch: &mut Scratch, out: &mut [f64]) {
+    let n = posts.len() as f64;
+    let Scratch {
+        facts,
+        sources,
+        hashes,
+        times,
+        clients,
+        lower,
+    } = scratch;
+    facts.clear();
+    sources.clear();
+    clients.clear();
     let (mut retweets, mut replies, mut with_url, mut link_only) = (0u32, 0u32, 0u32, 0u32);
     let (mut mentions, mut hashtags) = (0u64, 0u64);
     let (mut punct, mut spam) = (0u32, 0u32);
     let (mut own_known_rt, mut own_retweeted) = (0u32, 0u32);
-    let mut sources: Vec<u64> = Vec::new();
     let (mut automation, mut official, mut web) = (0u32, 0u32, 0u32);
     let mut flags = Client::default();
 
@@ -202,11 +236,9 @@ pub(crate) fn fill(posts: Option<&[Post]>, out: &mut [f64]) {
         mentions += u64::from(n_mentions);
         hashtags += u64::from(p.num_hashtags.unwrap_or(t_tags));
         punct += u32::from(has_punct);
-        spam += u32::from(
-            SPAM_PHRASES
-                .iter()
-                .any(|s| contains_ignore_ascii_case(text, s)),
-        );
+        lower.clear();
+        lower.extend(text.chars().map(|c| c.to_ascii_lowercase()));
+        spam += u32::from(SPAM_PHRASES.iter().any(|s| lower.contains(s)));
         if !is_rt {
             if let Some(c) = p.retweet_count {
                 own_known_rt += 1;
@@ -223,8 +255,18 @@ pub(crate) fn fill(posts: Option<&[Post]>, out: &mut [f64]) {
             for b in src.trim().bytes() {
                 sh.byte(b.to_ascii_lowercase());
             }
-            sources.push(sh.finish());
-            let c = classify_client(src);
+            let h = sh.finish();
+            sources.push(h);
+            // Timelines repeat a few clients: classify each once. (Sources equal up to ASCII
+            // case share a hash, and the classification ignores ASCII case too.)
+            let c = match clients.iter().find(|(k, _)| *k == h) {
+                Some(&(_, c)) => c,
+                None => {
+                    let c = classify_client(src);
+                    clients.push((h, c));
+                    c
+                }
+            };
             automation += u32::from(c.automation);
             official += u32::from(c.official);
             web += u32::from(c.web);
@@ -262,18 +304,21 @@ pub(crate) fn fill(posts: Option<&[Post]>, out: &mut [f64]) {
     }
 
     // Duplicates: share of posts whose text repeats an earlier one (order-free: n - distinct).
-    let mut exact: Vec<u64> = facts.iter().filter_map(|f| f.exact).collect();
-    exact.sort_unstable();
-    if !exact.is_empty() {
-        let distinct = exact.chunk_by(|a, b| a == b).count();
-        out[Tw::DuplicateTextRatio.i()] = (exact.len() - distinct) as f64 / exact.len() as f64;
-        out[Tw::MaxTextRepeats.i()] = max_run(&exact) as f64;
+    hashes.clear();
+    hashes.extend(facts.iter().filter_map(|f| f.exact));
+    hashes.sort_unstable();
+    if !hashes.is_empty() {
+        let distinct = hashes.chunk_by(|a, b| a == b).count();
+        out[Tw::DuplicateTextRatio.i()] = (hashes.len() - distinct) as f64 / hashes.len() as f64;
+        out[Tw::MaxTextRepeats.i()] = max_run(hashes) as f64;
     }
-    let mut near: Vec<u64> = facts.iter().filter_map(|f| f.near).collect();
-    near.sort_unstable();
-    if !near.is_empty() {
-        let distinct = near.chunk_by(|a, b| a == b).count();
-        out[Tw::NearDuplicateTextRatio.i()] = (near.len() - distinct) as f64 / near.len() as f64;
+    hashes.clear();
+    hashes.extend(facts.iter().filter_map(|f| f.near));
+    hashes.sort_unstable();
+    if !hashes.is_empty() {
+        let distinct = hashes.chunk_by(|a, b| a == b).count();
+        out[Tw::NearDuplicateTextRatio.i()] =
+            (hashes.len() - distinct) as f64 / hashes.len() as f64;
     }
 
     // State of Search rule 3: among the 20 most recent posts, the most posts that say the same
@@ -292,9 +337,10 @@ pub(crate) fn fill(posts: Option<&[Post]>, out: &mut [f64]) {
         .then(a.exact.cmp(&b.exact))
         .then(a.near.cmp(&b.near))
     });
-    let mut recent: Vec<u64> = facts.iter().take(20).filter_map(|f| f.addressed).collect();
-    recent.sort_unstable();
-    let same = max_run(&recent);
+    hashes.clear();
+    hashes.extend(facts.iter().take(20).filter_map(|f| f.addressed));
+    hashes.sort_unstable();
+    let same = max_run(hashes);
     out[Tw::RecentSameTextToMany.i()] = if same >= 2 { same as f64 } else { 0.0 };
 
     // Clients.
@@ -314,12 +360,13 @@ pub(crate) fn fill(posts: Option<&[Post]>, out: &mut [f64]) {
     }
 
     // Timing, oldest first.
-    let mut times: Vec<i64> = facts.iter().filter_map(|f| f.time).collect();
+    times.clear();
+    times.extend(facts.iter().filter_map(|f| f.time));
     times.sort_unstable();
     if times.len() >= 2 {
         out[Tw::HasPostTimes.i()] = 1.0;
         let mut hours = [0u32; 24];
-        for t in &times {
+        for t in times.iter() {
             hours[(t.rem_euclid(86_400) / 3_600) as usize] += 1;
         }
         out[Tw::HourEntropy.i()] = shannon_bits(&hours, times.len() as u32);
