@@ -3,7 +3,7 @@
 use csv::ByteRecord;
 
 use super::cresci::{Header, Row};
-use super::json::{parse_value, Obj};
+use super::json::{pick, Obj};
 use super::{ColumnMap, Convert, Format, Payload, Raw};
 use crate::account::{Account, Label, Platform, Profile, TextSummary};
 use crate::error::{Error, Position, Result};
@@ -11,6 +11,33 @@ use crate::error::{Error, Position, Result};
 fn label_of(fake: Option<bool>) -> Option<Label> {
     fake.map(|f| if f { Label::Fake } else { Label::Genuine })
 }
+
+const PLAIN_KEYS: &[&str] = &[
+    "id",
+    "pk",
+    "username",
+    "full_name",
+    "biography",
+    "external_url",
+    "media_count",
+    "follower_count",
+    "following_count",
+    "has_profile_pic",
+    "is_private",
+    "is_verified",
+];
+
+const INSTAFAKE_KEYS: &[&str] = &[
+    "userMediaCount",
+    "userFollowerCount",
+    "userFollowingCount",
+    "userHasProfilPic",
+    "userIsPrivate",
+    "usernameLength",
+    "usernameDigitCount",
+    "userBiographyLength",
+    "isFake",
+];
 
 /// Plain Instagram profiles: `username`, `full_name`, `biography`, `follower_count`,
 /// `following_count`, `media_count`, `has_profile_pic`, `is_private`, `external_url`, and when
@@ -25,8 +52,8 @@ impl Convert for PlainJson {
             return;
         };
         let pos = raw.position();
-        out.push(parse_value(bytes, &self.origin, pos).and_then(|v| {
-            let o = Obj::new(&v, &self.origin, pos, "")?;
+        out.push(pick(bytes, PLAIN_KEYS, &self.origin, pos).and_then(|p| {
+            let o = Obj::picked(&p, &self.origin, pos);
             let profile = Profile {
                 platform: Platform::Instagram,
                 id: o.id(&["id", "pk"])?,
@@ -62,29 +89,31 @@ impl Convert for InstaFake {
             return;
         };
         let pos = raw.position();
-        out.push(parse_value(bytes, &self.origin, pos).and_then(|v| {
-            let o = Obj::new(&v, &self.origin, pos, "")?;
-            let profile = Profile {
-                platform: Platform::Instagram,
-                statuses_count: o.count("userMediaCount")?,
-                followers_count: o.count("userFollowerCount")?,
-                friends_count: o.count("userFollowingCount")?,
-                default_profile_image: o.boolean("userHasProfilPic")?.map(|b| !b),
-                protected: o.boolean("userIsPrivate")?,
-                summary: TextSummary {
-                    screen_name_length: o.count32("usernameLength")?,
-                    screen_name_digits: o.count32("usernameDigitCount")?,
-                    description_length: o.count32("userBiographyLength")?,
-                    ..TextSummary::default()
-                },
-                ..Profile::default()
-            };
-            Ok(Account {
-                profile,
-                activity: None,
-                label: label_of(o.boolean("isFake")?),
-            })
-        }));
+        out.push(
+            pick(bytes, INSTAFAKE_KEYS, &self.origin, pos).and_then(|p| {
+                let o = Obj::picked(&p, &self.origin, pos);
+                let profile = Profile {
+                    platform: Platform::Instagram,
+                    statuses_count: o.count("userMediaCount")?,
+                    followers_count: o.count("userFollowerCount")?,
+                    friends_count: o.count("userFollowingCount")?,
+                    default_profile_image: o.boolean("userHasProfilPic")?.map(|b| !b),
+                    protected: o.boolean("userIsPrivate")?,
+                    summary: TextSummary {
+                        screen_name_length: o.count32("usernameLength")?,
+                        screen_name_digits: o.count32("usernameDigitCount")?,
+                        description_length: o.count32("userBiographyLength")?,
+                        ..TextSummary::default()
+                    },
+                    ..Profile::default()
+                };
+                Ok(Account {
+                    profile,
+                    activity: None,
+                    label: label_of(o.boolean("isFake")?),
+                })
+            }),
+        );
     }
 }
 

@@ -347,23 +347,7 @@ impl Source for JsonSource {
 
 /// Parses one raw record into a JSON value, with UTF-8 and syntax errors named precisely.
 pub(crate) fn parse_value(bytes: &[u8], origin: &str, pos: Position) -> Result<Value> {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let at = e.valid_up_to();
-            let (field, value) = match key_before(&bytes[..at]) {
-                Some((key, start)) => (key, string_value_at(bytes, start)),
-                None => ("<record>".to_string(), bytes),
-            };
-            return Err(field_error(
-                origin,
-                pos,
-                &field,
-                &String::from_utf8_lossy(value),
-                format!("invalid UTF-8 at byte {at} of the record"),
-            ));
-        }
-    };
+    let text = utf8_of(bytes, origin, pos)?;
     serde_json::from_str(text).map_err(|e| {
         field_error(
             origin,
@@ -373,6 +357,27 @@ pub(crate) fn parse_value(bytes: &[u8], origin: &str, pos: Position) -> Result<V
             format!("invalid JSON: {e}"),
         )
     })
+}
+
+/// The record as text, or an error naming the field that holds invalid UTF-8.
+fn utf8_of<'b>(bytes: &'b [u8], origin: &str, pos: Position) -> Result<&'b str> {
+    match std::str::from_utf8(bytes) {
+        Ok(t) => Ok(t),
+        Err(e) => {
+            let at = e.valid_up_to();
+            let (field, value) = match key_before(&bytes[..at]) {
+                Some((key, start)) => (key, string_value_at(bytes, start)),
+                None => ("<record>".to_string(), bytes),
+            };
+            Err(field_error(
+                origin,
+                pos,
+                &field,
+                &String::from_utf8_lossy(value),
+                format!("invalid UTF-8 at byte {at} of the record"),
+            ))
+        }
+    }
 }
 
 /// The last object key that appears before `offset` (to name the field holding bad bytes).
@@ -411,10 +416,118 @@ fn string_value_at(bytes: &[u8], start: usize) -> &[u8] {
     body
 }
 
+/// The fields of an object: a whole parsed map, or the few keys [`pick`] kept.
+#[derive(Clone, Copy)]
+pub(crate) enum Fields<'a> {
+    Map(&'a Map<String, Value>),
+    List(&'a [(&'static str, Value)]),
+}
+
+/// The wanted fields of one top-level object, in input order (a repeated key keeps its last
+/// value, as a parsed map would).
+pub(crate) struct Picked(Vec<(&'static str, Value)>);
+
+/// Parses one raw record that must be an object, keeping only the `wanted` keys: the others are
+/// skipped without being built, which is most of the work for API objects with dozens of keys.
+/// Errors are the same as [`parse_value`]'s, plus "expected a JSON object".
+pub(crate) fn pick(
+    bytes: &[u8],
+    wanted: &'static [&'static str],
+    origin: &str,
+    pos: Position,
+) -> Result<Picked> {
+    use serde::de::DeserializeSeed;
+    let text = utf8_of(bytes, origin, pos)?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let picked = PickSeed(wanted)
+        .deserialize(&mut de)
+        .and_then(|p| de.end().map(|()| p));
+    picked.map_err(|e| {
+        if e.classify() == serde_json::error::Category::Data && !text.trim_start().starts_with('{')
+        {
+            let shown = serde_json::from_str::<Value>(text)
+                .map(|v| v.to_string())
+                .unwrap_or_else(|_| text.trim_end().to_string());
+            field_error(origin, pos, "<record>", &shown, "expected a JSON object")
+        } else {
+            field_error(
+                origin,
+                pos,
+                "<record>",
+                text.trim_end(),
+                format!("invalid JSON: {e}"),
+            )
+        }
+    })
+}
+
+struct PickSeed(&'static [&'static str]);
+
+impl<'de> serde::de::DeserializeSeed<'de> for PickSeed {
+    type Value = Picked;
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Picked, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for PickSeed {
+    type Value = Picked;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Picked, A::Error> {
+        let mut out: Vec<(&'static str, Value)> = Vec::with_capacity(self.0.len());
+        while let Some(key) = map.next_key_seed(KeySeed(self.0))? {
+            match key {
+                Some(k) => {
+                    let v: Value = map.next_value()?;
+                    match out.iter_mut().find(|(name, _)| *name == k) {
+                        Some(slot) => slot.1 = v,
+                        None => out.push((k, v)),
+                    }
+                }
+                None => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Picked(out))
+    }
+}
+
+/// Matches a key against the wanted list without allocating.
+struct KeySeed(&'static [&'static str]);
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeySeed {
+    type Value = Option<&'static str>;
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for KeySeed {
+    type Value = Option<&'static str>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an object key")
+    }
+    fn visit_str<E: serde::de::Error>(self, key: &str) -> std::result::Result<Self::Value, E> {
+        Ok(self.0.iter().copied().find(|w| *w == key))
+    }
+}
+
 /// Typed access to the fields of one JSON object, with errors naming origin, position and the
 /// field's path (`data[2].public_metrics.followers_count`).
 pub(crate) struct Obj<'a> {
-    pub map: &'a Map<String, Value>,
+    pub map: Fields<'a>,
     pub origin: &'a str,
     pub pos: Position,
     pub path: String,
@@ -430,7 +543,7 @@ impl<'a> Obj<'a> {
     ) -> Result<Self> {
         match value {
             Value::Object(map) => Ok(Obj {
-                map,
+                map: Fields::Map(map),
                 origin,
                 pos,
                 path: path.to_string(),
@@ -461,8 +574,22 @@ impl<'a> Obj<'a> {
         field_error(self.origin, self.pos, &self.name(key), &shown, reason)
     }
 
+    /// Wraps the fields a [`pick`] kept from a top-level record.
+    pub(crate) fn picked(picked: &'a Picked, origin: &'a str, pos: Position) -> Self {
+        Obj {
+            map: Fields::List(&picked.0),
+            origin,
+            pos,
+            path: String::new(),
+        }
+    }
+
     pub(crate) fn get(&self, key: &str) -> Option<&'a Value> {
-        match self.map.get(key) {
+        let found = match self.map {
+            Fields::Map(m) => m.get(key),
+            Fields::List(l) => l.iter().find(|(k, _)| *k == key).map(|(_, v)| v),
+        };
+        match found {
             None | Some(Value::Null) => None,
             Some(v) => Some(v),
         }
@@ -538,9 +665,13 @@ impl<'a> Obj<'a> {
     pub(crate) fn count32(&self, key: &str) -> Result<Option<u32>> {
         match self.count(key)? {
             None => Ok(None),
-            Some(n) => u32::try_from(n)
-                .map(Some)
-                .map_err(|_| self.err(key, &self.map[key], "count exceeds 4294967295")),
+            Some(n) => u32::try_from(n).map(Some).map_err(|_| {
+                self.err(
+                    key,
+                    self.get(key).unwrap_or(&Value::Null),
+                    "count exceeds 4294967295",
+                )
+            }),
         }
     }
 

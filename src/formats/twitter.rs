@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::json::{parse_value, Obj};
+use super::json::{parse_value, pick, Obj};
 use super::values::{check_created, strip_source};
 use super::{Convert, Payload, Raw};
 use crate::account::{Account, Platform, Post, Profile};
@@ -19,7 +19,7 @@ pub(crate) fn created(
     let date = obj.date(key)?;
     if let Some(d) = date {
         if let Err(reason) = check_created(d, platform, None) {
-            return Err(obj.err(key, &obj.map[key], reason));
+            return Err(obj.err(key, obj.get(key).unwrap_or(&Value::Null), reason));
         }
     }
     Ok(date)
@@ -30,32 +30,58 @@ pub(crate) struct V1 {
     pub origin: String,
 }
 
+/// The v1.1 user keys read; every other key is skipped unparsed.
+const V1_KEYS: &[&str] = &[
+    "id_str",
+    "id",
+    "screen_name",
+    "name",
+    "description",
+    "url",
+    "location",
+    "lang",
+    "created_at",
+    "statuses_count",
+    "followers_count",
+    "friends_count",
+    "favourites_count",
+    "listed_count",
+    "default_profile",
+    "default_profile_image",
+    "profile_use_background_image",
+    "verified",
+    "protected",
+    "geo_enabled",
+    "status",
+    "users",
+];
+
 impl Convert for V1 {
     fn convert(&self, raw: &Raw, out: &mut Vec<Result<Account>>) {
         let Payload::Json(bytes) = &raw.payload else {
             return;
         };
         let pos = raw.position();
-        let value = match parse_value(bytes, &self.origin, pos) {
-            Ok(v) => v,
+        let picked = match pick(bytes, V1_KEYS, &self.origin, pos) {
+            Ok(p) => p,
             Err(e) => return out.push(Err(e)),
         };
-        match &value {
-            Value::Object(m)
-                if !m.contains_key("screen_name")
-                    && m.get("users").is_some_and(Value::is_array) =>
-            {
-                for (i, user) in m["users"].as_array().into_iter().flatten().enumerate() {
-                    out.push(v1_user(user, &self.origin, pos, &format!("users[{i}]")));
+        let o = Obj::picked(&picked, &self.origin, pos);
+        match o.get("users") {
+            Some(Value::Array(users)) if o.get("screen_name").is_none() => {
+                for (i, user) in users.iter().enumerate() {
+                    out.push(
+                        Obj::new(user, &self.origin, pos, &format!("users[{i}]"))
+                            .and_then(|u| v1_user(&u)),
+                    );
                 }
             }
-            v => out.push(v1_user(v, &self.origin, pos, "")),
+            _ => out.push(v1_user(&o)),
         }
     }
 }
 
-fn v1_user(value: &Value, origin: &str, pos: Position, path: &str) -> Result<Account> {
-    let o = Obj::new(value, origin, pos, path)?;
+fn v1_user(o: &Obj<'_>) -> Result<Account> {
     let profile = Profile {
         platform: Platform::Twitter,
         id: o.id(&["id_str", "id"])?,
@@ -65,7 +91,7 @@ fn v1_user(value: &Value, origin: &str, pos: Position, path: &str) -> Result<Acc
         url: o.text("url")?,
         location: o.text("location")?,
         lang: o.text("lang")?,
-        created_at: created(&o, "created_at", Platform::Twitter)?,
+        created_at: created(o, "created_at", Platform::Twitter)?,
         statuses_count: o.count("statuses_count")?,
         followers_count: o.count("followers_count")?,
         friends_count: o.count("friends_count")?,

@@ -2,11 +2,11 @@
 
 use serde_json::Value;
 
-use super::json::{parse_value, Obj};
+use super::json::{pick, Obj};
 use super::twitter::{created, v1_status};
 use super::{Convert, Payload, Raw};
 use crate::account::{Account, Platform, Profile};
-use crate::error::{Position, Result};
+use crate::error::Result;
 
 /// Weibo user objects: `idstr`/`id`, `screen_name`, `name`, `description`, `url`, `location`,
 /// `lang`, `created_at` (`Tue May 31 17:46:55 +0800 2011`), `followers_count`, `friends_count`,
@@ -15,32 +15,53 @@ pub(crate) struct Weibo {
     pub origin: String,
 }
 
+/// The Weibo user keys read; every other key is skipped unparsed.
+const WEIBO_KEYS: &[&str] = &[
+    "idstr",
+    "id",
+    "screen_name",
+    "name",
+    "description",
+    "url",
+    "location",
+    "lang",
+    "created_at",
+    "statuses_count",
+    "followers_count",
+    "friends_count",
+    "favourites_count",
+    "verified",
+    "geo_enabled",
+    "status",
+    "users",
+];
+
 impl Convert for Weibo {
     fn convert(&self, raw: &Raw, out: &mut Vec<Result<Account>>) {
         let Payload::Json(bytes) = &raw.payload else {
             return;
         };
         let pos = raw.position();
-        let value = match parse_value(bytes, &self.origin, pos) {
-            Ok(v) => v,
+        let picked = match pick(bytes, WEIBO_KEYS, &self.origin, pos) {
+            Ok(p) => p,
             Err(e) => return out.push(Err(e)),
         };
-        match &value {
-            Value::Object(m)
-                if !m.contains_key("screen_name")
-                    && m.get("users").is_some_and(Value::is_array) =>
-            {
-                for (i, user) in m["users"].as_array().into_iter().flatten().enumerate() {
-                    out.push(user_of(user, &self.origin, pos, &format!("users[{i}]")));
+        let o = Obj::picked(&picked, &self.origin, pos);
+        match o.get("users") {
+            Some(Value::Array(users)) if o.get("screen_name").is_none() => {
+                for (i, user) in users.iter().enumerate() {
+                    out.push(
+                        Obj::new(user, &self.origin, pos, &format!("users[{i}]"))
+                            .and_then(|u| user_of(&u)),
+                    );
                 }
             }
-            v => out.push(user_of(v, &self.origin, pos, "")),
+            _ => out.push(user_of(&o)),
         }
     }
 }
 
-fn user_of(value: &Value, origin: &str, pos: Position, path: &str) -> Result<Account> {
-    let o = Obj::new(value, origin, pos, path)?;
+fn user_of(o: &Obj<'_>) -> Result<Account> {
     let profile = Profile {
         platform: Platform::Weibo,
         id: o.id(&["idstr", "id"])?,
@@ -50,7 +71,7 @@ fn user_of(value: &Value, origin: &str, pos: Position, path: &str) -> Result<Acc
         url: o.text("url")?,
         location: o.text("location")?,
         lang: o.text("lang")?,
-        created_at: created(&o, "created_at", Platform::Weibo)?,
+        created_at: created(o, "created_at", Platform::Weibo)?,
         statuses_count: o.count("statuses_count")?,
         followers_count: o.count("followers_count")?,
         friends_count: o.count("friends_count")?,
