@@ -501,7 +501,8 @@ pub struct ReadStats {
     pub records_read: u64,
     /// Records yielded as accounts.
     pub accepted: u64,
-    /// Every rejected record, in input order.
+    /// Every rejected record, in input order (so memory grows with the number of rejects,
+    /// each error's value being clipped to 200 characters).
     pub rejected: Vec<Rejection>,
     /// Cresci `tweets.csv`: rows that could not be read (lenient mode; strict mode fails to open).
     pub rejected_posts: Vec<Rejection>,
