@@ -34,9 +34,12 @@ pub use report::{
 /// Number of bins of [`AuditReport::histogram`].
 pub const HISTOGRAM_BINS: usize = 20;
 
-/// The estimator an audit reports by default. Chosen by the benchmark's artificial prevalence
-/// protocol on Cresci 2015 (see the README's benchmark section).
-pub const DEFAULT_METHOD: Method = Method::Pacc;
+/// The estimator an audit reports by default: EM (Saerens, Latinne and Decaestecker 2002) on
+/// the model's calibrated P(fake). The benchmark's artificial prevalence protocol chose it: on
+/// the default recipe's out-of-fold scores it had the lowest mean absolute error at sample size
+/// 1,000 on every labelled dataset, with 95% coverage above 0.93 on Cresci 2015 (see the
+/// README's benchmark section). The other estimators are in [`AuditReport::estimates`].
+pub const DEFAULT_METHOD: Method = Method::Em;
 
 /// An account with fewer posts than this counts as inactive for the breakdown.
 pub const INACTIVE_MAX_POSTS: u64 = 10;

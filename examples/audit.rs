@@ -1,0 +1,269 @@
+//! Audits an account's follower list: how many followers are real, how sure, and where the
+//! bought ones came in.
+//!
+//! ```sh
+//! cargo run --release --example audit                       # the bundled demo list
+//! cargo run --release --example audit -- followers.jsonl --population 480000 \
+//!     --json report.json --csv followers.csv --html report.html
+//! ```
+//!
+//! With no FILE it audits `datasets/demo/followers.jsonl` with the embedded default model.
+//! Strict by default: the first bad record stops the audit with a message naming the record,
+//! field and value (exit code 1); `--lenient` reports bad records and goes on.
+
+use std::error::Error;
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::Parser;
+use follower_audit::{
+    formats, render_html, Audit, AuditParams, AuditReport, ColumnMap, Format, Method, Mode, Model,
+    Platform, ReadOptions,
+};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Command-line options.
+#[derive(Parser, Debug)]
+#[command(
+    version,
+    about = "Estimate the genuine-follower share of a follower list"
+)]
+struct Args {
+    /// The follower export (default: the bundled demo list).
+    file: Option<PathBuf>,
+    /// Input format (default: detected from the content): cresci-csv, twitter-v1, twitter-v2,
+    /// instagram-jsonl, instafake, instagram-kaggle-csv, instagram-srf-csv, weibo.
+    #[arg(long)]
+    format: Option<Format>,
+    /// A tweets.csv to join to a Cresci/MIB users.csv (activity features).
+    #[arg(long)]
+    tweets: Option<PathBuf>,
+    /// Column mapping for CSV headers that differ from ours, e.g. `name=user_name`.
+    #[arg(long)]
+    columns: Option<ColumnMap>,
+    /// A model file written by the train example (default: the embedded model for the
+    /// input's platform).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Measure account ages at this date (YYYY-MM-DD or RFC 3339) instead of crawl times.
+    #[arg(long, value_parser = parse_date)]
+    as_of: Option<DateTime<Utc>>,
+    /// The account's total follower count when the file is a sample of its followers.
+    #[arg(long)]
+    population: Option<u64>,
+    /// Score a uniform random sample of this many followers.
+    #[arg(long)]
+    sample: Option<usize>,
+    /// Seed of the sample and of the bootstrap intervals.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// The share estimator the report leads with: cc, acc, pcc, pacc, em.
+    #[arg(long)]
+    method: Option<Method>,
+    /// Go on past bad records, reporting each (default: stop at the first).
+    #[arg(long)]
+    lenient: bool,
+    /// Write the whole report as JSON.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Write one row per follower (id, screen name, P(fake), label, reasons).
+    #[arg(long)]
+    csv: Option<PathBuf>,
+    /// Write a self-contained HTML page with charts.
+    #[arg(long)]
+    html: Option<PathBuf>,
+    /// Keep no per-follower details (for very large lists; the CSV is still streamed).
+    #[arg(long)]
+    no_details: bool,
+}
+
+fn parse_date(s: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc())
+        .map_err(|_| format!("{s:?} is not a date (YYYY-MM-DD or RFC 3339)"))
+}
+
+fn main() -> ExitCode {
+    match try_main() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn try_main() -> Result<(), Box<dyn Error>> {
+    let args = Args::parse();
+    let demo = args.file.is_none();
+    let path = args.file.clone().unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("datasets/demo/followers.jsonl")
+    });
+
+    // 1. Open the export: the format is detected from its content unless given.
+    let mut options = ReadOptions::default().mode(if args.lenient {
+        Mode::Lenient
+    } else {
+        Mode::Strict
+    });
+    if let Some(f) = args.format {
+        options = options.format(f);
+    }
+    if let Some(t) = &args.tweets {
+        options = options.tweets(t);
+    }
+    if let Some(c) = &args.columns {
+        options = options.columns(c.clone());
+    }
+    let reader = formats::open(&path, &options)?;
+    let format = reader.format();
+
+    // 2. Pick the model: the caller's file, or the embedded default for the platform.
+    let model = match &args.model {
+        Some(p) => Model::load(p)?,
+        None if format.platform() == Platform::Instagram => Model::default_instagram(),
+        None => Model::default_twitter(),
+    };
+
+    // 3. Configure the audit.
+    let mut params = AuditParams::default()
+        .seed(args.seed)
+        .strict(!args.lenient)
+        .details(!args.no_details);
+    if let Some(m) = args.method {
+        params = params.method(m);
+    }
+    if let Some(n) = args.population {
+        params = params.population(n);
+    }
+    if let Some(n) = args.sample {
+        params = params.sample(n);
+    }
+    // The demo list, like any API v1.1 export, carries no crawl time: measure its ages at the
+    // time it was (synthetically) crawled, not against today's clock.
+    let as_of = args
+        .as_of
+        .or_else(|| demo.then(follower_audit::synth::default_crawled_at));
+    if let Some(t) = as_of {
+        params = params.as_of(t);
+    }
+
+    // 4. Stream the accounts through it, with a progress counter on a terminal.
+    let progress = if std::io::stderr().is_terminal() {
+        ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
+    } else {
+        ProgressBar::hidden()
+    };
+    progress.set_style(ProgressStyle::with_template(
+        "{spinner} {human_pos} records read ({per_sec}) {elapsed}",
+    )?);
+    let accounts = progress.wrap_iter(reader);
+    let mut csv_file = match &args.csv {
+        Some(p) => Some(BufWriter::new(File::create(p)?)),
+        None => None,
+    };
+    let source = path.display().to_string();
+    let report = Audit::new(&model, params).run_with(
+        &source,
+        accounts,
+        csv_file.as_mut().map(|w| w as &mut dyn Write),
+    )?;
+    progress.finish_and_clear();
+    if let Some(mut w) = csv_file {
+        w.flush()?;
+    }
+
+    // 5. Write the requested reports and print the summary.
+    if let Some(p) = &args.json {
+        let mut w = BufWriter::new(File::create(p)?);
+        serde_json::to_writer_pretty(&mut w, &report)?;
+        w.write_all(b"\n")?;
+        w.flush()?;
+    }
+    if let Some(p) = &args.html {
+        std::fs::write(p, render_html(&report))?;
+    }
+    print_summary(&report, format, demo);
+    Ok(())
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", 100.0 * x)
+}
+
+fn print_summary(r: &AuditReport, format: Format, demo: bool) {
+    let g = &r.genuine_share;
+    println!("follower-audit: {} ({})", r.source, format.name());
+    if demo {
+        println!("  (the bundled synthetic demo list: see datasets/demo/README.md for its truth)");
+    }
+    println!(
+        "  records read {} = scored {} + rejected {} + not sampled {}",
+        r.records_read, r.scored, r.rejected, r.not_sampled
+    );
+    println!(
+        "  genuine followers: {}  ({:.0}% CI {} to {}, estimator {})",
+        pct(g.estimate),
+        100.0 * g.confidence,
+        pct(g.ci_low),
+        pct(g.ci_high),
+        g.method
+    );
+    println!(
+        "  fake followers: about {:.0} ({:.0} to {:.0}){}",
+        r.fake_count_estimate.estimate,
+        r.fake_count_estimate.ci_low,
+        r.fake_count_estimate.ci_high,
+        r.population.map(|n| format!(" of {n}")).unwrap_or_default()
+    );
+    println!(
+        "  uncorrected count of predicted fakes: {} (what a classify-and-count tool would say)",
+        pct(r.naive_fake_share)
+    );
+    let b = &r.breakdown;
+    println!(
+        "  breakdown: {} likely fake, {} likely genuine, {} inactive but genuine, {} uncertain",
+        b.likely_fake, b.likely_genuine, b.inactive_genuine, b.uncertain
+    );
+    if r.bursts.is_empty() {
+        println!("  bursts: none found");
+    } else {
+        println!("  bursts of bought followers (position 0 = newest follower):");
+        for (i, burst) in r.bursts.iter().enumerate() {
+            println!(
+                "    #{} followers {} to {}: {} fake vs {} baseline, about {:.0} bought",
+                i + 1,
+                burst.start,
+                burst.end,
+                pct(burst.fake_share),
+                pct(burst.baseline_fake_share),
+                burst.estimated_bought
+            );
+        }
+    }
+    if r.rejected > 0 {
+        println!(
+            "  rejected records ({}, of which {} duplicates):",
+            r.rejected, r.duplicates
+        );
+        for rej in r.rejections.iter().take(10) {
+            println!("    {}", rej.reason);
+        }
+        if r.rejections.len() > 10 {
+            println!("    ... and {} more (see --json)", r.rejections.len() - 10);
+        }
+    }
+    println!(
+        "  model: {} on {}, trained on {}; ages measured at {}",
+        r.model.detector,
+        r.model.schema,
+        r.model.trained_on.join(", "),
+        r.time_reference
+    );
+}
