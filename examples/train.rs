@@ -26,8 +26,9 @@ use std::time::Instant;
 use clap::Parser;
 use follower_audit::{
     formats, train_on_accounts, Account, CalibrationMethod, DatasetInfo, DecisionTreeParams,
-    Detector, DetectorParams, FeatureSet, FieldGroup, Format, GaussianNbParams, Label,
-    LogisticRegressionParams, Model, ModelParams, Preset, RandomForestParams, ReadOptions,
+    Detector, DetectorParams, FeatureExtractor, FeatureSet, FieldGroup, FittedDetector, Format,
+    GaussianNbParams, Label, LogisticRegressionParams, Model, ModelParams, Preset,
+    RandomForestParams, ReadOptions,
 };
 
 #[derive(Parser, Debug)]
@@ -76,6 +77,10 @@ struct Args {
     /// Generic mode: no masked copies (by default, those of the feature set's preset).
     #[arg(long)]
     no_masking: bool,
+    /// Also print the features with the largest mean |contribution| over the training accounts
+    /// (random forest only; preset mode).
+    #[arg(long)]
+    importance: bool,
 }
 
 fn main() -> ExitCode {
@@ -115,6 +120,28 @@ fn try_main() -> Result<(), Box<dyn Error>> {
     model.save(&out)?;
     let size = std::fs::metadata(&out)?.len();
     report(&model, &out, size, start.elapsed().as_secs_f64());
+    // 3. Optionally, which features drive the scores.
+    if let (true, Some(name), FittedDetector::RandomForest(forest)) =
+        (args.importance, &args.preset, model.detector())
+    {
+        let preset = parse_preset(name)?;
+        let data = args.data.clone().unwrap_or_else(default_data_dir);
+        let (accounts, _) = preset.read(&data)?;
+        let x = FeatureExtractor::new(preset.feature_set()).extract(&accounts);
+        let mut mean_abs = vec![0.0; x.schema().len()];
+        for row in 0..x.nrows() {
+            let c = forest.contributions(&x, row)?;
+            for (m, v) in mean_abs.iter_mut().zip(&c.per_feature) {
+                *m += v.abs() / x.nrows() as f64;
+            }
+        }
+        let mut order: Vec<usize> = (0..mean_abs.len()).collect();
+        order.sort_by(|&a, &b| mean_abs[b].total_cmp(&mean_abs[a]));
+        println!("top features by mean |contribution| to P(fake):");
+        for &i in order.iter().take(12) {
+            println!("  {:<36} {:.4}", x.schema().names()[i], mean_abs[i]);
+        }
+    }
     Ok(())
 }
 

@@ -323,8 +323,8 @@ impl ModelParams {
 
         // Raw out-of-fold scores, per variant.
         let mut raw = vec![vec![0.0; n]; variants.len()];
-        for test in &folds {
-            let train: Vec<usize> = (0..n).filter(|i| !test.contains(i)).collect();
+        for (f, test) in folds.iter().enumerate() {
+            let train: Vec<usize> = (0..n).filter(|&i| fold_of[i] != f).collect();
             let (xt, yt) = stack(&train)?;
             let det = self.detector.fit(&xt, &yt)?;
             for (v, (_, m)) in variants.iter().enumerate() {
@@ -717,6 +717,7 @@ impl Detector for Model {
         Ok(p)
     }
 
+    /// The detector's reasons; their weights are on the detector's own (uncalibrated) scale.
     fn explain(&self, x: &FeatureMatrix, row: usize) -> Result<Vec<Reason>> {
         self.data.schema.check(x.schema())?;
         self.data.detector.explain(x, row)
