@@ -99,6 +99,11 @@ fn profile(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("parallel", n), &data, |b, d| {
             b.iter(|| fx.extract(d))
         });
+        // Reusing one buffer: no page faults for a fresh matrix.
+        let mut buf = ndarray::Array2::<f64>::zeros((n, fx.schema().len()));
+        g.bench_with_input(BenchmarkId::new("parallel_into", n), &data, |b, d| {
+            b.iter(|| fx.extract_into(d, buf.view_mut()).unwrap())
+        });
     }
     g.finish();
 }

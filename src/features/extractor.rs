@@ -1,7 +1,7 @@
 //! [`FeatureExtractor`]: accounts in, a [`FeatureMatrix`] out, in parallel.
 
 use chrono::{DateTime, Utc};
-use ndarray::Array2;
+use ndarray::{Array2, ArrayViewMut2};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -181,22 +181,65 @@ impl FeatureExtractor {
     ///
     /// The clock (when some account needs it) is read once for the whole batch.
     pub fn extract(&self, accounts: &[Account]) -> FeatureMatrix {
+        let mut values = Array2::<f64>::zeros((accounts.len(), self.schema.len()));
+        self.fill_parallel(accounts, values.view_mut());
+        FeatureMatrix::from_trusted(self.schema.clone(), values)
+    }
+
+    /// As [`FeatureExtractor::extract`], into a caller's buffer of `accounts.len()` rows and
+    /// one column per feature, so that a stream of chunks can reuse one allocation (a fresh
+    /// matrix costs page faults comparable to the extraction itself at 100k rows).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParams`] when `out`'s shape is not (`accounts.len()`, schema length) or
+    /// it is not in standard (row-major, contiguous) layout.
+    ///
+    /// # Examples
+    /// ```
+    /// use follower_audit::{Account, FeatureExtractor, FeatureSet};
+    /// let fx = FeatureExtractor::new(FeatureSet::Instagram);
+    /// let accounts = vec![Account::default(); 3];
+    /// let mut buf = ndarray::Array2::<f64>::zeros((3, fx.schema().len()));
+    /// fx.extract_into(&accounts, buf.view_mut()).unwrap();
+    /// assert_eq!(buf, fx.extract(&accounts).into_values());
+    /// ```
+    pub fn extract_into(
+        &self,
+        accounts: &[Account],
+        mut out: ArrayViewMut2<'_, f64>,
+    ) -> Result<()> {
+        let want = (accounts.len(), self.schema.len());
+        if out.dim() != want || out.as_slice_mut().is_none() {
+            return Err(Error::InvalidParams {
+                name: "out".into(),
+                reason: format!(
+                    "buffer is {:?}, needs {want:?} in standard layout for schema {}",
+                    out.dim(),
+                    self.schema.describe()
+                ),
+            });
+        }
+        self.fill_parallel(accounts, out);
+        Ok(())
+    }
+
+    /// Fills a checked, contiguous, row-major buffer on the rayon pool.
+    fn fill_parallel(&self, accounts: &[Account], mut out: ArrayViewMut2<'_, f64>) {
         let now = self.now();
         let d = self.schema.len();
-        let mut values = Array2::<f64>::zeros((accounts.len(), d));
-        if d > 0 && !accounts.is_empty() {
-            let flat = values
-                .as_slice_mut()
-                .expect("a fresh Array2 is contiguous in standard order");
-            flat.par_chunks_mut(ROWS_PER_TASK * d)
-                .zip(accounts.par_chunks(ROWS_PER_TASK))
-                .for_each(|(rows, accs)| {
-                    for (row, a) in rows.chunks_exact_mut(d).zip(accs) {
-                        self.fill(a, now, row);
-                    }
-                });
+        if d == 0 || accounts.is_empty() {
+            return;
         }
-        FeatureMatrix::from_trusted(self.schema.clone(), values)
+        let flat = out
+            .as_slice_mut()
+            .expect("callers pass a standard-layout buffer");
+        flat.par_chunks_mut(ROWS_PER_TASK * d)
+            .zip(accounts.par_chunks(ROWS_PER_TASK))
+            .for_each(|(rows, accs)| {
+                for (row, a) in rows.chunks_exact_mut(d).zip(accs) {
+                    self.fill(a, now, row);
+                }
+            });
     }
 
     /// As [`FeatureExtractor::extract`] on one thread (for tests and tiny batches).
@@ -244,9 +287,13 @@ fn indicate<T>(out: &mut [f64], col: usize, v: &Option<T>) -> bool {
 }
 
 /// `ln(1 + x)` of a non-negative quantity (counts, rates, ratios).
+///
+/// Computed as `ln(1 + x)` rather than `ln_1p(x)`: the libm `log` is several times faster than
+/// `log1p`, and the only loss, for `x` below about 1e-8, is an absolute error near 1e-16 that no
+/// model can see. Crate-visible so that tests and rules use the very same function.
 #[inline]
-fn log1p(x: f64) -> f64 {
-    x.max(0.0).ln_1p()
+pub(crate) fn log1p(x: f64) -> f64 {
+    (1.0 + x.max(0.0)).ln()
 }
 
 fn twitter_profile(p: &Profile, reference: DateTime<Utc>, bigram: &BigramModel, out: &mut [f64]) {
@@ -530,18 +577,18 @@ mod tests {
         }
         assert_eq!(f("has_verified_field"), 0.0);
         assert_eq!(f("age_days"), 365.0);
-        assert_eq!(f("friends_followers_sq_log1p"), (900.0f64 / 100.0).ln_1p());
-        assert_eq!(f("statuses_count_log1p"), 730f64.ln_1p());
-        assert_eq!(f("followers_count_log1p"), 10f64.ln_1p());
-        assert_eq!(f("friends_count_log1p"), 900f64.ln_1p());
-        assert_eq!(f("favourites_count_log1p"), 365f64.ln_1p());
+        assert_eq!(f("friends_followers_sq_log1p"), log1p(900.0f64 / 100.0));
+        assert_eq!(f("statuses_count_log1p"), log1p(730f64));
+        assert_eq!(f("followers_count_log1p"), log1p(10f64));
+        assert_eq!(f("friends_count_log1p"), log1p(900f64));
+        assert_eq!(f("favourites_count_log1p"), log1p(365f64));
         assert_eq!(f("listed_count_log1p"), 0.0);
         assert_eq!(f("has_name"), 1.0);
         assert_eq!(f("has_url"), 0.0, "an empty url is no url");
-        assert_eq!(f("friends_growth_rate_log1p"), (900.0f64 / 365.0).ln_1p());
-        assert_eq!(f("tweet_frequency_log1p"), 2f64.ln_1p());
-        assert_eq!(f("followers_growth_rate_log1p"), (10.0f64 / 365.0).ln_1p());
-        assert_eq!(f("favourites_growth_rate_log1p"), 1f64.ln_1p());
+        assert_eq!(f("friends_growth_rate_log1p"), log1p(900.0f64 / 365.0));
+        assert_eq!(f("tweet_frequency_log1p"), log1p(2f64));
+        assert_eq!(f("followers_growth_rate_log1p"), log1p(10.0f64 / 365.0));
+        assert_eq!(f("favourites_growth_rate_log1p"), log1p(1f64));
         assert_eq!(f("listed_growth_rate_log1p"), 0.0);
         assert_eq!(f("default_image_after_2_months"), 1.0);
         assert_eq!(f("is_listed"), 0.0);
@@ -557,10 +604,7 @@ mod tests {
         assert_eq!(f("profile_use_background_image"), 0.0);
         assert_eq!(f("verified"), 0.0);
         assert_eq!(f("geo_enabled"), 1.0);
-        assert_eq!(
-            f("followers_friends_ratio_log1p"),
-            (10.0f64 / 900.0).ln_1p()
-        );
+        assert_eq!(f("followers_friends_ratio_log1p"), log1p(10.0f64 / 900.0));
         assert_eq!(f("screen_name_length"), 13.0);
         assert_eq!(f("screen_name_digits"), 2.0);
         assert_eq!(f("name_length"), 13.0);
@@ -589,7 +633,7 @@ mod tests {
         assert_eq!(f("has_location"), 0.0);
         assert_eq!(f("no_bio_no_location_friends_ge_100"), 1.0);
         // Zero followers count as one in ratios.
-        assert_eq!(f("friends_followers_sq_log1p"), 100f64.ln_1p());
+        assert_eq!(f("friends_followers_sq_log1p"), log1p(100f64));
         assert_eq!(f("friends_followers_about_100"), 1.0);
         assert_eq!(f("two_followers_ge_friends"), 0.0);
         // Readers read empty text as missing: `None` is no location, the same as "".
@@ -647,7 +691,7 @@ mod tests {
             assert_eq!(f(r), 0.0, "{r}");
         }
         // Counts do not depend on the date.
-        assert_eq!(f("followers_count_log1p"), 10f64.ln_1p());
+        assert_eq!(f("followers_count_log1p"), log1p(10f64));
     }
 
     #[test]
@@ -755,8 +799,8 @@ mod tests {
         let iv = [10.0, 20.0, 40.0, 60.0, 60.0, 60.0, 60.0].map(|m: f64| m * 60.0);
         let mean = iv.iter().sum::<f64>() / 7.0;
         let var = iv.iter().map(|x| x * x).sum::<f64>() / 7.0 - mean * mean;
-        assert!((f("interval_mean_log1p") - mean.ln_1p()).abs() < 1e-12);
-        assert!((f("interval_var_log1p") - var.ln_1p()).abs() < 1e-9);
+        assert!((f("interval_mean_log1p") - log1p(mean)).abs() < 1e-12);
+        assert!((f("interval_var_log1p") - log1p(var)).abs() < 1e-9);
         let b = (var.sqrt() - mean) / (var.sqrt() + mean);
         assert!((f("burstiness") - b).abs() < 1e-12);
         assert!(f("burstiness") < 0.0, "regular posting is anti-bursty");
@@ -807,11 +851,11 @@ mod tests {
         a.profile.default_profile_image = Some(false);
         a.profile.protected = Some(true);
         let f = row(&fx, &a);
-        assert_eq!(f("followers_count_log1p"), 50f64.ln_1p());
-        assert_eq!(f("following_count_log1p"), 4f64.ln_1p());
+        assert_eq!(f("followers_count_log1p"), log1p(50f64));
+        assert_eq!(f("following_count_log1p"), log1p(4f64));
         assert_eq!(f("media_count_log1p"), 0.0);
         assert_eq!(f("has_media_count"), 1.0);
-        assert_eq!(f("followers_following_ratio_log1p"), 12.5f64.ln_1p());
+        assert_eq!(f("followers_following_ratio_log1p"), log1p(12.5f64));
         assert_eq!(f("has_profile_pic"), 1.0);
         assert_eq!(f("is_private"), 1.0);
         assert_eq!(f("bio_length"), 6.0);
@@ -873,6 +917,22 @@ mod tests {
             err.to_string().contains("twitter v2 (77 features)"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn extract_into_checks_shape_and_layout() {
+        let fx = FeatureExtractor::new(FeatureSet::Twitter);
+        let accounts = vec![twitter_account(); 2];
+        let mut wrong = Array2::<f64>::zeros((3, fx.schema().len()));
+        assert!(fx.extract_into(&accounts, wrong.view_mut()).is_err());
+        let mut fortran = Array2::<f64>::zeros((fx.schema().len(), 2));
+        let err = fx
+            .extract_into(&accounts, fortran.view_mut().reversed_axes())
+            .unwrap_err();
+        assert!(err.to_string().contains("standard layout"), "{err}");
+        let mut buf = Array2::<f64>::from_elem((2, fx.schema().len()), f64::NAN);
+        fx.extract_into(&accounts, buf.view_mut()).unwrap();
+        assert_eq!(buf, fx.extract_sequential(&accounts).into_values());
     }
 
     #[test]
