@@ -26,7 +26,7 @@ use follower_audit::{
     CrossValidationParams, DecisionTreeParams, Detector, DetectorParams, FeatureExtractor,
     FeatureMatrix, FeatureSet, FieldGroup, Format, GaussianNbParams, Label,
     LogisticRegressionParams, Metrics, MetricsSummary, ModelParams, Preset,
-    PrevalenceProtocolParams, ReadOptions, RuleSet, SingleRule, DEFAULT_METHOD,
+    PrevalenceProtocolParams, ReadOptions, RuleSet, SingleRule, Verdict, DEFAULT_METHOD,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
@@ -76,8 +76,8 @@ struct DetectionRow {
     auc: f64,
     brier: f64,
     ece: f64,
-    /// Mean and standard deviation over folds.
-    folds: MetricsSummary,
+    /// Mean and standard deviation over folds (none for rows scored on all data at once).
+    folds: Option<MetricsSummary>,
     /// Rows evaluated.
     rows: usize,
 }
@@ -225,6 +225,28 @@ fn try_main() -> Result<(), Box<dyn Error>> {
                 })?;
                 detection.push(row(&ds.name, name, &result.pooled, &result.summary, ds));
             }
+            // Cresci et al. scored Camisani-Calzolari leaving "neutral" accounts out; so do we,
+            // in a row of its own, beside the row above where neutral (P = 0.5) counts as fake.
+            let cc = RuleSet::camisani_calzolari();
+            let verdicts = cc.verdicts(&x)?;
+            let (mut p, mut y) = (Vec::new(), Vec::new());
+            for (v, l) in verdicts.iter().zip(&ds.labels) {
+                if *v != Verdict::Neutral {
+                    p.push(v.p_fake());
+                    y.push(*l);
+                }
+            }
+            let m = Metrics::compute(&y, &p, 0.5)?;
+            let mut r = row(
+                &ds.name,
+                "camisani_calzolari (neutral excluded)",
+                &m,
+                &MetricsSummary::default(),
+                ds,
+            );
+            r.rows = y.len();
+            r.folds = None;
+            detection.push(r);
         }
         progress.inc(1);
         for (name, params) in &detectors {
@@ -425,7 +447,7 @@ fn row(
         auc: m.auc,
         brier: m.brier,
         ece: m.ece,
-        folds: s.clone(),
+        folds: Some(s.clone()),
         rows: ds.labels.len(),
     }
 }
@@ -557,11 +579,26 @@ fn markdown(r: &Results) -> String {
     );
     let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for d in &r.detection {
+        let sd = |f: fn(&MetricsSummary) -> f64| {
+            d.folds
+                .as_ref()
+                .map_or(String::new(), |x| format!(" ± {:.3}", f(x)))
+        };
         let _ = writeln!(
             s,
-            "| {} | {} | {:.3} ± {:.3} | {:.3} | {:.3} | {:.3} | {:.3} ± {:.3} | {:.3} | {:.4} | {:.4} |",
-            d.dataset, d.detector, d.accuracy, d.folds.accuracy.std, d.precision, d.recall, d.f1,
-            d.mcc, d.folds.mcc.std, d.auc, d.brier, d.ece
+            "| {} | {} | {:.3}{} | {:.3} | {:.3} | {:.3} | {:.3}{} | {:.3} | {:.4} | {:.4} |",
+            d.dataset,
+            d.detector,
+            d.accuracy,
+            sd(|x| x.accuracy.std),
+            d.precision,
+            d.recall,
+            d.f1,
+            d.mcc,
+            sd(|x| x.mcc.std),
+            d.auc,
+            d.brier,
+            d.ece
         );
     }
     let _ = writeln!(s, "\nPublished (Cresci et al. 2015, 10-fold CV on their BAS set: E13+TFP genuine, INT+FSF+TWT bought): Class A random forest accuracy 0.987 / MCC 0.967 / AUC 0.995 (Table 16); Camisani-Calzolari rule set accuracy 0.548 / MCC 0.175 (Table 7); single rule followers >= 30 MCC 0.768 (Table 8).\n");
