@@ -993,6 +993,44 @@ mod tests {
         assert!(msg(&garbled).contains("checksum"));
     }
 
+    /// Wraps a payload in a valid header, so decoding and validation see arbitrary content.
+    fn with_header(payload: &[u8]) -> Vec<u8> {
+        let mut out = MODEL_MAGIC.to_vec();
+        out.extend_from_slice(&MODEL_FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        out.extend_from_slice(&fnv1a64(payload).to_le_bytes());
+        out.extend_from_slice(payload);
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// A payload with flipped bytes (and a checksum that matches them) never panics: it is
+        /// rejected, or it decodes into a model that scores without panicking.
+        #[test]
+        fn mutated_payloads_never_panic(
+            flips in proptest::collection::vec((0usize..1_000_000, 1u8..=255), 1..6),
+            which in 0usize..2,
+        ) {
+            let d = if which == 0 {
+                DetectorParams::RandomForest(RandomForestParams::default().n_trees(2))
+            } else {
+                DetectorParams::LogisticRegression(LogisticRegressionParams::default())
+            };
+            let (m, x) = small_model(d);
+            let bytes = m.to_bytes().unwrap();
+            let mut payload = bytes[HEADER_LEN..].to_vec();
+            for (at, xor) in flips {
+                let i = at % payload.len();
+                payload[i] ^= xor;
+            }
+            if let Ok(model) = Model::from_bytes(&with_header(&payload)) {
+                let _ = model.predict_proba(&x);
+                let _ = model.explain(&x, 0);
+            }
+        }
+    }
+
     #[test]
     fn masked_variants_are_scored_and_reported() {
         let (x, y) = synthetic(300, 4, 42);

@@ -208,6 +208,7 @@ impl Detector for LogisticRegression {
 
     fn predict_proba(&self, x: &FeatureMatrix) -> Result<Array1<f64>> {
         self.schema.check(x.schema())?;
+        self.check_stored().map_err(Error::Model)?;
         Ok(x.values()
             .rows()
             .into_iter()
@@ -221,6 +222,7 @@ impl Detector for LogisticRegression {
     /// Each feature's term `w_i * z_i` of the log-odds of fake.
     fn explain(&self, x: &FeatureMatrix, row: usize) -> Result<Vec<Reason>> {
         self.schema.check(x.schema())?;
+        self.check_stored().map_err(Error::Model)?;
         let v = row_values(x, row)?;
         let terms: Vec<f64> = (0..v.len())
             .map(|i| self.weights[i] * (v[i] - self.mean[i]) / self.std[i])

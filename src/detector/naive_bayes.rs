@@ -188,6 +188,7 @@ impl Detector for GaussianNb {
 
     fn predict_proba(&self, x: &FeatureMatrix) -> Result<Array1<f64>> {
         self.schema.check(x.schema())?;
+        self.check_stored().map_err(Error::Model)?;
         Ok(x.values()
             .rows()
             .into_iter()
@@ -198,6 +199,7 @@ impl Detector for GaussianNb {
     /// Each feature's log-likelihood ratio (fake over genuine).
     fn explain(&self, x: &FeatureMatrix, row: usize) -> Result<Vec<Reason>> {
         self.schema.check(x.schema())?;
+        self.check_stored().map_err(Error::Model)?;
         let v = row_values(x, row)?;
         let terms: Vec<f64> = self
             .fake
