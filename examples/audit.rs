@@ -201,7 +201,33 @@ fn print_summary(r: &AuditReport, format: Format, demo: bool) {
     let g = &r.genuine_share;
     println!("follower-audit: {} ({})", r.source, format.name());
     if demo {
-        println!("  (the bundled synthetic demo list: see datasets/demo/README.md for its truth)");
+        // The demo is synthetic, so its truth is known: show it beside the estimate.
+        let truth = std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("datasets/demo/truth.json"),
+        )
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
+        match truth {
+            Some(t) => {
+                let bursts: Vec<String> = t["bursts"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|b| {
+                        let start = b["start"].as_u64().unwrap_or(0);
+                        let len = b["len"].as_u64().unwrap_or(0);
+                        format!("followers {start} to {}", start + len)
+                    })
+                    .collect();
+                println!(
+                    "  (synthetic demo list; its truth: {} genuine, {} fake, bought burst at {})",
+                    pct(t["genuine_share"].as_f64().unwrap_or(f64::NAN)),
+                    t["fake_count"],
+                    bursts.join(", ")
+                );
+            }
+            None => println!("  (the bundled synthetic demo list: see datasets/demo/README.md)"),
+        }
     }
     println!(
         "  records read {} = scored {} + rejected {} + not sampled {}",

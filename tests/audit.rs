@@ -1,0 +1,314 @@
+//! The audit end to end: the demo list, an all-genuine list, the outputs and the accounting.
+
+mod common;
+
+use follower_audit::synth::{default_crawled_at, FollowerListSpec};
+use follower_audit::{
+    formats, render_html, Account, Audit, AuditParams, AuditReport, Label, Method, Model,
+    ReadOptions, Result,
+};
+
+fn demo_path() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("datasets/demo/followers.jsonl")
+}
+
+fn demo_truth() -> serde_json::Value {
+    let text = std::fs::read_to_string(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("datasets/demo/truth.json"),
+    )
+    .unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn audit_demo() -> AuditReport {
+    let model = Model::default_twitter();
+    let reader = formats::open(demo_path(), &ReadOptions::default()).unwrap();
+    Audit::new(
+        &model,
+        AuditParams::default()
+            .as_of(default_crawled_at())
+            .bootstrap(500),
+    )
+    .run("demo", reader)
+    .unwrap()
+}
+
+#[test]
+fn demo_interval_contains_the_truth_and_the_burst_is_found() {
+    let report = audit_demo();
+    let truth = demo_truth();
+    let genuine = truth["genuine_share"].as_f64().unwrap();
+    let g = &report.genuine_share;
+    println!(
+        "demo: genuine {:.4} in [{:.4}, {:.4}] ({}), truth {genuine}; naive fake {:.4}",
+        g.estimate, g.ci_low, g.ci_high, g.method, report.naive_fake_share
+    );
+    assert!(
+        g.ci_low <= genuine && genuine <= g.ci_high,
+        "interval [{}, {}] misses the true genuine share {genuine}",
+        g.ci_low,
+        g.ci_high
+    );
+    assert_eq!(report.records_read, truth["n"].as_u64().unwrap());
+    assert_eq!(report.scored, report.records_read);
+    assert_eq!(report.rejected, 0);
+
+    let b = &truth["bursts"][0];
+    let (start, len) = (b["start"].as_u64().unwrap(), b["len"].as_u64().unwrap());
+    let found: Vec<_> = report
+        .bursts
+        .iter()
+        .filter(|x| x.start < start + len && start < x.end)
+        .collect();
+    println!("bursts: {:?}", report.bursts);
+    assert_eq!(
+        found.len(),
+        1,
+        "the bought burst {start}..{} is not found",
+        start + len
+    );
+    let burst = found[0];
+    assert!(
+        (burst.start as i64 - start as i64).abs() <= 60
+            && (burst.end as i64 - (start + len) as i64).abs() <= 60,
+        "burst {}..{} is far from the truth {start}..{}",
+        burst.start,
+        burst.end,
+        start + len
+    );
+    // No other burst is reported.
+    assert_eq!(report.bursts.len(), 1, "{:?}", report.bursts);
+    // About (0.918 - 0.06) * 600 = 515 bought in the burst.
+    assert!(
+        (burst.estimated_bought - 515.0).abs() < 80.0,
+        "{}",
+        burst.estimated_bought
+    );
+}
+
+#[test]
+fn all_genuine_list_is_not_reported_as_partly_fake() {
+    // 2,000 synthetic genuine followers: a classifier with a few percent of false positives
+    // would make classify-and-count report a few percent fake; the corrected estimate must not.
+    let gen = FollowerListSpec::new(2000)
+        .fake_share(0.0)
+        .seed(7)
+        .build()
+        .unwrap();
+    let model = Model::default_twitter();
+    let report = Audit::new(&model, AuditParams::default().bootstrap(500))
+        .run("all genuine", gen.iter().map(Ok))
+        .unwrap();
+    let f = &report.fake_share;
+    println!(
+        "all genuine: fake {:.4} [{:.4}, {:.4}] naive {:.4}",
+        f.estimate, f.ci_low, f.ci_high, report.naive_fake_share
+    );
+    assert!(f.estimate < 0.02, "{f:?}");
+    assert!(f.ci_low <= 0.005, "{f:?}");
+    assert!(report.bursts.is_empty(), "{:?}", report.bursts);
+}
+
+#[test]
+fn held_out_genuine_accounts_are_not_reported_as_fake() {
+    // Real genuine accounts the model never saw: train on part of E13 + INT, audit the rest of E13.
+    let Some(data) = common::shared_datasets() else {
+        return;
+    };
+    let (accounts, _) = follower_audit::Preset::Twitter.read(&data).unwrap();
+    let (mut train, mut held_out) = (Vec::new(), Vec::new());
+    for (i, a) in accounts.into_iter().enumerate() {
+        if a.label == Some(Label::Genuine) && i % 3 == 0 {
+            held_out.push(a);
+        } else {
+            train.push(a);
+        }
+    }
+    let params = follower_audit::Preset::Twitter.params(0).folds(5);
+    let model = follower_audit::train_on_accounts(
+        &params,
+        follower_audit::FeatureSet::Twitter,
+        &train,
+        follower_audit::Preset::Twitter.variants(),
+        &[],
+    )
+    .unwrap();
+    let n = held_out.len();
+    let report = Audit::new(&model, AuditParams::default().bootstrap(500))
+        .run("held-out E13", held_out.into_iter().map(Ok))
+        .unwrap();
+    let f = &report.fake_share;
+    println!(
+        "held-out E13 ({n}): fake {:.4} [{:.4}, {:.4}] naive {:.4}",
+        f.estimate, f.ci_low, f.ci_high, report.naive_fake_share
+    );
+    assert!(f.estimate < 0.02 && f.ci_low <= 0.005, "{f:?}");
+}
+
+#[test]
+fn every_estimator_is_reported_and_counts_add_up() {
+    let report = audit_demo();
+    let methods: Vec<&str> = report.estimates.iter().map(|e| e.method.as_str()).collect();
+    assert_eq!(methods, ["cc", "acc", "pcc", "pacc", "em"]);
+    assert_eq!(
+        report.records_read,
+        report.scored + report.rejected + report.not_sampled
+    );
+    let b = &report.breakdown;
+    assert_eq!(
+        b.likely_fake + b.likely_genuine + b.inactive_genuine + b.uncertain,
+        report.scored
+    );
+    assert_eq!(report.histogram.iter().sum::<u64>(), report.scored);
+    assert_eq!(report.followers.len() as u64, report.scored);
+    // Every follower has reasons in words.
+    assert!(report
+        .followers
+        .iter()
+        .all(|f| !f.reasons.is_empty() && f.reasons.iter().all(|r| !r.text.is_empty())));
+    let fc = &report.fake_count_estimate;
+    assert!(fc.ci_low <= fc.estimate && fc.estimate <= fc.ci_high);
+    assert!((fc.estimate - report.fake_share.estimate * 3000.0).abs() < 1e-6);
+}
+
+#[test]
+fn sampling_spreads_over_the_whole_list_and_uses_the_population() {
+    let model = Model::default_twitter();
+    let reader = formats::open(demo_path(), &ReadOptions::default()).unwrap();
+    let report = Audit::new(
+        &model,
+        AuditParams::default()
+            .as_of(default_crawled_at())
+            .sample(500)
+            .seed(3)
+            .bootstrap(300)
+            .details(false),
+    )
+    .run("demo", reader)
+    .unwrap();
+    assert_eq!(report.scored, 500);
+    assert_eq!(report.not_sampled, 2500);
+    assert_eq!(report.population, Some(3000));
+    assert!(report.followers.is_empty());
+    // The sample reaches both ends of the follow order (the timeline's windows span it).
+    let first = *report.timeline.position.first().unwrap();
+    let last = *report.timeline.position.last().unwrap();
+    assert!(first < 300 && last > 2700, "{first}..{last}");
+    let truth = demo_truth()["genuine_share"].as_f64().unwrap();
+    let g = &report.genuine_share;
+    assert!(g.ci_low <= truth && truth <= g.ci_high, "{g:?} vs {truth}");
+}
+
+#[test]
+fn strict_mode_stops_at_the_first_bad_record_and_lenient_counts_it() {
+    let good = |i: u32| {
+        let mut a = Account::default();
+        a.profile.id = Some(i.to_string());
+        a.profile.followers_count = Some(100);
+        a.profile.friends_count = Some(100);
+        a.profile.crawled_at = Some(default_crawled_at());
+        Ok(a)
+    };
+    let bad = || -> Result<Account> {
+        Err(follower_audit::Error::Parse {
+            origin: "x.csv".into(),
+            position: follower_audit::Position::new(3, Some(4)),
+            field: "followers_count".into(),
+            value: "-1".into(),
+            reason: "negative count".into(),
+        })
+    };
+    let items = || (0..100).map(move |i| if i == 2 { bad() } else { good(i) });
+    let model = Model::default_twitter();
+    let err = Audit::new(&model, AuditParams::default().strict(true))
+        .run("x.csv", items())
+        .unwrap_err();
+    assert!(err.to_string().contains("record 3"), "{err}");
+    let report = Audit::new(&model, AuditParams::default().bootstrap(100))
+        .run("x.csv", items())
+        .unwrap();
+    assert_eq!(
+        (report.records_read, report.scored, report.rejected),
+        (100, 99, 1)
+    );
+    assert_eq!(report.rejections[0].record, 3);
+    assert!(report.rejections[0].reason.contains("followers_count"));
+}
+
+#[test]
+fn outputs_json_csv_html() {
+    let model = Model::default_twitter();
+    let reader = formats::open(demo_path(), &ReadOptions::default()).unwrap();
+    let mut csv_bytes = Vec::new();
+    let report = Audit::new(
+        &model,
+        AuditParams::default()
+            .as_of(default_crawled_at())
+            .bootstrap(200)
+            .method(Method::Pacc),
+    )
+    .run_with("demo", reader, Some(&mut csv_bytes))
+    .unwrap();
+
+    // JSON: the stable top-level keys.
+    let json: serde_json::Value = serde_json::to_value(&report).unwrap();
+    for key in [
+        "records_read",
+        "scored",
+        "rejected",
+        "genuine_share",
+        "fake_count_estimate",
+        "bursts",
+        "model",
+    ] {
+        assert!(json.get(key).is_some(), "missing key {key}");
+    }
+    for key in ["estimate", "ci_low", "ci_high", "confidence", "method"] {
+        assert!(
+            json["genuine_share"].get(key).is_some(),
+            "genuine_share.{key}"
+        );
+    }
+    assert_eq!(json["genuine_share"]["method"], "pacc");
+
+    // CSV: one row per follower with id, screen name, P(fake), label and reasons.
+    let mut rdr = csv::Reader::from_reader(csv_bytes.as_slice());
+    let headers = rdr.headers().unwrap().clone();
+    assert_eq!(
+        headers.iter().collect::<Vec<_>>(),
+        [
+            "position",
+            "id",
+            "screen_name",
+            "p_fake",
+            "label",
+            "group",
+            "reasons"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len() as u64, report.scored);
+    for (row, f) in rows.iter().zip(&report.followers) {
+        let p: f64 = row[3].parse().unwrap();
+        assert!((p - f.p_fake).abs() < 1e-6);
+        assert_eq!(
+            &row[4],
+            if p >= report.model.threshold {
+                "fake"
+            } else {
+                "genuine"
+            }
+        );
+        assert!(!row[6].is_empty());
+    }
+
+    // HTML: self-contained, with both charts and the burst marked.
+    let html = render_html(&report);
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<svg id=\"histogram\""));
+    assert!(html.contains("<svg id=\"timeline\""));
+    assert_eq!(html.matches("class=\"bar\"").count(), 20);
+    assert_eq!(html.matches("class=\"burst\"").count(), report.bursts.len());
+    assert!(!html.contains("<script"), "no scripts: the page is static");
+    assert!(!html.contains("http://") || !html.contains("src=\"http"));
+}
