@@ -32,8 +32,19 @@ fn data(n: usize, p: usize, seed: u64) -> (FeatureMatrix, Vec<Label>) {
     (FeatureMatrix::new(schema, x).expect("finite"), y)
 }
 
+/// `cargo bench` passes `--bench`; under `cargo test --benches` each benchmark runs once as a
+/// smoke test, on smaller data.
+fn full_size() -> bool {
+    std::env::args().any(|a| a == "--bench")
+}
+
 fn predict(c: &mut Criterion) {
-    let (train, y) = data(50_000, 20, 1);
+    let (n_train, n_test) = if full_size() {
+        (50_000, 1_000_000)
+    } else {
+        (5_000, 10_000)
+    };
+    let (train, y) = data(n_train, 20, 1);
     let forest = RandomForestParams::default()
         .n_trees(100)
         .max_depth(Some(12))
@@ -47,12 +58,12 @@ fn predict(c: &mut Criterion) {
         forest.n_nodes() as f64 / forest.n_trees() as f64,
         rayon::current_num_threads()
     );
-    let (test, _) = data(1_000_000, 20, 2);
+    let (test, _) = data(n_test, 20, 2);
     let mut group = c.benchmark_group("forest_predict_proba");
     group.sample_size(10);
     group.throughput(Throughput::Elements(test.nrows() as u64));
     group.bench_with_input(
-        BenchmarkId::new("100_trees_depth_12", "1000000x20"),
+        BenchmarkId::new("100_trees_depth_12", format!("{n_test}x20")),
         &test,
         |b, test| b.iter(|| forest.predict_proba(test).expect("scores")),
     );
