@@ -20,7 +20,7 @@ use crate::account::{Account, Label};
 use crate::bursts::{find_bursts, BurstParams};
 use crate::detector::{Detector, Reason};
 use crate::error::{Error, Result};
-use crate::features::{FeatureExtractor, FeatureSet, TimeReference};
+use crate::features::{FeatureExtractor, FeatureMatrix, FeatureSet, TimeReference};
 use crate::model::Model;
 use crate::quantify::{IntervalOptions, Method, Quantifier};
 use crate::sample::Reservoir;
@@ -312,23 +312,98 @@ impl<'m> Audit<'m> {
         }
 
         let mut state = State::default();
-        let mut chunk: Vec<(u64, Account)> = Vec::with_capacity(p.chunk.min(1 << 16));
+        let want_reasons = (p.details || csv.is_some()) && p.reasons > 0;
+        let keep_accounts = p.details || csv.is_some();
+        let scorer = Scorer {
+            audit: self,
+            fx: &fx,
+            want_reasons,
+            keep_accounts,
+            scratch: None,
+        };
+        let mut sink = Sink {
+            audit: self,
+            state: &mut state,
+            csv: &mut csv,
+            source,
+        };
+        // With more than one thread, reading (this thread) overlaps with features and scoring
+        // (a worker thread driving the rayon pool); with one, everything runs here in turn.
+        // Chunks are scored and absorbed in input order either way, so the report is the same.
+        let positions = if rayon::current_num_threads() > 1 {
+            std::thread::scope(|scope| {
+                let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<Batch>(1);
+                let (done_tx, done_rx) = std::sync::mpsc::channel::<Result<ScoredBatch>>();
+                let mut scorer = scorer;
+                scope.spawn(move || {
+                    for batch in work_rx {
+                        let out = scorer.score(batch);
+                        let failed = out.is_err();
+                        if done_tx.send(out).is_err() || failed {
+                            break;
+                        }
+                    }
+                });
+                let mut pipe = Overlapped {
+                    work: Some(work_tx),
+                    done: done_rx,
+                    in_flight: 0,
+                    spare: Vec::new(),
+                };
+                let positions = self.stream(&fx, accounts, &mut sink, &mut pipe)?;
+                pipe.drain(&mut sink)?;
+                Ok::<u64, Error>(positions)
+            })?
+        } else {
+            let mut pipe = InPlace {
+                scorer,
+                spare: Vec::new(),
+            };
+            self.stream(&fx, accounts, &mut sink, &mut pipe)?
+        };
+        if let Some(w) = csv.as_mut() {
+            w.flush().map_err(|e| Error::Io {
+                origin: source.to_string(),
+                err: e,
+            })?;
+        }
+        self.finish(source, state, positions, now)
+    }
+
+    /// Reads `accounts` in follow order, tallies what is read, and hands chunks of valid
+    /// accounts (or, when sampling, the sample in follow order) to `pipe`. Returns the number
+    /// of positions read.
+    fn stream<I, P>(
+        &self,
+        fx: &FeatureExtractor,
+        accounts: I,
+        sink: &mut Sink<'_, '_>,
+        pipe: &mut P,
+    ) -> Result<u64>
+    where
+        I: IntoIterator<Item = Result<Account>>,
+        P: Pipe,
+    {
+        let p = &self.params;
+        let mut batch = Batch::with_capacity(p.chunk, pipe.spare());
         let mut reservoir = p.sample.map(|n| Reservoir::new(n, p.seed));
         let mut position: u64 = 0;
         for item in accounts {
-            state.records_read += 1;
+            sink.state.records_read += 1;
             match item {
                 Ok(account) => {
-                    state.valid += 1;
-                    state.note_time(&fx, &account);
+                    sink.state.valid += 1;
+                    sink.state.note_time(fx, &account);
                     let pos = position;
                     position += 1;
                     match reservoir.as_mut() {
                         Some(r) => r.push((pos, account)),
                         None => {
-                            chunk.push((pos, account));
-                            if chunk.len() >= p.chunk {
-                                self.score_chunk(&fx, &mut chunk, &mut state, &mut csv, source)?;
+                            batch.positions.push(pos);
+                            batch.accounts.push(account);
+                            if batch.accounts.len() >= p.chunk {
+                                let next = Batch::with_capacity(p.chunk, pipe.spare());
+                                pipe.submit(std::mem::replace(&mut batch, next), sink)?;
                             }
                         }
                     }
@@ -337,7 +412,7 @@ impl<'m> Audit<'m> {
                     if p.strict {
                         return Err(e);
                     }
-                    state.reject(e);
+                    sink.state.reject(e);
                     // Rejected records keep their place in the follow order: a burst's
                     // position refers to the input as the user sees it.
                     position += 1;
@@ -346,101 +421,19 @@ impl<'m> Audit<'m> {
         }
         if let Some(r) = reservoir {
             // The sample, back in follow order; each item carries its input position.
-            let mut sampled = r.into_sorted().into_iter().map(|(_, item)| item);
-            loop {
-                let mut c: Vec<(u64, Account)> = sampled.by_ref().take(p.chunk).collect();
-                if c.is_empty() {
-                    break;
+            for (_, (pos, account)) in r.into_sorted() {
+                batch.positions.push(pos);
+                batch.accounts.push(account);
+                if batch.accounts.len() >= p.chunk {
+                    let next = Batch::with_capacity(p.chunk, pipe.spare());
+                    pipe.submit(std::mem::replace(&mut batch, next), sink)?;
                 }
-                self.score_chunk(&fx, &mut c, &mut state, &mut csv, source)?;
-            }
-        } else {
-            self.score_chunk(&fx, &mut chunk, &mut state, &mut csv, source)?;
-        }
-        if let Some(w) = csv.as_mut() {
-            w.flush().map_err(|e| Error::Io {
-                origin: source.to_string(),
-                err: e,
-            })?;
-        }
-        self.finish(source, state, position, now)
-    }
-
-    /// Extracts, scores and (on request) explains one chunk, then empties it.
-    fn score_chunk(
-        &self,
-        fx: &FeatureExtractor,
-        chunk: &mut Vec<(u64, Account)>,
-        state: &mut State,
-        csv: &mut Option<csv::Writer<&mut dyn Write>>,
-        source: &str,
-    ) -> Result<()> {
-        if chunk.is_empty() {
-            return Ok(());
-        }
-        let accounts: Vec<Account> = chunk.iter_mut().map(|(_, a)| std::mem::take(a)).collect();
-        let x = fx.extract(&accounts);
-        let proba = self.model.predict_proba(&x)?;
-        let p = &self.params;
-        let threshold = self.model.threshold();
-        let want_reasons = (p.details || csv.is_some()) && p.reasons > 0;
-        let reasons: Vec<Vec<Reason>> = if want_reasons {
-            (0..accounts.len())
-                .into_par_iter()
-                .map(|row| {
-                    self.model.explain(&x, row).map(|mut r| {
-                        r.truncate(p.reasons);
-                        r
-                    })
-                })
-                .collect::<Result<_>>()?
-        } else {
-            Vec::new()
-        };
-        for (row, ((pos, _), account)) in chunk.iter().zip(&accounts).enumerate() {
-            let p_fake = proba[row].clamp(0.0, 1.0);
-            let inactive = is_inactive(account);
-            let group = group_of(p_fake, inactive, threshold, p.uncertain);
-            state.add(group);
-            state.scored.push(Scored {
-                position: *pos,
-                p_fake: p_fake as f32,
-            });
-            if !(p.details || csv.is_some()) {
-                continue;
-            }
-            let score = FollowerScore {
-                position: *pos,
-                id: account.profile.id.clone(),
-                screen_name: account.profile.screen_name.clone(),
-                p_fake,
-                label: if p_fake >= threshold {
-                    Label::Fake
-                } else {
-                    Label::Genuine
-                },
-                group: group.to_string(),
-                reasons: reasons.get(row).cloned().unwrap_or_default(),
-            };
-            if let Some(w) = csv.as_mut() {
-                let why: Vec<&str> = score.reasons.iter().map(|r| r.text.as_str()).collect();
-                w.write_record([
-                    score.position.to_string(),
-                    score.id.clone().unwrap_or_default(),
-                    score.screen_name.clone().unwrap_or_default(),
-                    format!("{:.6}", score.p_fake),
-                    label_name(score.label).to_string(),
-                    score.group.clone(),
-                    why.join("; "),
-                ])
-                .map_err(|e| csv_error(source, e))?;
-            }
-            if p.details {
-                state.followers.push(score);
             }
         }
-        chunk.clear();
-        Ok(())
+        if !batch.accounts.is_empty() {
+            pipe.submit(batch, sink)?;
+        }
+        Ok(position)
     }
 
     fn finish(
@@ -565,6 +558,241 @@ impl<'m> Audit<'m> {
             positions,
         })
     }
+}
+
+/// A chunk of valid accounts in follow order, with their input positions.
+struct Batch {
+    positions: Vec<u64>,
+    accounts: Vec<Account>,
+}
+
+impl Batch {
+    /// An empty batch for `chunk` accounts, reusing a spare account buffer when there is one.
+    fn with_capacity(chunk: usize, spare: Option<Vec<Account>>) -> Batch {
+        let cap = chunk.min(1 << 16);
+        Batch {
+            positions: Vec::with_capacity(cap),
+            accounts: spare.unwrap_or_else(|| Vec::with_capacity(cap)),
+        }
+    }
+}
+
+/// A scored chunk: P(fake), inactivity and (on request) reasons per account. `accounts` holds
+/// the accounts only when the report or the CSV needs their ids; otherwise it comes back
+/// empty, as a buffer to reuse.
+struct ScoredBatch {
+    positions: Vec<u64>,
+    accounts: Vec<Account>,
+    proba: Vec<f64>,
+    inactive: Vec<bool>,
+    reasons: Vec<Vec<Reason>>,
+}
+
+/// Features, scores and reasons of chunks: pure (the report is assembled by [`Sink`]), so it
+/// may run on another thread than the reading.
+struct Scorer<'a, 'm> {
+    audit: &'a Audit<'m>,
+    fx: &'a FeatureExtractor,
+    want_reasons: bool,
+    keep_accounts: bool,
+    /// The feature buffer of the previous chunk, reused when the next has as many rows.
+    scratch: Option<ndarray::Array2<f64>>,
+}
+
+impl Scorer<'_, '_> {
+    fn score(&mut self, mut batch: Batch) -> Result<ScoredBatch> {
+        let model = self.audit.model;
+        let rows = batch.accounts.len();
+        let d = self.fx.schema().len();
+        let values = match self.scratch.take() {
+            Some(mut m) if m.dim() == (rows, d) => {
+                self.fx.extract_into(&batch.accounts, m.view_mut())?;
+                m
+            }
+            _ => self.fx.extract(&batch.accounts).into_values(),
+        };
+        let x = FeatureMatrix::from_trusted(self.fx.schema().clone(), values);
+        let proba: Vec<f64> = model
+            .predict_proba(&x)?
+            .iter()
+            .map(|v| v.clamp(0.0, 1.0))
+            .collect();
+        let reasons: Vec<Vec<Reason>> = if self.want_reasons {
+            let keep = self.audit.params.reasons;
+            (0..rows)
+                .into_par_iter()
+                .map(|row| {
+                    model.explain(&x, row).map(|mut r| {
+                        r.truncate(keep);
+                        r
+                    })
+                })
+                .collect::<Result<_>>()?
+        } else {
+            Vec::new()
+        };
+        self.scratch = Some(x.into_values());
+        let inactive: Vec<bool> = batch.accounts.iter().map(is_inactive).collect();
+        if !self.keep_accounts {
+            batch.accounts.clear();
+        }
+        Ok(ScoredBatch {
+            positions: batch.positions,
+            accounts: batch.accounts,
+            proba,
+            inactive,
+            reasons,
+        })
+    }
+}
+
+/// Where scored chunks go, in input order: the running totals, the kept details and the
+/// streamed CSV.
+struct Sink<'s, 'w> {
+    audit: &'s Audit<'s>,
+    state: &'s mut State,
+    csv: &'s mut Option<csv::Writer<&'w mut dyn Write>>,
+    source: &'s str,
+}
+
+impl Sink<'_, '_> {
+    /// Adds a scored chunk to the report; returns its emptied account buffer for reuse.
+    fn absorb(&mut self, mut scored: ScoredBatch) -> Result<Vec<Account>> {
+        let p = &self.audit.params;
+        let threshold = self.audit.model.threshold();
+        let details = p.details || self.csv.is_some();
+        for (row, (&pos, &p_fake)) in scored.positions.iter().zip(&scored.proba).enumerate() {
+            let group = group_of(p_fake, scored.inactive[row], threshold, p.uncertain);
+            self.state.add(group);
+            self.state.scored.push(Scored {
+                position: pos,
+                p_fake: p_fake as f32,
+            });
+            if !details {
+                continue;
+            }
+            let Some(account) = scored.accounts.get_mut(row) else {
+                continue;
+            };
+            let score = FollowerScore {
+                position: pos,
+                id: account.profile.id.take(),
+                screen_name: account.profile.screen_name.take(),
+                p_fake,
+                label: if p_fake >= threshold {
+                    Label::Fake
+                } else {
+                    Label::Genuine
+                },
+                group: group.to_string(),
+                reasons: scored
+                    .reasons
+                    .get_mut(row)
+                    .map(std::mem::take)
+                    .unwrap_or_default(),
+            };
+            if let Some(w) = self.csv.as_mut() {
+                let why: Vec<&str> = score.reasons.iter().map(|r| r.text.as_str()).collect();
+                w.write_record([
+                    score.position.to_string(),
+                    score.id.clone().unwrap_or_default(),
+                    score.screen_name.clone().unwrap_or_default(),
+                    format!("{:.6}", score.p_fake),
+                    label_name(score.label).to_string(),
+                    score.group.clone(),
+                    why.join("; "),
+                ])
+                .map_err(|e| csv_error(self.source, e))?;
+            }
+            if p.details {
+                self.state.followers.push(score);
+            }
+        }
+        scored.accounts.clear();
+        Ok(scored.accounts)
+    }
+}
+
+/// How chunks get from the reading loop to the scorer and back to the [`Sink`].
+trait Pipe {
+    /// Hands over one chunk; may absorb chunks scored earlier.
+    fn submit(&mut self, batch: Batch, sink: &mut Sink<'_, '_>) -> Result<()>;
+    /// An emptied account buffer to fill next, if one has come back.
+    fn spare(&mut self) -> Option<Vec<Account>>;
+}
+
+/// Scores each chunk at once on this thread.
+struct InPlace<'a, 'm> {
+    scorer: Scorer<'a, 'm>,
+    spare: Vec<Vec<Account>>,
+}
+
+impl Pipe for InPlace<'_, '_> {
+    fn submit(&mut self, batch: Batch, sink: &mut Sink<'_, '_>) -> Result<()> {
+        let scored = self.scorer.score(batch)?;
+        let buffer = sink.absorb(scored)?;
+        self.spare.push(buffer);
+        Ok(())
+    }
+    fn spare(&mut self) -> Option<Vec<Account>> {
+        self.spare.pop()
+    }
+}
+
+/// Sends chunks to a scoring thread through a one-slot channel (so at most about three chunks
+/// are in memory: being read, waiting, being scored) and absorbs the results in order as they
+/// come back.
+struct Overlapped {
+    work: Option<std::sync::mpsc::SyncSender<Batch>>,
+    done: std::sync::mpsc::Receiver<Result<ScoredBatch>>,
+    in_flight: usize,
+    spare: Vec<Vec<Account>>,
+}
+
+impl Overlapped {
+    fn absorb_one(&mut self, scored: Result<ScoredBatch>, sink: &mut Sink<'_, '_>) -> Result<()> {
+        self.in_flight -= 1;
+        let buffer = sink.absorb(scored?)?;
+        self.spare.push(buffer);
+        Ok(())
+    }
+
+    /// Waits for every chunk still being scored.
+    fn drain(&mut self, sink: &mut Sink<'_, '_>) -> Result<()> {
+        self.work = None;
+        while self.in_flight > 0 {
+            match self.done.recv() {
+                Ok(scored) => self.absorb_one(scored, sink)?,
+                Err(_) => return Err(worker_gone()),
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Pipe for Overlapped {
+    fn submit(&mut self, batch: Batch, sink: &mut Sink<'_, '_>) -> Result<()> {
+        let work = self.work.as_ref().ok_or_else(worker_gone)?;
+        if work.send(batch).is_err() {
+            // The scorer stopped: its last message says why.
+            while let Ok(scored) = self.done.recv() {
+                self.absorb_one(scored, sink)?;
+            }
+            return Err(worker_gone());
+        }
+        self.in_flight += 1;
+        while let Ok(scored) = self.done.try_recv() {
+            self.absorb_one(scored, sink)?;
+        }
+        Ok(())
+    }
+    fn spare(&mut self) -> Option<Vec<Account>> {
+        self.spare.pop()
+    }
+}
+
+fn worker_gone() -> Error {
+    Error::InvalidData("audit: the scoring thread stopped unexpectedly".into())
 }
 
 /// Running totals of an audit.
