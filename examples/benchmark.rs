@@ -175,13 +175,12 @@ fn try_main() -> Result<(), Box<dyn Error>> {
 
     // 1. Read every labelled dataset that is present.
     let datasets = read_datasets(&data)?;
-    let mut skipped = Vec::new();
-    skipped.push(Skipped {
+    let skipped = vec![Skipped {
         what: "generalization across kinds of bought followers (Twitter)".into(),
         why: "the data hold one kind of bought follower only (cresci-2015 INT); FSF and TWT \
               are not present"
             .into(),
-    });
+    }];
 
     let detectors = trained_detectors(args.seed);
     let steps = datasets.len() * (detectors.len() + 1) + 6 + 4 + datasets.len();

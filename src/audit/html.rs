@@ -231,9 +231,9 @@ pub fn render_html(report: &AuditReport) -> String {
         s.push_str("</table>");
     }
     let m = &report.model;
-    let _ = write!(
+    let _ = writeln!(
         s,
-        "<h2>Model</h2><p>{} on {}, threshold {:.2}, trained on {} (follower-audit {}). Ages measured {}.</p></body></html>\n",
+        "<h2>Model</h2><p>{} on {}, threshold {:.2}, trained on {} (follower-audit {}). Ages measured {}.</p></body></html>",
         esc(&m.detector),
         esc(&m.schema),
         m.threshold,
