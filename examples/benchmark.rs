@@ -24,7 +24,7 @@ use clap::Parser;
 use follower_audit::{
     cross_validate, masked, open, stratified_k_fold, train_on_accounts, Account, CalibrationMethod,
     CrossValidationParams, DecisionTreeParams, Detector, DetectorParams, FeatureExtractor,
-    FeatureMatrix, FeatureSet, FieldGroup, Format, GaussianNbParams, Label,
+    FeatureMatrix, FeatureSet, FieldGroup, Format, GaussianNbParams, Label, LinfaTreeParams,
     LogisticRegressionParams, Metrics, MetricsSummary, ModelParams, Preset,
     PrevalenceProtocolParams, ReadOptions, RuleSet, SingleRule, Verdict, DEFAULT_METHOD,
 };
@@ -424,6 +424,11 @@ fn trained_detectors(seed: u64) -> Vec<(&'static str, ModelParams)> {
             "decision_tree",
             base.clone()
                 .detector(DetectorParams::DecisionTree(DecisionTreeParams::default())),
+        ),
+        (
+            "linfa_decision_tree",
+            base.clone()
+                .detector(DetectorParams::LinfaTree(LinfaTreeParams::default())),
         ),
     ]
 }

@@ -63,8 +63,8 @@ pub use crate::calibration::{
 };
 pub use crate::detector::{
     Contributions, DecisionTree, DecisionTreeParams, Detector, GaussianNb, GaussianNbParams,
-    LogisticRegression, LogisticRegressionParams, MaxFeatures, RandomForest, RandomForestParams,
-    Reason,
+    LinfaTree, LinfaTreeParams, LogisticRegression, LogisticRegressionParams, MaxFeatures,
+    RandomForest, RandomForestParams, Reason,
 };
 pub use crate::error::{Error, Position, Result};
 pub use crate::eval::{

@@ -26,8 +26,9 @@ use serde::{Deserialize, Serialize};
 use crate::account::{Account, Label};
 use crate::calibration::{Calibration, CalibrationMethod};
 use crate::detector::{
-    DecisionTree, DecisionTreeParams, Detector, GaussianNb, GaussianNbParams, LogisticRegression,
-    LogisticRegressionParams, RandomForest, RandomForestParams, Reason,
+    DecisionTree, DecisionTreeParams, Detector, GaussianNb, GaussianNbParams, LinfaTree,
+    LinfaTreeParams, LogisticRegression, LogisticRegressionParams, RandomForest,
+    RandomForestParams, Reason,
 };
 use crate::error::{Error, Result};
 use crate::eval::{stratified_k_fold, Metrics, MetricsSummary};
@@ -53,6 +54,8 @@ pub enum DetectorParams {
     GaussianNb(GaussianNbParams),
     /// [`DecisionTree`].
     DecisionTree(DecisionTreeParams),
+    /// [`LinfaTree`].
+    LinfaTree(LinfaTreeParams),
 }
 
 impl Default for DetectorParams {
@@ -72,6 +75,7 @@ impl DetectorParams {
             DetectorParams::LogisticRegression(p) => p.validate(),
             DetectorParams::GaussianNb(p) => p.validate(),
             DetectorParams::DecisionTree(p) => p.validate(),
+            DetectorParams::LinfaTree(p) => p.validate(),
         }
     }
 
@@ -87,6 +91,7 @@ impl DetectorParams {
             }
             DetectorParams::GaussianNb(p) => FittedDetector::GaussianNb(p.fit(x, y)?),
             DetectorParams::DecisionTree(p) => FittedDetector::DecisionTree(p.fit(x, y)?),
+            DetectorParams::LinfaTree(p) => FittedDetector::LinfaTree(p.fit(x, y)?),
         })
     }
 }
@@ -102,6 +107,8 @@ pub enum FittedDetector {
     GaussianNb(GaussianNb),
     /// A single decision tree.
     DecisionTree(DecisionTree),
+    /// A single decision tree fitted by linfa-trees.
+    LinfaTree(LinfaTree),
 }
 
 impl FittedDetector {
@@ -111,6 +118,7 @@ impl FittedDetector {
             FittedDetector::LogisticRegression(d) => d,
             FittedDetector::GaussianNb(d) => d,
             FittedDetector::DecisionTree(d) => d,
+            FittedDetector::LinfaTree(d) => d,
         }
     }
 
@@ -121,6 +129,7 @@ impl FittedDetector {
             FittedDetector::LogisticRegression(d) => d.schema(),
             FittedDetector::GaussianNb(d) => d.schema(),
             FittedDetector::DecisionTree(d) => d.schema(),
+            FittedDetector::LinfaTree(d) => d.schema(),
         }
     }
 
@@ -130,6 +139,7 @@ impl FittedDetector {
             FittedDetector::LogisticRegression(d) => d.check_stored(),
             FittedDetector::GaussianNb(d) => d.check_stored(),
             FittedDetector::DecisionTree(d) => d.check_stored(),
+            FittedDetector::LinfaTree(d) => d.check_stored(),
         }
     }
 }
@@ -950,6 +960,7 @@ mod tests {
             DetectorParams::LogisticRegression(LogisticRegressionParams::default()),
             DetectorParams::GaussianNb(GaussianNbParams::default()),
             DetectorParams::DecisionTree(DecisionTreeParams::default()),
+            DetectorParams::LinfaTree(LinfaTreeParams::default()),
         ] {
             let (m, x) = small_model(d);
             let bytes = m.to_bytes().unwrap();

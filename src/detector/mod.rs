@@ -7,6 +7,7 @@
 //! | [`LogisticRegression`] | linfa-logistic on standardized features | `sigmoid(w . z + b)`, oriented to fake whatever linfa's positive class | each `w_i z_i` |
 //! | [`GaussianNb`] | linfa-bayes | Bayes' rule over per-class Gaussians | each feature's log-likelihood ratio |
 //! | [`DecisionTree`] | a one-tree [`RandomForest`], no bootstrap, all features | the leaf's fake fraction | path contributions |
+//! | [`LinfaTree`] | linfa-trees (Gini), copied into our own arrays | the leaf's fake fraction | the path's splits |
 //!
 //! Every `*Params` validates itself first in `fit`; every fitted detector stores the
 //! [`crate::FeatureSchema`] it was trained on and refuses another; every one is serde
@@ -20,6 +21,7 @@ use crate::features::FeatureMatrix;
 
 mod explain;
 mod forest;
+mod linfa_tree;
 mod logistic;
 mod naive_bayes;
 #[cfg(test)]
@@ -27,6 +29,7 @@ pub(crate) mod testdata;
 mod tree;
 
 pub use forest::{Contributions, MaxFeatures, RandomForest, RandomForestParams};
+pub use linfa_tree::{LinfaTree, LinfaTreeParams};
 pub use logistic::{LogisticRegression, LogisticRegressionParams};
 pub use naive_bayes::{GaussianNb, GaussianNbParams};
 pub use tree::{DecisionTree, DecisionTreeParams};
