@@ -183,6 +183,11 @@ impl IsotonicRegression {
         if x.is_empty() {
             return score.clamp(0.0, 1.0);
         }
+        if score.is_nan() {
+            // No score, no evidence: the middle, never a panic (detectors do not give NaN on
+            // finite features; this guards the calibrator on its own).
+            return 0.5;
+        }
         if score <= x[0] {
             return y[0];
         }

@@ -130,7 +130,14 @@ impl ClassStats {
     fn log_density_terms<'a>(&'a self, row: &'a [f64]) -> impl Iterator<Item = f64> + 'a {
         row.iter()
             .zip(self.mean.iter().zip(&self.var))
-            .map(|(x, (m, v))| -0.5 * ((2.0 * std::f64::consts::PI * v).ln() + (x - m).powi(2) / v))
+            .map(|(x, (m, v))| {
+                // The standardized distance is clamped so that its square stays finite: a value
+                // far outside the training range (1e200, say) would otherwise square to
+                // infinity in both classes, and inf - inf is NaN. Below 1e150 standard
+                // deviations nothing changes.
+                let z = ((x - m) / v.sqrt()).clamp(-1e150, 1e150);
+                -0.5 * ((2.0 * std::f64::consts::PI * v).ln() + z * z)
+            })
     }
 
     fn joint_log_likelihood(&self, row: &[f64]) -> f64 {
@@ -155,6 +162,10 @@ impl GaussianNb {
 
     fn proba_row(&self, row: &[f64]) -> f64 {
         let d = self.fake.joint_log_likelihood(row) - self.genuine.joint_log_likelihood(row);
+        if d.is_nan() {
+            // Cannot happen with finite features (see `log_density_terms`); no evidence either way.
+            return 0.5;
+        }
         // sigmoid(d), stable
         if d >= 0.0 {
             1.0 / (1.0 + (-d).exp())
