@@ -49,7 +49,7 @@ cp seeds/model_from_bytes/* corpus/model_from_bytes/ 2>/dev/null || true
 for t in "${TARGETS[@]}"; do
     echo "=== $t: ${SECS}s"
     RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" "corpus/$t" -- \
-        -max_total_time="$SECS" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 \
+        -max_total_time="$SECS" -max_len=65536 -rss_limit_mb=2048 -detect_leaks=0 -print_final_stats=1 \
         > "fuzz-$t.log" 2>&1 || echo "$t: libFuzzer stopped with a failure (see fuzz/fuzz-$t.log)"
     grep -E "^Done|^stat::(number_of_executed_units|average_exec_per_sec)|panicked|SUMMARY|Test unit written" \
         "fuzz-$t.log" || true

@@ -90,10 +90,10 @@ fn interesting_byte() -> impl Strategy<Value = u8> {
 fn edit() -> impl Strategy<Value = Edit> {
     let at = any::<usize>();
     prop_oneof![
-        (at.clone(), 1u8..=255).prop_map(|(i, m)| Edit::Flip(i, m)),
-        (at.clone(), interesting_byte()).prop_map(|(i, b)| Edit::Set(i, b)),
+        (at, 1u8..=255).prop_map(|(i, m)| Edit::Flip(i, m)),
+        (at, interesting_byte()).prop_map(|(i, b)| Edit::Set(i, b)),
         (
-            at.clone(),
+            at,
             prop_oneof![
                 proptest::collection::vec(interesting_byte(), 1..8),
                 Just(b"NaN".to_vec()),
@@ -108,8 +108,8 @@ fn edit() -> impl Strategy<Value = Edit> {
             ]
         )
             .prop_map(|(i, v)| Edit::Insert(i, v)),
-        (at.clone(), 1usize..64).prop_map(|(i, n)| Edit::Remove(i, n)),
-        (at.clone(), 1usize..200).prop_map(|(i, n)| Edit::Duplicate(i, n)),
+        (at, 1usize..64).prop_map(|(i, n)| Edit::Remove(i, n)),
+        (at, 1usize..200).prop_map(|(i, n)| Edit::Duplicate(i, n)),
         at.prop_map(Edit::Truncate),
     ]
 }

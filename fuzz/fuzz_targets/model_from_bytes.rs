@@ -70,5 +70,9 @@ fuzz_target!(|data: &[u8]| {
     // `Model == Model`: a fuzzed model may hold NaN metrics in its provenance, and NaN != NaN.)
     let again = model.to_bytes().expect("a loaded model serializes");
     let back = Model::from_bytes(&again).expect("a saved model loads");
-    assert_eq!(back.to_bytes().expect("serializes"), again, "save/load is not stable");
+    assert_eq!(
+        back.to_bytes().expect("serializes"),
+        again,
+        "save/load is not stable"
+    );
 });
