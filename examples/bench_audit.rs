@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+use chrono::{DateTime, Utc};
 use clap::Parser;
 use follower_audit::synth::{BurstSpec, FollowerListSpec, SynthFormat};
 use follower_audit::{formats, Audit, AuditParams, AuditReport, Format, Mode, Model, ReadOptions};
@@ -55,6 +56,15 @@ struct Args {
     /// A diagnostic: `--bootstrap 1` shows what the rest of the pipeline costs.
     #[arg(long)]
     bootstrap: Option<usize>,
+    /// Convert records on the rayon pool this many at a time (`ReadOptions::parallel_chunk`;
+    /// default 0: the reader converts on the reading thread while the pool scores).
+    #[arg(long, default_value_t = 0)]
+    reader_chunk: usize,
+    /// Measure account ages at this instant (RFC 3339) instead of each record's crawl time;
+    /// API v1.1 JSON Lines carry no crawl time, so give the generator's
+    /// (`2015-02-14T12:00:00Z`) to score them as the Cresci CSV is scored.
+    #[arg(long)]
+    as_of: Option<DateTime<Utc>>,
     /// Keep the generated temporary file (prints its path).
     #[arg(long)]
     keep: bool,
@@ -114,7 +124,7 @@ fn try_main() -> Result<(), Box<dyn Error>> {
         reset_peak_memory();
         let cpu0 = cpu_seconds();
         let started = Instant::now();
-        let report = audit(&path, format, &model, args.bootstrap)?;
+        let report = audit(&path, format, &model, &args)?;
         let wall = started.elapsed().as_secs_f64();
         let cpu = cpu_seconds() - cpu0;
         let peak = peak_memory_mb();
@@ -216,13 +226,19 @@ fn audit(
     path: &Path,
     format: Format,
     model: &Model,
-    bootstrap: Option<usize>,
+    args: &Args,
 ) -> Result<AuditReport, Box<dyn Error>> {
-    let options = ReadOptions::default().format(format).mode(Mode::Strict);
+    let options = ReadOptions::default()
+        .format(format)
+        .mode(Mode::Strict)
+        .parallel_chunk(args.reader_chunk);
     let reader = formats::open(path, &options)?;
     let mut params = AuditParams::default().details(false).strict(true);
-    if let Some(b) = bootstrap {
+    if let Some(b) = args.bootstrap {
         params = params.bootstrap(b);
+    }
+    if let Some(t) = args.as_of {
+        params = params.as_of(t);
     }
     let source = path.display().to_string();
     Ok(Audit::new(model, params).run(&source, reader)?)
