@@ -771,7 +771,8 @@ fn extreme_rows(model: &Model) -> follower_audit::FeatureMatrix {
 /// here on ordinary data, for finite feature values far from the training range (1e200):
 /// `(x - mean)^2 / var` overflows, and -inf - -inf is NaN (`GaussianNb::proba_row`). With
 /// isotonic calibration that NaN then panics in `IsotonicRegression::apply`
-/// (`partition_point` gives 0, then `j - 1` underflows). Owner: detectors / calibration.
+/// (`partition_point` gives 0, then `j - 1` underflows). Fixed in the detector and the
+/// calibration (commit c4875d9: clamped standardized distances; NaN maps to 0.5).
 #[test]
 fn extreme_features_give_a_probability_not_nan_or_a_panic() {
     let crafted = Model::from_bytes(&fuzz_model_input("regression-nb-nan.payload")).unwrap();
