@@ -252,14 +252,18 @@ impl<'m> Audit<'m> {
     }
 
     /// The feature extractor matching the model's schema.
-    fn extractor(&self, now: DateTime<Utc>) -> Result<FeatureExtractor> {
+    fn extractor(&self, source: &str, now: DateTime<Utc>) -> Result<FeatureExtractor> {
         let schema = self.model.schema();
         let set = [FeatureSet::Twitter, FeatureSet::Instagram]
             .into_iter()
             .find(|s| s.schema() == *schema)
             .ok_or_else(|| Error::SchemaMismatch {
-                expected: "a schema this version can extract (twitter or instagram)".into(),
-                found: schema.describe(),
+                expected: format!(
+                    "a schema this version extracts ({} or {}) to audit {source}",
+                    FeatureSet::Twitter.schema().describe(),
+                    FeatureSet::Instagram.schema().describe()
+                ),
+                found: format!("the model's {}: retrain it", schema.describe()),
             })?;
         let mut fx = FeatureExtractor::new(set).with_clock(now);
         if let Some(t) = self.params.as_of {
@@ -302,7 +306,7 @@ impl<'m> Audit<'m> {
         self.params.validate()?;
         let p = &self.params;
         let now = p.clock.unwrap_or_else(Utc::now);
-        let fx = self.extractor(now)?;
+        let fx = self.extractor(source, now)?;
         let mut csv = csv_out.map(|w| csv::WriterBuilder::new().from_writer(w));
         if let Some(w) = csv.as_mut() {
             w.write_record([
