@@ -13,6 +13,7 @@ mod report;
 use std::io::Write;
 
 use chrono::{DateTime, Utc};
+use ndarray::Array2;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -329,7 +330,6 @@ impl<'m> Audit<'m> {
             fx: &fx,
             want_reasons,
             keep_accounts,
-            scratch: None,
         };
         let mut sink = Sink {
             audit: self,
@@ -338,26 +338,20 @@ impl<'m> Audit<'m> {
             source,
         };
         // With more than one thread, reading (this thread) overlaps with features and scoring
-        // (a worker thread driving the rayon pool); with one, everything runs here in turn.
-        // Chunks are scored and absorbed in input order either way, so the report is the same.
+        // (jobs on the current rayon pool); with one, everything runs here in turn. Chunks are
+        // absorbed in input order either way, so the report is the same.
         let positions = if rayon::current_num_threads() > 1 {
-            std::thread::scope(|scope| {
-                let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<Batch>(1);
-                let (done_tx, done_rx) = std::sync::mpsc::channel::<Result<ScoredBatch>>();
-                let mut scorer = scorer;
-                scope.spawn(move || {
-                    for batch in work_rx {
-                        let out = scorer.score(batch);
-                        let failed = out.is_err();
-                        if done_tx.send(out).is_err() || failed {
-                            break;
-                        }
-                    }
-                });
+            let (done_tx, done_rx) = std::sync::mpsc::channel();
+            rayon::in_place_scope(|scope| {
                 let mut pipe = Overlapped {
-                    work: Some(work_tx),
-                    done: done_rx,
-                    in_flight: 0,
+                    scope,
+                    scorer: &scorer,
+                    done_tx,
+                    done_rx,
+                    submitted: 0,
+                    absorbed: 0,
+                    pending: std::collections::BTreeMap::new(),
+                    scratch: Vec::new(),
                     spare: Vec::new(),
                 };
                 let positions = self.stream(&fx, accounts, &mut sink, &mut pipe)?;
@@ -367,6 +361,7 @@ impl<'m> Audit<'m> {
         } else {
             let mut pipe = InPlace {
                 scorer,
+                scratch: None,
                 spare: Vec::new(),
             };
             self.stream(&fx, accounts, &mut sink, &mut pipe)?
@@ -596,6 +591,8 @@ struct ScoredBatch {
     proba: Vec<f64>,
     inactive: Vec<bool>,
     reasons: Vec<Vec<Reason>>,
+    /// The chunk's feature buffer, to reuse.
+    scratch: Option<Array2<f64>>,
 }
 
 /// Features, scores and reasons of chunks: pure (the report is assembled by [`Sink`]), so it
@@ -605,16 +602,16 @@ struct Scorer<'a, 'm> {
     fx: &'a FeatureExtractor,
     want_reasons: bool,
     keep_accounts: bool,
-    /// The feature buffer of the previous chunk, reused when the next has as many rows.
-    scratch: Option<ndarray::Array2<f64>>,
 }
 
 impl Scorer<'_, '_> {
-    fn score(&mut self, mut batch: Batch) -> Result<ScoredBatch> {
+    /// Scores `batch`, using `scratch` (a previous chunk's feature buffer) when it has the
+    /// right shape; the buffer comes back in [`ScoredBatch::scratch`].
+    fn score(&self, mut batch: Batch, scratch: Option<Array2<f64>>) -> Result<ScoredBatch> {
         let model = self.audit.model;
         let rows = batch.accounts.len();
         let d = self.fx.schema().len();
-        let values = match self.scratch.take() {
+        let values = match scratch {
             Some(mut m) if m.dim() == (rows, d) => {
                 self.fx.extract_into(&batch.accounts, m.view_mut())?;
                 m
@@ -641,7 +638,6 @@ impl Scorer<'_, '_> {
         } else {
             Vec::new()
         };
-        self.scratch = Some(x.into_values());
         let inactive: Vec<bool> = batch.accounts.iter().map(is_inactive).collect();
         if !self.keep_accounts {
             batch.accounts.clear();
@@ -652,6 +648,7 @@ impl Scorer<'_, '_> {
             proba,
             inactive,
             reasons,
+            scratch: Some(x.into_values()),
         })
     }
 }
@@ -666,8 +663,9 @@ struct Sink<'s, 'w> {
 }
 
 impl Sink<'_, '_> {
-    /// Adds a scored chunk to the report; returns its emptied account buffer for reuse.
-    fn absorb(&mut self, mut scored: ScoredBatch) -> Result<Vec<Account>> {
+    /// Adds a scored chunk to the report; returns its emptied account buffer and its feature
+    /// buffer for reuse.
+    fn absorb(&mut self, mut scored: ScoredBatch) -> Result<Reusable> {
         let p = &self.audit.params;
         let threshold = self.audit.model.threshold();
         let details = p.details || self.csv.is_some();
@@ -719,9 +717,12 @@ impl Sink<'_, '_> {
             }
         }
         scored.accounts.clear();
-        Ok(scored.accounts)
+        Ok((scored.accounts, scored.scratch))
     }
 }
+
+/// What a scored chunk leaves to reuse: its account buffer and its feature buffer.
+type Reusable = (Vec<Account>, Option<Array2<f64>>);
 
 /// How chunks get from the reading loop to the scorer and back to the [`Sink`].
 trait Pipe {
@@ -734,14 +735,16 @@ trait Pipe {
 /// Scores each chunk at once on this thread.
 struct InPlace<'a, 'm> {
     scorer: Scorer<'a, 'm>,
+    scratch: Option<Array2<f64>>,
     spare: Vec<Vec<Account>>,
 }
 
 impl Pipe for InPlace<'_, '_> {
     fn submit(&mut self, batch: Batch, sink: &mut Sink<'_, '_>) -> Result<()> {
-        let scored = self.scorer.score(batch)?;
-        let buffer = sink.absorb(scored)?;
-        self.spare.push(buffer);
+        let scored = self.scorer.score(batch, self.scratch.take())?;
+        let (accounts, scratch) = sink.absorb(scored)?;
+        self.spare.push(accounts);
+        self.scratch = scratch;
         Ok(())
     }
     fn spare(&mut self) -> Option<Vec<Account>> {
@@ -749,60 +752,79 @@ impl Pipe for InPlace<'_, '_> {
     }
 }
 
-/// Sends chunks to a scoring thread through a one-slot channel (so at most about three chunks
-/// are in memory: being read, waiting, being scored) and absorbs the results in order as they
-/// come back.
-struct Overlapped {
-    work: Option<std::sync::mpsc::SyncSender<Batch>>,
-    done: std::sync::mpsc::Receiver<Result<ScoredBatch>>,
-    in_flight: usize,
+/// Chunks scored ahead of the reading: at most this many at once (besides the one being read).
+const IN_FLIGHT: u64 = 2;
+
+/// Scores chunks as jobs on the rayon pool while this thread goes on reading, and absorbs the
+/// results in input order as they come back. At most [`IN_FLIGHT`] chunks are being scored,
+/// so memory stays at a few chunks whatever the input's length.
+struct Overlapped<'a, 's, 'scope> {
+    scope: &'a rayon::Scope<'scope>,
+    scorer: &'scope Scorer<'s, 's>,
+    done_tx: std::sync::mpsc::Sender<(u64, Result<ScoredBatch>)>,
+    done_rx: std::sync::mpsc::Receiver<(u64, Result<ScoredBatch>)>,
+    submitted: u64,
+    absorbed: u64,
+    pending: std::collections::BTreeMap<u64, Result<ScoredBatch>>,
+    scratch: Vec<Array2<f64>>,
     spare: Vec<Vec<Account>>,
 }
 
-impl Overlapped {
-    fn absorb_one(&mut self, scored: Result<ScoredBatch>, sink: &mut Sink<'_, '_>) -> Result<()> {
-        self.in_flight -= 1;
-        let buffer = sink.absorb(scored?)?;
-        self.spare.push(buffer);
+impl Overlapped<'_, '_, '_> {
+    /// Absorbs every result that is next in input order.
+    fn absorb_ready(&mut self, sink: &mut Sink<'_, '_>) -> Result<()> {
+        while let Some(scored) = self.pending.remove(&self.absorbed) {
+            self.absorbed += 1;
+            let (accounts, scratch) = sink.absorb(scored?)?;
+            self.spare.push(accounts);
+            self.scratch.extend(scratch);
+        }
+        Ok(())
+    }
+
+    /// Waits for one result.
+    fn wait_one(&mut self) -> Result<()> {
+        let (seq, scored) = self.done_rx.recv().map_err(|_| {
+            Error::InvalidData("audit: a scoring job ended without a result".into())
+        })?;
+        self.pending.insert(seq, scored);
         Ok(())
     }
 
     /// Waits for every chunk still being scored.
     fn drain(&mut self, sink: &mut Sink<'_, '_>) -> Result<()> {
-        self.work = None;
-        while self.in_flight > 0 {
-            match self.done.recv() {
-                Ok(scored) => self.absorb_one(scored, sink)?,
-                Err(_) => return Err(worker_gone()),
-            }
+        while self.absorbed < self.submitted {
+            self.wait_one()?;
+            self.absorb_ready(sink)?;
         }
         Ok(())
     }
 }
 
-impl Pipe for Overlapped {
+impl<'scope> Pipe for Overlapped<'_, '_, 'scope> {
     fn submit(&mut self, batch: Batch, sink: &mut Sink<'_, '_>) -> Result<()> {
-        let work = self.work.as_ref().ok_or_else(worker_gone)?;
-        if work.send(batch).is_err() {
-            // The scorer stopped: its last message says why.
-            while let Ok(scored) = self.done.recv() {
-                self.absorb_one(scored, sink)?;
-            }
-            return Err(worker_gone());
+        let seq = self.submitted;
+        self.submitted += 1;
+        let scorer = self.scorer;
+        let tx = self.done_tx.clone();
+        let scratch = self.scratch.pop();
+        self.scope.spawn(move |_| {
+            // The receiver is gone only when the audit already failed.
+            let _ = tx.send((seq, scorer.score(batch, scratch)));
+        });
+        while let Ok((seq, scored)) = self.done_rx.try_recv() {
+            self.pending.insert(seq, scored);
         }
-        self.in_flight += 1;
-        while let Ok(scored) = self.done.try_recv() {
-            self.absorb_one(scored, sink)?;
+        self.absorb_ready(sink)?;
+        while self.submitted - self.absorbed > IN_FLIGHT {
+            self.wait_one()?;
+            self.absorb_ready(sink)?;
         }
         Ok(())
     }
     fn spare(&mut self) -> Option<Vec<Account>> {
         self.spare.pop()
     }
-}
-
-fn worker_gone() -> Error {
-    Error::InvalidData("audit: the scoring thread stopped unexpectedly".into())
 }
 
 /// Running totals of an audit.
@@ -937,6 +959,71 @@ mod tests {
         assert_eq!(t.position.len(), 40);
         assert_eq!(t.fake_share[0], 0.0);
         assert_eq!(*t.fake_share.last().unwrap(), 1.0);
+    }
+
+    /// Audits `n` generated followers (with a bad record at `bad`) in a pool of `threads`.
+    fn audit_in_pool(threads: usize, params: AuditParams, n: u64, bad: u64) -> Result<AuditReport> {
+        let generator = crate::synth::FollowerListSpec::new(n)
+            .seed(3)
+            .burst(crate::synth::BurstSpec::new(n / 3, n / 10, 0.9))
+            .build()
+            .expect("valid spec");
+        let accounts = generator.iter().enumerate().map(move |(i, a)| {
+            if i as u64 == bad {
+                Err(Error::Parse {
+                    origin: "test".into(),
+                    position: crate::error::Position::new(i as u64 + 1, None),
+                    field: "id".into(),
+                    value: "x".into(),
+                    reason: "bad on purpose".into(),
+                })
+            } else {
+                Ok(a)
+            }
+        });
+        let model = Model::default_twitter();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a pool");
+        pool.install(|| Audit::new(&model, params).run("test", accounts))
+    }
+
+    #[test]
+    fn overlapped_and_in_turn_runs_give_the_same_report() {
+        let clock = "2015-02-14T12:00:00Z".parse().unwrap();
+        // Small chunks, so that many are in flight at once; details on, to check reasons and
+        // per-follower rows stay in input order.
+        let params = AuditParams::default()
+            .chunk(257)
+            .bootstrap(20)
+            .clock(clock)
+            .reasons(2);
+        let one = audit_in_pool(1, params.clone(), 6_000, 4_321).unwrap();
+        let two = audit_in_pool(2, params.clone(), 6_000, 4_321).unwrap();
+        assert_eq!(one.rejected, 1);
+        assert_eq!(one.scored, 5_999);
+        assert!(one
+            .followers
+            .windows(2)
+            .all(|w| w[0].position < w[1].position));
+        assert_eq!(
+            serde_json::to_string(&one).unwrap(),
+            serde_json::to_string(&two).unwrap()
+        );
+        let three = audit_in_pool(3, params.details(false), 6_000, 4_321).unwrap();
+        assert_eq!(three.genuine_share, one.genuine_share);
+        assert_eq!(three.bursts, one.bursts);
+        assert!(three.followers.is_empty());
+    }
+
+    #[test]
+    fn a_strict_error_mid_stream_stops_every_run_the_same_way() {
+        let params = AuditParams::default().chunk(100).bootstrap(5).strict(true);
+        for threads in [1, 2] {
+            let err = audit_in_pool(threads, params.clone(), 3_000, 1_234).unwrap_err();
+            assert!(err.to_string().contains("bad on purpose"), "{err}");
+        }
     }
 
     #[test]
