@@ -65,6 +65,10 @@ struct Args {
     /// (`2015-02-14T12:00:00Z`) to score them as the Cresci CSV is scored.
     #[arg(long)]
     as_of: Option<DateTime<Utc>>,
+    /// Skip the reader's duplicate check (`ReadOptions::check_duplicates(false)`: no 12-byte
+    /// index entry per account).
+    #[arg(long)]
+    no_dedup: bool,
     /// Keep the generated temporary file (prints its path).
     #[arg(long)]
     keep: bool,
@@ -231,7 +235,8 @@ fn audit(
     let options = ReadOptions::default()
         .format(format)
         .mode(Mode::Strict)
-        .parallel_chunk(args.reader_chunk);
+        .parallel_chunk(args.reader_chunk)
+        .check_duplicates(!args.no_dedup);
     let reader = formats::open(path, &options)?;
     let mut params = AuditParams::default().details(false).strict(true);
     if let Some(b) = args.bootstrap {
