@@ -59,6 +59,7 @@ use std::str::FromStr;
 
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use rand_distr::{Binomial, Distribution};
 use serde::{Deserialize, Serialize};
 
 use crate::account::Label;
@@ -267,6 +268,82 @@ pub struct Quantifier {
     rates: ErrorRates,
     var_fake: f64,
     var_genuine: f64,
+}
+
+/// Above this many accounts the bootstrap resamples the sample through its histogram (see
+/// [`Binned`]) instead of account by account.
+const LARGE_SAMPLE: usize = 20_000;
+
+/// Bins per unit of P(fake) of that histogram.
+const BINS: f64 = 2048.0;
+
+/// A large sample summarised by a fine histogram of P(fake): bins of width 1/2048 that never
+/// straddle the decision threshold, each with its count and the mean of its members.
+///
+/// Resampling n accounts with replacement is the same as drawing the bins' counts from a
+/// multinomial distribution, which takes one binomial draw per bin instead of n index draws:
+/// the bootstrap's cost stops growing with the sample. CC and PCC of a resample are exact (a
+/// bin's mean stands for its members, and the threshold is a bin edge); EM runs on the bins'
+/// means, and its replicates are taken relative to EM on the unresampled bins, so the
+/// histogram's rounding (at most 1/2048 per account) shifts no interval.
+struct Binned {
+    values: Vec<f64>,
+    counts: Vec<u64>,
+    above: Vec<bool>,
+}
+
+impl Binned {
+    fn new(values: &[f64], counts: &[u32], threshold: f64) -> Binned {
+        let mut b = Binned {
+            values: Vec::new(),
+            counts: Vec::new(),
+            above: Vec::new(),
+        };
+        let mut key = None;
+        let mut sum = 0.0;
+        for (&v, &c) in values.iter().zip(counts) {
+            let k = (v >= threshold, (v * BINS).floor() as i64);
+            if key != Some(k) {
+                if key.is_some() {
+                    let last = b.counts.len() - 1;
+                    b.values[last] = sum / b.counts[last] as f64;
+                }
+                key = Some(k);
+                sum = 0.0;
+                b.values.push(0.0);
+                b.counts.push(0);
+                b.above.push(k.0);
+            }
+            let last = b.counts.len() - 1;
+            b.counts[last] += c as u64;
+            sum += v * c as f64;
+        }
+        if let Some(last) = b.counts.len().checked_sub(1) {
+            b.values[last] = sum / b.counts[last] as f64;
+        }
+        b
+    }
+
+    /// Multinomial counts of a resample of the same size, by conditional binomials.
+    fn resample(&self, rng: &mut ChaCha8Rng, out: &mut [u32]) {
+        let mut left: u64 = self.counts.iter().sum();
+        let mut weight_left = left;
+        for (o, &w) in out.iter_mut().zip(&self.counts) {
+            if left == 0 || weight_left == 0 {
+                *o = 0;
+                continue;
+            }
+            let drawn = if w >= weight_left {
+                left
+            } else {
+                let p = w as f64 / weight_left as f64;
+                Binomial::new(left, p).map_or(0, |d| d.sample(rng))
+            };
+            *o = drawn as u32;
+            left -= drawn;
+            weight_left -= w;
+        }
+    }
 }
 
 fn sorted(mut v: Vec<f64>) -> Vec<f64> {
@@ -749,6 +826,18 @@ impl Quantifier {
         let b = options.bootstrap;
         let mut reps: Vec<Vec<f64>> = vec![Vec::with_capacity(b); methods.len()];
         let mut boot_counts = vec![0u32; values.len()];
+        // Large samples are resampled through their histogram (see `Binned`).
+        let binned = (n > LARGE_SAMPLE).then(|| Binned::new(&values, &counts, self.threshold));
+        let (bin_terms, bin_em_point) = match &binned {
+            Some(bins) if need_em => {
+                let terms = self.likelihood_terms(&bins.values);
+                let c: Vec<u32> = bins.counts.iter().map(|&c| c as u32).collect();
+                let point = self.em_newton(&terms, &c, em_point);
+                (terms, point)
+            }
+            _ => (Vec::new(), em_point),
+        };
+        let mut bin_counts = vec![0u32; binned.as_ref().map_or(0, |b| b.values.len())];
         let fake_cut = cut(&self.val_fake, self.threshold);
         let genuine_cut = cut(&self.val_genuine, self.threshold);
         for _ in 0..b {
@@ -757,12 +846,20 @@ impl Quantifier {
                 boot_counts.iter_mut().for_each(|c| *c = 0);
             }
             let (mut above, mut sum) = (0usize, 0.0);
-            for _ in 0..n {
-                let i = draw_index(&mut rng_sample, n);
-                above += usize::from(i >= sample_cut);
-                sum += s[i];
-                if need_em {
-                    boot_counts[group_of[i] as usize] += 1;
+            if let Some(bins) = &binned {
+                bins.resample(&mut rng_sample, &mut bin_counts);
+                for ((&c, &v), &up) in bin_counts.iter().zip(&bins.values).zip(&bins.above) {
+                    above += if up { c as usize } else { 0 };
+                    sum += c as f64 * v;
+                }
+            } else {
+                for _ in 0..n {
+                    let i = draw_index(&mut rng_sample, n);
+                    above += usize::from(i >= sample_cut);
+                    sum += s[i];
+                    if need_em {
+                        boot_counts[group_of[i] as usize] += 1;
+                    }
                 }
             }
             let stats_b = SampleStats {
@@ -785,6 +882,12 @@ impl Quantifier {
             };
             for (j, &m) in methods.iter().enumerate() {
                 let (full, base) = match m {
+                    Method::Em if binned.is_some() => {
+                        // Relative to EM on the unresampled bins: the histogram's rounding
+                        // cancels out of the replicate's deviation.
+                        let full = self.em_newton(&bin_terms, &bin_counts, em_point);
+                        (em_point + (full - bin_em_point), em_point)
+                    }
                     Method::Em => (self.em_newton(&terms, &boot_counts, em_point), em_point),
                     m => (
                         self.simple(m, stats_b, rates_b),

@@ -162,3 +162,59 @@ fn all_genuine_list_is_not_reported_as_the_false_positive_rate() {
         assert!(e.ci_high < 0.03, "{e:?}");
     }
 }
+
+/// Samples above 20,000 accounts are resampled through a histogram (multinomial counts over
+/// bins of width 1/2048) instead of account by account: the intervals must still cover the
+/// truth, and be as wide as the account-by-account bootstrap's just below the switch.
+#[test]
+fn large_samples_resampled_by_histogram_still_cover_the_truth() {
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let methods = [Method::Acc, Method::Pacc, Method::Em];
+    let mut covered = [0usize; 3];
+    let runs = 60;
+    for r in 0..runs {
+        let truth = [0.05, 0.3, 0.6][r % 3];
+        let (q, sample, t) = draw(&mut rng, 1.5, 1000, 30_000, truth);
+        let opts = IntervalOptions {
+            bootstrap: 200,
+            seed: r as u64,
+            ..IntervalOptions::default()
+        };
+        let est = q.estimate_methods(&sample, &methods, &opts).unwrap();
+        for (j, e) in est.iter().enumerate() {
+            covered[j] += usize::from(e.covers(t));
+        }
+    }
+    for (j, m) in methods.iter().enumerate() {
+        let coverage = covered[j] as f64 / runs as f64;
+        assert!(
+            coverage >= 0.88,
+            "{m}: coverage {coverage} over {runs} runs"
+        );
+    }
+
+    // Widths on both sides of the switch (20,000 and 20,001 accounts, same scores but one).
+    let (q, sample, _) = draw(&mut rng, 1.5, 1000, 20_001, 0.3);
+    let opts = IntervalOptions {
+        bootstrap: 400,
+        ..IntervalOptions::default()
+    };
+    let width = |s: &[f64]| -> Vec<f64> {
+        q.estimate_methods(s, &methods, &opts)
+            .unwrap()
+            .iter()
+            .map(|e| e.ci_high - e.ci_low)
+            .collect()
+    };
+    let exact = width(&sample[..20_000]);
+    let binned = width(&sample);
+    for (j, m) in methods.iter().enumerate() {
+        let ratio = binned[j] / exact[j];
+        assert!(
+            (0.8..1.25).contains(&ratio),
+            "{m}: width {} by histogram vs {} account by account",
+            binned[j],
+            exact[j]
+        );
+    }
+}
