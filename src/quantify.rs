@@ -283,9 +283,10 @@ const BINS: f64 = 2048.0;
 /// Resampling n accounts with replacement is the same as drawing the bins' counts from a
 /// multinomial distribution, which takes one binomial draw per bin instead of n index draws:
 /// the bootstrap's cost stops growing with the sample. CC and PCC of a resample are exact (a
-/// bin's mean stands for its members, and the threshold is a bin edge); EM runs on the bins'
-/// means, and its replicates are taken relative to EM on the unresampled bins, so the
-/// histogram's rounding (at most 1/2048 per account) shifts no interval.
+/// bin's mean stands for its members, and the threshold is a bin edge); EM, point and
+/// replicates alike, runs on the bins' means (within about 1e-4 of EM on the exact values, as
+/// a posterior moves by at most 1/2048), so that a sample of millions needs no sorted copy nor per-value terms: the memory
+/// of the estimate stays a few hundred kilobytes whatever the sample's size.
 struct Binned {
     values: Vec<f64>,
     counts: Vec<u64>,
@@ -293,33 +294,29 @@ struct Binned {
 }
 
 impl Binned {
-    fn new(values: &[f64], counts: &[u32], threshold: f64) -> Binned {
+    /// The histogram of a sample, in one pass and without sorting it.
+    fn from_sample(sample: &[f64], threshold: f64) -> Binned {
+        let per_side = BINS as usize + 1;
+        let mut counts = vec![0u64; 2 * per_side];
+        let mut sums = vec![0.0f64; 2 * per_side];
+        for &v in sample {
+            let slot = usize::from(v >= threshold) * per_side + (v * BINS) as usize;
+            counts[slot] += 1;
+            sums[slot] += v;
+        }
+        // Every value below the threshold is smaller than every value at or above it, so the
+        // slots are in ascending order of value.
         let mut b = Binned {
             values: Vec::new(),
             counts: Vec::new(),
             above: Vec::new(),
         };
-        let mut key = None;
-        let mut sum = 0.0;
-        for (&v, &c) in values.iter().zip(counts) {
-            let k = (v >= threshold, (v * BINS).floor() as i64);
-            if key != Some(k) {
-                if key.is_some() {
-                    let last = b.counts.len() - 1;
-                    b.values[last] = sum / b.counts[last] as f64;
-                }
-                key = Some(k);
-                sum = 0.0;
-                b.values.push(0.0);
-                b.counts.push(0);
-                b.above.push(k.0);
+        for (slot, (&c, &sum)) in counts.iter().zip(&sums).enumerate() {
+            if c > 0 {
+                b.values.push(sum / c as f64);
+                b.counts.push(c);
+                b.above.push(slot >= per_side);
             }
-            let last = b.counts.len() - 1;
-            b.counts[last] += c as u64;
-            sum += v * c as f64;
-        }
-        if let Some(last) = b.counts.len().checked_sub(1) {
-            b.values[last] = sum / b.counts[last] as f64;
         }
         b
     }
@@ -753,17 +750,40 @@ impl Quantifier {
         check_sample(sample)?;
         options.check(sample.len())?;
         let n = sample.len();
-        let s = sorted(sample.to_vec());
-        let stats = self.stats(&s);
+        // Large samples are summarised and resampled through their histogram (see `Binned`).
+        let binned = (n > LARGE_SAMPLE).then(|| Binned::from_sample(sample, self.threshold));
+        let s = if binned.is_some() {
+            Vec::new()
+        } else {
+            sorted(sample.to_vec())
+        };
+        let stats = match &binned {
+            Some(_) => SampleStats {
+                cc: sample.iter().filter(|&&p| p >= self.threshold).count() as f64 / n as f64,
+                pcc: sample.iter().sum::<f64>() / n as f64,
+            },
+            None => self.stats(&s),
+        };
+        let sample_var = mean_var(sample).1;
         let rates = self.full_rates();
-        let (values, counts) = group(&s);
+        let (values, counts) = match &binned {
+            Some(b) => (
+                b.values.clone(),
+                b.counts.iter().map(|&c| c as u32).collect(),
+            ),
+            None => group(&s),
+        };
         let inv_ratios = self.inverse_ratios(&values);
         let terms = self.likelihood_terms(&values);
-        let group_of: Vec<u32> = counts
-            .iter()
-            .enumerate()
-            .flat_map(|(g, &c)| std::iter::repeat(g as u32).take(c as usize))
-            .collect();
+        let group_of: Vec<u32> = if binned.is_some() {
+            Vec::new()
+        } else {
+            counts
+                .iter()
+                .enumerate()
+                .flat_map(|(g, &c)| std::iter::repeat(g as u32).take(c as usize))
+                .collect()
+        };
         let sample_cut = cut(&s, self.threshold);
         let need_em = methods.contains(&Method::Em);
         let need_rates = methods.iter().any(|m| m.uses_rates());
@@ -805,7 +825,7 @@ impl Quantifier {
                 _ => {
                     let p = adjust(stats.pcc, rates.mean_genuine, rates.mean_fake);
                     let within = p * self.var_fake + (1.0 - p) * self.var_genuine;
-                    let total = mean_var(&s).1;
+                    let total = sample_var;
                     if total > 0.0 {
                         (within / total).min(1.0)
                     } else {
@@ -826,17 +846,6 @@ impl Quantifier {
         let b = options.bootstrap;
         let mut reps: Vec<Vec<f64>> = vec![Vec::with_capacity(b); methods.len()];
         let mut boot_counts = vec![0u32; values.len()];
-        // Large samples are resampled through their histogram (see `Binned`).
-        let binned = (n > LARGE_SAMPLE).then(|| Binned::new(&values, &counts, self.threshold));
-        let (bin_terms, bin_em_point) = match &binned {
-            Some(bins) if need_em => {
-                let terms = self.likelihood_terms(&bins.values);
-                let c: Vec<u32> = bins.counts.iter().map(|&c| c as u32).collect();
-                let point = self.em_newton(&terms, &c, em_point);
-                (terms, point)
-            }
-            _ => (Vec::new(), em_point),
-        };
         let mut bin_counts = vec![0u32; binned.as_ref().map_or(0, |b| b.values.len())];
         let fake_cut = cut(&self.val_fake, self.threshold);
         let genuine_cut = cut(&self.val_genuine, self.threshold);
@@ -883,10 +892,9 @@ impl Quantifier {
             for (j, &m) in methods.iter().enumerate() {
                 let (full, base) = match m {
                     Method::Em if binned.is_some() => {
-                        // Relative to EM on the unresampled bins: the histogram's rounding
-                        // cancels out of the replicate's deviation.
-                        let full = self.em_newton(&bin_terms, &bin_counts, em_point);
-                        (em_point + (full - bin_em_point), em_point)
+                        // The point is EM on the same bins, so rounding does not enter.
+                        let full = self.em_newton(&terms, &bin_counts, em_point);
+                        (full, em_point)
                     }
                     Method::Em => (self.em_newton(&terms, &boot_counts, em_point), em_point),
                     m => (
