@@ -444,7 +444,7 @@ impl<'m> Audit<'m> {
     fn finish(
         &self,
         source: &str,
-        state: State,
+        mut state: State,
         positions: u64,
         now: DateTime<Utc>,
     ) -> Result<AuditReport> {
@@ -457,7 +457,13 @@ impl<'m> Audit<'m> {
                 state.rejections.len()
             )));
         }
-        let sample: Vec<f64> = state.scored.iter().map(|s| s.p_fake as f64).collect();
+        // Turn the per-follower records into the two arrays the estimates and the bursts need,
+        // freeing the records, so that the burst detection's prefix sums do not come on top of
+        // them: the peak stays at 32 bytes a follower.
+        let (sample, positions_of): (Vec<f64>, Vec<u64>) = std::mem::take(&mut state.scored)
+            .into_iter()
+            .map(|s| (s.p_fake as f64, s.position))
+            .unzip();
         let scored = sample.len() as u64;
         let not_sampled = state.valid - scored;
         // The population for the finite-population correction: what the caller says, else the
@@ -526,7 +532,6 @@ impl<'m> Audit<'m> {
             let bin = ((v * HISTOGRAM_BINS as f64) as usize).min(HISTOGRAM_BINS - 1);
             histogram[bin] += 1;
         }
-        let positions_of: Vec<u64> = state.scored.iter().map(|s| s.position).collect();
         let timeline = timeline(&sample, &positions_of);
         let bursts = find_bursts(&sample, &positions_of, &p.bursts)?;
 
