@@ -58,26 +58,35 @@ const V1_KEYS: &[&str] = &[
 
 impl Convert for V1 {
     fn convert(&self, raw: &Raw, out: &mut Vec<Result<Account>>) {
-        let Payload::Json(bytes) = &raw.payload else {
-            return;
-        };
-        let pos = raw.position();
-        let picked = match pick(bytes, V1_KEYS, &self.origin, pos) {
-            Ok(p) => p,
-            Err(e) => return out.push(Err(e)),
-        };
-        let o = Obj::picked(&picked, &self.origin, pos);
-        match o.get("users") {
-            Some(Value::Array(users)) if o.get("screen_name").is_none() => {
-                for (i, user) in users.iter().enumerate() {
-                    out.push(
-                        Obj::new(user, &self.origin, pos, &format!("users[{i}]"))
-                            .and_then(|u| v1_user(&u)),
-                    );
-                }
+        convert_user_objects(raw, V1_KEYS, &self.origin, v1_user, out);
+    }
+}
+
+/// Converts one JSON record holding a user object, or a `{"users": [...]}` page of them (the
+/// shape both Twitter v1.1 and Weibo list endpoints return), with `user` reading one object.
+pub(super) fn convert_user_objects(
+    raw: &Raw,
+    keys: &'static [&'static str],
+    origin: &str,
+    user: fn(&Obj<'_>) -> Result<Account>,
+    out: &mut Vec<Result<Account>>,
+) {
+    let Payload::Json(bytes) = &raw.payload else {
+        return;
+    };
+    let pos = raw.position();
+    let picked = match pick(bytes, keys, origin, pos) {
+        Ok(p) => p,
+        Err(e) => return out.push(Err(e)),
+    };
+    let o = Obj::picked(&picked, origin, pos);
+    match o.get("users") {
+        Some(Value::Array(users)) if o.get("screen_name").is_none() => {
+            for (i, u) in users.iter().enumerate() {
+                out.push(Obj::new(u, origin, pos, &format!("users[{i}]")).and_then(|u| user(&u)));
             }
-            _ => out.push(v1_user(&o)),
         }
+        _ => out.push(user(&o)),
     }
 }
 

@@ -1,10 +1,8 @@
 //! Sina Weibo `users/show` user objects (and `{"users": [...]}` pages of them).
 
-use serde_json::Value;
-
-use super::json::{pick, Obj};
+use super::json::Obj;
 use super::twitter::{created, v1_status};
-use super::{Convert, Payload, Raw};
+use super::{Convert, Raw};
 use crate::account::{Account, Platform, Profile};
 use crate::error::Result;
 
@@ -38,26 +36,7 @@ const WEIBO_KEYS: &[&str] = &[
 
 impl Convert for Weibo {
     fn convert(&self, raw: &Raw, out: &mut Vec<Result<Account>>) {
-        let Payload::Json(bytes) = &raw.payload else {
-            return;
-        };
-        let pos = raw.position();
-        let picked = match pick(bytes, WEIBO_KEYS, &self.origin, pos) {
-            Ok(p) => p,
-            Err(e) => return out.push(Err(e)),
-        };
-        let o = Obj::picked(&picked, &self.origin, pos);
-        match o.get("users") {
-            Some(Value::Array(users)) if o.get("screen_name").is_none() => {
-                for (i, user) in users.iter().enumerate() {
-                    out.push(
-                        Obj::new(user, &self.origin, pos, &format!("users[{i}]"))
-                            .and_then(|u| user_of(&u)),
-                    );
-                }
-            }
-            _ => out.push(user_of(&o)),
-        }
+        super::twitter::convert_user_objects(raw, WEIBO_KEYS, &self.origin, user_of, out);
     }
 }
 
