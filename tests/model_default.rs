@@ -106,8 +106,13 @@ fn saved_and_loaded_model_scores_equal_and_explains() {
     let reasons = model.explain(&x, first_fake).unwrap();
     assert!(reasons[0].weight > 0.0, "{:?}", reasons[0]);
     // The reason names its feature in `source` and says it in words in `text`.
-    assert!(FeatureSet::Twitter.schema().index_of(&reasons[0].source).is_some());
-    assert!(reasons[0].text.ends_with(&format!("towards fake (+{:.3})", reasons[0].weight)));
+    assert!(FeatureSet::Twitter
+        .schema()
+        .index_of(&reasons[0].source)
+        .is_some());
+    assert!(reasons[0]
+        .text
+        .ends_with(&format!("towards fake (+{:.3})", reasons[0].weight)));
     // Without created_at, scores stay sensible for the same accounts.
     let no_age: Vec<_> = accounts
         .iter()
