@@ -203,7 +203,11 @@ impl Detector for GaussianNb {
         Ok(x.values()
             .rows()
             .into_iter()
-            .map(|r| self.proba_row(&r.to_vec()))
+            .map(|r| match r.as_slice() {
+                // Rows of a standard-layout matrix are contiguous: no copy per row.
+                Some(s) => self.proba_row(s),
+                None => self.proba_row(&r.to_vec()),
+            })
             .collect())
     }
 
