@@ -1,12 +1,17 @@
 //! Random forest speed: `predict_proba` of a 100-tree, depth-12 forest on 1,000,000 x 20 rows
-//! (the figure compared with scikit-learn in `benches/peer/sklearn_forest.py`), and fitting 100
-//! trees on 3,000 x 60.
+//! (the figure compared with scikit-learn in `benches/peer/sklearn_forest.py`), the embedded
+//! default Twitter model on 100,000 realistic rows (generated followers through the Twitter
+//! feature extractor), and fitting 100 trees on 3,000 x 60.
 //!
-//! Run: `RAYON_NUM_THREADS=1 cargo bench --bench forest` (and `=2`). The data are the same
-//! recipe as the Python peer's: uniform features, a non-linear noisy label.
+//! Run: `RAYON_NUM_THREADS=1 cargo bench --bench forest` (and `=2`). The uniform data are the
+//! same recipe as the Python peer's: uniform features, a non-linear noisy label.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use follower_audit::{Detector, FeatureMatrix, FeatureSchema, Label, RandomForestParams};
+use follower_audit::synth::{BurstSpec, FollowerListSpec};
+use follower_audit::{
+    Detector, FeatureExtractor, FeatureMatrix, FeatureSchema, FeatureSet, FittedDetector, Label,
+    Model, RandomForestParams,
+};
 use ndarray::Array2;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -70,6 +75,35 @@ fn predict(c: &mut Criterion) {
     group.finish();
 }
 
+/// The embedded Twitter model's forest on realistic rows: seeded generated followers (20% fake,
+/// one bought burst), features from the Twitter extractor, scored as one matrix through
+/// `RandomForest::predict_proba_values` (the kernel behind the audit's scoring).
+fn predict_default_model(c: &mut Criterion) {
+    let n = if full_size() { 100_000 } else { 2_000 };
+    let model = Model::default_twitter();
+    let FittedDetector::RandomForest(forest) = model.detector() else {
+        panic!("the default Twitter model is a random forest");
+    };
+    let accounts: Vec<_> = FollowerListSpec::new(n as u64)
+        .fake_share(0.2)
+        .burst(BurstSpec::new(n as u64 * 3 / 10, n as u64 / 50, 0.9))
+        .seed(7)
+        .build()
+        .expect("valid spec")
+        .iter()
+        .collect();
+    let x = FeatureExtractor::new(FeatureSet::Twitter).extract(&accounts);
+    let mut group = c.benchmark_group("forest_default_model");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(n as u64));
+    group.bench_with_input(
+        BenchmarkId::new("predict_proba_values", format!("{n}x{}", x.schema().len())),
+        &x,
+        |b, x| b.iter(|| forest.predict_proba_values(x.values()).expect("scores")),
+    );
+    group.finish();
+}
+
 fn fit(c: &mut Criterion) {
     let (train, y) = data(3_000, 60, 3);
     let mut group = c.benchmark_group("forest_fit");
@@ -89,5 +123,5 @@ fn fit(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, predict, fit);
+criterion_group!(benches, predict_default_model, predict, fit);
 criterion_main!(benches);
