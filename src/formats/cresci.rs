@@ -9,6 +9,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use csv::{ByteRecord, ReaderBuilder};
 
+use super::blocks::Record;
 use super::instagram::{KaggleColumns, SrfColumns};
 use super::values::{
     check_created, field_error, is_missing, parse_bool, parse_count, parse_date, parse_ratio,
@@ -109,24 +110,22 @@ impl Header {
 }
 
 /// One CSV record with the context its errors need.
-pub(crate) struct Row<'a> {
-    pub rec: &'a ByteRecord,
+pub(crate) struct Row<'a, R: Record + ?Sized = ByteRecord> {
+    pub rec: &'a R,
     pub header: &'a Header,
     pub origin: &'a str,
     pub pos: Position,
 }
 
-impl<'a> Row<'a> {
+impl<'a, R: Record + ?Sized> Row<'a, R> {
     /// Checks the number of fields against the header.
     pub(crate) fn check_len(&self) -> Result<()> {
         let want = self.header.len + self.header.offset;
         if self.rec.len() == want {
             return Ok(());
         }
-        let shown: Vec<String> = self
-            .rec
-            .iter()
-            .map(|f| String::from_utf8_lossy(f).into_owned())
+        let shown: Vec<String> = (0..self.rec.len())
+            .map(|i| String::from_utf8_lossy(self.rec.get(i).unwrap_or(b"")).into_owned())
             .collect();
         let reason = if self.rec.len() < want {
             format!(
@@ -420,6 +419,15 @@ impl CresciColumns {
     /// [`Error::Parse`] naming the origin, `position`, the column and its value, for a field
     /// that does not parse or a record whose length differs from the header's.
     pub fn convert(&self, record: &ByteRecord, position: Position) -> Result<Account> {
+        self.convert_record(record, position)
+    }
+
+    /// [`CresciColumns::convert`] for any record type.
+    pub(crate) fn convert_record<R: Record + ?Sized>(
+        &self,
+        record: &R,
+        position: Position,
+    ) -> Result<Account> {
         let row = Row {
             rec: record,
             header: &self.header,

@@ -2,6 +2,8 @@
 
 use csv::ByteRecord;
 
+use super::blocks::Record;
+
 use super::cresci::{Header, Row};
 use super::json::{pick, Obj};
 use super::{ColumnMap, Convert, Format, Payload, Raw};
@@ -173,7 +175,7 @@ impl KaggleColumns {
         })
     }
 
-    pub(crate) fn convert(&self, rec: &ByteRecord, pos: Position) -> Result<Account> {
+    pub(crate) fn convert<R: Record + ?Sized>(&self, rec: &R, pos: Position) -> Result<Account> {
         let row = Row {
             rec,
             header: &self.header,
@@ -250,7 +252,7 @@ impl SrfColumns {
         })
     }
 
-    pub(crate) fn convert(&self, rec: &ByteRecord, pos: Position) -> Result<Account> {
+    pub(crate) fn convert<R: Record + ?Sized>(&self, rec: &R, pos: Position) -> Result<Account> {
         let row = Row {
             rec,
             header: &self.header,

@@ -65,6 +65,7 @@ use rayon::prelude::*;
 use crate::account::{Account, Label, Platform};
 use crate::error::{Error, Position, Result};
 
+mod blocks;
 mod cresci;
 mod instagram;
 mod json;

@@ -1,0 +1,554 @@
+//! Reading a CSV input in independent blocks, so that its records can be tokenized (and
+//! converted, and scored) on several threads, with exactly the records, record numbers and
+//! line numbers a sequential read gives.
+//!
+//! The reading thread only does I/O: it cuts the byte stream into blocks of about
+//! [`BLOCK_BYTES`], each ending after a newline that the quote parity says is outside a quoted
+//! field (a guess: a stray quote in an unquoted field fools it). Each block is tokenized from a
+//! fresh `csv_core` parser, as if it began a record. The blocks are then *placed* in input
+//! order, and that is where the guess is checked: a block's parse is used only if the block
+//! before it ended exactly at the end of a record (nothing but blank-line bytes after its last
+//! record). Otherwise the unfinished record is carried over and tokenized again in front of the
+//! next block, on the placing thread. By induction every placed record is one the sequential
+//! parse reads, with the same line; a bad guess costs time, never a different result.
+//!
+//! Line numbers follow the `csv` crate: a record's line is one plus the newlines read before
+//! the parser call that returned it (so blank lines between records are counted for the record
+//! after next, as `csv` does).
+
+use std::io::Read;
+
+use csv::ByteRecord;
+
+use crate::error::{Error, Position};
+
+/// Bytes per block handed to a worker: a few thousand typical profile records.
+pub(crate) const BLOCK_BYTES: usize = 1 << 20;
+
+/// Read access to one record's fields: a `csv::ByteRecord` or a record inside [`Tokens`].
+pub(crate) trait Record {
+    /// Number of fields.
+    fn len(&self) -> usize;
+    /// Field `i`, if there is one.
+    fn get(&self, i: usize) -> Option<&[u8]>;
+}
+
+impl Record for ByteRecord {
+    #[inline]
+    fn len(&self) -> usize {
+        ByteRecord::len(self)
+    }
+    #[inline]
+    fn get(&self, i: usize) -> Option<&[u8]> {
+        ByteRecord::get(self, i)
+    }
+}
+
+/// One tokenized record: its fields' bytes and their end offsets (into `data`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Fields<'a> {
+    /// The record's field bytes (and maybe more after them).
+    data: &'a [u8],
+    ends: &'a [usize],
+}
+
+impl Record for Fields<'_> {
+    #[inline]
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+    #[inline]
+    fn get(&self, i: usize) -> Option<&[u8]> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.data.get(start..end)
+    }
+}
+
+/// Where one record is in a [`Tokens`].
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    /// Index in `Tokens::ends` one past the record's last field.
+    ends_end: usize,
+    /// Where the record's field bytes start in `Tokens::data` (its field ends count from
+    /// there).
+    data_start: usize,
+    /// Newlines in the block before the parser call that returned this record.
+    newlines: u64,
+}
+
+/// The records of one block, parsed from a fresh parser.
+#[derive(Debug, Default)]
+pub(crate) struct Tokens {
+    /// Field bytes; only `data[..filled]` is meaningful (the rest is reused capacity).
+    data: Vec<u8>,
+    filled: usize,
+    ends: Vec<usize>,
+    spans: Vec<Span>,
+    /// Bytes of the block up to the end of its last complete record.
+    consumed: usize,
+    /// Newlines in `block[..consumed]`.
+    newlines_consumed: u64,
+    /// Newlines in the whole block.
+    newlines_total: u64,
+    /// `block[consumed..]` holds no record (it is empty or only `\r` / `\n`), so the next
+    /// block starts a record.
+    clean: bool,
+}
+
+impl Tokens {
+    /// Number of complete records.
+    pub(crate) fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Record `i`.
+    pub(crate) fn record(&self, i: usize) -> Fields<'_> {
+        let first = if i == 0 {
+            0
+        } else {
+            self.spans[i - 1].ends_end
+        };
+        let span = self.spans[i];
+        Fields {
+            data: &self.data[span.data_start..self.filled],
+            ends: &self.ends[first..span.ends_end],
+        }
+    }
+
+    /// The position of record `i` relative to its block, for [`Placement::position`].
+    pub(crate) fn relative(&self, i: usize) -> Position {
+        Position::new(i as u64, Some(self.spans[i].newlines))
+    }
+}
+
+fn parser() -> csv_core::Reader {
+    // The `csv` crate's defaults, which the sequential reader used: comma, double quote,
+    // doubled quotes as escapes, any of \r, \n, \r\n as terminator, no comments.
+    csv_core::ReaderBuilder::new().build()
+}
+
+/// Tokenizes `bytes` from a fresh parser. `first`: they begin the input (a UTF-8 byte order
+/// mark there is skipped, as `csv` does); `last`: they end it (a final record without a
+/// terminator is complete).
+pub(crate) fn tokenize(bytes: &[u8], first: bool, last: bool, out: &mut Tokens) {
+    use csv_core::ReadRecordResult as R;
+    out.spans.clear();
+    // Unescaped fields are never longer than their input.
+    if out.data.len() < bytes.len() + 1 {
+        out.data.resize(bytes.len() + 1, 0);
+    }
+    if out.ends.len() < 64 {
+        out.ends.resize(64, 0);
+    }
+    let mut core = parser();
+    core.set_line(0);
+    let (mut nin, mut nout, mut nend) = (0usize, 0usize, 0usize);
+    let mut consumed = 0usize;
+    let mut newlines_consumed = 0u64;
+    let mut call_line = 0u64;
+    let mut data_start = 0usize;
+    // Outside the input's first block a byte order mark is data; the parser strips one only
+    // in its first call, so that call gets a single byte.
+    let mut one_byte = !first;
+    loop {
+        let input = if one_byte {
+            &bytes[nin..(nin + 1).min(bytes.len())]
+        } else {
+            &bytes[nin..]
+        };
+        if input.is_empty() && !last {
+            break;
+        }
+        let (res, i, o, e) = core.read_record(input, &mut out.data[nout..], &mut out.ends[nend..]);
+        let probing = std::mem::take(&mut one_byte) && !input.is_empty();
+        nin += i;
+        nout += o;
+        nend += e;
+        match res {
+            R::InputEmpty if probing => {}
+            R::InputEmpty => {
+                if !last {
+                    break;
+                }
+            }
+            R::OutputFull => {
+                let n = out.data.len() * 2;
+                out.data.resize(n, 0);
+            }
+            R::OutputEndsFull => {
+                let n = out.ends.len() * 2;
+                out.ends.resize(n, 0);
+            }
+            R::Record => {
+                out.spans.push(Span {
+                    ends_end: nend,
+                    data_start,
+                    newlines: call_line,
+                });
+                data_start = nout;
+                consumed = nin;
+                newlines_consumed = core.line();
+                call_line = newlines_consumed;
+            }
+            R::End => break,
+        }
+    }
+    out.filled = nout;
+    out.consumed = consumed;
+    out.newlines_consumed = newlines_consumed;
+    let tail = &bytes[consumed..];
+    out.newlines_total = newlines_consumed + count_newlines(tail);
+    out.clean = last || tail.iter().all(|&b| b == b'\r' || b == b'\n');
+}
+
+fn count_newlines(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+}
+
+/// Cuts a byte stream into blocks that probably end at a record boundary.
+pub(crate) struct Splitter {
+    input: Box<dyn Read + Send>,
+    /// Bytes read but not yet handed out.
+    rest: Vec<u8>,
+    eof: bool,
+    size: usize,
+    handed: usize,
+}
+
+/// A block of the input.
+#[derive(Debug)]
+pub(crate) struct Block {
+    pub bytes: Vec<u8>,
+    /// The input's first block.
+    pub first: bool,
+    /// The input's last block.
+    pub last: bool,
+}
+
+impl Splitter {
+    pub(crate) fn new(input: Box<dyn Read + Send>, size: usize) -> Splitter {
+        Splitter {
+            input,
+            rest: Vec::new(),
+            eof: false,
+            size: size.max(1),
+            handed: 0,
+        }
+    }
+
+    /// The next block, or `None` after the last.
+    pub(crate) fn next_block(&mut self) -> std::io::Result<Option<Block>> {
+        if self.eof && self.rest.is_empty() {
+            return Ok(None);
+        }
+        let first = self.handed == 0;
+        let mut want = self.size;
+        loop {
+            while !self.eof && self.rest.len() < want {
+                let have = self.rest.len();
+                self.rest.resize(want, 0);
+                match self.input.read(&mut self.rest[have..]) {
+                    Ok(0) => {
+                        self.rest.truncate(have);
+                        self.eof = true;
+                    }
+                    Ok(n) => self.rest.truncate(have + n),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                        self.rest.truncate(have);
+                    }
+                    Err(e) => {
+                        self.rest.truncate(have);
+                        return Err(e);
+                    }
+                }
+            }
+            if self.eof {
+                self.handed += 1;
+                return Ok(Some(Block {
+                    bytes: std::mem::take(&mut self.rest),
+                    first,
+                    last: true,
+                }));
+            }
+            if let Some(cut) = split_point(&self.rest) {
+                let tail = self.rest[cut..].to_vec();
+                let mut bytes = std::mem::replace(&mut self.rest, tail);
+                bytes.truncate(cut);
+                self.handed += 1;
+                return Ok(Some(Block {
+                    bytes,
+                    first,
+                    last: false,
+                }));
+            }
+            // No newline outside quotes yet: one long record. Read on.
+            want = self.rest.len() * 2;
+        }
+    }
+}
+
+/// Just past the last newline of `bytes` with an even number of quotes before it, if any.
+fn split_point(bytes: &[u8]) -> Option<usize> {
+    let total = bytes.iter().filter(|&&b| b == b'"').count();
+    let mut after = 0usize;
+    for i in (0..bytes.len()).rev() {
+        match bytes[i] {
+            b'"' => after += 1,
+            b'\n' if (total - after) % 2 == 0 && i + 1 < bytes.len() => return Some(i + 1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// How the records of a placed block map to the input: record numbers (1-based, the header
+/// not counted) and lines.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Placement {
+    /// Data records before this block's.
+    records_before: u64,
+    /// Index of the block's first data record (after a header).
+    from: u64,
+    /// The line of the block's record 0.
+    first_line: u64,
+    /// One plus the newlines before the block.
+    base_line: u64,
+}
+
+impl Placement {
+    /// The absolute position of a data record from its [`Tokens::relative`] position.
+    pub(crate) fn position(&self, relative: Position) -> Position {
+        let line = if relative.record == 0 {
+            self.first_line
+        } else {
+            self.base_line + relative.line.unwrap_or(0)
+        };
+        Position::new(
+            self.records_before + relative.record - self.from + 1,
+            Some(line),
+        )
+    }
+
+    /// Moves an error raised at `relative` to its absolute position.
+    pub(crate) fn place_error(&self, relative: Position, error: &mut Error) {
+        if let Error::Parse { position, .. } = error {
+            if *position == relative {
+                *position = self.position(relative);
+            }
+        }
+    }
+}
+
+/// The reading position between placed blocks.
+#[derive(Debug)]
+pub(crate) struct Cursor {
+    /// Bytes after the last placed record that do not finish a record yet.
+    carry: Vec<u8>,
+    /// Whether `carry` begins the input.
+    carry_first: bool,
+    /// Data records placed so far.
+    records: u64,
+    /// One plus the newlines before the end of the last placed record.
+    line_after_record: u64,
+    /// One plus the newlines before the next unplaced byte (`carry` included).
+    base_line: u64,
+    /// Records still to skip (a header) before numbering.
+    skip: usize,
+}
+
+/// A block's records, placed in the input.
+pub(crate) struct Placed<'t> {
+    pub tokens: &'t Tokens,
+    /// Index of the first data record (after a skipped header).
+    pub from: usize,
+    pub placement: Placement,
+}
+
+impl Cursor {
+    /// A cursor at the start of an input whose first `skip` records are not data (a header).
+    pub(crate) fn new(skip: usize) -> Cursor {
+        Cursor {
+            carry: Vec::new(),
+            carry_first: true,
+            records: 0,
+            line_after_record: 1,
+            base_line: 1,
+            skip,
+        }
+    }
+
+    /// Data records placed so far.
+    pub(crate) fn records(&self) -> u64 {
+        self.records
+    }
+
+    /// Whether a block tokenized on its own can be placed next (nothing is carried over).
+    pub(crate) fn takes_as_is(&self) -> bool {
+        self.carry.is_empty()
+    }
+
+    /// When [`Cursor::takes_as_is`] is false: the bytes to tokenize instead of `block` (the
+    /// carried bytes, then the block's), and whether they begin the input.
+    pub(crate) fn merge(&mut self, block: &Block) -> (Vec<u8>, bool) {
+        let mut bytes = std::mem::take(&mut self.carry);
+        bytes.extend_from_slice(&block.bytes);
+        (bytes, self.carry_first)
+    }
+
+    /// Places `tokens`, parsed from `bytes` (a block taken as is, or what [`Cursor::merge`]
+    /// gave), and keeps what does not finish a record for the next block.
+    pub(crate) fn place<'t>(&mut self, bytes: &[u8], tokens: &'t Tokens) -> Placed<'t> {
+        let from = self.skip.min(tokens.len());
+        self.skip -= from;
+        let placement = Placement {
+            records_before: self.records,
+            from: from as u64,
+            first_line: self.line_after_record,
+            base_line: self.base_line,
+        };
+        self.records += (tokens.len() - from) as u64;
+        if tokens.len() > 0 {
+            self.line_after_record = self.base_line + tokens.newlines_consumed;
+            self.carry_first = false;
+        }
+        if tokens.clean {
+            self.base_line += tokens.newlines_total;
+            self.carry.clear();
+            self.carry_first = false;
+        } else {
+            self.base_line += tokens.newlines_consumed;
+            self.carry = bytes[tokens.consumed..].to_vec();
+        }
+        Placed {
+            tokens,
+            from,
+            placement,
+        }
+    }
+}
+
+/// Places the next block: its own tokens (`own`, parsed speculatively, maybe on another
+/// thread) when the cursor can take it as is; otherwise the carried bytes and the block are
+/// tokenized again into `redo` here. Returns the placed records and which tokens hold them.
+pub(crate) fn place_block<'t>(
+    cursor: &mut Cursor,
+    block: &Block,
+    own: &'t Tokens,
+    redo: &'t mut Tokens,
+) -> Placed<'t> {
+    if cursor.takes_as_is() {
+        return cursor.place(&block.bytes, own);
+    }
+    let (bytes, first) = cursor.merge(block);
+    tokenize(&bytes, first, block.last, redo);
+    cursor.place(&bytes, redo)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Every record with its position, as the `csv` crate reads `bytes` (header included as
+    /// record 0).
+    fn with_csv(bytes: &[u8]) -> Vec<(Vec<Vec<u8>>, Option<u64>)> {
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(bytes);
+        let mut out = Vec::new();
+        let mut rec = ByteRecord::new();
+        while rdr.read_byte_record(&mut rec).expect("in-memory read") {
+            let line = rec.position().map(|p| p.line());
+            out.push((rec.iter().map(<[u8]>::to_vec).collect(), line));
+        }
+        out
+    }
+
+    /// The same through blocks of `size` bytes.
+    fn with_blocks(bytes: &[u8], size: usize) -> Vec<(Vec<Vec<u8>>, Option<u64>)> {
+        let mut splitter = Splitter::new(Box::new(std::io::Cursor::new(bytes.to_vec())), size);
+        let mut cursor = Cursor::new(1);
+        let mut out = Vec::new();
+        let (mut own, mut redo) = (Tokens::default(), Tokens::default());
+        let mut header_seen = false;
+        while let Some(block) = splitter.next_block().expect("in-memory read") {
+            tokenize(&block.bytes, block.first, block.last, &mut own);
+            let placed = place_block(&mut cursor, &block, &own, &mut redo);
+            for i in 0..placed.tokens.len() {
+                let rec = placed.tokens.record(i);
+                let fields: Vec<Vec<u8>> = (0..rec.len())
+                    .map(|f| rec.get(f).unwrap().to_vec())
+                    .collect();
+                let line = if i < placed.from {
+                    assert!(!header_seen);
+                    header_seen = true;
+                    Some(1 + placed.tokens.relative(i).line.unwrap())
+                } else {
+                    let pos = placed.placement.position(placed.tokens.relative(i));
+                    assert_eq!(pos.record as usize, out.len());
+                    pos.line
+                };
+                out.push((fields, line));
+            }
+        }
+        out
+    }
+
+    fn same(bytes: &[u8]) {
+        let want = with_csv(bytes);
+        for size in [1, 2, 3, 5, 7, 16, 64, 1 << 20] {
+            assert_eq!(
+                with_blocks(bytes, size),
+                want,
+                "block size {size}: {bytes:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn blocks_read_what_csv_reads() {
+        same(b"a,b\n1,2\n3,4\n");
+        same(b"a,b\n1,2\n3,4");
+        same(b"a,b\r\n1,2\r\n\r\n3,4\r\n");
+        same(b"a,b\n\n\n1,\"x\ny\"\n\"q\"\"\n\",2\n");
+        // Stray quotes in unquoted fields fool the quote parity; the result must not change.
+        same(b"a,b\n5\" tall,2\n1,\"a\nb\"\n3,4\"\n5,6\n");
+        same(b"a\n\xEF\xBB\xBFx\n\xEF\xBB\xBF\ny\n");
+        same(b"\xEF\xBB\xBFa,b\n1,2\n");
+        same(b"a,b\n\"unterminated\n1,2\n");
+        same(b"a\rb\rc\r");
+        same(b"");
+        same(b"\n\n");
+    }
+
+    #[test]
+    fn hostile_fixtures_read_the_same() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/fixtures/hostile");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).expect("fixtures") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e == "csv") {
+                same(&std::fs::read(&path).expect("read"));
+                seen += 1;
+            }
+        }
+        assert!(seen > 0);
+    }
+
+    proptest! {
+        #[test]
+        fn any_bytes_read_the_same(
+            bytes in proptest::collection::vec(
+                prop_oneof![
+                    Just(b'a'), Just(b','), Just(b'"'), Just(b'\n'), Just(b'\r'),
+                    Just(0xEF), Just(0xBB), Just(0xBF),
+                ],
+                0..60,
+            )
+        ) {
+            same(&bytes);
+        }
+    }
+}
