@@ -378,11 +378,6 @@ impl Cursor {
         }
     }
 
-    /// Data records placed so far.
-    pub(crate) fn records(&self) -> u64 {
-        self.records
-    }
-
     /// Whether a block tokenized on its own can be placed next (nothing is carried over).
     pub(crate) fn takes_as_is(&self) -> bool {
         self.carry.is_empty()
@@ -428,10 +423,11 @@ impl Cursor {
     }
 }
 
-/// Places the next block: its own tokens (`own`, parsed speculatively, maybe on another
+/// Places the next block (what `CsvInput::step` does, for the tests): its own tokens (`own`, parsed speculatively, maybe on another
 /// thread) when the cursor can take it as is; otherwise the carried bytes and the block are
 /// tokenized again into `redo` here. Returns the placed records and which tokens hold them.
-pub(crate) fn place_block<'t>(
+#[cfg(test)]
+fn place_block<'t>(
     cursor: &mut Cursor,
     block: &Block,
     own: &'t Tokens,

@@ -1,7 +1,7 @@
 //! CSV inputs: the header and column resolution every CSV format shares, the Cresci / MIB
 //! `users.csv` conversion, and the `tweets.csv` join.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::hash::BuildHasherDefault;
 use std::io::Read;
 use std::path::Path;
@@ -9,16 +9,17 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use csv::{ByteRecord, ReaderBuilder};
 
-use super::blocks::Record;
+use super::blocks::{tokenize, Block, Cursor, Placed, Record, Splitter, Tokens, BLOCK_BYTES};
 use super::instagram::{KaggleColumns, SrfColumns};
 use super::values::{
     check_created, field_error, is_missing, parse_bool, parse_count, parse_date, parse_ratio,
     strip_source, trim,
 };
-use super::{hash_str, normalize, ColumnMap, Convert, Format, Mode, PassThrough, Payload, Raw};
-use super::{ReadOptions, Rejection, Source};
+use super::{hash_str, normalize, ColumnMap, Format, Mode, PassThrough};
+use super::{ReadOptions, Rejection};
 use crate::account::{Account, Label, Platform, Post, Profile};
 use crate::error::{Error, Position, Result};
+use rayon::prelude::*;
 
 /// The normalised names of the first CSV record of `prefix` (for format detection).
 pub(crate) fn header_names(prefix: &[u8]) -> Vec<String> {
@@ -496,63 +497,144 @@ pub(crate) enum CsvConvert {
     Srf(SrfColumns),
 }
 
-impl Convert for CsvConvert {
-    fn convert(&self, raw: &Raw, out: &mut Vec<Result<Account>>) {
-        let Payload::Csv(rec) = &raw.payload else {
-            return;
-        };
-        let pos = raw.position();
-        out.push(match self {
-            CsvConvert::Cresci(c) => c.convert(rec, pos),
+impl CsvConvert {
+    /// Converts one record (a pure function).
+    pub(crate) fn convert<R: Record + ?Sized>(&self, rec: &R, pos: Position) -> Result<Account> {
+        match self {
+            CsvConvert::Cresci(c) => c.convert_record(rec, pos),
             CsvConvert::Kaggle(c) => c.convert(rec, pos),
             CsvConvert::Srf(c) => c.convert(rec, pos),
-        });
+        }
+    }
+
+    /// Converts every record of `tokens`, each at its block-relative position (see
+    /// [`Placement::position`](super::blocks::Placement::position)).
+    pub(crate) fn convert_all(&self, tokens: &Tokens) -> Vec<Result<Account>> {
+        (0..tokens.len())
+            .map(|i| self.convert(&tokens.record(i), tokens.relative(i)))
+            .collect()
     }
 }
 
-/// Reads CSV records one at a time.
-pub(crate) struct CsvSource {
-    rdr: csv::Reader<Box<dyn Read + Send>>,
-    pending: Option<ByteRecord>,
-    record: u64,
-    origin: String,
-    done: bool,
-    /// Byte and field capacity of the last record, so each new record is allocated once.
-    sizes: (usize, usize),
+/// Blocks read and not yet processed, and an I/O error that ended the reading.
+struct Batch {
+    blocks: Vec<Block>,
+    fatal: Option<Error>,
 }
 
-impl Source for CsvSource {
-    fn next_raw(&mut self) -> Option<Result<Raw>> {
-        if self.done {
-            return None;
-        }
-        let rec = match self.pending.take() {
-            Some(r) => r,
-            None => {
-                let mut rec = ByteRecord::with_capacity(self.sizes.0, self.sizes.1);
-                match self.rdr.read_byte_record(&mut rec) {
-                    Ok(true) => {
-                        self.sizes = (rec.as_slice().len().max(self.sizes.0), rec.len());
-                        rec
-                    }
-                    Ok(false) => {
-                        self.done = true;
-                        return None;
-                    }
-                    Err(e) => {
-                        self.done = true;
-                        return Some(Err(csv_error(&self.origin, e)));
-                    }
+/// A CSV input read in blocks (see [`super::blocks`]): tokenized and converted on the rayon
+/// pool a few blocks at a time, or here one block at a time, with the same records either way.
+pub(crate) struct CsvInput {
+    splitter: Splitter,
+    cursor: Cursor,
+    /// Blocks read while opening (to find the header), not yet processed.
+    opened: VecDeque<Block>,
+    ahead: Option<Batch>,
+    redo: Tokens,
+    pub(crate) convert: CsvConvert,
+    origin: String,
+    done: bool,
+}
+
+impl CsvInput {
+    fn read_batch(
+        splitter: &mut Splitter,
+        opened: &mut VecDeque<Block>,
+        origin: &str,
+        blocks: usize,
+    ) -> Batch {
+        let mut batch = Batch {
+            blocks: Vec::with_capacity(blocks),
+            fatal: None,
+        };
+        while batch.blocks.len() < blocks {
+            if let Some(b) = opened.pop_front() {
+                batch.blocks.push(b);
+                continue;
+            }
+            match splitter.next_block() {
+                Ok(Some(b)) => batch.blocks.push(b),
+                Ok(None) => break,
+                Err(err) => {
+                    batch.fatal = Some(Error::Io {
+                        origin: origin.to_string(),
+                        err,
+                    });
+                    break;
                 }
             }
+        }
+        batch
+    }
+
+    /// Processes the next `blocks` blocks (at once on the rayon pool when `parallel`, while
+    /// the next ones are read): `work` maps a block's records to an output, and `sink` gets
+    /// each block's output in input order, with where its records are. Returns false once
+    /// the input is done.
+    ///
+    /// # Errors
+    /// An I/O error of the input (after the blocks read before it were sunk), or what `sink`
+    /// returns.
+    pub(crate) fn step<T, W, S>(
+        &mut self,
+        blocks: usize,
+        parallel: bool,
+        work: &W,
+        sink: &mut S,
+    ) -> Result<bool>
+    where
+        T: Send,
+        W: Fn(&CsvConvert, &Tokens) -> T + Sync,
+        S: FnMut(&Placed<'_>, T) -> Result<()>,
+    {
+        if self.done {
+            return Ok(false);
+        }
+        let blocks = blocks.max(1);
+        let batch = match self.ahead.take() {
+            Some(b) => b,
+            None => Self::read_batch(&mut self.splitter, &mut self.opened, &self.origin, blocks),
         };
-        self.record += 1;
-        let line = rec.position().map(|p| p.line());
-        Some(Ok(Raw {
-            record: self.record,
-            line,
-            payload: Payload::Csv(rec),
-        }))
+        let convert = &self.convert;
+        let run = |b: &Block| {
+            let mut tokens = Tokens::default();
+            tokenize(&b.bytes, b.first, b.last, &mut tokens);
+            let out = work(convert, &tokens);
+            (tokens, out)
+        };
+        let more = batch.fatal.is_none() && batch.blocks.last().is_some_and(|b| !b.last);
+        let (next, outs): (Option<Batch>, Vec<(Tokens, T)>) = if parallel && more {
+            let (splitter, opened, origin) = (&mut self.splitter, &mut self.opened, &self.origin);
+            rayon::join(
+                || Some(Self::read_batch(splitter, opened, origin, blocks)),
+                || batch.blocks.par_iter().map(run).collect(),
+            )
+        } else if parallel {
+            (None, batch.blocks.par_iter().map(run).collect())
+        } else {
+            (None, batch.blocks.iter().map(run).collect())
+        };
+        for (block, (tokens, out)) in batch.blocks.iter().zip(outs) {
+            if self.cursor.takes_as_is() {
+                let placed = self.cursor.place(&block.bytes, &tokens);
+                sink(&placed, out)?;
+            } else {
+                let (bytes, first) = self.cursor.merge(block);
+                tokenize(&bytes, first, block.last, &mut self.redo);
+                let out = work(convert, &self.redo);
+                let placed = self.cursor.place(&bytes, &self.redo);
+                sink(&placed, out)?;
+            }
+        }
+        if let Some(e) = batch.fatal {
+            self.done = true;
+            return Err(e);
+        }
+        self.ahead = next;
+        if !more {
+            self.done = true;
+        }
+        Ok(!self.done)
     }
 }
 
@@ -582,28 +664,49 @@ fn csv_reader(stream: Box<dyn Read + Send>) -> csv::Reader<Box<dyn Read + Send>>
         .from_reader(stream)
 }
 
+fn owned(rec: &impl Record) -> ByteRecord {
+    let mut out = ByteRecord::new();
+    for i in 0..rec.len() {
+        out.push_field(rec.get(i).unwrap_or(b""));
+    }
+    out
+}
+
 /// Opens a CSV input: reads the header and the first record, resolves the columns.
 pub(crate) fn open(
     format: Format,
     stream: Box<dyn Read + Send>,
     origin: &str,
     options: &ReadOptions,
-) -> Result<(Box<dyn Source>, Box<dyn Convert>)> {
-    let mut rdr = csv_reader(stream);
-    let headers = rdr
-        .byte_headers()
-        .map_err(|e| csv_error(origin, e))?
-        .clone();
-    let mut first = ByteRecord::new();
-    let pending = match rdr.read_byte_record(&mut first) {
-        Ok(true) => Some(first),
-        Ok(false) => None,
-        Err(e) => return Err(csv_error(origin, e)),
+) -> Result<CsvInput> {
+    let mut splitter = Splitter::new(stream, BLOCK_BYTES);
+    let io = |err| Error::Io {
+        origin: origin.to_string(),
+        err,
     };
+    // Read blocks until the header and the first record are whole; the blocks are kept, to
+    // be read again as any other.
+    let mut opened = VecDeque::new();
+    let mut bytes = Vec::new();
+    let mut tokens = Tokens::default();
+    while let Some(block) = splitter.next_block().map_err(io)? {
+        bytes.extend_from_slice(&block.bytes);
+        let last = block.last;
+        opened.push_back(block);
+        tokenize(&bytes, true, last, &mut tokens);
+        if tokens.len() >= 2 || last {
+            break;
+        }
+    }
+    if tokens.len() == 0 {
+        return Err(Error::Format {
+            origin: origin.to_string(),
+            reason: "no CSV header".into(),
+        });
+    }
+    let headers = owned(&tokens.record(0));
     // R's write.csv: the header lacks the row-name column the records have.
-    let leading_index = pending
-        .as_ref()
-        .is_some_and(|r| r.len() == headers.len() + 1);
+    let leading_index = tokens.len() > 1 && tokens.record(1).len() == headers.len() + 1;
     let convert = match format {
         Format::CresciCsv => {
             let mut c = CresciColumns::resolve(&headers, &options.columns, origin)?
@@ -622,15 +725,16 @@ pub(crate) fn open(
             CsvConvert::Srf(c)
         }
     };
-    let source = CsvSource {
-        rdr,
-        pending,
-        record: 0,
+    Ok(CsvInput {
+        splitter,
+        cursor: Cursor::new(1),
+        opened,
+        ahead: None,
+        redo: Tokens::default(),
+        convert,
         origin: origin.to_string(),
         done: false,
-        sizes: (256, headers.len() + 1),
-    };
-    Ok((Box::new(source), Box::new(convert)))
+    })
 }
 
 /// A MIB `tweets.csv`, indexed by user id.

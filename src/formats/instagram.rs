@@ -50,9 +50,7 @@ pub(crate) struct PlainJson {
 
 impl Convert for PlainJson {
     fn convert(&self, raw: &Raw, out: &mut Vec<Result<Account>>) {
-        let Payload::Json(bytes) = &raw.payload else {
-            return;
-        };
+        let Payload::Json(bytes) = &raw.payload;
         let pos = raw.position();
         out.push(pick(bytes, PLAIN_KEYS, &self.origin, pos).and_then(|p| {
             let o = Obj::picked(&p, &self.origin, pos);
@@ -87,9 +85,7 @@ pub(crate) struct InstaFake {
 
 impl Convert for InstaFake {
     fn convert(&self, raw: &Raw, out: &mut Vec<Result<Account>>) {
-        let Payload::Json(bytes) = &raw.payload else {
-            return;
-        };
+        let Payload::Json(bytes) = &raw.payload;
         let pos = raw.position();
         out.push(
             pick(bytes, INSTAFAKE_KEYS, &self.origin, pos).and_then(|p| {

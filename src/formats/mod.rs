@@ -526,7 +526,6 @@ impl Raw {
 }
 
 pub(crate) enum Payload {
-    Csv(csv::ByteRecord),
     Json(Vec<u8>),
 }
 
@@ -596,6 +595,15 @@ pub(crate) fn hash_str(parts: &[&[u8]]) -> u64 {
     h.finish()
 }
 
+/// Where records come from: CSV blocks, or raw records of a JSON format and their converter.
+enum Input {
+    Csv(Box<cresci::CsvInput>),
+    Json {
+        source: Box<dyn Source>,
+        convert: Box<dyn Convert>,
+    },
+}
+
 /// A streaming iterator of accounts from one input. See the [module docs](self).
 ///
 /// Items are `Ok(account)` or `Err(error)` for a bad record; in [`Mode::Strict`] the iterator
@@ -605,8 +613,7 @@ pub struct AccountReader {
     origin: String,
     mode: Mode,
     label: Option<Label>,
-    source: Box<dyn Source>,
-    convert: Box<dyn Convert>,
+    input: Input,
     chunk: usize,
     queue: VecDeque<(Position, Result<Account>)>,
     scratch: Vec<Result<Account>>,
@@ -726,8 +733,8 @@ impl AccountReader {
         }
         let layout = json::Layout::sniff(&prefix);
         let stream: Box<dyn Read + Send> = Box::new(Cursor::new(prefix).chain(input));
-        let (source, convert): (Box<dyn Source>, Box<dyn Convert>) = if format.is_csv() {
-            cresci::open(format, stream, &origin, options)?
+        let input = if format.is_csv() {
+            Input::Csv(Box::new(cresci::open(format, stream, &origin, options)?))
         } else {
             let reader = Box::new(BufReader::with_capacity(256 * 1024, stream));
             let source = Box::new(json::JsonSource::new(reader, layout, origin.clone()));
@@ -748,7 +755,7 @@ impl AccountReader {
                     origin: origin.clone(),
                 }),
             };
-            (source, convert)
+            Input::Json { source, convert }
         };
         let tweets = match &options.tweets {
             Some(path) => Some(TweetIndex::load(path, options.mode)?),
@@ -764,8 +771,7 @@ impl AccountReader {
             origin,
             mode: options.mode,
             label: options.label,
-            source,
-            convert,
+            input,
             chunk: options.chunk,
             queue: VecDeque::new(),
             scratch: Vec::new(),
@@ -813,11 +819,15 @@ impl AccountReader {
     /// a time, or (with a chunk size) converting one chunk on the rayon pool while the next
     /// chunk is read.
     fn fill(&mut self) {
+        let (source, convert) = match &mut self.input {
+            Input::Csv(_) => return self.fill_csv(),
+            Input::Json { source, convert } => (source, &**convert),
+        };
         if self.chunk <= 1 {
-            match self.source.next_raw() {
+            match source.next_raw() {
                 None => self.finished = true,
                 Some(Ok(raw)) => {
-                    self.convert.convert(&raw, &mut self.scratch);
+                    convert.convert(&raw, &mut self.scratch);
                     let pos = raw.position();
                     self.queue
                         .extend(self.scratch.drain(..).map(|item| (pos, item)));
@@ -833,11 +843,9 @@ impl AccountReader {
         let chunk = self.chunk;
         let current = match self.ahead.take() {
             Some(c) => c,
-            None => Chunk::read(&mut *self.source, chunk),
+            None => Chunk::read(&mut **source, chunk),
         };
         let more = current.fatal.is_none() && current.raws.len() == chunk;
-        let source = &mut self.source;
-        let convert = &*self.convert;
         let (next, parts) = rayon::join(
             || more.then(|| Chunk::read(&mut **source, chunk)),
             || {
@@ -863,6 +871,41 @@ impl AccountReader {
         self.ahead = next;
         if self.ahead.is_none() {
             self.finished = true;
+        }
+    }
+
+    /// Converts the next CSV blocks into the queue: a few at once on the rayon pool when
+    /// [`ReadOptions::parallel_chunk`] asks for parallel conversion, else one.
+    fn fill_csv(&mut self) {
+        let Input::Csv(csv) = &mut self.input else {
+            return;
+        };
+        let parallel = self.chunk > 1 && rayon::current_num_threads() > 1;
+        let blocks = if parallel {
+            2 * rayon::current_num_threads()
+        } else {
+            1
+        };
+        let queue = &mut self.queue;
+        let mut sink = |placed: &blocks::Placed<'_>, out: Vec<Result<Account>>| {
+            for (i, mut item) in out.into_iter().enumerate().skip(placed.from) {
+                let rel = placed.tokens.relative(i);
+                if let Err(e) = &mut item {
+                    placed.placement.place_error(rel, e);
+                }
+                queue.push_back((placed.placement.position(rel), item));
+            }
+            Ok(())
+        };
+        let work = |c: &cresci::CsvConvert, t: &blocks::Tokens| c.convert_all(t);
+        match csv.step(blocks, parallel, &work, &mut sink) {
+            Ok(true) => {}
+            Ok(false) => self.finished = true,
+            Err(e) => {
+                let pos = error_position(&e).unwrap_or_default();
+                self.queue.push_back((pos, Err(e)));
+                self.finished = true;
+            }
         }
     }
 

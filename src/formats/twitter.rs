@@ -71,9 +71,7 @@ pub(super) fn convert_user_objects(
     user: fn(&Obj<'_>) -> Result<Account>,
     out: &mut Vec<Result<Account>>,
 ) {
-    let Payload::Json(bytes) = &raw.payload else {
-        return;
-    };
+    let Payload::Json(bytes) = &raw.payload;
     let pos = raw.position();
     let picked = match pick(bytes, keys, origin, pos) {
         Ok(p) => p,
@@ -163,9 +161,7 @@ pub(crate) struct V2 {
 
 impl Convert for V2 {
     fn convert(&self, raw: &Raw, out: &mut Vec<Result<Account>>) {
-        let Payload::Json(bytes) = &raw.payload else {
-            return;
-        };
+        let Payload::Json(bytes) = &raw.payload;
         let pos = raw.position();
         let value = match parse_value(bytes, &self.origin, pos) {
             Ok(v) => v,
