@@ -796,7 +796,6 @@ mod tests {
                     line,
                     payload: Payload::Json(b),
                 }) => Ok((record, line, String::from_utf8(b).unwrap())),
-                Ok(_) => unreachable!(),
                 Err(e) => Err(e.to_string()),
             });
         }
