@@ -213,6 +213,7 @@ impl RandomForestParams {
             })
             .collect();
         Ok(RandomForest {
+            ranked: RankedForest::build(&trees, x.schema().len()),
             schema: x.schema().clone(),
             params: self.clone(),
             trees,
@@ -352,6 +353,229 @@ impl Tree {
         i
     }
 }
+
+/// Slots of a [`RankedForest`]: node indices are 16-bit.
+const SLOTS: usize = 1 << 16;
+/// Rows walked through the chained forest together.
+const RANKED_LANES: usize = 8;
+/// Steps taken between two checks of "have all lanes finished".
+const CHECK_EVERY: usize = 16;
+/// The threshold rank of a leaf-like node: a rank never exceeds 255, so it always goes left.
+const NEVER_RIGHT: u32 = 255;
+
+/// A scoring form of a forest, derived from its trees when it is built or decoded (never
+/// stored): values are replaced by exact threshold ranks and all trees are chained into one
+/// array of 4-byte nodes.
+///
+/// # Ranks
+/// For each feature used by a split, `thresholds` holds its distinct split thresholds in
+/// ascending order, and a value `x` is replaced by `rank(x)`, the number of those thresholds
+/// `t` with `t < x` (0 for NaN). Then `x > t_k` exactly when `rank(x) > k`, so the ranks route
+/// every row as the `f64` comparisons do. Ranks fit a `u8` because a feature has at most 255
+/// distinct thresholds here (otherwise the forest is scored by the plain kernel).
+///
+/// # Chained nodes
+/// A packed node is `left << 16 | k << 8 | feature`, `feature` being the compact (used-feature)
+/// index and `k` the rank of the threshold; a step goes to slot `left + (rank > k)`. Each slot
+/// holds the *node to continue with* and a value to add: an internal node's slot holds the node
+/// itself and 0.0; a leaf's slot holds its value and the entry node of the next tree (the last
+/// tree's leaves lead to the terminal node, which loops on itself adding 0.0). So a row walks
+/// every tree in order without a branch on leaves or tree ends, adding exactly the leaf values in
+/// tree order (adding +0.0 to a non-negative sum changes no bit).
+#[derive(Clone, PartialEq)]
+struct RankedForest {
+    /// Per compact feature: its schema column.
+    columns: Vec<usize>,
+    /// Per compact feature: `m`, the number of binary-search steps (`2^m - 1 >= ` its
+    /// threshold count).
+    steps: Vec<u32>,
+    /// Per compact feature: its ascending thresholds, padded with `+inf`.
+    padded: Vec<[f64; 256]>,
+    /// Packed node to continue with, per slot (`SLOTS` long).
+    nodes: Box<[u32]>,
+    /// Value to add on arriving at a slot, a leaf value or 0.0 (`SLOTS` long).
+    values: Box<[f64]>,
+    /// The entry node of the first tree.
+    entry: u32,
+    /// The terminal node (a self-loop).
+    terminal: u32,
+}
+
+impl std::fmt::Debug for RankedForest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RankedForest")
+            .field("columns", &self.columns)
+            .field("steps", &self.steps)
+            .finish_non_exhaustive()
+    }
+}
+
+fn pack(left: usize, k: u32, feature: usize) -> u32 {
+    (left as u32) << 16 | k << 8 | feature as u32
+}
+
+impl RankedForest {
+    /// The ranked form of `trees`, or `None` when it does not apply (more than 64 used
+    /// features, more than 255 thresholds on a feature, or more than `SLOTS - 1` nodes).
+    fn build(trees: &[Tree], n_features: usize) -> Option<RankedForest> {
+        let total: usize = trees.iter().map(|t| t.nodes.len()).sum();
+        if total + 1 > SLOTS {
+            return None;
+        }
+        let mut per_feature: Vec<Vec<f64>> = vec![Vec::new(); n_features];
+        for t in trees {
+            for (i, n) in t.nodes.iter().enumerate() {
+                if n.left as usize != i {
+                    per_feature[n.feature as usize].push(n.threshold);
+                }
+            }
+        }
+        let mut compact = vec![usize::MAX; n_features];
+        let mut columns = Vec::new();
+        let mut thresholds = Vec::new();
+        for (f, mut ts) in per_feature.into_iter().enumerate() {
+            if ts.is_empty() {
+                continue;
+            }
+            ts.sort_by(f64::total_cmp);
+            ts.dedup_by(|a, b| a == b);
+            if ts.len() > 255 {
+                return None;
+            }
+            compact[f] = columns.len();
+            columns.push(f);
+            thresholds.push(ts);
+        }
+        let width = columns.len();
+        if width > RANK_WIDTH {
+            return None;
+        }
+        let mut steps = Vec::with_capacity(width);
+        let mut padded = Vec::with_capacity(width);
+        for ts in &thresholds {
+            steps.push((ts.len() + 1).next_power_of_two().trailing_zeros());
+            let mut p = [f64::INFINITY; 256];
+            p[..ts.len()].copy_from_slice(ts);
+            padded.push(p);
+        }
+        let terminal_slot = total;
+        let terminal = pack(terminal_slot, NEVER_RIGHT, 0);
+        let mut nodes = vec![0u32; SLOTS].into_boxed_slice();
+        let mut values = vec![0.0f64; SLOTS].into_boxed_slice();
+        nodes[terminal_slot] = terminal;
+        // Slot offsets of the trees, then entry nodes from the last tree back.
+        let mut offsets = Vec::with_capacity(trees.len());
+        let mut at = 0;
+        for t in trees {
+            offsets.push(at);
+            at += t.nodes.len();
+        }
+        let mut next_entry = terminal;
+        for (t, &o) in trees.iter().zip(&offsets).rev() {
+            for (i, n) in t.nodes.iter().enumerate() {
+                if n.left as usize == i {
+                    nodes[o + i] = next_entry;
+                    values[o + i] = t.value[i];
+                } else {
+                    let f = n.feature as usize;
+                    let ts = &thresholds[compact[f]];
+                    let k = ts.partition_point(|u| *u < n.threshold) as u32;
+                    nodes[o + i] = pack(o + n.left as usize, k, compact[f]);
+                }
+            }
+            // A single-leaf tree is entered through a node that always goes to its leaf slot.
+            next_entry = if t.is_leaf(0) {
+                pack(o, NEVER_RIGHT, 0)
+            } else {
+                nodes[o]
+            };
+        }
+        Some(RankedForest {
+            columns,
+            steps,
+            padded,
+            nodes,
+            values,
+            entry: next_entry,
+            terminal,
+        })
+    }
+
+    /// Writes the ranks of one row (`p` values) into `out`.
+    fn rank_row(&self, row: &[f64], out: &mut [u8; RANK_WIDTH]) {
+        let features = self.columns.iter().zip(&self.steps).zip(&self.padded);
+        for (o, ((&col, &m), ts)) in out.iter_mut().zip(features) {
+            let x = row[col];
+            *o = match m {
+                1 => rank::<1>(ts, x),
+                2 => rank::<2>(ts, x),
+                3 => rank::<3>(ts, x),
+                4 => rank::<4>(ts, x),
+                5 => rank::<5>(ts, x),
+                6 => rank::<6>(ts, x),
+                7 => rank::<7>(ts, x),
+                _ => rank::<8>(ts, x),
+            };
+        }
+    }
+
+    /// Adds the forest's summed leaf values for each row of `rows` (row-major, `p` columns)
+    /// to `acc`, in tree order.
+    fn score_block(&self, rows: &[f64], p: usize, acc: &mut [f64]) {
+        let mut ranks = [[0u8; RANK_WIDTH]; RANKED_LANES];
+        for (g, out) in acc.chunks_mut(RANKED_LANES).enumerate() {
+            let base = g * RANKED_LANES * p;
+            for (l, r) in ranks.iter_mut().enumerate().take(out.len()) {
+                self.rank_row(&rows[base + l * p..base + (l + 1) * p], r);
+            }
+            let sums = self.walk(&ranks);
+            for (o, s) in out.iter_mut().zip(sums) {
+                *o += s;
+            }
+        }
+    }
+
+    /// Walks `RANKED_LANES` ranked rows through every tree; returns their sums of leaf values.
+    fn walk(&self, ranks: &[[u8; RANK_WIDTH]; RANKED_LANES]) -> [f64; RANKED_LANES] {
+        let nodes: &[u32; SLOTS] = self.nodes[..].try_into().expect("SLOTS nodes");
+        let values: &[f64; SLOTS] = self.values[..].try_into().expect("SLOTS values");
+        let mut n = [self.entry; RANKED_LANES];
+        let mut sum = [0.0f64; RANKED_LANES];
+        loop {
+            for _ in 0..CHECK_EVERY {
+                for l in 0..RANKED_LANES {
+                    let x = n[l];
+                    let r = ranks[l][(x as usize) & (RANK_WIDTH - 1)] as u32;
+                    let slot = ((x >> 16) + (r > ((x >> 8) & 0xff)) as u32) as u16 as usize;
+                    sum[l] += values[slot];
+                    n[l] = nodes[slot];
+                }
+            }
+            if n.iter().all(|&x| x == self.terminal) {
+                return sum;
+            }
+        }
+    }
+}
+
+/// The number of thresholds of `ts` below `x` (0 for NaN), by an `M`-step branch-free binary
+/// search: the first `2^M - 1` entries of `ts` are ascending (padded with `+inf`).
+#[inline(always)]
+fn rank<const M: u32>(ts: &[f64; 256], x: f64) -> u8 {
+    let mut pos = 0usize;
+    for s in (0..M).rev() {
+        let step = 1usize << s;
+        pos += if ts[(pos + step - 1) & 255] < x {
+            step
+        } else {
+            0
+        };
+    }
+    pos as u8
+}
+
+/// Bytes of ranks per row: the most used features a [`RankedForest`] takes.
+const RANK_WIDTH: usize = 64;
 
 fn grow_tree(
     data: &Binned,
@@ -494,6 +718,8 @@ pub struct RandomForest {
     schema: FeatureSchema,
     params: RandomForestParams,
     trees: Vec<Tree>,
+    /// The ranked scoring form of `trees`, when it applies.
+    ranked: Option<RankedForest>,
 }
 
 impl RandomForest {
@@ -543,7 +769,10 @@ impl RandomForest {
         let mut out = vec![0.0; x.nrows()];
         out.par_chunks_mut(BLOCK)
             .zip(data.par_chunks(BLOCK * p.max(1)))
-            .for_each(|(acc, rows)| self.score_block(rows, p, acc));
+            .for_each(|(acc, rows)| match &self.ranked {
+                Some(r) => r.score_block(rows, p, acc),
+                None => self.score_block(rows, p, acc),
+            });
         let k = 1.0 / self.trees.len() as f64;
         Ok(Array1::from_iter(out.into_iter().map(|s| s * k)))
     }
@@ -754,6 +983,7 @@ impl TryFrom<ForestRepr> for RandomForest {
             });
         }
         Ok(RandomForest {
+            ranked: RankedForest::build(&trees, p),
             schema: r.schema,
             params: r.params,
             trees,
@@ -765,7 +995,10 @@ impl TryFrom<ForestRepr> for RandomForest {
 mod tests {
     use super::*;
     use crate::detector::testdata::synthetic;
+    use crate::model::FittedDetector;
+    use ndarray::Array2;
     use proptest::prelude::*;
+    use rand::Rng;
 
     fn accuracy(p: &Array1<f64>, y: &[Label]) -> f64 {
         p.iter()
@@ -905,6 +1138,142 @@ mod tests {
         let mut repr = ForestRepr::from(f.clone());
         repr.trees[0].left[0] = 0xFFFF;
         assert!(RandomForest::try_from(repr).is_err());
+    }
+
+    /// The straightforward per-row walk: leaf values summed in tree order, times 1/n_trees.
+    fn per_row_walk(f: &RandomForest, x: ArrayView2<'_, f64>) -> Vec<f64> {
+        let k = 1.0 / f.trees.len() as f64;
+        x.rows()
+            .into_iter()
+            .map(|row| {
+                let row = row.to_vec();
+                let mut s = 0.0;
+                for t in &f.trees {
+                    s += t.value[t.leaf_of(&row)];
+                }
+                s * k
+            })
+            .collect()
+    }
+
+    fn assert_bit_identical(f: &RandomForest, x: ArrayView2<'_, f64>) {
+        let fast = f.predict_proba_values(x).unwrap();
+        let slow = per_row_walk(f, x);
+        assert_eq!(fast.len(), slow.len());
+        for (r, (a, b)) in fast.iter().zip(&slow).enumerate() {
+            assert_eq!(a.to_bits(), b.to_bits(), "row {r}: {a} vs {b}");
+        }
+    }
+
+    fn default_forest() -> RandomForest {
+        match crate::Model::default_twitter().detector() {
+            FittedDetector::RandomForest(f) => f.clone(),
+            other => panic!("the default model is not a forest: {other:?}"),
+        }
+    }
+
+    /// Every distinct split threshold of `f`, per schema column.
+    fn thresholds_by_column(f: &RandomForest) -> Vec<Vec<f64>> {
+        let mut by = vec![Vec::new(); f.schema.len()];
+        for t in &f.trees {
+            for (i, n) in t.nodes.iter().enumerate() {
+                if !t.is_leaf(i) {
+                    by[n.feature as usize].push(n.threshold);
+                }
+            }
+        }
+        by
+    }
+
+    /// Rows whose values sit on, just above and just below the thresholds, and at the special
+    /// values (NaN, infinities, signed zeros), mixed at random across columns.
+    fn adversarial_rows(f: &RandomForest, n: usize, seed: u64) -> Array2<f64> {
+        let by = thresholds_by_column(f);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let special = [
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            0.0,
+            -0.0,
+            f64::MIN_POSITIVE,
+        ];
+        Array2::from_shape_fn((n, f.schema.len()), |(_, c)| {
+            let ts = &by[c];
+            if ts.is_empty() || rng.gen_bool(0.1) {
+                return special[rng.gen_range(0..special.len())];
+            }
+            let t = ts[rng.gen_range(0..ts.len())];
+            match rng.gen_range(0..3) {
+                0 => t,
+                1 => next_up(t),
+                _ => next_down(t),
+            }
+        })
+    }
+
+    fn next_up(x: f64) -> f64 {
+        if x.is_nan() || x == f64::INFINITY {
+            x
+        } else if x == 0.0 {
+            f64::from_bits(1)
+        } else if x > 0.0 {
+            f64::from_bits(x.to_bits() + 1)
+        } else {
+            f64::from_bits(x.to_bits() - 1)
+        }
+    }
+
+    fn next_down(x: f64) -> f64 {
+        -next_up(-x)
+    }
+
+    #[test]
+    fn default_model_uses_the_ranked_kernel() {
+        let f = default_forest();
+        assert!(f.ranked.is_some());
+        // The ranked form is rebuilt on decoding, not stored.
+        let g: RandomForest = postcard::from_bytes(&postcard::to_allocvec(&f).unwrap()).unwrap();
+        assert_eq!(f, g);
+    }
+
+    #[test]
+    fn ranked_kernel_is_bit_identical_on_adversarial_rows() {
+        let f = default_forest();
+        for (n, seed) in [
+            (0, 1),
+            (1, 2),
+            (7, 3),
+            (8, 4),
+            (9, 5),
+            (15, 6),
+            (17, 7),
+            (513, 8),
+        ] {
+            assert_bit_identical(&f, adversarial_rows(&f, n, seed).view());
+        }
+        assert_bit_identical(&f, adversarial_rows(&f, 5000, 9).view());
+    }
+
+    #[test]
+    fn ranked_kernel_is_bit_identical_on_realistic_and_random_rows() {
+        let f = default_forest();
+        let accounts: Vec<_> = crate::synth::FollowerListSpec::new(3000)
+            .fake_share(0.3)
+            .seed(11)
+            .build()
+            .unwrap()
+            .iter()
+            .collect();
+        let x = crate::FeatureExtractor::new(crate::FeatureSet::Twitter).extract(&accounts);
+        assert_bit_identical(&f, x.values());
+        // A column-major (non-standard layout) view takes the copying path.
+        assert_bit_identical(&f, x.values().reversed_axes().t());
+        let mut rng = ChaCha8Rng::seed_from_u64(12);
+        let random = Array2::from_shape_fn((1031, f.schema.len()), |_| {
+            rng.gen_range(-10.0..10.0) * 10f64.powi(rng.gen_range(-3..6))
+        });
+        assert_bit_identical(&f, random.view());
     }
 
     proptest! {
