@@ -237,7 +237,7 @@ fn audit(
         .mode(Mode::Strict)
         .parallel_chunk(args.reader_chunk)
         .check_duplicates(!args.no_dedup);
-    let reader = formats::open(path, &options)?;
+    let mut reader = formats::open(path, &options)?;
     let mut params = AuditParams::default().details(false).strict(true);
     if let Some(b) = args.bootstrap {
         params = params.bootstrap(b);
@@ -245,8 +245,7 @@ fn audit(
     if let Some(t) = args.as_of {
         params = params.as_of(t);
     }
-    let source = path.display().to_string();
-    Ok(Audit::new(model, params).run(&source, reader)?)
+    Ok(Audit::new(model, params).run_reader(&mut reader, None)?)
 }
 
 /// Resets the peak resident set size (`VmHWM`) of this process, where Linux allows it.

@@ -602,6 +602,8 @@ enum Input {
         source: Box<dyn Source>,
         convert: Box<dyn Convert>,
     },
+    /// Read to the end by [`AccountReader::read_blocks`].
+    Done,
 }
 
 /// A streaming iterator of accounts from one input. See the [module docs](self).
@@ -822,6 +824,10 @@ impl AccountReader {
         let (source, convert) = match &mut self.input {
             Input::Csv(_) => return self.fill_csv(),
             Input::Json { source, convert } => (source, &**convert),
+            Input::Done => {
+                self.finished = true;
+                return;
+            }
         };
         if self.chunk <= 1 {
             match source.next_raw() {
@@ -911,11 +917,11 @@ impl AccountReader {
 
     /// Checks, labels and joins one converted record, and counts it.
     fn finish(&mut self, pos: Position, item: Result<Account>) -> Result<Account> {
-        self.stats.records_read += 1;
-        let item = item.and_then(|mut account| {
-            if let Some(seen) = &mut self.seen {
-                check_duplicate(seen, &account, &self.origin, pos)?;
-            }
+        let key = match &item {
+            Ok(account) if self.seen.is_some() => DupKey::of(account),
+            _ => None,
+        };
+        let item = self.check(pos, key, item).map(|mut account| {
             if account.label.is_none() {
                 account.label = self.label;
             }
@@ -928,12 +934,27 @@ impl AccountReader {
                     .unwrap_or_default();
                 account.activity = Some(posts);
             }
-            Ok(account)
+            account
         });
+        self.count(pos, item)
+    }
+
+    /// The duplicate check of one record.
+    fn check<T>(&mut self, pos: Position, key: Option<DupKey>, item: Result<T>) -> Result<T> {
+        let item = item?;
+        if let (Some(seen), Some(key)) = (&mut self.seen, key) {
+            key.check(seen, &self.origin, pos)?;
+        }
+        Ok(item)
+    }
+
+    /// Counts one record, accepted or rejected (strict mode ends the reading at a rejection).
+    fn count<T>(&mut self, pos: Position, item: Result<T>) -> Result<T> {
+        self.stats.records_read += 1;
         match item {
-            Ok(account) => {
+            Ok(value) => {
                 self.stats.accepted += 1;
-                Ok(account)
+                Ok(value)
             }
             Err(error) => {
                 let position = error_position(&error).unwrap_or(pos);
@@ -949,38 +970,131 @@ impl AccountReader {
             }
         }
     }
+
+    /// Whether [`AccountReader::read_blocks`] can read this input.
+    pub(crate) fn can_read_blocks(&self) -> bool {
+        matches!(self.input, Input::Csv(_))
+            && self.tweets.is_none()
+            && self.queue.is_empty()
+            && self.stats.records_read == 0
+            && !self.finished
+    }
+
+    /// Reads the rest of a CSV input block by block, for a caller that turns accounts into
+    /// something smaller on the rayon pool (the audit scores them there): `work` maps a
+    /// block's converted records (in order, each `Ok` or its error) to one output per record;
+    /// `sink` gets each record's output (or error, a duplicate included) in input order, with
+    /// its position. Records are counted in [`AccountReader::stats`] as when iterating; a
+    /// label or a tweets join is not applied (a reader with a tweets file is not read here).
+    ///
+    /// Returns `None` when this reader cannot be read so (not CSV, a tweets file, or reading
+    /// has begun); the caller then iterates.
+    ///
+    /// # Errors
+    /// An I/O error, what `sink` returns, and in strict mode the first rejected record.
+    pub(crate) fn read_blocks<T, W, S>(
+        &mut self,
+        parallel: bool,
+        work: &W,
+        sink: &mut S,
+    ) -> Option<Result<()>>
+    where
+        T: Send,
+        W: Fn(Vec<Result<Account>>) -> Vec<Result<T>> + Sync,
+        S: FnMut(Position, Result<T>) -> Result<()>,
+    {
+        if !self.can_read_blocks() {
+            return None;
+        }
+        let Input::Csv(mut csv) = std::mem::replace(&mut self.input, Input::Done) else {
+            return None;
+        };
+        let keyed = self.seen.is_some();
+        let blocks = if parallel {
+            2 * rayon::current_num_threads()
+        } else {
+            1
+        };
+        let run = |c: &cresci::CsvConvert, t: &blocks::Tokens| {
+            let accounts = c.convert_all(t);
+            let keys: Vec<Option<DupKey>> = accounts
+                .iter()
+                .map(|a| a.as_ref().ok().filter(|_| keyed).and_then(DupKey::of))
+                .collect();
+            (keys, work(accounts))
+        };
+        let mut place = |placed: &blocks::Placed<'_>, (keys, outs): (Vec<Option<DupKey>>, Vec<Result<T>>)| {
+            for (i, (key, mut item)) in keys.into_iter().zip(outs).enumerate().skip(placed.from) {
+                let rel = placed.tokens.relative(i);
+                if let Err(e) = &mut item {
+                    placed.placement.place_error(rel, e);
+                }
+                let pos = placed.placement.position(rel);
+                let item = self.check(pos, key, item);
+                let item = self.count(pos, item);
+                let stop = item.is_err() && self.mode == Mode::Strict;
+                sink(pos, item)?;
+                if stop {
+                    self.finished = true;
+                    return Err(Error::InvalidData("strict mode: stopped at a rejected record".into()));
+                }
+            }
+            Ok(())
+        };
+        let result = loop {
+            match csv.step(blocks, parallel, &run, &mut place) {
+                Ok(true) => {}
+                Ok(false) => break Ok(()),
+                Err(e) => break Err(e),
+            }
+        };
+        self.finished = true;
+        Some(result)
+    }
 }
 
-fn check_duplicate(
-    seen: &mut HashIndex,
-    account: &Account,
-    origin: &str,
-    position: Position,
-) -> Result<()> {
-    let p = &account.profile;
-    let platform = [p.platform as u8];
-    let (key, field, value) = match (&p.id, &p.screen_name) {
-        (Some(id), _) => (hash_str(&[&platform, b"id", id.as_bytes()]), "id", id),
-        (None, Some(sn)) => (
-            hash_str(&[&platform, b"sn", sn.to_ascii_lowercase().as_bytes()]),
-            "screen_name",
-            sn,
-        ),
-        (None, None) => return Ok(()),
-    };
-    let key = [(key >> 32) as u32, key as u32];
-    match seen.entry(key) {
-        std::collections::hash_map::Entry::Vacant(v) => {
-            v.insert(u32::try_from(position.record).unwrap_or(u32::MAX));
-            Ok(())
+/// The key of the duplicate check: the id (else the lower-cased screen name), hashed, and
+/// the field and value an error names.
+pub(crate) struct DupKey {
+    hash: [u32; 2],
+    field: &'static str,
+    value: String,
+}
+
+impl DupKey {
+    fn of(account: &Account) -> Option<DupKey> {
+        let p = &account.profile;
+        let platform = [p.platform as u8];
+        let (key, field, value) = match (&p.id, &p.screen_name) {
+            (Some(id), _) => (hash_str(&[&platform, b"id", id.as_bytes()]), "id", id),
+            (None, Some(sn)) => (
+                hash_str(&[&platform, b"sn", sn.to_ascii_lowercase().as_bytes()]),
+                "screen_name",
+                sn,
+            ),
+            (None, None) => return None,
+        };
+        Some(DupKey {
+            hash: [(key >> 32) as u32, key as u32],
+            field,
+            value: value.clone(),
+        })
+    }
+
+    fn check(self, seen: &mut HashIndex, origin: &str, position: Position) -> Result<()> {
+        match seen.entry(self.hash) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(u32::try_from(position.record).unwrap_or(u32::MAX));
+                Ok(())
+            }
+            std::collections::hash_map::Entry::Occupied(o) => Err(Error::Parse {
+                origin: origin.to_string(),
+                position,
+                field: self.field.to_string(),
+                value: crate::error::clip_value(&self.value),
+                reason: format!("duplicate {}: first seen in record {}", self.field, o.get()),
+            }),
         }
-        std::collections::hash_map::Entry::Occupied(o) => Err(Error::Parse {
-            origin: origin.to_string(),
-            position,
-            field: field.to_string(),
-            value: crate::error::clip_value(value),
-            reason: format!("duplicate {field}: first seen in record {}", o.get()),
-        }),
     }
 }
 
