@@ -531,6 +531,8 @@ pub(crate) struct CsvInput {
     opened: VecDeque<Block>,
     ahead: Option<Batch>,
     redo: Tokens,
+    /// Token buffers to reuse (one per block of a batch).
+    spare: Vec<Tokens>,
     pub(crate) convert: CsvConvert,
     origin: String,
     done: bool,
@@ -596,28 +598,32 @@ impl CsvInput {
             None => Self::read_batch(&mut self.splitter, &mut self.opened, &self.origin, blocks),
         };
         let convert = &self.convert;
-        let run = |b: &Block| {
-            let mut tokens = Tokens::default();
+        let run = |(b, mut tokens): (&Block, Tokens)| {
             tokenize(&b.bytes, b.first, b.last, &mut tokens);
             let out = work(convert, &tokens);
             (tokens, out)
         };
+        let mut buffers: Vec<Tokens> = Vec::with_capacity(batch.blocks.len());
+        for _ in &batch.blocks {
+            buffers.push(self.spare.pop().unwrap_or_default());
+        }
         let more = batch.fatal.is_none() && batch.blocks.last().is_some_and(|b| !b.last);
         let (next, outs): (Option<Batch>, Vec<(Tokens, T)>) = if parallel && more {
             let (splitter, opened, origin) = (&mut self.splitter, &mut self.opened, &self.origin);
             rayon::join(
                 || Some(Self::read_batch(splitter, opened, origin, blocks)),
-                || batch.blocks.par_iter().map(run).collect(),
+                || batch.blocks.par_iter().zip(buffers).map(run).collect(),
             )
         } else if parallel {
-            (None, batch.blocks.par_iter().map(run).collect())
+            (None, batch.blocks.par_iter().zip(buffers).map(run).collect())
         } else {
-            (None, batch.blocks.iter().map(run).collect())
+            (None, batch.blocks.iter().zip(buffers).map(run).collect())
         };
         for (block, (tokens, out)) in batch.blocks.iter().zip(outs) {
             if self.cursor.takes_as_is() {
                 let placed = self.cursor.place(&block.bytes, &tokens);
                 sink(&placed, out)?;
+                self.spare.push(tokens);
             } else {
                 let (bytes, first) = self.cursor.merge(block);
                 tokenize(&bytes, first, block.last, &mut self.redo);
@@ -731,6 +737,7 @@ pub(crate) fn open(
         opened,
         ahead: None,
         redo: Tokens::default(),
+        spare: Vec::new(),
         convert,
         origin: origin.to_string(),
         done: false,
