@@ -545,7 +545,9 @@ mod tests {
 
     #[test]
     fn byte_counts_match_a_plain_count() {
-        let bytes: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 13) as u8 + b'"' - 3).collect();
+        let bytes: Vec<u8> = (0..100_000u32)
+            .map(|i| (i * 7 % 13) as u8 + b'"' - 3)
+            .collect();
         for n in [0, 1, 8159, 8160, 8161, 100_000] {
             let want = bytes[..n].iter().filter(|&&b| b == b'"').count();
             assert_eq!(count_byte(&bytes[..n], b'"'), want);

@@ -529,7 +529,6 @@ pub(crate) struct CsvInput {
     cursor: Cursor,
     /// Blocks read while opening (to find the header), not yet processed.
     opened: VecDeque<Block>,
-    ahead: Option<Batch>,
     redo: Tokens,
     /// Token buffers to reuse (one per block of a batch).
     spare: Vec<Tokens>,
@@ -569,18 +568,43 @@ impl CsvInput {
         batch
     }
 
-    /// Processes the next `blocks` blocks (at once on the rayon pool when `parallel`, while
-    /// the next ones are read): `work` maps a block's records to an output, and `sink` gets
-    /// each block's output in input order, with where its records are. Returns false once
-    /// the input is done.
+    /// Processes the next `blocks` blocks on this thread, one after the other: `work` maps a
+    /// block's records to an output, and `sink` gets each block's output in input order,
+    /// with where its records are. Returns false once the input is done.
     ///
     /// # Errors
     /// An I/O error of the input (after the blocks read before it were sunk), or what `sink`
     /// returns.
-    pub(crate) fn step<T, W, S>(
+    pub(crate) fn step<T, W, S>(&mut self, blocks: usize, work: &W, sink: &mut S) -> Result<bool>
+    where
+        W: Fn(&CsvConvert, &Tokens) -> T,
+        S: FnMut(&Placed<'_>, T) -> Result<()>,
+    {
+        if self.done {
+            return Ok(false);
+        }
+        let batch = Self::read_batch(&mut self.splitter, &mut self.opened, &self.origin, blocks);
+        let outs: Vec<(Tokens, T)> = batch
+            .blocks
+            .iter()
+            .map(|b| {
+                let mut tokens = self.spare.pop().unwrap_or_default();
+                tokenize(&b.bytes, b.first, b.last, &mut tokens);
+                let out = work(&self.convert, &tokens);
+                (tokens, out)
+            })
+            .collect();
+        self.place_batch(batch, outs, work, sink)?;
+        Ok(!self.done)
+    }
+
+    /// As [`CsvInput::step`], the blocks worked on at once on the rayon pool.
+    ///
+    /// # Errors
+    /// As [`CsvInput::step`].
+    pub(crate) fn step_parallel<T, W, S>(
         &mut self,
         blocks: usize,
-        parallel: bool,
         work: &W,
         sink: &mut S,
     ) -> Result<bool>
@@ -592,55 +616,162 @@ impl CsvInput {
         if self.done {
             return Ok(false);
         }
-        let blocks = blocks.max(1);
-        let batch = match self.ahead.take() {
-            Some(b) => b,
-            None => Self::read_batch(&mut self.splitter, &mut self.opened, &self.origin, blocks),
-        };
+        let batch = Self::read_batch(&mut self.splitter, &mut self.opened, &self.origin, blocks);
+        let buffers: Vec<Tokens> = batch
+            .blocks
+            .iter()
+            .map(|_| self.spare.pop().unwrap_or_default())
+            .collect();
         let convert = &self.convert;
-        let run = |(b, mut tokens): (&Block, Tokens)| {
-            tokenize(&b.bytes, b.first, b.last, &mut tokens);
-            let out = work(convert, &tokens);
-            (tokens, out)
-        };
-        let mut buffers: Vec<Tokens> = Vec::with_capacity(batch.blocks.len());
-        for _ in &batch.blocks {
-            buffers.push(self.spare.pop().unwrap_or_default());
-        }
-        let more = batch.fatal.is_none() && batch.blocks.last().is_some_and(|b| !b.last);
-        let (next, outs): (Option<Batch>, Vec<(Tokens, T)>) = if parallel && more {
-            let (splitter, opened, origin) = (&mut self.splitter, &mut self.opened, &self.origin);
-            rayon::join(
-                || Some(Self::read_batch(splitter, opened, origin, blocks)),
-                || batch.blocks.par_iter().zip(buffers).map(run).collect(),
-            )
-        } else if parallel {
-            (None, batch.blocks.par_iter().zip(buffers).map(run).collect())
-        } else {
-            (None, batch.blocks.iter().zip(buffers).map(run).collect())
-        };
-        for (block, (tokens, out)) in batch.blocks.iter().zip(outs) {
-            if self.cursor.takes_as_is() {
-                let placed = self.cursor.place(&block.bytes, &tokens);
-                sink(&placed, out)?;
-                self.spare.push(tokens);
-            } else {
-                let (bytes, first) = self.cursor.merge(block);
-                tokenize(&bytes, first, block.last, &mut self.redo);
-                let out = work(convert, &self.redo);
-                let placed = self.cursor.place(&bytes, &self.redo);
-                sink(&placed, out)?;
-            }
-        }
-        if let Some(e) = batch.fatal {
-            self.done = true;
-            return Err(e);
-        }
-        self.ahead = next;
-        if !more {
-            self.done = true;
-        }
+        let outs: Vec<(Tokens, T)> = batch
+            .blocks
+            .par_iter()
+            .zip(buffers)
+            .map(|(b, mut tokens)| {
+                tokenize(&b.bytes, b.first, b.last, &mut tokens);
+                let out = work(convert, &tokens);
+                (tokens, out)
+            })
+            .collect();
+        self.place_batch(batch, outs, work, sink)?;
         Ok(!self.done)
+    }
+
+    /// Processes the rest of the input in batches of `blocks` blocks: a batch is tokenized
+    /// and worked on the rayon pool while this thread places the batch before it (with
+    /// `sink`, which need not be `Send`) and reads the one after.
+    ///
+    /// # Errors
+    /// As [`CsvInput::step`].
+    pub(crate) fn drive<T, W, S>(&mut self, blocks: usize, work: &W, sink: &mut S) -> Result<()>
+    where
+        T: Send,
+        W: Fn(&CsvConvert, &Tokens) -> T + Sync,
+        S: FnMut(&Placed<'_>, T) -> Result<()>,
+    {
+        let mut next = (!self.done)
+            .then(|| Self::read_batch(&mut self.splitter, &mut self.opened, &self.origin, blocks));
+        let mut worked: Option<(Batch, Vec<(Tokens, T)>)> = None;
+        while next.is_some() || worked.is_some() {
+            let current = next.take();
+            let mut outs: Option<Vec<(Tokens, T)>> = None;
+            let mut buffers: Vec<Tokens> = Vec::new();
+            if let Some(batch) = &current {
+                for _ in &batch.blocks {
+                    buffers.push(self.spare.pop().unwrap_or_default());
+                }
+            }
+            let convert = &self.convert;
+            let placing = rayon::in_place_scope(|scope| -> Result<()> {
+                if let Some(batch) = &current {
+                    let slot = &mut outs;
+                    scope.spawn(move |_| {
+                        let run = |(b, mut tokens): (&Block, Tokens)| {
+                            tokenize(&b.bytes, b.first, b.last, &mut tokens);
+                            let out = work(convert, &tokens);
+                            (tokens, out)
+                        };
+                        *slot = Some(batch.blocks.par_iter().zip(buffers).map(run).collect());
+                    });
+                }
+                if let Some((batch, outs)) = worked.take() {
+                    place_outputs(
+                        &mut self.cursor,
+                        &mut self.redo,
+                        &mut self.spare,
+                        convert,
+                        batch,
+                        outs,
+                        work,
+                        sink,
+                    )?;
+                }
+                let more = current
+                    .as_ref()
+                    .is_some_and(|b| b.fatal.is_none() && b.blocks.last().is_some_and(|l| !l.last));
+                if more {
+                    next = Some(Self::read_batch(
+                        &mut self.splitter,
+                        &mut self.opened,
+                        &self.origin,
+                        blocks,
+                    ));
+                }
+                Ok(())
+            });
+            if let Err(e) = placing {
+                self.done = true;
+                return Err(e);
+            }
+            worked = current.zip(outs);
+        }
+        self.done = true;
+        Ok(())
+    }
+
+    fn place_batch<T, W, S>(
+        &mut self,
+        batch: Batch,
+        outs: Vec<(Tokens, T)>,
+        work: &W,
+        sink: &mut S,
+    ) -> Result<()>
+    where
+        W: Fn(&CsvConvert, &Tokens) -> T,
+        S: FnMut(&Placed<'_>, T) -> Result<()>,
+    {
+        let last = batch.fatal.is_some() || batch.blocks.last().is_none_or(|b| b.last);
+        let result = place_outputs(
+            &mut self.cursor,
+            &mut self.redo,
+            &mut self.spare,
+            &self.convert,
+            batch,
+            outs,
+            work,
+            sink,
+        );
+        if last || result.is_err() {
+            self.done = true;
+        }
+        result
+    }
+}
+
+/// Places a batch's worked blocks in input order (redoing a block whose own parse cannot be
+/// used), hands each to `sink`, and keeps the token buffers. The batch's I/O error, if any,
+/// comes after its blocks.
+#[allow(clippy::too_many_arguments)]
+fn place_outputs<T, W, S>(
+    cursor: &mut Cursor,
+    redo: &mut Tokens,
+    spare: &mut Vec<Tokens>,
+    convert: &CsvConvert,
+    batch: Batch,
+    outs: Vec<(Tokens, T)>,
+    work: &W,
+    sink: &mut S,
+) -> Result<()>
+where
+    W: Fn(&CsvConvert, &Tokens) -> T,
+    S: FnMut(&Placed<'_>, T) -> Result<()>,
+{
+    for (block, (tokens, out)) in batch.blocks.iter().zip(outs) {
+        if cursor.takes_as_is() {
+            let placed = cursor.place(&block.bytes, &tokens);
+            sink(&placed, out)?;
+        } else {
+            let (bytes, first) = cursor.merge(block);
+            tokenize(&bytes, first, block.last, redo);
+            let out = work(convert, redo);
+            let placed = cursor.place(&bytes, redo);
+            sink(&placed, out)?;
+        }
+        spare.push(tokens);
+    }
+    match batch.fatal {
+        Some(e) => Err(e),
+        None => Ok(()),
     }
 }
 
@@ -735,7 +866,6 @@ pub(crate) fn open(
         splitter,
         cursor: Cursor::new(1),
         opened,
-        ahead: None,
         redo: Tokens::default(),
         spare: Vec::new(),
         convert,

@@ -904,7 +904,12 @@ impl AccountReader {
             Ok(())
         };
         let work = |c: &cresci::CsvConvert, t: &blocks::Tokens| c.convert_all(t);
-        match csv.step(blocks, parallel, &work, &mut sink) {
+        let step = if parallel {
+            csv.step_parallel(blocks, &work, &mut sink)
+        } else {
+            csv.step(blocks, &work, &mut sink)
+        };
+        match step {
             Ok(true) => {}
             Ok(false) => self.finished = true,
             Err(e) => {
@@ -1023,29 +1028,37 @@ impl AccountReader {
                 .collect();
             (keys, work(accounts))
         };
-        let mut place = |placed: &blocks::Placed<'_>, (keys, outs): (Vec<Option<DupKey>>, Vec<Result<T>>)| {
-            for (i, (key, mut item)) in keys.into_iter().zip(outs).enumerate().skip(placed.from) {
-                let rel = placed.tokens.relative(i);
-                if let Err(e) = &mut item {
-                    placed.placement.place_error(rel, e);
+        let mut place =
+            |placed: &blocks::Placed<'_>, (keys, outs): (Vec<Option<DupKey>>, Vec<Result<T>>)| {
+                for (i, (key, mut item)) in keys.into_iter().zip(outs).enumerate().skip(placed.from)
+                {
+                    let rel = placed.tokens.relative(i);
+                    if let Err(e) = &mut item {
+                        placed.placement.place_error(rel, e);
+                    }
+                    let pos = placed.placement.position(rel);
+                    let item = self.check(pos, key, item);
+                    let item = self.count(pos, item);
+                    let stop = item.is_err() && self.mode == Mode::Strict;
+                    sink(pos, item)?;
+                    if stop {
+                        self.finished = true;
+                        return Err(Error::InvalidData(
+                            "strict mode: stopped at a rejected record".into(),
+                        ));
+                    }
                 }
-                let pos = placed.placement.position(rel);
-                let item = self.check(pos, key, item);
-                let item = self.count(pos, item);
-                let stop = item.is_err() && self.mode == Mode::Strict;
-                sink(pos, item)?;
-                if stop {
-                    self.finished = true;
-                    return Err(Error::InvalidData("strict mode: stopped at a rejected record".into()));
+                Ok(())
+            };
+        let result = if parallel {
+            csv.drive(blocks, &run, &mut place)
+        } else {
+            loop {
+                match csv.step(blocks, &run, &mut place) {
+                    Ok(true) => {}
+                    Ok(false) => break Ok(()),
+                    Err(e) => break Err(e),
                 }
-            }
-            Ok(())
-        };
-        let result = loop {
-            match csv.step(blocks, parallel, &run, &mut place) {
-                Ok(true) => {}
-                Ok(false) => break Ok(()),
-                Err(e) => break Err(e),
             }
         };
         self.finished = true;
