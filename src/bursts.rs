@@ -112,6 +112,19 @@ pub fn find_bursts(p_fake: &[f64], positions: &[u64], params: &BurstParams) -> R
             w[0], w[1]
         )));
     }
+    find_bursts_at(p_fake, |i| positions[i], params)
+}
+
+/// [`find_bursts`] with follower `i`'s position given by `position(i)` (increasing), so that
+/// a caller whose positions are mostly `0, 1, 2, ...` need not store them. Beyond `p_fake`,
+/// memory is a sorted copy of the neighbour differences (4 bytes a follower) while the noise
+/// level is measured, then constant: segment costs come from running sums, not prefix arrays.
+pub(crate) fn find_bursts_at(
+    p_fake: &[f64],
+    position: impl Fn(usize) -> u64,
+    params: &BurstParams,
+) -> Result<Vec<Burst>> {
+    params.validate()?;
     if let Some(p) = p_fake.iter().find(|p| !(0.0..=1.0).contains(*p)) {
         return Err(Error::InvalidData(format!(
             "probability {p} outside [0, 1]"
@@ -121,37 +134,37 @@ pub fn find_bursts(p_fake: &[f64], positions: &[u64], params: &BurstParams) -> R
     if n < 2 * params.min_segment {
         return Ok(Vec::new());
     }
-    // Prefix sums make every segment's cost O(1).
-    let mut s1 = Vec::with_capacity(n + 1);
-    let mut s2 = Vec::with_capacity(n + 1);
-    s1.push(0.0);
-    s2.push(0.0);
-    for &p in p_fake {
-        s1.push(s1.last().unwrap() + p);
-        s2.push(s2.last().unwrap() + p * p);
-    }
-    let cost = |a: usize, b: usize| {
-        let len = (b - a) as f64;
-        let sum = s1[b] - s1[a];
-        (s2[b] - s2[a]) - sum * sum / len
+    let sums = |a: usize, b: usize| {
+        p_fake[a..b]
+            .iter()
+            .fold((0.0, 0.0), |(s, q), &p| (s + p, q + p * p))
     };
+    let cost = |len: usize, s: f64, q: f64| q - s * s / len as f64;
     // Noise level: the pooled variance of the whole list would include the jumps themselves, so
     // use the median absolute difference of neighbours, which is robust to a few change points.
     let variance = robust_variance(p_fake).max(1e-4);
     let threshold = params.penalty * variance * (n as f64).ln();
 
+    let m = params.min_segment;
     let mut cuts = vec![0, n];
     let mut stack = vec![(0usize, n)];
     while let Some((a, b)) = stack.pop() {
-        if b - a < 2 * params.min_segment {
+        if b - a < 2 * m {
             continue;
         }
-        let whole = cost(a, b);
+        let (s, q) = sums(a, b);
+        let whole = cost(b - a, s, q);
+        // Left sums over [a, k), moved on one follower at a time.
+        let (mut ls, mut lq) = sums(a, a + m);
         let mut best = (f64::INFINITY, 0usize);
-        for k in (a + params.min_segment)..=(b - params.min_segment) {
-            let c = cost(a, k) + cost(k, b);
+        for k in (a + m)..=(b - m) {
+            let c = cost(k - a, ls, lq) + cost(b - k, s - ls, q - lq);
             if c < best.0 {
                 best = (c, k);
+            }
+            if k < b {
+                ls += p_fake[k];
+                lq += p_fake[k] * p_fake[k];
             }
         }
         if whole - best.0 > threshold {
@@ -164,10 +177,10 @@ pub fn find_bursts(p_fake: &[f64], positions: &[u64], params: &BurstParams) -> R
 
     let segments: Vec<(usize, usize, f64)> = cuts
         .windows(2)
-        .map(|w| (w[0], w[1], (s1[w[1]] - s1[w[0]]) / (w[1] - w[0]) as f64))
+        .map(|w| (w[0], w[1], sums(w[0], w[1]).0 / (w[1] - w[0]) as f64))
         .collect();
     let baseline = weighted_median(&segments);
-    let total_end = positions[n - 1] + 1;
+    let total_end = position(n - 1) + 1;
     let mut bursts: Vec<Burst> = Vec::new();
     for (i, &(a, b, mean)) in segments.iter().enumerate() {
         let len = (b - a) as f64;
@@ -178,8 +191,8 @@ pub fn find_bursts(p_fake: &[f64], positions: &[u64], params: &BurstParams) -> R
         }
         // A burst spans from its first scored follower to the next segment's first one, so
         // unscored followers between samples are credited to the segment before them.
-        let start = if i == 0 { 0 } else { positions[a] };
-        let end = if b == n { total_end } else { positions[b] };
+        let start = if i == 0 { 0 } else { position(a) };
+        let end = if b == n { total_end } else { position(b) };
         let span = (end - start) as f64;
         // Adjacent burst segments (a burst with a ramp) merge into one.
         if let Some(last) = bursts.last_mut() {
@@ -212,15 +225,17 @@ fn robust_variance(x: &[f64]) -> f64 {
     if x.len() < 3 {
         return 0.0;
     }
-    let mut d: Vec<f64> = x.windows(2).map(|w| (w[1] - w[0]).abs()).collect();
-    d.sort_unstable_by(f64::total_cmp);
-    let mad = d[d.len() / 2];
+    // The differences are kept as f32 (half the memory of a large list); scores carry no
+    // more precision than that anyway.
+    let mut d: Vec<f32> = x.windows(2).map(|w| (w[1] - w[0]).abs() as f32).collect();
+    let mid = d.len() / 2;
+    let mad = f64::from(*d.select_nth_unstable_by(mid, f32::total_cmp).1);
     // For noisy 0/1-like scores the median difference can be 0 (many equal values); fall back
     // to the mean squared difference in that case.
     if mad > 0.0 {
         (1.4826 * mad).powi(2) / 2.0
     } else {
-        d.iter().map(|v| v * v).sum::<f64>() / d.len() as f64 / 2.0
+        x.windows(2).map(|w| (w[1] - w[0]).powi(2)).sum::<f64>() / d.len() as f64 / 2.0
     }
 }
 

@@ -18,11 +18,11 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::account::{Account, Label};
-use crate::bursts::{find_bursts, BurstParams};
+use crate::bursts::BurstParams;
 use crate::detector::{Detector, Reason};
 use crate::error::{Error, Result};
-use crate::formats::AccountReader;
 use crate::features::{FeatureExtractor, FeatureMatrix, FeatureSet, TimeReference};
+use crate::formats::AccountReader;
 use crate::model::Model;
 use crate::quantify::{IntervalOptions, Method, Quantifier};
 use crate::sample::Reservoir;
@@ -242,9 +242,40 @@ pub struct Audit<'m> {
 }
 
 /// What the audit keeps per scored follower while it streams.
-struct Scored {
-    position: u64,
-    p_fake: f32,
+/// Each scored follower's P(fake) (4 bytes), and its position only where positions stop
+/// being simply 0, 1, 2, ... (after a rejected record, or in a sample).
+#[derive(Default)]
+struct Scores {
+    p_fake: Vec<f32>,
+    /// Empty while every position equals its index.
+    positions: Vec<u64>,
+    explicit: bool,
+}
+
+impl Scores {
+    fn push(&mut self, position: u64, p_fake: f32) {
+        if !self.explicit && position != self.p_fake.len() as u64 {
+            self.positions = (0..self.p_fake.len() as u64).collect();
+            self.explicit = true;
+        }
+        if self.explicit {
+            self.positions.push(position);
+        }
+        self.p_fake.push(p_fake);
+    }
+
+    fn len(&self) -> usize {
+        self.p_fake.len()
+    }
+
+    /// The position of follower `i`.
+    fn position(&self, i: usize) -> u64 {
+        if self.explicit {
+            self.positions[i]
+        } else {
+            i as u64
+        }
+    }
 }
 
 impl<'m> Audit<'m> {
@@ -531,20 +562,19 @@ impl<'m> Audit<'m> {
     ) -> Result<AuditReport> {
         let p = &self.params;
         let model = self.model;
-        if state.scored.is_empty() {
+        if state.scored.len() == 0 {
             return Err(Error::InvalidData(format!(
                 "{source}: no account could be scored ({} records read, {} rejected)",
                 state.records_read,
                 state.rejections.len()
             )));
         }
-        // Turn the per-follower records into the two arrays the estimates and the bursts need,
-        // freeing the records, so that the burst detection's prefix sums do not come on top of
-        // them: the peak stays at 32 bytes a follower.
-        let (sample, positions_of): (Vec<f64>, Vec<u64>) = std::mem::take(&mut state.scored)
-            .into_iter()
-            .map(|s| (s.p_fake as f64, s.position))
-            .unzip();
+        // The estimates take the scores as f64: convert, freeing the f32 copy, so that a
+        // follower costs 8 bytes here (plus 8 for its position after a rejected record).
+        let mut kept = std::mem::take(&mut state.scored);
+        let sample: Vec<f64> = kept.p_fake.iter().map(|&v| f64::from(v)).collect();
+        kept.p_fake = Vec::new();
+        let position_of = |i: usize| kept.position(i);
         let scored = sample.len() as u64;
         let not_sampled = state.valid - scored;
         // The population for the finite-population correction: what the caller says, else the
@@ -613,8 +643,8 @@ impl<'m> Audit<'m> {
             let bin = ((v * HISTOGRAM_BINS as f64) as usize).min(HISTOGRAM_BINS - 1);
             histogram[bin] += 1;
         }
-        let timeline = timeline(&sample, &positions_of);
-        let bursts = find_bursts(&sample, &positions_of, &p.bursts)?;
+        let timeline = timeline(&sample, position_of);
+        let bursts = crate::bursts::find_bursts_at(&sample, position_of, &p.bursts)?;
 
         let model_info = ModelInfo {
             detector: model.detector().name().to_string(),
@@ -859,10 +889,7 @@ impl Sink<'_, '_> {
         let threshold = self.audit.model.threshold();
         let group = group_of(p_fake, inactive, threshold, p.uncertain);
         self.state.add(group);
-        self.state.scored.push(Scored {
-            position: pos,
-            p_fake: p_fake as f32,
-        });
+        self.state.scored.push(pos, p_fake as f32);
         if !(p.details || self.csv.is_some()) {
             return Ok(());
         }
@@ -1012,7 +1039,7 @@ struct State {
     valid: u64,
     duplicates: u64,
     rejections: Vec<RejectedRecord>,
-    scored: Vec<Scored>,
+    scored: Scores,
     followers: Vec<FollowerScore>,
     breakdown: Breakdown,
     crawled: u64,
@@ -1132,11 +1159,11 @@ fn csv_error(source: &str, e: csv::Error) -> Error {
 }
 
 /// Mean P(fake) over windows of the follow order, about 200 points in all.
-fn timeline(p: &[f64], positions: &[u64]) -> Timeline {
+fn timeline(p: &[f64], position: impl Fn(usize) -> u64) -> Timeline {
     let window = (p.len() / 200).max(25).min(p.len().max(1));
     let mut t = Timeline::default();
-    for (ps, pos) in p.chunks(window).zip(positions.chunks(window)) {
-        t.position.push(pos[pos.len() / 2]);
+    for (w, ps) in p.chunks(window).enumerate() {
+        t.position.push(position(w * window + ps.len() / 2));
         t.fake_share.push(ps.iter().sum::<f64>() / ps.len() as f64);
     }
     t
@@ -1160,8 +1187,7 @@ mod tests {
     #[test]
     fn timeline_windows_cover_the_list() {
         let p: Vec<f64> = (0..1000).map(|i| if i < 500 { 0.0 } else { 1.0 }).collect();
-        let pos: Vec<u64> = (0..1000).collect();
-        let t = timeline(&p, &pos);
+        let t = timeline(&p, |i| i as u64);
         assert_eq!(t.position.len(), 40);
         assert_eq!(t.fake_share[0], 0.0);
         assert_eq!(*t.fake_share.last().unwrap(), 1.0);
@@ -1288,8 +1314,16 @@ mod tests {
         let bytes = hostile_csv(5_000);
         let params = AuditParams::default().bootstrap(20).clock(clock).reasons(2);
         let want = audit_bytes(&bytes, 1, params.clone(), false);
-        assert!(want.contains("duplicate id"), "{}", &want[..2000.min(want.len())]);
-        assert!(want.contains("\"rejected\":3"), "{}", &want[..2000.min(want.len())]);
+        assert!(
+            want.contains("duplicate id"),
+            "{}",
+            &want[..2000.min(want.len())]
+        );
+        assert!(
+            want.contains("\"rejected\":3"),
+            "{}",
+            &want[..2000.min(want.len())]
+        );
         for threads in [1, 2, 3] {
             assert_eq!(audit_bytes(&bytes, threads, params.clone(), true), want);
         }
@@ -1303,7 +1337,10 @@ mod tests {
         let want = ends(audit_bytes(&bytes, 1, strict.clone(), false));
         assert!(want.0.starts_with("error: "), "{want:?}");
         for threads in [1, 2] {
-            assert_eq!(ends(audit_bytes(&bytes, threads, strict.clone(), true)), want);
+            assert_eq!(
+                ends(audit_bytes(&bytes, threads, strict.clone(), true)),
+                want
+            );
         }
     }
 

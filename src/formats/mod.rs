@@ -1062,6 +1062,8 @@ impl AccountReader {
             }
         };
         self.finished = true;
+        // Nothing more will be read: free the duplicate index before the caller's next step.
+        self.seen = None;
         Some(result)
     }
 }
