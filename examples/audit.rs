@@ -121,7 +121,7 @@ fn try_main() -> Result<(), Box<dyn Error>> {
     if let Some(c) = &args.columns {
         options = options.columns(c.clone());
     }
-    let reader = formats::open(&path, &options)?;
+    let mut reader = formats::open(&path, &options)?;
     let format = reader.format();
 
     // 2. Pick the model: the caller's file, or the embedded default for the platform.
@@ -160,20 +160,26 @@ fn try_main() -> Result<(), Box<dyn Error>> {
     } else {
         ProgressBar::hidden()
     };
-    progress.set_style(ProgressStyle::with_template(
-        "{spinner} {human_pos} records read ({per_sec}) {elapsed}",
-    )?);
-    let accounts = progress.wrap_iter(reader);
     let mut csv_file = match &args.csv {
         Some(p) => Some(BufWriter::new(File::create(p)?)),
         None => None,
     };
-    let source = path.display().to_string();
-    let report = Audit::new(&model, params).run_with(
-        &source,
-        accounts,
-        csv_file.as_mut().map(|w| w as &mut dyn Write),
-    )?;
+    let csv_out = csv_file.as_mut().map(|w| w as &mut dyn Write);
+    let audit = Audit::new(&model, params);
+    let report = if format.is_csv() {
+        // CSV files are read in blocks parsed and scored on every core: a spinner only.
+        progress.set_style(ProgressStyle::with_template(
+            "{spinner} auditing {elapsed}",
+        )?);
+        progress.enable_steady_tick(std::time::Duration::from_millis(150));
+        audit.run_reader(&mut reader, csv_out)?
+    } else {
+        progress.set_style(ProgressStyle::with_template(
+            "{spinner} {human_pos} records read ({per_sec}) {elapsed}",
+        )?);
+        let source = reader.origin().to_string();
+        audit.run_with(&source, progress.wrap_iter(&mut reader), csv_out)?
+    };
     progress.finish_and_clear();
     if let Some(mut w) = csv_file {
         w.flush()?;

@@ -581,9 +581,39 @@ impl Hasher for PassThrough {
     }
 }
 
-/// Seen ids: a 64-bit hash (as two `u32`, so an entry packs into 12 bytes) and the record
-/// number where it was first seen (saturating at `u32::MAX`).
-type HashIndex = HashMap<[u32; 2], u32, BuildHasherDefault<PassThrough>>;
+/// A 64-bit id hash stored as two `u32`, so that an index entry packs into 12 bytes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Key([u32; 2]);
+
+impl std::hash::Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64((u64::from(self.0[0]) << 32) | u64::from(self.0[1]));
+    }
+}
+
+/// Number of shards of a [`HashIndex`] (a power of two).
+const SHARDS: usize = 64;
+
+/// Seen ids: each id's hash and the record number where it was first seen (saturating at
+/// `u32::MAX`), 12 bytes an entry. The index is split into shards by middle bits of the hash
+/// (bits 40 and up; the table uses the low bits to place an entry and the top bits as its
+/// tag), so that growing the index re-hashes one small shard at a time: a large input never
+/// holds an old and a new copy of the whole index at once.
+struct HashIndex {
+    shards: Vec<HashMap<Key, u32, BuildHasherDefault<PassThrough>>>,
+}
+
+impl HashIndex {
+    fn new() -> HashIndex {
+        HashIndex {
+            shards: (0..SHARDS).map(|_| HashMap::default()).collect(),
+        }
+    }
+
+    fn shard(&mut self, key: Key) -> &mut HashMap<Key, u32, BuildHasherDefault<PassThrough>> {
+        &mut self.shards[(key.0[0] >> 8) as usize % SHARDS]
+    }
+}
 
 /// A 64-bit hash of byte strings (std's SipHash with fixed keys: the same in every run).
 pub(crate) fn hash_str(parts: &[&[u8]]) -> u64 {
@@ -778,7 +808,7 @@ impl AccountReader {
             queue: VecDeque::new(),
             scratch: Vec::new(),
             ahead: None,
-            seen: options.check_duplicates.then(HashIndex::default),
+            seen: options.check_duplicates.then(HashIndex::new),
             tweets,
             stats,
             finished: false,
@@ -1071,7 +1101,7 @@ impl AccountReader {
 /// The key of the duplicate check: the id (else the lower-cased screen name), hashed, and
 /// the field and value an error names.
 pub(crate) struct DupKey {
-    hash: [u32; 2],
+    hash: Key,
     field: &'static str,
     value: String,
 }
@@ -1090,14 +1120,14 @@ impl DupKey {
             (None, None) => return None,
         };
         Some(DupKey {
-            hash: [(key >> 32) as u32, key as u32],
+            hash: Key([(key >> 32) as u32, key as u32]),
             field,
             value: value.clone(),
         })
     }
 
     fn check(self, seen: &mut HashIndex, origin: &str, position: Position) -> Result<()> {
-        match seen.entry(self.hash) {
+        match seen.shard(self.hash).entry(self.hash) {
             std::collections::hash_map::Entry::Vacant(v) => {
                 v.insert(u32::try_from(position.record).unwrap_or(u32::MAX));
                 Ok(())
