@@ -206,21 +206,20 @@ fn count_newlines(bytes: &[u8]) -> u64 {
     count_byte(bytes, b'\n') as u64
 }
 
-/// Occurrences of `needle`, counted 255 bytes at a time in byte-wide lanes (which the
-/// compiler turns into vector compares).
+/// Occurrences of `needle`, counted eight bytes at a time: a byte of `w ^ needle * 0x01..01`
+/// is zero exactly where `w` holds the needle, and the carry-free test below sets the high bit
+/// of each byte that is not zero.
 fn count_byte(bytes: &[u8], needle: u8) -> usize {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let pattern = u64::from_ne_bytes([needle; 8]);
+    let mut words = bytes.chunks_exact(8);
     let mut total = 0usize;
-    let mut chunks = bytes.chunks_exact(255 * 32);
-    for chunk in chunks.by_ref() {
-        let mut lanes = [0u8; 32];
-        for run in chunk.chunks_exact(32) {
-            for (l, &b) in lanes.iter_mut().zip(run) {
-                *l += u8::from(b == needle);
-            }
-        }
-        total += lanes.iter().map(|&l| usize::from(l)).sum::<usize>();
+    for w in words.by_ref() {
+        let x = u64::from_ne_bytes(w.try_into().expect("eight bytes")) ^ pattern;
+        let nonzero = ((x & LOW7) + LOW7) | x;
+        total += (!nonzero & !LOW7).count_ones() as usize;
     }
-    total + chunks.remainder().iter().filter(|&&b| b == needle).count()
+    total + words.remainder().iter().filter(|&&b| b == needle).count()
 }
 
 /// Cuts a byte stream into blocks that probably end at a record boundary.
@@ -231,6 +230,8 @@ pub(crate) struct Splitter {
     eof: bool,
     size: usize,
     handed: usize,
+    /// Buffers of placed blocks, to read into again.
+    pool: Vec<Vec<u8>>,
 }
 
 /// A block of the input.
@@ -251,6 +252,15 @@ impl Splitter {
             eof: false,
             size: size.max(1),
             handed: 0,
+            pool: Vec::new(),
+        }
+    }
+
+    /// Takes back a block's buffer once it is placed, so that reading does not allocate (and
+    /// the allocator does not map and zero fresh pages) for every block.
+    pub(crate) fn recycle(&mut self, bytes: Vec<u8>) {
+        if self.pool.len() < 32 {
+            self.pool.push(bytes);
         }
     }
 
@@ -282,8 +292,11 @@ impl Splitter {
                 }));
             }
             if let Some(cut) = split_point(&self.rest) {
-                let tail = self.rest[cut..].to_vec();
-                let mut bytes = std::mem::replace(&mut self.rest, tail);
+                let mut next = self.pool.pop().unwrap_or_default();
+                next.clear();
+                next.reserve(self.size + self.size / 8);
+                next.extend_from_slice(&self.rest[cut..]);
+                let mut bytes = std::mem::replace(&mut self.rest, next);
                 bytes.truncate(cut);
                 self.handed += 1;
                 return Ok(Some(Block {

@@ -676,6 +676,7 @@ impl CsvInput {
                 }
                 if let Some((batch, outs)) = worked.take() {
                     place_outputs(
+                        &mut self.splitter,
                         &mut self.cursor,
                         &mut self.redo,
                         &mut self.spare,
@@ -722,6 +723,7 @@ impl CsvInput {
     {
         let last = batch.fatal.is_some() || batch.blocks.last().is_none_or(|b| b.last);
         let result = place_outputs(
+            &mut self.splitter,
             &mut self.cursor,
             &mut self.redo,
             &mut self.spare,
@@ -743,6 +745,7 @@ impl CsvInput {
 /// comes after its blocks.
 #[allow(clippy::too_many_arguments)]
 fn place_outputs<T, W, S>(
+    splitter: &mut Splitter,
     cursor: &mut Cursor,
     redo: &mut Tokens,
     spare: &mut Vec<Tokens>,
@@ -768,6 +771,9 @@ where
             sink(&placed, out)?;
         }
         spare.push(tokens);
+    }
+    for block in batch.blocks {
+        splitter.recycle(block.bytes);
     }
     match batch.fatal {
         Some(e) => Err(e),

@@ -1103,7 +1103,39 @@ impl AccountReader {
 pub(crate) struct DupKey {
     hash: Key,
     field: &'static str,
-    value: String,
+    value: IdText,
+}
+
+/// An id as an error would show it, without a heap allocation when it is short (keys are
+/// made on worker threads and dropped on the reading thread).
+enum IdText {
+    Inline { len: u8, bytes: [u8; 30] },
+    Heap(Box<str>),
+}
+
+impl IdText {
+    fn new(s: &str) -> IdText {
+        match s.len() {
+            len @ 0..=30 => {
+                let mut bytes = [0u8; 30];
+                bytes[..len].copy_from_slice(s.as_bytes());
+                IdText::Inline {
+                    len: len as u8,
+                    bytes,
+                }
+            }
+            _ => IdText::Heap(s.into()),
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            IdText::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            IdText::Heap(s) => s,
+        }
+    }
 }
 
 impl DupKey {
@@ -1122,7 +1154,7 @@ impl DupKey {
         Some(DupKey {
             hash: Key([(key >> 32) as u32, key as u32]),
             field,
-            value: value.clone(),
+            value: IdText::new(value),
         })
     }
 
@@ -1136,7 +1168,7 @@ impl DupKey {
                 origin: origin.to_string(),
                 position,
                 field: self.field.to_string(),
-                value: crate::error::clip_value(&self.value),
+                value: crate::error::clip_value(self.value.as_str()),
                 reason: format!("duplicate {}: first seen in record {}", self.field, o.get()),
             }),
         }
