@@ -131,8 +131,11 @@ fn parser() -> csv_core::Reader {
 /// Tokenizes `bytes` from a fresh parser. `first`: they begin the input (a UTF-8 byte order
 /// mark there is skipped, as `csv` does); `last`: they end it (a final record without a
 /// terminator is complete).
+///
+/// Plain records (each field unquoted without quotes or carriage returns in it, or quoted and
+/// closed right before a comma or the end of the line) are split here directly; any other
+/// record is handed to `csv_core`, from the same state, so the result is `csv_core`'s.
 pub(crate) fn tokenize(bytes: &[u8], first: bool, last: bool, out: &mut Tokens) {
-    use csv_core::ReadRecordResult as R;
     out.spans.clear();
     // Unescaped fields are never longer than their input.
     if out.data.len() < bytes.len() + 1 {
@@ -141,16 +144,148 @@ pub(crate) fn tokenize(bytes: &[u8], first: bool, last: bool, out: &mut Tokens) 
     if out.ends.len() < 64 {
         out.ends.resize(64, 0);
     }
-    let mut core = parser();
-    core.set_line(0);
-    let (mut nin, mut nout, mut nend) = (0usize, 0usize, 0usize);
-    let mut consumed = 0usize;
-    let mut newlines_consumed = 0u64;
-    let mut call_line = 0u64;
-    let mut data_start = 0usize;
-    // Outside the input's first block a byte order mark is data; the parser strips one only
-    // in its first call, so that call gets a single byte.
-    let mut one_byte = !first;
+    let mut core: Option<csv_core::Reader> = None;
+    let (mut pos, mut nout, mut nend) = (0usize, 0usize, 0usize);
+    let mut lines = 0u64;
+    let mut finished = false;
+    while !finished {
+        let fast = if first && pos == 0 && bytes.starts_with(b"\xEF\xBB\xBF") {
+            None
+        } else {
+            plain_record(bytes, pos, &mut out.data, nout, &mut out.ends, nend)
+        };
+        let (next, o, e, nl) = match fast {
+            Some(r) => r,
+            None => {
+                let core = core.get_or_insert_with(parser);
+                match parsed_record(core, bytes, pos, first, last, lines, out, nout, nend) {
+                    Some(r) => r,
+                    None => {
+                        finished = true;
+                        continue;
+                    }
+                }
+            }
+        };
+        out.spans.push(Span {
+            ends_end: e,
+            data_start: nout,
+            newlines: lines,
+        });
+        pos = next;
+        nout = o;
+        nend = e;
+        lines += nl;
+    }
+    out.filled = nout;
+    out.consumed = pos;
+    out.newlines_consumed = lines;
+    let tail = &bytes[pos..];
+    out.newlines_total = lines + count_newlines(tail);
+    out.clean = last || tail.iter().all(|&b| b == b'\r' || b == b'\n');
+}
+
+/// One plain record from `bytes[pos..]` (see [`tokenize`]), its fields written at
+/// `data[o..]` with their ends from `ends[e]` on: the position after it, the new `o` and `e`,
+/// and the newlines it spans. `None` when the record is not plain or not whole.
+fn plain_record(
+    bytes: &[u8],
+    mut i: usize,
+    data: &mut [u8],
+    mut o: usize,
+    ends: &mut Vec<usize>,
+    mut e: usize,
+) -> Option<(usize, usize, usize, u64)> {
+    let n = bytes.len();
+    let mut nl = 0u64;
+    // Blank lines before a record are skipped (as `csv_core` does).
+    while i < n && (bytes[i] == b'\n' || bytes[i] == b'\r') {
+        nl += u64::from(bytes[i] == b'\n');
+        i += 1;
+    }
+    let start = o;
+    loop {
+        if i >= n {
+            return None;
+        }
+        if e >= ends.len() {
+            let len = ends.len() * 2;
+            ends.resize(len, 0);
+        }
+        let stop = if bytes[i] == b'"' {
+            i += 1;
+            loop {
+                let q = memchr::memchr(b'"', &bytes[i..])?;
+                let seg = &bytes[i..i + q];
+                nl += count_newlines(seg);
+                data[o..o + q].copy_from_slice(seg);
+                o += q;
+                i += q + 1;
+                if i < n && bytes[i] == b'"' {
+                    // A doubled quote is one quote of the field.
+                    data[o] = b'"';
+                    o += 1;
+                    i += 1;
+                } else {
+                    break;
+                }
+            }
+            if i >= n {
+                return None;
+            }
+            match bytes[i] {
+                b',' | b'\n' | b'\r' => bytes[i],
+                _ => return None,
+            }
+        } else {
+            let s = i;
+            while i < n {
+                match bytes[i] {
+                    b',' | b'\n' | b'\r' => break,
+                    b'"' => return None,
+                    _ => i += 1,
+                }
+            }
+            if i >= n {
+                return None;
+            }
+            data[o..o + (i - s)].copy_from_slice(&bytes[s..i]);
+            o += i - s;
+            bytes[i]
+        };
+        ends[e] = o - start;
+        e += 1;
+        i += 1;
+        match stop {
+            b',' => {}
+            b'\n' => return Some((i, o, e, nl + 1)),
+            // A carriage return ends the record; a line feed after it is a blank line.
+            _ => return Some((i, o, e, nl)),
+        }
+    }
+}
+
+/// One record read by `csv_core` from `bytes[pos..]`, where a record starts, with `lines`
+/// newlines before; as [`plain_record`] returns, or `None` when no whole record is left.
+#[allow(clippy::too_many_arguments)]
+fn parsed_record(
+    core: &mut csv_core::Reader,
+    bytes: &[u8],
+    pos: usize,
+    first: bool,
+    last: bool,
+    lines: u64,
+    out: &mut Tokens,
+    nout: usize,
+    nend: usize,
+) -> Option<(usize, usize, usize, u64)> {
+    use csv_core::ReadRecordResult as R;
+    core.reset();
+    core.set_line(lines);
+    let (mut nin, mut o, mut e) = (pos, nout, nend);
+    // Past the input's start a byte order mark is data; the parser strips one only in its
+    // first call, so that call gets a single byte.
+    let mut one_byte = !(first && pos == 0);
     loop {
         let input = if one_byte {
             &bytes[nin..(nin + 1).min(bytes.len())]
@@ -158,18 +293,18 @@ pub(crate) fn tokenize(bytes: &[u8], first: bool, last: bool, out: &mut Tokens) 
             &bytes[nin..]
         };
         if input.is_empty() && !last {
-            break;
+            return None;
         }
-        let (res, i, o, e) = core.read_record(input, &mut out.data[nout..], &mut out.ends[nend..]);
+        let (res, i, oo, ee) = core.read_record(input, &mut out.data[o..], &mut out.ends[e..]);
         let probing = std::mem::take(&mut one_byte) && !input.is_empty();
         nin += i;
-        nout += o;
-        nend += e;
+        o += oo;
+        e += ee;
         match res {
             R::InputEmpty if probing => {}
             R::InputEmpty => {
                 if !last {
-                    break;
+                    return None;
                 }
             }
             R::OutputFull => {
@@ -180,26 +315,10 @@ pub(crate) fn tokenize(bytes: &[u8], first: bool, last: bool, out: &mut Tokens) 
                 let n = out.ends.len() * 2;
                 out.ends.resize(n, 0);
             }
-            R::Record => {
-                out.spans.push(Span {
-                    ends_end: nend,
-                    data_start,
-                    newlines: call_line,
-                });
-                data_start = nout;
-                consumed = nin;
-                newlines_consumed = core.line();
-                call_line = newlines_consumed;
-            }
-            R::End => break,
+            R::Record => return Some((nin, o, e, core.line() - lines)),
+            R::End => return None,
         }
     }
-    out.filled = nout;
-    out.consumed = consumed;
-    out.newlines_consumed = newlines_consumed;
-    let tail = &bytes[consumed..];
-    out.newlines_total = newlines_consumed + count_newlines(tail);
-    out.clean = last || tail.iter().all(|&b| b == b'\r' || b == b'\n');
 }
 
 fn count_newlines(bytes: &[u8]) -> u64 {
@@ -568,6 +687,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
         #[test]
         fn any_bytes_read_the_same(
             bytes in proptest::collection::vec(
@@ -575,10 +696,37 @@ mod tests {
                     Just(b'a'), Just(b','), Just(b'"'), Just(b'\n'), Just(b'\r'),
                     Just(0xEF), Just(0xBB), Just(0xBF),
                 ],
-                0..60,
+                0..80,
             )
         ) {
             same(&bytes);
+        }
+
+        /// Records of plausible fields (quoted with commas, newlines and doubled quotes, or
+        /// plain), with LF or CRLF line ends, now and then a stray quote.
+        #[test]
+        fn csv_like_records_read_the_same(
+            rows in proptest::collection::vec(
+                proptest::collection::vec(
+                    prop_oneof![
+                        "[a-z0-9]{0,6}",
+                        "\"[a-z,\n]{0,6}\"",
+                        "\"[a-z]{0,3}\"\"[a-z]{0,3}\"",
+                        "[a-z]{0,2}\"[a-z]{0,2}",
+                    ],
+                    1..5,
+                ),
+                0..12,
+            ),
+            crlf in proptest::bool::ANY,
+            trailing in proptest::bool::ANY,
+        ) {
+            let end = if crlf { "\r\n" } else { "\n" };
+            let mut text = rows.iter().map(|r| r.join(",")).collect::<Vec<_>>().join(end);
+            if trailing {
+                text.push_str(end);
+            }
+            same(text.as_bytes());
         }
     }
 }
