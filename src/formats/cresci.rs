@@ -637,77 +637,93 @@ impl CsvInput {
         Ok(!self.done)
     }
 
-    /// Processes the rest of the input in batches of `blocks` blocks: a batch is tokenized
-    /// and worked on the rayon pool while this thread places the batch before it (with
-    /// `sink`, which need not be `Send`) and reads the one after.
+    /// Processes the rest of the input: each block is tokenized and worked on as its own job
+    /// on the rayon pool, at most `in_flight` at once, while this thread reads the next
+    /// blocks and places the worked ones in input order (with `sink`, which need not be
+    /// `Send`). No batch waits for its slowest block.
     ///
     /// # Errors
     /// As [`CsvInput::step`].
-    pub(crate) fn drive<T, W, S>(&mut self, blocks: usize, work: &W, sink: &mut S) -> Result<()>
+    pub(crate) fn drive<T, W, S>(&mut self, in_flight: usize, work: &W, sink: &mut S) -> Result<()>
     where
         T: Send,
         W: Fn(&CsvConvert, &Tokens) -> T + Sync,
         S: FnMut(&Placed<'_>, T) -> Result<()>,
     {
-        let mut next = (!self.done)
-            .then(|| Self::read_batch(&mut self.splitter, &mut self.opened, &self.origin, blocks));
-        let mut worked: Option<(Batch, Vec<(Tokens, T)>)> = None;
-        while next.is_some() || worked.is_some() {
-            let current = next.take();
-            let mut outs: Option<Vec<(Tokens, T)>> = None;
-            let mut buffers: Vec<Tokens> = Vec::new();
-            if let Some(batch) = &current {
-                for _ in &batch.blocks {
-                    buffers.push(self.spare.pop().unwrap_or_default());
-                }
-            }
-            let convert = &self.convert;
-            let placing = rayon::in_place_scope(|scope| -> Result<()> {
-                if let Some(batch) = &current {
-                    let slot = &mut outs;
+        if self.done {
+            return Ok(());
+        }
+        let in_flight = in_flight.max(1);
+        let convert = &self.convert;
+        let splitter = &mut self.splitter;
+        let opened = &mut self.opened;
+        let origin = self.origin.as_str();
+        let (cursor, redo, spare) = (&mut self.cursor, &mut self.redo, &mut self.spare);
+        let result = rayon::in_place_scope(|scope| -> Result<()> {
+            let (tx, rx) = std::sync::mpsc::channel::<(u64, Block, Tokens, T)>();
+            let mut pending = std::collections::BTreeMap::new();
+            let (mut sent, mut placed) = (0u64, 0u64);
+            let mut reading = true;
+            let mut fatal = None;
+            loop {
+                while reading && sent - placed < in_flight as u64 {
+                    let block = match opened.pop_front() {
+                        Some(b) => b,
+                        None => match splitter.next_block() {
+                            Ok(Some(b)) => b,
+                            Ok(None) => {
+                                reading = false;
+                                break;
+                            }
+                            Err(err) => {
+                                // Reported once the blocks read before it are placed.
+                                fatal = Some(Error::Io {
+                                    origin: origin.to_string(),
+                                    err,
+                                });
+                                reading = false;
+                                break;
+                            }
+                        },
+                    };
+                    reading = !block.last;
+                    let mut tokens = spare.pop().unwrap_or_default();
+                    let tx = tx.clone();
+                    let seq = sent;
+                    sent += 1;
                     scope.spawn(move |_| {
-                        let run = |(b, mut tokens): (&Block, Tokens)| {
-                            tokenize(&b.bytes, b.first, b.last, &mut tokens);
-                            let out = work(convert, &tokens);
-                            (tokens, out)
-                        };
-                        *slot = Some(batch.blocks.par_iter().zip(buffers).map(run).collect());
+                        tokenize(&block.bytes, block.first, block.last, &mut tokens);
+                        let out = work(convert, &tokens);
+                        // The receiver is gone only when placing already failed.
+                        let _ = tx.send((seq, block, tokens, out));
                     });
                 }
-                if let Some((batch, outs)) = worked.take() {
-                    place_outputs(
-                        &mut self.splitter,
-                        &mut self.cursor,
-                        &mut self.redo,
-                        &mut self.spare,
-                        convert,
-                        batch,
-                        outs,
-                        work,
-                        sink,
-                    )?;
+                if placed == sent {
+                    return fatal.map_or(Ok(()), Err);
                 }
-                let more = current
-                    .as_ref()
-                    .is_some_and(|b| b.fatal.is_none() && b.blocks.last().is_some_and(|l| !l.last));
-                if more {
-                    next = Some(Self::read_batch(
-                        &mut self.splitter,
-                        &mut self.opened,
-                        &self.origin,
-                        blocks,
-                    ));
+                let (seq, block, tokens, out) = rx.recv().map_err(|_| {
+                    Error::InvalidData("reading: a block job ended without a result".into())
+                })?;
+                pending.insert(seq, (block, tokens, out));
+                while let Some((block, tokens, out)) = pending.remove(&placed) {
+                    placed += 1;
+                    if cursor.takes_as_is() {
+                        let p = cursor.place(&block.bytes, &tokens);
+                        sink(&p, out)?;
+                    } else {
+                        let (bytes, first) = cursor.merge(&block);
+                        tokenize(&bytes, first, block.last, redo);
+                        let out = work(convert, redo);
+                        let p = cursor.place(&bytes, redo);
+                        sink(&p, out)?;
+                    }
+                    spare.push(tokens);
+                    splitter.recycle(block.bytes);
                 }
-                Ok(())
-            });
-            if let Err(e) = placing {
-                self.done = true;
-                return Err(e);
             }
-            worked = current.zip(outs);
-        }
+        });
         self.done = true;
-        Ok(())
+        result
     }
 
     fn place_batch<T, W, S>(

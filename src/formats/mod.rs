@@ -1081,7 +1081,7 @@ impl AccountReader {
                 Ok(())
             };
         let result = if parallel {
-            csv.drive(blocks, &run, &mut place)
+            csv.drive(2 * blocks, &run, &mut place)
         } else {
             loop {
                 match csv.step(blocks, &run, &mut place) {
