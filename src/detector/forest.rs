@@ -19,14 +19,12 @@
 //! The fast form is derived when a forest is fitted or decoded (it is never stored): each value
 //! of a feature used by splits is replaced by its exact rank among that feature's distinct
 //! thresholds (so `x > t` becomes a comparison of small integers that routes every row exactly
-//! as the `f64` comparison does), and all trees are chained into one array of 4-byte nodes (8-byte
-//! ones beyond 65,535 nodes) in
+//! as the `f64` comparison does), and all trees are chained into one array of 4-byte nodes in
 //! which a leaf leads straight on to the next tree's root. A handful of rows walk the chain
 //! side by side, each to its own end, without a branch on leaves; each row's leaf values are
 //! added in tree order, so the result is bit for bit that of the plain walk.
 
 use std::collections::VecDeque;
-use std::ops::Index;
 
 use ndarray::{Array1, ArrayView2};
 use rand::seq::index::sample as sample_indices;
@@ -369,28 +367,27 @@ const RANKED_LANES: usize = 10;
 /// Steps taken between two checks for lanes whose row has finished.
 const CHECK_EVERY: usize = 16;
 /// The threshold rank of a leaf-like node: a rank never exceeds 255, so it always goes left.
-const NEVER_RIGHT: u8 = 255;
+const NEVER_RIGHT: u32 = 255;
 
 /// A scoring form of a forest, derived from its trees when it is built or decoded (never
 /// stored): values are replaced by exact threshold ranks and all trees are chained into one
-/// array of packed nodes.
+/// array of 4-byte nodes.
 ///
 /// # Ranks
-/// For each feature used by a split, `padded` holds its distinct split thresholds in
+/// For each feature used by a split, `thresholds` holds its distinct split thresholds in
 /// ascending order, and a value `x` is replaced by `rank(x)`, the number of those thresholds
 /// `t` with `t < x` (0 for NaN). Then `x > t_k` exactly when `rank(x) > k`, so the ranks route
 /// every row as the `f64` comparisons do. Ranks fit a `u8` because a feature has at most 255
 /// distinct thresholds here (otherwise the forest is scored by the plain kernel).
 ///
 /// # Chained nodes
-/// A packed node is `left << 16 | k << 8 | feature` (`left << 32` in the wide form), `feature`
-/// being the compact (used-feature) index and `k` the rank of the threshold; a step goes to
-/// slot `left + (rank > k)`. Each slot holds the *node to continue with* and a value to add:
-/// an internal node's slot holds the node itself and 0.0; a leaf's slot holds its value and the
-/// entry node of the next tree (the last tree's leaves lead to the terminal node, which loops on
-/// itself adding 0.0). So a row walks every tree in order without a branch on leaves or tree
-/// ends, adding exactly the leaf values in tree order (adding +0.0 to a non-negative sum changes
-/// no bit).
+/// A packed node is `left << 16 | k << 8 | feature`, `feature` being the compact (used-feature)
+/// index and `k` the rank of the threshold; a step goes to slot `left + (rank > k)`. Each slot
+/// holds the *node to continue with* and a value to add: an internal node's slot holds the node
+/// itself and 0.0; a leaf's slot holds its value and the entry node of the next tree (the last
+/// tree's leaves lead to the terminal node, which loops on itself adding 0.0). So a row walks
+/// every tree in order without a branch on leaves or tree ends, adding exactly the leaf values in
+/// tree order (adding +0.0 to a non-negative sum changes no bit).
 #[derive(Clone, PartialEq)]
 struct RankedForest {
     /// Per compact feature: its schema column.
@@ -400,108 +397,14 @@ struct RankedForest {
     steps: Vec<u32>,
     /// Per compact feature: its ascending thresholds, padded with `+inf`.
     padded: Vec<[f64; 256]>,
-    /// The chained nodes: 4-byte ones when the slots fit 16 bits, else 8-byte ones.
-    chain: Chain,
-}
-
-/// The chained nodes of a [`RankedForest`], in one of two widths.
-#[derive(Clone, PartialEq)]
-enum Chain {
-    /// At most `SLOTS - 1` nodes: slot arrays `SLOTS + 1` long (unused slots zero), so that a
-    /// 16-bit `left` plus one is in bounds without a check.
-    Narrow(Slots<u32>),
-    /// More nodes: 32-bit slot indices, checked.
-    Wide(Slots<u64>),
-}
-
-/// Slot arrays of a chain of packed nodes of type `W`.
-#[derive(Clone, PartialEq)]
-struct Slots<W> {
-    /// Packed node to continue with, per slot.
-    nodes: Box<[W]>,
-    /// Value to add on arriving at a slot: a leaf value, or 0.0.
+    /// Packed node to continue with, per slot (`SLOTS + 1` long, unused slots zero).
+    nodes: Box<[u32]>,
+    /// Value to add on arriving at a slot, a leaf value or 0.0 (`SLOTS + 1` long).
     values: Box<[f64]>,
     /// The entry node of the first tree.
-    entry: W,
+    entry: u32,
     /// The terminal node (a self-loop).
-    terminal: W,
-}
-
-impl<W: Word> Slots<W> {
-    /// Chains `trees` into `len` slots (at least the node count plus one, for the terminal
-    /// node); `rank_of` gives a split's threshold rank and compact feature.
-    fn build(trees: &[Tree], len: usize, rank_of: impl Fn(&Node) -> (u8, usize)) -> Slots<W> {
-        let total: usize = trees.iter().map(|t| t.nodes.len()).sum();
-        let terminal = W::pack(total, NEVER_RIGHT, 0);
-        let mut nodes = vec![W::default(); len].into_boxed_slice();
-        let mut values = vec![0.0f64; len].into_boxed_slice();
-        nodes[total] = terminal;
-        // Tree by tree from the last, whose leaves lead to the terminal node.
-        let mut next_entry = terminal;
-        let mut end = total;
-        for t in trees.iter().rev() {
-            let o = end - t.nodes.len();
-            end = o;
-            for (i, n) in t.nodes.iter().enumerate() {
-                if n.left as usize == i {
-                    nodes[o + i] = next_entry;
-                    values[o + i] = t.value[i];
-                } else {
-                    let (k, f) = rank_of(n);
-                    nodes[o + i] = W::pack(o + n.left as usize, k, f);
-                }
-            }
-            // A single-leaf tree is entered through a node that always goes to its leaf slot.
-            next_entry = if t.is_leaf(0) {
-                W::pack(o, NEVER_RIGHT, 0)
-            } else {
-                nodes[o]
-            };
-        }
-        Slots {
-            nodes,
-            values,
-            entry: next_entry,
-            terminal,
-        }
-    }
-}
-
-/// A packed node: `left` (the first child's slot), `k` (the threshold's rank) and the compact
-/// feature index in the low byte.
-trait Word: Copy + Default + PartialEq {
-    fn pack(left: usize, k: u8, feature: usize) -> Self;
-    fn left(self) -> usize;
-    /// The low 32 bits: `k << 8 | feature`.
-    fn low(self) -> u32;
-}
-
-impl Word for u32 {
-    fn pack(left: usize, k: u8, feature: usize) -> u32 {
-        (left as u32) << 16 | (k as u32) << 8 | feature as u32
-    }
-    #[inline(always)]
-    fn left(self) -> usize {
-        (self >> 16) as usize
-    }
-    #[inline(always)]
-    fn low(self) -> u32 {
-        self
-    }
-}
-
-impl Word for u64 {
-    fn pack(left: usize, k: u8, feature: usize) -> u64 {
-        (left as u64) << 32 | (k as u64) << 8 | feature as u64
-    }
-    #[inline(always)]
-    fn left(self) -> usize {
-        (self >> 32) as usize
-    }
-    #[inline(always)]
-    fn low(self) -> u32 {
-        self as u32
-    }
+    terminal: u32,
 }
 
 impl std::fmt::Debug for RankedForest {
@@ -513,12 +416,16 @@ impl std::fmt::Debug for RankedForest {
     }
 }
 
+fn pack(left: usize, k: u32, feature: usize) -> u32 {
+    (left as u32) << 16 | k << 8 | feature as u32
+}
+
 impl RankedForest {
     /// The ranked form of `trees`, or `None` when it does not apply (more than 255 distinct
-    /// thresholds on a feature, or more than `u32::MAX - 1` nodes in all).
+    /// thresholds on a feature, or more than `SLOTS - 1` nodes in all).
     fn build(trees: &[Tree], n_features: usize) -> Option<RankedForest> {
         let total: usize = trees.iter().map(|t| t.nodes.len()).sum();
-        if total >= u32::MAX as usize {
+        if total + 1 > SLOTS {
             return None;
         }
         let mut per_feature: Vec<Vec<f64>> = vec![Vec::new(); n_features];
@@ -557,23 +464,47 @@ impl RankedForest {
             p[..ts.len()].copy_from_slice(ts);
             padded.push(p);
         }
-        let rank_of = |n: &Node| {
-            let ts = &thresholds[compact[n.feature as usize]];
-            (
-                ts.partition_point(|u| *u < n.threshold) as u8,
-                compact[n.feature as usize],
-            )
-        };
-        let chain = if total < SLOTS {
-            Chain::Narrow(Slots::build(trees, SLOTS + 1, rank_of))
-        } else {
-            Chain::Wide(Slots::build(trees, total + 1, rank_of))
-        };
+        let terminal_slot = total;
+        let terminal = pack(terminal_slot, NEVER_RIGHT, 0);
+        // One slot more than a 16-bit index reaches, so that `left + 1` needs no check.
+        let mut nodes = vec![0u32; SLOTS + 1].into_boxed_slice();
+        let mut values = vec![0.0f64; SLOTS + 1].into_boxed_slice();
+        nodes[terminal_slot] = terminal;
+        // Slot offsets of the trees, then entry nodes from the last tree back.
+        let mut offsets = Vec::with_capacity(trees.len());
+        let mut at = 0;
+        for t in trees {
+            offsets.push(at);
+            at += t.nodes.len();
+        }
+        let mut next_entry = terminal;
+        for (t, &o) in trees.iter().zip(&offsets).rev() {
+            for (i, n) in t.nodes.iter().enumerate() {
+                if n.left as usize == i {
+                    nodes[o + i] = next_entry;
+                    values[o + i] = t.value[i];
+                } else {
+                    let f = n.feature as usize;
+                    let ts = &thresholds[compact[f]];
+                    let k = ts.partition_point(|u| *u < n.threshold) as u32;
+                    nodes[o + i] = pack(o + n.left as usize, k, compact[f]);
+                }
+            }
+            // A single-leaf tree is entered through a node that always goes to its leaf slot.
+            next_entry = if t.is_leaf(0) {
+                pack(o, NEVER_RIGHT, 0)
+            } else {
+                nodes[o]
+            };
+        }
         Some(RankedForest {
             columns,
             steps,
             padded,
-            chain,
+            nodes,
+            values,
+            entry: next_entry,
+            terminal,
         })
     }
 
@@ -598,48 +529,18 @@ impl RankedForest {
     /// Adds the forest's summed leaf values for each row of `rows` (row-major, `p` columns)
     /// to `acc`, in tree order.
     fn score_block(&self, rows: &[f64], p: usize, acc: &mut [f64]) {
-        const L: usize = RANKED_LANES;
-        const C: usize = CHECK_EVERY;
-        match &self.chain {
-            Chain::Narrow(s) => {
-                // Fixed-size arrays: the compiler sees every slot index is in bounds.
-                let nodes: &[u32; SLOTS + 1] = s.nodes[..].try_into().expect("SLOTS + 1 nodes");
-                let values: &[f64; SLOTS + 1] = s.values[..].try_into().expect("SLOTS + 1 values");
-                self.score_rows::<u32, _, _, L, C>(nodes, values, s.entry, s.terminal, rows, p, acc)
-            }
-            Chain::Wide(s) => self.score_rows::<u64, _, _, L, C>(
-                &s.nodes[..],
-                &s.values[..],
-                s.entry,
-                s.terminal,
-                rows,
-                p,
-                acc,
-            ),
-        }
+        self.score_rows::<RANKED_LANES, CHECK_EVERY>(rows, p, acc);
     }
 
     /// [`RankedForest::score_block`] with `L` lanes, each walking one row through the whole
     /// chain; every `C` steps, a lane whose row has reached the terminal node hands in its sum
     /// and takes (and ranks) the next row. Rows of very different path lengths thus share the
     /// lanes without waiting for each other.
-    #[allow(clippy::too_many_arguments)]
-    fn score_rows<W, N, V, const L: usize, const C: usize>(
-        &self,
-        nodes: &N,
-        values: &V,
-        entry: W,
-        terminal: W,
-        rows: &[f64],
-        p: usize,
-        acc: &mut [f64],
-    ) where
-        W: Word,
-        N: Index<usize, Output = W> + ?Sized,
-        V: Index<usize, Output = f64> + ?Sized,
-    {
+    fn score_rows<const L: usize, const C: usize>(&self, rows: &[f64], p: usize, acc: &mut [f64]) {
+        let nodes: &[u32; SLOTS + 1] = self.nodes[..].try_into().expect("SLOTS + 1 nodes");
+        let values: &[f64; SLOTS + 1] = self.values[..].try_into().expect("SLOTS + 1 values");
         let mut ranks = [[0u8; RANK_WIDTH]; L];
-        let mut node = [terminal; L];
+        let mut node = [self.terminal; L];
         let mut sum = [0.0f64; L];
         // The row each lane walks (`usize::MAX`: none).
         let mut row = [usize::MAX; L];
@@ -647,14 +548,14 @@ impl RankedForest {
         loop {
             let mut busy = false;
             for l in 0..L {
-                if node[l] == terminal {
+                if node[l] == self.terminal {
                     if let Some(a) = acc.get_mut(row[l]) {
                         *a += sum[l];
                     }
                     row[l] = usize::MAX;
                     if next < acc.len() {
                         self.rank_row(&rows[next * p..(next + 1) * p], &mut ranks[l]);
-                        node[l] = entry;
+                        node[l] = self.entry;
                         sum[l] = 0.0;
                         row[l] = next;
                         next += 1;
@@ -668,9 +569,8 @@ impl RankedForest {
             for _ in 0..C {
                 for l in 0..L {
                     let x = node[l];
-                    let low = x.low();
-                    let r = ranks[l][low as u8 as usize];
-                    let slot = x.left() + (r > (low >> 8) as u8) as usize;
+                    let r = ranks[l][x as u8 as usize];
+                    let slot = (x >> 16) as usize + (r > (x >> 8) as u8) as usize;
                     sum[l] += values[slot];
                     node[l] = nodes[slot];
                 }
@@ -1353,10 +1253,7 @@ mod tests {
     #[test]
     fn default_model_uses_the_ranked_kernel() {
         let f = default_forest();
-        assert!(matches!(
-            f.ranked.as_ref().map(|r| &r.chain),
-            Some(Chain::Narrow(_))
-        ));
+        assert!(f.ranked.is_some());
         // The ranked form is rebuilt on decoding, not stored.
         let g: RandomForest = postcard::from_bytes(&postcard::to_allocvec(&f).unwrap()).unwrap();
         assert_eq!(f, g);
@@ -1480,7 +1377,7 @@ mod tests {
     }
 
     #[test]
-    fn forests_with_over_255_thresholds_on_a_feature_use_the_plain_kernel() {
+    fn forests_beyond_the_ranked_limits_use_the_plain_kernel() {
         let mut rng = ChaCha8Rng::seed_from_u64(31);
         // More than 255 distinct thresholds on one feature.
         let pool = threshold_pool(&mut rng, 2000);
@@ -1491,26 +1388,12 @@ mod tests {
         assert!(distinct.len() > 255, "{} thresholds", distinct.len());
         assert!(f.ranked.is_none());
         assert_bit_identical(&f, adversarial_rows(&f, 301, 33).view());
-    }
-
-    #[test]
-    fn forests_beyond_16_bit_slots_use_the_wide_chain() {
-        let mut rng = ChaCha8Rng::seed_from_u64(36);
+        // More nodes than 16-bit slots.
         let pool = threshold_pool(&mut rng, 100);
         let g = random_forest(34, 60, 4, &pool, 0.85);
         assert!(g.n_nodes() >= SLOTS, "{} nodes", g.n_nodes());
-        assert!(matches!(
-            g.ranked.as_ref().map(|r| &r.chain),
-            Some(Chain::Wide(_))
-        ));
-        for (n, seed) in [(0, 37), (9, 38), (41, 39)] {
-            assert_bit_identical(&g, adversarial_rows(&g, n, seed).view());
-        }
-        let small = random_forest(40, 5, 4, &pool, 0.5);
-        assert!(matches!(
-            small.ranked.as_ref().map(|r| &r.chain),
-            Some(Chain::Narrow(_))
-        ));
+        assert!(g.ranked.is_none());
+        assert_bit_identical(&g, adversarial_rows(&g, 40, 35).view());
     }
 
     proptest! {
