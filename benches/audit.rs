@@ -100,6 +100,22 @@ fn benches(c: &mut Criterion) {
                 })
             });
         }
+        // CSV blocks tokenized and converted on the pool (`parallel_chunk`).
+        let path = file(dir.path(), n, SynthFormat::CresciCsv);
+        let options = ReadOptions::default()
+            .format(Format::CresciCsv)
+            .parallel_chunk(4096);
+        group.bench_with_input(
+            BenchmarkId::new("cresci_csv_parallel", n),
+            &path,
+            |b, path| {
+                b.iter(|| {
+                    let reader = formats::open(path, &options).expect("open");
+                    let read = reader.filter(|r| r.is_ok()).count();
+                    assert_eq!(read, n);
+                })
+            },
+        );
     }
     group.finish();
 
@@ -180,10 +196,10 @@ fn benches(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("cresci_csv", n), &path, |b, path| {
             let options = ReadOptions::default().format(Format::CresciCsv);
             b.iter(|| {
-                let reader = formats::open(path, &options).expect("open");
+                let mut reader = formats::open(path, &options).expect("open");
                 let params = AuditParams::default().details(false);
                 let report = Audit::new(&model, params)
-                    .run("bench", reader)
+                    .run_reader(&mut reader, None)
                     .expect("audit");
                 assert_eq!(report.scored, n as u64);
                 report.genuine_share.estimate
