@@ -157,15 +157,13 @@ pub(crate) fn find_bursts_at(
         // Left sums over [a, k), moved on one follower at a time.
         let (mut ls, mut lq) = sums(a, a + m);
         let mut best = (f64::INFINITY, 0usize);
-        for k in (a + m)..=(b - m) {
+        for (k, &pk) in p_fake.iter().enumerate().take(b - m + 1).skip(a + m) {
             let c = cost(k - a, ls, lq) + cost(b - k, s - ls, q - lq);
             if c < best.0 {
                 best = (c, k);
             }
-            if k < b {
-                ls += p_fake[k];
-                lq += p_fake[k] * p_fake[k];
-            }
+            ls += pk;
+            lq += pk * pk;
         }
         if whole - best.0 > threshold {
             cuts.push(best.1);

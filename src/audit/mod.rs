@@ -822,8 +822,7 @@ impl Scorer<'_, '_> {
                 return out;
             }
         };
-        let mut k = 0;
-        for slot in out.iter_mut().filter(|o| o.is_ok()) {
+        for (k, slot) in out.iter_mut().filter(|o| o.is_ok()).enumerate() {
             let (id, screen_name) = match scored.accounts.get_mut(k) {
                 Some(a) => (a.profile.id.take(), a.profile.screen_name.take()),
                 None => (None, None),
@@ -840,7 +839,6 @@ impl Scorer<'_, '_> {
                     .map(std::mem::take)
                     .unwrap_or_default(),
             }));
-            k += 1;
         }
         out
     }

@@ -341,6 +341,21 @@ fn count_byte(bytes: &[u8], needle: u8) -> usize {
     total + words.remainder().iter().filter(|&&b| b == needle).count()
 }
 
+/// Whether `bytes` hold an odd number of quotes: the quote marks of every word (as in
+/// [`count_byte`]) are xor-ed together and counted once.
+fn quote_parity(bytes: &[u8]) -> bool {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let pattern = u64::from_ne_bytes([b'"'; 8]);
+    let mut words = bytes.chunks_exact(8);
+    let mut acc = 0u64;
+    for w in words.by_ref() {
+        let x = u64::from_ne_bytes(w.try_into().expect("eight bytes")) ^ pattern;
+        acc ^= !(((x & LOW7) + LOW7) | x) & !LOW7;
+    }
+    let rest = words.remainder().iter().filter(|&&b| b == b'"').count();
+    (acc.count_ones() as usize + rest) % 2 == 1
+}
+
 /// Cuts a byte stream into blocks that probably end at a record boundary.
 pub(crate) struct Splitter {
     input: Box<dyn Read + Send>,
@@ -432,12 +447,12 @@ impl Splitter {
 
 /// Just past the last newline of `bytes` with an even number of quotes before it, if any.
 fn split_point(bytes: &[u8]) -> Option<usize> {
-    let total = count_byte(bytes, b'"');
+    let odd = quote_parity(bytes);
     let mut after = 0usize;
     for i in (0..bytes.len()).rev() {
         match bytes[i] {
             b'"' => after += 1,
-            b'\n' if (total - after) % 2 == 0 && i + 1 < bytes.len() => return Some(i + 1),
+            b'\n' if odd == (after % 2 == 1) && i + 1 < bytes.len() => return Some(i + 1),
             _ => {}
         }
     }
@@ -673,6 +688,17 @@ mod tests {
             }
         }
         assert!(seen > 0);
+    }
+
+    #[test]
+    fn quote_parity_matches_a_plain_count() {
+        let bytes: Vec<u8> = (0..10_000u32)
+            .map(|i| (i * 7 % 13) as u8 + b'"' - 3)
+            .collect();
+        for n in 0..200 {
+            let want = bytes[..n * 37].iter().filter(|&&b| b == b'"').count() % 2 == 1;
+            assert_eq!(quote_parity(&bytes[..n * 37]), want);
+        }
     }
 
     #[test]

@@ -737,7 +737,7 @@ impl CsvInput {
         W: Fn(&CsvConvert, &Tokens) -> T,
         S: FnMut(&Placed<'_>, T) -> Result<()>,
     {
-        let last = batch.fatal.is_some() || batch.blocks.last().is_none_or(|b| b.last);
+        let last = batch.fatal.is_some() || batch.blocks.last().map_or(true, |b| b.last);
         let result = place_outputs(
             &mut self.splitter,
             &mut self.cursor,
