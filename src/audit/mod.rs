@@ -447,7 +447,7 @@ impl<'m> Audit<'m> {
             source: &source,
         };
         let mut position: u64 = 0;
-        let work = |accounts: Vec<Result<Account>>| scorer.score_each(accounts);
+        let work = |accounts: Vec<Account>| scorer.score_each(accounts);
         let mut take = |_: crate::error::Position, item: Result<Result<One>>| -> Result<()> {
             sink.state.records_read += 1;
             match item {
@@ -721,18 +721,23 @@ struct Scorer<'a, 'm> {
 }
 
 impl Scorer<'_, '_> {
-    /// Scores `batch`, using `scratch` (a previous chunk's feature buffer) when it has the
-    /// right shape; the buffer comes back in [`ScoredBatch::scratch`].
+    /// Scores `batch`, writing its features into `scratch` (a previous chunk's feature
+    /// buffer, reshaped; every cell is overwritten) when there is one; the buffer comes back
+    /// in [`ScoredBatch::scratch`].
     fn score(&self, mut batch: Batch, scratch: Option<Array2<f64>>) -> Result<ScoredBatch> {
         let model = self.audit.model;
         let rows = batch.accounts.len();
         let d = self.fx.schema().len();
         let values = match scratch {
-            Some(mut m) if m.dim() == (rows, d) => {
+            Some(m) => {
+                let (mut cells, _) = m.into_raw_vec_and_offset();
+                cells.resize(rows * d, 0.0);
+                let mut m = Array2::from_shape_vec((rows, d), cells)
+                    .map_err(|e| Error::InvalidData(format!("feature buffer: {e}")))?;
                 self.fx.extract_into(&batch.accounts, m.view_mut())?;
                 m
             }
-            _ => self.fx.extract(&batch.accounts).into_values(),
+            None => self.fx.extract(&batch.accounts).into_values(),
         };
         let x = FeatureMatrix::from_trusted(self.fx.schema().clone(), values);
         let proba: Vec<f64> = model
@@ -788,59 +793,62 @@ enum TimeKind {
 }
 
 impl Scorer<'_, '_> {
-    /// Scores the valid accounts of a block; each record gives its error, or its score (or the
-    /// error that stopped the scoring, which ends the audit).
-    fn score_each(&self, items: Vec<Result<Account>>) -> Vec<Result<Result<One>>> {
-        let mut out: Vec<Result<Result<One>>> = Vec::with_capacity(items.len());
-        let mut batch = Batch::with_capacity(items.len(), None);
-        let mut times = Vec::with_capacity(items.len());
-        for item in items {
-            match item {
-                Ok(account) => {
-                    times.push(match self.fx.time_reference(&account) {
-                        TimeReference::AsOf(_) => TimeKind::AsOf,
-                        TimeReference::Crawled(_) => TimeKind::Crawled,
-                        TimeReference::Clock(_) => TimeKind::Clock,
-                    });
-                    batch.positions.push(0);
-                    batch.accounts.push(account);
-                    // Filled in below.
-                    out.push(Ok(Err(Error::InvalidData(String::new()))));
-                }
-                Err(e) => out.push(Err(e)),
-            }
+    /// Scores a block's valid accounts: one score each, or the error that stopped the
+    /// scoring (which ends the audit).
+    fn score_each(&self, accounts: Vec<Account>) -> Vec<Result<One>> {
+        let n = accounts.len();
+        if n == 0 {
+            return Vec::new();
         }
-        if batch.accounts.is_empty() {
-            return out;
+        let times: Vec<TimeKind> = accounts
+            .iter()
+            .map(|a| match self.fx.time_reference(a) {
+                TimeReference::AsOf(_) => TimeKind::AsOf,
+                TimeReference::Crawled(_) => TimeKind::Crawled,
+                TimeReference::Clock(_) => TimeKind::Clock,
+            })
+            .collect();
+        let batch = Batch {
+            positions: Vec::new(),
+            accounts,
+        };
+        // Each pool thread keeps its last feature buffer for its next block.
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<Option<Array2<f64>>> =
+                const { std::cell::RefCell::new(None) };
         }
-        let mut scored = match self.score(batch, None) {
+        let scratch = SCRATCH.with(|s| s.borrow_mut().take());
+        let mut scored = match self.score(batch, scratch) {
             Ok(s) => s,
             Err(e) => {
-                if let Some(slot) = out.iter_mut().find(|o| o.is_ok()) {
-                    *slot = Ok(Err(e));
-                }
+                let mut out = vec![Err(e)];
+                out.extend((1..n).map(|_| Err(Error::InvalidData("not scored".into()))));
                 return out;
             }
         };
-        for (k, slot) in out.iter_mut().filter(|o| o.is_ok()).enumerate() {
-            let (id, screen_name) = match scored.accounts.get_mut(k) {
-                Some(a) => (a.profile.id.take(), a.profile.screen_name.take()),
-                None => (None, None),
-            };
-            *slot = Ok(Ok(One {
-                p_fake: scored.proba[k],
-                inactive: scored.inactive[k],
-                time: times[k],
-                id,
-                screen_name,
-                reasons: scored
-                    .reasons
-                    .get_mut(k)
-                    .map(std::mem::take)
-                    .unwrap_or_default(),
-            }));
+        if let Some(buffer) = scored.scratch.take() {
+            SCRATCH.with(|s| *s.borrow_mut() = Some(buffer));
         }
-        out
+        (0..n)
+            .map(|k| {
+                let (id, screen_name) = match scored.accounts.get_mut(k) {
+                    Some(a) => (a.profile.id.take(), a.profile.screen_name.take()),
+                    None => (None, None),
+                };
+                Ok(One {
+                    p_fake: scored.proba[k],
+                    inactive: scored.inactive[k],
+                    time: times[k],
+                    id,
+                    screen_name,
+                    reasons: scored
+                        .reasons
+                        .get_mut(k)
+                        .map(std::mem::take)
+                        .unwrap_or_default(),
+                })
+            })
+            .collect()
     }
 }
 

@@ -215,8 +215,19 @@ fn plain_record(
         let stop = if bytes[i] == b'"' {
             i += 1;
             loop {
-                let q = memchr::memchr(b'"', &bytes[i..])?;
-                let seg = &bytes[i..i + q];
+                // Most quoted fields are short (counts, flags): look at a few bytes one by
+                // one before calling memchr.
+                let mut q = 0;
+                let near = (n - i).min(16);
+                while q < near && bytes[i + q] != b'"' {
+                    q += 1;
+                }
+                let seg = if q < near {
+                    &bytes[i..i + q]
+                } else {
+                    q = memchr::memchr(b'"', &bytes[i..])?;
+                    &bytes[i..i + q]
+                };
                 nl += count_newlines(seg);
                 data[o..o + q].copy_from_slice(seg);
                 o += q;

@@ -656,26 +656,51 @@ impl CsvInput {
         let in_flight = in_flight.max(1);
         let convert = &self.convert;
         let splitter = &mut self.splitter;
-        let opened = &mut self.opened;
+        let opened: Vec<Block> = self.opened.drain(..).collect();
         let origin = self.origin.as_str();
         let (cursor, redo, spare) = (&mut self.cursor, &mut self.redo, &mut self.spare);
-        let result = rayon::in_place_scope(|scope| -> Result<()> {
-            let (tx, rx) = std::sync::mpsc::channel::<(u64, Block, Tokens, T)>();
-            let mut pending = std::collections::BTreeMap::new();
-            let (mut sent, mut placed) = (0u64, 0u64);
-            let mut reading = true;
-            let mut fatal = None;
-            loop {
-                while reading && sent - placed < in_flight as u64 {
-                    let block = match opened.pop_front() {
-                        Some(b) => b,
-                        None => match splitter.next_block() {
-                            Ok(Some(b)) => b,
-                            Ok(None) => {
-                                reading = false;
-                                break;
+        let result = std::thread::scope(|threads| {
+            // A reading thread: blocks in input order (the ones read while opening first),
+            // buffers of placed blocks back to it for reuse.
+            let (block_tx, block_rx) = std::sync::mpsc::sync_channel(in_flight);
+            let (free_tx, free_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+            threads.spawn(move || {
+                for b in opened {
+                    if block_tx.send(Ok(b)).is_err() {
+                        return;
+                    }
+                }
+                loop {
+                    while let Ok(buffer) = free_rx.try_recv() {
+                        splitter.recycle(buffer);
+                    }
+                    match splitter.next_block() {
+                        Ok(Some(b)) => {
+                            let last = b.last;
+                            // The receiver is gone only when placing failed.
+                            if block_tx.send(Ok(b)).is_err() || last {
+                                return;
                             }
-                            Err(err) => {
+                        }
+                        Ok(None) => return,
+                        Err(e) => {
+                            let _ = block_tx.send(Err(e));
+                            return;
+                        }
+                    }
+                }
+            });
+            rayon::in_place_scope(|scope| -> Result<()> {
+                let (tx, rx) = std::sync::mpsc::channel::<(u64, Block, Tokens, T)>();
+                let mut pending = std::collections::BTreeMap::new();
+                let (mut sent, mut placed) = (0u64, 0u64);
+                let mut reading = true;
+                let mut fatal = None;
+                loop {
+                    while reading && sent - placed < in_flight as u64 {
+                        let block: Block = match block_rx.recv() {
+                            Ok(Ok(b)) => b,
+                            Ok(Err(err)) => {
                                 // Reported once the blocks read before it are placed.
                                 fatal = Some(Error::Io {
                                     origin: origin.to_string(),
@@ -684,43 +709,46 @@ impl CsvInput {
                                 reading = false;
                                 break;
                             }
-                        },
-                    };
-                    reading = !block.last;
-                    let mut tokens = spare.pop().unwrap_or_default();
-                    let tx = tx.clone();
-                    let seq = sent;
-                    sent += 1;
-                    scope.spawn(move |_| {
-                        tokenize(&block.bytes, block.first, block.last, &mut tokens);
-                        let out = work(convert, &tokens);
-                        // The receiver is gone only when placing already failed.
-                        let _ = tx.send((seq, block, tokens, out));
-                    });
-                }
-                if placed == sent {
-                    return fatal.map_or(Ok(()), Err);
-                }
-                let (seq, block, tokens, out) = rx.recv().map_err(|_| {
-                    Error::InvalidData("reading: a block job ended without a result".into())
-                })?;
-                pending.insert(seq, (block, tokens, out));
-                while let Some((block, tokens, out)) = pending.remove(&placed) {
-                    placed += 1;
-                    if cursor.takes_as_is() {
-                        let p = cursor.place(&block.bytes, &tokens);
-                        sink(&p, out)?;
-                    } else {
-                        let (bytes, first) = cursor.merge(&block);
-                        tokenize(&bytes, first, block.last, redo);
-                        let out = work(convert, redo);
-                        let p = cursor.place(&bytes, redo);
-                        sink(&p, out)?;
+                            Err(_) => {
+                                reading = false;
+                                break;
+                            }
+                        };
+                        let mut tokens = spare.pop().unwrap_or_default();
+                        let tx = tx.clone();
+                        let seq = sent;
+                        sent += 1;
+                        scope.spawn(move |_| {
+                            tokenize(&block.bytes, block.first, block.last, &mut tokens);
+                            let out = work(convert, &tokens);
+                            // The receiver is gone only when placing already failed.
+                            let _ = tx.send((seq, block, tokens, out));
+                        });
                     }
-                    spare.push(tokens);
-                    splitter.recycle(block.bytes);
+                    if placed == sent {
+                        return fatal.map_or(Ok(()), Err);
+                    }
+                    let (seq, block, tokens, out) = rx.recv().map_err(|_| {
+                        Error::InvalidData("reading: a block job ended without a result".into())
+                    })?;
+                    pending.insert(seq, (block, tokens, out));
+                    while let Some((block, tokens, out)) = pending.remove(&placed) {
+                        placed += 1;
+                        if cursor.takes_as_is() {
+                            let p = cursor.place(&block.bytes, &tokens);
+                            sink(&p, out)?;
+                        } else {
+                            let (bytes, first) = cursor.merge(&block);
+                            tokenize(&bytes, first, block.last, redo);
+                            let out = work(convert, redo);
+                            let p = cursor.place(&bytes, redo);
+                            sink(&p, out)?;
+                        }
+                        spare.push(tokens);
+                        let _ = free_tx.send(block.bytes);
+                    }
                 }
-            }
+            })
         });
         self.done = true;
         result
