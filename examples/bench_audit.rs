@@ -27,6 +27,10 @@ use clap::Parser;
 use follower_audit::synth::{BurstSpec, FollowerListSpec, SynthFormat};
 use follower_audit::{formats, Audit, AuditParams, AuditReport, Format, Mode, Model, ReadOptions};
 
+// The allocator `examples/audit.rs` uses (mimalloc), so that the timing is the tool's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Command-line options.
 #[derive(Parser, Debug)]
 #[command(about = "Time a whole audit of a large follower list")]
