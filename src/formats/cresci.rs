@@ -734,16 +734,7 @@ impl CsvInput {
                     pending.insert(seq, (block, tokens, out));
                     while let Some((block, tokens, out)) = pending.remove(&placed) {
                         placed += 1;
-                        if cursor.takes_as_is() {
-                            let p = cursor.place(&block.bytes, &tokens);
-                            sink(&p, out)?;
-                        } else {
-                            let (bytes, first) = cursor.merge(&block);
-                            tokenize(&bytes, first, block.last, redo);
-                            let out = work(convert, redo);
-                            let p = cursor.place(&bytes, redo);
-                            sink(&p, out)?;
-                        }
+                        place_one(cursor, redo, convert, &block, &tokens, out, work, sink)?;
                         spare.push(tokens);
                         let _ = free_tx.send(block.bytes);
                     }
@@ -754,6 +745,8 @@ impl CsvInput {
         result
     }
 
+    /// Places a batch's worked blocks in input order and keeps their buffers; the batch's
+    /// I/O error, if any, comes after its blocks.
     fn place_batch<T, W, S>(
         &mut self,
         batch: Batch,
@@ -766,17 +759,26 @@ impl CsvInput {
         S: FnMut(&Placed<'_>, T) -> Result<()>,
     {
         let last = batch.fatal.is_some() || batch.blocks.last().map_or(true, |b| b.last);
-        let result = place_outputs(
-            &mut self.splitter,
-            &mut self.cursor,
-            &mut self.redo,
-            &mut self.spare,
-            &self.convert,
-            batch,
-            outs,
-            work,
-            sink,
-        );
+        let mut result = Ok(());
+        for (block, (tokens, out)) in batch.blocks.into_iter().zip(outs) {
+            if result.is_ok() {
+                result = place_one(
+                    &mut self.cursor,
+                    &mut self.redo,
+                    &self.convert,
+                    &block,
+                    &tokens,
+                    out,
+                    work,
+                    sink,
+                );
+            }
+            self.spare.push(tokens);
+            self.splitter.recycle(block.bytes);
+        }
+        if let (Ok(()), Some(e)) = (&result, batch.fatal) {
+            result = Err(e);
+        }
         if last || result.is_err() {
             self.done = true;
         }
@@ -784,18 +786,16 @@ impl CsvInput {
     }
 }
 
-/// Places a batch's worked blocks in input order (redoing a block whose own parse cannot be
-/// used), hands each to `sink`, and keeps the token buffers. The batch's I/O error, if any,
-/// comes after its blocks.
+/// Places one worked block: its own parse when the cursor takes it as is, else the carried
+/// bytes and the block tokenized (and worked) again here. Hands the records to `sink`.
 #[allow(clippy::too_many_arguments)]
-fn place_outputs<T, W, S>(
-    splitter: &mut Splitter,
+fn place_one<T, W, S>(
     cursor: &mut Cursor,
     redo: &mut Tokens,
-    spare: &mut Vec<Tokens>,
     convert: &CsvConvert,
-    batch: Batch,
-    outs: Vec<(Tokens, T)>,
+    block: &Block,
+    tokens: &Tokens,
+    out: T,
     work: &W,
     sink: &mut S,
 ) -> Result<()>
@@ -803,26 +803,15 @@ where
     W: Fn(&CsvConvert, &Tokens) -> T,
     S: FnMut(&Placed<'_>, T) -> Result<()>,
 {
-    for (block, (tokens, out)) in batch.blocks.iter().zip(outs) {
-        if cursor.takes_as_is() {
-            let placed = cursor.place(&block.bytes, &tokens);
-            sink(&placed, out)?;
-        } else {
-            let (bytes, first) = cursor.merge(block);
-            tokenize(&bytes, first, block.last, redo);
-            let out = work(convert, redo);
-            let placed = cursor.place(&bytes, redo);
-            sink(&placed, out)?;
-        }
-        spare.push(tokens);
+    if cursor.takes_as_is() {
+        let placed = cursor.place(&block.bytes, tokens);
+        return sink(&placed, out);
     }
-    for block in batch.blocks {
-        splitter.recycle(block.bytes);
-    }
-    match batch.fatal {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
+    let (bytes, first) = cursor.merge(block);
+    tokenize(&bytes, first, block.last, redo);
+    let out = work(convert, redo);
+    let placed = cursor.place(&bytes, redo);
+    sink(&placed, out)
 }
 
 fn csv_error(origin: &str, e: csv::Error) -> Error {

@@ -1364,7 +1364,10 @@ mod tests {
         let mut seen: std::collections::HashSet<u64> = std::collections::HashSet::new();
         for i in 0..1_000_000u64 {
             let id = (829_857_256_701_952_000 + i * 7919).to_string();
-            assert!(seen.insert(hash_str(&[b"\x01", b"id", id.as_bytes()])), "{id}");
+            assert!(
+                seen.insert(hash_str(&[b"\x01", b"id", id.as_bytes()])),
+                "{id}"
+            );
         }
     }
 }
