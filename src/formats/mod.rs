@@ -55,7 +55,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::fs::File;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::Hasher;
 use std::io::{BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -581,37 +581,98 @@ impl Hasher for PassThrough {
     }
 }
 
-/// A 64-bit id hash stored as two `u32`, so that an index entry packs into 12 bytes.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Key([u32; 2]);
-
-impl std::hash::Hash for Key {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_u64((u64::from(self.0[0]) << 32) | u64::from(self.0[1]));
-    }
-}
-
 /// Number of shards of a [`HashIndex`] (a power of two).
 const SHARDS: usize = 64;
 
-/// Seen ids: each id's hash and the record number where it was first seen (saturating at
-/// `u32::MAX`), 12 bytes an entry. The index is split into shards by middle bits of the hash
-/// (bits 40 and up; the table uses the low bits to place an entry and the top bits as its
-/// tag), so that growing the index re-hashes one small shard at a time: a large input never
-/// holds an old and a new copy of the whole index at once.
+/// Seen ids: each id's 64-bit hash and the record number where it was first seen (saturating
+/// at `u32::MAX`), in 12-byte slots of open-addressing tables with linear probing, so that a
+/// lookup touches one cache line (a follower list's index is far larger than the cache). The
+/// index is split into shards by bits 40 to 45 of the hash (a slot's place comes from the low
+/// bits), so that growing it re-hashes one small shard at a time: a large input never holds an
+/// old and a new copy of the whole index at once. Tables stay at most 7/8 full.
 struct HashIndex {
-    shards: Vec<HashMap<Key, u32, BuildHasherDefault<PassThrough>>>,
+    shards: Vec<Shard>,
+}
+
+/// One table: slots `[hash high, hash low, record]`, all-zero hash = empty.
+struct Shard {
+    slots: Vec<[u32; 3]>,
+    len: usize,
+}
+
+impl Shard {
+    fn with_slots(n: usize) -> Shard {
+        Shard {
+            slots: vec![[0; 3]; n],
+            len: 0,
+        }
+    }
+
+    /// The slot holding `hash`, or the empty slot where it would go.
+    fn find(&self, hash: u64) -> usize {
+        let mask = self.slots.len() - 1;
+        let key = [(hash >> 32) as u32, hash as u32];
+        let mut i = hash as usize & mask;
+        loop {
+            let s = self.slots[i];
+            if (s[0] == key[0] && s[1] == key[1]) || (s[0] == 0 && s[1] == 0) {
+                return i;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn grow(&mut self) {
+        let bigger = vec![[0; 3]; self.slots.len() * 2];
+        let old = std::mem::replace(&mut self.slots, bigger);
+        for s in old.into_iter().filter(|s| s[0] != 0 || s[1] != 0) {
+            let hash = (u64::from(s[0]) << 32) | u64::from(s[1]);
+            let i = self.find(hash);
+            self.slots[i] = s;
+        }
+    }
 }
 
 impl HashIndex {
     fn new() -> HashIndex {
         HashIndex {
-            shards: (0..SHARDS).map(|_| HashMap::default()).collect(),
+            shards: (0..SHARDS).map(|_| Shard::with_slots(1024)).collect(),
         }
     }
 
-    fn shard(&mut self, key: Key) -> &mut HashMap<Key, u32, BuildHasherDefault<PassThrough>> {
-        &mut self.shards[(key.0[0] >> 8) as usize % SHARDS]
+    /// The table's hash for an id hash: never the empty marker 0.
+    fn key(hash: u64) -> u64 {
+        hash.max(1)
+    }
+
+    fn shard(&mut self, hash: u64) -> &mut Shard {
+        &mut self.shards[(hash >> 40) as usize % SHARDS]
+    }
+
+    /// Whether `hash` is in the index (a read, to warm the cache before ordered inserts).
+    fn contains(&mut self, hash: u64) -> bool {
+        let hash = Self::key(hash);
+        let shard = self.shard(hash);
+        let s = shard.slots[shard.find(hash)];
+        s[0] != 0 || s[1] != 0
+    }
+
+    /// Inserts `hash` first seen at `record`; if it was there already, the record where it
+    /// was first seen.
+    fn insert(&mut self, hash: u64, record: u32) -> Option<u32> {
+        let hash = Self::key(hash);
+        let shard = self.shard(hash);
+        if (shard.len + 1) * 8 > shard.slots.len() * 7 {
+            shard.grow();
+        }
+        let i = shard.find(hash);
+        let s = &mut shard.slots[i];
+        if s[0] != 0 || s[1] != 0 {
+            return Some(s[2]);
+        }
+        *s = [(hash >> 32) as u32, hash as u32, record];
+        shard.len += 1;
+        None
     }
 }
 
@@ -1095,7 +1156,7 @@ impl AccountReader {
             if let Some(seen) = &mut self.seen {
                 let mut hits = 0usize;
                 for key in keys.iter().flatten() {
-                    hits += usize::from(seen.shard(key.hash).contains_key(&key.hash));
+                    hits += usize::from(seen.contains(key.hash));
                 }
                 std::hint::black_box(hits);
             }
@@ -1153,7 +1214,7 @@ impl AccountReader {
 /// The key of the duplicate check: the id (else the lower-cased screen name), hashed, and
 /// the field and value an error names.
 pub(crate) struct DupKey {
-    hash: Key,
+    hash: u64,
     field: &'static str,
     value: IdText,
 }
@@ -1204,24 +1265,22 @@ impl DupKey {
             (None, None) => return None,
         };
         Some(DupKey {
-            hash: Key([(key >> 32) as u32, key as u32]),
+            hash: key,
             field,
             value: IdText::new(value),
         })
     }
 
     fn check(self, seen: &mut HashIndex, origin: &str, position: Position) -> Result<()> {
-        match seen.shard(self.hash).entry(self.hash) {
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(u32::try_from(position.record).unwrap_or(u32::MAX));
-                Ok(())
-            }
-            std::collections::hash_map::Entry::Occupied(o) => Err(Error::Parse {
+        let record = u32::try_from(position.record).unwrap_or(u32::MAX);
+        match seen.insert(self.hash, record) {
+            None => Ok(()),
+            Some(first) => Err(Error::Parse {
                 origin: origin.to_string(),
                 position,
                 field: self.field.to_string(),
                 value: crate::error::clip_value(self.value.as_str()),
-                reason: format!("duplicate {}: first seen in record {}", self.field, o.get()),
+                reason: format!("duplicate {}: first seen in record {first}", self.field),
             }),
         }
     }
@@ -1352,6 +1411,40 @@ mod tests {
         assert!(is_send(&reader));
         let handle = std::thread::spawn(move || reader.count());
         assert_eq!(handle.join().unwrap(), 1);
+    }
+
+    #[test]
+    fn hash_index_agrees_with_a_hash_map() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let mut index = HashIndex::new();
+        let mut reference: HashMap<u64, u32> = HashMap::new();
+        let mut repeats = 0;
+        // Enough ids to grow every shard several times; some repeated, some tiny (0 and 1
+        // are one key by design), some equal in their low bits (the same starting slot).
+        for record in 0..300_000u32 {
+            let hash = match rng.gen_range(0..10) {
+                0 => rng.gen_range(0..2000),
+                1 => rng.gen_range(0..64u64) << 40 | 0xABCD,
+                _ => rng.gen(),
+            };
+            let key = hash.max(1);
+            let want = match reference.entry(key) {
+                std::collections::hash_map::Entry::Occupied(o) => Some(*o.get()),
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(record);
+                    None
+                }
+            };
+            repeats += usize::from(want.is_some());
+            assert_eq!(index.contains(hash), want.is_some(), "{hash}");
+            assert_eq!(index.insert(hash, record), want, "{hash}");
+        }
+        assert!(repeats > 20_000);
+        assert_eq!(
+            index.shards.iter().map(|s| s.len).sum::<usize>(),
+            reference.len()
+        );
     }
 
     #[test]
