@@ -470,6 +470,84 @@ fn split_point(bytes: &[u8]) -> Option<usize> {
     None
 }
 
+/// Runs `job` on every item `next` gives, as jobs on the rayon pool (at most `in_flight` at
+/// once), and hands the results to `place` in the order of the items, on this thread. `next`
+/// runs on a reading thread of its own, so reading overlaps the jobs and the placing; an I/O
+/// error from it is returned once the items before it are placed. `place` need not be `Send`.
+///
+/// # Errors
+/// The first error of `place` (no item after it is placed), else the I/O error of `next`.
+pub(crate) fn ordered_jobs<I, R, N, J, P>(
+    in_flight: usize,
+    origin: &str,
+    mut next: N,
+    job: J,
+    mut place: P,
+) -> Result<(), Error>
+where
+    I: Send,
+    R: Send,
+    N: FnMut() -> Option<std::io::Result<I>> + Send,
+    J: Fn(I) -> R + Sync,
+    P: FnMut(R) -> Result<(), Error>,
+{
+    let in_flight = in_flight.max(1);
+    std::thread::scope(|threads| {
+        let (item_tx, item_rx) = std::sync::mpsc::sync_channel(in_flight);
+        threads.spawn(move || {
+            while let Some(item) = next() {
+                let stop = item.is_err();
+                // The receiver is gone only when placing failed.
+                if item_tx.send(item).is_err() || stop {
+                    return;
+                }
+            }
+        });
+        let job = &job;
+        rayon::in_place_scope(|scope| -> Result<(), Error> {
+            let (tx, rx) = std::sync::mpsc::channel::<(u64, R)>();
+            let mut pending = std::collections::BTreeMap::new();
+            let (mut sent, mut placed) = (0u64, 0u64);
+            let mut reading = true;
+            let mut fatal = None;
+            loop {
+                while reading && sent - placed < in_flight as u64 {
+                    match item_rx.recv() {
+                        Ok(Ok(item)) => {
+                            let tx = tx.clone();
+                            let seq = sent;
+                            sent += 1;
+                            scope.spawn(move |_| {
+                                // The receiver is gone only when placing already failed.
+                                let _ = tx.send((seq, job(item)));
+                            });
+                        }
+                        Ok(Err(err)) => {
+                            fatal = Some(Error::Io {
+                                origin: origin.to_string(),
+                                err,
+                            });
+                            reading = false;
+                        }
+                        Err(_) => reading = false,
+                    }
+                }
+                if placed == sent {
+                    return fatal.map_or(Ok(()), Err);
+                }
+                let (seq, result) = rx.recv().map_err(|_| {
+                    Error::InvalidData(format!("{origin}: a block job ended without a result"))
+                })?;
+                pending.insert(seq, result);
+                while let Some(result) = pending.remove(&placed) {
+                    placed += 1;
+                    place(result)?;
+                }
+            }
+        })
+    })
+}
+
 /// How the records of a placed block map to the input: record numbers (1-based, the header
 /// not counted) and lines.
 #[derive(Clone, Copy, Debug)]

@@ -653,94 +653,45 @@ impl CsvInput {
         if self.done {
             return Ok(());
         }
-        let in_flight = in_flight.max(1);
         let convert = &self.convert;
         let splitter = &mut self.splitter;
-        let opened: Vec<Block> = self.opened.drain(..).collect();
-        let origin = self.origin.as_str();
+        let mut opened = std::mem::take(&mut self.opened);
         let (cursor, redo, spare) = (&mut self.cursor, &mut self.redo, &mut self.spare);
-        let result = std::thread::scope(|threads| {
-            // A reading thread: blocks in input order (the ones read while opening first),
-            // buffers of placed blocks back to it for reuse.
-            let (block_tx, block_rx) = std::sync::mpsc::sync_channel(in_flight);
-            let (free_tx, free_rx) = std::sync::mpsc::channel::<Vec<u8>>();
-            threads.spawn(move || {
-                for b in opened {
-                    if block_tx.send(Ok(b)).is_err() {
-                        return;
-                    }
-                }
-                loop {
-                    while let Ok(buffer) = free_rx.try_recv() {
-                        splitter.recycle(buffer);
-                    }
-                    match splitter.next_block() {
-                        Ok(Some(b)) => {
-                            let last = b.last;
-                            // The receiver is gone only when placing failed.
-                            if block_tx.send(Ok(b)).is_err() || last {
-                                return;
-                            }
-                        }
-                        Ok(None) => return,
-                        Err(e) => {
-                            let _ = block_tx.send(Err(e));
-                            return;
-                        }
-                    }
-                }
-            });
-            rayon::in_place_scope(|scope| -> Result<()> {
-                let (tx, rx) = std::sync::mpsc::channel::<(u64, Block, Tokens, T)>();
-                let mut pending = std::collections::BTreeMap::new();
-                let (mut sent, mut placed) = (0u64, 0u64);
-                let mut reading = true;
-                let mut fatal = None;
-                loop {
-                    while reading && sent - placed < in_flight as u64 {
-                        let block: Block = match block_rx.recv() {
-                            Ok(Ok(b)) => b,
-                            Ok(Err(err)) => {
-                                // Reported once the blocks read before it are placed.
-                                fatal = Some(Error::Io {
-                                    origin: origin.to_string(),
-                                    err,
-                                });
-                                reading = false;
-                                break;
-                            }
-                            Err(_) => {
-                                reading = false;
-                                break;
-                            }
-                        };
-                        let mut tokens = spare.pop().unwrap_or_default();
-                        let tx = tx.clone();
-                        let seq = sent;
-                        sent += 1;
-                        scope.spawn(move |_| {
-                            tokenize(&block.bytes, block.first, block.last, &mut tokens);
-                            let out = work(convert, &tokens);
-                            // The receiver is gone only when placing already failed.
-                            let _ = tx.send((seq, block, tokens, out));
-                        });
-                    }
-                    if placed == sent {
-                        return fatal.map_or(Ok(()), Err);
-                    }
-                    let (seq, block, tokens, out) = rx.recv().map_err(|_| {
-                        Error::InvalidData("reading: a block job ended without a result".into())
-                    })?;
-                    pending.insert(seq, (block, tokens, out));
-                    while let Some((block, tokens, out)) = pending.remove(&placed) {
-                        placed += 1;
-                        place_one(cursor, redo, convert, &block, &tokens, out, work, sink)?;
-                        spare.push(tokens);
-                        let _ = free_tx.send(block.bytes);
-                    }
-                }
-            })
-        });
+        let (free_tx, free_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+        // Blocks in input order (the ones read while opening first), buffers of placed blocks
+        // back to the splitter for reuse.
+        let next = move || {
+            if let Some(b) = opened.pop_front() {
+                return Some(Ok(b));
+            }
+            while let Ok(buffer) = free_rx.try_recv() {
+                splitter.recycle(buffer);
+            }
+            splitter.next_block().transpose()
+        };
+        let spare_tokens = std::sync::Mutex::new(std::mem::take(spare));
+        let job = |block: Block| {
+            let mut tokens = spare_tokens
+                .lock()
+                .map(|mut s| s.pop())
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            tokenize(&block.bytes, block.first, block.last, &mut tokens);
+            let out = work(convert, &tokens);
+            (block, tokens, out)
+        };
+        let place = |(block, tokens, out): (Block, Tokens, T)| {
+            place_one(cursor, redo, convert, &block, &tokens, out, work, sink)?;
+            if let Ok(mut s) = spare_tokens.lock() {
+                s.push(tokens);
+            }
+            // The splitter is gone only when reading ended.
+            let _ = free_tx.send(block.bytes);
+            Ok(())
+        };
+        let result = super::blocks::ordered_jobs(in_flight, &self.origin, next, job, place);
+        *spare = spare_tokens.into_inner().unwrap_or_default();
         self.done = true;
         result
     }
