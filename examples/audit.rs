@@ -172,8 +172,8 @@ fn try_main() -> Result<(), Box<dyn Error>> {
     };
     let csv_out = csv_file.as_mut().map(|w| w as &mut dyn Write);
     let audit = Audit::new(&model, params);
-    let report = if format.is_csv() {
-        // CSV files are read in blocks parsed and scored on every core: a spinner only.
+    let report = if reader.reads_in_blocks() {
+        // CSV and JSON Lines are read in blocks parsed and scored on every core: a spinner.
         progress.set_style(ProgressStyle::with_template(
             "{spinner} auditing {elapsed}",
         )?);

@@ -396,11 +396,12 @@ impl<'m> Audit<'m> {
     }
 
     /// Audits what `reader` reads, naming the source by [`AccountReader::origin`]; as
-    /// [`Audit::run_with`] gives for the same records, but faster on a CSV input: its blocks
-    /// are parsed, converted and scored together on the rayon pool (each account is dropped
-    /// on the thread that made it), while this thread only reads bytes and keeps the tallies
-    /// in input order. Other inputs, a reader with a tweets file, or a sampling audit go
-    /// through [`Audit::run_with`]. The reader's [`AccountReader::stats`] count the records
+    /// [`Audit::run_with`] gives for the same records, but faster on a CSV or JSON Lines
+    /// input ([`AccountReader::reads_in_blocks`]): its blocks are parsed, converted and scored
+    /// together on the rayon pool (each account is dropped on the thread that made it), while
+    /// a reading thread reads bytes and this thread keeps the tallies in input order. Other
+    /// inputs (JSON arrays, multi-line documents), a reader with a tweets file, or a sampling
+    /// audit go through [`Audit::run_with`]. The reader's [`AccountReader::stats`] count the records
     /// either way.
     ///
     /// # Errors
@@ -1287,7 +1288,7 @@ mod tests {
         pool.install(|| {
             let options = crate::formats::ReadOptions::default()
                 .mode(crate::formats::Mode::Lenient)
-                .origin("mem.csv");
+                .origin("mem");
             let mut reader =
                 AccountReader::from_reader(std::io::Cursor::new(bytes.to_vec()), &options)
                     .expect("opens");
@@ -1296,7 +1297,7 @@ mod tests {
             let report = if blocks {
                 audit.run_reader(&mut reader, Some(&mut rows))
             } else {
-                audit.run_with("mem.csv", &mut reader, Some(&mut rows))
+                audit.run_with("mem", &mut reader, Some(&mut rows))
             };
             let stats = reader.stats();
             format!(
@@ -1345,6 +1346,38 @@ mod tests {
         for threads in [1, 2] {
             assert_eq!(
                 ends(audit_bytes(&bytes, threads, strict.clone(), true)),
+                want
+            );
+        }
+    }
+
+    #[test]
+    fn block_reading_of_json_lines_gives_the_report_iteration_gives() {
+        let generator = crate::synth::FollowerListSpec::new(4_000)
+            .seed(9)
+            .build()
+            .expect("valid spec");
+        let accounts: Vec<Account> = generator.iter().collect();
+        let mut out = Vec::new();
+        crate::synth::write_twitter_v1_jsonl(&mut out, accounts.iter()).expect("in memory");
+        let mut text = String::from_utf8(out).expect("utf-8");
+        // A bad line, a blank line and a duplicate.
+        let first = text.lines().next().expect("a line").to_string();
+        text = text.replacen('\n', "\n{oops\n\n", 1);
+        text.push_str(&first);
+        text.push('\n');
+        let clock = "2015-02-14T12:00:00Z".parse().unwrap();
+        let params = AuditParams::default()
+            .bootstrap(20)
+            .clock(clock)
+            .as_of(clock)
+            .reasons(1);
+        let want = audit_bytes(text.as_bytes(), 1, params.clone(), false);
+        assert!(want.contains("duplicate id"), "{}", &want[..300]);
+        assert!(want.contains("invalid JSON"), "{}", &want[..300]);
+        for threads in [1, 2] {
+            assert_eq!(
+                audit_bytes(text.as_bytes(), threads, params.clone(), true),
                 want
             );
         }

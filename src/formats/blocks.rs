@@ -377,6 +377,8 @@ pub(crate) struct Splitter {
     handed: usize,
     /// Buffers of placed blocks, to read into again.
     pool: Vec<Vec<u8>>,
+    /// JSON Lines: split at newlines; the longest line read whole.
+    lines: Option<usize>,
 }
 
 /// A block of the input.
@@ -398,6 +400,17 @@ impl Splitter {
             size: size.max(1),
             handed: 0,
             pool: Vec::new(),
+            lines: None,
+        }
+    }
+
+    /// A splitter for JSON Lines: blocks end after their last newline (exactly a record
+    /// boundary: a JSON text holds no raw newline). A line longer than `max_line` bytes is
+    /// handed out unfinished, for the reader to reject, instead of being read whole.
+    pub(crate) fn lines(input: Box<dyn Read + Send>, size: usize, max_line: usize) -> Splitter {
+        Splitter {
+            lines: Some(max_line),
+            ..Splitter::new(input, size)
         }
     }
 
@@ -436,7 +449,15 @@ impl Splitter {
                     last: true,
                 }));
             }
-            if let Some(cut) = split_point(&self.rest) {
+            let cut = match self.lines {
+                None => split_point(&self.rest),
+                Some(max) => {
+                    memchr::memrchr(b'\n', &self.rest)
+                        .map(|i| i + 1)
+                        .or((self.rest.len() > max).then_some(self.rest.len()))
+                }
+            };
+            if let Some(cut) = cut {
                 let mut next = self.pool.pop().unwrap_or_default();
                 next.clear();
                 next.reserve(self.size + self.size / 8);
@@ -451,7 +472,10 @@ impl Splitter {
                 }));
             }
             // No newline outside quotes yet: one long record. Read on.
-            want = self.rest.len() * 2;
+            want = match self.lines {
+                Some(max) => (self.rest.len() * 2).min(max + 1),
+                None => self.rest.len() * 2,
+            };
         }
     }
 }
@@ -562,9 +586,24 @@ pub(crate) struct Placement {
     base_line: u64,
 }
 
-impl Placement {
+/// Where a placed block's records are in the input.
+pub(crate) trait Place {
+    /// The absolute position of a record from its block-relative one.
+    fn position(&self, relative: Position) -> Position;
+
+    /// Moves an error raised at `relative` to its absolute position.
+    fn place_error(&self, relative: Position, error: &mut Error) {
+        if let Error::Parse { position, .. } = error {
+            if *position == relative {
+                *position = self.position(relative);
+            }
+        }
+    }
+}
+
+impl Place for Placement {
     /// The absolute position of a data record from its [`Tokens::relative`] position.
-    pub(crate) fn position(&self, relative: Position) -> Position {
+    fn position(&self, relative: Position) -> Position {
         let line = if relative.record == 0 {
             self.first_line
         } else {
@@ -574,15 +613,6 @@ impl Placement {
             self.records_before + relative.record - self.from + 1,
             Some(line),
         )
-    }
-
-    /// Moves an error raised at `relative` to its absolute position.
-    pub(crate) fn place_error(&self, relative: Position, error: &mut Error) {
-        if let Error::Parse { position, .. } = error {
-            if *position == relative {
-                *position = self.position(relative);
-            }
-        }
     }
 }
 

@@ -66,6 +66,7 @@ use crate::account::{Account, Label, Platform};
 use crate::error::{Error, Position, Result};
 
 mod blocks;
+use self::blocks::Place;
 mod cresci;
 mod instagram;
 mod json;
@@ -711,6 +712,8 @@ enum Input {
         source: Box<dyn Source>,
         convert: Box<dyn Convert>,
     },
+    /// JSON Lines, read in blocks.
+    Lines(Box<json::LinesInput>),
     /// Read to the end by [`AccountReader::read_blocks`].
     Done,
 }
@@ -847,8 +850,6 @@ impl AccountReader {
         let input = if format.is_csv() {
             Input::Csv(Box::new(cresci::open(format, stream, &origin, options)?))
         } else {
-            let reader = Box::new(BufReader::with_capacity(256 * 1024, stream));
-            let source = Box::new(json::JsonSource::new(reader, layout, origin.clone()));
             let convert: Box<dyn Convert> = match format {
                 Format::TwitterV1 => Box::new(twitter::V1 {
                     origin: origin.clone(),
@@ -866,7 +867,17 @@ impl AccountReader {
                     origin: origin.clone(),
                 }),
             };
-            Input::Json { source, convert }
+            if layout == json::Layout::Lines {
+                Input::Lines(Box::new(json::LinesInput::new(
+                    stream,
+                    convert,
+                    origin.clone(),
+                )))
+            } else {
+                let reader = Box::new(BufReader::with_capacity(256 * 1024, stream));
+                let source = Box::new(json::JsonSource::new(reader, layout, origin.clone()));
+                Input::Json { source, convert }
+            }
         };
         let tweets = match &options.tweets {
             Some(path) => Some(TweetIndex::load(path, options.mode)?),
@@ -932,6 +943,7 @@ impl AccountReader {
     fn fill(&mut self) {
         let (source, convert) = match &mut self.input {
             Input::Csv(_) => return self.fill_csv(),
+            Input::Lines(_) => return self.fill_lines(),
             Input::Json { source, convert } => (source, &**convert),
             Input::Done => {
                 self.finished = true;
@@ -1029,6 +1041,38 @@ impl AccountReader {
         }
     }
 
+    /// Converts the next JSON Lines blocks into the queue: a few at once on the rayon pool
+    /// when [`ReadOptions::parallel_chunk`] asks for parallel conversion, else one.
+    fn fill_lines(&mut self) {
+        let Input::Lines(lines) = &mut self.input else {
+            return;
+        };
+        let parallel = self.chunk > 1 && rayon::current_num_threads() > 1;
+        let blocks = if parallel {
+            2 * rayon::current_num_threads()
+        } else {
+            1
+        };
+        match lines.next_blocks(blocks, parallel) {
+            None => self.finished = true,
+            Some(Ok(placed)) => {
+                for (at, block) in placed {
+                    for (rel, mut item) in block.items {
+                        if let Err(e) = &mut item {
+                            at.place_error(rel, e);
+                        }
+                        self.queue.push_back((at.position(rel), item));
+                    }
+                }
+            }
+            Some(Err(e)) => {
+                let pos = error_position(&e).unwrap_or_default();
+                self.queue.push_back((pos, Err(e)));
+                self.finished = true;
+            }
+        }
+    }
+
     /// Checks, labels and joins one converted record, and counts it.
     fn finish(&mut self, pos: Position, item: Result<Account>) -> Result<Account> {
         let key = match &item {
@@ -1085,9 +1129,16 @@ impl AccountReader {
         }
     }
 
+    /// Whether [`Audit::run_reader`](crate::Audit::run_reader) can read the rest of this
+    /// input in blocks on the rayon pool: a CSV or JSON Lines input without a tweets file,
+    /// not read from yet.
+    pub fn reads_in_blocks(&self) -> bool {
+        self.can_read_blocks()
+    }
+
     /// Whether [`AccountReader::read_blocks`] can read this input.
     pub(crate) fn can_read_blocks(&self) -> bool {
-        matches!(self.input, Input::Csv(_))
+        matches!(self.input, Input::Csv(_) | Input::Lines(_))
             && self.tweets.is_none()
             && self.queue.is_empty()
             && self.stats.records_read == 0
@@ -1120,25 +1171,26 @@ impl AccountReader {
         if !self.can_read_blocks() {
             return None;
         }
-        let Input::Csv(mut csv) = std::mem::replace(&mut self.input, Input::Done) else {
-            return None;
-        };
+        let input = std::mem::replace(&mut self.input, Input::Done);
         let keyed = self.seen.is_some();
         let blocks = if parallel {
             2 * rayon::current_num_threads()
         } else {
             1
         };
-        // Per block: the records' conversions (`Ok(k)`: the k-th account), the accounts'
-        // duplicate keys and `work`'s outputs. Accounts go to `work` without another move.
-        let run = |c: &cresci::CsvConvert, t: &blocks::Tokens| {
-            let mut accounts = Vec::with_capacity(t.len());
-            let slots: Vec<Result<usize>> = (0..t.len())
-                .map(|i| {
-                    c.convert(&t.record(i), t.relative(i)).map(|a| {
+        // Per block: each record's position relative to the block and its conversion (`Ok(k)`:
+        // the k-th account), the accounts' duplicate keys and `work`'s outputs. Accounts go to
+        // `work` without another move.
+        let split = |items: Vec<(Position, Result<Account>)>| -> Worked<T> {
+            let mut accounts = Vec::with_capacity(items.len());
+            let slots: Vec<(Position, Result<usize>)> = items
+                .into_iter()
+                .map(|(rel, item)| {
+                    let slot = item.map(|a| {
                         accounts.push(a);
                         accounts.len() - 1
-                    })
+                    });
+                    (rel, slot)
                 })
                 .collect();
             let keys: Vec<Option<DupKey>> = if keyed {
@@ -1148,66 +1200,110 @@ impl AccountReader {
             };
             (slots, keys, work(accounts))
         };
-        type Worked<T> = (Vec<Result<usize>>, Vec<Option<DupKey>>, Vec<T>);
-        let mut place = |placed: &blocks::Placed<'_>, (slots, keys, outs): Worked<T>| {
-            // Look every key of the block up once before checking them in order: independent
-            // lookups overlap their cache misses, and the ordered checks then find the index's
-            // lines in cache (the index is far larger than the cache on a big list).
-            if let Some(seen) = &mut self.seen {
-                let mut hits = 0usize;
-                for key in keys.iter().flatten() {
-                    hits += usize::from(seen.contains(key.hash));
-                }
-                std::hint::black_box(hits);
-            }
-            let mut keys = keys.into_iter();
-            let mut outs = outs.into_iter();
-            for (i, slot) in slots.into_iter().enumerate() {
-                let item = slot.map(|_| {
-                    let key = keys.next().flatten();
-                    let out = outs.next().expect("one output per account");
-                    (key, out)
-                });
-                if i < placed.from {
-                    continue;
-                }
-                let rel = placed.tokens.relative(i);
-                let (key, item) = match item {
-                    Ok((key, out)) => (key, Ok(out)),
-                    Err(mut e) => {
-                        placed.placement.place_error(rel, &mut e);
-                        (None, Err(e))
-                    }
+        let result = match input {
+            Input::Csv(mut csv) => {
+                let run = |c: &cresci::CsvConvert, t: &blocks::Tokens| {
+                    split(
+                        (0..t.len())
+                            .map(|i| (t.relative(i), c.convert(&t.record(i), t.relative(i))))
+                            .collect(),
+                    )
                 };
-                let pos = placed.placement.position(rel);
-                let item = self.check(pos, key, item);
-                let item = self.count(pos, item);
-                let stop = item.is_err() && self.mode == Mode::Strict;
-                sink(pos, item)?;
-                if stop {
-                    self.finished = true;
-                    return Err(Error::InvalidData(
-                        "strict mode: stopped at a rejected record".into(),
-                    ));
+                let mut place = |placed: &blocks::Placed<'_>, worked: Worked<T>| {
+                    self.take_worked(worked, placed.from, &placed.placement, sink)
+                };
+                if parallel {
+                    csv.drive(2 * blocks, &run, &mut place)
+                } else {
+                    loop {
+                        match csv.step(blocks, &run, &mut place) {
+                            Ok(true) => {}
+                            Ok(false) => break Ok(()),
+                            Err(e) => break Err(e),
+                        }
+                    }
                 }
             }
-            Ok(())
-        };
-        let result = if parallel {
-            csv.drive(2 * blocks, &run, &mut place)
-        } else {
-            loop {
-                match csv.step(blocks, &run, &mut place) {
-                    Ok(true) => {}
-                    Ok(false) => break Ok(()),
-                    Err(e) => break Err(e),
+            Input::Lines(mut lines) => {
+                let mut place = |at: &json::LinePlacement, worked: Worked<T>| {
+                    self.take_worked(worked, 0, at, sink)
+                };
+                if parallel {
+                    lines.drive(2 * blocks, &split, &mut place)
+                } else {
+                    lines.step(&split, &mut place)
                 }
+            }
+            other => {
+                self.input = other;
+                return None;
             }
         };
         self.finished = true;
         // Nothing more will be read: free the duplicate index before the caller's next step.
         self.seen = None;
         Some(result)
+    }
+}
+
+/// A block's records as `read_blocks` works them: relative position and conversion
+/// (`Ok(k)`: the k-th account), the accounts' duplicate keys, one output per account.
+type Worked<T> = (Vec<(Position, Result<usize>)>, Vec<Option<DupKey>>, Vec<T>);
+
+impl AccountReader {
+    /// Checks, counts and hands to `sink` the worked records of a placed block, from record
+    /// `from` on (before it: a CSV header).
+    fn take_worked<T, S>(
+        &mut self,
+        (slots, keys, outs): Worked<T>,
+        from: usize,
+        at: &impl blocks::Place,
+        sink: &mut S,
+    ) -> Result<()>
+    where
+        S: FnMut(Position, Result<T>) -> Result<()>,
+    {
+        // Look every key of the block up once before checking them in order: independent
+        // lookups overlap their cache misses, and the ordered checks then find the index's
+        // lines in cache (the index is far larger than the cache on a big list).
+        if let Some(seen) = &mut self.seen {
+            let mut hits = 0usize;
+            for key in keys.iter().flatten() {
+                hits += usize::from(seen.contains(key.hash));
+            }
+            std::hint::black_box(hits);
+        }
+        let mut keys = keys.into_iter();
+        let mut outs = outs.into_iter();
+        for (i, (rel, slot)) in slots.into_iter().enumerate() {
+            let item = slot.map(|_| {
+                let key = keys.next().flatten();
+                let out = outs.next().expect("one output per account");
+                (key, out)
+            });
+            if i < from {
+                continue;
+            }
+            let (key, item) = match item {
+                Ok((key, out)) => (key, Ok(out)),
+                Err(mut e) => {
+                    at.place_error(rel, &mut e);
+                    (None, Err(e))
+                }
+            };
+            let pos = at.position(rel);
+            let item = self.check(pos, key, item);
+            let item = self.count(pos, item);
+            let stop = item.is_err() && self.mode == Mode::Strict;
+            sink(pos, item)?;
+            if stop {
+                self.finished = true;
+                return Err(Error::InvalidData(
+                    "strict mode: stopped at a rejected record".into(),
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
