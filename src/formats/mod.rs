@@ -1007,12 +1007,7 @@ impl AccountReader {
         let Input::Csv(csv) = &mut self.input else {
             return;
         };
-        let parallel = self.chunk > 1 && rayon::current_num_threads() > 1;
-        let blocks = if parallel {
-            2 * rayon::current_num_threads()
-        } else {
-            1
-        };
+        let (parallel, blocks) = pool_blocks(self.chunk > 1);
         let queue = &mut self.queue;
         let mut sink = |placed: &blocks::Placed<'_>, out: Vec<Result<Account>>| {
             for (i, mut item) in out.into_iter().enumerate().skip(placed.from) {
@@ -1047,12 +1042,7 @@ impl AccountReader {
         let Input::Lines(lines) = &mut self.input else {
             return;
         };
-        let parallel = self.chunk > 1 && rayon::current_num_threads() > 1;
-        let blocks = if parallel {
-            2 * rayon::current_num_threads()
-        } else {
-            1
-        };
+        let (parallel, blocks) = pool_blocks(self.chunk > 1);
         match lines.next_blocks(blocks, parallel) {
             None => self.finished = true,
             Some(Ok(placed)) => {
@@ -1173,11 +1163,7 @@ impl AccountReader {
         }
         let input = std::mem::replace(&mut self.input, Input::Done);
         let keyed = self.seen.is_some();
-        let blocks = if parallel {
-            2 * rayon::current_num_threads()
-        } else {
-            1
-        };
+        let blocks = pool_blocks(parallel).1;
         // Per block: each record's position relative to the block and its conversion (`Ok(k)`:
         // the k-th account), the accounts' duplicate keys and `work`'s outputs. Accounts go to
         // `work` without another move.
@@ -1243,6 +1229,17 @@ impl AccountReader {
         // Nothing more will be read: free the duplicate index before the caller's next step.
         self.seen = None;
         Some(result)
+    }
+}
+
+/// Whether to work blocks on the rayon pool (`wanted`, and more than one thread), and how
+/// many to read at once: two per thread, or one.
+fn pool_blocks(wanted: bool) -> (bool, usize) {
+    let threads = rayon::current_num_threads();
+    if wanted && threads > 1 {
+        (true, 2 * threads)
+    } else {
+        (false, 1)
     }
 }
 
