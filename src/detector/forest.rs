@@ -898,6 +898,19 @@ impl RandomForest {
     }
 }
 
+/// `score` of every row of `x`, in place where rows are contiguous (a standard-layout matrix),
+/// else of a copy of the row.
+pub(crate) fn score_rows(x: &FeatureMatrix, score: impl Fn(&[f64]) -> f64) -> Array1<f64> {
+    x.values()
+        .rows()
+        .into_iter()
+        .map(|r| match r.as_slice() {
+            Some(s) => score(s),
+            None => score(&r.to_vec()),
+        })
+        .collect()
+}
+
 /// The values of one row, or an error naming the row.
 pub(crate) fn row_values(x: &FeatureMatrix, row: usize) -> Result<Vec<f64>> {
     if row >= x.nrows() {

@@ -402,15 +402,7 @@ impl Detector for LinfaTree {
     fn predict_proba(&self, x: &FeatureMatrix) -> Result<Array1<f64>> {
         self.schema.check(x.schema())?;
         self.check_stored().map_err(Error::Model)?;
-        Ok(x.values()
-            .rows()
-            .into_iter()
-            .map(|r| match r.as_slice() {
-                // Rows of a standard-layout matrix are contiguous: no copy per row.
-                Some(s) => self.proba_row(s),
-                None => self.proba_row(&r.to_vec()),
-            })
-            .collect())
+        Ok(super::forest::score_rows(x, |r| self.proba_row(r)))
     }
 
     /// The splits on the row's path, each weighted by how much it moved the fake share of the

@@ -200,15 +200,7 @@ impl Detector for GaussianNb {
     fn predict_proba(&self, x: &FeatureMatrix) -> Result<Array1<f64>> {
         self.schema.check(x.schema())?;
         self.check_stored().map_err(Error::Model)?;
-        Ok(x.values()
-            .rows()
-            .into_iter()
-            .map(|r| match r.as_slice() {
-                // Rows of a standard-layout matrix are contiguous: no copy per row.
-                Some(s) => self.proba_row(s),
-                None => self.proba_row(&r.to_vec()),
-            })
-            .collect())
+        Ok(super::forest::score_rows(x, |r| self.proba_row(r)))
     }
 
     /// Each feature's log-likelihood ratio (fake over genuine).
