@@ -448,7 +448,7 @@ impl<'m> Audit<'m> {
             source: &source,
         };
         let mut position: u64 = 0;
-        let work = |accounts: Vec<Account>| scorer.score_each(accounts);
+        let work = |accounts: &mut [Account]| scorer.score_each(accounts);
         let mut take = |_: crate::error::Position, item: Result<Result<One>>| -> Result<()> {
             sink.state.records_read += 1;
             match item {
@@ -726,8 +726,25 @@ impl Scorer<'_, '_> {
     /// buffer, reshaped; every cell is overwritten) when there is one; the buffer comes back
     /// in [`ScoredBatch::scratch`].
     fn score(&self, mut batch: Batch, scratch: Option<Array2<f64>>) -> Result<ScoredBatch> {
+        let rows = self.score_rows(&batch.accounts, scratch)?;
+        if !self.keep_accounts {
+            batch.accounts.clear();
+        }
+        Ok(ScoredBatch {
+            positions: batch.positions,
+            accounts: batch.accounts,
+            proba: rows.proba,
+            inactive: rows.inactive,
+            reasons: rows.reasons,
+            scratch: Some(rows.scratch),
+        })
+    }
+
+    /// Features, scores, reasons and inactivity of `accounts`, computed in `scratch` (a
+    /// feature buffer to reuse) when given.
+    fn score_rows(&self, accounts: &[Account], scratch: Option<Array2<f64>>) -> Result<Rows> {
         let model = self.audit.model;
-        let rows = batch.accounts.len();
+        let rows = accounts.len();
         let d = self.fx.schema().len();
         let values = match scratch {
             Some(m) => {
@@ -735,10 +752,10 @@ impl Scorer<'_, '_> {
                 cells.resize(rows * d, 0.0);
                 let mut m = Array2::from_shape_vec((rows, d), cells)
                     .map_err(|e| Error::InvalidData(format!("feature buffer: {e}")))?;
-                self.fx.extract_into(&batch.accounts, m.view_mut())?;
+                self.fx.extract_into(accounts, m.view_mut())?;
                 m
             }
-            None => self.fx.extract(&batch.accounts).into_values(),
+            None => self.fx.extract(accounts).into_values(),
         };
         let x = FeatureMatrix::from_trusted(self.fx.schema().clone(), values);
         let proba: Vec<f64> = model
@@ -760,19 +777,23 @@ impl Scorer<'_, '_> {
         } else {
             Vec::new()
         };
-        let inactive: Vec<bool> = batch.accounts.iter().map(is_inactive).collect();
-        if !self.keep_accounts {
-            batch.accounts.clear();
-        }
-        Ok(ScoredBatch {
-            positions: batch.positions,
-            accounts: batch.accounts,
+        let inactive: Vec<bool> = accounts.iter().map(is_inactive).collect();
+        Ok(Rows {
             proba,
             inactive,
             reasons,
-            scratch: Some(x.into_values()),
+            scratch: x.into_values(),
         })
     }
+}
+
+/// What [`Scorer::score_rows`] computes for a run of accounts.
+struct Rows {
+    proba: Vec<f64>,
+    inactive: Vec<bool>,
+    reasons: Vec<Vec<Reason>>,
+    /// The feature buffer, to reuse.
+    scratch: Array2<f64>,
 }
 
 /// One scored follower, as a block job returns it.
@@ -796,53 +817,47 @@ enum TimeKind {
 impl Scorer<'_, '_> {
     /// Scores a block's valid accounts: one score each, or the error that stopped the
     /// scoring (which ends the audit).
-    fn score_each(&self, accounts: Vec<Account>) -> Vec<Result<One>> {
+    fn score_each(&self, accounts: &mut [Account]) -> Vec<Result<One>> {
         let n = accounts.len();
         if n == 0 {
             return Vec::new();
         }
-        let times: Vec<TimeKind> = accounts
-            .iter()
-            .map(|a| match self.fx.time_reference(a) {
-                TimeReference::AsOf(_) => TimeKind::AsOf,
-                TimeReference::Crawled(_) => TimeKind::Crawled,
-                TimeReference::Clock(_) => TimeKind::Clock,
-            })
-            .collect();
-        let batch = Batch {
-            positions: Vec::new(),
-            accounts,
-        };
         // Each pool thread keeps its last feature buffer for its next block.
         thread_local! {
             static SCRATCH: std::cell::RefCell<Option<Array2<f64>>> =
                 const { std::cell::RefCell::new(None) };
         }
         let scratch = SCRATCH.with(|s| s.borrow_mut().take());
-        let mut scored = match self.score(batch, scratch) {
-            Ok(s) => s,
+        let mut rows = match self.score_rows(accounts, scratch) {
+            Ok(r) => r,
             Err(e) => {
                 let mut out = vec![Err(e)];
                 out.extend((1..n).map(|_| Err(Error::InvalidData("not scored".into()))));
                 return out;
             }
         };
-        if let Some(buffer) = scored.scratch.take() {
-            SCRATCH.with(|s| *s.borrow_mut() = Some(buffer));
-        }
-        (0..n)
-            .map(|k| {
-                let (id, screen_name) = match scored.accounts.get_mut(k) {
-                    Some(a) => (a.profile.id.take(), a.profile.screen_name.take()),
-                    None => (None, None),
+        SCRATCH.with(|s| *s.borrow_mut() = Some(std::mem::take(&mut rows.scratch)));
+        accounts
+            .iter_mut()
+            .enumerate()
+            .map(|(k, a)| {
+                let time = match self.fx.time_reference(a) {
+                    TimeReference::AsOf(_) => TimeKind::AsOf,
+                    TimeReference::Crawled(_) => TimeKind::Crawled,
+                    TimeReference::Clock(_) => TimeKind::Clock,
+                };
+                let (id, screen_name) = if self.keep_accounts {
+                    (a.profile.id.take(), a.profile.screen_name.take())
+                } else {
+                    (None, None)
                 };
                 Ok(One {
-                    p_fake: scored.proba[k],
-                    inactive: scored.inactive[k],
-                    time: times[k],
+                    p_fake: rows.proba[k],
+                    inactive: rows.inactive[k],
+                    time,
                     id,
                     screen_name,
-                    reasons: scored
+                    reasons: rows
                         .reasons
                         .get_mut(k)
                         .map(std::mem::take)

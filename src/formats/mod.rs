@@ -1137,7 +1137,8 @@ impl AccountReader {
 
     /// Reads the rest of a CSV input block by block, for a caller that turns accounts into
     /// something smaller on the rayon pool (the audit scores them there): `work` maps a
-    /// block's valid accounts (in order) to one output per account;
+    /// block's valid accounts (in order) to one output per account (it may take their
+    /// strings);
     /// `sink` gets each record's output (or error, a duplicate included) in input order, with
     /// its position. Records are counted in [`AccountReader::stats`] as when iterating; a
     /// label or a tweets join is not applied (a reader with a tweets file is not read here).
@@ -1155,7 +1156,7 @@ impl AccountReader {
     ) -> Option<Result<()>>
     where
         T: Send,
-        W: Fn(Vec<Account>) -> Vec<T> + Sync,
+        W: Fn(&mut [Account]) -> Vec<T> + Sync,
         S: FnMut(Position, Result<T>) -> Result<()>,
     {
         if !self.can_read_blocks() {
@@ -1165,8 +1166,7 @@ impl AccountReader {
         let keyed = self.seen.is_some();
         let blocks = pool_blocks(parallel).1;
         // Per block: each record's position relative to the block and its conversion (`Ok(k)`:
-        // the k-th account), the accounts' duplicate keys and `work`'s outputs. Accounts go to
-        // `work` without another move.
+        // the k-th account), the accounts' duplicate keys and `work`'s outputs.
         let split = |items: Vec<(Position, Result<Account>)>| -> Worked<T> {
             let mut accounts = Vec::with_capacity(items.len());
             let slots: Vec<(Position, Result<usize>)> = items
@@ -1184,7 +1184,7 @@ impl AccountReader {
             } else {
                 Vec::new()
             };
-            (slots, keys, work(accounts))
+            (slots, keys, work(&mut accounts))
         };
         let result = match input {
             Input::Csv(mut csv) => {
