@@ -136,27 +136,52 @@ fn benches(c: &mut Criterion) {
             .collect()
     };
 
+    // The full extraction and the default model's columns only (`FeatureExtractor::only`), of
+    // the generated accounts (each with its last post as a one-post timeline) and of the same
+    // accounts without timelines (as a profile-only export such as a Cresci CSV gives them).
+    let used = model
+        .used_features()
+        .expect("the default model is a forest");
+    let fx_used = fx
+        .clone()
+        .only(&used)
+        .expect("the model's columns are in the schema");
+    let bare: Vec<Account> = pool
+        .iter()
+        .map(|a| Account {
+            activity: None,
+            ..a.clone()
+        })
+        .collect();
+    let cases = [
+        ("twitter", &fx, &pool),
+        ("twitter_model_columns", &fx_used, &pool),
+        ("twitter_no_timeline", &fx, &bare),
+        ("twitter_no_timeline_model_columns", &fx_used, &bare),
+    ];
     let mut group = c.benchmark_group("audit_features");
     for &n in &sizes {
         group.throughput(Throughput::Elements(n as u64));
         group.sample_size(10);
-        group.bench_with_input(BenchmarkId::new("twitter", n), &plan(n), |b, plan| {
-            let d = fx.schema().len();
-            let mut full = ndarray::Array2::<f64>::zeros((CHUNK, d));
-            b.iter(|| {
-                let mut sum = 0.0;
-                for &(at, len) in plan {
-                    let accounts = &pool[at..at + len];
-                    if len == CHUNK {
-                        fx.extract_into(accounts, full.view_mut()).expect("shape");
-                        sum += full[[0, 0]];
-                    } else {
-                        sum += fx.extract(accounts).values()[[0, 0]];
+        for (name, fx, pool) in cases {
+            group.bench_with_input(BenchmarkId::new(name, n), &plan(n), |b, plan| {
+                let d = fx.schema().len();
+                let mut full = ndarray::Array2::<f64>::zeros((CHUNK, d));
+                b.iter(|| {
+                    let mut sum = 0.0;
+                    for &(at, len) in plan {
+                        let accounts = &pool[at..at + len];
+                        if len == CHUNK {
+                            fx.extract_into(accounts, full.view_mut()).expect("shape");
+                            sum += full[[0, 0]];
+                        } else {
+                            sum += fx.extract(accounts).values()[[0, 0]];
+                        }
                     }
-                }
-                sum
-            })
-        });
+                    sum
+                })
+            });
+        }
     }
     group.finish();
 

@@ -156,6 +156,12 @@ impl Detector for FittedDetector {
     fn explain(&self, x: &FeatureMatrix, row: usize) -> Result<Vec<Reason>> {
         self.as_detector().explain(x, row)
     }
+
+    /// The random forest's split features; `None` (any column) for the other detectors:
+    /// logistic regression and naive Bayes read every column, and the single trees do not say.
+    fn used_features(&self) -> Option<Vec<usize>> {
+        self.as_detector().used_features()
+    }
 }
 
 /// A training dataset named in a model's provenance.
@@ -731,6 +737,11 @@ impl Detector for Model {
     fn explain(&self, x: &FeatureMatrix, row: usize) -> Result<Vec<Reason>> {
         self.data.schema.check(x.schema())?;
         self.data.detector.explain(x, row)
+    }
+
+    /// The detector's columns: calibration maps the detector's score alone and adds none.
+    fn used_features(&self) -> Option<Vec<usize>> {
+        self.data.detector.used_features()
     }
 }
 

@@ -932,6 +932,20 @@ impl Detector for RandomForest {
         self.predict_proba_values(x.values())
     }
 
+    /// The features of the split nodes: a row's path, hence its score, and its contributions
+    /// (non-zero only at splits, and only those become reasons) read nothing else.
+    fn used_features(&self) -> Option<Vec<usize>> {
+        let mut used = vec![false; self.schema.len()];
+        for tree in &self.trees {
+            for (i, n) in tree.nodes.iter().enumerate() {
+                if !tree.is_leaf(i) {
+                    used[n.feature as usize] = true;
+                }
+            }
+        }
+        Some((0..used.len()).filter(|&f| used[f]).collect())
+    }
+
     fn explain(&self, x: &FeatureMatrix, row: usize) -> Result<Vec<Reason>> {
         let c = self.contributions(x, row)?;
         Ok(reasons_from_contributions(

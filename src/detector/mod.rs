@@ -63,4 +63,14 @@ pub trait Detector: Send + Sync {
     /// # Errors
     /// As [`Detector::predict_proba`]; also when `row` is out of range.
     fn explain(&self, x: &FeatureMatrix, row: usize) -> Result<Vec<Reason>>;
+
+    /// The schema columns that [`Detector::predict_proba`] and [`Detector::explain`] read,
+    /// ascending and without repeats; `None` when any column may be read (the default).
+    ///
+    /// Scores and reasons depend on these columns only, so a matrix whose other columns hold
+    /// anything (e.g. zeros from [`crate::FeatureExtractor::only`]) scores and explains the
+    /// same.
+    fn used_features(&self) -> Option<Vec<usize>> {
+        None
+    }
 }

@@ -11,7 +11,10 @@ use crate::error::{Error, Result};
 use super::activity;
 use super::schema::{FeatureMatrix, FeatureSchema};
 use super::set::{FeatureSet, Ig, Tw};
-use super::text::{char_len, digit_count, non_blank, says_bot, word_count, BigramModel};
+use super::text::{
+    char_len, char_len_and_digits, digit_count, is_blank, non_blank, says_bot, word_count,
+    BigramModel,
+};
 
 /// Seconds in a day.
 const DAY: f64 = 86_400.0;
@@ -70,6 +73,9 @@ pub struct FeatureExtractor {
     as_of: Option<DateTime<Utc>>,
     clock: Option<DateTime<Utc>>,
     bigram: Option<BigramModel>,
+    /// Per schema column, whether it is computed; `None`: every column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    only: Option<Vec<bool>>,
 }
 
 impl FeatureExtractor {
@@ -82,6 +88,7 @@ impl FeatureExtractor {
             as_of: None,
             clock: None,
             bigram: None,
+            only: None,
         }
     }
 
@@ -102,6 +109,60 @@ impl FeatureExtractor {
     pub fn with_bigram_model(mut self, model: BigramModel) -> FeatureExtractor {
         self.bigram = Some(model);
         self
+    }
+
+    /// Computes only the schema columns `columns` (indices into [`FeatureExtractor::schema`]);
+    /// every other column of a row is 0. The work behind the others (logarithms, text
+    /// measures, the bigram likelihood, date arithmetic, the whole timeline) is skipped, and the
+    /// computed columns are bit for bit those of the full extraction.
+    ///
+    /// Meant for scoring with a model that reads only some columns: pass its
+    /// [`crate::Detector::used_features`]. The matrices keep the full schema, so the model
+    /// accepts them. A later call replaces the selection.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParams`] when a column index is not in the schema.
+    ///
+    /// # Examples
+    /// ```
+    /// use follower_audit::{Account, Detector, FeatureExtractor, FeatureSet, Model};
+    /// let model = Model::default_twitter();
+    /// let used = model.used_features().expect("a forest names its split features");
+    /// let full = FeatureExtractor::new(FeatureSet::Twitter);
+    /// let fast = full.clone().only(&used).unwrap();
+    /// let mut a = Account::default();
+    /// a.profile.screen_name = Some("maria_rossi86".into());
+    /// a.profile.followers_count = Some(12);
+    /// a.profile.friends_count = Some(900);
+    /// let (x, y) = (full.extract(&[a.clone()]), fast.extract(&[a]));
+    /// assert_eq!(model.predict_proba(&x).unwrap(), model.predict_proba(&y).unwrap());
+    /// for &c in &used {
+    ///     assert_eq!(x.values()[[0, c]], y.values()[[0, c]]);
+    /// }
+    /// ```
+    pub fn only(mut self, columns: &[usize]) -> Result<FeatureExtractor> {
+        let mut mask = vec![false; self.schema.len()];
+        for &c in columns {
+            match mask.get_mut(c) {
+                Some(m) => *m = true,
+                None => {
+                    return Err(Error::InvalidParams {
+                        name: "columns".into(),
+                        reason: format!("column {c} is not in schema {}", self.schema.describe()),
+                    })
+                }
+            }
+        }
+        self.only = Some(mask);
+        Ok(self)
+    }
+
+    /// The columns computed, ascending: `None` when every column is (the default), else the
+    /// selection of [`FeatureExtractor::only`].
+    pub fn computed_columns(&self) -> Option<Vec<usize>> {
+        self.only
+            .as_ref()
+            .map(|mask| (0..mask.len()).filter(|&c| mask[c]).collect())
     }
 
     /// The feature set.
@@ -258,16 +319,99 @@ impl FeatureExtractor {
 
     fn fill(&self, account: &Account, now: DateTime<Utc>, out: &mut [f64]) {
         out.fill(0.0);
-        let reference = self.reference_with(account, now).time();
-        match self.set {
-            FeatureSet::Twitter => {
-                twitter_profile(&account.profile, reference, self.bigram(), out);
-                activity::fill(account.activity.as_deref(), out);
-            }
-            FeatureSet::Instagram => instagram_profile(&account.profile, out),
+        match &self.only {
+            None => self.fill_wanted(account, now, Every, out),
+            Some(mask) => self.fill_wanted(account, now, Only(mask), out),
         }
         debug_assert!(out.iter().all(|v| v.is_finite()), "{out:?}");
     }
+
+    /// Computes the columns `want` selects into a zeroed row; the others stay 0. Compiled once
+    /// per selector, so the full extraction ([`Every`]) has no per-column test left.
+    #[inline(always)]
+    fn fill_wanted<W: Wanted>(
+        &self,
+        account: &Account,
+        now: DateTime<Utc>,
+        want: W,
+        out: &mut [f64],
+    ) {
+        match self.set {
+            FeatureSet::Twitter => {
+                let reference = || self.reference_with(account, now).time();
+                twitter_profile(&account.profile, reference, self.bigram(), want, out);
+                if want.any_in(Tw::HasTimeline.i()..Tw::COUNT) {
+                    activity::fill(account.activity.as_deref(), out);
+                    let first = Tw::HasTimeline.i();
+                    for (col, v) in out.iter_mut().enumerate().skip(first) {
+                        if !want.has(col) {
+                            *v = 0.0;
+                        }
+                    }
+                }
+            }
+            FeatureSet::Instagram => instagram_profile(&account.profile, want, out),
+        }
+    }
+}
+
+/// Selects the columns a row fill computes.
+trait Wanted: Copy {
+    /// `true` when column `col` is computed.
+    fn has(self, col: usize) -> bool;
+
+    /// `true` when any of `cols` is computed.
+    #[inline(always)]
+    fn any(self, cols: &[usize]) -> bool {
+        cols.iter().any(|&c| self.has(c))
+    }
+
+    /// `true` when any column of `cols` is computed.
+    #[inline(always)]
+    fn any_in(self, cols: std::ops::Range<usize>) -> bool {
+        cols.into_iter().any(|c| self.has(c))
+    }
+}
+
+/// Every column.
+#[derive(Clone, Copy)]
+struct Every;
+
+impl Wanted for Every {
+    #[inline(always)]
+    fn has(self, _col: usize) -> bool {
+        true
+    }
+
+    #[inline(always)]
+    fn any(self, cols: &[usize]) -> bool {
+        !cols.is_empty()
+    }
+
+    #[inline(always)]
+    fn any_in(self, cols: std::ops::Range<usize>) -> bool {
+        !cols.is_empty()
+    }
+}
+
+/// The columns whose mask entry is `true` (a column beyond the mask is not computed).
+#[derive(Clone, Copy)]
+struct Only<'a>(&'a [bool]);
+
+impl Wanted for Only<'_> {
+    #[inline(always)]
+    fn has(self, col: usize) -> bool {
+        self.0.get(col) == Some(&true)
+    }
+}
+
+/// `out[col] = value` when `want` selects `col`; `value` is evaluated only then.
+macro_rules! put {
+    ($want:expr, $out:expr, $col:expr, $value:expr) => {
+        if $want.has($col.i()) {
+            $out[$col.i()] = $value;
+        }
+    };
 }
 
 #[inline]
@@ -277,13 +421,6 @@ fn flag(b: bool) -> f64 {
     } else {
         0.0
     }
-}
-
-/// Sets an indicator column and returns the value's presence.
-#[inline]
-fn indicate<T>(out: &mut [f64], col: usize, v: &Option<T>) -> bool {
-    out[col] = flag(v.is_some());
-    v.is_some()
 }
 
 /// `ln(1 + x)` of a non-negative quantity (counts, rates, ratios).
@@ -296,123 +433,292 @@ pub(crate) fn log1p(x: f64) -> f64 {
     (1.0 + x.max(0.0)).ln()
 }
 
-fn twitter_profile(p: &Profile, reference: DateTime<Utc>, bigram: &BigramModel, out: &mut [f64]) {
+/// Columns that need the account's age.
+const AGE_COLUMNS: [usize; 7] = [
+    Tw::AgeDays.i(),
+    Tw::FriendsGrowthRateLog1p.i(),
+    Tw::TweetFrequencyLog1p.i(),
+    Tw::FollowersGrowthRateLog1p.i(),
+    Tw::FavouritesGrowthRateLog1p.i(),
+    Tw::ListedGrowthRateLog1p.i(),
+    Tw::DefaultImageAfter2Months.i(),
+];
+
+/// Characters and numeric characters of `s`, each counted only when asked for (0 otherwise),
+/// in one pass over the text.
+#[inline]
+fn measure(s: &str, chars: bool, digits: bool) -> (usize, usize) {
+    match (chars, digits) {
+        (true, true) => char_len_and_digits(s),
+        (true, false) => (char_len(s), 0),
+        (false, true) => (0, digit_count(s)),
+        (false, false) => (0, 0),
+    }
+}
+
+fn twitter_profile<W: Wanted>(
+    p: &Profile,
+    reference: impl FnOnce() -> DateTime<Utc>,
+    bigram: &BigramModel,
+    want: W,
+    out: &mut [f64],
+) {
     let s = &p.summary;
     // Indicators.
-    indicate(out, Tw::HasCreatedAt.i(), &p.created_at);
+    put!(want, out, Tw::HasCreatedAt, flag(p.created_at.is_some()));
     let statuses = p.statuses_count.map(|v| v as f64);
     let followers = p.followers_count.map(|v| v as f64);
     let friends = p.friends_count.map(|v| v as f64);
     let favourites = p.favourites_count.map(|v| v as f64);
     let listed = p.listed_count.map(|v| v as f64);
-    indicate(out, Tw::HasStatusesCount.i(), &statuses);
-    indicate(out, Tw::HasFollowersCount.i(), &followers);
-    indicate(out, Tw::HasFriendsCount.i(), &friends);
-    indicate(out, Tw::HasFavouritesCount.i(), &favourites);
-    indicate(out, Tw::HasListedCount.i(), &listed);
-    indicate(out, Tw::HasImageField.i(), &p.default_profile_image);
-    indicate(out, Tw::HasDefaultProfileField.i(), &p.default_profile);
-    indicate(
+    put!(want, out, Tw::HasStatusesCount, flag(statuses.is_some()));
+    put!(want, out, Tw::HasFollowersCount, flag(followers.is_some()));
+    put!(want, out, Tw::HasFriendsCount, flag(friends.is_some()));
+    put!(
+        want,
         out,
-        Tw::HasBackgroundImageField.i(),
-        &p.profile_use_background_image,
+        Tw::HasFavouritesCount,
+        flag(favourites.is_some())
     );
-    indicate(out, Tw::HasVerifiedField.i(), &p.verified);
-    indicate(out, Tw::HasGeoEnabledField.i(), &p.geo_enabled);
+    put!(want, out, Tw::HasListedCount, flag(listed.is_some()));
+    put!(
+        want,
+        out,
+        Tw::HasImageField,
+        flag(p.default_profile_image.is_some())
+    );
+    put!(
+        want,
+        out,
+        Tw::HasDefaultProfileField,
+        flag(p.default_profile.is_some())
+    );
+    put!(
+        want,
+        out,
+        Tw::HasBackgroundImageField,
+        flag(p.profile_use_background_image.is_some())
+    );
+    put!(want, out, Tw::HasVerifiedField, flag(p.verified.is_some()));
+    put!(
+        want,
+        out,
+        Tw::HasGeoEnabledField,
+        flag(p.geo_enabled.is_some())
+    );
 
     // Age in days at the reference; a creation date after it (clock skew, bad as_of) gives 0.
-    let age = p
-        .created_at
-        .map(|c| ((reference - c).num_seconds() as f64 / DAY).max(0.0));
-    let age_days = age.unwrap_or(0.0);
-    out[Tw::AgeDays.i()] = age_days;
+    // Only computed (date arithmetic) when a column needs it.
+    let age = match p.created_at {
+        Some(c) if want.any(&AGE_COLUMNS) => {
+            Some(((reference() - c).num_seconds() as f64 / DAY).max(0.0))
+        }
+        _ => None,
+    };
+    put!(want, out, Tw::AgeDays, age.unwrap_or(0.0));
     // Rates per day of age; an account less than a day old counts as one day old.
     let rate = |count: Option<f64>| match (count, age) {
         (Some(c), Some(a)) => log1p(c / a.max(1.0)),
         _ => 0.0,
     };
-    out[Tw::FriendsGrowthRateLog1p.i()] = rate(friends);
-    out[Tw::TweetFrequencyLog1p.i()] = rate(statuses);
-    out[Tw::FollowersGrowthRateLog1p.i()] = rate(followers);
-    out[Tw::FavouritesGrowthRateLog1p.i()] = rate(favourites);
-    out[Tw::ListedGrowthRateLog1p.i()] = rate(listed);
+    put!(want, out, Tw::FriendsGrowthRateLog1p, rate(friends));
+    put!(want, out, Tw::TweetFrequencyLog1p, rate(statuses));
+    put!(want, out, Tw::FollowersGrowthRateLog1p, rate(followers));
+    put!(want, out, Tw::FavouritesGrowthRateLog1p, rate(favourites));
+    put!(want, out, Tw::ListedGrowthRateLog1p, rate(listed));
 
     // Counts.
-    out[Tw::StatusesCountLog1p.i()] = log1p(statuses.unwrap_or(0.0));
-    out[Tw::FollowersCountLog1p.i()] = log1p(followers.unwrap_or(0.0));
-    out[Tw::FriendsCountLog1p.i()] = log1p(friends.unwrap_or(0.0));
-    out[Tw::FavouritesCountLog1p.i()] = log1p(favourites.unwrap_or(0.0));
-    out[Tw::ListedCountLog1p.i()] = log1p(listed.unwrap_or(0.0));
-    out[Tw::IsListed.i()] = flag(listed.is_some_and(|l| l > 0.0));
+    put!(
+        want,
+        out,
+        Tw::StatusesCountLog1p,
+        log1p(statuses.unwrap_or(0.0))
+    );
+    put!(
+        want,
+        out,
+        Tw::FollowersCountLog1p,
+        log1p(followers.unwrap_or(0.0))
+    );
+    put!(
+        want,
+        out,
+        Tw::FriendsCountLog1p,
+        log1p(friends.unwrap_or(0.0))
+    );
+    put!(
+        want,
+        out,
+        Tw::FavouritesCountLog1p,
+        log1p(favourites.unwrap_or(0.0))
+    );
+    put!(
+        want,
+        out,
+        Tw::ListedCountLog1p,
+        log1p(listed.unwrap_or(0.0))
+    );
+    put!(
+        want,
+        out,
+        Tw::IsListed,
+        flag(listed.is_some_and(|l| l > 0.0))
+    );
 
     // Friends/followers relations; a zero denominator counts as 1. Derived values are 0 when
     // an input is missing.
     if let (Some(fr), Some(fo)) = (friends, followers) {
-        let ratio = fr / fo.max(1.0);
-        out[Tw::FriendsFollowersSqLog1p.i()] = log1p(fr / (fo.max(1.0) * fo.max(1.0)));
-        out[Tw::FriendsFollowersGe50.i()] = flag(ratio >= 50.0);
-        out[Tw::TwoFollowersGeFriends.i()] = flag(2.0 * fo >= fr);
+        let fo1 = fo.max(1.0);
+        let ratio = fr / fo1;
+        put!(
+            want,
+            out,
+            Tw::FriendsFollowersSqLog1p,
+            log1p(fr / (fo1 * fo1))
+        );
+        put!(want, out, Tw::FriendsFollowersGe50, flag(ratio >= 50.0));
+        put!(want, out, Tw::TwoFollowersGeFriends, flag(2.0 * fo >= fr));
         // "About 100:1": within 10% of 100 (State of Search rule 2).
-        out[Tw::FriendsFollowersAbout100.i()] = flag((90.0..=110.0).contains(&ratio));
-        out[Tw::FollowersFriendsRatioLog1p.i()] = log1p(fo / fr.max(1.0));
+        put!(
+            want,
+            out,
+            Tw::FriendsFollowersAbout100,
+            flag((90.0..=110.0).contains(&ratio))
+        );
+        put!(
+            want,
+            out,
+            Tw::FollowersFriendsRatioLog1p,
+            log1p(fo / fr.max(1.0))
+        );
     }
 
     // Text fields: characters, not bytes.
-    let has_name = match p.name.as_deref() {
-        Some(n) => !n.trim().is_empty(),
-        None => s.name_length.is_some_and(|l| l > 0),
-    };
-    out[Tw::HasName.i()] = flag(has_name);
-    let has_desc = match p.description.as_deref() {
-        Some(d) => !d.trim().is_empty(),
-        None => s.description_length.is_some_and(|l| l > 0),
-    };
-    out[Tw::HasDescription.i()] = flag(has_desc);
-    let has_url = match p.url.as_deref() {
-        Some(u) => !u.trim().is_empty(),
-        None => s.has_url.unwrap_or(false),
-    };
-    out[Tw::HasUrl.i()] = flag(has_url);
-    let has_location = non_blank(&p.location);
-    out[Tw::HasLocation.i()] = flag(has_location);
-    out[Tw::BotInBio.i()] = flag(p.description.as_deref().is_some_and(says_bot));
+    put!(
+        want,
+        out,
+        Tw::HasName,
+        flag(match p.name.as_deref() {
+            Some(n) => !is_blank(n),
+            None => s.name_length.is_some_and(|l| l > 0),
+        })
+    );
+    let no_bio_no_location = friends.is_some() && want.has(Tw::NoBioNoLocationFriendsGe100.i());
+    let has_desc = (no_bio_no_location || want.has(Tw::HasDescription.i()))
+        && match p.description.as_deref() {
+            Some(d) => !is_blank(d),
+            None => s.description_length.is_some_and(|l| l > 0),
+        };
+    put!(want, out, Tw::HasDescription, flag(has_desc));
+    put!(
+        want,
+        out,
+        Tw::HasUrl,
+        flag(match p.url.as_deref() {
+            Some(u) => !is_blank(u),
+            None => s.has_url.unwrap_or(false),
+        })
+    );
+    let has_location =
+        (no_bio_no_location || want.has(Tw::HasLocation.i())) && non_blank(&p.location);
+    put!(want, out, Tw::HasLocation, flag(has_location));
+    put!(
+        want,
+        out,
+        Tw::BotInBio,
+        flag(p.description.as_deref().is_some_and(says_bot))
+    );
     if let Some(fr) = friends {
-        out[Tw::NoBioNoLocationFriendsGe100.i()] = flag(!has_desc && !has_location && fr >= 100.0);
+        put!(
+            want,
+            out,
+            Tw::NoBioNoLocationFriendsGe100,
+            flag(!has_desc && !has_location && fr >= 100.0)
+        );
     }
 
     // Image: Twitter's default "egg"; only its presence, never its URL.
     if let Some(default_image) = p.default_profile_image {
-        out[Tw::HasImage.i()] = flag(!default_image);
-        out[Tw::DefaultImageAfter2Months.i()] =
-            flag(default_image && age.is_some_and(|a| a > TWO_MONTHS_DAYS));
+        put!(want, out, Tw::HasImage, flag(!default_image));
+        put!(
+            want,
+            out,
+            Tw::DefaultImageAfter2Months,
+            flag(default_image && age.is_some_and(|a| a > TWO_MONTHS_DAYS))
+        );
     }
-    out[Tw::DefaultProfile.i()] = flag(p.default_profile == Some(true));
-    out[Tw::ProfileUseBackgroundImage.i()] = flag(p.profile_use_background_image == Some(true));
-    out[Tw::Verified.i()] = flag(p.verified == Some(true));
-    out[Tw::GeoEnabled.i()] = flag(p.geo_enabled == Some(true));
+    put!(
+        want,
+        out,
+        Tw::DefaultProfile,
+        flag(p.default_profile == Some(true))
+    );
+    put!(
+        want,
+        out,
+        Tw::ProfileUseBackgroundImage,
+        flag(p.profile_use_background_image == Some(true))
+    );
+    put!(want, out, Tw::Verified, flag(p.verified == Some(true)));
+    put!(want, out, Tw::GeoEnabled, flag(p.geo_enabled == Some(true)));
 
     match p.screen_name.as_deref() {
         Some(sn) => {
-            out[Tw::ScreenNameLength.i()] = char_len(sn) as f64;
-            out[Tw::ScreenNameDigits.i()] = digit_count(sn) as f64;
-            out[Tw::ScreenNameLikelihood.i()] = bigram.likelihood(sn).unwrap_or(0.0);
+            let (len, digits) = measure(
+                sn,
+                want.has(Tw::ScreenNameLength.i()),
+                want.has(Tw::ScreenNameDigits.i()),
+            );
+            put!(want, out, Tw::ScreenNameLength, len as f64);
+            put!(want, out, Tw::ScreenNameDigits, digits as f64);
+            put!(
+                want,
+                out,
+                Tw::ScreenNameLikelihood,
+                bigram.likelihood(sn).unwrap_or(0.0)
+            );
         }
         None => {
-            out[Tw::ScreenNameLength.i()] = f64::from(s.screen_name_length.unwrap_or(0));
-            out[Tw::ScreenNameDigits.i()] = f64::from(s.screen_name_digits.unwrap_or(0));
+            put!(
+                want,
+                out,
+                Tw::ScreenNameLength,
+                f64::from(s.screen_name_length.unwrap_or(0))
+            );
+            put!(
+                want,
+                out,
+                Tw::ScreenNameDigits,
+                f64::from(s.screen_name_digits.unwrap_or(0))
+            );
         }
     }
     match p.name.as_deref() {
         Some(n) => {
-            out[Tw::NameLength.i()] = char_len(n) as f64;
-            out[Tw::NameDigits.i()] = digit_count(n) as f64;
+            let (len, digits) = measure(
+                n,
+                want.has(Tw::NameLength.i()),
+                want.has(Tw::NameDigits.i()),
+            );
+            put!(want, out, Tw::NameLength, len as f64);
+            put!(want, out, Tw::NameDigits, digits as f64);
         }
-        None => out[Tw::NameLength.i()] = f64::from(s.name_length.unwrap_or(0)),
+        None => put!(
+            want,
+            out,
+            Tw::NameLength,
+            f64::from(s.name_length.unwrap_or(0))
+        ),
     }
-    out[Tw::DescriptionLength.i()] = match p.description.as_deref() {
-        Some(d) => char_len(d) as f64,
-        None => f64::from(s.description_length.unwrap_or(0)),
-    };
+    put!(
+        want,
+        out,
+        Tw::DescriptionLength,
+        match p.description.as_deref() {
+            Some(d) => char_len(d) as f64,
+            None => f64::from(s.description_length.unwrap_or(0)),
+        }
+    );
 }
 
 /// A ratio from a summary, clamped to [0, 1]; NaN becomes missing.
@@ -420,98 +726,143 @@ fn clean_ratio(r: Option<f64>) -> Option<f64> {
     r.filter(|v| v.is_finite()).map(|v| v.clamp(0.0, 1.0))
 }
 
-fn instagram_profile(p: &Profile, out: &mut [f64]) {
+/// Writes a field's indicator and its value (0 when missing), each when `want` selects it.
+#[inline(always)]
+fn put_with_indicator<W: Wanted>(want: W, out: &mut [f64], indicator: Ig, col: Ig, v: Option<f64>) {
+    put!(want, out, indicator, flag(v.is_some()));
+    put!(want, out, col, v.unwrap_or(0.0));
+}
+
+fn instagram_profile<W: Wanted>(p: &Profile, want: W, out: &mut [f64]) {
     let s = &p.summary;
     let followers = p.followers_count.map(|v| v as f64);
     let following = p.friends_count.map(|v| v as f64);
     let media = p.statuses_count.map(|v| v as f64);
-    if indicate(out, Ig::HasFollowersCount.i(), &followers) {
-        out[Ig::FollowersCountLog1p.i()] = log1p(followers.unwrap_or(0.0));
-    }
-    if indicate(out, Ig::HasFollowingCount.i(), &following) {
-        out[Ig::FollowingCountLog1p.i()] = log1p(following.unwrap_or(0.0));
-    }
-    if indicate(out, Ig::HasMediaCount.i(), &media) {
-        out[Ig::MediaCountLog1p.i()] = log1p(media.unwrap_or(0.0));
+    let counts = [
+        (Ig::HasFollowersCount, Ig::FollowersCountLog1p, followers),
+        (Ig::HasFollowingCount, Ig::FollowingCountLog1p, following),
+        (Ig::HasMediaCount, Ig::MediaCountLog1p, media),
+    ];
+    for (indicator, col, v) in counts {
+        put!(want, out, indicator, flag(v.is_some()));
+        if let Some(v) = v {
+            put!(want, out, col, log1p(v));
+        }
     }
     if let (Some(fo), Some(fr)) = (followers, following) {
-        out[Ig::FollowersFollowingRatioLog1p.i()] = log1p(fo / fr.max(1.0));
+        put!(
+            want,
+            out,
+            Ig::FollowersFollowingRatioLog1p,
+            log1p(fo / fr.max(1.0))
+        );
     }
-    if indicate(out, Ig::HasProfilePicField.i(), &p.default_profile_image) {
-        out[Ig::HasProfilePic.i()] = flag(p.default_profile_image == Some(false));
-    }
-    if indicate(out, Ig::HasPrivateField.i(), &p.protected) {
-        out[Ig::IsPrivate.i()] = flag(p.protected == Some(true));
-    }
-    let bio = p
-        .description
-        .as_deref()
-        .map(|d| char_len(d) as f64)
-        .or(s.description_length.map(f64::from));
-    if indicate(out, Ig::HasBioLength.i(), &bio) {
-        out[Ig::BioLength.i()] = bio.unwrap_or(0.0);
+    put!(
+        want,
+        out,
+        Ig::HasProfilePicField,
+        flag(p.default_profile_image.is_some())
+    );
+    put!(
+        want,
+        out,
+        Ig::HasProfilePic,
+        flag(p.default_profile_image == Some(false))
+    );
+    put!(want, out, Ig::HasPrivateField, flag(p.protected.is_some()));
+    put!(want, out, Ig::IsPrivate, flag(p.protected == Some(true)));
+    if want.any(&[Ig::HasBioLength.i(), Ig::BioLength.i()]) {
+        let bio = p
+            .description
+            .as_deref()
+            .map(|d| char_len(d) as f64)
+            .or(s.description_length.map(f64::from));
+        put_with_indicator(want, out, Ig::HasBioLength, Ig::BioLength, bio);
     }
 
     // Username: from the string when the export has it, else from the published summary.
-    let (ulen, udig) = match p.screen_name.as_deref() {
-        Some(u) => (Some(char_len(u) as f64), Some(digit_count(u) as f64)),
-        None => (
-            s.screen_name_length.map(f64::from),
-            s.screen_name_digits.map(f64::from),
-        ),
-    };
-    if indicate(out, Ig::HasUsernameLength.i(), &ulen) {
-        out[Ig::UsernameLength.i()] = ulen.unwrap_or(0.0);
-    }
-    // A summary may be inconsistent (more digits than characters): clamp to [0, 1].
-    let uratio = match (ulen, udig) {
-        (Some(l), Some(d)) => clean_ratio(Some(if l > 0.0 { d / l } else { 0.0 })),
-        _ => clean_ratio(s.screen_name_digit_ratio),
-    };
-    if indicate(out, Ig::HasUsernameDigitRatio.i(), &uratio) {
-        out[Ig::UsernameDigitRatio.i()] = uratio.unwrap_or(0.0);
+    let username = [
+        Ig::HasUsernameLength.i(),
+        Ig::UsernameLength.i(),
+        Ig::HasUsernameDigitRatio.i(),
+        Ig::UsernameDigitRatio.i(),
+    ];
+    if want.any(&username) {
+        let (ulen, udig) = match p.screen_name.as_deref() {
+            Some(u) => {
+                let (l, d) = char_len_and_digits(u);
+                (Some(l as f64), Some(d as f64))
+            }
+            None => (
+                s.screen_name_length.map(f64::from),
+                s.screen_name_digits.map(f64::from),
+            ),
+        };
+        put_with_indicator(want, out, Ig::HasUsernameLength, Ig::UsernameLength, ulen);
+        // A summary may be inconsistent (more digits than characters): clamp to [0, 1].
+        let uratio = match (ulen, udig) {
+            (Some(l), Some(d)) => clean_ratio(Some(if l > 0.0 { d / l } else { 0.0 })),
+            _ => clean_ratio(s.screen_name_digit_ratio),
+        };
+        put_with_indicator(
+            want,
+            out,
+            Ig::HasUsernameDigitRatio,
+            Ig::UsernameDigitRatio,
+            uratio,
+        );
     }
 
     // Full (display) name.
-    let (words, flen, fratio) = match p.name.as_deref() {
-        Some(n) => {
-            let l = char_len(n) as f64;
-            let d = digit_count(n) as f64;
-            (
-                Some(word_count(n) as f64),
-                Some(l),
-                Some(if l > 0.0 { d / l } else { 0.0 }),
-            )
-        }
-        None => (
-            s.name_words.map(f64::from),
-            s.name_length.map(f64::from),
-            clean_ratio(s.name_digit_ratio),
-        ),
-    };
-    if indicate(out, Ig::HasFullnameWords.i(), &words) {
-        out[Ig::FullnameWords.i()] = words.unwrap_or(0.0);
+    let fullname = [
+        Ig::HasFullnameWords.i(),
+        Ig::FullnameWords.i(),
+        Ig::HasFullnameLength.i(),
+        Ig::FullnameLength.i(),
+        Ig::HasFullnameDigitRatio.i(),
+        Ig::FullnameDigitRatio.i(),
+    ];
+    if want.any(&fullname) {
+        let (words, flen, fratio) = match p.name.as_deref() {
+            Some(n) => {
+                let (l, d) = char_len_and_digits(n);
+                let (l, d) = (l as f64, d as f64);
+                (
+                    Some(word_count(n) as f64),
+                    Some(l),
+                    Some(if l > 0.0 { d / l } else { 0.0 }),
+                )
+            }
+            None => (
+                s.name_words.map(f64::from),
+                s.name_length.map(f64::from),
+                clean_ratio(s.name_digit_ratio),
+            ),
+        };
+        put_with_indicator(want, out, Ig::HasFullnameWords, Ig::FullnameWords, words);
+        put_with_indicator(want, out, Ig::HasFullnameLength, Ig::FullnameLength, flen);
+        put_with_indicator(
+            want,
+            out,
+            Ig::HasFullnameDigitRatio,
+            Ig::FullnameDigitRatio,
+            fratio,
+        );
     }
-    if indicate(out, Ig::HasFullnameLength.i(), &flen) {
-        out[Ig::FullnameLength.i()] = flen.unwrap_or(0.0);
-    }
-    if indicate(out, Ig::HasFullnameDigitRatio.i(), &fratio) {
-        out[Ig::FullnameDigitRatio.i()] = fratio.unwrap_or(0.0);
-    }
-    let same = match (p.name.as_deref(), p.screen_name.as_deref()) {
-        (Some(n), Some(u)) => Some(n.trim() == u.trim()),
-        _ => s.name_equals_screen_name,
-    };
-    if indicate(out, Ig::HasNameEqualsUsername.i(), &same) {
-        out[Ig::NameEqualsUsername.i()] = flag(same == Some(true));
+    if want.any(&[Ig::HasNameEqualsUsername.i(), Ig::NameEqualsUsername.i()]) {
+        let same = match (p.name.as_deref(), p.screen_name.as_deref()) {
+            (Some(n), Some(u)) => Some(n.trim() == u.trim()),
+            _ => s.name_equals_screen_name,
+        };
+        put!(want, out, Ig::HasNameEqualsUsername, flag(same.is_some()));
+        put!(want, out, Ig::NameEqualsUsername, flag(same == Some(true)));
     }
     let url = match p.url.as_deref() {
-        Some(u) => Some(!u.trim().is_empty()),
+        Some(u) => Some(!is_blank(u)),
         None => s.has_url,
     };
-    if indicate(out, Ig::HasExternalUrlField.i(), &url) {
-        out[Ig::HasExternalUrl.i()] = flag(url == Some(true));
-    }
+    put!(want, out, Ig::HasExternalUrlField, flag(url.is_some()));
+    put!(want, out, Ig::HasExternalUrl, flag(url == Some(true)));
 }
 
 #[cfg(test)]

@@ -452,4 +452,91 @@ mod tests {
         let bad = BigramModel { log_probs: vec![] };
         assert!(bad.likelihood("abc").unwrap().is_finite());
     }
+
+    /// The likelihood as first written: one symbol per char, every cell looked up with a
+    /// fallback. The fast paths must give the very same bits.
+    fn likelihood_reference(m: &BigramModel, name: &str) -> Option<f64> {
+        if name.is_empty() {
+            return None;
+        }
+        let uniform = -(N_SYM as f64).ln();
+        let lp = |a: usize, b: usize| *m.log_probs.get(a * N_SYM + b).unwrap_or(&uniform);
+        let (mut sum, mut n, mut prev) = (0.0, 0usize, BOUNDARY);
+        for c in name.chars() {
+            let s = symbol(c);
+            sum += lp(prev, s);
+            n += 1;
+            prev = s;
+        }
+        sum += lp(prev, BOUNDARY);
+        n += 1;
+        let v = (sum / n as f64).exp();
+        Some(if v.is_finite() { v } else { 0.0 })
+    }
+
+    /// `says_bot` as first written, without the quick rejections.
+    fn says_bot_reference(bio: &str) -> bool {
+        const WORDS: [&str; 6] = ["bot", "bots", "robot", "robots", "chatbot", "twitterbot"];
+        bio.contains("机器人")
+            || bio
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| WORDS.iter().any(|b| w.eq_ignore_ascii_case(b)))
+    }
+
+    #[test]
+    fn ascii_symbols_are_the_char_symbols() {
+        for b in 0..128u8 {
+            assert_eq!(
+                usize::from(ASCII_SYMBOL[b as usize]),
+                symbol(b as char),
+                "{b}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fused_measures_equal_the_separate_ones(
+            s in proptest::prop_oneof!["[ -~]{0,30}", "\\PC{0,30}", "[ \t\u{3000}a1①]{0,6}"]
+        ) {
+            proptest::prop_assert_eq!(char_len_and_digits(&s), (char_len(&s), digit_count(&s)));
+            proptest::prop_assert_eq!(is_blank(&s), s.trim().is_empty());
+            proptest::prop_assert_eq!(says_bot(&s), says_bot_reference(&s));
+            let m = BigramModel::builtin();
+            proptest::prop_assert_eq!(
+                m.likelihood(&s).map(f64::to_bits),
+                likelihood_reference(m, &s).map(f64::to_bits)
+            );
+            let fitted = BigramModel::fit(["anna", "bob_7", &s], 0.5).unwrap();
+            proptest::prop_assert_eq!(
+                fitted.likelihood(&s).map(f64::to_bits),
+                likelihood_reference(&fitted, &s).map(f64::to_bits)
+            );
+            let short = BigramModel { log_probs: vec![-1.0; 50] };
+            proptest::prop_assert_eq!(
+                short.likelihood(&s).map(f64::to_bits),
+                likelihood_reference(&short, &s).map(f64::to_bits)
+            );
+        }
+
+        #[test]
+        fn bot_words_are_found_anywhere(
+            pre in "[ -~]{0,10}",
+            word in proptest::sample::select(
+                &["bot", "bots", "robot", "robots", "chatbot", "twitterbot"][..]
+            ),
+            upper in proptest::collection::vec(proptest::bool::ANY, 10),
+            post in "[ -~é]{0,10}",
+        ) {
+            // The word in a random ASCII case, between separators.
+            let word: String = word
+                .chars()
+                .zip(&upper)
+                .map(|(c, &u)| if u { c.to_ascii_uppercase() } else { c })
+                .collect();
+            let bio = format!("{pre} {word} {post}");
+            proptest::prop_assert!(says_bot(&bio));
+            proptest::prop_assert_eq!(says_bot(&bio), says_bot_reference(&bio));
+    }
+    }
 }
