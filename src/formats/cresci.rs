@@ -17,7 +17,7 @@ use super::values::{
 };
 use super::{hash_str, normalize, ColumnMap, Format, Mode, PassThrough};
 use super::{ReadOptions, Rejection};
-use crate::account::{Account, Label, Platform, Post, Profile};
+use crate::account::{Account, Label, Platform, Post};
 use crate::error::{Error, Position, Result};
 use rayon::prelude::*;
 
@@ -180,6 +180,30 @@ impl<'a, R: Record + ?Sized> Row<'a, R> {
     #[inline]
     pub(crate) fn text(&self, col: Option<usize>) -> Result<Option<String>> {
         Ok(self.str(col)?.map(str::to_string))
+    }
+
+    /// [`Row::text`] into `slot`, reusing its buffer, or one from `spare` (where a buffer goes
+    /// when its field is missing).
+    #[inline]
+    pub(crate) fn text_into(
+        &self,
+        col: Option<usize>,
+        slot: &mut Option<String>,
+        spare: &mut Vec<String>,
+    ) -> Result<()> {
+        match self.str(col)? {
+            Some(s) => {
+                let buf = slot.get_or_insert_with(|| spare.pop().unwrap_or_default());
+                buf.clear();
+                buf.push_str(s);
+            }
+            None => {
+                if let Some(buf) = slot.take() {
+                    spare.push(buf);
+                }
+            }
+        }
+        Ok(())
     }
 
     #[inline]
@@ -429,6 +453,22 @@ impl CresciColumns {
         record: &R,
         position: Position,
     ) -> Result<Account> {
+        let mut account = Account::default();
+        self.convert_into(record, position, &mut account, &mut Vec::new())?;
+        Ok(account)
+    }
+
+    /// [`CresciColumns::convert_record`] into `out`, reusing its strings' buffers (and those
+    /// in `spare`, where the buffers of fields that became missing wait for the next record),
+    /// so that converting block after block into the same accounts allocates nothing once
+    /// warm. On an error `out` holds part of the record and must not be used.
+    pub(crate) fn convert_into<R: Record + ?Sized>(
+        &self,
+        record: &R,
+        position: Position,
+        out: &mut Account,
+        spare: &mut Vec<String>,
+    ) -> Result<()> {
         let row = Row {
             rec: record,
             header: &self.header,
@@ -437,31 +477,30 @@ impl CresciColumns {
         };
         row.check_len()?;
         let crawled_at = row.date(self.crawled_at)?;
-        let profile = Profile {
-            platform: Platform::Twitter,
-            id: row.text(self.id)?,
-            screen_name: row.text(self.screen_name)?,
-            name: row.text(self.name)?,
-            description: row.text(self.description)?,
-            url: row.text(self.url)?,
-            location: row.text(self.location)?,
-            lang: row.text(self.lang)?,
-            created_at: row.created(self.created_at, Platform::Twitter, crawled_at)?,
-            statuses_count: row.count(self.statuses_count)?,
-            followers_count: row.count(self.followers_count)?,
-            friends_count: row.count(self.friends_count)?,
-            favourites_count: row.count(self.favourites_count)?,
-            listed_count: row.count(self.listed_count)?,
-            default_profile: row.flag(self.default_profile)?,
-            default_profile_image: row.flag(self.default_profile_image)?,
-            profile_use_background_image: row.flag(self.profile_use_background_image)?,
-            verified: row.flag(self.verified)?,
-            protected: row.flag(self.protected)?,
-            geo_enabled: row.flag(self.geo_enabled)?,
-            crawled_at,
-            summary: Default::default(),
-        };
-        let label = if self.dataset_labels {
+        let p = &mut out.profile;
+        p.platform = Platform::Twitter;
+        row.text_into(self.id, &mut p.id, spare)?;
+        row.text_into(self.screen_name, &mut p.screen_name, spare)?;
+        row.text_into(self.name, &mut p.name, spare)?;
+        row.text_into(self.description, &mut p.description, spare)?;
+        row.text_into(self.url, &mut p.url, spare)?;
+        row.text_into(self.location, &mut p.location, spare)?;
+        row.text_into(self.lang, &mut p.lang, spare)?;
+        p.created_at = row.created(self.created_at, Platform::Twitter, crawled_at)?;
+        p.statuses_count = row.count(self.statuses_count)?;
+        p.followers_count = row.count(self.followers_count)?;
+        p.friends_count = row.count(self.friends_count)?;
+        p.favourites_count = row.count(self.favourites_count)?;
+        p.listed_count = row.count(self.listed_count)?;
+        p.default_profile = row.flag(self.default_profile)?;
+        p.default_profile_image = row.flag(self.default_profile_image)?;
+        p.profile_use_background_image = row.flag(self.profile_use_background_image)?;
+        p.verified = row.flag(self.verified)?;
+        p.protected = row.flag(self.protected)?;
+        p.geo_enabled = row.flag(self.geo_enabled)?;
+        p.crawled_at = crawled_at;
+        p.summary = Default::default();
+        out.label = if self.dataset_labels {
             let col = self.dataset.unwrap_or(0);
             let raw = trim(row.raw(col));
             Some(dataset_label(raw).ok_or_else(|| {
@@ -474,11 +513,8 @@ impl CresciColumns {
         } else {
             None
         };
-        Ok(Account {
-            profile,
-            activity: None,
-            label,
-        })
+        out.activity = None;
+        Ok(())
     }
 }
 
@@ -504,6 +540,24 @@ impl CsvConvert {
             CsvConvert::Cresci(c) => c.convert_record(rec, pos),
             CsvConvert::Kaggle(c) => c.convert(rec, pos),
             CsvConvert::Srf(c) => c.convert(rec, pos),
+        }
+    }
+
+    /// [`CsvConvert::convert`] into `out`, reusing its buffers where the converter can (see
+    /// [`CresciColumns::convert_into`]); on an error `out` must not be used.
+    pub(crate) fn convert_into<R: Record + ?Sized>(
+        &self,
+        rec: &R,
+        pos: Position,
+        out: &mut Account,
+        spare: &mut Vec<String>,
+    ) -> Result<()> {
+        match self {
+            CsvConvert::Cresci(c) => c.convert_into(rec, pos, out, spare),
+            other => {
+                *out = other.convert(rec, pos)?;
+                Ok(())
+            }
         }
     }
 
@@ -1049,6 +1103,75 @@ mod tests {
             "t.csv",
         )
         .unwrap()
+    }
+
+    /// Converting into an account that held another record (or part of a record that failed)
+    /// gives exactly what a fresh conversion gives: no field of the earlier record survives.
+    #[test]
+    fn converting_into_a_used_account_leaves_nothing_behind() {
+        let header = [
+            "id",
+            "name",
+            "screen_name",
+            "description",
+            "url",
+            "location",
+            "lang",
+            "statuses_count",
+            "followers_count",
+            "friends_count",
+            "favourites_count",
+            "listed_count",
+            "created_at",
+            "default_profile",
+            "default_profile_image",
+            "profile_use_background_image",
+            "verified",
+            "protected",
+            "geo_enabled",
+            "updated",
+            "dataset",
+        ];
+        let c = cols(&header).with_dataset_labels(true).unwrap();
+        let full = ByteRecord::from(vec![
+            "42",
+            "Ann",
+            "ann",
+            "a bio",
+            "http://x.y",
+            "Rome",
+            "it",
+            "1",
+            "2",
+            "3",
+            "4",
+            "5",
+            "Fri Apr 06 10:58:22 +0000 2007",
+            "1",
+            "1",
+            "1",
+            "1",
+            "1",
+            "1",
+            "2015-02-14 10:54:49",
+            "INT",
+        ]);
+        let mut sparse: Vec<&str> = vec![""; header.len()];
+        sparse[0] = "7";
+        sparse[19] = "NULL";
+        sparse[20] = "E13";
+        let sparse = ByteRecord::from(sparse);
+        let mut bad: Vec<&str> = full.iter().map(|f| std::str::from_utf8(f).unwrap()).collect();
+        bad[9] = "many";
+        let bad = ByteRecord::from(bad);
+        let pos = Position::new(1, Some(1));
+        let (mut used, mut spare) = (Account::default(), Vec::new());
+        for (first, second) in [(&full, &sparse), (&sparse, &full), (&full, &full)] {
+            c.convert_into(first, pos, &mut used, &mut spare).unwrap();
+            assert!(c.convert_into(&bad, pos, &mut used, &mut spare).is_err());
+            c.convert_into(second, pos, &mut used, &mut spare).unwrap();
+            assert_eq!(used, c.convert(second, pos).unwrap());
+        }
     }
 
     #[test]

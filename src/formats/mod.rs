@@ -1167,6 +1167,14 @@ impl AccountReader {
         let blocks = pool_blocks(parallel).1;
         // Per block: each record's position relative to the block and its conversion (`Ok(k)`:
         // the k-th account), the accounts' duplicate keys and `work`'s outputs.
+        let finish = |slots: Vec<(Position, Result<usize>)>, accounts: &mut [Account]| {
+            let keys: Vec<Option<DupKey>> = if keyed {
+                accounts.iter().map(DupKey::of).collect()
+            } else {
+                Vec::new()
+            };
+            (slots, keys, work(accounts))
+        };
         let split = |items: Vec<(Position, Result<Account>)>| -> Worked<T> {
             let mut accounts = Vec::with_capacity(items.len());
             let slots: Vec<(Position, Result<usize>)> = items
@@ -1179,21 +1187,40 @@ impl AccountReader {
                     (rel, slot)
                 })
                 .collect();
-            let keys: Vec<Option<DupKey>> = if keyed {
-                accounts.iter().map(DupKey::of).collect()
-            } else {
-                Vec::new()
-            };
-            (slots, keys, work(&mut accounts))
+            finish(slots, &mut accounts)
         };
         let result = match input {
             Input::Csv(mut csv) => {
+                // Records are converted into accounts kept from block to block (their
+                // strings' buffers reused), not into a new vector of new accounts per block.
+                let kept = std::sync::Mutex::new(Vec::<Kept>::new());
                 let run = |c: &cresci::CsvConvert, t: &blocks::Tokens| {
-                    split(
-                        (0..t.len())
-                            .map(|i| (t.relative(i), c.convert(&t.record(i), t.relative(i))))
-                            .collect(),
-                    )
+                    let mut mine = kept
+                        .lock()
+                        .ok()
+                        .and_then(|mut k| k.pop())
+                        .unwrap_or_default();
+                    let mut slots = Vec::with_capacity(t.len());
+                    let mut n = 0;
+                    for i in 0..t.len() {
+                        if mine.accounts.len() == n {
+                            mine.accounts.push(Account::default());
+                        }
+                        let rel = t.relative(i);
+                        let account = &mut mine.accounts[n];
+                        match c.convert_into(&t.record(i), rel, account, &mut mine.spare) {
+                            Ok(()) => {
+                                slots.push((rel, Ok(n)));
+                                n += 1;
+                            }
+                            Err(e) => slots.push((rel, Err(e))),
+                        }
+                    }
+                    let worked = finish(slots, &mut mine.accounts[..n]);
+                    if let Ok(mut k) = kept.lock() {
+                        k.push(mine);
+                    }
+                    worked
                 };
                 let mut place = |placed: &blocks::Placed<'_>, worked: Worked<T>| {
                     self.take_worked(worked, placed.from, &placed.placement, sink)
@@ -1230,6 +1257,14 @@ impl AccountReader {
         self.seen = None;
         Some(result)
     }
+}
+
+/// Accounts a block job converts CSV records into, kept for the next block with spare string
+/// buffers (see [`cresci::CsvConvert::convert_into`]).
+#[derive(Default)]
+struct Kept {
+    accounts: Vec<Account>,
+    spare: Vec<String>,
 }
 
 /// Whether to work blocks on the rayon pool (`wanted`, and more than one thread), and how
