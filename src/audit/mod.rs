@@ -284,7 +284,8 @@ impl<'m> Audit<'m> {
         Audit { model, params }
     }
 
-    /// The feature extractor matching the model's schema.
+    /// The feature extractor matching the model's schema, computing only the columns the
+    /// model reads.
     fn extractor(&self, source: &str, now: DateTime<Utc>) -> Result<FeatureExtractor> {
         let schema = self.model.schema();
         let set = [FeatureSet::Twitter, FeatureSet::Instagram]
@@ -301,6 +302,10 @@ impl<'m> Audit<'m> {
         let mut fx = FeatureExtractor::new(set).with_clock(now);
         if let Some(t) = self.params.as_of {
             fx = fx.as_of(t);
+        }
+        // Scores and reasons read only the model's columns: the others are not computed.
+        if let Some(used) = self.model.used_features() {
+            fx = fx.only(&used)?;
         }
         Ok(fx)
     }
@@ -1404,6 +1409,43 @@ mod tests {
         for threads in [1, 2] {
             let err = audit_in_pool(threads, params.clone(), 3_000, 1_234).unwrap_err();
             assert!(err.to_string().contains("bad on purpose"), "{err}");
+        }
+    }
+
+    /// The audit computes only the columns the model reads; its scores and reasons are the
+    /// model's on the full feature matrix all the same.
+    #[test]
+    fn scores_and_reasons_are_the_models_on_all_features() {
+        let clock: DateTime<Utc> = "2015-02-14T12:00:00Z".parse().unwrap();
+        let accounts: Vec<Account> = crate::synth::FollowerListSpec::new(2_000)
+            .seed(5)
+            .build()
+            .expect("valid spec")
+            .iter()
+            .collect();
+        let model = Model::default_twitter();
+        assert!(
+            model.used_features().is_some_and(|u| u.len() < model.schema().len()),
+            "the default forest reads some of the columns, so the subset is exercised"
+        );
+        let params = AuditParams::default()
+            .details(true)
+            .reasons(3)
+            .bootstrap(5)
+            .clock(clock);
+        let report = Audit::new(&model, params)
+            .run("test", accounts.iter().cloned().map(Ok))
+            .unwrap();
+        let x = FeatureExtractor::new(FeatureSet::Twitter)
+            .with_clock(clock)
+            .extract(&accounts);
+        let p = model.predict_proba(&x).unwrap();
+        assert_eq!(report.followers.len(), accounts.len());
+        for (i, f) in report.followers.iter().enumerate() {
+            assert_eq!(f.p_fake, p[i].clamp(0.0, 1.0), "follower {i}");
+            let mut want = model.explain(&x, i).unwrap();
+            want.truncate(3);
+            assert_eq!(f.reasons, want, "follower {i}");
         }
     }
 
