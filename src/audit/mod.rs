@@ -1425,7 +1425,9 @@ mod tests {
             .collect();
         let model = Model::default_twitter();
         assert!(
-            model.used_features().is_some_and(|u| u.len() < model.schema().len()),
+            model
+                .used_features()
+                .is_some_and(|u| u.len() < model.schema().len()),
             "the default forest reads some of the columns, so the subset is exercised"
         );
         let params = AuditParams::default()
