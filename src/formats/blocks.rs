@@ -31,6 +31,12 @@ pub(crate) trait Record {
     fn len(&self) -> usize;
     /// Field `i`, if there is one.
     fn get(&self, i: usize) -> Option<&[u8]>;
+    /// Field `i` as text when the record already knows it is valid UTF-8; `None` says
+    /// nothing (no such field, or not known): check [`Record::get`]'s bytes then.
+    #[inline]
+    fn known_str(&self, _i: usize) -> Option<&str> {
+        None
+    }
 }
 
 impl Record for ByteRecord {
@@ -44,35 +50,41 @@ impl Record for ByteRecord {
     }
 }
 
-/// One tokenized record: its fields' bytes and their end offsets (into `data`).
+/// One tokenized record: where its fields are in its block's bytes.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Fields<'a> {
-    /// The record's field bytes (and maybe more after them).
+    /// The block's bytes and unescaped fields ([`Tokens::data`]).
     data: &'a [u8],
-    ends: &'a [usize],
+    /// The same as text, when all of it is valid UTF-8.
+    text: Option<&'a str>,
+    /// Each field's start and end in `data`.
+    fields: &'a [(usize, usize)],
 }
 
 impl Record for Fields<'_> {
     #[inline]
     fn len(&self) -> usize {
-        self.ends.len()
+        self.fields.len()
     }
     #[inline]
     fn get(&self, i: usize) -> Option<&[u8]> {
-        let end = *self.ends.get(i)?;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        let &(start, end) = self.fields.get(i)?;
         self.data.get(start..end)
+    }
+    /// A slice of the block's validated text; `str::get` checks that both ends are character
+    /// boundaries (they always are: fields end at ASCII bytes).
+    #[inline]
+    fn known_str(&self, i: usize) -> Option<&str> {
+        let &(start, end) = self.fields.get(i)?;
+        self.text?.get(start..end)
     }
 }
 
 /// Where one record is in a [`Tokens`].
 #[derive(Clone, Copy, Debug)]
 struct Span {
-    /// Index in `Tokens::ends` one past the record's last field.
-    ends_end: usize,
-    /// Where the record's field bytes start in `Tokens::data` (its field ends count from
-    /// there).
-    data_start: usize,
+    /// Index in `Tokens::fields` one past the record's last field.
+    fields_end: usize,
     /// Newlines in the block before the parser call that returned this record.
     newlines: u64,
 }
@@ -80,10 +92,16 @@ struct Span {
 /// The records of one block, parsed from a fresh parser.
 #[derive(Debug, Default)]
 pub(crate) struct Tokens {
-    /// Field bytes; only `data[..filled]` is meaningful (the rest is reused capacity).
+    /// The block's bytes, then the fields that are not a slice of them (quoted fields with
+    /// doubled quotes, records `csv_core` parsed). Empty when `utf8`: the buffer is in `text`.
     data: Vec<u8>,
-    filled: usize,
-    ends: Vec<usize>,
+    /// `data`, when all of it is valid UTF-8 (then `utf8` is set).
+    text: String,
+    utf8: bool,
+    /// Each field's start and end in `data`.
+    fields: Vec<(usize, usize)>,
+    /// Field ends from `csv_core` (relative to its record's output).
+    core_ends: Vec<usize>,
     spans: Vec<Span>,
     /// Bytes of the block up to the end of its last complete record.
     consumed: usize,
@@ -107,12 +125,17 @@ impl Tokens {
         let first = if i == 0 {
             0
         } else {
-            self.spans[i - 1].ends_end
+            self.spans[i - 1].fields_end
         };
-        let span = self.spans[i];
+        let (data, text) = if self.utf8 {
+            (self.text.as_bytes(), Some(self.text.as_str()))
+        } else {
+            (self.data.as_slice(), None)
+        };
         Fields {
-            data: &self.data[span.data_start..self.filled],
-            ends: &self.ends[first..span.ends_end],
+            data,
+            text,
+            fields: &self.fields[first..self.spans[i].fields_end],
         }
     }
 
@@ -132,70 +155,162 @@ fn parser() -> csv_core::Reader {
 /// mark there is skipped, as `csv` does); `last`: they end it (a final record without a
 /// terminator is complete).
 ///
-/// Plain records (each field unquoted without quotes or carriage returns in it, or quoted and
-/// closed right before a comma or the end of the line) are split here directly; any other
-/// record is handed to `csv_core`, from the same state, so the result is `csv_core`'s.
+/// The bytes are copied once, whole, and plain fields are kept as spans of that copy. Plain
+/// records (each field unquoted without quotes or carriage returns in it, or quoted and closed
+/// right before a comma or the end of the line) are split here directly; any other record is
+/// handed to `csv_core`, from the same state, so the result is `csv_core`'s. The copy is then
+/// checked for UTF-8 once, so that fields need not be checked one by one
+/// ([`Record::known_str`]).
 pub(crate) fn tokenize(bytes: &[u8], first: bool, last: bool, out: &mut Tokens) {
+    let mut data = std::mem::take(&mut out.data);
+    if out.utf8 {
+        data = std::mem::take(&mut out.text).into_bytes();
+    }
+    data.clear();
+    data.extend_from_slice(bytes);
+    out.fields.clear();
     out.spans.clear();
-    // Unescaped fields are never longer than their input.
-    if out.data.len() < bytes.len() + 1 {
-        out.data.resize(bytes.len() + 1, 0);
-    }
-    if out.ends.len() < 64 {
-        out.ends.resize(64, 0);
-    }
+    let mut scan = Scan::new(bytes);
     let mut core: Option<csv_core::Reader> = None;
-    let (mut pos, mut nout, mut nend) = (0usize, 0usize, 0usize);
-    let mut lines = 0u64;
-    let mut finished = false;
-    while !finished {
+    let (mut pos, mut lines) = (0usize, 0u64);
+    loop {
+        let (fields_mark, data_mark) = (out.fields.len(), data.len());
         let fast = if first && pos == 0 && bytes.starts_with(b"\xEF\xBB\xBF") {
             None
         } else {
-            plain_record(bytes, pos, &mut out.data, nout, &mut out.ends, nend)
+            plain_record(bytes, &mut scan, pos, &mut data, &mut out.fields)
         };
-        let (next, o, e, nl) = match fast {
+        let (next, nl) = match fast {
             Some(r) => r,
             None => {
+                out.fields.truncate(fields_mark);
+                data.truncate(data_mark);
                 let core = core.get_or_insert_with(parser);
-                match parsed_record(core, bytes, pos, first, last, lines, out, nout, nend) {
+                let parsed = parsed_record(
+                    core,
+                    bytes,
+                    pos,
+                    (first, last),
+                    lines,
+                    &mut data,
+                    &mut out.fields,
+                    &mut out.core_ends,
+                );
+                match parsed {
                     Some(r) => r,
                     None => {
-                        finished = true;
-                        continue;
+                        out.fields.truncate(fields_mark);
+                        data.truncate(data_mark);
+                        break;
                     }
                 }
             }
         };
         out.spans.push(Span {
-            ends_end: e,
-            data_start: nout,
+            fields_end: out.fields.len(),
             newlines: lines,
         });
         pos = next;
-        nout = o;
-        nend = e;
         lines += nl;
     }
-    out.filled = nout;
     out.consumed = pos;
     out.newlines_consumed = lines;
     let tail = &bytes[pos..];
     out.newlines_total = lines + count_newlines(tail);
     out.clean = last || tail.iter().all(|&b| b == b'\r' || b == b'\n');
+    match String::from_utf8(data) {
+        Ok(text) => {
+            out.text = text;
+            out.utf8 = true;
+        }
+        Err(e) => {
+            out.data = e.into_bytes();
+            out.utf8 = false;
+        }
+    }
 }
 
-/// One plain record from `bytes[pos..]` (see [`tokenize`]), its fields written at
-/// `data[o..]` with their ends from `ends[e]` on: the position after it, the new `o` and `e`,
-/// and the newlines it spans. `None` when the record is not plain or not whole.
+/// The structural bytes of a CSV text (`,` `\n` `\r` `"`), found 64 bytes at a time: a bit
+/// mask of the 64 bytes from `base`, whose bits are cleared as they are passed.
+struct Scan<'a> {
+    bytes: &'a [u8],
+    base: usize,
+    mask: u64,
+}
+
+impl<'a> Scan<'a> {
+    fn new(bytes: &'a [u8]) -> Scan<'a> {
+        Scan {
+            bytes,
+            base: 0,
+            mask: structural(bytes, 0),
+        }
+    }
+
+    /// The position of the first structural byte at or after `i`, if any.
+    #[inline]
+    fn next_from(&mut self, i: usize) -> Option<usize> {
+        if i < self.base || i - self.base >= 64 {
+            self.base = i;
+            self.mask = structural(self.bytes, i);
+        } else {
+            self.mask &= u64::MAX << (i - self.base);
+        }
+        while self.mask == 0 {
+            self.base += 64;
+            if self.base >= self.bytes.len() {
+                return None;
+            }
+            self.mask = structural(self.bytes, self.base);
+        }
+        Some(self.base + self.mask.trailing_zeros() as usize)
+    }
+}
+
+/// Bit `k` set when `bytes[at + k]` is structural, for the up to 64 bytes from `at`.
+#[inline]
+fn structural(bytes: &[u8], at: usize) -> u64 {
+    match bytes.get(at..at + 64) {
+        Some(chunk) => structural64(chunk.try_into().expect("64 bytes")),
+        None => {
+            // Zero bytes are not structural.
+            let mut padded = [0u8; 64];
+            let rest = bytes.get(at..).unwrap_or(&[]);
+            padded[..rest.len()].copy_from_slice(rest);
+            structural64(&padded)
+        }
+    }
+}
+
+/// The structural mask of 64 bytes. Written so that the compiler compares them as vectors
+/// (16 bytes at a time with SSE2): each byte becomes 0x80 or 0, then the high bits of every
+/// eight bytes are gathered into one byte by a multiplication (bit `7 + 8j` times `2^(7 - j)`
+/// lands on bit `56 + j`, and no two products overlap there).
+#[inline]
+fn structural64(chunk: &[u8; 64]) -> u64 {
+    let mut hits = [0u8; 64];
+    for (h, &b) in hits.iter_mut().zip(chunk) {
+        *h = u8::from((b == b',') | (b == b'\n') | (b == b'\r') | (b == b'"')) << 7;
+    }
+    let mut mask = 0u64;
+    for (j, word) in hits.chunks_exact(8).enumerate() {
+        let x = u64::from_le_bytes(word.try_into().expect("eight bytes")) >> 7;
+        mask |= (x.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * j);
+    }
+    mask
+}
+
+/// One plain record from `bytes[i..]` (see [`tokenize`]): its fields pushed to `fields`
+/// (spans of the block's copy at the start of `data`, or an unescaped copy appended to it),
+/// the position after it and the newlines it spans. `None` when the record is not plain or
+/// not whole (`fields` and `data` may then hold part of it).
 fn plain_record(
     bytes: &[u8],
+    scan: &mut Scan<'_>,
     mut i: usize,
-    data: &mut [u8],
-    mut o: usize,
-    ends: &mut Vec<usize>,
-    mut e: usize,
-) -> Option<(usize, usize, usize, u64)> {
+    data: &mut Vec<u8>,
+    fields: &mut Vec<(usize, usize)>,
+) -> Option<(usize, u64)> {
     let n = bytes.len();
     let mut nl = 0u64;
     // Blank lines before a record are skipped (as `csv_core` does).
@@ -203,97 +318,94 @@ fn plain_record(
         nl += u64::from(bytes[i] == b'\n');
         i += 1;
     }
-    let start = o;
     loop {
         if i >= n {
             return None;
         }
-        if e >= ends.len() {
-            let len = ends.len() * 2;
-            ends.resize(len, 0);
-        }
-        let stop = if bytes[i] == b'"' {
-            i += 1;
+        let field = if bytes[i] == b'"' {
+            // The unescaped field so far: `data[copy..]` (once a doubled quote needs a copy),
+            // then `bytes[seg..]`.
+            let (mut seg, mut from) = (i + 1, i + 1);
+            let mut copy: Option<usize> = None;
             loop {
-                // Most quoted fields are short (counts, flags): look at a few bytes one by
-                // one before calling memchr.
-                let mut q = 0;
-                let near = (n - i).min(16);
-                while q < near && bytes[i + q] != b'"' {
-                    q += 1;
-                }
-                let seg = if q < near {
-                    &bytes[i..i + q]
-                } else {
-                    q = memchr::memchr(b'"', &bytes[i..])?;
-                    &bytes[i..i + q]
+                let q = loop {
+                    let p = scan.next_from(from)?;
+                    match bytes[p] {
+                        b'"' => break p,
+                        b'\n' => nl += 1,
+                        _ => {}
+                    }
+                    from = p + 1;
                 };
-                nl += count_newlines(seg);
-                data[o..o + q].copy_from_slice(seg);
-                o += q;
-                i += q + 1;
-                if i < n && bytes[i] == b'"' {
+                i = q + 1;
+                if bytes.get(i) == Some(&b'"') {
                     // A doubled quote is one quote of the field.
-                    data[o] = b'"';
-                    o += 1;
-                    i += 1;
-                } else {
-                    break;
+                    copy.get_or_insert(data.len());
+                    data.extend_from_slice(&bytes[seg..i]);
+                    seg = i + 1;
+                    from = i + 1;
+                    continue;
                 }
-            }
-            if i >= n {
-                return None;
-            }
-            match bytes[i] {
-                b',' | b'\n' | b'\r' => bytes[i],
-                _ => return None,
+                break match copy {
+                    Some(start) => {
+                        data.extend_from_slice(&bytes[seg..q]);
+                        (start, data.len())
+                    }
+                    None => (seg, q),
+                };
             }
         } else {
-            let s = i;
-            while i < n {
-                match bytes[i] {
-                    b',' | b'\n' | b'\r' => break,
-                    b'"' => return None,
-                    _ => i += 1,
-                }
-            }
-            if i >= n {
+            let p = scan.next_from(i)?;
+            if bytes[p] == b'"' {
                 return None;
             }
-            data[o..o + (i - s)].copy_from_slice(&bytes[s..i]);
-            o += i - s;
-            bytes[i]
+            let field = (i, p);
+            i = p;
+            field
         };
-        ends[e] = o - start;
-        e += 1;
+        if i >= n {
+            return None;
+        }
+        let stop = bytes[i];
+        if !matches!(stop, b',' | b'\n' | b'\r') {
+            return None;
+        }
+        fields.push(field);
         i += 1;
         match stop {
             b',' => {}
-            b'\n' => return Some((i, o, e, nl + 1)),
+            b'\n' => return Some((i, nl + 1)),
             // A carriage return ends the record; a line feed after it is a blank line.
-            _ => return Some((i, o, e, nl)),
+            _ => return Some((i, nl)),
         }
     }
 }
 
 /// One record read by `csv_core` from `bytes[pos..]`, where a record starts, with `lines`
-/// newlines before; as [`plain_record`] returns, or `None` when no whole record is left.
+/// newlines before (`ends`: whether the bytes begin and end the input): its fields written at
+/// the end of `data` and pushed to `fields`, the position after it and the newlines it spans;
+/// `None` when no whole record is left (`data` may then hold part of it).
 #[allow(clippy::too_many_arguments)]
 fn parsed_record(
     core: &mut csv_core::Reader,
     bytes: &[u8],
     pos: usize,
-    first: bool,
-    last: bool,
+    (first, last): (bool, bool),
     lines: u64,
-    out: &mut Tokens,
-    nout: usize,
-    nend: usize,
-) -> Option<(usize, usize, usize, u64)> {
+    data: &mut Vec<u8>,
+    fields: &mut Vec<(usize, usize)>,
+    ends: &mut Vec<usize>,
+) -> Option<(usize, u64)> {
     use csv_core::ReadRecordResult as R;
     core.reset();
     core.set_line(lines);
-    let (mut nin, mut o, mut e) = (pos, nout, nend);
+    let start = data.len();
+    // Unescaped fields are never longer than their input; most records are short.
+    data.resize(start + (bytes.len() - pos).clamp(1, 4096), 0);
+    if ends.len() < 64 {
+        ends.resize(64, 0);
+    }
+    let (mut nin, mut o, mut e) = (pos, 0usize, 0usize);
     // Past the input's start a byte order mark is data; the parser strips one only in its
     // first call, so that call gets a single byte.
     let mut one_byte = !(first && pos == 0);
@@ -306,7 +418,7 @@ fn parsed_record(
         if input.is_empty() && !last {
             return None;
         }
-        let (res, i, oo, ee) = core.read_record(input, &mut out.data[o..], &mut out.ends[e..]);
+        let (res, i, oo, ee) = core.read_record(input, &mut data[start + o..], &mut ends[e..]);
         let probing = std::mem::take(&mut one_byte) && !input.is_empty();
         nin += i;
         o += oo;
@@ -319,14 +431,22 @@ fn parsed_record(
                 }
             }
             R::OutputFull => {
-                let n = out.data.len() * 2;
-                out.data.resize(n, 0);
+                let n = data.len() - start;
+                data.resize(start + 2 * n, 0);
             }
             R::OutputEndsFull => {
-                let n = out.ends.len() * 2;
-                out.ends.resize(n, 0);
+                let n = ends.len() * 2;
+                ends.resize(n, 0);
             }
-            R::Record => return Some((nin, o, e, core.line() - lines)),
+            R::Record => {
+                data.truncate(start + o);
+                let mut from = start;
+                for &end in &ends[..e] {
+                    fields.push((from, start + end));
+                    from = start + end;
+                }
+                return Some((nin, core.line() - lines));
+            }
             R::End => return None,
         }
     }
@@ -753,6 +873,15 @@ mod tests {
                 let fields: Vec<Vec<u8>> = (0..rec.len())
                     .map(|f| rec.get(f).unwrap().to_vec())
                     .collect();
+                // Text known without a check is the field's bytes, and a valid input's fields
+                // are all known.
+                for (f, raw) in fields.iter().enumerate() {
+                    match rec.known_str(f) {
+                        Some(text) => assert_eq!(text.as_bytes(), raw.as_slice()),
+                        None => assert!(std::str::from_utf8(bytes).is_err(), "field {f}"),
+                    }
+                }
+                assert!(rec.known_str(rec.len()).is_none() && rec.get(rec.len()).is_none());
                 let line = if i < placed.from {
                     assert!(!header_seen);
                     header_seen = true;
@@ -828,6 +957,118 @@ mod tests {
         for n in [0, 1, 8159, 8160, 8161, 100_000] {
             let want = bytes[..n].iter().filter(|&&b| b == b'"').count();
             assert_eq!(count_byte(&bytes[..n], b'"'), want);
+        }
+    }
+
+    /// The structural positions of `bytes`, one byte at a time.
+    fn structural_naive(bytes: &[u8]) -> Vec<usize> {
+        (0..bytes.len())
+            .filter(|&i| matches!(bytes[i], b',' | b'\n' | b'\r' | b'"'))
+            .collect()
+    }
+
+    #[test]
+    fn structural_masks_match_a_plain_scan() {
+        // Every byte value, each structural byte at every position of a chunk.
+        let mut bytes: Vec<u8> = (0..=255u8).collect();
+        for (k, &b) in b",\n\r\"".iter().enumerate() {
+            bytes.extend((0..64).map(|i| if i % 4 == k { b } else { b'a' + k as u8 }));
+        }
+        bytes.extend((0..300u32).map(|i| (i * 7 % 13) as u8 + b'"' - 3));
+        let want = structural_naive(&bytes);
+        for at in 0..bytes.len() + 2 {
+            let mask = structural(&bytes, at);
+            let got: Vec<usize> = (0..64)
+                .filter(|k| mask >> k & 1 == 1)
+                .map(|k| at + k)
+                .collect();
+            let expected: Vec<usize> = want
+                .iter()
+                .copied()
+                .filter(|&i| i >= at && i < at + 64)
+                .collect();
+            assert_eq!(got, expected, "chunk at {at}");
+        }
+    }
+
+    #[test]
+    fn scans_find_each_structural_byte() {
+        let bytes: Vec<u8> = (0..1000u32)
+            .map(|i| {
+                if i % 61 == 0 || i % 97 == 3 || i % 64 == 63 {
+                    b','
+                } else {
+                    b'x'
+                }
+            })
+            .collect();
+        let want = structural_naive(&bytes);
+        // From every start, forwards one structural byte at a time, and jumping back.
+        let mut scan = Scan::new(&bytes);
+        for from in (0..bytes.len() + 70).rev() {
+            let mut got = Vec::new();
+            let mut i = from;
+            while let Some(p) = scan.next_from(i) {
+                got.push(p);
+                i = p + 1;
+            }
+            let expected: Vec<usize> = want.iter().copied().filter(|&p| p >= from).collect();
+            assert_eq!(got, expected, "from {from}");
+        }
+    }
+
+    /// A field or separator for records whose structural bytes fall at and around the 64-byte
+    /// chunk edges: runs of 62 to 65 bytes, multibyte characters, and (now and then) bytes that
+    /// are not UTF-8.
+    fn edge_piece() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            (0usize..3, 61usize..66).prop_map(|(c, n)| vec![[b'a', b'"', b'\n'][c]; n]),
+            (61usize..66).prop_map(|n| "é".repeat(n / 2).into_bytes()),
+            Just(b",".to_vec()),
+            Just(b"\"".to_vec()),
+            Just(b"\"\"".to_vec()),
+            Just(b"\n".to_vec()),
+            Just(b"\r".to_vec()),
+            Just(b"\r\n".to_vec()),
+            Just("€".as_bytes().to_vec()),
+            Just("😀,".as_bytes().to_vec()),
+            Just(b"\xC3".to_vec()),
+            Just(b"\xFF".to_vec()),
+            "[a-z]{0,3}".prop_map(String::into_bytes),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Structural bytes at chunk edges (63, 64, 65 bytes in), quotes, CR and LF across
+        /// them, multibyte characters split by separators, invalid UTF-8.
+        #[test]
+        fn chunk_edges_read_the_same(
+            pieces in proptest::collection::vec(edge_piece(), 0..24)
+        ) {
+            same(&pieces.concat());
+        }
+
+        /// Quoted fields long enough to span chunks, with doubled quotes and line ends inside.
+        #[test]
+        fn long_quoted_fields_read_the_same(
+            rows in proptest::collection::vec(
+                proptest::collection::vec(
+                    prop_oneof![
+                        "[a-zé]{0,70}",
+                        "\"[a-z,\r\n]{55,70}\"",
+                        "\"[a-z]{0,64}\"\"[a-z,]{0,64}\"\"\"",
+                    ],
+                    1..4,
+                ),
+                0..6,
+            ),
+            crlf in proptest::bool::ANY,
+        ) {
+            let end = if crlf { "\r\n" } else { "\n" };
+            let text = rows.iter().map(|r| r.join(",")).collect::<Vec<_>>().join(end);
+            same(text.as_bytes());
         }
     }
 

@@ -160,12 +160,18 @@ impl<'a, R: Record + ?Sized> Row<'a, R> {
         )
     }
 
+    /// Column `col` as text (`None`: no such column, or a missing value). A field the record
+    /// already knows to be valid UTF-8 is not checked again; an invalid one is an error naming
+    /// the first bad byte.
     #[inline]
     pub(crate) fn str(&self, col: Option<usize>) -> Result<Option<&'a str>> {
         let Some(col) = col else { return Ok(None) };
         let raw = self.raw(col);
         if is_missing(raw) {
             return Ok(None);
+        }
+        if let Some(text) = self.rec.known_str(col + self.header.offset) {
+            return Ok(Some(text));
         }
         match std::str::from_utf8(raw) {
             Ok(s) => Ok(Some(s)),
