@@ -433,6 +433,24 @@ pub(crate) fn log1p(x: f64) -> f64 {
     (1.0 + x.max(0.0)).ln()
 }
 
+/// Counts below this have their [`log1p`] in a table.
+const LOG1P_TABLE_LEN: usize = 2048;
+
+/// [`log1p`] of a count, 0 when it is missing: the very bits `log1p(count as f64)` gives,
+/// read from a table (built once with [`log1p`]) for counts below [`LOG1P_TABLE_LEN`], which
+/// most follower, friend, post and list counts are.
+#[inline]
+fn log1p_count(count: Option<u64>) -> f64 {
+    static TABLE: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
+    let c = count.unwrap_or(0);
+    match usize::try_from(c) {
+        Ok(i) if i < LOG1P_TABLE_LEN => {
+            TABLE.get_or_init(|| (0..LOG1P_TABLE_LEN).map(|k| log1p(k as f64)).collect())[i]
+        }
+        _ => log1p(c as f64),
+    }
+}
+
 /// Columns that need the account's age.
 const AGE_COLUMNS: [usize; 7] = [
     Tw::AgeDays.i(),
@@ -532,32 +550,27 @@ fn twitter_profile<W: Wanted>(
         want,
         out,
         Tw::StatusesCountLog1p,
-        log1p(statuses.unwrap_or(0.0))
+        log1p_count(p.statuses_count)
     );
     put!(
         want,
         out,
         Tw::FollowersCountLog1p,
-        log1p(followers.unwrap_or(0.0))
+        log1p_count(p.followers_count)
     );
     put!(
         want,
         out,
         Tw::FriendsCountLog1p,
-        log1p(friends.unwrap_or(0.0))
+        log1p_count(p.friends_count)
     );
     put!(
         want,
         out,
         Tw::FavouritesCountLog1p,
-        log1p(favourites.unwrap_or(0.0))
+        log1p_count(p.favourites_count)
     );
-    put!(
-        want,
-        out,
-        Tw::ListedCountLog1p,
-        log1p(listed.unwrap_or(0.0))
-    );
+    put!(want, out, Tw::ListedCountLog1p, log1p_count(p.listed_count));
     put!(
         want,
         out,
@@ -737,16 +750,23 @@ fn instagram_profile<W: Wanted>(p: &Profile, want: W, out: &mut [f64]) {
     let s = &p.summary;
     let followers = p.followers_count.map(|v| v as f64);
     let following = p.friends_count.map(|v| v as f64);
-    let media = p.statuses_count.map(|v| v as f64);
     let counts = [
-        (Ig::HasFollowersCount, Ig::FollowersCountLog1p, followers),
-        (Ig::HasFollowingCount, Ig::FollowingCountLog1p, following),
-        (Ig::HasMediaCount, Ig::MediaCountLog1p, media),
+        (
+            Ig::HasFollowersCount,
+            Ig::FollowersCountLog1p,
+            p.followers_count,
+        ),
+        (
+            Ig::HasFollowingCount,
+            Ig::FollowingCountLog1p,
+            p.friends_count,
+        ),
+        (Ig::HasMediaCount, Ig::MediaCountLog1p, p.statuses_count),
     ];
     for (indicator, col, v) in counts {
         put!(want, out, indicator, flag(v.is_some()));
-        if let Some(v) = v {
-            put!(want, out, col, log1p(v));
+        if v.is_some() {
+            put!(want, out, col, log1p_count(v));
         }
     }
     if let (Some(fo), Some(fr)) = (followers, following) {
@@ -1256,6 +1276,18 @@ mod tests {
         assert_eq!(f("username_digit_ratio"), 0.27);
         assert_eq!(f("has_username_length"), 0.0);
         assert_eq!(f("has_fullname_digit_ratio"), 0.0);
+    }
+
+    #[test]
+    fn count_logs_from_the_table_are_the_computed_ones() {
+        assert_eq!(log1p_count(None).to_bits(), log1p(0.0).to_bits());
+        for c in (0..3 * LOG1P_TABLE_LEN as u64).chain([1 << 40, u64::MAX]) {
+            assert_eq!(
+                log1p_count(Some(c)).to_bits(),
+                log1p(c as f64).to_bits(),
+                "{c}"
+            );
+        }
     }
 
     #[test]
