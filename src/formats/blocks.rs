@@ -174,6 +174,10 @@ pub(crate) fn tokenize(bytes: &[u8], first: bool, last: bool, out: &mut Tokens) 
     let mut core: Option<csv_core::Reader> = None;
     let (mut pos, mut lines) = (0usize, 0u64);
     loop {
+        if pos == bytes.len() {
+            // Nothing left: no record (`csv_core` would say the same).
+            break;
+        }
         let (fields_mark, data_mark) = (out.fields.len(), data.len());
         let fast = if first && pos == 0 && bytes.starts_with(b"\xEF\xBB\xBF") {
             None
