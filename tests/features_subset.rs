@@ -277,16 +277,9 @@ fn columns_outside_used_features_do_not_change_scores() {
     let x = FeatureExtractor::new(FeatureSet::Twitter)
         .with_clock(clock())
         .extract(&accounts);
-    let mut values = x.values().to_owned();
-    for ((r, c), v) in values.indexed_iter_mut() {
-        if !used.contains(&c) {
-            *v = ((r * 31 + c * 17) % 1000) as f64 - 500.0;
-        }
-    }
-    let scrambled = FeatureMatrix::new(x.schema().clone(), values).unwrap();
     assert_eq!(
         model.predict_proba(&x).unwrap(),
-        model.predict_proba(&scrambled).unwrap()
+        model.predict_proba(&scrambled(&x, &used)).unwrap()
     );
     // And every used column matters to some row's (uncalibrated) score.
     let raw = |m: &FeatureMatrix| model.detector().predict_proba(m).unwrap();
@@ -321,4 +314,57 @@ fn parallel_subset_equals_sequential_subset() {
         .unwrap();
     let accounts = generated(3_000, 14, Platform::Twitter);
     assert_eq!(fx.extract(&accounts), fx.extract_sequential(&accounts));
+}
+
+/// `x` with every column outside `used` replaced by arbitrary values.
+fn scrambled(x: &FeatureMatrix, used: &[usize]) -> FeatureMatrix {
+    let mut values = x.values().to_owned();
+    for ((r, c), v) in values.indexed_iter_mut() {
+        if !used.contains(&c) {
+            *v = ((r * 31 + c * 17) % 1000) as f64 - 500.0;
+        }
+    }
+    FeatureMatrix::new(x.schema().clone(), values).unwrap()
+}
+
+/// Logistic regression and naive Bayes read every column (`None`); a detector that names its
+/// columns scores and explains the same whatever the other columns hold.
+#[test]
+fn detectors_depend_on_their_used_features_only() {
+    use follower_audit::{
+        DecisionTreeParams, DetectorParams, GaussianNbParams, Label, LinfaTreeParams,
+        LogisticRegressionParams, RandomForestParams,
+    };
+    let accounts = generated(400, 15, Platform::Twitter);
+    let x = FeatureExtractor::new(FeatureSet::Twitter)
+        .with_clock(clock())
+        .extract(&accounts);
+    let y: Vec<Label> = accounts.iter().map(|a| a.label.unwrap()).collect();
+    let mut named = 0;
+    for params in [
+        DetectorParams::RandomForest(RandomForestParams::default().n_trees(5).seed(1)),
+        DetectorParams::LogisticRegression(LogisticRegressionParams::default()),
+        DetectorParams::GaussianNb(GaussianNbParams::default()),
+        DetectorParams::DecisionTree(DecisionTreeParams::default()),
+        DetectorParams::LinfaTree(LinfaTreeParams::default()),
+    ] {
+        let d = params.fit(&x, &y).unwrap();
+        let Some(used) = d.used_features() else {
+            continue;
+        };
+        named += 1;
+        assert!(used.len() < x.schema().len(), "{}: {used:?}", d.name());
+        let z = scrambled(&x, &used);
+        assert_eq!(d.predict_proba(&x).unwrap(), d.predict_proba(&z).unwrap());
+        for row in (0..x.nrows()).step_by(40) {
+            assert_eq!(d.explain(&x, row).unwrap(), d.explain(&z, row).unwrap());
+        }
+    }
+    assert!(named >= 1, "the forest names its columns");
+    for params in [
+        DetectorParams::LogisticRegression(LogisticRegressionParams::default()),
+        DetectorParams::GaussianNb(GaussianNbParams::default()),
+    ] {
+        assert_eq!(params.fit(&x, &y).unwrap().used_features(), None);
+    }
 }

@@ -403,6 +403,14 @@ impl Wanted for Only<'_> {
     fn has(self, col: usize) -> bool {
         self.0.get(col) == Some(&true)
     }
+
+    #[inline(always)]
+    fn any_in(self, cols: std::ops::Range<usize>) -> bool {
+        let end = cols.end.min(self.0.len());
+        self.0
+            .get(cols.start..end)
+            .is_some_and(|m| m.contains(&true))
+    }
 }
 
 /// `out[col] = value` when `want` selects `col`; `value` is evaluated only then.
