@@ -233,7 +233,11 @@ fn robust_variance(x: &[f64]) -> f64 {
     if mad > 0.0 {
         (1.4826 * mad).powi(2) / 2.0
     } else {
-        x.windows(2).map(|w| (w[1] - w[0]).powi(2)).sum::<f64>() / d.len() as f64 / 2.0
+        x.windows(2)
+            .map(|w| (w[1] - w[0]) * (w[1] - w[0]))
+            .sum::<f64>()
+            / d.len() as f64
+            / 2.0
     }
 }
 
