@@ -624,7 +624,12 @@ impl Shard {
     }
 
     fn grow(&mut self) {
-        let bigger = vec![[0; 3]; self.slots.len() * 2];
+        self.resize(self.slots.len() * 2);
+    }
+
+    /// Moves the table into one of `slots` slots (a power of two, more than it holds).
+    fn resize(&mut self, slots: usize) {
+        let bigger = vec![[0; 3]; slots];
         let old = std::mem::replace(&mut self.slots, bigger);
         for s in old.into_iter().filter(|s| s[0] != 0 || s[1] != 0) {
             let hash = (u64::from(s[0]) << 32) | u64::from(s[1]);
@@ -638,6 +643,22 @@ impl HashIndex {
     fn new() -> HashIndex {
         HashIndex {
             shards: (0..SHARDS).map(|_| Shard::with_slots(1024)).collect(),
+        }
+    }
+
+    /// Sizes the shards for `n` ids at once (each shard's table as large as inserting them one
+    /// by one would make it, up to 2^18 slots): the index then grows no more unless the guess
+    /// was low, and no table is built only to be thrown away.
+    fn reserve(&mut self, n: u64) {
+        let per_shard = n / SHARDS as u64 + 1;
+        for shard in &mut self.shards {
+            let mut slots = shard.slots.len();
+            while (per_shard + 1) * 8 > slots as u64 * 7 && slots < 1 << 18 {
+                slots *= 2;
+            }
+            if slots > shard.slots.len() {
+                shard.resize(slots);
+            }
         }
     }
 
@@ -675,6 +696,19 @@ impl HashIndex {
         shard.len += 1;
         None
     }
+}
+
+/// Newlines in `bytes`.
+fn count_lines(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', bytes).count() as u64
+}
+
+/// A guess of the records in an input of `size` bytes whose first `bytes` hold `lines`
+/// newlines (about one record each, the CSV header or a JSON array's brackets aside). `None`
+/// when the prefix has too few lines for a guess.
+fn expected_records(prefix: &Option<(u64, u64)>, size: u64) -> Option<u64> {
+    let (lines, bytes) = (*prefix)?;
+    (lines >= 16).then(|| (size as u128 * lines as u128 / bytes as u128) as u64)
 }
 
 /// A 64-bit hash of byte strings, the same in every run: eight bytes at a time through the
@@ -787,7 +821,9 @@ impl AccountReader {
             origin: origin.clone(),
             err,
         })?;
-        Self::build(Box::new(file), origin, options)
+        // The size, to size the duplicate index once instead of growing it (a hint only).
+        let size = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+        Self::build(Box::new(file), origin, options, size)
     }
 
     /// Reads accounts from any byte stream (a file, stdin, `data.as_bytes()`).
@@ -799,13 +835,14 @@ impl AccountReader {
         options: &ReadOptions,
     ) -> Result<AccountReader> {
         let origin = options.origin.clone().unwrap_or_else(|| "<input>".into());
-        Self::build(Box::new(reader), origin, options)
+        Self::build(Box::new(reader), origin, options, None)
     }
 
     fn build(
         mut input: Box<dyn Read + Send>,
         origin: String,
         options: &ReadOptions,
+        size: Option<u64>,
     ) -> Result<AccountReader> {
         let io = |err| Error::Io {
             origin: origin.clone(),
@@ -846,6 +883,10 @@ impl AccountReader {
             });
         }
         let layout = json::Layout::sniff(&prefix);
+        // Lines and bytes of the prefix, for a guess of the number of records (a whole input
+        // read as the prefix needs no guess).
+        let prefix_lines = (prefix.len() == SNIFF_BYTES)
+            .then(|| (count_lines(&prefix), prefix.len() as u64));
         let stream: Box<dyn Read + Send> = Box::new(Cursor::new(prefix).chain(input));
         let input = if format.is_csv() {
             Input::Csv(Box::new(cresci::open(format, stream, &origin, options)?))
@@ -898,7 +939,13 @@ impl AccountReader {
             queue: VecDeque::new(),
             scratch: Vec::new(),
             ahead: None,
-            seen: options.check_duplicates.then(HashIndex::new),
+            seen: options.check_duplicates.then(|| {
+                let mut index = HashIndex::new();
+                if let Some(n) = size.and_then(|size| expected_records(&prefix_lines, size)) {
+                    index.reserve(n);
+                }
+                index
+            }),
             tweets,
             stats,
             finished: false,
@@ -1545,12 +1592,20 @@ mod tests {
     fn hash_index_agrees_with_a_hash_map() {
         use rand::{Rng, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
-        let mut index = HashIndex::new();
+        // Grown as ids come, sized for them all at the start, and sized when a third is in
+        // (its full tables moved into larger ones).
+        let mut grown = HashIndex::new();
+        let mut sized = HashIndex::new();
+        sized.reserve(300_000);
+        let mut late = HashIndex::new();
         let mut reference: HashMap<u64, u32> = HashMap::new();
         let mut repeats = 0;
         // Enough ids to grow every shard several times; some repeated, some tiny (0 and 1
         // are one key by design), some equal in their low bits (the same starting slot).
         for record in 0..300_000u32 {
+            if record == 100_000 {
+                late.reserve(300_000);
+            }
             let hash = match rng.gen_range(0..10) {
                 0 => rng.gen_range(0..2000),
                 1 => rng.gen_range(0..64u64) << 40 | 0xABCD,
@@ -1565,14 +1620,28 @@ mod tests {
                 }
             };
             repeats += usize::from(want.is_some());
-            assert_eq!(index.contains(hash), want.is_some(), "{hash}");
-            assert_eq!(index.insert(hash, record), want, "{hash}");
+            for index in [&mut grown, &mut sized, &mut late] {
+                assert_eq!(index.contains(hash), want.is_some(), "{hash}");
+                assert_eq!(index.insert(hash, record), want, "{hash}");
+            }
         }
         assert!(repeats > 20_000);
-        assert_eq!(
-            index.shards.iter().map(|s| s.len).sum::<usize>(),
-            reference.len()
-        );
+        for index in [&grown, &sized, &late] {
+            assert_eq!(
+                index.shards.iter().map(|s| s.len).sum::<usize>(),
+                reference.len()
+            );
+        }
+        // Sized for them all, the tables did not grow while the ids came.
+        let slots = |i: &HashIndex| i.shards.iter().map(|s| s.slots.len()).collect::<Vec<_>>();
+        assert_eq!(slots(&sized), slots(&grown));
+    }
+
+    #[test]
+    fn record_guesses_scale_the_prefix() {
+        assert_eq!(expected_records(&Some((100, 65_536)), 655_360), Some(1_000));
+        assert_eq!(expected_records(&Some((3, 65_536)), 655_360), None);
+        assert_eq!(expected_records(&None, 655_360), None);
     }
 
     #[test]
