@@ -89,12 +89,18 @@ struct Span {
     newlines: u64,
 }
 
-/// The records of one block, parsed from a fresh parser.
+/// The records of one block, parsed from a fresh parser. The block's buffer is moved in (see
+/// [`tokenize_owned`]) and taken out again with [`Tokens::take_buffer`].
 #[derive(Debug, Default)]
 pub(crate) struct Tokens {
     /// The block's bytes, then the fields that are not a slice of them (quoted fields with
     /// doubled quotes, records `csv_core` parsed). Empty when `utf8`: the buffer is in `text`.
     data: Vec<u8>,
+    /// Length of the block's bytes at the start of `data`.
+    block_len: usize,
+    /// The fields that are not a slice of the block, while tokenizing (appended to `data`
+    /// after).
+    extra: Vec<u8>,
     /// `data`, when all of it is valid UTF-8 (then `utf8` is set).
     text: String,
     utf8: bool,
@@ -143,6 +149,34 @@ impl Tokens {
     pub(crate) fn relative(&self, i: usize) -> Position {
         Position::new(i as u64, Some(self.spans[i].newlines))
     }
+
+    /// The bytes that were tokenized.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        let all = if self.utf8 {
+            self.text.as_bytes()
+        } else {
+            self.data.as_slice()
+        };
+        &all[..self.block_len]
+    }
+
+    /// Takes the buffer out (to read another block into), leaving no records.
+    pub(crate) fn take_buffer(&mut self) -> Vec<u8> {
+        let buffer = if self.utf8 {
+            std::mem::take(&mut self.text).into_bytes()
+        } else {
+            std::mem::take(&mut self.data)
+        };
+        self.utf8 = false;
+        self.block_len = 0;
+        self.fields.clear();
+        self.spans.clear();
+        self.consumed = 0;
+        self.newlines_consumed = 0;
+        self.newlines_total = 0;
+        self.clean = true;
+        buffer
+    }
 }
 
 fn parser() -> csv_core::Reader {
@@ -151,25 +185,36 @@ fn parser() -> csv_core::Reader {
     csv_core::ReaderBuilder::new().build()
 }
 
-/// Tokenizes `bytes` from a fresh parser. `first`: they begin the input (a UTF-8 byte order
-/// mark there is skipped, as `csv` does); `last`: they end it (a final record without a
-/// terminator is complete).
-///
-/// The bytes are copied once, whole, and plain fields are kept as spans of that copy. Plain
-/// records (each field unquoted without quotes or carriage returns in it, or quoted and closed
-/// right before a comma or the end of the line) are split here directly; any other record is
-/// handed to `csv_core`, from the same state, so the result is `csv_core`'s. The copy is then
-/// checked for UTF-8 once, so that fields need not be checked one by one
-/// ([`Record::known_str`]).
+/// [`tokenize_owned`] on a copy of `bytes` (in `out`'s own buffer).
 pub(crate) fn tokenize(bytes: &[u8], first: bool, last: bool, out: &mut Tokens) {
-    let mut data = std::mem::take(&mut out.data);
-    if out.utf8 {
-        data = std::mem::take(&mut out.text).into_bytes();
-    }
-    data.clear();
-    data.extend_from_slice(bytes);
+    let mut buffer = out.take_buffer();
+    buffer.clear();
+    buffer.extend_from_slice(bytes);
+    tokenize_owned(buffer, first, last, out);
+}
+
+/// Tokenizes the bytes of `buffer` from a fresh parser, into `out`, which keeps the buffer
+/// (until [`Tokens::take_buffer`]; a buffer it held before is dropped). `first`: the bytes
+/// begin the input (a UTF-8 byte order mark there is skipped, as `csv` does); `last`: they end
+/// it (a final record without a terminator is complete).
+///
+/// Plain fields are kept as spans of the buffer. Plain records (each field unquoted without
+/// quotes or carriage returns in it, or quoted and closed right before a comma or the end of
+/// the line) are split here directly; any other record is handed to `csv_core`, from the same
+/// state, so the result is `csv_core`'s. Fields that are not a slice of the bytes are appended
+/// to the buffer after them, and the buffer is then checked for UTF-8 once, so that fields
+/// need not be checked one by one ([`Record::known_str`]).
+pub(crate) fn tokenize_owned(buffer: Vec<u8>, first: bool, last: bool, out: &mut Tokens) {
     out.fields.clear();
     out.spans.clear();
+    // Room for a typical block's fields and records at once, rather than by doubling (each
+    // doubling of a large vector maps fresh pages).
+    out.fields.reserve(buffer.len() / 16);
+    out.spans.reserve(buffer.len() / 256);
+    let mut data = std::mem::take(&mut out.extra);
+    data.clear();
+    let bytes = buffer.as_slice();
+    let base = bytes.len();
     let mut scan = Scan::new(bytes);
     let mut core: Option<csv_core::Reader> = None;
     let (mut pos, mut lines) = (0usize, 0u64);
@@ -182,7 +227,7 @@ pub(crate) fn tokenize(bytes: &[u8], first: bool, last: bool, out: &mut Tokens) 
         let fast = if first && pos == 0 && bytes.starts_with(b"\xEF\xBB\xBF") {
             None
         } else {
-            plain_record(bytes, &mut scan, pos, &mut data, &mut out.fields)
+            plain_record(bytes, &mut scan, pos, base, &mut data, &mut out.fields)
         };
         let (next, nl) = match fast {
             Some(r) => r,
@@ -196,6 +241,7 @@ pub(crate) fn tokenize(bytes: &[u8], first: bool, last: bool, out: &mut Tokens) 
                     pos,
                     (first, last),
                     lines,
+                    base,
                     &mut data,
                     &mut out.fields,
                     &mut out.core_ends,
@@ -222,13 +268,19 @@ pub(crate) fn tokenize(bytes: &[u8], first: bool, last: bool, out: &mut Tokens) 
     let tail = &bytes[pos..];
     out.newlines_total = lines + count_newlines(tail);
     out.clean = last || tail.iter().all(|&b| b == b'\r' || b == b'\n');
-    match String::from_utf8(data) {
+    let mut buffer = buffer;
+    buffer.extend_from_slice(&data);
+    out.extra = data;
+    out.block_len = base;
+    match String::from_utf8(buffer) {
         Ok(text) => {
             out.text = text;
+            out.data = Vec::new();
             out.utf8 = true;
         }
         Err(e) => {
             out.data = e.into_bytes();
+            out.text = String::new();
             out.utf8 = false;
         }
     }
@@ -306,14 +358,15 @@ fn structural64(chunk: &[u8; 64]) -> u64 {
     mask
 }
 
-/// One plain record from `bytes[i..]` (see [`tokenize`]): its fields pushed to `fields`
-/// (spans of the block's copy at the start of `data`, or an unescaped copy appended to it),
-/// the position after it and the newlines it spans. `None` when the record is not plain or
-/// not whole (`fields` and `data` may then hold part of it).
+/// One plain record from `bytes[i..]` (see [`tokenize_owned`]): its fields pushed to `fields`
+/// (spans of `bytes`, or of an unescaped copy appended to `data`, counted from `base`), the
+/// position after it and the newlines it spans. `None` when the record is not plain or not
+/// whole (`fields` and `data` may then hold part of it).
 fn plain_record(
     bytes: &[u8],
     scan: &mut Scan<'_>,
     mut i: usize,
+    base: usize,
     data: &mut Vec<u8>,
     fields: &mut Vec<(usize, usize)>,
 ) -> Option<(usize, u64)> {
@@ -355,7 +408,7 @@ fn plain_record(
                 break match copy {
                     Some(start) => {
                         data.extend_from_slice(&bytes[seg..q]);
-                        (start, data.len())
+                        (base + start, base + data.len())
                     }
                     None => (seg, q),
                 };
@@ -389,8 +442,9 @@ fn plain_record(
 
 /// One record read by `csv_core` from `bytes[pos..]`, where a record starts, with `lines`
 /// newlines before (`ends`: whether the bytes begin and end the input): its fields written at
-/// the end of `data` and pushed to `fields`, the position after it and the newlines it spans;
-/// `None` when no whole record is left (`data` may then hold part of it).
+/// the end of `data` and pushed to `fields` (counted from `base`), the position after it and
+/// the newlines it spans; `None` when no whole record is left (`data` may then hold part of
+/// it).
 #[allow(clippy::too_many_arguments)]
 fn parsed_record(
     core: &mut csv_core::Reader,
@@ -398,6 +452,7 @@ fn parsed_record(
     pos: usize,
     (first, last): (bool, bool),
     lines: u64,
+    base: usize,
     data: &mut Vec<u8>,
     fields: &mut Vec<(usize, usize)>,
     ends: &mut Vec<usize>,
@@ -448,7 +503,7 @@ fn parsed_record(
                 data.truncate(start + o);
                 let mut from = start;
                 for &end in &ends[..e] {
-                    fields.push((from, start + end));
+                    fields.push((base + from, base + start + end));
                     from = start + end;
                 }
                 return Some((nin, core.line() - lines));
@@ -785,17 +840,21 @@ impl Cursor {
         self.carry.is_empty()
     }
 
-    /// When [`Cursor::takes_as_is`] is false: the bytes to tokenize instead of `block` (the
-    /// carried bytes, then the block's), and whether they begin the input.
-    pub(crate) fn merge(&mut self, block: &Block) -> (Vec<u8>, bool) {
-        let mut bytes = std::mem::take(&mut self.carry);
-        bytes.extend_from_slice(&block.bytes);
-        (bytes, self.carry_first)
+    /// When [`Cursor::takes_as_is`] is false: the bytes to tokenize instead of a block's
+    /// `bytes` (the carried bytes, then the block's, written into `into`), and whether they
+    /// begin the input.
+    pub(crate) fn merge(&mut self, bytes: &[u8], mut into: Vec<u8>) -> (Vec<u8>, bool) {
+        into.clear();
+        into.reserve(self.carry.len() + bytes.len());
+        into.extend_from_slice(&self.carry);
+        into.extend_from_slice(bytes);
+        self.carry.clear();
+        (into, self.carry_first)
     }
 
-    /// Places `tokens`, parsed from `bytes` (a block taken as is, or what [`Cursor::merge`]
-    /// gave), and keeps what does not finish a record for the next block.
-    pub(crate) fn place<'t>(&mut self, bytes: &[u8], tokens: &'t Tokens) -> Placed<'t> {
+    /// Places `tokens` (a block's taken as is, or those of what [`Cursor::merge`] gave), and
+    /// keeps what does not finish a record for the next block.
+    pub(crate) fn place<'t>(&mut self, tokens: &'t Tokens) -> Placed<'t> {
         let from = self.skip.min(tokens.len());
         self.skip -= from;
         let placement = Placement {
@@ -815,7 +874,9 @@ impl Cursor {
             self.carry_first = false;
         } else {
             self.base_line += tokens.newlines_consumed;
-            self.carry = bytes[tokens.consumed..].to_vec();
+            self.carry.clear();
+            self.carry
+                .extend_from_slice(&tokens.bytes()[tokens.consumed..]);
         }
         Placed {
             tokens,
@@ -831,16 +892,16 @@ impl Cursor {
 #[cfg(test)]
 fn place_block<'t>(
     cursor: &mut Cursor,
-    block: &Block,
+    last: bool,
     own: &'t Tokens,
     redo: &'t mut Tokens,
 ) -> Placed<'t> {
     if cursor.takes_as_is() {
-        return cursor.place(&block.bytes, own);
+        return cursor.place(own);
     }
-    let (bytes, first) = cursor.merge(block);
-    tokenize(&bytes, first, block.last, redo);
-    cursor.place(&bytes, redo)
+    let (bytes, first) = cursor.merge(own.bytes(), redo.take_buffer());
+    tokenize_owned(bytes, first, last, redo);
+    cursor.place(redo)
 }
 
 #[cfg(test)]
@@ -872,8 +933,15 @@ mod tests {
         let (mut own, mut redo) = (Tokens::default(), Tokens::default());
         let mut header_seen = false;
         while let Some(block) = splitter.next_block().expect("in-memory read") {
-            tokenize(&block.bytes, block.first, block.last, &mut own);
-            let placed = place_block(&mut cursor, &block, &own, &mut redo);
+            // Every other block through a copy, the others moved in (and their buffers
+            // recycled), as the readers do.
+            let last = block.last;
+            if splitter.handed % 2 == 0 {
+                tokenize(&block.bytes, block.first, last, &mut own);
+            } else {
+                tokenize_owned(block.bytes, block.first, last, &mut own);
+            }
+            let placed = place_block(&mut cursor, last, &own, &mut redo);
             for i in 0..placed.tokens.len() {
                 let rec = placed.tokens.record(i);
                 let fields: Vec<Vec<u8>> = (0..rec.len())
@@ -899,6 +967,7 @@ mod tests {
                 };
                 out.push((fields, line));
             }
+            splitter.recycle(own.take_buffer());
         }
         out
     }

@@ -9,7 +9,9 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use csv::{ByteRecord, ReaderBuilder};
 
-use super::blocks::{tokenize, Block, Cursor, Placed, Record, Splitter, Tokens, BLOCK_BYTES};
+use super::blocks::{
+    tokenize, tokenize_owned, Block, Cursor, Placed, Record, Splitter, Tokens, BLOCK_BYTES,
+};
 use super::instagram::{KaggleColumns, SrfColumns};
 use super::values::{
     check_created, field_error, is_missing, parse_bool, parse_count, parse_date, parse_ratio,
@@ -644,17 +646,17 @@ impl CsvInput {
             return Ok(false);
         }
         let batch = Self::read_batch(&mut self.splitter, &mut self.opened, &self.origin, blocks);
-        let outs: Vec<(Tokens, T)> = batch
+        let outs: Vec<(bool, Tokens, T)> = batch
             .blocks
-            .iter()
+            .into_iter()
             .map(|b| {
                 let mut tokens = self.spare.pop().unwrap_or_default();
-                tokenize(&b.bytes, b.first, b.last, &mut tokens);
+                tokenize_owned(b.bytes, b.first, b.last, &mut tokens);
                 let out = work(&self.convert, &tokens);
-                (tokens, out)
+                (b.last, tokens, out)
             })
             .collect();
-        self.place_batch(batch, outs, work, sink)?;
+        self.place_batch(outs, batch.fatal, work, sink)?;
         Ok(!self.done)
     }
 
@@ -683,17 +685,17 @@ impl CsvInput {
             .map(|_| self.spare.pop().unwrap_or_default())
             .collect();
         let convert = &self.convert;
-        let outs: Vec<(Tokens, T)> = batch
+        let outs: Vec<(bool, Tokens, T)> = batch
             .blocks
-            .par_iter()
+            .into_par_iter()
             .zip(buffers)
             .map(|(b, mut tokens)| {
-                tokenize(&b.bytes, b.first, b.last, &mut tokens);
+                tokenize_owned(b.bytes, b.first, b.last, &mut tokens);
                 let out = work(convert, &tokens);
-                (tokens, out)
+                (b.last, tokens, out)
             })
             .collect();
-        self.place_batch(batch, outs, work, sink)?;
+        self.place_batch(outs, batch.fatal, work, sink)?;
         Ok(!self.done)
     }
 
@@ -737,17 +739,17 @@ impl CsvInput {
                 .ok()
                 .flatten()
                 .unwrap_or_default();
-            tokenize(&block.bytes, block.first, block.last, &mut tokens);
+            tokenize_owned(block.bytes, block.first, block.last, &mut tokens);
             let out = work(convert, &tokens);
-            (block, tokens, out)
+            (block.last, tokens, out)
         };
-        let place = |(block, tokens, out): (Block, Tokens, T)| {
-            place_one(cursor, redo, convert, &block, &tokens, out, work, sink)?;
+        let place = |(last, mut tokens, out): (bool, Tokens, T)| {
+            place_one(cursor, redo, convert, last, &tokens, out, work, sink)?;
+            // The splitter is gone only when reading ended.
+            let _ = free_tx.send(tokens.take_buffer());
             if let Ok(mut s) = spare_tokens.lock() {
                 s.push(tokens);
             }
-            // The splitter is gone only when reading ended.
-            let _ = free_tx.send(block.bytes);
             Ok(())
         };
         let result = super::blocks::ordered_jobs(in_flight, &self.origin, next, job, place);
@@ -756,12 +758,13 @@ impl CsvInput {
         result
     }
 
-    /// Places a batch's worked blocks in input order and keeps their buffers; the batch's
-    /// I/O error, if any, comes after its blocks.
+    /// Places a batch's worked blocks (whether each is the input's last, its tokens and its
+    /// output) in input order and keeps their buffers; the batch's I/O error (`fatal`), if
+    /// any, comes after its blocks.
     fn place_batch<T, W, S>(
         &mut self,
-        batch: Batch,
-        outs: Vec<(Tokens, T)>,
+        outs: Vec<(bool, Tokens, T)>,
+        fatal: Option<Error>,
         work: &W,
         sink: &mut S,
     ) -> Result<()>
@@ -769,25 +772,25 @@ impl CsvInput {
         W: Fn(&CsvConvert, &Tokens) -> T,
         S: FnMut(&Placed<'_>, T) -> Result<()>,
     {
-        let last = batch.fatal.is_some() || batch.blocks.last().map_or(true, |b| b.last);
+        let last = fatal.is_some() || outs.last().map_or(true, |o| o.0);
         let mut result = Ok(());
-        for (block, (tokens, out)) in batch.blocks.into_iter().zip(outs) {
+        for (block_last, mut tokens, out) in outs {
             if result.is_ok() {
                 result = place_one(
                     &mut self.cursor,
                     &mut self.redo,
                     &self.convert,
-                    &block,
+                    block_last,
                     &tokens,
                     out,
                     work,
                     sink,
                 );
             }
+            self.splitter.recycle(tokens.take_buffer());
             self.spare.push(tokens);
-            self.splitter.recycle(block.bytes);
         }
-        if let (Ok(()), Some(e)) = (&result, batch.fatal) {
+        if let (Ok(()), Some(e)) = (&result, fatal) {
             result = Err(e);
         }
         if last || result.is_err() {
@@ -797,14 +800,15 @@ impl CsvInput {
     }
 }
 
-/// Places one worked block: its own parse when the cursor takes it as is, else the carried
-/// bytes and the block tokenized (and worked) again here. Hands the records to `sink`.
+/// Places one worked block (`last`: the input's last), tokenized into `tokens`: its own parse
+/// when the cursor takes it as is, else the carried bytes and the block's tokenized (and
+/// worked) again here, into `redo`. Hands the records to `sink`.
 #[allow(clippy::too_many_arguments)]
 fn place_one<T, W, S>(
     cursor: &mut Cursor,
     redo: &mut Tokens,
     convert: &CsvConvert,
-    block: &Block,
+    last: bool,
     tokens: &Tokens,
     out: T,
     work: &W,
@@ -815,13 +819,13 @@ where
     S: FnMut(&Placed<'_>, T) -> Result<()>,
 {
     if cursor.takes_as_is() {
-        let placed = cursor.place(&block.bytes, tokens);
+        let placed = cursor.place(tokens);
         return sink(&placed, out);
     }
-    let (bytes, first) = cursor.merge(block);
-    tokenize(&bytes, first, block.last, redo);
+    let (bytes, first) = cursor.merge(tokens.bytes(), redo.take_buffer());
+    tokenize_owned(bytes, first, last, redo);
     let out = work(convert, redo);
-    let placed = cursor.place(&bytes, redo);
+    let placed = cursor.place(redo);
     sink(&placed, out)
 }
 
