@@ -616,7 +616,22 @@ impl<'m> Audit<'m> {
             bootstrap: p.bootstrap,
             seed: p.seed,
         };
-        let all = quantifier.estimate_all(&sample, &options)?;
+        // The estimates and the list's shape (histogram, timeline, bursts) are independent:
+        // computed side by side, as the pool is idle once reading has ended.
+        let (all, shape) = rayon::join(
+            || quantifier.estimate_all(&sample, &options),
+            || -> Result<_> {
+                let mut histogram = vec![0u64; HISTOGRAM_BINS];
+                for &v in &sample {
+                    let bin = ((v * HISTOGRAM_BINS as f64) as usize).min(HISTOGRAM_BINS - 1);
+                    histogram[bin] += 1;
+                }
+                let timeline = timeline(&sample, position_of);
+                let bursts = crate::bursts::find_bursts_at(&sample, position_of, &p.bursts)?;
+                Ok((histogram, timeline, bursts))
+            },
+        );
+        let all = all?;
         let interval = |e: &crate::quantify::ShareEstimate| ShareInterval {
             estimate: e.fake_share,
             ci_low: e.ci_low,
@@ -644,13 +659,7 @@ impl<'m> Audit<'m> {
             ci_high: chosen.ci_high * size,
         };
 
-        let mut histogram = vec![0u64; HISTOGRAM_BINS];
-        for &v in &sample {
-            let bin = ((v * HISTOGRAM_BINS as f64) as usize).min(HISTOGRAM_BINS - 1);
-            histogram[bin] += 1;
-        }
-        let timeline = timeline(&sample, position_of);
-        let bursts = crate::bursts::find_bursts_at(&sample, position_of, &p.bursts)?;
+        let (histogram, timeline, bursts) = shape?;
 
         let model_info = ModelInfo {
             detector: model.detector().name().to_string(),
