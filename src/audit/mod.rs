@@ -454,21 +454,25 @@ impl<'m> Audit<'m> {
         };
         let mut position: u64 = 0;
         let work = |accounts: &mut [Account]| scorer.score_each(accounts);
-        let mut take = |_: crate::error::Position, item: Result<Result<One>>| -> Result<()> {
+        let mut take = |_: crate::error::Position, item: Result<Scored>| -> Result<()> {
             sink.state.records_read += 1;
             match item {
                 Ok(one) => {
-                    let one = one?;
+                    let one = one.map_err(|e| *e)?;
                     sink.state.valid += 1;
                     sink.state.note(one.time);
                     position += 1;
+                    let (id, screen_name, reasons) = match one.details {
+                        Some(d) => (d.id, d.screen_name, d.reasons),
+                        None => (None, None, Vec::new()),
+                    };
                     sink.absorb_one(
                         position - 1,
                         one.p_fake,
                         one.inactive,
-                        one.id,
-                        one.screen_name,
-                        one.reasons,
+                        id,
+                        screen_name,
+                        reasons,
                     )
                 }
                 Err(e) if p.strict => Err(e),
@@ -810,15 +814,25 @@ struct Rows {
     scratch: Array2<f64>,
 }
 
-/// One scored follower, as a block job returns it.
+/// One scored follower, as a block job returns it (small: a block holds one per follower).
 struct One {
     p_fake: f64,
     inactive: bool,
     time: TimeKind,
+    /// Only when the report or the CSV lists followers.
+    details: Option<Box<Details>>,
+}
+
+/// What a listed follower carries besides its score.
+struct Details {
     id: Option<String>,
     screen_name: Option<String>,
     reasons: Vec<Reason>,
 }
+
+/// A block job's output per follower: its score, or the error that stopped the block's
+/// scoring (boxed, as [`One`] is small).
+type Scored = std::result::Result<One, Box<Error>>;
 
 /// Which time an account's age was measured at.
 #[derive(Clone, Copy)]
@@ -831,7 +845,7 @@ enum TimeKind {
 impl Scorer<'_, '_> {
     /// Scores a block's valid accounts: one score each, or the error that stopped the
     /// scoring (which ends the audit).
-    fn score_each(&self, accounts: &mut [Account]) -> Vec<Result<One>> {
+    fn score_each(&self, accounts: &mut [Account]) -> Vec<Scored> {
         let n = accounts.len();
         if n == 0 {
             return Vec::new();
@@ -845,8 +859,8 @@ impl Scorer<'_, '_> {
         let mut rows = match self.score_rows(accounts, scratch) {
             Ok(r) => r,
             Err(e) => {
-                let mut out = vec![Err(e)];
-                out.extend((1..n).map(|_| Err(Error::InvalidData("not scored".into()))));
+                let mut out = vec![Err(Box::new(e))];
+                out.extend((1..n).map(|_| Err(Box::new(Error::InvalidData("not scored".into())))));
                 return out;
             }
         };
@@ -860,22 +874,22 @@ impl Scorer<'_, '_> {
                     TimeReference::Crawled(_) => TimeKind::Crawled,
                     TimeReference::Clock(_) => TimeKind::Clock,
                 };
-                let (id, screen_name) = if self.keep_accounts {
-                    (a.profile.id.take(), a.profile.screen_name.take())
-                } else {
-                    (None, None)
-                };
+                let details = self.keep_accounts.then(|| {
+                    Box::new(Details {
+                        id: a.profile.id.take(),
+                        screen_name: a.profile.screen_name.take(),
+                        reasons: rows
+                            .reasons
+                            .get_mut(k)
+                            .map(std::mem::take)
+                            .unwrap_or_default(),
+                    })
+                });
                 Ok(One {
                     p_fake: rows.proba[k],
                     inactive: rows.inactive[k],
                     time,
-                    id,
-                    screen_name,
-                    reasons: rows
-                        .reasons
-                        .get_mut(k)
-                        .map(std::mem::take)
-                        .unwrap_or_default(),
+                    details,
                 })
             })
             .collect()

@@ -822,7 +822,11 @@ impl AccountReader {
             err,
         })?;
         // The size, to size the duplicate index once instead of growing it (a hint only).
-        let size = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+        let size = file
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len());
         Self::build(Box::new(file), origin, options, size)
     }
 
@@ -885,8 +889,8 @@ impl AccountReader {
         let layout = json::Layout::sniff(&prefix);
         // Lines and bytes of the prefix, for a guess of the number of records (a whole input
         // read as the prefix needs no guess).
-        let prefix_lines = (prefix.len() == SNIFF_BYTES)
-            .then(|| (count_lines(&prefix), prefix.len() as u64));
+        let prefix_lines =
+            (prefix.len() == SNIFF_BYTES).then(|| (count_lines(&prefix), prefix.len() as u64));
         let stream: Box<dyn Read + Send> = Box::new(Cursor::new(prefix).chain(input));
         let input = if format.is_csv() {
             Input::Csv(Box::new(cresci::open(format, stream, &origin, options)?))
@@ -1214,7 +1218,7 @@ impl AccountReader {
         let blocks = pool_blocks(parallel).1;
         // Per block: each record's position relative to the block and its conversion (`Ok(k)`:
         // the k-th account), the accounts' duplicate keys and `work`'s outputs.
-        let finish = |slots: Vec<(Position, Result<usize>)>, accounts: &mut [Account]| {
+        let finish = |slots: Vec<Slot>, accounts: &mut [Account]| {
             let keys: Vec<Option<DupKey>> = if keyed {
                 accounts.iter().map(DupKey::of).collect()
             } else {
@@ -1224,14 +1228,14 @@ impl AccountReader {
         };
         let split = |items: Vec<(Position, Result<Account>)>| -> Worked<T> {
             let mut accounts = Vec::with_capacity(items.len());
-            let slots: Vec<(Position, Result<usize>)> = items
+            let slots: Vec<Slot> = items
                 .into_iter()
                 .map(|(rel, item)| {
                     let slot = item.map(|a| {
                         accounts.push(a);
                         accounts.len() - 1
                     });
-                    (rel, slot)
+                    (rel, slot.map_err(Box::new))
                 })
                 .collect();
             finish(slots, &mut accounts)
@@ -1260,7 +1264,7 @@ impl AccountReader {
                                 slots.push((rel, Ok(n)));
                                 n += 1;
                             }
-                            Err(e) => slots.push((rel, Err(e))),
+                            Err(e) => slots.push((rel, Err(Box::new(e)))),
                         }
                     }
                     let worked = finish(slots, &mut mine.accounts[..n]);
@@ -1330,7 +1334,11 @@ fn pool_blocks(wanted: bool) -> (bool, usize) {
 
 /// A block's records as `read_blocks` works them: relative position and conversion
 /// (`Ok(k)`: the k-th account), the accounts' duplicate keys, one output per account.
-type Worked<T> = (Vec<(Position, Result<usize>)>, Vec<Option<DupKey>>, Vec<T>);
+type Worked<T> = (Vec<Slot>, Vec<Option<DupKey>>, Vec<T>);
+
+/// A record of a worked block: its position relative to the block, and `Ok(k)` for the k-th
+/// account or its error (boxed: errors are rare, and a block holds a slot per record).
+type Slot = (Position, std::result::Result<usize, Box<Error>>);
 
 impl AccountReader {
     /// Checks, counts and hands to `sink` the worked records of a placed block, from record
@@ -1370,7 +1378,7 @@ impl AccountReader {
                 Ok((key, out)) => (key, Ok(out)),
                 Err(mut e) => {
                     at.place_error(rel, &mut e);
-                    (None, Err(e))
+                    (None, Err(*e))
                 }
             };
             let pos = at.position(rel);
