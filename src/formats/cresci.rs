@@ -1171,7 +1171,10 @@ mod tests {
         sparse[19] = "NULL";
         sparse[20] = "E13";
         let sparse = ByteRecord::from(sparse);
-        let mut bad: Vec<&str> = full.iter().map(|f| std::str::from_utf8(f).unwrap()).collect();
+        let mut bad: Vec<&str> = full
+            .iter()
+            .map(|f| std::str::from_utf8(f).unwrap())
+            .collect();
         bad[9] = "many";
         let bad = ByteRecord::from(bad);
         let pos = Position::new(1, Some(1));
