@@ -647,13 +647,17 @@ impl HashIndex {
     }
 
     /// Sizes the shards for `n` ids at once (each shard's table as large as inserting them one
-    /// by one would make it, up to 2^18 slots): the index then grows no more unless the guess
-    /// was low, and no table is built only to be thrown away.
+    /// by one would make it), up to 2^15 slots a shard (25 MB in all, about 1.8 million ids):
+    /// up to there the index grows no more and no table is built only to be thrown away. A
+    /// larger list still grows its tables as it comes: early on, smaller tables miss the
+    /// cache and the TLB less than a full-size one would (10M-follower audit: 13.1 s grown
+    /// vs 16.8 s sized to 2^18 slots a shard from the start; 1M: 0.94 to 1.04 s sized vs
+    /// 1.05 to 1.13 s grown).
     fn reserve(&mut self, n: u64) {
         let per_shard = n / SHARDS as u64 + 1;
         for shard in &mut self.shards {
             let mut slots = shard.slots.len();
-            while (per_shard + 1) * 8 > slots as u64 * 7 && slots < 1 << 18 {
+            while (per_shard + 1) * 8 > slots as u64 * 7 && slots < 1 << 15 {
                 slots *= 2;
             }
             if slots > shard.slots.len() {
