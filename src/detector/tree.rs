@@ -128,6 +128,11 @@ impl Detector for DecisionTree {
     fn explain(&self, x: &FeatureMatrix, row: usize) -> Result<Vec<Reason>> {
         self.tree.explain(x, row)
     }
+
+    /// The features of its split nodes, as for the one-tree [`RandomForest`] it is.
+    fn used_features(&self) -> Option<Vec<usize>> {
+        self.tree.used_features()
+    }
 }
 
 #[cfg(test)]
