@@ -361,7 +361,10 @@ fn detectors_depend_on_their_used_features_only() {
             assert_eq!(d.explain(&x, row).unwrap(), d.explain(&z, row).unwrap());
         }
     }
-    assert!(named >= 2, "the forest and the decision tree name their columns");
+    assert!(
+        named >= 2,
+        "the forest and the decision tree name their columns"
+    );
     for params in [
         DetectorParams::LogisticRegression(LogisticRegressionParams::default()),
         DetectorParams::GaussianNb(GaussianNbParams::default()),
