@@ -1,10 +1,12 @@
 //! Trains a calibrated fake-follower model and writes it as a `.fam` file.
 //!
-//! The default models (same seed -> same bytes as the files in `models/`):
+//! The default models and their training features (same seed -> same bytes as the files in
+//! `models/`): a preset reads every labelled source, writes `<preset>-training.fat` (the
+//! features the crate embeds) and one model per embedded export shape into `--out-dir`:
 //!
 //! ```text
-//! cargo run --release --example train -- --preset twitter   [--data DIR] [--seed S] [--out PATH]
-//! cargo run --release --example train -- --preset instagram [--data DIR] [--seed S] [--out PATH]
+//! cargo run --release --example train -- --preset twitter   --out-dir models [--data DIR] [--seed S]
+//! cargo run --release --example train -- --preset instagram --out-dir models [--data DIR] [--seed S]
 //! ```
 //!
 //! Your own labelled data: one `--input` per file, each with a `--label` (`genuine`, `fake`, or
@@ -26,7 +28,7 @@ use std::time::Instant;
 use clap::Parser;
 use follower_audit::{
     formats, train_on_accounts, Account, CalibrationMethod, DatasetInfo, DecisionTreeParams,
-    Detector, DetectorParams, FeatureExtractor, FeatureSet, FieldGroup, FittedDetector, Format,
+    Detector, DetectorParams, FeatureMatrix, FeatureSet, FieldGroup, FittedDetector, Format,
     GaussianNbParams, Label, LogisticRegressionParams, Model, ModelParams, Preset,
     RandomForestParams, ReadOptions,
 };
@@ -43,9 +45,13 @@ struct Args {
     /// Seed of folds and forest.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Where to write the model (default: models/<preset>-default.fam, or model.fam).
+    /// Where to write the model (generic mode; default model.fam).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Preset mode: the directory to write the training features and the models into
+    /// (required: nothing is written into the source tree unless asked).
+    #[arg(long)]
+    out_dir: Option<PathBuf>,
     /// Generic mode: the feature set, `twitter` or `instagram`.
     #[arg(long)]
     features: Option<String>,
@@ -78,7 +84,7 @@ struct Args {
     #[arg(long)]
     no_masking: bool,
     /// Also print the features with the largest mean |contribution| over the training accounts
-    /// (random forest only; preset mode).
+    /// (random forest only; preset mode, for every shape).
     #[arg(long)]
     importance: bool,
 }
@@ -96,51 +102,85 @@ fn main() -> ExitCode {
 fn try_main() -> Result<(), Box<dyn Error>> {
     let args = Args::parse();
     let start = Instant::now();
-    // 1. Train: a preset, or the user's files.
-    let (model, out) = match &args.preset {
-        Some(name) => {
-            let preset = parse_preset(name)?;
-            let data = args.data.clone().unwrap_or_else(default_data_dir);
-            let model = preset.train(&data, args.seed)?;
-            let out = args.out.clone().unwrap_or_else(|| {
-                PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                    .join(format!("models/{}-default.fam", preset.name()))
-            });
-            (model, out)
+    // 1. A preset: every source, the training features and one model per embedded shape.
+    if let Some(name) = &args.preset {
+        let preset: Preset = name.parse()?;
+        let dir = args
+            .out_dir
+            .clone()
+            .ok_or("--preset needs --out-dir DIR (e.g. --out-dir models)")?;
+        let data = args.data.clone().unwrap_or_else(default_data_dir);
+        let sources = preset.read_sources(&data)?;
+        for s in &sources {
+            let fake = s
+                .accounts
+                .iter()
+                .filter(|a| a.label == Some(Label::Fake))
+                .count();
+            println!(
+                "source {}: {} accounts ({fake} fake), {} rejected, {} left out{}",
+                s.name,
+                s.accounts.len(),
+                s.rejected.len(),
+                s.left_out,
+                s.as_of
+                    .map_or(String::new(), |t| format!(", as of {}", t.date_naive()))
+            );
+            for r in &s.rejected {
+                println!("  rejected: {r}");
+            }
         }
-        None => {
-            let model = train_generic(&args)?;
-            (
-                model,
-                args.out.clone().unwrap_or_else(|| "model.fam".into()),
-            )
+        let training = preset.training_set(&data)?;
+        let path = dir.join(format!("{}-training.fat", preset.name()));
+        std::fs::write(&path, training.to_bytes()?)?;
+        println!("wrote {} ({} rows)", path.display(), training.len());
+        for (file, shape) in preset.embedded_shapes() {
+            let t0 = Instant::now();
+            let model = training.fit(&shape, &preset.params(args.seed))?;
+            let out = dir.join(file);
+            model.save(&out)?;
+            let size = std::fs::metadata(&out)?.len();
+            println!("shape: {}", shape.describe());
+            report(&model, &out, size, t0.elapsed().as_secs_f64());
+            for r in model.source_rates() {
+                println!(
+                    "  left out {:<44} {:?}: {:>5} rows, mean P(fake) {:.3}, called fake {:.3}",
+                    r.source, r.label, r.rows, r.mean_p_fake, r.called_fake
+                );
+            }
+            if args.importance {
+                print_importance(&model, &training.matrix(&shape, None))?;
+            }
         }
-    };
-    // 2. Write it and say what it is.
+        println!("all in {:.1} s", start.elapsed().as_secs_f64());
+        return Ok(());
+    }
+    // 2. The user's files.
+    let model = train_generic(&args)?;
+    let out = args.out.clone().unwrap_or_else(|| "model.fam".into());
     model.save(&out)?;
     let size = std::fs::metadata(&out)?.len();
     report(&model, &out, size, start.elapsed().as_secs_f64());
-    // 3. Optionally, which features drive the scores.
-    if let (true, Some(name), FittedDetector::RandomForest(forest)) =
-        (args.importance, &args.preset, model.detector())
-    {
-        let preset = parse_preset(name)?;
-        let data = args.data.clone().unwrap_or_else(default_data_dir);
-        let (accounts, _) = preset.read(&data)?;
-        let x = FeatureExtractor::new(preset.feature_set()).extract(&accounts);
-        let mut mean_abs = vec![0.0; x.schema().len()];
-        for row in 0..x.nrows() {
-            let c = forest.contributions(&x, row)?;
-            for (m, v) in mean_abs.iter_mut().zip(&c.per_feature) {
-                *m += v.abs() / x.nrows() as f64;
-            }
+    Ok(())
+}
+
+/// Prints the features with the largest mean |contribution| to P(fake) over `x`'s rows.
+fn print_importance(model: &Model, x: &FeatureMatrix) -> Result<(), Box<dyn Error>> {
+    let FittedDetector::RandomForest(forest) = model.detector() else {
+        return Ok(());
+    };
+    let mut mean_abs = vec![0.0; x.schema().len()];
+    for row in 0..x.nrows() {
+        let c = forest.contributions(x, row)?;
+        for (m, v) in mean_abs.iter_mut().zip(&c.per_feature) {
+            *m += v.abs() / x.nrows() as f64;
         }
-        let mut order: Vec<usize> = (0..mean_abs.len()).collect();
-        order.sort_by(|&a, &b| mean_abs[b].total_cmp(&mean_abs[a]));
-        println!("top features by mean |contribution| to P(fake):");
-        for &i in order.iter().take(12) {
-            println!("  {:<36} {:.4}", x.schema().names()[i], mean_abs[i]);
-        }
+    }
+    let mut order: Vec<usize> = (0..mean_abs.len()).collect();
+    order.sort_by(|&a, &b| mean_abs[b].total_cmp(&mean_abs[a]));
+    println!("top features by mean |contribution| to P(fake):");
+    for &i in order.iter().take(12) {
+        println!("  {:<36} {:.4}", x.schema().names()[i], mean_abs[i]);
     }
     Ok(())
 }

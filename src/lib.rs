@@ -45,10 +45,12 @@ mod eval;
 pub mod features;
 pub mod formats;
 mod model;
+mod presets;
 mod quantify;
 mod rules;
 mod sample;
 pub mod synth;
+mod training;
 
 pub use crate::account::{Account, Label, Platform, Post, Profile, TextSummary};
 pub use crate::audit::{
@@ -73,22 +75,24 @@ pub use crate::eval::{
     PrevalenceReport, PrevalenceSummary, PrevalenceTrial, Spread, ECE_BINS,
 };
 pub use crate::features::{
-    mask_fields, masked, BigramModel, FeatureExtractor, FeatureMatrix, FeatureSchema, FeatureSet,
-    FieldGroup, TimeReference,
+    mask_fields, masked, BigramModel, ExportShape, FeatureExtractor, FeatureMatrix, FeatureSchema,
+    FeatureSet, FieldGroup, TimeReference,
 };
 pub use crate::formats::{
     open, AccountReader, ColumnMap, Format, Mode, ReadOptions, ReadStats, Rejection,
 };
 pub use crate::model::{
     train_on_accounts, CvReport, DatasetInfo, DetectorParams, FittedDetector, Model, ModelParams,
-    Preset, Provenance, Validation, VariantMetrics, MODEL_FORMAT_VERSION, MODEL_MAGIC,
+    Provenance, SourceRates, Validation, VariantMetrics, MODEL_FORMAT_VERSION, MODEL_MAGIC,
 };
+pub use crate::presets::{Preset, SourceAccounts, SourceSpec, Take};
 pub use crate::quantify::{ErrorRates, IntervalOptions, Method, Quantifier, ShareEstimate};
 pub use crate::rules::{Rule, RuleOutcome, RuleSet, RuleSetKind, SingleRule, Verdict};
 pub use crate::sample::Reservoir;
 pub use crate::synth::{
     BurstSpec, BurstTruth, FollowerGenerator, FollowerListSpec, Followers, Truth,
 };
+pub use crate::training::{Shift, SourceInfo, TrainingSet};
 
 /// The README's Rust examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

@@ -33,14 +33,13 @@ use crate::detector::{
 use crate::error::{Error, Result};
 use crate::eval::{stratified_k_fold, Metrics, MetricsSummary};
 use crate::features::{
-    masked, FeatureExtractor, FeatureMatrix, FeatureSchema, FeatureSet, FieldGroup,
+    masked, ExportShape, FeatureExtractor, FeatureMatrix, FeatureSchema, FeatureSet, FieldGroup,
 };
-use crate::formats::{open, Format, ReadOptions};
 
 /// The first bytes of every model file.
 pub const MODEL_MAGIC: [u8; 8] = *b"FAMODEL\x1a";
 /// The model file format version this library writes and reads.
-pub const MODEL_FORMAT_VERSION: u32 = 1;
+pub const MODEL_FORMAT_VERSION: u32 = 2;
 const HEADER_LEN: usize = 8 + 4 + 8 + 8;
 
 /// Which detector a [`ModelParams`] fits, with its hyperparameters.
@@ -162,6 +161,22 @@ impl Detector for FittedDetector {
     fn used_features(&self) -> Option<Vec<usize>> {
         self.as_detector().used_features()
     }
+}
+
+/// How a detector fitted without one source scores that source's accounts of one class: the
+/// leave-one-source-out rates a [`Model`] carries (see [`crate::TrainingSet::fit`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SourceRates {
+    /// The left-out source.
+    pub source: String,
+    /// The class of its accounts these rates are of.
+    pub label: Label,
+    /// Its accounts of that class.
+    pub rows: usize,
+    /// Their mean calibrated P(fake).
+    pub mean_p_fake: f64,
+    /// The share of them at or above the model's threshold.
+    pub called_fake: f64,
 }
 
 /// A training dataset named in a model's provenance.
@@ -417,6 +432,8 @@ impl ModelParams {
                     proba: calibrated.swap_remove(0),
                     labels: y.to_vec(),
                 },
+                fields: None,
+                source_rates: Vec::new(),
             },
         })
     }
@@ -486,6 +503,10 @@ struct ModelData {
     threshold: f64,
     provenance: Provenance,
     validation: Validation,
+    /// The field groups the model reads, when it was fitted to an export's shape.
+    fields: Option<ExportShape>,
+    /// Leave-one-source-out rates, one per source and class.
+    source_rates: Vec<SourceRates>,
 }
 
 impl ModelData {
@@ -542,9 +563,6 @@ pub struct Model {
     data: ModelData,
 }
 
-static DEFAULT_TWITTER: &[u8] = include_bytes!("../models/twitter-default.fam");
-static DEFAULT_INSTAGRAM: &[u8] = include_bytes!("../models/instagram-default.fam");
-
 impl Model {
     /// The embedded default Twitter/X model: a calibrated random forest trained on Cresci 2015's
     /// E13 (genuine) and INT (fake) profiles with the Twitter profile feature set, including
@@ -552,7 +570,8 @@ impl Model {
     /// `cargo run --release --example train -- --preset twitter`
     /// ([`Preset::Twitter`] with seed 0).
     pub fn default_twitter() -> Model {
-        Model::from_bytes(DEFAULT_TWITTER).expect("the embedded Twitter model is valid (tested)")
+        crate::presets::embedded_model("twitter-default.fam")
+            .expect("the embedded Twitter model is present")
     }
 
     /// The embedded default Instagram model, trained on InstaFake, the Kaggle fake/genuine
@@ -560,8 +579,8 @@ impl Model {
     /// Retrain with `cargo run --release --example train -- --preset instagram`
     /// ([`Preset::Instagram`] with seed 0).
     pub fn default_instagram() -> Model {
-        Model::from_bytes(DEFAULT_INSTAGRAM)
-            .expect("the embedded Instagram model is valid (tested)")
+        crate::presets::embedded_model("instagram-default.fam")
+            .expect("the embedded Instagram model is present")
     }
 
     /// The feature schema it expects.
@@ -597,6 +616,25 @@ impl Model {
         }
         self.data.threshold = threshold;
         Ok(self)
+    }
+
+    /// The field groups the model reads, when it was fitted to an export's shape
+    /// ([`crate::TrainingSet::fit`]); `None` for a model trained on accounts directly.
+    pub fn fields(&self) -> Option<&ExportShape> {
+        self.data.fields.as_ref()
+    }
+
+    /// The model's leave-one-source-out rates (empty when it was not trained by
+    /// [`crate::TrainingSet::fit`]).
+    pub fn source_rates(&self) -> &[SourceRates] {
+        &self.data.source_rates
+    }
+
+    /// The model with the shape it reads and its leave-one-source-out rates.
+    pub(crate) fn with_fields(mut self, fields: ExportShape, rates: Vec<SourceRates>) -> Model {
+        self.data.fields = Some(fields);
+        self.data.source_rates = rates;
+        self
     }
 
     /// Where it came from and how well it cross-validated.
@@ -742,168 +780,6 @@ impl Detector for Model {
     /// The detector's columns: calibration maps the detector's score alone and adds none.
     fn used_features(&self) -> Option<Vec<usize>> {
         self.data.detector.used_features()
-    }
-}
-
-/// A named, reproducible recipe for one of the default models: the datasets under a data
-/// directory laid out as `../shared/datasets` (see its README), the feature set, the masked
-/// variants and the model parameters.
-///
-/// `Preset::Twitter.train(dir, 0)` produces, byte for byte, the model that
-/// [`Model::default_twitter`] embeds (a test checks it).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Preset {
-    /// Cresci 2015 E13 (genuine) and INT (fake) with [`FeatureSet::Twitter`].
-    Twitter,
-    /// InstaFake, the Kaggle "free4ever1" train and test sets and SRF's labelled followers with
-    /// [`FeatureSet::Instagram`].
-    Instagram,
-}
-
-impl Preset {
-    /// The preset's short name: `twitter` or `instagram`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Preset::Twitter => "twitter",
-            Preset::Instagram => "instagram",
-        }
-    }
-
-    /// The feature set it trains on.
-    pub fn feature_set(self) -> FeatureSet {
-        match self {
-            Preset::Twitter => FeatureSet::Twitter,
-            Preset::Instagram => FeatureSet::Instagram,
-        }
-    }
-
-    /// The labelled inputs, relative to the data directory: (name, path, format).
-    pub fn inputs(self) -> &'static [(&'static str, &'static str, Format)] {
-        match self {
-            Preset::Twitter => &[
-                (
-                    "cresci-2015/E13",
-                    "cresci-2015/E13/users.csv",
-                    Format::CresciCsv,
-                ),
-                (
-                    "cresci-2015/INT",
-                    "cresci-2015/INT/users.csv",
-                    Format::CresciCsv,
-                ),
-            ],
-            Preset::Instagram => &[
-                (
-                    "instafake/fake-v1.0/fake",
-                    "instafake/fake-v1.0/fakeAccountData.json",
-                    Format::InstaFake,
-                ),
-                (
-                    "instafake/fake-v1.0/real",
-                    "instafake/fake-v1.0/realAccountData.json",
-                    Format::InstaFake,
-                ),
-                (
-                    "instagram-fake-spammer-genuine/train",
-                    "instagram-fake-spammer-genuine/kaggle-free4ever1/train.csv",
-                    Format::InstagramKaggleCsv,
-                ),
-                (
-                    "instagram-fake-spammer-genuine/test",
-                    "instagram-fake-spammer-genuine/kaggle-free4ever1/test.csv",
-                    Format::InstagramKaggleCsv,
-                ),
-                (
-                    "srf-instagram-fake-followers/labelled-1000",
-                    "srf-instagram-fake-followers/labelled-1000/labelled_1000_inclprivate.csv",
-                    Format::InstagramSrfCsv,
-                ),
-            ],
-        }
-    }
-
-    /// The masked training variants after the primary one: (name, field groups blanked).
-    pub fn variants(self) -> &'static [(&'static str, &'static [FieldGroup])] {
-        match self {
-            Preset::Twitter => &[
-                ("no_created_at", &[FieldGroup::CreatedAt]),
-                ("no_description", &[FieldGroup::Description]),
-                ("no_image", &[FieldGroup::Image]),
-            ],
-            Preset::Instagram => &[
-                ("no_description", &[FieldGroup::Description]),
-                ("no_image", &[FieldGroup::Image]),
-            ],
-        }
-    }
-
-    /// The model parameters, with `seed` as both the fold seed and the forest seed.
-    pub fn params(self, seed: u64) -> ModelParams {
-        let forest = RandomForestParams::default()
-            .n_trees(100)
-            .min_samples_leaf(2)
-            .seed(seed);
-        ModelParams::default()
-            .detector(DetectorParams::RandomForest(forest))
-            .calibration(CalibrationMethod::Isotonic)
-            .folds(10)
-            .seed(seed)
-    }
-
-    /// Reads the preset's labelled accounts from `data_dir`, in input order, with the datasets'
-    /// row counts.
-    ///
-    /// # Errors
-    /// [`Error::Io`] / [`Error::Parse`] / [`Error::Format`] from the readers (strict mode: any bad
-    /// record stops training); [`Error::InvalidData`] when a record has no label.
-    pub fn read(self, data_dir: &Path) -> Result<(Vec<Account>, Vec<DatasetInfo>)> {
-        let mut accounts = Vec::new();
-        let mut infos = Vec::new();
-        for (name, rel, format) in self.inputs() {
-            let mut opts = ReadOptions::default().format(*format).origin(*rel);
-            if *name == "cresci-2015/E13" {
-                opts = opts.label(Label::Genuine);
-            } else if *name == "cresci-2015/INT" {
-                opts = opts.label(Label::Fake);
-            }
-            let start = accounts.len();
-            for account in open(data_dir.join(rel), &opts)? {
-                let account = account?;
-                if account.label.is_none() {
-                    return Err(Error::InvalidData(format!(
-                        "{rel}: record {} has no label",
-                        accounts.len() - start + 1
-                    )));
-                }
-                accounts.push(account);
-            }
-            let rows = accounts.len() - start;
-            let fake = accounts[start..]
-                .iter()
-                .filter(|a| a.label == Some(Label::Fake))
-                .count();
-            infos.push(DatasetInfo {
-                name: name.to_string(),
-                rows,
-                fake,
-            });
-        }
-        Ok((accounts, infos))
-    }
-
-    /// Trains the preset's model from the datasets under `data_dir`.
-    ///
-    /// # Errors
-    /// As [`Preset::read`] and [`ModelParams::fit_variants`].
-    pub fn train(self, data_dir: &Path, seed: u64) -> Result<Model> {
-        let (accounts, datasets) = self.read(data_dir)?;
-        train_on_accounts(
-            &self.params(seed),
-            self.feature_set(),
-            &accounts,
-            self.variants(),
-            &datasets,
-        )
     }
 }
 

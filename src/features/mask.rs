@@ -32,15 +32,23 @@ pub enum FieldGroup {
     Location,
     /// `default_profile_image` (Instagram: has a profile picture).
     Image,
-    /// `default_profile`, `profile_use_background_image`, `verified`, `protected`, `geo_enabled`.
-    ProfileFlags,
+    /// `default_profile` (the profile keeps the default theme).
+    DefaultProfile,
+    /// `profile_use_background_image`.
+    BackgroundImage,
+    /// `verified`.
+    Verified,
+    /// `protected` (Instagram: a private account).
+    Protected,
+    /// `geo_enabled`.
+    GeoEnabled,
     /// The timeline.
     Timeline,
 }
 
 impl FieldGroup {
     /// Every group.
-    pub const ALL: [FieldGroup; 12] = [
+    pub const ALL: [FieldGroup; 16] = [
         FieldGroup::CreatedAt,
         FieldGroup::Counts,
         FieldGroup::Favourites,
@@ -51,7 +59,11 @@ impl FieldGroup {
         FieldGroup::Url,
         FieldGroup::Location,
         FieldGroup::Image,
-        FieldGroup::ProfileFlags,
+        FieldGroup::DefaultProfile,
+        FieldGroup::BackgroundImage,
+        FieldGroup::Verified,
+        FieldGroup::Protected,
+        FieldGroup::GeoEnabled,
         FieldGroup::Timeline,
     ];
 
@@ -68,7 +80,11 @@ impl FieldGroup {
             FieldGroup::Url,
             FieldGroup::Location,
             FieldGroup::Image,
-            FieldGroup::ProfileFlags,
+            FieldGroup::DefaultProfile,
+            FieldGroup::BackgroundImage,
+            FieldGroup::Verified,
+            FieldGroup::Protected,
+            FieldGroup::GeoEnabled,
             FieldGroup::Timeline,
         ]
     }
@@ -86,8 +102,53 @@ impl FieldGroup {
             FieldGroup::Url => "url",
             FieldGroup::Location => "location",
             FieldGroup::Image => "image",
-            FieldGroup::ProfileFlags => "profile_flags",
+            FieldGroup::DefaultProfile => "default_profile",
+            FieldGroup::BackgroundImage => "background_image",
+            FieldGroup::Verified => "verified",
+            FieldGroup::Protected => "protected",
+            FieldGroup::GeoEnabled => "geo_enabled",
             FieldGroup::Timeline => "timeline",
+        }
+    }
+
+    /// Whether `account` carries this group: any of its fields (or their summary values) is
+    /// known. Free text read as empty counts as absent, as the readers cannot tell the two
+    /// apart.
+    pub fn is_present(self, account: &Account) -> bool {
+        let p = &account.profile;
+        let s = &p.summary;
+        match self {
+            FieldGroup::CreatedAt => p.created_at.is_some(),
+            FieldGroup::Counts => {
+                p.statuses_count.is_some()
+                    || p.followers_count.is_some()
+                    || p.friends_count.is_some()
+            }
+            FieldGroup::Favourites => p.favourites_count.is_some(),
+            FieldGroup::Listed => p.listed_count.is_some(),
+            FieldGroup::Name => {
+                p.name.is_some()
+                    || s.name_length.is_some()
+                    || s.name_words.is_some()
+                    || s.name_digit_ratio.is_some()
+                    || s.name_equals_screen_name.is_some()
+            }
+            FieldGroup::ScreenName => {
+                p.screen_name.is_some()
+                    || s.screen_name_length.is_some()
+                    || s.screen_name_digits.is_some()
+                    || s.screen_name_digit_ratio.is_some()
+            }
+            FieldGroup::Description => p.description.is_some() || s.description_length.is_some(),
+            FieldGroup::Url => p.url.is_some() || s.has_url.is_some(),
+            FieldGroup::Location => p.location.is_some(),
+            FieldGroup::Image => p.default_profile_image.is_some(),
+            FieldGroup::DefaultProfile => p.default_profile.is_some(),
+            FieldGroup::BackgroundImage => p.profile_use_background_image.is_some(),
+            FieldGroup::Verified => p.verified.is_some(),
+            FieldGroup::Protected => p.protected.is_some(),
+            FieldGroup::GeoEnabled => p.geo_enabled.is_some(),
+            FieldGroup::Timeline => account.activity.is_some(),
         }
     }
 
@@ -128,13 +189,11 @@ impl FieldGroup {
             }
             FieldGroup::Location => p.location = None,
             FieldGroup::Image => p.default_profile_image = None,
-            FieldGroup::ProfileFlags => {
-                p.default_profile = None;
-                p.profile_use_background_image = None;
-                p.verified = None;
-                p.protected = None;
-                p.geo_enabled = None;
-            }
+            FieldGroup::DefaultProfile => p.default_profile = None,
+            FieldGroup::BackgroundImage => p.profile_use_background_image = None,
+            FieldGroup::Verified => p.verified = None,
+            FieldGroup::Protected => p.protected = None,
+            FieldGroup::GeoEnabled => p.geo_enabled = None,
             FieldGroup::Timeline => account.activity = None,
         }
     }
@@ -163,4 +222,98 @@ pub fn masked(account: &Account, groups: &[FieldGroup]) -> Account {
     let mut a = account.clone();
     mask_fields(&mut a, groups);
     a
+}
+
+/// Which [`FieldGroup`]s an export carries: a group is present when at least one account of
+/// the looked-at records has it. The audit looks at a leading sample of the input and scores
+/// with a model that reads only these groups.
+///
+/// # Examples
+/// ```
+/// use follower_audit::{Account, ExportShape, FieldGroup};
+/// let mut a = Account::default();
+/// a.profile.followers_count = Some(10);
+/// let shape = ExportShape::of([&a]);
+/// assert!(shape.has(FieldGroup::Counts));
+/// assert!(!shape.has(FieldGroup::CreatedAt));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ExportShape {
+    present: Vec<FieldGroup>,
+}
+
+impl ExportShape {
+    /// The shape with exactly `groups` (in any order, repeats ignored).
+    pub fn new(groups: impl IntoIterator<Item = FieldGroup>) -> ExportShape {
+        let mut present: Vec<FieldGroup> = groups.into_iter().collect();
+        present.sort_by_key(|g| FieldGroup::ALL.iter().position(|a| a == g));
+        present.dedup();
+        ExportShape { present }
+    }
+
+    /// Every group.
+    pub fn full() -> ExportShape {
+        ExportShape::new(FieldGroup::ALL)
+    }
+
+    /// The groups present in any of `accounts`.
+    pub fn of<'a>(accounts: impl IntoIterator<Item = &'a Account>) -> ExportShape {
+        let mut seen = [false; FieldGroup::ALL.len()];
+        for a in accounts {
+            for (i, g) in FieldGroup::ALL.iter().enumerate() {
+                seen[i] = seen[i] || g.is_present(a);
+            }
+            if seen.iter().all(|&s| s) {
+                break;
+            }
+        }
+        ExportShape::new(
+            FieldGroup::ALL
+                .iter()
+                .zip(seen)
+                .filter(|(_, s)| *s)
+                .map(|(g, _)| *g),
+        )
+    }
+
+    /// Whether `group` is present.
+    pub fn has(&self, group: FieldGroup) -> bool {
+        self.present.contains(&group)
+    }
+
+    /// The present groups, in [`FieldGroup::ALL`]'s order.
+    pub fn present(&self) -> &[FieldGroup] {
+        &self.present
+    }
+
+    /// The absent groups, in [`FieldGroup::ALL`]'s order.
+    pub fn absent(&self) -> Vec<FieldGroup> {
+        FieldGroup::ALL
+            .iter()
+            .copied()
+            .filter(|g| !self.has(*g))
+            .collect()
+    }
+
+    /// The groups present in both.
+    pub fn intersect(&self, other: &ExportShape) -> ExportShape {
+        ExportShape::new(self.present.iter().copied().filter(|g| other.has(*g)))
+    }
+
+    /// Whether every group of `self` is in `other`.
+    pub fn is_subset(&self, other: &ExportShape) -> bool {
+        self.present.iter().all(|g| other.has(*g))
+    }
+
+    /// The present groups' names joined by `, ` (`none` when empty).
+    pub fn describe(&self) -> String {
+        if self.present.is_empty() {
+            return "none".into();
+        }
+        self.present
+            .iter()
+            .map(|g| g.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }

@@ -11,7 +11,7 @@ mod set;
 mod text;
 
 pub use extractor::{FeatureExtractor, TimeReference};
-pub use mask::{mask_fields, masked, FieldGroup};
+pub use mask::{mask_fields, masked, ExportShape, FieldGroup};
 pub use schema::{FeatureMatrix, FeatureSchema};
 pub use set::FeatureSet;
 pub use text::BigramModel;

@@ -1,0 +1,401 @@
+//! The default models' recipes: which labelled sources go in, as what, measured when; the
+//! shapes of export that have an embedded model; and the choice of a model for an export.
+//!
+//! `docs/sources.md` says why each source is in the class it is in.
+
+use std::borrow::Cow;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::account::{Account, Label, Platform};
+use crate::calibration::CalibrationMethod;
+use crate::detector::RandomForestParams;
+use crate::error::{Error, Result};
+use crate::features::{ExportShape, FeatureSet, FieldGroup};
+use crate::formats::{open, Format, Mode, ReadOptions};
+use crate::model::{DatasetInfo, DetectorParams, Model, ModelParams};
+use crate::training::TrainingSet;
+
+/// Which accounts of a source's files are taken, and with which label.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Take {
+    /// Every account, with the label its file gives.
+    AsLabelled,
+    /// Every account, all with this label (the files carry none).
+    All(Label),
+    /// Only the accounts its file labels so (the others are counted as left out).
+    Only(Label),
+}
+
+/// One labelled source of a preset.
+#[derive(Clone, Copy, Debug)]
+pub struct SourceSpec {
+    /// Its name, e.g. `cresci-2015/E13`.
+    pub name: &'static str,
+    /// Its files under the data directory, each with its format.
+    pub files: &'static [(&'static str, Format)],
+    /// Which accounts are taken, as what.
+    pub take: Take,
+    /// When it was crawled, for sources whose records carry no crawl time (RFC 3339).
+    pub as_of: Option<&'static str>,
+}
+
+/// A named, reproducible recipe for the default models of a platform: the labelled sources
+/// under a data directory laid out as `../shared/datasets` (see its README), the feature set
+/// and the model parameters.
+///
+/// `Preset::Twitter.train(dir, 0)` produces, byte for byte, the model that
+/// [`Model::default_twitter`] embeds (a test checks it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Preset {
+    /// Every labelled Twitter/X source (see [`Preset::sources`]).
+    Twitter,
+    /// Every labelled Instagram source.
+    Instagram,
+}
+
+const TWITTER_SOURCES: &[SourceSpec] = &[
+    SourceSpec {
+        name: "cresci-2015/E13",
+        files: &[("cresci-2015/E13/users.csv", Format::CresciCsv)],
+        take: Take::All(Label::Genuine),
+        as_of: None,
+    },
+    SourceSpec {
+        name: "cresci-2015/INT",
+        files: &[("cresci-2015/INT/users.csv", Format::CresciCsv)],
+        take: Take::All(Label::Fake),
+        as_of: None,
+    },
+];
+
+const INSTAGRAM_SOURCES: &[SourceSpec] = &[
+    SourceSpec {
+        name: "instafake/fake-v1.0",
+        files: &[
+            (
+                "instafake/fake-v1.0/fakeAccountData.json",
+                Format::InstaFake,
+            ),
+            (
+                "instafake/fake-v1.0/realAccountData.json",
+                Format::InstaFake,
+            ),
+        ],
+        take: Take::AsLabelled,
+        as_of: None,
+    },
+    SourceSpec {
+        name: "instagram-fake-spammer-genuine",
+        files: &[
+            (
+                "instagram-fake-spammer-genuine/kaggle-free4ever1/train.csv",
+                Format::InstagramKaggleCsv,
+            ),
+            (
+                "instagram-fake-spammer-genuine/kaggle-free4ever1/test.csv",
+                Format::InstagramKaggleCsv,
+            ),
+        ],
+        take: Take::AsLabelled,
+        as_of: None,
+    },
+    SourceSpec {
+        name: "srf-instagram-fake-followers/labelled-1000",
+        files: &[(
+            "srf-instagram-fake-followers/labelled-1000/labelled_1000_inclprivate.csv",
+            Format::InstagramSrfCsv,
+        )],
+        take: Take::AsLabelled,
+        as_of: None,
+    },
+];
+
+/// A source read for training: its accounts and what was left out of it.
+#[derive(Clone, Debug)]
+pub struct SourceAccounts {
+    /// The source's name.
+    pub name: String,
+    /// When it was crawled, for records without a crawl time.
+    pub as_of: Option<DateTime<Utc>>,
+    /// The taken accounts, labelled.
+    pub accounts: Vec<Account>,
+    /// Records the reader rejected, each as `file: reason`.
+    pub rejected: Vec<String>,
+    /// Valid accounts not taken (another label than the source's, or none).
+    pub left_out: usize,
+}
+
+impl Preset {
+    /// `twitter` or `instagram`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Twitter => "twitter",
+            Preset::Instagram => "instagram",
+        }
+    }
+
+    /// The platform whose exports it scores.
+    pub fn platform(self) -> Platform {
+        match self {
+            Preset::Twitter => Platform::Twitter,
+            Preset::Instagram => Platform::Instagram,
+        }
+    }
+
+    /// The feature set.
+    pub fn feature_set(self) -> FeatureSet {
+        match self {
+            Preset::Twitter => FeatureSet::Twitter,
+            Preset::Instagram => FeatureSet::Instagram,
+        }
+    }
+
+    /// The labelled sources, in training order.
+    pub fn sources(self) -> &'static [SourceSpec] {
+        match self {
+            Preset::Twitter => TWITTER_SOURCES,
+            Preset::Instagram => INSTAGRAM_SOURCES,
+        }
+    }
+
+    /// Masked copies the benchmark's per-detector comparison trains with (the default models
+    /// are fitted to an export's shape instead: see [`TrainingSet::fit`]).
+    pub fn variants(self) -> &'static [(&'static str, &'static [FieldGroup])] {
+        match self {
+            Preset::Twitter => &[
+                ("no_created_at", &[FieldGroup::CreatedAt]),
+                ("no_description", &[FieldGroup::Description]),
+                ("no_image", &[FieldGroup::Image]),
+            ],
+            Preset::Instagram => &[
+                ("no_description", &[FieldGroup::Description]),
+                ("no_image", &[FieldGroup::Image]),
+            ],
+        }
+    }
+
+    /// The model parameters: a 100-tree forest, isotonic calibration, 10 folds.
+    pub fn params(self, seed: u64) -> ModelParams {
+        let forest = RandomForestParams::default()
+            .n_trees(100)
+            .min_samples_leaf(2)
+            .seed(seed);
+        ModelParams::default()
+            .detector(DetectorParams::RandomForest(forest))
+            .calibration(CalibrationMethod::Isotonic)
+            .folds(10)
+            .seed(seed)
+    }
+
+    /// The shapes of export that have an embedded model, with the model's file name.
+    pub fn embedded_shapes(self) -> Vec<(&'static str, ExportShape)> {
+        use FieldGroup::*;
+        match self {
+            Preset::Twitter => vec![
+                ("twitter-default.fam", ExportShape::full()),
+                (
+                    "twitter-v2.fam",
+                    ExportShape::new([
+                        CreatedAt,
+                        Counts,
+                        Listed,
+                        Name,
+                        ScreenName,
+                        Description,
+                        Url,
+                        Location,
+                        Image,
+                        Verified,
+                        Protected,
+                    ]),
+                ),
+                ("twitter-counts.fam", ExportShape::new([Counts])),
+            ],
+            Preset::Instagram => vec![("instagram-default.fam", ExportShape::full())],
+        }
+    }
+
+    /// Reads every source under `data_dir`, leniently: malformed records are listed in
+    /// [`SourceAccounts::rejected`], not dropped silently.
+    ///
+    /// # Errors
+    /// I/O errors; [`Error::InvalidData`] when a source gives no account.
+    pub fn read_sources(self, data_dir: &Path) -> Result<Vec<SourceAccounts>> {
+        let mut out = Vec::new();
+        for spec in self.sources() {
+            let as_of = spec
+                .as_of
+                .map(|s| {
+                    s.parse::<DateTime<Utc>>()
+                        .map_err(|e| Error::InvalidData(format!("{}: as-of {s}: {e}", spec.name)))
+                })
+                .transpose()?;
+            let mut src = SourceAccounts {
+                name: spec.name.to_string(),
+                as_of,
+                accounts: Vec::new(),
+                rejected: Vec::new(),
+                left_out: 0,
+            };
+            for (rel, format) in spec.files {
+                let mut opts = ReadOptions::default()
+                    .format(*format)
+                    .origin(*rel)
+                    .mode(Mode::Lenient);
+                if let Take::All(label) = spec.take {
+                    opts = opts.label(label);
+                }
+                for item in open(data_dir.join(rel), &opts)? {
+                    let account = match item {
+                        Ok(a) => a,
+                        Err(e) => {
+                            src.rejected.push(format!("{rel}: {e}"));
+                            continue;
+                        }
+                    };
+                    let keep = match (spec.take, account.label) {
+                        (_, None) => false,
+                        (Take::Only(want), Some(l)) => l == want,
+                        _ => true,
+                    };
+                    if keep {
+                        src.accounts.push(account);
+                    } else {
+                        src.left_out += 1;
+                    }
+                }
+            }
+            if src.accounts.is_empty() {
+                return Err(Error::InvalidData(format!(
+                    "{}: no labelled account read",
+                    spec.name
+                )));
+            }
+            out.push(src);
+        }
+        Ok(out)
+    }
+
+    /// Every taken account of every source, in order, with one [`DatasetInfo`] per source.
+    ///
+    /// # Errors
+    /// As [`Preset::read_sources`].
+    pub fn read(self, data_dir: &Path) -> Result<(Vec<Account>, Vec<DatasetInfo>)> {
+        let mut accounts = Vec::new();
+        let mut infos = Vec::new();
+        for s in self.read_sources(data_dir)? {
+            infos.push(DatasetInfo {
+                name: s.name.clone(),
+                rows: s.accounts.len(),
+                fake: s
+                    .accounts
+                    .iter()
+                    .filter(|a| a.label == Some(Label::Fake))
+                    .count(),
+            });
+            for mut a in s.accounts {
+                if a.profile.crawled_at.is_none() {
+                    a.profile.crawled_at = s.as_of;
+                }
+                accounts.push(a);
+            }
+        }
+        Ok((accounts, infos))
+    }
+
+    /// The training set of every source under `data_dir`.
+    ///
+    /// # Errors
+    /// As [`Preset::read_sources`].
+    pub fn training_set(self, data_dir: &Path) -> Result<TrainingSet> {
+        let sources = self
+            .read_sources(data_dir)?
+            .into_iter()
+            .map(|s| (s.name, s.as_of, s.accounts))
+            .collect();
+        TrainingSet::from_sources(self.feature_set(), sources)
+    }
+
+    /// The model for full exports, trained on every source under `data_dir`.
+    ///
+    /// # Errors
+    /// As [`Preset::read_sources`] and [`TrainingSet::fit`].
+    pub fn train(self, data_dir: &Path, seed: u64) -> Result<Model> {
+        self.training_set(data_dir)?
+            .fit(&ExportShape::full(), &self.params(seed))
+    }
+
+    /// The preset whose models score accounts of `platform`: Instagram for Instagram, Twitter
+    /// for every other platform.
+    pub fn for_platform(platform: Platform) -> Preset {
+        match platform {
+            Platform::Instagram => Preset::Instagram,
+            _ => Preset::Twitter,
+        }
+    }
+}
+
+impl std::str::FromStr for Preset {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Preset> {
+        match s {
+            "twitter" | "x" => Ok(Preset::Twitter),
+            "instagram" => Ok(Preset::Instagram),
+            other => Err(Error::InvalidParams {
+                name: "preset".into(),
+                reason: format!("unknown preset {other:?}: use twitter or instagram"),
+            }),
+        }
+    }
+}
+
+static EMBEDDED: &[(&str, &[u8])] = &[
+    (
+        "twitter-default.fam",
+        include_bytes!("../models/twitter-default.fam"),
+    ),
+    ("twitter-v2.fam", include_bytes!("../models/twitter-v2.fam")),
+    (
+        "twitter-counts.fam",
+        include_bytes!("../models/twitter-counts.fam"),
+    ),
+    (
+        "instagram-default.fam",
+        include_bytes!("../models/instagram-default.fam"),
+    ),
+];
+
+/// An embedded model by file name.
+pub(crate) fn embedded_model(file: &str) -> Option<Model> {
+    EMBEDDED
+        .iter()
+        .find(|(f, _)| *f == file)
+        .map(|(_, bytes)| Model::from_bytes(bytes).expect("the embedded models are valid (tested)"))
+}
+
+impl Model {
+    /// The model for an export of `platform` carrying the groups of `shape`: the embedded
+    /// model fitted to that shape when there is one, else one trained now from the embedded
+    /// training set ([`TrainingSet::fit`] with [`Preset::params`] and seed 0: deterministic,
+    /// a few seconds).
+    ///
+    /// # Errors
+    /// As [`TrainingSet::fit`] (not expected with the embedded data).
+    pub fn for_export(platform: Platform, shape: &ExportShape) -> Result<Cow<'static, Model>> {
+        let preset = Preset::for_platform(platform);
+        let training = TrainingSet::embedded(preset.platform());
+        let want = training.trainable(shape);
+        for (file, s) in preset.embedded_shapes() {
+            if training.trainable(&s) == want {
+                if let Some(m) = embedded_model(file) {
+                    return Ok(Cow::Owned(m));
+                }
+            }
+        }
+        training.fit(&want, &preset.params(0)).map(Cow::Owned)
+    }
+}

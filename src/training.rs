@@ -1,0 +1,493 @@
+//! The labelled training features shipped in the crate, and models fitted to an export's shape.
+//!
+//! A [`TrainingSet`] holds the feature rows of every labelled source a platform has (no text,
+//! no ids: only the numbers the extractor derives), each row's label and source, what fields
+//! each source carries, and which [`FieldGroup`]s each feature column reads. From it,
+//! [`TrainingSet::fit`] trains a model that reads exactly the groups an export carries: every
+//! column that reads an absent group is held constant, so the model never splits on it, never
+//! scores with it and never cites it as a reason. A missing field is thus never read as 0 or
+//! false.
+//!
+//! The model also carries its **leave-one-source-out** rates: for every source, a detector
+//! fitted without that source scores it (through the model's calibration), and the mean P(fake)
+//! and the share called fake on it are kept. Their spread around the model's own out-of-fold
+//! rates is how unstable the model has shown itself across populations; the audit widens its
+//! interval by that spread when the audited list lies far from the training data (see
+//! [`TrainingSet::shift`]).
+
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Utc};
+use ndarray::Array2;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::account::{Account, Label, Platform};
+use crate::detector::Detector;
+use crate::error::{Error, Result};
+use crate::features::{
+    masked, ExportShape, FeatureExtractor, FeatureMatrix, FeatureSet, FieldGroup,
+};
+use crate::model::{DatasetInfo, Model, ModelParams, SourceRates};
+
+/// The first bytes of a training-set file.
+const TRAINING_MAGIC: [u8; 8] = *b"FATRAIN\x1a";
+
+/// One labelled source of a [`TrainingSet`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SourceInfo {
+    /// The source's name, e.g. `botometer-2019/vendor-purchased-2019`.
+    pub name: String,
+    /// Rows taken from it.
+    pub rows: usize,
+    /// Of those, rows labelled fake.
+    pub fake: usize,
+    /// The instant its ages and rates are measured at (its crawl time), when it has no
+    /// per-record crawl time.
+    pub as_of: Option<DateTime<Utc>>,
+    /// The field groups its records carry.
+    pub shape: ExportShape,
+}
+
+/// Labelled feature rows of several sources: what the default models are trained on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainingSet {
+    set: FeatureSet,
+    /// Row-major feature values, `labels.len()` rows of `set.len()` columns.
+    values: Vec<f32>,
+    labels: Vec<Label>,
+    /// Index into `sources` of each row.
+    source: Vec<u16>,
+    sources: Vec<SourceInfo>,
+    /// The field groups each column reads.
+    column_groups: Vec<Vec<FieldGroup>>,
+}
+
+static TWITTER_TRAINING: &[u8] = include_bytes!("../models/twitter-training.fat");
+static INSTAGRAM_TRAINING: &[u8] = include_bytes!("../models/instagram-training.fat");
+
+impl TrainingSet {
+    /// The training set of a feature set from labelled accounts, one group per source. Each
+    /// account's ages are measured at its `crawled_at`, else its source's `as_of`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] when an account has no label, or there are more than 65,535
+    /// sources.
+    pub fn from_sources(
+        set: FeatureSet,
+        sources: Vec<(String, Option<DateTime<Utc>>, Vec<Account>)>,
+    ) -> Result<TrainingSet> {
+        if sources.len() > u16::MAX as usize {
+            return Err(Error::InvalidData("more than 65,535 sources".into()));
+        }
+        let mut accounts = Vec::new();
+        let mut labels = Vec::new();
+        let mut source = Vec::new();
+        let mut infos = Vec::new();
+        for (k, (name, as_of, list)) in sources.into_iter().enumerate() {
+            let shape = ExportShape::of(&list);
+            let mut fake = 0;
+            let rows = list.len();
+            for (i, mut a) in list.into_iter().enumerate() {
+                let label = a.label.ok_or_else(|| {
+                    Error::InvalidData(format!("{name}: training account {} has no label", i + 1))
+                })?;
+                fake += usize::from(label.is_fake());
+                if a.profile.crawled_at.is_none() {
+                    a.profile.crawled_at = as_of;
+                }
+                labels.push(label);
+                source.push(k as u16);
+                accounts.push(a);
+            }
+            infos.push(SourceInfo {
+                name,
+                rows,
+                fake,
+                as_of,
+                shape,
+            });
+        }
+        // Ages at each account's crawl time: a fixed clock only for accounts with none.
+        let clock = DateTime::<Utc>::from_timestamp(0, 0).expect("the epoch");
+        let fx = FeatureExtractor::new(set).with_clock(clock);
+        let base = fx.extract(&accounts);
+        let d = set.len();
+        // Which groups each column reads: the columns that change when the group is blanked.
+        let mut column_groups = vec![Vec::new(); d];
+        for g in FieldGroup::ALL {
+            let copies: Vec<Account> = accounts.iter().map(|a| masked(a, &[g])).collect();
+            let m = fx.extract(&copies);
+            for (c, groups) in column_groups.iter_mut().enumerate() {
+                let changed = base
+                    .values()
+                    .column(c)
+                    .iter()
+                    .zip(m.values().column(c))
+                    .any(|(a, b)| a.to_bits() != b.to_bits());
+                if changed {
+                    groups.push(g);
+                }
+            }
+        }
+        Ok(TrainingSet {
+            set,
+            values: base.values().iter().map(|&v| v as f32).collect(),
+            labels,
+            source,
+            sources: infos,
+            column_groups,
+        })
+    }
+
+    /// The training set shipped for a platform: Twitter/X (also used for Weibo and others)
+    /// or Instagram.
+    pub fn embedded(platform: Platform) -> &'static TrainingSet {
+        static TW: OnceLock<TrainingSet> = OnceLock::new();
+        static IG: OnceLock<TrainingSet> = OnceLock::new();
+        match platform {
+            Platform::Instagram => IG.get_or_init(|| {
+                TrainingSet::from_bytes(INSTAGRAM_TRAINING)
+                    .expect("the embedded Instagram training set is valid (tested)")
+            }),
+            _ => TW.get_or_init(|| {
+                TrainingSet::from_bytes(TWITTER_TRAINING)
+                    .expect("the embedded Twitter training set is valid (tested)")
+            }),
+        }
+    }
+
+    /// The feature set of the rows.
+    pub fn feature_set(&self) -> FeatureSet {
+        self.set
+    }
+
+    /// The sources, in row order.
+    pub fn sources(&self) -> &[SourceInfo] {
+        &self.sources
+    }
+
+    /// Every row's label.
+    pub fn labels(&self) -> &[Label] {
+        &self.labels
+    }
+
+    /// Every row's source (an index into [`TrainingSet::sources`]).
+    pub fn source_of_rows(&self) -> &[u16] {
+        &self.source
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Whether there is no row.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// The field groups column `c` reads (empty when no training row shows a dependence).
+    pub fn column_groups(&self, c: usize) -> &[FieldGroup] {
+        &self.column_groups[c]
+    }
+
+    /// The shape a model should read for an export of `shape`: the groups both the export and
+    /// some training source carry.
+    pub fn trainable(&self, shape: &ExportShape) -> ExportShape {
+        let any = ExportShape::new(
+            self.sources
+                .iter()
+                .flat_map(|s| s.shape.present().iter().copied()),
+        );
+        shape.intersect(&any)
+    }
+
+    /// Whether column `c` reads only groups of `shape`.
+    pub fn usable(&self, c: usize, shape: &ExportShape) -> bool {
+        self.column_groups[c].iter().all(|g| shape.has(*g))
+    }
+
+    /// The feature matrix of `rows` (all rows when `None`) with every column that reads a
+    /// group outside `shape` set to 0.
+    pub fn matrix(&self, shape: &ExportShape, rows: Option<&[usize]>) -> FeatureMatrix {
+        let d = self.set.len();
+        let keep: Vec<bool> = (0..d).map(|c| self.usable(c, shape)).collect();
+        let all: Vec<usize>;
+        let rows = match rows {
+            Some(r) => r,
+            None => {
+                all = (0..self.len()).collect();
+                &all
+            }
+        };
+        let mut values = Array2::zeros((rows.len(), d));
+        for (i, &r) in rows.iter().enumerate() {
+            let src = &self.values[r * d..(r + 1) * d];
+            for c in 0..d {
+                if keep[c] {
+                    values[[i, c]] = f64::from(src[c]);
+                }
+            }
+        }
+        FeatureMatrix::from_trusted(self.set.schema(), values)
+    }
+
+    /// A model that reads exactly the groups of `shape` that the training data has, trained
+    /// with `params` on every row, with its leave-one-source-out rates.
+    ///
+    /// # Errors
+    /// As [`ModelParams::fit_variants`].
+    pub fn fit(&self, shape: &ExportShape, params: &ModelParams) -> Result<Model> {
+        let shape = self.trainable(shape);
+        let x = self.matrix(&shape, None);
+        let datasets: Vec<DatasetInfo> = self
+            .sources
+            .iter()
+            .map(|s| DatasetInfo {
+                name: s.name.clone(),
+                rows: s.rows,
+                fake: s.fake,
+            })
+            .collect();
+        let model = params.fit_variants(&[("all_fields", &x)], &self.labels, &datasets)?;
+        let rates = self.source_rates(&model, &x, params)?;
+        Ok(model.with_fields(shape, rates))
+    }
+
+    /// For each source, the rates on it of a detector fitted without it, calibrated by
+    /// `model`'s calibration (a cheap stand-in for refitting the whole model per source).
+    fn source_rates(
+        &self,
+        model: &Model,
+        x: &FeatureMatrix,
+        params: &ModelParams,
+    ) -> Result<Vec<SourceRates>> {
+        let threshold = model.threshold();
+        (0..self.sources.len())
+            .into_par_iter()
+            .map(|k| {
+                let (inside, outside): (Vec<usize>, Vec<usize>) =
+                    (0..self.len()).partition(|&i| self.source[i] as usize == k);
+                let y: Vec<Label> = outside.iter().map(|&i| self.labels[i]).collect();
+                let both = y.iter().any(|l| l.is_fake()) && y.iter().any(|l| !l.is_fake());
+                if inside.is_empty() || !both {
+                    return Ok(None);
+                }
+                let det = params.get_detector().fit(&x.select_rows(&outside), &y)?;
+                let raw = det.predict_proba(&x.select_rows(&inside))?;
+                let p: Vec<f64> = raw.iter().map(|&s| model.calibration().apply(s)).collect();
+                let mut out = Vec::new();
+                for label in [Label::Fake, Label::Genuine] {
+                    let v: Vec<f64> = inside
+                        .iter()
+                        .zip(&p)
+                        .filter(|(&i, _)| self.labels[i] == label)
+                        .map(|(_, &p)| p)
+                        .collect();
+                    if v.is_empty() {
+                        continue;
+                    }
+                    let n = v.len();
+                    out.push(SourceRates {
+                        source: self.sources[k].name.clone(),
+                        label,
+                        rows: n,
+                        mean_p_fake: v.iter().sum::<f64>() / n as f64,
+                        called_fake: v.iter().filter(|&&p| p >= threshold).count() as f64
+                            / n as f64,
+                    });
+                }
+                Ok(Some(out))
+            })
+            .collect::<Result<Vec<_>>>()
+            .map(|v| v.into_iter().flatten().flatten().collect())
+    }
+
+    /// How far `accounts` lie from the training rows, in the columns a model of `shape` reads.
+    ///
+    /// Distances are Euclidean over those columns, each scaled by its training standard
+    /// deviation. A reference of up to 3,000 training rows (a seeded draw, the same for every
+    /// call) gives each training row's distance to its nearest other reference row; their 95th
+    /// percentile is the edge of the training support. [`Shift::outside`] is the share of the
+    /// audited accounts whose nearest reference row is farther than that edge: about 5% for a
+    /// list like the training data, more the farther it lies. Up to `max_rows` accounts are
+    /// looked at (a seeded draw when there are more).
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] when `x` has no row; [`Error::SchemaMismatch`] when `x` is not
+    /// of this set's schema.
+    pub fn shift(&self, shape: &ExportShape, x: &FeatureMatrix, max_rows: usize) -> Result<Shift> {
+        self.set.schema().check(x.schema())?;
+        if x.nrows() == 0 {
+            return Err(Error::InvalidData(
+                "no account to compare with the training data".into(),
+            ));
+        }
+        let shape = self.trainable(shape);
+        let d = self.set.len();
+        let ref_rows = seeded_subset(self.len(), 3000, 0x5eed);
+        let reference = self.matrix(&shape, Some(&ref_rows));
+        // Columns that vary in the training data, and their scales.
+        let all = self.matrix(&shape, None);
+        let mut cols = Vec::new();
+        let mut scale = Vec::new();
+        for c in 0..d {
+            if !self.usable(c, &shape) {
+                continue;
+            }
+            let col = all.values().column(c).to_owned();
+            let n = col.len() as f64;
+            let mean = col.sum() / n;
+            let var = col.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+            if var > 1e-12 {
+                cols.push(c);
+                scale.push(1.0 / var.sqrt());
+            }
+        }
+        let project = |m: &FeatureMatrix, r: usize| -> Vec<f64> {
+            cols.iter()
+                .zip(&scale)
+                .map(|(&c, &s)| m.values()[[r, c]] * s)
+                .collect()
+        };
+        let refs: Vec<Vec<f64>> = (0..reference.nrows())
+            .map(|r| project(&reference, r))
+            .collect();
+        let nearest = |q: &[f64], skip: Option<usize>| -> f64 {
+            let mut best = f64::INFINITY;
+            for (j, r) in refs.iter().enumerate() {
+                if Some(j) == skip {
+                    continue;
+                }
+                let mut s = 0.0;
+                for (a, b) in q.iter().zip(r) {
+                    let t = a - b;
+                    s += t * t;
+                    if s >= best {
+                        break;
+                    }
+                }
+                best = best.min(s);
+            }
+            best.sqrt()
+        };
+        let mut inner: Vec<f64> = (0..refs.len())
+            .into_par_iter()
+            .map(|j| nearest(&refs[j], Some(j)))
+            .collect();
+        inner.sort_by(f64::total_cmp);
+        let edge = inner[((inner.len() as f64 * 0.95) as usize).min(inner.len() - 1)];
+        let rows = seeded_subset(x.nrows(), max_rows, 0x5eed + 1);
+        let outside = rows
+            .par_iter()
+            .filter(|&&r| nearest(&project(x, r), None) > edge)
+            .count();
+        Ok(Shift::new(outside as f64 / rows.len() as f64, rows.len()))
+    }
+
+    /// The training set in its file form: magic bytes, then postcard.
+    ///
+    /// # Errors
+    /// [`Error::Model`] when serialization fails.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let mut out = TRAINING_MAGIC.to_vec();
+        out.extend(
+            postcard::to_allocvec(self).map_err(|e| Error::Model(format!("serializing: {e}")))?,
+        );
+        Ok(out)
+    }
+
+    /// Reads [`TrainingSet::to_bytes`]'s form.
+    ///
+    /// # Errors
+    /// [`Error::Model`] when the bytes are not a valid training set.
+    pub fn from_bytes(bytes: &[u8]) -> Result<TrainingSet> {
+        if bytes.len() < 8 || bytes[..8] != TRAINING_MAGIC {
+            return Err(Error::Model(
+                "not a follower-audit training set (bad magic bytes)".into(),
+            ));
+        }
+        let t: TrainingSet = postcard::from_bytes(&bytes[8..])
+            .map_err(|e| Error::Model(format!("corrupt training set: {e}")))?;
+        let d = t.set.len();
+        let n = t.labels.len();
+        if t.values.len() != n * d
+            || t.source.len() != n
+            || t.column_groups.len() != d
+            || t.source.iter().any(|&s| s as usize >= t.sources.len())
+            || t.values.iter().any(|v| !v.is_finite())
+        {
+            return Err(Error::Model(
+                "corrupt training set: inconsistent sizes".into(),
+            ));
+        }
+        Ok(t)
+    }
+}
+
+/// Up to `k` of `0..n`, ascending: all when `n <= k`, else a seeded uniform draw.
+fn seeded_subset(n: usize, k: usize, seed: u64) -> Vec<usize> {
+    if n <= k {
+        return (0..n).collect();
+    }
+    use rand::seq::index::sample;
+    use rand::SeedableRng;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut v = sample(&mut rng, n, k).into_vec();
+    v.sort_unstable();
+    v
+}
+
+/// How far an audited list lies from the training data (see [`TrainingSet::shift`]).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Shift {
+    /// Share of the looked-at accounts outside the training support (about 0.05 for a list
+    /// like the training data).
+    pub outside: f64,
+    /// Accounts looked at.
+    pub rows: usize,
+    /// How much of the leave-one-source-out spread of the error rates the interval takes in,
+    /// from 0 (a list like the training data) to 1 (a list unlike it).
+    pub weight: f64,
+}
+
+/// The share outside the support expected of a list drawn like the training data.
+const BASELINE_OUTSIDE: f64 = 0.05;
+/// The excess share outside the support at which the whole cross-source spread is taken in.
+const FULL_SHIFT_EXCESS: f64 = 0.20;
+
+impl Shift {
+    /// A shift with `outside` of `rows` accounts outside the support.
+    pub fn new(outside: f64, rows: usize) -> Shift {
+        let weight = ((outside - BASELINE_OUTSIDE) / FULL_SHIFT_EXCESS).clamp(0.0, 1.0);
+        Shift {
+            outside,
+            rows,
+            weight,
+        }
+    }
+
+    /// `low`, `moderate` or `high`.
+    pub fn level(&self) -> &'static str {
+        if self.weight < 0.25 {
+            "low"
+        } else if self.weight < 0.75 {
+            "moderate"
+        } else {
+            "high"
+        }
+    }
+
+    /// A plain warning when the shift is not low.
+    pub fn warning(&self) -> Option<String> {
+        (self.level() != "low").then(|| {
+            format!(
+                "{:.0}% of these followers look unlike any account the model was trained on; \
+                 the interval is widened by how much the model's error rates varied across the \
+                 training sources, and the estimate is less certain than usual",
+                100.0 * self.outside
+            )
+        })
+    }
+}
