@@ -695,26 +695,51 @@ where
 /// Options of the artificial prevalence protocol ([`PrevalenceProtocolParams::run`]).
 ///
 /// # The protocol
-/// 1. The labelled scored pool (for example out-of-fold P(fake) from [`cross_val_predict`]) is
-///    split, stratified by class and seeded, into a *validation* part (`validation_fraction`,
-///    half by default) and a *test* part. The [`Quantifier`] (error rates, mean posteriors) is
-///    built from the validation part only, so the estimators never see the items they are
-///    tested on. EM starts from `train_prevalence`, by default the pool's share of fakes (the
-///    share the cross-validated models were trained on).
-/// 2. For each sample size n, each target fake share p of the grid (0, 0.05, ..., 1 by
-///    default) and each repeat, a sample of `round(p n)` fakes and `n - round(p n)` genuine
-///    accounts is drawn with replacement from the test part's classes (as QuaPy's artificial
-///    prevalence protocol; drawing with replacement makes every sample an i.i.d. draw from the
-///    class-conditional score distributions, however small the pool). Its true fake share is
-///    `round(p n) / n`.
+/// The input is a labelled pool of P(fake) scores, each from a model that did not see the item,
+/// for example the out-of-fold scores of [`cross_val_predict`]. Every trial (one sample size n,
+/// one target fake share p, one repeat) then runs on its own:
+/// 1. It splits the pool afresh, stratified by class, into a *validation* part
+///    (`validation_fraction` of each class, half by default) and a disjoint *test* part. The
+///    trial's [`Quantifier`] (error rates, mean posteriors) is built from its validation part
+///    only, so the estimators never see the items they are tested on. EM starts from
+///    `train_prevalence`, by default the pool's share of fakes (the share the cross-validated
+///    models were trained on).
+/// 2. It draws a sample of `round(p n)` fakes and `n - round(p n)` genuine accounts with
+///    replacement from its test part's classes (as QuaPy's artificial prevalence protocol;
+///    drawing with replacement makes every sample an i.i.d. draw from the class-conditional
+///    score distributions, however small the pool). Its true fake share is `round(p n) / n`.
+///    When n is large beside a class's test part, though, the sample's scores scatter around
+///    that part's mean rather than the class's, an error a real sample of n accounts does not
+///    have and no interval includes: coverage at such sizes is understated, so keep the sample
+///    sizes well below the test part (`test_size` in the report).
 /// 3. Every method estimates the sample's fake share with its interval (infinite population,
 ///    seeded bootstrap).
-/// 4. Per (method, sample size): the mean absolute error, the largest absolute error, the mean
-///    signed error, the coverage (share of intervals containing the true share) and the mean
-///    interval width, over all shares and repeats.
 ///
-/// Every trial draws from its own RNG stream derived from `seed` and its index, so the results
-/// are identical whether trials run in parallel or not.
+/// Per (method, sample size) the report gives the mean absolute error, the largest absolute
+/// error, the mean signed error, the coverage (share of intervals containing the true share)
+/// and the mean interval width, over all shares and repeats.
+///
+/// # Why a fresh split per trial, and why it is honest
+/// An interval must cover the truth over the randomness of *both* the validation set the error
+/// rates come from and the audited sample. With one split shared by all trials, every trial
+/// reuses the same validation error (and the same test part): the trials are not independent,
+/// and the coverage measures one draw of the validation set instead of the interval's
+/// behaviour. Here each trial draws its own split, so its validation error is independent of
+/// the other trials' (up to the finite pool), and the coverage averages over it.
+///
+/// The scores are computed once, by cross-fitting, rather than by refitting a model per trial:
+/// each out-of-fold score comes from a model that never saw that item, so within a trial the
+/// validation scores and the test scores are both held-out scores of the same (cross-fitted)
+/// scorer, the labels of the test items enter nothing but the truth, and validation and test
+/// are disjoint. That is the situation of an audit, where the model's validation scores and
+/// the audited followers' scores are held-out scores of one model; the cross-fitted scorer is
+/// only slightly weaker than a model fitted on the whole pool. Refitting per trial would cost
+/// a model fit per trial for no gain in honesty.
+///
+/// # Determinism
+/// Trial `i` (in the order sizes, then shares, then repeats) draws its split, its sample and
+/// its bootstrap seed from one ChaCha8 stream derived from `seed` and `i`, so the results are
+/// identical whether trials run in parallel or not.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PrevalenceProtocolParams {
     prevalences: Vec<f64>,
@@ -876,34 +901,27 @@ impl PrevalenceProtocolParams {
     pub fn run(&self, probs: &[f64], labels: &[Label]) -> Result<PrevalenceReport> {
         self.check()?;
         check_inputs(labels, probs, "prevalence protocol")?;
-        // 1. Stratified split into validation and test parts.
-        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
-        let (mut val_p, mut val_l) = (Vec::new(), Vec::new());
-        let mut test: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+        // Each class's items, and how many of them every trial's validation part takes.
+        let mut classes: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
+        let mut n_val = [0; 2];
         for (c, class) in [Label::Fake, Label::Genuine].into_iter().enumerate() {
-            let mut idx: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == class).collect();
-            if idx.len() < 2 {
+            classes[c] = (0..labels.len()).filter(|&i| labels[i] == class).collect();
+            let len = classes[c].len();
+            if len < 2 {
                 return Err(Error::InvalidData(format!(
-                    "prevalence protocol: class {class:?} has {} items, need at least 2",
-                    idx.len()
+                    "prevalence protocol: class {class:?} has {len} items, need at least 2"
                 )));
             }
-            idx.shuffle(&mut rng);
-            let n_val = ((idx.len() as f64 * self.validation_fraction).round() as usize)
-                .clamp(1, idx.len() - 1);
-            for &i in &idx[..n_val] {
-                val_p.push(probs[i]);
-                val_l.push(class);
-            }
-            test[c] = idx[n_val..].iter().map(|&i| probs[i]).collect();
+            n_val[c] = ((len as f64 * self.validation_fraction).round() as usize).clamp(1, len - 1);
         }
-        let pool_fakes = labels.iter().filter(|l| l.is_fake()).count();
         let train_prevalence = self
             .train_prevalence
-            .unwrap_or(pool_fakes as f64 / labels.len() as f64);
-        let quantifier = Quantifier::new(&val_p, &val_l, self.threshold, train_prevalence)?;
+            .unwrap_or(classes[0].len() as f64 / labels.len() as f64);
+        // The whole pool's rates, for the report (and to check the options once, up front).
+        let pool_rates =
+            Quantifier::new(probs, labels, self.threshold, train_prevalence)?.error_rates();
 
-        // 2-3. The trials.
+        // The trials.
         let mut plan = Vec::new();
         for &n in &self.sample_sizes {
             for &p in &self.prevalences {
@@ -915,11 +933,17 @@ impl PrevalenceProtocolParams {
         let run_trial = |(id, &(n, p, r)): (usize, &(usize, f64, usize))| {
             let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
             rng.set_stream(id as u64 + 1);
+            // 1. The trial's own split, and a quantifier from its validation part only.
+            let split = TrialSplit::draw(&classes, n_val, &mut rng);
+            let val_p: Vec<f64> = split.validation.iter().map(|&i| probs[i]).collect();
+            let val_l: Vec<Label> = split.validation.iter().map(|&i| labels[i]).collect();
+            let quantifier = Quantifier::new(&val_p, &val_l, self.threshold, train_prevalence)?;
+            // 2. The sample, from the trial's test part.
             let n_fake = (p * n as f64).round() as usize;
             let sample: Vec<f64> = (0..n)
                 .map(|i| {
-                    let class = &test[usize::from(i >= n_fake)];
-                    class[rng.gen_range(0..class.len())]
+                    let class = &split.test[usize::from(i >= n_fake)];
+                    probs[class[rng.gen_range(0..class.len())]]
                 })
                 .collect();
             let options = IntervalOptions {
@@ -949,7 +973,7 @@ impl PrevalenceProtocolParams {
                 .collect::<Result<_>>()?
         };
 
-        // 4. Summaries.
+        // The summaries.
         let mut summaries = Vec::new();
         for &n in &self.sample_sizes {
             for (j, &m) in self.methods.iter().enumerate() {
@@ -979,12 +1003,38 @@ impl PrevalenceProtocolParams {
             }
         }
         Ok(PrevalenceReport {
-            validation_size: val_p.len(),
-            test_size: test[0].len() + test[1].len(),
-            error_rates: quantifier.error_rates(),
+            validation_size: n_val[0] + n_val[1],
+            test_size: labels.len() - n_val[0] - n_val[1],
+            error_rates: pool_rates,
             summaries,
             trials,
         })
+    }
+}
+
+/// One trial's partition of the pool: disjoint validation and test items, stratified by class.
+#[derive(Debug, PartialEq)]
+struct TrialSplit {
+    /// Validation items (pool indices), fakes first.
+    validation: Vec<usize>,
+    /// Test items (pool indices) of each class: `[fake, genuine]`.
+    test: [Vec<usize>; 2],
+}
+
+impl TrialSplit {
+    /// Shuffles each class (`classes[0]` fake, `classes[1]` genuine) with `rng` and gives its
+    /// first `n_val[c]` items to validation, the rest to test.
+    fn draw(classes: &[Vec<usize>; 2], n_val: [usize; 2], rng: &mut ChaCha8Rng) -> TrialSplit {
+        let mut validation = Vec::with_capacity(n_val[0] + n_val[1]);
+        let mut test: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
+        for c in 0..2 {
+            let mut idx = classes[c].clone();
+            idx.shuffle(rng);
+            validation.extend_from_slice(&idx[..n_val[c]]);
+            idx.drain(..n_val[c]);
+            test[c] = idx;
+        }
+        TrialSplit { validation, test }
     }
 }
 
@@ -1027,11 +1077,13 @@ pub struct PrevalenceSummary {
 /// What the prevalence protocol found.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PrevalenceReport {
-    /// Number of pool items used to estimate the error rates.
+    /// Number of pool items in each trial's validation part (the trial's error rates come from
+    /// these; every trial draws its own).
     pub validation_size: usize,
-    /// Number of pool items the samples were drawn from.
+    /// Number of pool items in each trial's test part (the trial's sample is drawn from these).
     pub test_size: usize,
-    /// The error rates measured on the validation part.
+    /// The error rates of the whole pool, describing the scorer. Each trial's quantifier uses
+    /// those of its own validation part instead, which scatter around these.
     pub error_rates: ErrorRates,
     /// One row per (sample size, method).
     pub summaries: Vec<PrevalenceSummary>,
@@ -1060,5 +1112,64 @@ impl PrevalenceReport {
             ));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn classes() -> [Vec<usize>; 2] {
+        // 30 fakes at even indices, 50 genuine accounts at the others.
+        [
+            (0..60).step_by(2).collect(),
+            (0..60).skip(1).step_by(2).chain(60..80).collect(),
+        ]
+    }
+
+    fn stream(seed: u64, id: u64) -> ChaCha8Rng {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(id + 1);
+        rng
+    }
+
+    #[test]
+    fn a_trial_split_is_a_stratified_partition_of_the_pool() {
+        let classes = classes();
+        let split = TrialSplit::draw(&classes, [12, 20], &mut stream(3, 0));
+        assert_eq!(split.validation.len(), 32);
+        assert_eq!((split.test[0].len(), split.test[1].len()), (18, 30));
+        // Validation fakes first, then genuine accounts; test parts hold their class only.
+        assert!(split.validation[..12]
+            .iter()
+            .all(|i| classes[0].contains(i)));
+        assert!(split.validation[12..]
+            .iter()
+            .all(|i| classes[1].contains(i)));
+        assert!(split.test[0].iter().all(|i| classes[0].contains(i)));
+        assert!(split.test[1].iter().all(|i| classes[1].contains(i)));
+        // Disjoint and complete: every pool item is in exactly one part.
+        let mut all: Vec<usize> = split
+            .validation
+            .iter()
+            .chain(&split.test[0])
+            .chain(&split.test[1])
+            .copied()
+            .collect();
+        all.sort_unstable();
+        assert_eq!(all, (0..80).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn every_trial_draws_its_own_split_from_the_seed_and_its_index() {
+        let classes = classes();
+        let draw = |seed, id| TrialSplit::draw(&classes, [12, 20], &mut stream(seed, id));
+        // Deterministic: the same seed and trial give the same split.
+        assert_eq!(draw(3, 5), draw(3, 5));
+        // Fresh: other trials (and other seeds) get other validation parts.
+        let mine = draw(3, 5);
+        for other in [draw(3, 0), draw(3, 6), draw(4, 5)] {
+            assert_ne!(mine.validation, other.validation);
+        }
     }
 }

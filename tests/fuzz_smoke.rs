@@ -420,7 +420,18 @@ proptest! {
         }
         match Audit::new(model, params).run("smoke-input", reader) {
             Ok(r) => {
-                prop_assert_eq!(r.records_read, r.scored + r.rejected + r.not_sampled);
+                // Every record read is scored, rejected or (only when a sample of 3 was asked
+                // for) left out; the sample is never larger than asked.
+                match sample {
+                    None => {
+                        prop_assert_eq!(r.not_sampled, 0);
+                        prop_assert_eq!(r.records_read, r.scored + r.rejected);
+                    }
+                    Some(n) => {
+                        prop_assert!(r.scored <= n as u64);
+                        prop_assert!(r.scored == n as u64 || r.not_sampled == 0);
+                    }
+                }
                 prop_assert_eq!(r.rejected as usize, r.rejections.len());
                 prop_assert!(r.genuine_share.ci_low <= r.genuine_share.ci_high);
             }
