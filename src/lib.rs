@@ -86,7 +86,9 @@ pub use crate::model::{
     Provenance, SourceRates, Validation, VariantMetrics, MODEL_FORMAT_VERSION, MODEL_MAGIC,
 };
 pub use crate::presets::{Preset, SourceAccounts, SourceSpec, Take};
-pub use crate::quantify::{ErrorRates, IntervalOptions, Method, Quantifier, ShareEstimate};
+pub use crate::quantify::{
+    ErrorRates, IntervalOptions, Method, Quantifier, RateShift, ShareEstimate,
+};
 pub use crate::rules::{Rule, RuleOutcome, RuleSet, RuleSetKind, SingleRule, Verdict};
 pub use crate::sample::Reservoir;
 pub use crate::synth::{

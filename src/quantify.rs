@@ -59,7 +59,7 @@ use std::str::FromStr;
 
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Binomial, Distribution};
+use rand_distr::{Binomial, Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 use crate::account::Label;
@@ -268,6 +268,38 @@ pub struct Quantifier {
     rates: ErrorRates,
     var_fake: f64,
     var_genuine: f64,
+    shift: RateShift,
+}
+
+/// How far a classifier's error rates may lie from those measured on its validation set when
+/// the audited accounts come from another population: standard deviations added to the
+/// rates in every bootstrap replicate (see [`Quantifier::with_shift`]). All 0 by default.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RateShift {
+    /// Of the true-positive rate.
+    pub tpr: f64,
+    /// Of the false-positive rate.
+    pub fpr: f64,
+    /// Of the mean P(fake) of fakes.
+    pub mean_fake: f64,
+    /// Of the mean P(fake) of genuine accounts.
+    pub mean_genuine: f64,
+}
+
+impl RateShift {
+    /// Each deviation times `k`.
+    pub fn scaled(self, k: f64) -> RateShift {
+        RateShift {
+            tpr: self.tpr * k,
+            fpr: self.fpr * k,
+            mean_fake: self.mean_fake * k,
+            mean_genuine: self.mean_genuine * k,
+        }
+    }
+
+    fn is_zero(&self) -> bool {
+        self.tpr == 0.0 && self.fpr == 0.0 && self.mean_fake == 0.0 && self.mean_genuine == 0.0
+    }
 }
 
 /// Above this many accounts the bootstrap resamples the sample through its histogram (see
@@ -477,7 +509,32 @@ impl Quantifier {
             rates,
             var_fake,
             var_genuine,
+            shift: RateShift::default(),
         })
+    }
+
+    /// Widens the intervals of the rate-adjusted methods (ACC, PACC) by a shift of the error
+    /// rates: each bootstrap replicate adds to each validation rate a normal deviation of the
+    /// given standard deviation (and clips it to [0, 1]). Point estimates do not change.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParams`] when a deviation is negative or not finite.
+    pub fn with_shift(mut self, shift: RateShift) -> Result<Self> {
+        for (name, v) in [
+            ("tpr", shift.tpr),
+            ("fpr", shift.fpr),
+            ("mean_fake", shift.mean_fake),
+            ("mean_genuine", shift.mean_genuine),
+        ] {
+            if !(v >= 0.0 && v.is_finite()) {
+                return Err(Error::InvalidParams {
+                    name: format!("shift.{name}"),
+                    reason: format!("{v} is not a finite deviation >= 0"),
+                });
+            }
+        }
+        self.shift = shift;
+        Ok(self)
     }
 
     /// Sets EM's convergence tolerance (it stops when the prior moves less than this; > 0).
@@ -844,6 +901,9 @@ impl Quantifier {
         rng_sample.set_stream(1);
         let mut rng_val = ChaCha8Rng::seed_from_u64(options.seed);
         rng_val.set_stream(2);
+        let mut rng_shift = ChaCha8Rng::seed_from_u64(options.seed);
+        rng_shift.set_stream(3);
+        let shifted = !self.shift.is_zero();
         let b = options.bootstrap;
         let mut reps: Vec<Vec<f64>> = vec![Vec::with_capacity(b); methods.len()];
         let mut boot_counts = vec![0u32; values.len()];
@@ -881,12 +941,21 @@ impl Quantifier {
                 let (tpr, mean_fake) = resample_class(&self.val_fake, fake_cut, &mut rng_val);
                 let (fpr, mean_genuine) =
                     resample_class(&self.val_genuine, genuine_cut, &mut rng_val);
-                Rates {
+                let mut r = Rates {
                     tpr,
                     fpr,
                     mean_fake,
                     mean_genuine,
+                };
+                if shifted {
+                    let sh = self.shift;
+                    let mut z = || -> f64 { rng_shift.sample(StandardNormal) };
+                    r.tpr = (r.tpr + sh.tpr * z()).clamp(0.0, 1.0);
+                    r.fpr = (r.fpr + sh.fpr * z()).clamp(0.0, 1.0);
+                    r.mean_fake = (r.mean_fake + sh.mean_fake * z()).clamp(0.0, 1.0);
+                    r.mean_genuine = (r.mean_genuine + sh.mean_genuine * z()).clamp(0.0, 1.0);
                 }
+                r
             } else {
                 rates
             };
@@ -915,8 +984,15 @@ impl Quantifier {
                 let std_error = mean_var(&r).1.sqrt();
                 r.sort_by(f64::total_cmp);
                 let alpha = 1.0 - options.confidence;
-                let lo = quantile(&r, alpha / 2.0).min(p);
-                let hi = quantile(&r, 1.0 - alpha / 2.0).max(p);
+                let mut lo = quantile(&r, alpha / 2.0).min(p);
+                let mut hi = quantile(&r, 1.0 - alpha / 2.0).max(p);
+                // Never narrower than the exact binomial interval of the count called fake:
+                // a floor for small samples, where the bootstrap collapses (two accounts
+                // both called genuine resample to "no fake" every time).
+                let k = (stats.cc * n as f64).round() as u64;
+                let (cl, ch) = clopper_pearson(k, n as u64, options.confidence);
+                lo = lo.min(p - (stats.cc - cl));
+                hi = hi.max(p + (ch - stats.cc));
                 ShareEstimate {
                     method: m,
                     fake_share: p,
@@ -1106,6 +1182,58 @@ fn normal_quantile(p: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn clopper_pearson_matches_the_exact_binomial_interval() {
+        // Reference values: R's binom.test (and scipy's beta.ppf) on the same counts.
+        let close = |a: (f64, f64), b: (f64, f64)| {
+            assert!((a.0 - b.0).abs() < 2e-6 && (a.1 - b.1).abs() < 2e-6, "{a:?} vs {b:?}")
+        };
+        close(super::clopper_pearson(0, 2, 0.95), (0.0, 0.841886));
+        close(super::clopper_pearson(5, 10, 0.95), (0.187086, 0.812914));
+        close(super::clopper_pearson(1, 10, 0.95), (0.002529, 0.445016));
+        close(super::clopper_pearson(10, 10, 0.95), (0.691503, 1.0));
+        close(super::clopper_pearson(0, 1481, 0.95), (0.0, 1.0 - 0.025f64.powf(1.0 / 1481.0)));
+    }
+
+    #[test]
+    fn two_accounts_never_give_a_zero_width_interval() {
+        let val: Vec<f64> = (0..400).map(|i| if i < 200 { 0.95 } else { 0.03 }).collect();
+        let lab: Vec<Label> = (0..400)
+            .map(|i| if i < 200 { Label::Fake } else { Label::Genuine })
+            .collect();
+        let q = Quantifier::new(&val, &lab, 0.5, 0.5).unwrap();
+        for m in Method::ALL {
+            let e = q.estimate(&[0.02, 0.04], m, &IntervalOptions::default()).unwrap();
+            assert!(e.ci_high - e.ci_low >= 0.3, "{m}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn a_rate_shift_widens_the_adjusted_intervals_only() {
+        let val: Vec<f64> = (0..400).map(|i| if i < 200 { 0.9 } else { 0.1 }).collect();
+        let lab: Vec<Label> = (0..400)
+            .map(|i| if i < 200 { Label::Fake } else { Label::Genuine })
+            .collect();
+        let sample: Vec<f64> = (0..2000).map(|i| if i % 2 == 0 { 0.9 } else { 0.1 }).collect();
+        let q = Quantifier::new(&val, &lab, 0.5, 0.5).unwrap();
+        let wide = q
+            .clone()
+            .with_shift(RateShift { tpr: 0.1, fpr: 0.1, mean_fake: 0.1, mean_genuine: 0.1 })
+            .unwrap();
+        let o = IntervalOptions::default();
+        for m in Method::ALL {
+            let (a, b) = (q.estimate(&sample, m, &o).unwrap(), wide.estimate(&sample, m, &o).unwrap());
+            assert_eq!(a.fake_share, b.fake_share);
+            let (wa, wb) = (a.ci_high - a.ci_low, b.ci_high - b.ci_low);
+            if m.uses_rates() {
+                assert!(wb > 2.0 * wa, "{m}: {wa} -> {wb}");
+            } else {
+                assert_eq!(wa, wb, "{m}");
+            }
+        }
+        assert!(q.with_shift(RateShift { tpr: -1.0, ..RateShift::default() }).is_err());
+    }
+
     use super::*;
 
     #[test]
@@ -1181,4 +1309,123 @@ mod tests {
         assert!((next - p).abs() < 1e-12, "{p} -> {next}");
         assert!(p > 0.0 && p < 1.0);
     }
+}
+
+/// The Clopper-Pearson ("exact") interval of a binomial proportion: `k` successes in `n`
+/// trials at `confidence`. The ends are quantiles of beta distributions, found by bisection
+/// on the regularized incomplete beta function.
+pub(crate) fn clopper_pearson(k: u64, n: u64, confidence: f64) -> (f64, f64) {
+    let alpha = 1.0 - confidence;
+    let (kf, nf) = (k as f64, n as f64);
+    let lo = if k == 0 {
+        0.0
+    } else {
+        beta_quantile(alpha / 2.0, kf, nf - kf + 1.0)
+    };
+    let hi = if k >= n {
+        1.0
+    } else {
+        beta_quantile(1.0 - alpha / 2.0, kf + 1.0, nf - kf)
+    };
+    (lo, hi)
+}
+
+/// The `q` quantile of Beta(a, b), by bisection (to within 1e-12).
+fn beta_quantile(q: f64, a: f64, b: f64) -> f64 {
+    let (mut lo, mut hi) = (0.0f64, 1.0f64);
+    for _ in 0..100 {
+        let mid = 0.5 * (lo + hi);
+        if regularized_beta(mid, a, b) < q {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if hi - lo < 1e-12 {
+            break;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+/// I_x(a, b), the regularized incomplete beta function: the continued fraction of the
+/// incomplete beta integral, evaluated by the modified Lentz method on whichever side of the
+/// mean converges fast (using I_x(a, b) = 1 - I_{1-x}(b, a)).
+fn regularized_beta(x: f64, a: f64, b: f64) -> f64 {
+    if x <= 0.0 {
+        return 0.0;
+    }
+    if x >= 1.0 {
+        return 1.0;
+    }
+    let ln_front = ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln();
+    if x < (a + 1.0) / (a + b + 2.0) {
+        ln_front.exp() * beta_fraction(x, a, b) / a
+    } else {
+        1.0 - ln_front.exp() * beta_fraction(1.0 - x, b, a) / b
+    }
+}
+
+/// The continued fraction of the incomplete beta function (modified Lentz).
+fn beta_fraction(x: f64, a: f64, b: f64) -> f64 {
+    const TINY: f64 = 1e-300;
+    let mut c = 1.0;
+    let mut d = 1.0 - (a + b) * x / (a + 1.0);
+    if d.abs() < TINY {
+        d = TINY;
+    }
+    d = 1.0 / d;
+    let mut f = d;
+    for m in 1..500 {
+        let m = m as f64;
+        // Even step.
+        let num = m * (b - m) * x / ((a + 2.0 * m - 1.0) * (a + 2.0 * m));
+        for (i, numerator) in [num, -(a + m) * (a + b + m) * x / ((a + 2.0 * m) * (a + 2.0 * m + 1.0))]
+            .into_iter()
+            .enumerate()
+        {
+            d = 1.0 + numerator * d;
+            if d.abs() < TINY {
+                d = TINY;
+            }
+            c = 1.0 + numerator / c;
+            if c.abs() < TINY {
+                c = TINY;
+            }
+            d = 1.0 / d;
+            let delta = c * d;
+            f *= delta;
+            if i == 1 && (delta - 1.0).abs() < 1e-15 {
+                return f;
+            }
+        }
+    }
+    f
+}
+
+/// ln Γ(x) for x > 0 (Lanczos approximation, g = 7, 9 terms; relative error below 1e-13).
+fn ln_gamma(x: f64) -> f64 {
+    const G: f64 = 7.0;
+    const C: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    if x < 0.5 {
+        // Reflection: Γ(x) Γ(1 - x) = π / sin(π x).
+        let pi = std::f64::consts::PI;
+        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
+    }
+    let x = x - 1.0;
+    let mut sum = C[0];
+    for (i, &c) in C.iter().enumerate().skip(1) {
+        sum += c / (x + i as f64);
+    }
+    let t = x + G + 0.5;
+    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + sum.ln()
 }
