@@ -12,7 +12,7 @@ use csv::{ByteRecord, ReaderBuilder};
 use super::blocks::{
     tokenize, tokenize_owned, Block, Cursor, Placed, Record, Splitter, Tokens, BLOCK_BYTES,
 };
-use super::instagram::{KaggleColumns, SrfColumns};
+use super::instagram::{KaggleColumns, ParmaColumns, SrfColumns};
 use super::values::{
     check_created, field_error, is_missing, parse_bool, parse_count, parse_date, parse_ratio,
     strip_source, trim,
@@ -303,7 +303,8 @@ impl<'a, R: Record + ?Sized> Row<'a, R> {
 /// converted in parallel (see [`ReadOptions::parallel_chunk`](super::ReadOptions::parallel_chunk)).
 ///
 /// Columns matched (any order, any letter case, extra columns ignored; aliases in parentheses):
-/// `id` (`id_str`), `name`, `screen_name`, `description`, `url`, `location`, `lang`,
+/// `id` (`id_str`), `name` (`user_name`, the display name in the Fast Followerz 2017 CSV),
+/// `screen_name`, `description`, `url`, `location`, `lang`,
 /// `created_at`, `statuses_count`, `followers_count`, `friends_count`, `favourites_count`
 /// (`favorites_count`), `listed_count`, `default_profile`, `default_profile_image`,
 /// `profile_use_background_image`, `verified`, `protected`, `geo_enabled`, `crawled_at`
@@ -388,7 +389,7 @@ impl CresciColumns {
         let f = |ours: &str, aliases: &[&str]| header.find(ours, aliases, map, origin);
         let cols = CresciColumns {
             id: f("id", &["id_str"])?,
-            name: f("name", &[])?,
+            name: f("name", &["user_name"])?,
             screen_name: f("screen_name", &[])?,
             description: f("description", &[])?,
             url: f("url", &[])?,
@@ -539,6 +540,7 @@ pub(crate) enum CsvConvert {
     Cresci(CresciColumns),
     Kaggle(KaggleColumns),
     Srf(SrfColumns),
+    Parma(ParmaColumns),
 }
 
 impl CsvConvert {
@@ -548,6 +550,7 @@ impl CsvConvert {
             CsvConvert::Cresci(c) => c.convert_record(rec, pos),
             CsvConvert::Kaggle(c) => c.convert(rec, pos),
             CsvConvert::Srf(c) => c.convert(rec, pos),
+            CsvConvert::Parma(c) => c.convert(rec, pos),
         }
     }
 
@@ -909,6 +912,11 @@ pub(crate) fn open(
             let mut c = KaggleColumns::resolve(&headers, &options.columns, origin)?;
             c.header.offset = usize::from(leading_index);
             CsvConvert::Kaggle(c)
+        }
+        Format::InstagramParmaCsv => {
+            let mut c = ParmaColumns::resolve(&headers, &options.columns, origin)?;
+            c.header.offset = usize::from(leading_index);
+            CsvConvert::Parma(c)
         }
         _ => {
             let mut c = SrfColumns::resolve(&headers, &options.columns, origin)?;

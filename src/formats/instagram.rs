@@ -1,4 +1,5 @@
-//! Instagram inputs: plain profile JSON Lines, the InstaFake JSON, and the Kaggle and SRF CSVs.
+//! Instagram inputs: plain profile JSON Lines, the InstaFake JSON, and the Kaggle, SRF and 2021
+//! ("parma") CSVs.
 
 use csv::ByteRecord;
 
@@ -274,6 +275,97 @@ impl SrfColumns {
             profile,
             activity: None,
             label: label_of(row.boolean(c[1])?),
+        })
+    }
+}
+
+const PARMA_COLUMNS: [&str; 12] = [
+    "profile pic",
+    "nums/length username",
+    "full name words",
+    "bio length",
+    "external url",
+    "private",
+    "verified",
+    "#posts",
+    "#followers",
+    "#following",
+    "fake",
+    "business",
+];
+
+/// Columns of the 2021 Instagram CSVs (`OldDataSet.csv`, `NewDataset.csv`), mapped as the
+/// Kaggle ones are: `Profile Pic` (its absence is `default_profile_image`), `Nums/Length
+/// Username` (`screen_name_digit_ratio`), `Full Name Words` (`name_words`), `Bio Length`
+/// (`description_length`), `External Url` (`has_url`), `Private` (`protected`), `Verified`,
+/// `#Posts`, `#Followers`, `#Following` (`friends_count`), and the label from `Fake`. A column
+/// a file lacks is `None`: `NewDataset.csv` has no `Private` (its source calls it public
+/// accounts only), so `protected` stays unknown rather than `false`. `Business` has no
+/// [`Profile`] field (it is checked as a boolean, not kept); `NewDataset.csv`'s activity
+/// columns (`Last Post Recent`, `%Post Single Day`, `Index of Activity`, `Average of Likes`)
+/// have none either and are not read.
+#[derive(Clone, Debug)]
+pub(crate) struct ParmaColumns {
+    pub header: Header,
+    origin: String,
+    cols: [Option<usize>; 12],
+}
+
+impl ParmaColumns {
+    pub(crate) fn resolve(headers: &ByteRecord, map: &ColumnMap, origin: &str) -> Result<Self> {
+        Header::check_mapping(map, &PARMA_COLUMNS, Format::InstagramParmaCsv)?;
+        let header = Header::new(headers);
+        let mut cols = [None; 12];
+        for (slot, name) in cols.iter_mut().zip(PARMA_COLUMNS) {
+            *slot = header.find(name, &[], map, origin)?;
+        }
+        if cols[8].is_none() {
+            return Err(missing(
+                origin,
+                &header,
+                "#Followers",
+                Format::InstagramParmaCsv,
+            ));
+        }
+        Ok(ParmaColumns {
+            header,
+            origin: origin.to_string(),
+            cols,
+        })
+    }
+
+    pub(crate) fn convert<R: Record + ?Sized>(&self, rec: &R, pos: Position) -> Result<Account> {
+        let row = Row {
+            rec,
+            header: &self.header,
+            origin: &self.origin,
+            pos,
+        };
+        row.check_len()?;
+        let c = &self.cols;
+        let profile = Profile {
+            platform: Platform::Instagram,
+            default_profile_image: row.boolean(c[0])?.map(|b| !b),
+            protected: row.boolean(c[5])?,
+            verified: row.boolean(c[6])?,
+            statuses_count: row.count(c[7])?,
+            followers_count: row.count(c[8])?,
+            friends_count: row.count(c[9])?,
+            summary: TextSummary {
+                screen_name_digit_ratio: row.ratio(c[1])?,
+                name_words: row.count32(c[2])?,
+                description_length: row.count32(c[3])?,
+                has_url: row.boolean(c[4])?,
+                ..TextSummary::default()
+            },
+            ..Profile::default()
+        };
+        // `Business` has no field; it is checked as a boolean, not kept.
+        row.boolean(c[11])?;
+        Ok(Account {
+            profile,
+            activity: None,
+            label: label_of(row.boolean(c[10])?),
         })
     }
 }

@@ -20,6 +20,13 @@
 //! | `InstagramKaggleCsv` | Kaggle "free4ever1" train/test CSV | Instagram | `fake` |
 //! | `InstagramSrfCsv` | SRF Data `labelled_1000_inclprivate.csv` | Instagram | `rating` |
 //! | `Weibo` | Sina Weibo `users/show` objects: JSON array or JSON Lines | Weibo | option |
+//! | `Botometer` | Botometer `<set>_tweets.json` (`{"created_at", "user": {v1.1 user}}`) | Twitter | [`ReadOptions::labels`], else the sibling `<set>.tsv` (`human`/`bot`) |
+//! | `InstagramParmaCsv` | 2021 `OldDataSet.csv` / `NewDataset.csv` (`Profile Pic`, ..., `Fake`) | Instagram | `Fake` |
+//!
+//! The Fast Followerz 2017 `fake_users.csv` is a `CresciCsv` (its `user_name` is the display
+//! name; booleans `True`/`False`, dates `2013-07-22 10:05:39`), labelled with
+//! [`ReadOptions::label`]. Any format can take its labels from an `id<TAB>label` file joined by
+//! id ([`ReadOptions::labels`]); an account whose id the file lacks keeps `label: None`.
 //!
 //! # What counts as bad input
 //! Every bad record yields an [`Error::Parse`] naming the origin, the record (and line), the field
@@ -70,6 +77,7 @@ use self::blocks::Place;
 mod cresci;
 mod instagram;
 mod json;
+mod labels;
 mod twitter;
 mod values;
 mod weibo;
@@ -96,11 +104,19 @@ pub enum Format {
     InstagramSrfCsv,
     /// Sina Weibo `users/show` objects, JSON array or JSON Lines.
     Weibo,
+    /// A Botometer bot-repository set: `<set>_tweets.json` (records `{"created_at": <tweet
+    /// time>, "user": {<v1.1 user object>}}`, read as [`Format::TwitterV1`]) labelled from its
+    /// `id<TAB>label` file: [`ReadOptions::labels`], else the sibling `<set>.tsv` (which must
+    /// exist when the input is opened by path). A user whose id the file lacks has no label.
+    Botometer,
+    /// The 2021 Instagram CSVs of BeleRicks11/Instagram_Fake_Account_Detection
+    /// (`OldDataSet.csv`, `NewDataset.csv`: `Profile Pic`, `Bio Length`, ..., `Fake`).
+    InstagramParmaCsv,
 }
 
 impl Format {
     /// Every format, in a fixed order.
-    pub const ALL: [Format; 8] = [
+    pub const ALL: [Format; 10] = [
         Format::CresciCsv,
         Format::TwitterV1,
         Format::TwitterV2,
@@ -109,11 +125,13 @@ impl Format {
         Format::InstagramKaggleCsv,
         Format::InstagramSrfCsv,
         Format::Weibo,
+        Format::Botometer,
+        Format::InstagramParmaCsv,
     ];
 
     /// The format's short name, as accepted by [`Format::from_str`]: `cresci-csv`,
     /// `twitter-v1`, `twitter-v2`, `instagram-jsonl`, `instafake`, `instagram-kaggle-csv`,
-    /// `instagram-srf-csv`, `weibo`.
+    /// `instagram-srf-csv`, `weibo`, `botometer`, `instagram-parma-csv`.
     pub fn name(self) -> &'static str {
         match self {
             Format::CresciCsv => "cresci-csv",
@@ -124,13 +142,17 @@ impl Format {
             Format::InstagramKaggleCsv => "instagram-kaggle-csv",
             Format::InstagramSrfCsv => "instagram-srf-csv",
             Format::Weibo => "weibo",
+            Format::Botometer => "botometer",
+            Format::InstagramParmaCsv => "instagram-parma-csv",
         }
     }
 
     /// The platform the format's accounts come from.
     pub fn platform(self) -> Platform {
         match self {
-            Format::CresciCsv | Format::TwitterV1 | Format::TwitterV2 => Platform::Twitter,
+            Format::CresciCsv | Format::TwitterV1 | Format::TwitterV2 | Format::Botometer => {
+                Platform::Twitter
+            }
             Format::Weibo => Platform::Weibo,
             _ => Platform::Instagram,
         }
@@ -140,7 +162,10 @@ impl Format {
     pub fn is_csv(self) -> bool {
         matches!(
             self,
-            Format::CresciCsv | Format::InstagramKaggleCsv | Format::InstagramSrfCsv
+            Format::CresciCsv
+                | Format::InstagramKaggleCsv
+                | Format::InstagramSrfCsv
+                | Format::InstagramParmaCsv
         )
     }
 
@@ -245,6 +270,11 @@ fn detect_with(prefix: &[u8], columns: &ColumnMap) -> std::result::Result<Format
     let has = |k: &str| header.iter().any(|x| x == k);
     if has("rating") && (has("username") || has("number.of.followers")) {
         return Ok(Format::InstagramSrfCsv);
+    }
+    if (has("profile pic") || has("#followers"))
+        && (has("bio length") || has("#following") || has("business"))
+    {
+        return Ok(Format::InstagramParmaCsv);
     }
     if has("profile pic") || has("#followers") {
         return Ok(Format::InstagramKaggleCsv);
@@ -397,6 +427,7 @@ pub struct ReadOptions {
     label: Option<Label>,
     label_from_dataset: bool,
     tweets: Option<PathBuf>,
+    labels: Option<PathBuf>,
     origin: Option<String>,
     check_duplicates: bool,
     chunk: usize,
@@ -411,6 +442,7 @@ impl Default for ReadOptions {
             label: None,
             label_from_dataset: false,
             tweets: None,
+            labels: None,
             origin: None,
             check_duplicates: true,
             chunk: 0,
@@ -459,6 +491,36 @@ impl ReadOptions {
     /// each account's tweets are released as the account is read.
     pub fn tweets(mut self, path: impl Into<PathBuf>) -> Self {
         self.tweets = Some(path.into());
+        self
+    }
+
+    /// A labels file joined to the accounts by id, with any format: one `id<TAB>label` line
+    /// per account, labels `human` / `genuine` ([`Label::Genuine`]) and `bot` / `fake`
+    /// ([`Label::Fake`]), as the Botometer bot repository's `<set>.tsv` files are. A first
+    /// line labelled `label` is taken for a header; blank lines are skipped.
+    ///
+    /// A label in the data wins over the file's; an account whose id is not in the file (or
+    /// that has no id) keeps `label: None`, or the [`ReadOptions::label`] default when one is
+    /// given: it is read, not dropped. The file is read whole when the reader opens (an id and
+    /// a label per line); a bad line fails the opening with an [`Error::Parse`] naming the file,
+    /// the line, the field (`<record>`, `id` or `label`) and the value, in either mode, since a
+    /// wrong label would silently skew every measure taken with it.
+    ///
+    /// [`Format::Botometer`] without this option uses the `<set>.tsv` beside the opened
+    /// `<set>_tweets.json` (opening fails when there is none); read from a stream
+    /// ([`AccountReader::from_reader`]) without this option, its accounts are unlabelled.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// use follower_audit::{formats, Format, ReadOptions};
+    /// let options = ReadOptions::default()
+    ///     .format(Format::TwitterV1)
+    ///     .labels("verified-2019/verified-2019.tsv");
+    /// let reader = formats::open("verified-2019/verified-2019_tweets.json", &options)?;
+    /// # Ok::<(), follower_audit::Error>(())
+    /// ```
+    pub fn labels(mut self, path: impl Into<PathBuf>) -> Self {
+        self.labels = Some(path.into());
         self
     }
 
@@ -772,6 +834,7 @@ pub struct AccountReader {
     ahead: Option<Chunk>,
     seen: Option<HashIndex>,
     tweets: Option<TweetIndex>,
+    labels: Option<labels::LabelIndex>,
     stats: ReadStats,
     finished: bool,
 }
@@ -831,7 +894,7 @@ impl AccountReader {
             .ok()
             .filter(|m| m.is_file())
             .map(|m| m.len());
-        Self::build(Box::new(file), origin, options, size)
+        Self::build(Box::new(file), origin, options, size, Some(path))
     }
 
     /// Reads accounts from any byte stream (a file, stdin, `data.as_bytes()`).
@@ -843,7 +906,7 @@ impl AccountReader {
         options: &ReadOptions,
     ) -> Result<AccountReader> {
         let origin = options.origin.clone().unwrap_or_else(|| "<input>".into());
-        Self::build(Box::new(reader), origin, options, None)
+        Self::build(Box::new(reader), origin, options, None, None)
     }
 
     fn build(
@@ -851,6 +914,7 @@ impl AccountReader {
         origin: String,
         options: &ReadOptions,
         size: Option<u64>,
+        path: Option<&Path>,
     ) -> Result<AccountReader> {
         let io = |err| Error::Io {
             origin: origin.clone(),
@@ -900,7 +964,7 @@ impl AccountReader {
             Input::Csv(Box::new(cresci::open(format, stream, &origin, options)?))
         } else {
             let convert: Box<dyn Convert> = match format {
-                Format::TwitterV1 => Box::new(twitter::V1 {
+                Format::TwitterV1 | Format::Botometer => Box::new(twitter::V1 {
                     origin: origin.clone(),
                 }),
                 Format::TwitterV2 => Box::new(twitter::V2 {
@@ -932,6 +996,25 @@ impl AccountReader {
             Some(path) => Some(TweetIndex::load(path, options.mode)?),
             None => None,
         };
+        let labels = match (&options.labels, format, path) {
+            (Some(file), _, _) => Some(labels::LabelIndex::load(file)?),
+            (None, Format::Botometer, Some(path)) => {
+                let file = labels::sibling(path);
+                if !file.is_file() {
+                    return Err(Error::Format {
+                        origin,
+                        reason: format!(
+                            "a botometer set needs its labels: no {} beside it; give the \
+                             labels file with ReadOptions::labels",
+                            file.display()
+                        ),
+                    });
+                }
+                Some(labels::LabelIndex::load(&file)?)
+            }
+            // From a stream there is no sibling: unlabelled, as `twitter-v1` reads it.
+            (None, _, _) => None,
+        };
         let mut stats = ReadStats::default();
         let tweets = tweets.map(|(index, rejected)| {
             stats.rejected_posts = rejected;
@@ -955,6 +1038,7 @@ impl AccountReader {
                 index
             }),
             tweets,
+            labels,
             stats,
             finished: false,
         })
@@ -1126,6 +1210,11 @@ impl AccountReader {
         };
         let item = self.check(pos, key, item).map(|mut account| {
             if account.label.is_none() {
+                if let (Some(labels), Some(id)) = (&self.labels, &account.profile.id) {
+                    account.label = labels.get(id);
+                }
+            }
+            if account.label.is_none() {
                 account.label = self.label;
             }
             if let Some(tweets) = &mut self.tweets {
@@ -1175,8 +1264,8 @@ impl AccountReader {
     }
 
     /// Whether [`Audit::run_reader`](crate::Audit::run_reader) can read the rest of this
-    /// input in blocks on the rayon pool: a CSV or JSON Lines input without a tweets file,
-    /// not read from yet.
+    /// input in blocks on the rayon pool: a CSV or JSON Lines input without a tweets file or
+    /// a labels file, not read from yet.
     pub fn reads_in_blocks(&self) -> bool {
         self.can_read_blocks()
     }
@@ -1185,6 +1274,7 @@ impl AccountReader {
     pub(crate) fn can_read_blocks(&self) -> bool {
         matches!(self.input, Input::Csv(_) | Input::Lines(_))
             && self.tweets.is_none()
+            && self.labels.is_none()
             && self.queue.is_empty()
             && self.stats.records_read == 0
             && !self.finished
@@ -1198,8 +1288,8 @@ impl AccountReader {
     /// its position. Records are counted in [`AccountReader::stats`] as when iterating; a
     /// label or a tweets join is not applied (a reader with a tweets file is not read here).
     ///
-    /// Returns `None` when this reader cannot be read so (not CSV, a tweets file, or reading
-    /// has begun); the caller then iterates.
+    /// Returns `None` when this reader cannot be read so (not CSV, a tweets or labels file, or
+    /// reading has begun); the caller then iterates.
     ///
     /// # Errors
     /// An I/O error, what `sink` returns, and in strict mode the first rejected record.

@@ -25,7 +25,10 @@ pub(crate) fn created(
     Ok(date)
 }
 
-/// Twitter API v1.1 user objects. A `{"users": [...]}` page (followers/list) gives each user.
+/// Twitter API v1.1 user objects. A `{"users": [...]}` page (followers/list) gives each user;
+/// an object without `screen_name` but with a `user` object (a tweet, or the Botometer
+/// `{"created_at": <tweet time>, "user": {...}}` records) gives its `user` (the outer
+/// `created_at`, a tweet's time, is not read).
 pub(crate) struct V1 {
     pub origin: String,
 }
@@ -54,6 +57,7 @@ const V1_KEYS: &[&str] = &[
     "geo_enabled",
     "status",
     "users",
+    "user",
 ];
 
 impl Convert for V1 {
@@ -84,7 +88,14 @@ pub(super) fn convert_user_objects(
                 out.push(Obj::new(u, origin, pos, &format!("users[{i}]")).and_then(|u| user(&u)));
             }
         }
-        _ => out.push(user(&o)),
+        _ => match o.get("user") {
+            // A tweet (or a `{"created_at", "user"}` wrapper): its author. Only for readers
+            // that pick `user` (v1.1); a user object never has a `user` key.
+            Some(u) if o.get("screen_name").is_none() => {
+                out.push(Obj::new(u, origin, pos, "user").and_then(|u| user(&u)));
+            }
+            _ => out.push(user(&o)),
+        },
     }
 }
 
