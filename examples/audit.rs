@@ -11,6 +11,7 @@
 //! Strict by default: the first bad record stops the audit with a message naming the record,
 //! field and value (exit code 1); `--lenient` reports bad records and goes on.
 
+use std::borrow::Cow;
 use std::error::Error;
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
@@ -20,8 +21,8 @@ use std::process::ExitCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Parser;
 use follower_audit::{
-    formats, render_html, Audit, AuditParams, AuditReport, ColumnMap, Format, Method, Mode, Model,
-    Platform, ReadOptions,
+    formats, render_html, Account, Audit, AuditParams, AuditReport, ColumnMap, ExportShape, Format,
+    Method, Mode, Model, ReadOptions, TrainingSet,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -130,11 +131,18 @@ fn try_main() -> Result<(), Box<dyn Error>> {
     let mut reader = formats::open(&path, &options)?;
     let format = reader.format();
 
-    // 2. Pick the model: the caller's file, or the embedded default for the platform.
+    // 2. Look at the first records: which field groups the export carries. Pick the model:
+    //    the caller's file, or the embedded model fitted to exactly those groups (trained now
+    //    from the embedded training features when no embedded model has that shape).
+    let lead: Vec<Account> = formats::open(&path, &options.clone().mode(Mode::Lenient))?
+        .filter_map(|a| a.ok())
+        .take(PROBE_RECORDS)
+        .collect();
+    let shape = ExportShape::of(&lead);
+    let platform = format.platform();
     let model = match &args.model {
-        Some(p) => Model::load(p)?,
-        None if format.platform() == Platform::Instagram => Model::default_instagram(),
-        None => Model::default_twitter(),
+        Some(p) => Cow::Owned(Model::load(p)?),
+        None => Model::for_export(platform, &shape)?,
     };
 
     // 3. Configure the audit.
@@ -171,7 +179,11 @@ fn try_main() -> Result<(), Box<dyn Error>> {
         None => None,
     };
     let csv_out = csv_file.as_mut().map(|w| w as &mut dyn Write);
-    let audit = Audit::new(&model, params);
+    let mut audit = Audit::new(&model, params);
+    if !lead.is_empty() {
+        // How far the list lies from the training data: widens the interval when far.
+        audit = audit.probe(&lead, TrainingSet::embedded(platform))?;
+    }
     let report = if reader.reads_in_blocks() {
         // CSV and JSON Lines are read in blocks parsed and scored on every core: a spinner.
         progress.set_style(ProgressStyle::with_template(
@@ -204,6 +216,9 @@ fn try_main() -> Result<(), Box<dyn Error>> {
     print_summary(&report, format, demo);
     Ok(())
 }
+
+/// Records looked at before the audit to find the export's fields and its shift.
+const PROBE_RECORDS: usize = 2000;
 
 fn pct(x: f64) -> String {
     format!("{:.1}%", 100.0 * x)
@@ -297,10 +312,35 @@ fn print_summary(r: &AuditReport, format: Format, demo: bool) {
             println!("    ... and {} more (see --json)", r.rejections.len() - 10);
         }
     }
+    if let Some(f) = &r.fields {
+        println!(
+            "  fields present (first {} records): {}",
+            f.looked_at,
+            f.present.join(", ")
+        );
+        if !f.absent.is_empty() {
+            println!("  fields absent: {}", f.absent.join(", "));
+        }
+    }
+    if let Some(s) = &r.shift {
+        println!(
+            "  shift from the training data: {} ({:.0}% of {} followers outside the training support)",
+            s.level,
+            100.0 * s.outside_support,
+            s.accounts
+        );
+        if let Some(w) = &s.warning {
+            println!("  warning: {w}");
+        }
+    }
     println!(
-        "  model: {} on {}, trained on {}; ages measured at {}",
+        "  model: {} on {}, reading {}; trained on {}; ages measured at {}",
         r.model.detector,
         r.model.schema,
+        r.model
+            .fields
+            .as_ref()
+            .map_or("every field".to_string(), |f| f.join(", ")),
         r.model.trained_on.join(", "),
         r.time_reference
     );

@@ -76,7 +76,9 @@ const TWITTER_SOURCES: &[SourceSpec] = &[
             Format::Botometer,
         )],
         take: Take::AsLabelled,
-        as_of: Some("2019-06-01T00:00:00Z"),
+        // The latest tweet in the set: the accounts were crawled early in 2018, whatever the
+        // set's name says (no account was created after 2018-01-07).
+        as_of: Some("2018-02-01T05:28:53Z"),
     },
     SourceSpec {
         name: "botometer-2019/verified-2019",
@@ -85,7 +87,8 @@ const TWITTER_SOURCES: &[SourceSpec] = &[
             Format::Botometer,
         )],
         take: Take::AsLabelled,
-        as_of: Some("2019-06-01T00:00:00Z"),
+        // The latest tweet in the set.
+        as_of: Some("2019-06-06T01:14:09Z"),
     },
     SourceSpec {
         name: "botometer-2019/cresci-rtbust-2019 (humans)",
@@ -96,7 +99,8 @@ const TWITTER_SOURCES: &[SourceSpec] = &[
         // Its retweet bots are automated accounts, not bought followers: left out of a
         // fake-follower model (docs/sources.md).
         take: Take::Only(Label::Genuine),
-        as_of: Some("2019-06-01T00:00:00Z"),
+        // The latest tweet in the set.
+        as_of: Some("2019-05-17T21:56:15Z"),
     },
     SourceSpec {
         name: "fastfollowerz-2017",

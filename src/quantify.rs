@@ -1186,24 +1186,34 @@ mod tests {
     fn clopper_pearson_matches_the_exact_binomial_interval() {
         // Reference values: R's binom.test (and scipy's beta.ppf) on the same counts.
         let close = |a: (f64, f64), b: (f64, f64)| {
-            assert!((a.0 - b.0).abs() < 2e-6 && (a.1 - b.1).abs() < 2e-6, "{a:?} vs {b:?}")
+            assert!(
+                (a.0 - b.0).abs() < 2e-6 && (a.1 - b.1).abs() < 2e-6,
+                "{a:?} vs {b:?}"
+            )
         };
         close(super::clopper_pearson(0, 2, 0.95), (0.0, 0.841886));
         close(super::clopper_pearson(5, 10, 0.95), (0.187086, 0.812914));
         close(super::clopper_pearson(1, 10, 0.95), (0.002529, 0.445016));
         close(super::clopper_pearson(10, 10, 0.95), (0.691503, 1.0));
-        close(super::clopper_pearson(0, 1481, 0.95), (0.0, 1.0 - 0.025f64.powf(1.0 / 1481.0)));
+        close(
+            super::clopper_pearson(0, 1481, 0.95),
+            (0.0, 1.0 - 0.025f64.powf(1.0 / 1481.0)),
+        );
     }
 
     #[test]
     fn two_accounts_never_give_a_zero_width_interval() {
-        let val: Vec<f64> = (0..400).map(|i| if i < 200 { 0.95 } else { 0.03 }).collect();
+        let val: Vec<f64> = (0..400)
+            .map(|i| if i < 200 { 0.95 } else { 0.03 })
+            .collect();
         let lab: Vec<Label> = (0..400)
             .map(|i| if i < 200 { Label::Fake } else { Label::Genuine })
             .collect();
         let q = Quantifier::new(&val, &lab, 0.5, 0.5).unwrap();
         for m in Method::ALL {
-            let e = q.estimate(&[0.02, 0.04], m, &IntervalOptions::default()).unwrap();
+            let e = q
+                .estimate(&[0.02, 0.04], m, &IntervalOptions::default())
+                .unwrap();
             assert!(e.ci_high - e.ci_low >= 0.3, "{m}: {e:?}");
         }
     }
@@ -1214,15 +1224,25 @@ mod tests {
         let lab: Vec<Label> = (0..400)
             .map(|i| if i < 200 { Label::Fake } else { Label::Genuine })
             .collect();
-        let sample: Vec<f64> = (0..2000).map(|i| if i % 2 == 0 { 0.9 } else { 0.1 }).collect();
+        let sample: Vec<f64> = (0..2000)
+            .map(|i| if i % 2 == 0 { 0.9 } else { 0.1 })
+            .collect();
         let q = Quantifier::new(&val, &lab, 0.5, 0.5).unwrap();
         let wide = q
             .clone()
-            .with_shift(RateShift { tpr: 0.1, fpr: 0.1, mean_fake: 0.1, mean_genuine: 0.1 })
+            .with_shift(RateShift {
+                tpr: 0.1,
+                fpr: 0.1,
+                mean_fake: 0.1,
+                mean_genuine: 0.1,
+            })
             .unwrap();
         let o = IntervalOptions::default();
         for m in Method::ALL {
-            let (a, b) = (q.estimate(&sample, m, &o).unwrap(), wide.estimate(&sample, m, &o).unwrap());
+            let (a, b) = (
+                q.estimate(&sample, m, &o).unwrap(),
+                wide.estimate(&sample, m, &o).unwrap(),
+            );
             assert_eq!(a.fake_share, b.fake_share);
             let (wa, wb) = (a.ci_high - a.ci_low, b.ci_high - b.ci_low);
             if m.uses_rates() {
@@ -1231,7 +1251,12 @@ mod tests {
                 assert_eq!(wa, wb, "{m}");
             }
         }
-        assert!(q.with_shift(RateShift { tpr: -1.0, ..RateShift::default() }).is_err());
+        assert!(q
+            .with_shift(RateShift {
+                tpr: -1.0,
+                ..RateShift::default()
+            })
+            .is_err());
     }
 
     use super::*;
@@ -1379,9 +1404,12 @@ fn beta_fraction(x: f64, a: f64, b: f64) -> f64 {
         let m = m as f64;
         // Even step.
         let num = m * (b - m) * x / ((a + 2.0 * m - 1.0) * (a + 2.0 * m));
-        for (i, numerator) in [num, -(a + m) * (a + b + m) * x / ((a + 2.0 * m) * (a + 2.0 * m + 1.0))]
-            .into_iter()
-            .enumerate()
+        for (i, numerator) in [
+            num,
+            -(a + m) * (a + b + m) * x / ((a + 2.0 * m) * (a + 2.0 * m + 1.0)),
+        ]
+        .into_iter()
+        .enumerate()
         {
             d = 1.0 + numerator * d;
             if d.abs() < TINY {

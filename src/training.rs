@@ -187,6 +187,39 @@ impl TrainingSet {
         self.labels.is_empty()
     }
 
+    /// The rows of source `k` (an index into [`TrainingSet::sources`]).
+    pub fn rows_of(&self, k: usize) -> Vec<usize> {
+        (0..self.len())
+            .filter(|&i| self.source[i] as usize == k)
+            .collect()
+    }
+
+    /// The training set without the sources in `drop` (indices into
+    /// [`TrainingSet::sources`]): what a leave-one-source-out fold trains on.
+    pub fn without(&self, drop: &[usize]) -> TrainingSet {
+        let d = self.set.len();
+        let keep: Vec<usize> = (0..self.sources.len())
+            .filter(|k| !drop.contains(k))
+            .collect();
+        let mut out = TrainingSet {
+            set: self.set,
+            values: Vec::new(),
+            labels: Vec::new(),
+            source: Vec::new(),
+            sources: keep.iter().map(|&k| self.sources[k].clone()).collect(),
+            column_groups: self.column_groups.clone(),
+        };
+        for i in 0..self.len() {
+            if let Some(new) = keep.iter().position(|&k| k == self.source[i] as usize) {
+                out.values
+                    .extend_from_slice(&self.values[i * d..(i + 1) * d]);
+                out.labels.push(self.labels[i]);
+                out.source.push(new as u16);
+            }
+        }
+        out
+    }
+
     /// The field groups column `c` reads (empty when no training row shows a dependence).
     pub fn column_groups(&self, c: usize) -> &[FieldGroup] {
         &self.column_groups[c]

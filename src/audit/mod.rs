@@ -21,17 +21,49 @@ use crate::account::{Account, Label};
 use crate::bursts::BurstParams;
 use crate::detector::{Detector, Reason};
 use crate::error::{Error, Result};
-use crate::features::{FeatureExtractor, FeatureMatrix, FeatureSet, TimeReference};
+use crate::features::{ExportShape, FeatureExtractor, FeatureMatrix, FeatureSet, TimeReference};
 use crate::formats::AccountReader;
 use crate::model::Model;
-use crate::quantify::{IntervalOptions, Method, Quantifier};
+use crate::quantify::{IntervalOptions, Method, Quantifier, RateShift};
 use crate::sample::Reservoir;
+use crate::training::TrainingSet;
 
 pub use html::render_html;
 pub use report::{
-    AuditReport, Breakdown, CountInterval, FollowerScore, ModelInfo, RejectedRecord, ShareInterval,
-    Timeline,
+    AuditReport, Breakdown, CountInterval, FieldsReport, FollowerScore, ModelInfo, RejectedRecord,
+    ShareInterval, ShiftReport, Timeline,
 };
+
+/// Accounts of the probe compared with the training data for the shift diagnostic.
+const PROBE_SHIFT_ROWS: usize = 1000;
+
+/// The root-mean-square deviation of the model's leave-one-source-out rates from its own
+/// out-of-fold validation rates, per rate (fakes' sources for the true-positive rate and mean
+/// P(fake) of fakes, genuine sources for the others); 0 where the model has none.
+pub(crate) fn cross_source_spread(model: &Model) -> Result<RateShift> {
+    let v = model.validation();
+    let q = Quantifier::new(&v.proba, &v.labels, model.threshold(), 0.5)?;
+    let r = q.error_rates();
+    let rms = |label: Label, pick: &dyn Fn(&crate::model::SourceRates) -> f64, at: f64| {
+        let d: Vec<f64> = model
+            .source_rates()
+            .iter()
+            .filter(|s| s.label == label)
+            .map(|s| (pick(s) - at).powi(2))
+            .collect();
+        if d.is_empty() {
+            0.0
+        } else {
+            (d.iter().sum::<f64>() / d.len() as f64).sqrt()
+        }
+    };
+    Ok(RateShift {
+        tpr: rms(Label::Fake, &|s| s.called_fake, r.tpr),
+        fpr: rms(Label::Genuine, &|s| s.called_fake, r.fpr),
+        mean_fake: rms(Label::Fake, &|s| s.mean_p_fake, r.mean_fake),
+        mean_genuine: rms(Label::Genuine, &|s| s.mean_p_fake, r.mean_genuine),
+    })
+}
 
 /// Number of bins of [`AuditReport::histogram`].
 pub const HISTOGRAM_BINS: usize = 20;
@@ -239,6 +271,15 @@ impl AuditParams {
 pub struct Audit<'m> {
     model: &'m Model,
     params: AuditParams,
+    /// What [`Audit::probe`] found, if it was called.
+    probe: Option<Probe>,
+}
+
+/// What [`Audit::probe`] finds in a leading sample of the input.
+#[derive(Clone, Debug)]
+struct Probe {
+    fields: FieldsReport,
+    shift: ShiftReport,
 }
 
 /// What the audit keeps per scored follower while it streams.
@@ -281,7 +322,74 @@ impl Scores {
 impl<'m> Audit<'m> {
     /// An audit with `model` and `params`.
     pub fn new(model: &'m Model, params: AuditParams) -> Self {
-        Audit { model, params }
+        Audit {
+            model,
+            params,
+            probe: None,
+        }
+    }
+
+    /// Looks at a leading sample of the input before the audit: which field groups it
+    /// carries (reported in [`AuditReport::fields`]) and how far it lies from `training`, the
+    /// labelled data the model was trained on ([`AuditReport::shift`]). The interval of the
+    /// rate-adjusted estimators then takes in the spread of the model's error rates across
+    /// its leave-one-source-out folds ([`Model::source_rates`]), weighted by the shift: as
+    /// wide as the model has shown itself unstable across populations when the list lies far
+    /// from the training data, unchanged when it lies within it.
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] when `accounts` is empty; [`Error::SchemaMismatch`] when the
+    /// training set's features are not the model's.
+    pub fn probe(mut self, accounts: &[Account], training: &TrainingSet) -> Result<Self> {
+        if accounts.is_empty() {
+            return Err(Error::InvalidData(
+                "no account to probe the input with".into(),
+            ));
+        }
+        let shape = ExportShape::of(accounts);
+        let reads = match self.model.fields() {
+            Some(f) => f.clone(),
+            None => training.trainable(&shape),
+        };
+        // Every column, not only the model's: the distance reads all the shape's columns.
+        let now = self.params.clock.unwrap_or_else(Utc::now);
+        let mut fx = FeatureExtractor::new(training.feature_set()).with_clock(now);
+        if let Some(t) = self.params.as_of {
+            fx = fx.as_of(t);
+        }
+        self.model.schema().check(fx.schema())?;
+        let x = fx.extract(accounts);
+        let shift = training.shift(&reads, &x, PROBE_SHIFT_ROWS)?;
+        let spread = cross_source_spread(self.model)?;
+        self.probe = Some(Probe {
+            fields: FieldsReport {
+                looked_at: accounts.len(),
+                present: shape
+                    .present()
+                    .iter()
+                    .map(|g| g.name().to_string())
+                    .collect(),
+                absent: shape
+                    .absent()
+                    .iter()
+                    .map(|g| g.name().to_string())
+                    .collect(),
+                model_reads: reads
+                    .present()
+                    .iter()
+                    .map(|g| g.name().to_string())
+                    .collect(),
+            },
+            shift: ShiftReport {
+                outside_support: shift.outside,
+                accounts: shift.rows,
+                weight: shift.weight,
+                level: shift.level().to_string(),
+                warning: shift.warning(),
+                rate_spread: spread,
+            },
+        });
+        Ok(self)
     }
 
     /// The feature extractor matching the model's schema, computing only the columns the
@@ -608,12 +716,16 @@ impl<'m> Audit<'m> {
         } else {
             0.5
         };
-        let quantifier = Quantifier::new(
+        let mut quantifier = Quantifier::new(
             &validation.proba,
             &validation.labels,
             model.threshold(),
             train_prevalence,
         )?;
+        if let Some(probe) = &self.probe {
+            let sh = &probe.shift;
+            quantifier = quantifier.with_shift(sh.rate_spread.scaled(sh.weight))?;
+        }
         let options = IntervalOptions {
             confidence: p.confidence,
             population,
@@ -666,6 +778,9 @@ impl<'m> Audit<'m> {
         let (histogram, timeline, bursts) = shape?;
 
         let model_info = ModelInfo {
+            fields: model
+                .fields()
+                .map(|f| f.present().iter().map(|g| g.name().to_string()).collect()),
             detector: model.detector().name().to_string(),
             schema: model.schema().describe(),
             threshold: model.threshold(),
@@ -696,6 +811,8 @@ impl<'m> Audit<'m> {
             seed: p.seed,
             followers: state.followers,
             positions,
+            fields: self.probe.as_ref().map(|p| p.fields.clone()),
+            shift: self.probe.as_ref().map(|p| p.shift.clone()),
         })
     }
 }

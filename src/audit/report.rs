@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::account::Label;
 use crate::bursts::Burst;
 use crate::detector::Reason;
+use crate::quantify::RateShift;
 
 /// A share (of genuine or of fake followers) with its confidence interval.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -72,6 +73,43 @@ pub struct ModelInfo {
     pub trained_on: Vec<String>,
     /// The crate version that trained it.
     pub library_version: String,
+    /// The field groups the model reads, when it was fitted to an export's shape.
+    pub fields: Option<Vec<String>>,
+}
+
+/// Which field groups the input carries, from the leading sample [`crate::Audit::probe`]
+/// looked at, and which of them the model reads.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct FieldsReport {
+    /// Records looked at.
+    pub looked_at: usize,
+    /// Groups at least one of them carries.
+    pub present: Vec<String>,
+    /// Groups none of them carries.
+    pub absent: Vec<String>,
+    /// Groups the model reads: the present ones some training source also has.
+    pub model_reads: Vec<String>,
+}
+
+/// How far the audited list lies from the labelled training data, and what it did to the
+/// interval (see [`crate::Audit::probe`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ShiftReport {
+    /// Share of the looked-at accounts outside the training support (about 0.05 for a list
+    /// drawn like the training data).
+    pub outside_support: f64,
+    /// Accounts looked at.
+    pub accounts: usize,
+    /// The share of the cross-source spread of the error rates the interval takes in, 0 to 1.
+    pub weight: f64,
+    /// `low`, `moderate` or `high`.
+    pub level: String,
+    /// A plain warning when the shift is not low.
+    pub warning: Option<String>,
+    /// The spread of the model's error rates across its leave-one-source-out folds.
+    pub rate_spread: RateShift,
 }
 
 /// A record that could not be scored, and why.
@@ -163,4 +201,8 @@ pub struct AuditReport {
     /// Length of the input list in positions (records read, valid or not): the x range of
     /// `timeline` and `bursts`.
     pub positions: u64,
+    /// Which field groups the input carries (when the audit probed it).
+    pub fields: Option<FieldsReport>,
+    /// How far the list lies from the training data (when the audit probed it).
+    pub shift: Option<ShiftReport>,
 }
