@@ -337,15 +337,21 @@ impl TrainingSet {
             .map(|v| v.into_iter().flatten().flatten().collect())
     }
 
-    /// How far `accounts` lie from the training rows, in the columns a model of `shape` reads.
+    /// How far the audited rows `x` lie from the training rows, in the columns a model of
+    /// `shape` reads, and which training rows they resemble.
     ///
     /// Distances are Euclidean over those columns, each scaled by its training standard
     /// deviation. A reference of up to 3,000 training rows (a seeded draw, the same for every
-    /// call) gives each training row's distance to its nearest other reference row; their 95th
-    /// percentile is the edge of the training support. [`Shift::outside`] is the share of the
-    /// audited accounts whose nearest reference row is farther than that edge: about 5% for a
-    /// list like the training data, more the farther it lies. Up to `max_rows` accounts are
+    /// call) gives each reference row's distance to its nearest other reference row; their
+    /// 95th percentile is the edge of the training support. [`Shift::outside`] is the share of
+    /// the audited rows whose nearest reference row is farther than that edge: about 5% for a
+    /// list like the training data, more the farther it lies. Up to `max_rows` audited rows are
     /// looked at (a seeded draw when there are more).
+    ///
+    /// [`Shift::votes`] counts, for every training row, how many of the looked-at rows have it
+    /// among their [`NEIGHBOURS`] nearest training rows: a nearest-neighbour estimate of how
+    /// much likelier the audited list makes each training row, with which the audit weights
+    /// the model's validation scores (see [`crate::Audit::probe`]).
     ///
     /// # Errors
     /// [`Error::InvalidData`] when `x` has no row; [`Error::SchemaMismatch`] when `x` is not
@@ -359,64 +365,91 @@ impl TrainingSet {
         }
         let shape = self.trainable(shape);
         let d = self.set.len();
-        let ref_rows = seeded_subset(self.len(), 3000, 0x5eed);
-        let reference = self.matrix(&shape, Some(&ref_rows));
         // Columns that vary in the training data, and their scales.
-        let all = self.matrix(&shape, None);
         let mut cols = Vec::new();
         let mut scale = Vec::new();
+        let n = self.len();
         for c in 0..d {
             if !self.usable(c, &shape) {
                 continue;
             }
-            let col = all.values().column(c).to_owned();
-            let n = col.len() as f64;
-            let mean = col.sum() / n;
-            let var = col.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+            let col = (0..n).map(|r| f64::from(self.values[r * d + c]));
+            let mean = col.clone().sum::<f64>() / n as f64;
+            let var = col.map(|v| (v - mean) * (v - mean)).sum::<f64>() / n as f64;
             if var > 1e-12 {
                 cols.push(c);
                 scale.push(1.0 / var.sqrt());
             }
         }
-        let project = |m: &FeatureMatrix, r: usize| -> Vec<f64> {
-            cols.iter()
-                .zip(&scale)
-                .map(|(&c, &s)| m.values()[[r, c]] * s)
-                .collect()
-        };
-        let refs: Vec<Vec<f64>> = (0..reference.nrows())
-            .map(|r| project(&reference, r))
+        let train: Vec<Vec<f64>> = (0..n)
+            .map(|r| {
+                cols.iter()
+                    .zip(&scale)
+                    .map(|(&c, &s)| f64::from(self.values[r * d + c]) * s)
+                    .collect()
+            })
             .collect();
-        let nearest = |q: &[f64], skip: Option<usize>| -> f64 {
-            let mut best = f64::INFINITY;
-            for (j, r) in refs.iter().enumerate() {
+        // The k nearest of `among` to `q` (squared distances, ascending), skipping `skip`.
+        let nearest = |q: &[f64], among: &[usize], skip: Option<usize>, k: usize| {
+            let mut best: Vec<(f64, usize)> = Vec::with_capacity(k + 1);
+            for &j in among {
                 if Some(j) == skip {
                     continue;
                 }
+                let bound = if best.len() == k {
+                    best[k - 1].0
+                } else {
+                    f64::INFINITY
+                };
                 let mut s = 0.0;
-                for (a, b) in q.iter().zip(r) {
+                for (a, b) in q.iter().zip(&train[j]) {
                     let t = a - b;
                     s += t * t;
-                    if s >= best {
+                    if s >= bound {
                         break;
                     }
                 }
-                best = best.min(s);
+                if s < bound {
+                    let at = best.partition_point(|&(v, _)| v <= s);
+                    best.insert(at, (s, j));
+                    best.truncate(k);
+                }
             }
-            best.sqrt()
+            best
         };
-        let mut inner: Vec<f64> = (0..refs.len())
-            .into_par_iter()
-            .map(|j| nearest(&refs[j], Some(j)))
+        let reference = seeded_subset(n, 3000, 0x5eed);
+        let mut inner: Vec<f64> = reference
+            .par_iter()
+            .map(|&j| nearest(&train[j], &reference, Some(j), 1)[0].0.sqrt())
             .collect();
         inner.sort_by(f64::total_cmp);
         let edge = inner[((inner.len() as f64 * 0.95) as usize).min(inner.len() - 1)];
+        let everything: Vec<usize> = (0..n).collect();
         let rows = seeded_subset(x.nrows(), max_rows, 0x5eed + 1);
-        let outside = rows
+        let found: Vec<(bool, Vec<usize>)> = rows
             .par_iter()
-            .filter(|&&r| nearest(&project(x, r), None) > edge)
-            .count();
-        Ok(Shift::new(outside as f64 / rows.len() as f64, rows.len()))
+            .map(|&r| {
+                let q: Vec<f64> = cols
+                    .iter()
+                    .zip(&scale)
+                    .map(|(&c, &s)| x.values()[[r, c]] * s)
+                    .collect();
+                let out = nearest(&q, &reference, None, 1)[0].0.sqrt() > edge;
+                let near = nearest(&q, &everything, None, NEIGHBOURS);
+                (out, near.into_iter().map(|(_, j)| j).collect())
+            })
+            .collect();
+        let mut votes = vec![0u32; n];
+        let mut outside = 0;
+        for (out, near) in found {
+            outside += usize::from(out);
+            for j in near {
+                votes[j] += 1;
+            }
+        }
+        let mut shift = Shift::new(outside as f64 / rows.len() as f64, rows.len());
+        shift.votes = votes;
+        Ok(shift)
     }
 
     /// The training set in its file form: magic bytes, then postcard.
@@ -472,8 +505,11 @@ fn seeded_subset(n: usize, k: usize, seed: u64) -> Vec<usize> {
     v
 }
 
+/// Training rows each audited row votes for in [`TrainingSet::shift`].
+pub const NEIGHBOURS: usize = 5;
+
 /// How far an audited list lies from the training data (see [`TrainingSet::shift`]).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Shift {
     /// Share of the looked-at accounts outside the training support (about 0.05 for a list
     /// like the training data).
@@ -483,6 +519,8 @@ pub struct Shift {
     /// How much of the leave-one-source-out spread of the error rates the interval takes in,
     /// from 0 (a list like the training data) to 1 (a list unlike it).
     pub weight: f64,
+    /// Per training row, how many looked-at rows have it among their nearest neighbours.
+    pub votes: Vec<u32>,
 }
 
 /// The share outside the support expected of a list drawn like the training data.
@@ -498,6 +536,7 @@ impl Shift {
             outside,
             rows,
             weight,
+            votes: Vec::new(),
         }
     }
 

@@ -273,13 +273,116 @@ pub struct Audit<'m> {
     params: AuditParams,
     /// What [`Audit::probe`] found, if it was called.
     probe: Option<Probe>,
+    /// The training data to measure the shift against, when probed.
+    training: Option<&'m TrainingSet>,
+    /// A uniform sample of the scored accounts, for the shift (when probed).
+    sample: std::sync::Mutex<BottomK>,
+}
+
+/// The `k` accounts with the smallest content hashes: a uniform sample of a stream that does
+/// not depend on the order in which threads hand the accounts over.
+#[derive(Debug, Default)]
+struct BottomK {
+    k: usize,
+    /// Sorted by hash.
+    kept: Vec<(u64, Account)>,
+}
+
+impl BottomK {
+    fn offer(&mut self, hash: u64, account: &Account) {
+        if self.kept.len() == self.k && self.kept.last().is_some_and(|(h, _)| *h <= hash) {
+            return;
+        }
+        let at = self.kept.partition_point(|(h, _)| *h < hash);
+        if self.kept.get(at).is_some_and(|(h, _)| *h == hash) {
+            return; // the same content twice
+        }
+        self.kept.insert(at, (hash, account.clone()));
+        self.kept.truncate(self.k);
+    }
+
+    /// The largest hash still wanted (everything while not full).
+    fn bound(&self) -> u64 {
+        if self.kept.len() < self.k {
+            u64::MAX
+        } else {
+            self.kept.last().map_or(u64::MAX, |(h, _)| *h)
+        }
+    }
+}
+
+/// A hash of what an account says of itself (its id, names, counts and dates), FNV-1a over
+/// their debug forms: the key of the uniform sample.
+fn content_hash(a: &Account) -> u64 {
+    let p = &a.profile;
+    let text = format!(
+        "{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
+        p.id,
+        p.screen_name,
+        p.name,
+        p.followers_count,
+        p.friends_count,
+        p.statuses_count,
+        p.created_at,
+        p.summary
+    );
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    // Mix the bits, so that the order of hashes is not the order of similar texts.
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^ (h >> 33)
 }
 
 /// What [`Audit::probe`] finds in a leading sample of the input.
 #[derive(Clone, Debug)]
 struct Probe {
     fields: FieldsReport,
-    shift: ShiftReport,
+    /// Measured at the end, on a uniform sample of the scored accounts.
+    shift: Option<ShiftReport>,
+    /// Per training row (= validation row), the probe's nearest-neighbour votes.
+    votes: Vec<u32>,
+}
+
+/// A class's validation scores are weighted by the probe's votes only when its rows got at
+/// least this many votes; else the class keeps all its validation scores, unweighted.
+const MIN_CLASS_VOTES: u32 = 50;
+
+/// The model's validation scores weighted toward the audited list: each validation row
+/// repeated as many times as the list's accounts have it among their nearest training rows
+/// (a nearest-neighbour estimate of the density ratio between the list and the training
+/// data), class by class; a class with too few votes keeps its scores unweighted. Returns
+/// the scores, their labels and the distinct rows kept per class (0 when unweighted).
+fn matched_validation(model: &Model, votes: &[u32]) -> (Vec<f64>, Vec<Label>, [usize; 2]) {
+    let v = model.validation();
+    if votes.len() != v.proba.len() {
+        return (v.proba.clone(), v.labels.clone(), [0, 0]);
+    }
+    let (mut proba, mut labels, mut kept) = (Vec::new(), Vec::new(), [0usize; 2]);
+    for (k, class) in [Label::Fake, Label::Genuine].into_iter().enumerate() {
+        let total: u32 = (0..votes.len())
+            .filter(|&i| v.labels[i] == class)
+            .map(|i| votes[i])
+            .sum();
+        for i in (0..votes.len()).filter(|&i| v.labels[i] == class) {
+            let times = if total >= MIN_CLASS_VOTES {
+                votes[i]
+            } else {
+                1
+            };
+            if total >= MIN_CLASS_VOTES && times > 0 {
+                kept[k] += 1;
+            }
+            for _ in 0..times {
+                proba.push(v.proba[i]);
+                labels.push(class);
+            }
+        }
+    }
+    (proba, labels, kept)
 }
 
 /// What the audit keeps per scored follower while it streams.
@@ -326,6 +429,8 @@ impl<'m> Audit<'m> {
             model,
             params,
             probe: None,
+            training: None,
+            sample: std::sync::Mutex::new(BottomK::default()),
         }
     }
 
@@ -340,17 +445,47 @@ impl<'m> Audit<'m> {
     /// # Errors
     /// [`Error::InvalidData`] when `accounts` is empty; [`Error::SchemaMismatch`] when the
     /// training set's features are not the model's.
-    pub fn probe(mut self, accounts: &[Account], training: &TrainingSet) -> Result<Self> {
+    pub fn probe(mut self, accounts: &[Account], training: &'m TrainingSet) -> Result<Self> {
         if accounts.is_empty() {
             return Err(Error::InvalidData(
                 "no account to probe the input with".into(),
             ));
         }
+        self.training = Some(training);
+        *self.sample.lock().expect("not poisoned") = BottomK {
+            k: PROBE_SHIFT_ROWS,
+            kept: Vec::new(),
+        };
         let shape = ExportShape::of(accounts);
         let reads = match self.model.fields() {
             Some(f) => f.clone(),
             None => training.trainable(&shape),
         };
+        let names = |groups: &[crate::features::FieldGroup]| -> Vec<String> {
+            groups.iter().map(|g| g.name().to_string()).collect()
+        };
+        let fields = FieldsReport {
+            looked_at: accounts.len(),
+            present: names(shape.present()),
+            absent: names(&shape.absent()),
+            model_reads: names(reads.present()),
+        };
+        self.probe = Some(Probe {
+            fields,
+            shift: None,
+            votes: Vec::new(),
+        });
+        Ok(self)
+    }
+
+    /// The shift of `accounts` from `training` in the columns of `reads`, and their
+    /// nearest-neighbour votes for the training rows.
+    fn measure_shift(
+        &self,
+        accounts: &[Account],
+        training: &TrainingSet,
+        reads: &ExportShape,
+    ) -> Result<(ShiftReport, Vec<u32>)> {
         // Every column, not only the model's: the distance reads all the shape's columns.
         let now = self.params.clock.unwrap_or_else(Utc::now);
         let mut fx = FeatureExtractor::new(training.feature_set()).with_clock(now);
@@ -359,37 +494,19 @@ impl<'m> Audit<'m> {
         }
         self.model.schema().check(fx.schema())?;
         let x = fx.extract(accounts);
-        let shift = training.shift(&reads, &x, PROBE_SHIFT_ROWS)?;
-        let spread = cross_source_spread(self.model)?;
-        self.probe = Some(Probe {
-            fields: FieldsReport {
-                looked_at: accounts.len(),
-                present: shape
-                    .present()
-                    .iter()
-                    .map(|g| g.name().to_string())
-                    .collect(),
-                absent: shape
-                    .absent()
-                    .iter()
-                    .map(|g| g.name().to_string())
-                    .collect(),
-                model_reads: reads
-                    .present()
-                    .iter()
-                    .map(|g| g.name().to_string())
-                    .collect(),
-            },
-            shift: ShiftReport {
-                outside_support: shift.outside,
-                accounts: shift.rows,
-                weight: shift.weight,
-                level: shift.level().to_string(),
-                warning: shift.warning(),
-                rate_spread: spread,
-            },
-        });
-        Ok(self)
+        let shift = training.shift(reads, &x, PROBE_SHIFT_ROWS)?;
+        let (_, _, kept) = matched_validation(self.model, &shift.votes);
+        let report = ShiftReport {
+            outside_support: shift.outside,
+            accounts: shift.rows,
+            weight: shift.weight,
+            level: shift.level().to_string(),
+            warning: shift.warning(),
+            rate_spread: cross_source_spread(self.model)?,
+            matched_fake: kept[0],
+            matched_genuine: kept[1],
+        };
+        Ok((report, shift.votes))
     }
 
     /// The feature extractor matching the model's schema, computing only the columns the
@@ -709,21 +826,44 @@ impl<'m> Audit<'m> {
                 });
             }
         }
+        // The shift and the matched validation from a uniform sample of the scored accounts
+        // (the probe's leading records may not be like the rest of the list).
+        let sampled: Vec<Account> =
+            std::mem::take(&mut self.sample.lock().expect("not poisoned").kept)
+                .into_iter()
+                .map(|(_, a)| a)
+                .collect();
+        let resampled;
+        let probe = match (&self.probe, self.training) {
+            (Some(probe), Some(training)) if !sampled.is_empty() => {
+                let reads = match model.fields() {
+                    Some(f) => f.clone(),
+                    None => training.trainable(&ExportShape::of(&sampled)),
+                };
+                let (shift, votes) = self.measure_shift(&sampled, training, &reads)?;
+                resampled = Probe {
+                    fields: probe.fields.clone(),
+                    shift: Some(shift),
+                    votes,
+                };
+                Some(&resampled)
+            }
+            (probe, _) => probe.as_ref(),
+        };
         let validation = model.validation();
+        let (val_proba, val_labels, _) = match probe {
+            Some(probe) => matched_validation(model, &probe.votes),
+            None => (validation.proba.clone(), validation.labels.clone(), [0, 0]),
+        };
         let prov = model.provenance();
         let train_prevalence = if prov.rows > 0 {
             prov.fake as f64 / prov.rows as f64
         } else {
             0.5
         };
-        let mut quantifier = Quantifier::new(
-            &validation.proba,
-            &validation.labels,
-            model.threshold(),
-            train_prevalence,
-        )?;
-        if let Some(probe) = &self.probe {
-            let sh = &probe.shift;
+        let mut quantifier =
+            Quantifier::new(&val_proba, &val_labels, model.threshold(), train_prevalence)?;
+        if let Some(sh) = probe.and_then(|p| p.shift.as_ref()) {
             quantifier = quantifier.with_shift(sh.rate_spread.scaled(sh.weight))?;
         }
         let options = IntervalOptions {
@@ -811,8 +951,8 @@ impl<'m> Audit<'m> {
             seed: p.seed,
             followers: state.followers,
             positions,
-            fields: self.probe.as_ref().map(|p| p.fields.clone()),
-            shift: self.probe.as_ref().map(|p| p.shift.clone()),
+            fields: probe.map(|p| p.fields.clone()),
+            shift: probe.and_then(|p| p.shift.clone()),
         })
     }
 }
@@ -879,6 +1019,22 @@ impl Scorer<'_, '_> {
     /// feature buffer to reuse) when given.
     fn score_rows(&self, accounts: &[Account], scratch: Option<Array2<f64>>) -> Result<Rows> {
         let model = self.audit.model;
+        if self.audit.training.is_some() {
+            // Offer the accounts to the uniform sample: hashes first, the lock only for the
+            // few that may enter it.
+            let bound = self.audit.sample.lock().expect("not poisoned").bound();
+            let candidates: Vec<(u64, &Account)> = accounts
+                .iter()
+                .map(|a| (content_hash(a), a))
+                .filter(|(h, _)| *h <= bound)
+                .collect();
+            if !candidates.is_empty() {
+                let mut sample = self.audit.sample.lock().expect("not poisoned");
+                for (h, a) in candidates {
+                    sample.offer(h, a);
+                }
+            }
+        }
         let rows = accounts.len();
         let d = self.fx.schema().len();
         let values = match scratch {

@@ -110,6 +110,12 @@ pub struct ShiftReport {
     pub warning: Option<String>,
     /// The spread of the model's error rates across its leave-one-source-out folds.
     pub rate_spread: RateShift,
+    /// Distinct training fakes whose validation scores set the error rates, weighted by how
+    /// many of the list's accounts they are nearest to; 0 when too few are near the list and
+    /// every training fake's score counts alike.
+    pub matched_fake: usize,
+    /// The same for genuine training accounts.
+    pub matched_genuine: usize,
 }
 
 /// A record that could not be scored, and why.
