@@ -882,9 +882,9 @@ mod tests {
         assert!(msg(b"hello").contains("magic"));
         assert!(msg(&bytes[..bytes.len() - 10]).contains("truncated"));
         assert!(msg(&bytes[..20]).contains("truncated"));
-        let mut v2 = bytes.clone();
-        v2[8] = 2;
-        assert!(msg(&v2).contains("version 2"));
+        let mut other = bytes.clone();
+        other[8] = (MODEL_FORMAT_VERSION + 1) as u8;
+        assert!(msg(&other).contains(&format!("version {}", MODEL_FORMAT_VERSION + 1)));
         let mut garbled = bytes.clone();
         let mid = HEADER_LEN + (bytes.len() - HEADER_LEN) / 2;
         garbled[mid] ^= 0x55;
