@@ -509,8 +509,9 @@ fn read_datasets(data: &Path) -> Result<Vec<Dataset>, Box<dyn Error>> {
     let mut out = Vec::new();
     if data.join("cresci-2015/E13/users.csv").is_file() {
         let (accounts, _) = Preset::Twitter.read(data)?;
+        // Every source of the preset (not only E13+INT since the preset grew to six).
         out.push(dataset(
-            "cresci-2015 E13+INT",
+            "twitter (all 6 preset sources)",
             FeatureSet::Twitter,
             accounts,
         ));
