@@ -134,6 +134,9 @@ fn try_main() -> Result<(), Box<dyn Error>> {
         let path = dir.join(format!("{}-training.fat", preset.name()));
         std::fs::write(&path, training.to_bytes()?)?;
         println!("wrote {} ({} rows)", path.display(), training.len());
+        for src in training.sources() {
+            println!("  {} carries: {}", src.name, src.shape.describe());
+        }
         for (file, shape) in preset.embedded_shapes() {
             let t0 = Instant::now();
             let model = training.fit(&shape, &preset.params(args.seed))?;

@@ -5,11 +5,14 @@
 mod common;
 
 use follower_audit::{
-    masked, Detector, Error, FeatureExtractor, FeatureSet, FieldGroup, Label, Model, Preset,
+    masked, Detector, Error, ExportShape, FeatureExtractor, FeatureSet, FieldGroup, Label, Model,
+    Platform, Preset, TrainingSet,
 };
 
 const TWITTER_FILE: &[u8] = include_bytes!("../models/twitter-default.fam");
 const INSTAGRAM_FILE: &[u8] = include_bytes!("../models/instagram-default.fam");
+const TWITTER_TRAINING: &[u8] = include_bytes!("../models/twitter-training.fat");
+const INSTAGRAM_TRAINING: &[u8] = include_bytes!("../models/instagram-training.fat");
 
 #[test]
 fn embedded_models_load_and_are_under_2_mb() {
@@ -27,60 +30,75 @@ fn embedded_models_load_and_are_under_2_mb() {
     }
 }
 
-/// Retrains a preset and checks it reproduces the embedded file; returns the model.
-fn retrain(preset: Preset, embedded: &[u8]) -> Option<Model> {
+/// Rebuilds a preset's training set from the public datasets and checks it is, byte for byte,
+/// the embedded one; returns it.
+fn rebuilt_training_set(preset: Preset, embedded: &[u8]) -> Option<TrainingSet> {
     let data = common::shared_datasets()?;
-    let model = preset.train(&data, 0).expect("preset trains");
-    let bytes = model.to_bytes().unwrap();
+    let training = preset.training_set(&data).expect("preset reads its sources");
     assert!(
-        bytes == embedded,
-        "retraining the {} preset gives other bytes than models/{}-default.fam: regenerate it \
-         with `cargo run --release --example train -- --preset {}`",
+        training.to_bytes().unwrap() == embedded,
+        "the {} sources give other training features than models/{}-training.fat: regenerate \
+         with `cargo run --release --example train -- --preset {} --out-dir models`",
         preset.name(),
         preset.name(),
         preset.name()
     );
-    Some(model)
+    Some(training)
 }
 
 #[test]
-fn twitter_preset_reproduces_the_embedded_model_and_meets_targets() {
-    let Some(model) = retrain(Preset::Twitter, TWITTER_FILE) else {
+fn twitter_training_set_is_reproduced_and_the_model_meets_targets() {
+    let Some(training) = rebuilt_training_set(Preset::Twitter, TWITTER_TRAINING) else {
         return;
     };
+    // Every labelled Twitter/X source is in it.
+    let names: Vec<&str> = training.sources().iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names.len(), 6, "{names:?}");
+    assert!(names.iter().any(|n| n.contains("vendor-purchased-2019")));
+    assert!(names.iter().any(|n| n.contains("fastfollowerz")));
+    let model = Model::default_twitter();
     let cv = &model.provenance().cv;
     assert_eq!(cv.folds, 10);
-    let all = &cv.per_variant[0];
-    assert_eq!(all.variant, "all_fields");
-    // Targets: MCC >= 0.98 (Cresci 2015 Class A RF: 0.967), ECE <= 0.03.
-    assert!(all.metrics.mcc >= 0.98, "MCC {}", all.metrics.mcc);
-    assert!(all.metrics.ece <= 0.03, "ECE {}", all.metrics.ece);
-    assert!(all.metrics.auc >= 0.99, "AUC {}", all.metrics.auc);
-    // With a field group removed the model stays accurate and calibrated.
-    for v in &cv.per_variant[1..] {
-        assert!(
-            v.metrics.accuracy >= 0.97,
-            "{}: {}",
-            v.variant,
-            v.metrics.accuracy
-        );
-        assert!(
-            v.metrics.ece <= 0.03,
-            "{}: ECE {}",
-            v.variant,
-            v.metrics.ece
-        );
-    }
+    assert_eq!(model.provenance().rows, training.len());
+    let all = &cv.per_variant[0].metrics;
+    // Targets on the union of the sources: 10-fold CV MCC >= 0.95, ECE <= 0.03, AUC >= 0.99.
+    assert!(all.mcc >= 0.95, "MCC {}", all.mcc);
+    assert!(all.ece <= 0.03, "ECE {}", all.ece);
+    assert!(all.auc >= 0.99, "AUC {}", all.auc);
 }
 
 #[test]
-fn instagram_preset_reproduces_the_embedded_model() {
-    let Some(model) = retrain(Preset::Instagram, INSTAGRAM_FILE) else {
+fn instagram_training_set_is_reproduced_and_the_model_meets_targets() {
+    let Some(training) = rebuilt_training_set(Preset::Instagram, INSTAGRAM_TRAINING) else {
         return;
     };
+    assert_eq!(training.sources().len(), 4);
+    let model = Model::default_instagram();
     let all = &model.provenance().cv.per_variant[0].metrics;
     assert!(all.auc >= 0.95, "AUC {}", all.auc);
     assert!(all.ece <= 0.03, "ECE {}", all.ece);
+}
+
+/// Every embedded model is what fitting its shape on the embedded training set gives now: a
+/// stale model file (after a change to the features, the forest or the training set) fails.
+#[test]
+fn embedded_models_are_the_fits_of_their_shapes() {
+    for preset in [Preset::Twitter, Preset::Instagram] {
+        let training = TrainingSet::embedded(preset.platform());
+        for (file, shape) in preset.embedded_shapes() {
+            let embedded = Model::for_export(preset.platform(), &shape).unwrap();
+            let fitted = training.fit(&shape, &preset.params(0)).unwrap();
+            assert!(
+                embedded.to_bytes().unwrap() == fitted.to_bytes().unwrap(),
+                "models/{file} is stale: regenerate with `cargo run --release --example train \
+                 -- --preset {} --out-dir models`",
+                preset.name()
+            );
+            // It reads exactly the groups of its shape that the training data has.
+            assert_eq!(embedded.fields(), Some(&training.trainable(&shape)));
+            assert!(!embedded.source_rates().is_empty());
+        }
+    }
 }
 
 #[test]
@@ -113,12 +131,18 @@ fn saved_and_loaded_model_scores_equal_and_explains() {
     assert!(reasons[0]
         .text
         .ends_with(&format!("towards fake (+{:.3})", reasons[0].weight)));
-    // Without created_at, scores stay sensible for the same accounts.
+    // Without created_at, the model fitted to that shape (trained now: no embedded model has
+    // it) scores the same accounts sensibly, and reads no column of the missing field.
     let no_age: Vec<_> = accounts
         .iter()
         .map(|a| masked(a, &[FieldGroup::CreatedAt]))
         .collect();
-    let pred = model
+    let shape = ExportShape::of(&no_age);
+    assert!(!shape.has(FieldGroup::CreatedAt));
+    let fitted = Model::for_export(Platform::Twitter, &shape).unwrap();
+    let age = FeatureSet::Twitter.schema().index_of("age_days").unwrap();
+    assert!(!fitted.used_features().unwrap().contains(&age));
+    let pred = fitted
         .predict(&FeatureExtractor::new(FeatureSet::Twitter).extract(&no_age))
         .unwrap();
     let correct = pred
