@@ -34,7 +34,9 @@ fn embedded_models_load_and_are_under_2_mb() {
 /// the embedded one; returns it.
 fn rebuilt_training_set(preset: Preset, embedded: &[u8]) -> Option<TrainingSet> {
     let data = common::shared_datasets()?;
-    let training = preset.training_set(&data).expect("preset reads its sources");
+    let training = preset
+        .training_set(&data)
+        .expect("preset reads its sources");
     assert!(
         training.to_bytes().unwrap() == embedded,
         "the {} sources give other training features than models/{}-training.fat: regenerate \

@@ -1,0 +1,258 @@
+//! Intervals that stay honest: the E13 + INT accounts written as poorer exports (an X API v2
+//! export, a counts-only CSV) are scored by the model fitted to the fields they carry and the
+//! interval covers the truth; no interval has zero width; and the artificial-prevalence
+//! protocol on E13 + INT keeps the intervals useful. Every check goes through the audit the way
+//! the example does it: the model for the export's shape, the probe, the run.
+
+mod common;
+
+use std::io::Write;
+
+use chrono::{DateTime, Utc};
+use follower_audit::{
+    formats, Account, Audit, AuditParams, AuditReport, ExportShape, Label, Model, Platform, Preset,
+    ReadOptions, TrainingSet,
+};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+
+/// Cresci 2015's crawl (its `updated` column): exports carry no crawl time, so say it.
+fn crawl() -> DateTime<Utc> {
+    "2015-02-14T12:00:00Z".parse().unwrap()
+}
+
+/// E13 then INT, as read from the public CSVs (`None` when the data are absent).
+fn e13_int() -> Option<Vec<Account>> {
+    let data = common::shared_datasets()?;
+    let mut out = Vec::new();
+    for (file, label) in [("E13", Label::Genuine), ("INT", Label::Fake)] {
+        let opts = ReadOptions::default().label(label);
+        for a in formats::open(data.join(format!("cresci-2015/{file}/users.csv")), &opts).unwrap() {
+            out.push(a.unwrap());
+        }
+    }
+    Some(out)
+}
+
+fn genuine_share(accounts: &[Account]) -> f64 {
+    let g = accounts
+        .iter()
+        .filter(|a| a.label == Some(Label::Genuine))
+        .count();
+    g as f64 / accounts.len() as f64
+}
+
+/// Audits the file at `path` as the audit example does.
+fn audit_file(path: &std::path::Path) -> AuditReport {
+    let opts = ReadOptions::default();
+    let lead: Vec<Account> = formats::open(path, &opts)
+        .unwrap()
+        .take(2000)
+        .map(|a| a.unwrap())
+        .collect();
+    let shape = ExportShape::of(&lead);
+    let model = Model::for_export(Platform::Twitter, &shape).unwrap();
+    let mut reader = formats::open(path, &opts).unwrap();
+    Audit::new(&model, AuditParams::default().as_of(crawl()))
+        .probe(&lead, TrainingSet::embedded(Platform::Twitter))
+        .unwrap()
+        .run_reader(&mut reader, None)
+        .unwrap()
+}
+
+/// Audits accounts in memory as the audit example does.
+fn audit_accounts(accounts: &[Account], seed: u64) -> AuditReport {
+    let shape = ExportShape::of(accounts);
+    let model = Model::for_export(Platform::Twitter, &shape).unwrap();
+    Audit::new(
+        &model,
+        AuditParams::default()
+            .as_of(crawl())
+            .seed(seed)
+            .details(false),
+    )
+    .probe(accounts, TrainingSet::embedded(Platform::Twitter))
+    .unwrap()
+    .run("list", accounts.iter().cloned().map(Ok))
+    .unwrap()
+}
+
+/// Writes the accounts as X API v2 `users` pages (what twarc2 saves): no `default_profile`, no
+/// `favourites_count`, no profile colours, no geo flag.
+fn write_api_v2(accounts: &[Account], out: &mut impl Write) {
+    for page in accounts.chunks(1000) {
+        let data: Vec<serde_json::Value> = page
+            .iter()
+            .map(|a| {
+                let p = &a.profile;
+                let image = match p.default_profile_image {
+                    Some(true) => "https://abs.twimg.com/sticky/default_profile_images/default_profile_normal.png",
+                    _ => "https://pbs.twimg.com/profile_images/1/a_normal.jpg",
+                };
+                serde_json::json!({
+                    "id": p.id,
+                    "name": p.name.clone().unwrap_or_default(),
+                    "username": p.screen_name,
+                    "created_at": p.created_at.map(|t| t.format("%Y-%m-%dT%H:%M:%S.000Z").to_string()),
+                    "description": p.description.clone().unwrap_or_default(),
+                    "location": p.location.clone().unwrap_or_default(),
+                    "url": p.url.clone().unwrap_or_default(),
+                    "verified": p.verified.unwrap_or(false),
+                    "protected": p.protected.unwrap_or(false),
+                    "profile_image_url": image,
+                    "public_metrics": {
+                        "followers_count": p.followers_count,
+                        "following_count": p.friends_count,
+                        "tweet_count": p.statuses_count,
+                        "listed_count": p.listed_count,
+                    },
+                })
+            })
+            .collect();
+        writeln!(out, "{}", serde_json::json!({ "data": data })).unwrap();
+    }
+}
+
+#[test]
+fn e13_int_as_an_api_v2_export_is_estimated_within_3_points() {
+    let Some(accounts) = e13_int() else {
+        return;
+    };
+    let truth = genuine_share(&accounts);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v2.jsonl");
+    write_api_v2(&accounts, &mut std::fs::File::create(&path).unwrap());
+    let r = audit_file(&path);
+    let g = &r.genuine_share;
+    println!("API v2: {g:?}, truth {truth:.4}, shift {:?}", r.shift);
+    let fields = r.fields.as_ref().unwrap();
+    assert!(
+        fields.absent.contains(&"favourites".to_string()),
+        "{fields:?}"
+    );
+    assert!(
+        fields.absent.contains(&"default_profile".to_string()),
+        "{fields:?}"
+    );
+    // The model reads none of what the export lacks.
+    let reads = r.model.fields.as_ref().unwrap();
+    assert!(
+        !reads.contains(&"favourites".to_string())
+            && !reads.contains(&"default_profile".to_string())
+    );
+    assert!((g.estimate - truth).abs() <= 0.03, "{g:?} vs {truth}");
+    assert!(g.ci_low <= truth && truth <= g.ci_high, "{g:?} vs {truth}");
+    assert!(g.ci_high - g.ci_low <= 0.15, "{g:?}");
+}
+
+#[test]
+fn e13_int_as_a_counts_only_csv_is_covered() {
+    let Some(accounts) = e13_int() else {
+        return;
+    };
+    let truth = genuine_share(&accounts);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("counts.csv");
+    let mut w = csv::Writer::from_path(&path).unwrap();
+    w.write_record(["id", "followers_count", "friends_count", "statuses_count"])
+        .unwrap();
+    for a in &accounts {
+        let p = &a.profile;
+        let n = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
+        w.write_record([
+            p.id.clone().unwrap_or_default(),
+            n(p.followers_count),
+            n(p.friends_count),
+            n(p.statuses_count),
+        ])
+        .unwrap();
+    }
+    w.flush().unwrap();
+    let r = audit_file(&path);
+    let g = &r.genuine_share;
+    println!("counts only: {g:?}, truth {truth:.4}");
+    assert_eq!(r.model.fields.as_deref(), Some(&["counts".to_string()][..]));
+    assert!(g.ci_low <= truth && truth <= g.ci_high, "{g:?} vs {truth}");
+}
+
+#[test]
+fn no_interval_has_zero_width() {
+    // Two followers: the interval spans at least 0.3, whatever the two look like.
+    let demo = common::fixtures().join("../demo/followers.jsonl");
+    let two: Vec<Account> = formats::open(&demo, &ReadOptions::default())
+        .unwrap()
+        .take(2)
+        .map(|a| a.unwrap())
+        .collect();
+    let r = audit_accounts(&two, 0);
+    let g = &r.genuine_share;
+    assert!(g.ci_high - g.ci_low >= 0.3, "{g:?}");
+    // E13 alone (all genuine): the lower bound stays below 100%.
+    let Some(accounts) = e13_int() else {
+        return;
+    };
+    let e13: Vec<Account> = accounts
+        .into_iter()
+        .filter(|a| a.label == Some(Label::Genuine))
+        .collect();
+    let r = audit_accounts(&e13, 0);
+    let g = &r.genuine_share;
+    println!("E13 alone: {g:?}");
+    assert!(g.ci_low < 1.0, "{g:?}");
+    assert!(g.estimate >= 0.95, "{g:?}");
+}
+
+/// The artificial-prevalence protocol on E13 + INT through the audit: n = 1000 at fake shares
+/// 0, 0.1, ..., 1, each list drawn afresh (seeded); the intervals must stay useful (mean width
+/// at most 0.06) and cover the truth in most lists.
+#[test]
+fn prevalence_protocol_on_e13_int_keeps_intervals_narrow_and_covering() {
+    let Some(accounts) = e13_int() else {
+        return;
+    };
+    let (fake, genuine): (Vec<Account>, Vec<Account>) = accounts
+        .into_iter()
+        .partition(|a| a.label == Some(Label::Fake));
+    let n = 1000;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(17);
+    let (mut width, mut covered, mut error) = (0.0, 0, 0.0);
+    let shares: Vec<f64> = (0..=10).map(|i| i as f64 / 10.0).collect();
+    for (t, &p) in shares.iter().enumerate() {
+        let k = (p * n as f64).round() as usize;
+        let mut list: Vec<Account> = fake.choose_multiple(&mut rng, k).cloned().collect();
+        list.extend(genuine.choose_multiple(&mut rng, n - k).cloned());
+        list.shuffle(&mut rng);
+        let r = audit_accounts(&list, t as u64);
+        let f = &r.fake_share;
+        let truth = k as f64 / n as f64;
+        width += f.ci_high - f.ci_low;
+        error += (f.estimate - truth).abs();
+        covered += usize::from(f.ci_low <= truth && truth <= f.ci_high);
+        println!(
+            "fake {truth:.2}: {:.4} [{:.4}, {:.4}]",
+            f.estimate, f.ci_low, f.ci_high
+        );
+    }
+    let m = shares.len() as f64;
+    println!(
+        "mean width {:.4}, MAE {:.4}, covered {covered}/{}",
+        width / m,
+        error / m,
+        shares.len()
+    );
+    assert!(width / m <= 0.06, "mean width {}", width / m);
+    assert!(error / m <= 0.02, "mean absolute error {}", error / m);
+    assert!(covered >= 9, "{covered} of {} covered", shares.len());
+}
+
+#[test]
+fn every_twitter_source_is_in_the_default_model() {
+    let names: Vec<String> = Model::default_twitter()
+        .provenance()
+        .datasets
+        .iter()
+        .map(|d| d.name.clone())
+        .collect();
+    let expected: Vec<&str> = Preset::Twitter.sources().iter().map(|s| s.name).collect();
+    assert_eq!(names, expected);
+}
