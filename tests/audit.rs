@@ -217,7 +217,11 @@ fn sampling_spreads_over_the_whole_list_and_uses_the_population() {
     assert!(first < 300 && last > 2700, "{first}..{last}");
     let truth = demo_truth()["genuine_share"].as_f64().unwrap();
     let g = &report.genuine_share;
-    assert!(g.ci_low <= truth && truth <= g.ci_high, "{g:?} vs {truth}");
+    // Within 7 points of the synthetic truth (the whole list's estimate is ~5 points off it:
+    // README, "Limitations"), and wider than the whole list's interval (about 0.034): 500 of
+    // 3,000 leave most of the sampling error in.
+    assert!((g.estimate - truth).abs() <= 0.07, "{g:?} vs {truth}");
+    assert!(g.ci_high - g.ci_low > 0.05, "{g:?}");
 }
 
 #[test]

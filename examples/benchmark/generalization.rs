@@ -163,8 +163,9 @@ pub fn run(
         let sources = read_accounts(preset, data)?;
         let params = preset.params(seed);
         let k_sources = training.sources().len();
-        for (file, shape) in preset.embedded_shapes() {
-            let shape_name = shape_name(file);
+        for (shape_name, export) in export_shapes(preset) {
+            // The export carries `export`; its model reads the preset's usable groups of it.
+            let shape = preset.usable(&export);
             // 1. Leave-one-source-out detection; the models are kept for the all-genuine lists.
             progress.set_message(format!("{} {shape_name}: all sources", preset.name()));
             let all = training.fit(&shape, &params)?;
@@ -201,7 +202,7 @@ pub fn run(
             out.detection.push(loso);
 
             // The out-of-scope check, with the full-shape Twitter model on every source.
-            if preset == Preset::Twitter && shape == ExportShape::full() {
+            if preset == Preset::Twitter && shape_name == "full" {
                 out.out_of_scope.push(rtbust_bots(data, &all)?);
             }
 
@@ -212,7 +213,7 @@ pub fn run(
             let genuine_srcs: Vec<usize> = (0..k_sources)
                 .filter(|&k| has(&sources[k], Label::Genuine))
                 .collect();
-            let absent = shape.absent();
+            let absent = export.absent();
             progress.inc_length((fake_srcs.len() * genuine_srcs.len()) as u64);
             let mut rows = Vec::new();
             for &f in &fake_srcs {
@@ -293,13 +294,33 @@ pub fn presets_present(data: &Path) -> (Vec<Preset>, Vec<(String, String)>) {
     (present, missing)
 }
 
-/// `full`, `api_v2` or `counts_only`, from the embedded model's file name.
-fn shape_name(file: &str) -> &'static str {
-    match file {
-        f if f.ends_with("-default.fam") => "full",
-        f if f.ends_with("-v2.fam") => "api_v2",
-        f if f.ends_with("-counts.fam") => "counts_only",
-        _ => "other",
+/// The export shapes the generalization is measured on: what a full export (a Cresci CSV, API
+/// v1.1 objects), an X API v2 export (no likes, theme, background image or geo flag) and a
+/// counts-only CSV carry; Instagram exports in full.
+fn export_shapes(preset: Preset) -> Vec<(&'static str, ExportShape)> {
+    use follower_audit::FieldGroup::*;
+    match preset {
+        Preset::Twitter => vec![
+            ("full", ExportShape::full()),
+            (
+                "api_v2",
+                ExportShape::new([
+                    CreatedAt,
+                    Counts,
+                    Listed,
+                    Name,
+                    ScreenName,
+                    Description,
+                    Url,
+                    Location,
+                    Image,
+                    Verified,
+                    Protected,
+                ]),
+            ),
+            ("counts_only", ExportShape::new([Counts])),
+        ],
+        Preset::Instagram => vec![("full", ExportShape::full())],
     }
 }
 
