@@ -105,6 +105,8 @@ pub struct MixRow {
     pub shift_level: String,
     pub shift_weight: f64,
     pub shift_outside: f64,
+    /// Every estimator's genuine share and interval: `(method, estimate, ci_low, ci_high)`.
+    pub methods: Vec<(String, f64, f64, f64)>,
 }
 
 /// The mixes of one preset and shape.
@@ -126,6 +128,8 @@ pub struct MixSummary {
     /// All-genuine lists whose genuine estimate was at least 0.95, of how many.
     pub all_genuine_ge_95: usize,
     pub all_genuine_lists: usize,
+    /// Per estimator over the same mixes: `(method, mean absolute error, coverage)`.
+    pub methods: Vec<(String, f64, f64)>,
 }
 
 /// Accounts outside the product's question, scored by a model trained on every source.
@@ -472,6 +476,11 @@ fn audit_mix(
         shift_level: shift.level.clone(),
         shift_weight: shift.weight,
         shift_outside: shift.outside_support,
+        methods: report
+            .estimates
+            .iter()
+            .map(|e| (e.method.clone(), e.estimate, e.ci_low, e.ci_high))
+            .collect(),
     })
 }
 
@@ -495,6 +504,28 @@ fn summarise(preset: Preset, shape: &str, rows: &[MixRow], checks: &[MixRow]) ->
         shift_low: level("low"),
         all_genuine_ge_95: checks.iter().filter(|r| r.estimate >= 0.95).count(),
         all_genuine_lists: checks.len(),
+        methods: rows
+            .first()
+            .map(|r| r.methods.iter().map(|m| m.0.clone()).collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+            .map(|(j, name)| {
+                let err = rows
+                    .iter()
+                    .map(|r| (r.methods[j].1 - r.truth_genuine).abs())
+                    .sum::<f64>()
+                    / n;
+                let cov = rows
+                    .iter()
+                    .filter(|r| {
+                        r.methods[j].2 <= r.truth_genuine && r.truth_genuine <= r.methods[j].3
+                    })
+                    .count() as f64
+                    / n;
+                (name, err, cov)
+            })
+            .collect(),
     }
 }
 
@@ -612,6 +643,23 @@ pub fn markdown(g: &Generalization) -> String {
             m.all_genuine_ge_95,
             m.all_genuine_lists
         );
+    }
+    let _ = writeln!(
+        s,
+        "\n#### Every estimator on the same mixes: mean absolute error / 95% coverage\n"
+    );
+    if let Some(first) = g.summaries.first() {
+        let names: Vec<&str> = first.methods.iter().map(|m| m.0.as_str()).collect();
+        let _ = writeln!(s, "| preset | shape | {} |", names.join(" | "));
+        let _ = writeln!(s, "|---|---|{}", "---:|".repeat(names.len()));
+        for m in &g.summaries {
+            let cells: Vec<String> = m
+                .methods
+                .iter()
+                .map(|(_, e, c)| format!("{e:.3} / {c:.2}"))
+                .collect();
+            let _ = writeln!(s, "| {} | {} | {} |", m.preset, m.shape, cells.join(" | "));
+        }
     }
     let mut worst: Vec<&MixRow> = g.mixes.iter().collect();
     worst.sort_by(|a, b| b.abs_error.total_cmp(&a.abs_error));

@@ -162,6 +162,27 @@ pub fn render_html(report: &AuditReport) -> String {
         fcl = report.fake_count_estimate.ci_low,
         fch = report.fake_count_estimate.ci_high,
     );
+    if let Some(sh) = &report.shift {
+        let _ = write!(
+            s,
+            r#"<p id="shift">How far these followers lie from the accounts the model learned from: <b>{}</b> ({} of {} sampled followers outside the training data's range).{}</p>"#,
+            esc(&sh.level),
+            pct(sh.outside_support),
+            sh.accounts,
+            sh.warning
+                .as_ref()
+                .map_or(String::new(), |w| format!(" <b>Warning:</b> {}.", esc(w)))
+        );
+    }
+    if let Some(f) = &report.fields {
+        let _ = write!(
+            s,
+            "<p id=\"fields\">Fields in this export: {}. Missing: {}. The model reads only: {}.</p>",
+            esc(&f.present.join(", ")),
+            esc(&if f.absent.is_empty() { "none".to_string() } else { f.absent.join(", ") }),
+            esc(&f.model_reads.join(", "))
+        );
+    }
     let b = &report.breakdown;
     let _ = write!(
         s,
