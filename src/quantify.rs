@@ -269,6 +269,9 @@ pub struct Quantifier {
     var_fake: f64,
     var_genuine: f64,
     shift: RateShift,
+    /// Draws per bootstrap replicate of the fake and the genuine validation scores (`None`:
+    /// as many as there are scores).
+    draws: [Option<usize>; 2],
 }
 
 /// How far a classifier's error rates may lie from those measured on its validation set when
@@ -510,7 +513,18 @@ impl Quantifier {
             var_fake,
             var_genuine,
             shift: RateShift::default(),
+            draws: [None, None],
         })
+    }
+
+    /// Sets how many validation scores of each class a bootstrap replicate draws: the
+    /// effective sample sizes when the scores are weighted by repetition (a score repeated
+    /// `w` times stands for one account of weight `w`, and the weighted set carries the
+    /// information of `(sum w)^2 / sum w^2` accounts, Kish's effective size, not of its
+    /// length). `None` keeps the length.
+    pub fn with_effective_sizes(mut self, fake: Option<usize>, genuine: Option<usize>) -> Self {
+        self.draws = [fake, genuine];
+        self
     }
 
     /// Widens the intervals of the rate-adjusted methods (ACC, PACC) by a shift of the error
@@ -938,9 +952,10 @@ impl Quantifier {
             };
             // Resample the validation set.
             let rates_b = if need_rates {
-                let (tpr, mean_fake) = resample_class(&self.val_fake, fake_cut, &mut rng_val);
+                let (tpr, mean_fake) =
+                    resample_class(&self.val_fake, fake_cut, self.draws[0], &mut rng_val);
                 let (fpr, mean_genuine) =
-                    resample_class(&self.val_genuine, genuine_cut, &mut rng_val);
+                    resample_class(&self.val_genuine, genuine_cut, self.draws[1], &mut rng_val);
                 let mut r = Rates {
                     tpr,
                     fpr,
@@ -979,7 +994,8 @@ impl Quantifier {
         Ok(methods
             .iter()
             .zip(reps)
-            .map(|(&m, mut r)| {
+            .zip(&k)
+            .map(|((&m, mut r), &shrink)| {
                 let p = point(m);
                 let std_error = mean_var(&r).1.sqrt();
                 r.sort_by(f64::total_cmp);
@@ -988,11 +1004,12 @@ impl Quantifier {
                 let mut hi = quantile(&r, 1.0 - alpha / 2.0).max(p);
                 // Never narrower than the exact binomial interval of the count called fake:
                 // a floor for small samples, where the bootstrap collapses (two accounts
-                // both called genuine resample to "no fake" every time).
-                let k = (stats.cc * n as f64).round() as u64;
-                let (cl, ch) = clopper_pearson(k, n as u64, options.confidence);
-                lo = lo.min(p - (stats.cc - cl));
-                hi = hi.max(p + (ch - stats.cc));
+                // both called genuine resample to "no fake" every time). Its sampling part
+                // shrinks with the finite-population factor, as the bootstrap's does.
+                let called = (stats.cc * n as f64).round() as u64;
+                let (cl, ch) = clopper_pearson(called, n as u64, options.confidence);
+                lo = lo.min(p - shrink * (stats.cc - cl));
+                hi = hi.max(p + shrink * (ch - stats.cc));
                 ShareEstimate {
                     method: m,
                     fake_share: p,
@@ -1102,15 +1119,21 @@ fn group(sorted: &[f64]) -> (Vec<f64>, Vec<u32>) {
 }
 
 /// Resamples one sorted validation class with replacement: (share at or above the cut, mean).
-fn resample_class(sorted: &[f64], cut: usize, rng: &mut ChaCha8Rng) -> (f64, f64) {
+fn resample_class(
+    sorted: &[f64],
+    cut: usize,
+    draws: Option<usize>,
+    rng: &mut ChaCha8Rng,
+) -> (f64, f64) {
     let n = sorted.len();
+    let draws = draws.unwrap_or(n).max(1);
     let (mut above, mut sum) = (0usize, 0.0);
-    for _ in 0..n {
+    for _ in 0..draws {
         let i = draw_index(rng, n);
         above += usize::from(i >= cut);
         sum += sorted[i];
     }
-    (above as f64 / n as f64, sum / n as f64)
+    (above as f64 / draws as f64, sum / draws as f64)
 }
 
 /// A uniform index in `0..n` from one 32-bit draw (multiply-shift; its bias, at most n / 2^32,

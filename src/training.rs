@@ -369,6 +369,11 @@ impl TrainingSet {
         let mut cols = Vec::new();
         let mut scale = Vec::new();
         let n = self.len();
+        if n < 2 {
+            return Err(Error::InvalidData(format!(
+                "{n} training rows: at least 2 are needed to measure a shift"
+            )));
+        }
         for c in 0..d {
             if !self.usable(c, &shape) {
                 continue;
@@ -417,15 +422,23 @@ impl TrainingSet {
             }
             best
         };
+        let rows = seeded_subset(x.nrows(), max_rows, 0x5eed + 1);
+        if cols.is_empty() {
+            // No column the shape reads varies in the training data: nothing to compare.
+            return Ok(Shift::new(0.0, rows.len()));
+        }
         let reference = seeded_subset(n, 3000, 0x5eed);
         let mut inner: Vec<f64> = reference
             .par_iter()
-            .map(|&j| nearest(&train[j], &reference, Some(j), 1)[0].0.sqrt())
+            .map(|&j| {
+                nearest(&train[j], &reference, Some(j), 1)
+                    .first()
+                    .map_or(0.0, |b| b.0.sqrt())
+            })
             .collect();
         inner.sort_by(f64::total_cmp);
         let edge = inner[((inner.len() as f64 * 0.95) as usize).min(inner.len() - 1)];
         let everything: Vec<usize> = (0..n).collect();
-        let rows = seeded_subset(x.nrows(), max_rows, 0x5eed + 1);
         let found: Vec<(bool, Vec<usize>)> = rows
             .par_iter()
             .map(|&r| {
@@ -434,7 +447,9 @@ impl TrainingSet {
                     .zip(&scale)
                     .map(|(&c, &s)| x.values()[[r, c]] * s)
                     .collect();
-                let out = nearest(&q, &reference, None, 1)[0].0.sqrt() > edge;
+                let out = nearest(&q, &reference, None, 1)
+                    .first()
+                    .is_some_and(|b| b.0.sqrt() > edge);
                 let near = nearest(&q, &everything, None, NEIGHBOURS);
                 (out, near.into_iter().map(|(_, j)| j).collect())
             })

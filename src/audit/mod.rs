@@ -311,19 +311,28 @@ impl BottomK {
     }
 }
 
-/// A hash of what an account says of itself (its id, names, counts and dates), FNV-1a over
-/// their debug forms: the key of the uniform sample.
+/// A hash of what an account says of itself (its id, texts, counts, dates and image flag),
+/// FNV-1a over their debug forms: the key of the uniform sample.
 fn content_hash(a: &Account) -> u64 {
     let p = &a.profile;
+    // Every field a feature reads, so that two accounts with one hash score and compare
+    // alike, and which of them the sample keeps cannot change a result.
     let text = format!(
-        "{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
+        "{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
         p.id,
         p.screen_name,
         p.name,
+        p.description,
+        p.url,
+        p.location,
         p.followers_count,
         p.friends_count,
         p.statuses_count,
+        p.listed_count,
+        p.favourites_count,
         p.created_at,
+        p.default_profile_image,
+        p.protected,
         p.summary
     );
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -383,6 +392,28 @@ fn matched_validation(model: &Model, votes: &[u32]) -> (Vec<f64>, Vec<Label>, [u
         }
     }
     (proba, labels, kept)
+}
+
+/// Kish's effective sample size of each class's vote weights, `(sum w)^2 / sum w^2`, for the
+/// classes [`matched_validation`] weighted (`None` for a class it left unweighted).
+fn effective_sizes(model: &Model, votes: &[u32]) -> [Option<usize>; 2] {
+    let v = model.validation();
+    let mut out = [None, None];
+    if votes.len() != v.proba.len() {
+        return out;
+    }
+    for (k, class) in [Label::Fake, Label::Genuine].into_iter().enumerate() {
+        let (mut sum, mut sq) = (0.0f64, 0.0f64);
+        for i in (0..votes.len()).filter(|&i| v.labels[i] == class) {
+            let w = f64::from(votes[i]);
+            sum += w;
+            sq += w * w;
+        }
+        if sum >= f64::from(MIN_CLASS_VOTES) && sq > 0.0 {
+            out[k] = Some(((sum * sum / sq).round() as usize).max(1));
+        }
+    }
+    out
 }
 
 /// What the audit keeps per scored follower while it streams.
@@ -485,16 +516,21 @@ impl<'m> Audit<'m> {
         accounts: &[Account],
         training: &TrainingSet,
         reads: &ExportShape,
+        now: DateTime<Utc>,
     ) -> Result<(ShiftReport, Vec<u32>)> {
         // Every column, not only the model's: the distance reads all the shape's columns.
-        let now = self.params.clock.unwrap_or_else(Utc::now);
         let mut fx = FeatureExtractor::new(training.feature_set()).with_clock(now);
         if let Some(t) = self.params.as_of {
             fx = fx.as_of(t);
         }
         self.model.schema().check(fx.schema())?;
         let x = fx.extract(accounts);
-        let shift = training.shift(reads, &x, PROBE_SHIFT_ROWS)?;
+        let mut shift = training.shift(reads, &x, PROBE_SHIFT_ROWS)?;
+        // The votes weight the model's validation scores row by row: only when they are the
+        // scores of these very training rows (a model fitted on this training set).
+        if training.labels() != self.model.validation().labels.as_slice() {
+            shift.votes.clear();
+        }
         let (_, _, kept) = matched_validation(self.model, &shift.votes);
         let report = ShiftReport {
             outside_support: shift.outside,
@@ -567,6 +603,8 @@ impl<'m> Audit<'m> {
         I: IntoIterator<Item = Result<Account>>,
     {
         self.params.validate()?;
+        // A sample left by an earlier, failed run must not enter this one.
+        self.sample.lock().expect("not poisoned").kept.clear();
         let p = &self.params;
         let now = p.clock.unwrap_or_else(Utc::now);
         let fx = self.extractor(source, now)?;
@@ -660,6 +698,8 @@ impl<'m> Audit<'m> {
             return self.run_with(&source, reader, csv_out);
         }
         self.params.validate()?;
+        // A sample left by an earlier, failed run must not enter this one.
+        self.sample.lock().expect("not poisoned").kept.clear();
         let p = &self.params;
         let now = p.clock.unwrap_or_else(Utc::now);
         let fx = self.extractor(&source, now)?;
@@ -840,7 +880,7 @@ impl<'m> Audit<'m> {
                     Some(f) => f.clone(),
                     None => training.trainable(&ExportShape::of(&sampled)),
                 };
-                let (shift, votes) = self.measure_shift(&sampled, training, &reads)?;
+                let (shift, votes) = self.measure_shift(&sampled, training, &reads, now)?;
                 resampled = Probe {
                     fields: probe.fields.clone(),
                     shift: Some(shift),
@@ -863,6 +903,10 @@ impl<'m> Audit<'m> {
         };
         let mut quantifier =
             Quantifier::new(&val_proba, &val_labels, model.threshold(), train_prevalence)?;
+        if let Some(p) = probe {
+            let [f, g] = effective_sizes(model, &p.votes);
+            quantifier = quantifier.with_effective_sizes(f, g);
+        }
         if let Some(sh) = probe.and_then(|p| p.shift.as_ref()) {
             quantifier = quantifier.with_shift(sh.rate_spread.scaled(sh.weight))?;
         }
