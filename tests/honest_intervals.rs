@@ -256,3 +256,34 @@ fn every_twitter_source_is_in_the_default_model() {
     let expected: Vec<&str> = Preset::Twitter.sources().iter().map(|s| s.name).collect();
     assert_eq!(names, expected);
 }
+
+#[test]
+fn a_field_most_accounts_lack_is_not_read() {
+    use follower_audit::FieldGroup;
+    let accounts: Vec<Account> = (0..10)
+        .map(|i| {
+            let mut a = Account::default();
+            a.profile.followers_count = Some(10 + i);
+            if i < 3 {
+                a.profile.created_at = Some(crawl());
+            }
+            if i == 0 {
+                a.profile.description = Some("hi".into());
+            }
+            a
+        })
+        .collect();
+    let shape = ExportShape::of(&accounts);
+    assert!(shape.has(FieldGroup::Counts));
+    // 3 of 10 have a creation date: scoring the other 7 as age 0 would call them new.
+    assert!(!shape.has(FieldGroup::CreatedAt), "{}", shape.describe());
+    // One bio in ten is normal for an export that has the field (empty reads as missing).
+    assert!(shape.has(FieldGroup::Description));
+    let model = Model::for_export(Platform::Twitter, &shape).unwrap();
+    let age = follower_audit::FeatureSet::Twitter
+        .schema()
+        .index_of("age_days")
+        .unwrap();
+    use follower_audit::Detector;
+    assert!(!model.used_features().unwrap().contains(&age));
+}

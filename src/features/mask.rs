@@ -111,6 +111,19 @@ impl FieldGroup {
         }
     }
 
+    /// Whether the group is free text (name, screen name, description, URL, location), whose
+    /// empty values the readers read as missing.
+    pub fn is_free_text(self) -> bool {
+        matches!(
+            self,
+            FieldGroup::Name
+                | FieldGroup::ScreenName
+                | FieldGroup::Description
+                | FieldGroup::Url
+                | FieldGroup::Location
+        )
+    }
+
     /// Whether `account` carries this group: any of its fields (or their summary values) is
     /// known. Free text read as empty counts as absent, as the readers cannot tell the two
     /// apart.
@@ -256,22 +269,31 @@ impl ExportShape {
         ExportShape::new(FieldGroup::ALL)
     }
 
-    /// The groups present in any of `accounts`.
+    /// The groups `accounts` carry. A free-text group (name, screen name, description, URL,
+    /// location) is present when any account has it: readers read an empty text as missing,
+    /// so most accounts of an export that has the field may still lack it. Any other group is
+    /// present when at least half of the accounts have it: a model that reads a field many
+    /// accounts lack would read those accounts' missing values as if they meant something.
     pub fn of<'a>(accounts: impl IntoIterator<Item = &'a Account>) -> ExportShape {
-        let mut seen = [false; FieldGroup::ALL.len()];
+        let mut seen = [0usize; FieldGroup::ALL.len()];
+        let mut n = 0usize;
         for a in accounts {
+            n += 1;
             for (i, g) in FieldGroup::ALL.iter().enumerate() {
-                seen[i] = seen[i] || g.is_present(a);
-            }
-            if seen.iter().all(|&s| s) {
-                break;
+                seen[i] += usize::from(g.is_present(a));
             }
         }
         ExportShape::new(
             FieldGroup::ALL
                 .iter()
                 .zip(seen)
-                .filter(|(_, s)| *s)
+                .filter(|(g, c)| {
+                    if g.is_free_text() {
+                        *c > 0
+                    } else {
+                        *c > 0 && 2 * *c >= n
+                    }
+                })
                 .map(|(g, _)| *g),
         )
     }
