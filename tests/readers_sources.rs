@@ -468,3 +468,34 @@ fn new_formats_round_trip_their_names_and_are_detected() {
     let ff = std::fs::read(fixture("fastfollowerz.csv")).unwrap();
     assert_eq!(Format::detect(&ff), Some(Format::CresciCsv));
 }
+
+/// twarc2 records when it fetched a page under `__twarc.retrieved_at`: that is the crawl time
+/// ages are measured at, for every user of the page (and of a flattened user line); a user
+/// object's own crawl time is never overwritten, and a bad timestamp is an error naming it.
+#[test]
+fn twarc2_retrieved_at_is_the_crawl_time() {
+    let page = r#"{"data": [{"id": "1", "username": "a", "created_at": "2013-01-01T00:00:00.000Z", "public_metrics": {"followers_count": 1, "following_count": 2, "tweet_count": 3, "listed_count": 0}}, {"id": "2", "username": "b", "public_metrics": {"followers_count": 5, "following_count": 6, "tweet_count": 7, "listed_count": 0}}], "__twarc": {"url": "https://api.twitter.com/2/users/9/followers", "version": "2.10.4", "retrieved_at": "2021-05-21T19:37:59+00:00"}}
+{"data": [{"id": "3", "username": "c", "public_metrics": {"followers_count": 1, "following_count": 1, "tweet_count": 1, "listed_count": 0}}]}
+"#;
+    let opts = ReadOptions::default().format(Format::TwitterV2);
+    let accounts: Vec<Account> = AccountReader::from_reader(page.as_bytes(), &opts)
+        .unwrap()
+        .map(|a| a.unwrap())
+        .collect();
+    assert_eq!(accounts.len(), 3);
+    let when = Utc.with_ymd_and_hms(2021, 5, 21, 19, 37, 59).unwrap();
+    assert_eq!(accounts[0].profile.crawled_at, Some(when));
+    assert_eq!(accounts[1].profile.crawled_at, Some(when));
+    // The second page has no `__twarc`: no crawl time.
+    assert_eq!(accounts[2].profile.crawled_at, None);
+    let bad = page.replace("2021-05-21T19:37:59+00:00", "yesterday");
+    let first = AccountReader::from_reader(std::io::Cursor::new(bad.into_bytes()), &opts)
+        .unwrap()
+        .next()
+        .unwrap();
+    let err = first.unwrap_err().to_string();
+    assert!(
+        err.contains("retrieved_at") && err.contains("yesterday"),
+        "{err}"
+    );
+}

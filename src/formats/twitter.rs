@@ -178,11 +178,35 @@ impl Convert for V2 {
             Ok(v) => v,
             Err(e) => return out.push(Err(e)),
         };
+        // twarc2 writes when it fetched each page (or each flattened user) under
+        // `__twarc.retrieved_at`: the crawl time that ages are measured at.
+        let retrieved = match value.get("__twarc") {
+            Some(t) => match Obj::new(t, &self.origin, pos, "__twarc")
+                .and_then(|o| o.date("retrieved_at"))
+            {
+                Ok(t) => t,
+                Err(e) => return out.push(Err(e)),
+            },
+            None => None,
+        };
+        let first = out.len();
+        self.convert_page(&value, pos, out);
+        if let Some(t) = retrieved {
+            for a in out[first..].iter_mut().flatten() {
+                a.profile.crawled_at.get_or_insert(t);
+            }
+        }
+    }
+}
+
+impl V2 {
+    /// The accounts of one parsed response or user object.
+    fn convert_page(&self, value: &Value, pos: Position, out: &mut Vec<Result<Account>>) {
         let is_response = value.get("data").is_some() && value.get("username").is_none();
         if !is_response {
-            return out.push(v2_user(&value, &self.origin, pos, "", &HashMap::new()));
+            return out.push(v2_user(value, &self.origin, pos, "", &HashMap::new()));
         }
-        let pinned = match includes(&value, &self.origin, pos) {
+        let pinned = match includes(value, &self.origin, pos) {
             Ok(p) => p,
             Err(e) => return out.push(Err(e)),
         };
