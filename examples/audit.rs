@@ -161,9 +161,25 @@ fn try_main() -> Result<(), Box<dyn Error>> {
     }
     // The demo list, like any API v1.1 export, carries no crawl time: measure its ages at the
     // time it was (synthetically) crawled, not against today's clock.
-    let as_of = args
+    let mut as_of = args
         .as_of
         .or_else(|| demo.then(follower_audit::synth::default_crawled_at));
+    // With no crawl time anywhere (API exports saved without one) and no --as-of, today's
+    // clock would age every account by the years since the export. The newest account
+    // creation among the first records is a lower bound of the crawl time, and for a
+    // follower list (bought accounts are often days old) a close one: measure ages there,
+    // and say so.
+    if as_of.is_none() && lead.iter().all(|a| a.profile.crawled_at.is_none()) {
+        if let Some(newest) = lead.iter().filter_map(|a| a.profile.created_at).max() {
+            eprintln!(
+                "note: {} carries no crawl time; ages are measured at its newest account's \
+                 creation, {} (give --as-of DATE with the export date to override)",
+                path.display(),
+                newest.to_rfc3339()
+            );
+            as_of = Some(newest);
+        }
+    }
     if let Some(t) = as_of {
         params = params.as_of(t);
     }
