@@ -21,7 +21,9 @@ use crate::account::{Account, Label};
 use crate::bursts::BurstParams;
 use crate::detector::{Detector, Reason};
 use crate::error::{Error, Result};
-use crate::features::{ExportShape, FeatureExtractor, FeatureMatrix, FeatureSet, TimeReference};
+use crate::features::{
+    ExportShape, FeatureExtractor, FeatureMatrix, FeatureSet, Fnv, TimeReference,
+};
 use crate::formats::AccountReader;
 use crate::model::Model;
 use crate::quantify::{IntervalOptions, Method, Quantifier, RateShift};
@@ -314,10 +316,14 @@ impl BottomK {
 /// A hash of what an account says of itself (its id, texts, counts, dates and image flag),
 /// FNV-1a over their debug forms: the key of the uniform sample.
 fn content_hash(a: &Account) -> u64 {
+    use std::fmt::Write as _;
     let p = &a.profile;
     // Every field a feature reads, so that two accounts with one hash score and compare
-    // alike, and which of them the sample keeps cannot change a result.
-    let text = format!(
+    // alike, and which of them the sample keeps cannot change a result. Written straight into
+    // the hash: no string per account.
+    let mut h = Fnv::new();
+    let _ = write!(
+        h,
         "{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
         p.id,
         p.screen_name,
@@ -335,11 +341,7 @@ fn content_hash(a: &Account) -> u64 {
         p.protected,
         p.summary
     );
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
+    let mut h = h.finish();
     // Mix the bits, so that the order of hashes is not the order of similar texts.
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
@@ -531,7 +533,6 @@ impl<'m> Audit<'m> {
         if training.labels() != self.model.validation().labels.as_slice() {
             shift.votes.clear();
         }
-        let (_, _, kept) = matched_validation(self.model, &shift.votes);
         let report = ShiftReport {
             outside_support: shift.outside,
             accounts: shift.rows,
@@ -539,8 +540,9 @@ impl<'m> Audit<'m> {
             level: shift.level().to_string(),
             warning: shift.warning(),
             rate_spread: cross_source_spread(self.model)?,
-            matched_fake: kept[0],
-            matched_genuine: kept[1],
+            // Set by `finish`, which weights the validation scores with the votes.
+            matched_fake: 0,
+            matched_genuine: 0,
         };
         Ok((report, shift.votes))
     }
@@ -874,13 +876,18 @@ impl<'m> Audit<'m> {
                 .map(|(_, a)| a)
                 .collect();
         let resampled;
+        let mut matched = None;
         let probe = match (&self.probe, self.training) {
             (Some(probe), Some(training)) if !sampled.is_empty() => {
                 let reads = match model.fields() {
                     Some(f) => f.clone(),
                     None => training.trainable(&ExportShape::of(&sampled)),
                 };
-                let (shift, votes) = self.measure_shift(&sampled, training, &reads, now)?;
+                let (mut shift, votes) = self.measure_shift(&sampled, training, &reads, now)?;
+                let (proba, labels, kept) = matched_validation(model, &votes);
+                shift.matched_fake = kept[0];
+                shift.matched_genuine = kept[1];
+                matched = Some((proba, labels));
                 resampled = Probe {
                     fields: probe.fields.clone(),
                     shift: Some(shift),
@@ -891,10 +898,8 @@ impl<'m> Audit<'m> {
             (probe, _) => probe.as_ref(),
         };
         let validation = model.validation();
-        let (val_proba, val_labels, _) = match probe {
-            Some(probe) => matched_validation(model, &probe.votes),
-            None => (validation.proba.clone(), validation.labels.clone(), [0, 0]),
-        };
+        let (val_proba, val_labels) =
+            matched.unwrap_or_else(|| (validation.proba.clone(), validation.labels.clone()));
         let prov = model.provenance();
         let train_prevalence = if prov.rows > 0 {
             prov.fake as f64 / prov.rows as f64

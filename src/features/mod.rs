@@ -15,3 +15,4 @@ pub use mask::{mask_fields, masked, ExportShape, FieldGroup};
 pub use schema::{FeatureMatrix, FeatureSchema};
 pub use set::FeatureSet;
 pub use text::BigramModel;
+pub(crate) use text::Fnv;

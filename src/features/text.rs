@@ -173,6 +173,14 @@ impl Fnv {
     }
 }
 
+/// Hashes formatted text as it is written, without building the string.
+impl std::fmt::Write for Fnv {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.bytes(s.as_bytes());
+        Ok(())
+    }
+}
+
 /// Number of symbols of the bigram alphabet: `a`-`z`, `0`-`9`, `_`, "other", boundary.
 const N_SYM: usize = 39;
 const OTHER: usize = 37;
