@@ -2,29 +2,13 @@
 //! and malformed inputs.
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use follower_audit::{
-    Account, AccountReader, ColumnMap, Error, Format, Label, Mode, Platform, ReadOptions, ReadStats,
+    Account, AccountReader, ColumnMap, Error, Format, Label, Mode, Platform, ReadOptions,
 };
 
-fn fixture(name: &str) -> PathBuf {
-    common::fixtures().join(name)
-}
-
-/// Reads a whole file leniently, checking the stats invariant.
-fn read(path: &Path, options: ReadOptions) -> (Vec<Account>, ReadStats) {
-    let reader = AccountReader::open(path, &options.mode(Mode::Lenient))
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let (accounts, stats) = reader.read_all();
-    assert_eq!(
-        stats.records_read,
-        stats.accepted + stats.rejected.len() as u64,
-        "records_read == accepted + rejected"
-    );
-    assert_eq!(stats.accepted, accounts.len() as u64);
-    (accounts, stats)
-}
+use common::{fixture, read_leniently as read};
 
 /// One rejection's parts: (record, line, field, value, reason).
 type Parts = (u64, Option<u64>, String, String, String);

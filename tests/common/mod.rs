@@ -1,7 +1,9 @@
 //! Shared helpers for integration tests.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use follower_audit::{Account, AccountReader, Mode, ReadOptions, ReadStats};
 
 /// The public labelled datasets (`../shared/datasets`, or `$FOLLOWER_AUDIT_DATA`).
 ///
@@ -32,4 +34,23 @@ pub fn shared_datasets() -> Option<PathBuf> {
 /// The project's own fixtures directory.
 pub fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("datasets/fixtures")
+}
+
+/// A file of the project's fixtures directory.
+pub fn fixture(name: &str) -> PathBuf {
+    fixtures().join(name)
+}
+
+/// Reads a whole file leniently, checking the stats invariant.
+pub fn read_leniently(path: &Path, options: ReadOptions) -> (Vec<Account>, ReadStats) {
+    let reader = AccountReader::open(path, &options.mode(Mode::Lenient))
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let (accounts, stats) = reader.read_all();
+    assert_eq!(
+        stats.records_read,
+        stats.accepted + stats.rejected.len() as u64,
+        "records_read == accepted + rejected"
+    );
+    assert_eq!(stats.accepted, accounts.len() as u64);
+    (accounts, stats)
 }
