@@ -1,6 +1,6 @@
 //! The audit pipeline stage by stage, at 10k / 100k / 1M followers of the seeded generator:
 //! reading and parsing (Cresci CSV and API v1.1 JSON Lines, from files in the page cache),
-//! feature extraction, default-model scoring, and the whole audit (`--no-details` style).
+//! feature extraction, default-model scoring, and the whole audit (`--top none` style).
 //!
 //! ```text
 //! cargo bench --bench audit                 # 10k and 100k
@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use follower_audit::synth::{BurstSpec, FollowerListSpec, SynthFormat};
-use follower_audit::{
+use follower_audit::{Listing, 
     formats, Account, Audit, AuditParams, Detector, FeatureExtractor, FeatureMatrix, FeatureSet,
     Format, Model, ReadOptions,
 };
@@ -222,7 +222,7 @@ fn benches(c: &mut Criterion) {
             let options = ReadOptions::default().format(Format::CresciCsv);
             b.iter(|| {
                 let mut reader = formats::open(path, &options).expect("open");
-                let params = AuditParams::default().details(false);
+                let params = AuditParams::default().followers(Listing::None);
                 let report = Audit::new(&model, params)
                     .run_reader(&mut reader, None)
                     .expect("audit");

@@ -22,7 +22,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::Parser;
 use follower_audit::{
     formats, render_html, Account, Audit, AuditParams, AuditReport, ColumnMap, ExportShape, Format,
-    Method, Mode, Model, ReadOptions, TrainingSet,
+    Listing, Method, Mode, Model, ReadOptions, TrainingSet,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -73,7 +73,8 @@ struct Args {
     /// Go on past bad records, reporting each (default: stop at the first).
     #[arg(long)]
     lenient: bool,
-    /// Write the whole report as JSON.
+    /// Write the whole report as JSON (`-` for standard output; the summary then goes to
+    /// standard error).
     #[arg(long)]
     json: Option<PathBuf>,
     /// Write one row per follower (id, screen name, P(fake), label, reasons).
@@ -82,9 +83,11 @@ struct Args {
     /// Write a self-contained HTML page with charts.
     #[arg(long)]
     html: Option<PathBuf>,
-    /// Keep no per-follower details (for very large lists; the CSV is still streamed).
-    #[arg(long)]
-    no_details: bool,
+    /// Followers listed one by one in the JSON and HTML reports: the N most suspicious,
+    /// `all` (in follow order; memory grows with the list) or `none`. `--csv` writes every
+    /// follower whatever this says.
+    #[arg(long, default_value = "1000", value_name = "N|all|none")]
+    top: Listing,
 }
 
 fn parse_date(s: &str) -> Result<DateTime<Utc>, String> {
@@ -109,6 +112,18 @@ fn main() -> ExitCode {
 fn try_main() -> Result<(), Box<dyn Error>> {
     let args = Args::parse();
     let demo = args.file.is_none();
+    // Every output is created before the audit starts: a bad path fails at once, not after
+    // minutes of reading.
+    let json_to_stdout = args.json.as_deref() == Some(std::path::Path::new("-"));
+    let mut json_out: Option<Box<dyn Write>> = match &args.json {
+        Some(_) if json_to_stdout => Some(Box::new(BufWriter::new(std::io::stdout().lock()))),
+        Some(p) => Some(Box::new(BufWriter::new(create(p)?))),
+        None => None,
+    };
+    let mut html_out = match &args.html {
+        Some(p) => Some(BufWriter::new(create(p)?)),
+        None => None,
+    };
     let path = args.file.clone().unwrap_or_else(|| {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("datasets/demo/followers.jsonl")
     });
@@ -149,7 +164,7 @@ fn try_main() -> Result<(), Box<dyn Error>> {
     let mut params = AuditParams::default()
         .seed(args.seed)
         .strict(!args.lenient)
-        .details(!args.no_details);
+        .followers(args.top);
     if let Some(m) = args.method {
         params = params.method(m);
     }
@@ -191,7 +206,7 @@ fn try_main() -> Result<(), Box<dyn Error>> {
         ProgressBar::hidden()
     };
     let mut csv_file = match &args.csv {
-        Some(p) => Some(BufWriter::new(File::create(p)?)),
+        Some(p) => Some(BufWriter::new(create(p)?)),
         None => None,
     };
     let csv_out = csv_file.as_mut().map(|w| w as &mut dyn Write);
@@ -220,17 +235,26 @@ fn try_main() -> Result<(), Box<dyn Error>> {
     }
 
     // 5. Write the requested reports and print the summary.
-    if let Some(p) = &args.json {
-        let mut w = BufWriter::new(File::create(p)?);
+    if let Some(mut w) = json_out.take() {
         serde_json::to_writer_pretty(&mut w, &report)?;
         w.write_all(b"\n")?;
         w.flush()?;
     }
-    if let Some(p) = &args.html {
-        std::fs::write(p, render_html(&report))?;
+    if let Some(mut w) = html_out.take() {
+        w.write_all(render_html(&report).as_bytes())?;
+        w.flush()?;
     }
-    print_summary(&report, format, demo);
+    if json_to_stdout {
+        print_summary(&mut std::io::stderr().lock(), &report, format, demo)?;
+    } else {
+        print_summary(&mut std::io::stdout().lock(), &report, format, demo)?;
+    }
     Ok(())
+}
+
+/// Creates an output file, naming it in the error.
+fn create(path: &std::path::Path) -> Result<File, Box<dyn Error>> {
+    File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()).into())
 }
 
 /// Records looked at before the audit to find the export's fields and its shift.
@@ -240,9 +264,14 @@ fn pct(x: f64) -> String {
     format!("{:.1}%", 100.0 * x)
 }
 
-fn print_summary(r: &AuditReport, format: Format, demo: bool) {
+fn print_summary(
+    out: &mut dyn Write,
+    r: &AuditReport,
+    format: Format,
+    demo: bool,
+) -> std::io::Result<()> {
     let g = &r.genuine_share;
-    println!("follower-audit: {} ({})", r.source, format.name());
+    writeln!(out, "follower-audit: {} ({})", r.source, format.name())?;
     if demo {
         // The demo is synthetic, so its truth is known: show it beside the estimate.
         let truth = std::fs::read_to_string(
@@ -262,50 +291,50 @@ fn print_summary(r: &AuditReport, format: Format, demo: bool) {
                         format!("followers {start} to {}", start + len)
                     })
                     .collect();
-                println!(
+                writeln!(out, 
                     "  (synthetic demo list; its truth: {} genuine, {} fake, bought burst at {})",
                     pct(t["genuine_share"].as_f64().unwrap_or(f64::NAN)),
                     t["fake_count"],
                     bursts.join(", ")
-                );
+                )?;
             }
-            None => println!("  (the bundled synthetic demo list: see datasets/demo/README.md)"),
+            None => writeln!(out, "  (the bundled synthetic demo list: see datasets/demo/README.md)")?,
         }
     }
-    println!(
+    writeln!(out, 
         "  records read {} = scored {} + rejected {} + not sampled {}",
         r.records_read, r.scored, r.rejected, r.not_sampled
-    );
-    println!(
+    )?;
+    writeln!(out, 
         "  genuine followers: {}  ({:.0}% CI {} to {}, estimator {})",
         pct(g.estimate),
         100.0 * g.confidence,
         pct(g.ci_low),
         pct(g.ci_high),
         g.method
-    );
-    println!(
+    )?;
+    writeln!(out, 
         "  fake followers: about {:.0} ({:.0} to {:.0}){}",
         r.fake_count_estimate.estimate,
         r.fake_count_estimate.ci_low,
         r.fake_count_estimate.ci_high,
         r.population.map(|n| format!(" of {n}")).unwrap_or_default()
-    );
-    println!(
+    )?;
+    writeln!(out, 
         "  uncorrected count of predicted fakes: {} (what a classify-and-count tool would say)",
         pct(r.naive_fake_share)
-    );
+    )?;
     let b = &r.breakdown;
-    println!(
+    writeln!(out, 
         "  breakdown: {} likely fake, {} likely genuine, {} inactive but genuine, {} uncertain",
         b.likely_fake, b.likely_genuine, b.inactive_genuine, b.uncertain
-    );
+    )?;
     if r.bursts.is_empty() {
-        println!("  bursts: none found");
+        writeln!(out, "  bursts: none found")?;
     } else {
-        println!("  bursts of bought followers (position 0 = newest follower):");
+        writeln!(out, "  bursts of bought followers (position 0 = newest follower):")?;
         for (i, burst) in r.bursts.iter().enumerate() {
-            println!(
+            writeln!(out, 
                 "    #{} followers {} to {}: {} fake vs {} baseline, about {:.0} bought",
                 i + 1,
                 burst.start,
@@ -313,43 +342,43 @@ fn print_summary(r: &AuditReport, format: Format, demo: bool) {
                 pct(burst.fake_share),
                 pct(burst.baseline_fake_share),
                 burst.estimated_bought
-            );
+            )?;
         }
     }
     if r.rejected > 0 {
-        println!(
+        writeln!(out, 
             "  rejected records ({}, of which {} duplicates):",
             r.rejected, r.duplicates
-        );
+        )?;
         for rej in r.rejections.iter().take(10) {
-            println!("    {}", rej.reason);
+            writeln!(out, "    {}", rej.reason)?;
         }
         if r.rejections.len() > 10 {
-            println!("    ... and {} more (see --json)", r.rejections.len() - 10);
+            writeln!(out, "    ... and {} more (see --json)", r.rejections.len() - 10)?;
         }
     }
     if let Some(f) = &r.fields {
-        println!(
+        writeln!(out, 
             "  fields present (first {} records): {}",
             f.looked_at,
             f.present.join(", ")
-        );
+        )?;
         if !f.absent.is_empty() {
-            println!("  fields absent: {}", f.absent.join(", "));
+            writeln!(out, "  fields absent: {}", f.absent.join(", "))?;
         }
     }
     if let Some(s) = &r.shift {
-        println!(
+        writeln!(out, 
             "  shift from the training data: {} ({:.0}% of {} followers outside the training support)",
             s.level,
             100.0 * s.outside_support,
             s.accounts
-        );
+        )?;
         if let Some(w) = &s.warning {
-            println!("  warning: {w}");
+            writeln!(out, "  warning: {w}")?;
         }
     }
-    println!(
+    writeln!(out, 
         "  model: {} on {}, reading {}; trained on {}; ages measured at {}",
         r.model.detector,
         r.model.schema,
@@ -359,5 +388,6 @@ fn print_summary(r: &AuditReport, format: Format, demo: bool) {
             .map_or("every field".to_string(), |f| f.join(", ")),
         r.model.trained_on.join(", "),
         r.time_reference
-    );
+    )?;
+    Ok(())
 }

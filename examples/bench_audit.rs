@@ -25,7 +25,9 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use clap::Parser;
 use follower_audit::synth::{BurstSpec, FollowerListSpec, SynthFormat};
-use follower_audit::{formats, Audit, AuditParams, AuditReport, Format, Mode, Model, ReadOptions};
+use follower_audit::{
+    formats, Audit, AuditParams, AuditReport, Format, Listing, Mode, Model, ReadOptions,
+};
 
 // The allocator `examples/audit.rs` uses (mimalloc), so that the timing is the tool's.
 #[global_allocator]
@@ -229,7 +231,7 @@ fn generate(path: &Path, n: u64, format: SynthFormat, seed: u64) -> Result<(), B
     Ok(())
 }
 
-/// One audit as `examples/audit.rs --no-details` runs it: open, stream, report.
+/// One audit as `examples/audit.rs --top none` runs it: open, stream, report.
 fn audit(
     path: &Path,
     format: Format,
@@ -242,7 +244,7 @@ fn audit(
         .parallel_chunk(args.reader_chunk)
         .check_duplicates(!args.no_dedup);
     let mut reader = formats::open(path, &options)?;
-    let mut params = AuditParams::default().details(false).strict(true);
+    let mut params = AuditParams::default().followers(Listing::None).strict(true);
     if let Some(b) = args.bootstrap {
         params = params.bootstrap(b);
     }

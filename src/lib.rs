@@ -55,8 +55,8 @@ mod training;
 pub use crate::account::{Account, Label, Platform, Post, Profile, TextSummary};
 pub use crate::audit::{
     render_html, Audit, AuditParams, AuditReport, Breakdown, CountInterval, FieldsReport,
-    FollowerScore, ModelInfo, RejectedRecord, ShareInterval, ShiftReport, Timeline, DEFAULT_METHOD,
-    HISTOGRAM_BINS, INACTIVE_MAX_POSTS,
+    FollowerScore, Listing, ModelInfo, RejectedRecord, ShareInterval, ShiftReport, Timeline,
+    DEFAULT_LISTED, DEFAULT_METHOD, HISTOGRAM_BINS, INACTIVE_MAX_POSTS,
 };
 pub use crate::bursts::{find_bursts, Burst, BurstParams};
 pub use crate::calibration::{

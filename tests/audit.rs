@@ -3,7 +3,7 @@
 mod common;
 
 use follower_audit::synth::{default_crawled_at, FollowerListSpec};
-use follower_audit::{
+use follower_audit::{Listing, DEFAULT_LISTED, HISTOGRAM_BINS, 
     formats, render_html, Account, Audit, AuditParams, AuditReport, Label, Method, Model,
     ReadOptions, Result,
 };
@@ -181,7 +181,31 @@ fn every_estimator_is_reported_and_counts_match_the_input() {
         report.scored
     );
     assert_eq!(report.histogram.iter().sum::<u64>(), report.scored);
-    assert_eq!(report.followers.len() as u64, report.scored);
+    // The report lists the most suspicious, highest P(fake) first, none above the unlisted.
+    assert_eq!(
+        report.followers.len() as u64,
+        report.scored.min(DEFAULT_LISTED as u64)
+    );
+    assert!(report.listing == Listing::MostSuspicious(DEFAULT_LISTED));
+    assert!(report
+        .followers
+        .windows(2)
+        .all(|w| w[0].p_fake > w[1].p_fake
+            || (w[0].p_fake == w[1].p_fake && w[0].position < w[1].position)));
+    let lowest_listed = report.followers.last().unwrap().p_fake;
+    let listed_at_or_above = report
+        .followers
+        .iter()
+        .filter(|f| f.p_fake >= lowest_listed)
+        .count() as u64;
+    let bins_above: u64 = report.histogram
+        [((lowest_listed * HISTOGRAM_BINS as f64) as usize + 1).min(HISTOGRAM_BINS)..]
+        .iter()
+        .sum();
+    assert!(
+        bins_above <= listed_at_or_above,
+        "{bins_above} followers score above every listed bin, only {listed_at_or_above} listed"
+    );
     // Every follower has reasons in words.
     assert!(report
         .followers
@@ -203,7 +227,7 @@ fn sampling_spreads_over_the_whole_list_and_uses_the_population() {
             .sample(500)
             .seed(3)
             .bootstrap(300)
-            .details(false),
+            .followers(Listing::None),
     )
     .run("demo", reader)
     .unwrap();
@@ -327,9 +351,16 @@ fn outputs_json_csv_html() {
     );
     let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
     assert_eq!(rows.len() as u64, report.scored);
-    for (row, f) in rows.iter().zip(&report.followers) {
+    // The rows are in follow order; each listed follower is the row at its position.
+    for f in &report.followers {
+        let row = &rows[f.position as usize];
+        assert_eq!(row[1], *f.id.as_deref().unwrap_or(""));
         let p: f64 = row[3].parse().unwrap();
         assert!((p - f.p_fake).abs() < 1e-6);
+    }
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row[0].parse::<usize>().unwrap(), i);
+        let p: f64 = row[3].parse().unwrap();
         assert_eq!(
             &row[4],
             if p >= report.model.threshold {

@@ -9,7 +9,7 @@ mod common;
 use std::io::Write;
 
 use chrono::{DateTime, Utc};
-use follower_audit::{
+use follower_audit::{Listing, 
     formats, Account, Audit, AuditParams, AuditReport, ExportShape, Label, Model, Platform, Preset,
     ReadOptions, TrainingSet,
 };
@@ -69,7 +69,7 @@ fn audit_accounts(accounts: &[Account], seed: u64) -> AuditReport {
         AuditParams::default()
             .as_of(crawl())
             .seed(seed)
-            .details(false),
+            .followers(Listing::None),
     )
     .probe(accounts, TrainingSet::embedded(Platform::Twitter))
     .unwrap()

@@ -7,8 +7,8 @@ use std::path::Path;
 use chrono::{TimeZone, Utc};
 use follower_audit::synth::{BurstSpec, FollowerListSpec, SynthFormat};
 use follower_audit::{
-    open, Audit, AuditParams, DetectorParams, FeatureExtractor, FeatureSet, Label, Mode, Model,
-    ModelParams, RandomForestParams, ReadOptions,
+    open, Account, Audit, AuditParams, DetectorParams, FeatureExtractor, FeatureSet, Label,
+    Listing, Mode, Model, ModelParams, Platform, RandomForestParams, ReadOptions, TrainingSet,
 };
 
 fn pool(threads: usize) -> rayon::ThreadPool {
@@ -20,13 +20,36 @@ fn pool(threads: usize) -> rayon::ThreadPool {
 
 /// Audits `path` inside a pool of `threads` threads and returns the report's JSON bytes.
 fn audit_json(path: &Path, model: &Model, params: &AuditParams, threads: usize) -> Vec<u8> {
+    probed_audit_json(path, model, params, threads, false)
+}
+
+/// As [`audit_json`]; with `probe`, the audit first probes the first 2,000 records against the
+/// embedded training data (the shift, measured on a uniform sample collected while scoring).
+fn probed_audit_json(
+    path: &Path,
+    model: &Model,
+    params: &AuditParams,
+    threads: usize,
+    probe: bool,
+) -> Vec<u8> {
     pool(threads).install(|| {
         // Reading in parallel chunks too: the reader's own parallelism must not reorder anything.
         let options = ReadOptions::default()
             .mode(Mode::Lenient)
             .parallel_chunk(4096);
         let reader = open(path, &options).expect("the generated file opens");
-        let report = Audit::new(model, params.clone())
+        let mut audit = Audit::new(model, params.clone());
+        if probe {
+            let lead: Vec<Account> = open(path, &options)
+                .unwrap()
+                .filter_map(Result::ok)
+                .take(2000)
+                .collect();
+            audit = audit
+                .probe(&lead, TrainingSet::embedded(Platform::Twitter))
+                .expect("the probe runs");
+        }
+        let report = audit
             .run("followers.jsonl", reader)
             .expect("the audit runs");
         serde_json::to_vec_pretty(&report).expect("the report serializes")
@@ -58,7 +81,8 @@ fn audit_json_is_byte_identical_with_one_and_two_threads() {
         .seed(11)
         .as_of(t)
         .clock(t)
-        .bootstrap(200);
+        .bootstrap(200)
+        .followers(Listing::All);
     let one = audit_json(&path, &model, &params, 1);
     let two = audit_json(&path, &model, &params, 2);
     let report: serde_json::Value = serde_json::from_slice(&one).unwrap();
@@ -69,8 +93,19 @@ fn audit_json_is_byte_identical_with_one_and_two_threads() {
     assert_eq!(one.len(), two.len(), "report lengths differ");
     assert!(one == two, "1 and 2 threads give different reports");
 
+    // The default listing (the most suspicious, explained as they may enter the list) and
+    // the probe's shift (a uniform sample of the scored accounts, kept by their feature
+    // hashes as threads hand them over) are the same whatever the thread count.
+    let top = params.clone().followers(Listing::MostSuspicious(500));
+    let t1 = probed_audit_json(&path, &model, &top, 1, true);
+    let t2 = probed_audit_json(&path, &model, &top, 2, true);
+    let report: serde_json::Value = serde_json::from_slice(&t1).unwrap();
+    assert_eq!(report["followers"].as_array().map(Vec::len), Some(500));
+    assert!(report["shift"]["accounts"].as_u64().unwrap() > 0);
+    assert!(t1 == t2, "1 and 2 threads give different probed, top-500 reports");
+
     // A seeded sample is the same sample with any number of threads; another seed is not.
-    let sampled = params.clone().sample(2_000).details(false);
+    let sampled = params.clone().sample(2_000).followers(Listing::None);
     let s1 = audit_json(&path, &model, &sampled, 1);
     let s2 = audit_json(&path, &model, &sampled, 2);
     assert!(s1 == s2, "sampled audits differ between 1 and 2 threads");

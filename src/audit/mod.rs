@@ -22,7 +22,7 @@ use crate::bursts::BurstParams;
 use crate::detector::{Detector, Reason};
 use crate::error::{Error, Result};
 use crate::features::{
-    ExportShape, FeatureExtractor, FeatureMatrix, FeatureSet, Fnv, TimeReference,
+    ExportShape, FeatureExtractor, FeatureMatrix, FeatureSet, TimeReference,
 };
 use crate::formats::AccountReader;
 use crate::model::Model;
@@ -83,6 +83,54 @@ pub const HISTOGRAM_BINS: usize = 20;
 /// [`AuditReport::estimates`].
 pub const DEFAULT_METHOD: Method = Method::Pacc;
 
+/// Which followers an audit report lists one by one ([`AuditParams::followers`]).
+///
+/// The estimates never depend on it: every follower is scored and counted whatever is listed.
+/// Serialized as `"none"`, `{"most_suspicious": n}` or `"all"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Listing {
+    /// No follower: the report holds the estimates and the list's shape only.
+    None,
+    /// The `n` followers with the highest P(fake), most suspicious first (ties in follow
+    /// order). Their reasons are computed only for them, so the audit runs at nearly the speed
+    /// of [`Listing::None`].
+    MostSuspicious(usize),
+    /// Every follower, in follow order.
+    All,
+}
+
+impl Default for Listing {
+    /// The 1,000 most suspicious followers.
+    fn default() -> Self {
+        Listing::MostSuspicious(DEFAULT_LISTED)
+    }
+}
+
+impl std::str::FromStr for Listing {
+    type Err = Error;
+
+    /// `none`, `all`, or a number `n` (the `n` most suspicious; `0` is `none`).
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "none" => Ok(Listing::None),
+            "all" => Ok(Listing::All),
+            n => match n.parse::<usize>() {
+                Ok(0) => Ok(Listing::None),
+                Ok(n) => Ok(Listing::MostSuspicious(n)),
+                Err(_) => Err(Error::InvalidParams {
+                    name: "followers".into(),
+                    reason: format!("{s:?} is not `none`, `all` or a number of followers"),
+                }),
+            },
+        }
+    }
+}
+
+/// Followers a report lists by default: the most suspicious this many.
+pub const DEFAULT_LISTED: usize = 1000;
+
 /// An account with fewer posts than this counts as inactive for the breakdown.
 pub const INACTIVE_MAX_POSTS: u64 = 10;
 
@@ -97,7 +145,7 @@ pub struct AuditParams {
     as_of: Option<DateTime<Utc>>,
     clock: Option<DateTime<Utc>>,
     bootstrap: usize,
-    details: bool,
+    listing: Listing,
     reasons: usize,
     strict: bool,
     uncertain: (f64, f64),
@@ -116,7 +164,7 @@ impl Default for AuditParams {
             as_of: None,
             clock: None,
             bootstrap: 1000,
-            details: true,
+            listing: Listing::default(),
             reasons: 3,
             strict: false,
             uncertain: (0.2, 0.8),
@@ -170,10 +218,11 @@ impl AuditParams {
         self.bootstrap = replicates;
         self
     }
-    /// Keeps each follower's score and reasons in the report (on by default; turn off for
-    /// very large lists to keep memory at a few bytes per follower).
-    pub fn details(mut self, yes: bool) -> Self {
-        self.details = yes;
+    /// Which followers [`AuditReport::followers`] lists with their scores and reasons: the
+    /// 1,000 most suspicious by default. Memory grows with the listed followers only, so
+    /// [`Listing::All`] on a very large list keeps every follower's id and reasons.
+    pub fn followers(mut self, listing: Listing) -> Self {
+        self.listing = listing;
         self
     }
     /// Number of reasons kept per follower (3 by default).
@@ -279,6 +328,10 @@ pub struct Audit<'m> {
     training: Option<&'m TrainingSet>,
     /// A uniform sample of the scored accounts, for the shift (when probed).
     sample: std::sync::Mutex<BottomK>,
+    /// The bits of a P(fake) the listed most suspicious followers already reach `n` times
+    /// (minus infinity while fewer are listed): a follower scored later enters only above it,
+    /// so scoring jobs explain only those.
+    listed_bound: std::sync::atomic::AtomicU64,
 }
 
 /// The `k` accounts with the smallest content hashes: a uniform sample of a stream that does
@@ -296,8 +349,13 @@ impl BottomK {
             return;
         }
         let at = self.kept.partition_point(|(h, _)| *h < hash);
-        if self.kept.get(at).is_some_and(|(h, _)| *h == hash) {
-            return; // the same content twice
+        if let Some((_, kept)) = self.kept.get_mut(at).filter(|(h, _)| *h == hash) {
+            // One key, two followers (alike in every feature the model reads, or a
+            // collision): keep one by content, whichever came first.
+            if format!("{account:?}") < format!("{kept:?}") {
+                *kept = account.clone();
+            }
+            return;
         }
         self.kept.insert(at, (hash, account.clone()));
         self.kept.truncate(self.k);
@@ -313,36 +371,16 @@ impl BottomK {
     }
 }
 
-/// A hash of what an account says of itself (its id, texts, counts, dates and image flag),
-/// FNV-1a over their debug forms: the key of the uniform sample.
-fn content_hash(a: &Account) -> u64 {
-    use std::fmt::Write as _;
-    let p = &a.profile;
-    // Every field a feature reads, so that two accounts with one hash score and compare
-    // alike, and which of them the sample keeps cannot change a result. Written straight into
-    // the hash: no string per account.
-    let mut h = Fnv::new();
-    let _ = write!(
-        h,
-        "{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
-        p.id,
-        p.screen_name,
-        p.name,
-        p.description,
-        p.url,
-        p.location,
-        p.followers_count,
-        p.friends_count,
-        p.statuses_count,
-        p.listed_count,
-        p.favourites_count,
-        p.created_at,
-        p.default_profile_image,
-        p.protected,
-        p.summary
-    );
-    let mut h = h.finish();
-    // Mix the bits, so that the order of hashes is not the order of similar texts.
+/// A hash of a follower's feature row (the bits of every value): the key of the uniform
+/// sample. Two followers with one key score alike; which of them the sample keeps is settled
+/// by [`BottomK::offer`], not by the order threads hand them over.
+fn features_hash(row: &[f64]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for v in row {
+        h = (h ^ v.to_bits()).wrapping_mul(0x0000_0100_0000_01b3);
+        h ^= h >> 29;
+    }
+    // Mix the bits, so that the order of hashes is not the order of similar rows.
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
     h ^ (h >> 33)
@@ -464,7 +502,17 @@ impl<'m> Audit<'m> {
             probe: None,
             training: None,
             sample: std::sync::Mutex::new(BottomK::default()),
+            listed_bound: std::sync::atomic::AtomicU64::new(f64::NEG_INFINITY.to_bits()),
         }
+    }
+
+    /// Forgets what an earlier (failed) run left: the uniform sample and the listing bound.
+    fn reset(&self) {
+        self.sample.lock().expect("not poisoned").kept.clear();
+        self.listed_bound.store(
+            f64::NEG_INFINITY.to_bits(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
     }
 
     /// Looks at a leading sample of the input before the audit: which field groups it
@@ -606,21 +654,14 @@ impl<'m> Audit<'m> {
     {
         self.params.validate()?;
         // A sample left by an earlier, failed run must not enter this one.
-        self.sample.lock().expect("not poisoned").kept.clear();
+        self.reset();
         let p = &self.params;
         let now = p.clock.unwrap_or_else(Utc::now);
         let fx = self.extractor(source, now)?;
         let mut csv = scores_writer(source, csv_out)?;
 
-        let mut state = State::default();
-        let want_reasons = (p.details || csv.is_some()) && p.reasons > 0;
-        let keep_accounts = p.details || csv.is_some();
-        let scorer = Scorer {
-            audit: self,
-            fx: &fx,
-            want_reasons,
-            keep_accounts,
-        };
+        let mut state = State::new();
+        let scorer = Scorer::new(self, &fx, csv.is_some());
         let mut sink = Sink {
             audit: self,
             state: &mut state,
@@ -701,18 +742,13 @@ impl<'m> Audit<'m> {
         }
         self.params.validate()?;
         // A sample left by an earlier, failed run must not enter this one.
-        self.sample.lock().expect("not poisoned").kept.clear();
+        self.reset();
         let p = &self.params;
         let now = p.clock.unwrap_or_else(Utc::now);
         let fx = self.extractor(&source, now)?;
         let mut csv = scores_writer(&source, csv_out)?;
-        let mut state = State::default();
-        let scorer = Scorer {
-            audit: self,
-            fx: &fx,
-            want_reasons: (p.details || csv.is_some()) && p.reasons > 0,
-            keep_accounts: p.details || csv.is_some(),
-        };
+        let mut state = State::new();
+        let scorer = Scorer::new(self, &fx, csv.is_some());
         let mut sink = Sink {
             audit: self,
             state: &mut state,
@@ -998,7 +1034,14 @@ impl<'m> Audit<'m> {
             model: model_info,
             time_reference,
             seed: p.seed,
-            followers: state.followers,
+            followers: {
+                let mut f = state.followers;
+                if let Listing::MostSuspicious(n) = p.listing {
+                    most_suspicious_first(&mut f, n);
+                }
+                f
+            },
+            listing: p.listing,
             positions,
             fields: probe.map(|p| p.fields.clone()),
             shift: probe.and_then(|p| p.shift.clone()),
@@ -1041,8 +1084,45 @@ struct ScoredBatch {
 struct Scorer<'a, 'm> {
     audit: &'a Audit<'m>,
     fx: &'a FeatureExtractor,
-    want_reasons: bool,
-    keep_accounts: bool,
+    /// Every follower is written out (the CSV, or a report listing all): each gets its id and
+    /// reasons.
+    every: bool,
+    /// The report lists the most suspicious: followers at or above the listing bound get
+    /// their id and reasons.
+    top: bool,
+}
+
+impl<'a, 'm> Scorer<'a, 'm> {
+    fn new(audit: &'a Audit<'m>, fx: &'a FeatureExtractor, csv: bool) -> Self {
+        let listing = audit.params.listing;
+        Scorer {
+            audit,
+            fx,
+            every: csv || listing == Listing::All,
+            top: matches!(listing, Listing::MostSuspicious(n) if n > 0),
+        }
+    }
+
+    /// Whether a follower scored `p_fake` may be written out or listed, so needs its id and
+    /// reasons. The list is ranked by P(fake), ties in follow order, and every follower the
+    /// sink has listed comes before those still being scored: one at the bound or below it
+    /// can never enter. The bound only rises, so a follower that ends up listed always
+    /// passes here.
+    fn wanted(&self, p_fake: f64) -> bool {
+        self.every
+            || (self.top
+                && p_fake
+                    > f64::from_bits(
+                        self.audit
+                            .listed_bound
+                            .load(std::sync::atomic::Ordering::Relaxed),
+                    ))
+    }
+
+    /// Whether the accounts' ids may be needed after scoring.
+    fn keeps_accounts(&self) -> bool {
+        self.every || self.top
+    }
 }
 
 impl Scorer<'_, '_> {
@@ -1051,7 +1131,7 @@ impl Scorer<'_, '_> {
     /// in [`ScoredBatch::scratch`].
     fn score(&self, mut batch: Batch, scratch: Option<Array2<f64>>) -> Result<ScoredBatch> {
         let rows = self.score_rows(&batch.accounts, scratch)?;
-        if !self.keep_accounts {
+        if !self.keeps_accounts() {
             batch.accounts.clear();
         }
         Ok(ScoredBatch {
@@ -1068,22 +1148,6 @@ impl Scorer<'_, '_> {
     /// feature buffer to reuse) when given.
     fn score_rows(&self, accounts: &[Account], scratch: Option<Array2<f64>>) -> Result<Rows> {
         let model = self.audit.model;
-        if self.audit.training.is_some() {
-            // Offer the accounts to the uniform sample: hashes first, the lock only for the
-            // few that may enter it.
-            let bound = self.audit.sample.lock().expect("not poisoned").bound();
-            let candidates: Vec<(u64, &Account)> = accounts
-                .iter()
-                .map(|a| (content_hash(a), a))
-                .filter(|(h, _)| *h <= bound)
-                .collect();
-            if !candidates.is_empty() {
-                let mut sample = self.audit.sample.lock().expect("not poisoned");
-                for (h, a) in candidates {
-                    sample.offer(h, a);
-                }
-            }
-        }
         let rows = accounts.len();
         let d = self.fx.schema().len();
         let values = match scratch {
@@ -1098,16 +1162,39 @@ impl Scorer<'_, '_> {
             None => self.fx.extract(accounts).into_values(),
         };
         let x = FeatureMatrix::from_trusted(self.fx.schema().clone(), values);
+        if self.audit.training.is_some() {
+            // Offer the accounts to the uniform sample: hashes first, the lock only for the
+            // few that may enter it.
+            let bound = self.audit.sample.lock().expect("not poisoned").bound();
+            let candidates: Vec<(u64, &Account)> = x
+                .values()
+                .rows()
+                .into_iter()
+                .zip(accounts)
+                .map(|(row, a)| (features_hash(row.as_slice().unwrap_or(&[])), a))
+                .filter(|(h, _)| *h <= bound)
+                .collect();
+            if !candidates.is_empty() {
+                let mut sample = self.audit.sample.lock().expect("not poisoned");
+                for (h, a) in candidates {
+                    sample.offer(h, a);
+                }
+            }
+        }
         let proba: Vec<f64> = model
             .predict_proba(&x)?
             .iter()
             .map(|v| v.clamp(0.0, 1.0))
             .collect();
-        let reasons: Vec<Vec<Reason>> = if self.want_reasons {
-            let keep = self.audit.params.reasons;
+        let wanted: Vec<bool> = proba.iter().map(|&p| self.wanted(p)).collect();
+        let keep = self.audit.params.reasons;
+        let reasons: Vec<Vec<Reason>> = if keep > 0 && wanted.iter().any(|&w| w) {
             (0..rows)
                 .into_par_iter()
                 .map(|row| {
+                    if !wanted[row] {
+                        return Ok(Vec::new());
+                    }
                     model.explain(&x, row).map(|mut r| {
                         r.truncate(keep);
                         r
@@ -1120,6 +1207,7 @@ impl Scorer<'_, '_> {
         let inactive: Vec<bool> = accounts.iter().map(is_inactive).collect();
         Ok(Rows {
             proba,
+            wanted,
             inactive,
             reasons,
             scratch: x.into_values(),
@@ -1130,6 +1218,8 @@ impl Scorer<'_, '_> {
 /// What [`Scorer::score_rows`] computes for a run of accounts.
 struct Rows {
     proba: Vec<f64>,
+    /// Which followers may be written out or listed (see [`Scorer::wanted`]).
+    wanted: Vec<bool>,
     inactive: Vec<bool>,
     reasons: Vec<Vec<Reason>>,
     /// The feature buffer, to reuse.
@@ -1196,7 +1286,7 @@ impl Scorer<'_, '_> {
                     TimeReference::Crawled(_) => TimeKind::Crawled,
                     TimeReference::Clock(_) => TimeKind::Clock,
                 };
-                let details = self.keep_accounts.then(|| {
+                let details = rows.wanted[k].then(|| {
                     Box::new(Details {
                         id: a.profile.id.take(),
                         screen_name: a.profile.screen_name.take(),
@@ -1262,7 +1352,12 @@ impl Sink<'_, '_> {
         let group = group_of(p_fake, inactive, threshold, p.uncertain);
         self.state.add(group);
         self.state.scored.push(pos, p_fake as f32);
-        if !(p.details || self.csv.is_some()) {
+        let listed = match p.listing {
+            Listing::All => true,
+            Listing::MostSuspicious(n) => n > 0 && p_fake > self.state.listed_bound,
+            _ => false,
+        };
+        if !listed && self.csv.is_none() {
             return Ok(());
         }
         let score = FollowerScore {
@@ -1291,8 +1386,19 @@ impl Sink<'_, '_> {
             ])
             .map_err(|e| csv_error(self.source, e))?;
         }
-        if p.details {
+        if listed {
             self.state.followers.push(score);
+            if let Listing::MostSuspicious(n) = p.listing {
+                // Keep the list at most twice the listed number: sort, cut, raise the bound.
+                if self.state.followers.len() >= 2 * n {
+                    most_suspicious_first(&mut self.state.followers, n);
+                    let bound = self.state.followers[n - 1].p_fake;
+                    self.state.listed_bound = bound;
+                    self.audit
+                        .listed_bound
+                        .store(bound.to_bits(), std::sync::atomic::Ordering::Relaxed);
+                }
+            }
         }
         Ok(())
     }
@@ -1413,12 +1519,22 @@ struct State {
     rejections: Vec<RejectedRecord>,
     scored: Scores,
     followers: Vec<FollowerScore>,
+    /// A P(fake) the listed most suspicious followers reach `n` times (minus infinity while
+    /// fewer are listed): a later follower enters only above it.
+    listed_bound: f64,
     breakdown: Breakdown,
     crawled: u64,
     clock: u64,
 }
 
 impl State {
+    fn new() -> State {
+        State {
+            listed_bound: f64::NEG_INFINITY,
+            ..State::default()
+        }
+    }
+
     fn reject(&mut self, e: Error) {
         let (record, line) = match &e {
             Error::Parse { position, .. } => (position.record, position.line),
@@ -1530,6 +1646,16 @@ fn csv_error(source: &str, e: csv::Error) -> Error {
     }
 }
 
+/// Sorts `followers` by P(fake), highest first (ties in follow order), and keeps the first `n`.
+fn most_suspicious_first(followers: &mut Vec<FollowerScore>, n: usize) {
+    followers.sort_by(|a, b| {
+        b.p_fake
+            .total_cmp(&a.p_fake)
+            .then(a.position.cmp(&b.position))
+    });
+    followers.truncate(n);
+}
+
 /// Mean P(fake) over windows of the follow order, about 200 points in all.
 fn timeline(p: &[f64], position: impl Fn(usize) -> u64) -> Timeline {
     let window = (p.len() / 200).max(25).min(p.len().max(1));
@@ -1602,7 +1728,8 @@ mod tests {
             .chunk(257)
             .bootstrap(20)
             .clock(clock)
-            .reasons(2);
+            .reasons(2)
+            .followers(Listing::All);
         let one = audit_in_pool(1, params.clone(), 6_000, 4_321).unwrap();
         let two = audit_in_pool(2, params.clone(), 6_000, 4_321).unwrap();
         assert_eq!(one.rejected, 1);
@@ -1615,10 +1742,28 @@ mod tests {
             serde_json::to_string(&one).unwrap(),
             serde_json::to_string(&two).unwrap()
         );
-        let three = audit_in_pool(3, params.details(false), 6_000, 4_321).unwrap();
+        let three = audit_in_pool(3, params.clone().followers(Listing::None), 6_000, 4_321)
+            .unwrap();
         assert_eq!(three.genuine_share, one.genuine_share);
         assert_eq!(three.bursts, one.bursts);
         assert!(three.followers.is_empty());
+        // The most suspicious, explained only as they may enter the list, are the first of
+        // every follower ranked by P(fake) (ties in follow order), reasons and all, at any
+        // thread count.
+        let mut ranked = one.followers.clone();
+        ranked.sort_by(|a, b| b.p_fake.total_cmp(&a.p_fake).then(a.position.cmp(&b.position)));
+        ranked.truncate(150);
+        for threads in [1, 2] {
+            let top = audit_in_pool(
+                threads,
+                params.clone().followers(Listing::MostSuspicious(150)),
+                6_000,
+                4_321,
+            )
+            .unwrap();
+            assert_eq!(top.followers, ranked, "{threads} threads");
+            assert_eq!(top.genuine_share, one.genuine_share);
+        }
     }
 
     /// A generated Cresci CSV of `n` followers with a few bad records, a duplicate id, a
@@ -1776,7 +1921,7 @@ mod tests {
             "the default forest reads some of the columns, so the subset is exercised"
         );
         let params = AuditParams::default()
-            .details(true)
+            .followers(Listing::All)
             .reasons(3)
             .bootstrap(5)
             .clock(clock);

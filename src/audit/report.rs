@@ -7,6 +7,8 @@ use crate::bursts::Burst;
 use crate::detector::Reason;
 use crate::quantify::RateShift;
 
+use super::Listing;
+
 /// A share (of genuine or of fake followers) with its confidence interval.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ShareInterval {
@@ -202,8 +204,11 @@ pub struct AuditReport {
     pub time_reference: String,
     /// The sampling seed.
     pub seed: u64,
-    /// Per-follower scores and reasons, when asked for.
+    /// Per-follower scores and reasons of the followers `listing` names: by default the
+    /// 1,000 most suspicious, highest P(fake) first.
     pub followers: Vec<FollowerScore>,
+    /// Which followers `followers` lists.
+    pub listing: Listing,
     /// Length of the input list in positions (records read, valid or not): the x range of
     /// `timeline` and `bursts`.
     pub positions: u64,

@@ -15,4 +15,3 @@ pub use mask::{mask_fields, masked, ExportShape, FieldGroup};
 pub use schema::{FeatureMatrix, FeatureSchema};
 pub use set::FeatureSet;
 pub use text::BigramModel;
-pub(crate) use text::Fnv;
