@@ -27,10 +27,9 @@ use std::time::Instant;
 
 use clap::Parser;
 use follower_audit::{
-    formats, train_on_accounts, Account, CalibrationMethod, DatasetInfo, DecisionTreeParams,
-    Detector, DetectorParams, FeatureMatrix, FeatureSet, FieldGroup, FittedDetector, Format,
-    GaussianNbParams, Label, LogisticRegressionParams, Model, ModelParams, Preset,
-    RandomForestParams, ReadOptions,
+    formats, train_on_accounts, Account, CalibrationMethod, DatasetInfo, Detector,
+    DetectorParams, FeatureMatrix, FeatureSet, FieldGroup, FittedDetector, Format, Label, Model,
+    ModelParams, Preset, ReadOptions,
 };
 
 #[derive(Parser, Debug)]
@@ -68,12 +67,12 @@ struct Args {
     /// Generic mode: a Cresci tweets.csv to join, once or once per --input (`-` for none).
     #[arg(long)]
     tweets: Vec<String>,
-    /// Generic mode: `forest`, `logistic`, `naive-bayes` or `tree`.
+    /// Generic mode: `forest`, `logistic`, `naive-bayes`, `tree` or `linfa-tree`.
     #[arg(long, default_value = "forest")]
-    detector: String,
+    detector: DetectorParams,
     /// Generic mode: `isotonic`, `platt` or `none`.
     #[arg(long, default_value = "isotonic")]
-    calibration: String,
+    calibration: CalibrationMethod,
     /// Generic mode: cross-validation folds.
     #[arg(long, default_value_t = 10)]
     folds: usize,
@@ -268,30 +267,14 @@ fn train_generic(args: &Args) -> Result<Model, Box<dyn Error>> {
             fake,
         });
     }
-    let detector = match args.detector.as_str() {
-        "forest" => DetectorParams::RandomForest(
-            RandomForestParams::default()
-                .n_trees(args.trees)
-                .min_samples_leaf(2)
-                .seed(args.seed),
-        ),
-        "logistic" => DetectorParams::LogisticRegression(LogisticRegressionParams::default()),
-        "naive-bayes" => DetectorParams::GaussianNb(GaussianNbParams::default()),
-        "tree" => DetectorParams::DecisionTree(DecisionTreeParams::default().seed(args.seed)),
-        other => {
-            return Err(
-                format!("--detector {other:?}: use forest, logistic, naive-bayes or tree").into(),
-            )
+    let detector = match args.detector.clone() {
+        DetectorParams::RandomForest(p) => {
+            DetectorParams::RandomForest(p.n_trees(args.trees).min_samples_leaf(2).seed(args.seed))
         }
+        DetectorParams::DecisionTree(p) => DetectorParams::DecisionTree(p.seed(args.seed)),
+        other => other,
     };
-    let calibration = match args.calibration.as_str() {
-        "isotonic" => CalibrationMethod::Isotonic,
-        "platt" => CalibrationMethod::Platt,
-        "none" => CalibrationMethod::None,
-        other => {
-            return Err(format!("--calibration {other:?}: use isotonic, platt or none").into())
-        }
-    };
+    let calibration = args.calibration;
     let params = ModelParams::default()
         .detector(detector)
         .calibration(calibration)

@@ -22,6 +22,23 @@ pub enum CalibrationMethod {
     Isotonic,
 }
 
+impl std::str::FromStr for CalibrationMethod {
+    type Err = crate::error::Error;
+
+    /// `isotonic`, `platt` or `none`.
+    fn from_str(s: &str) -> crate::error::Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "isotonic" => Ok(CalibrationMethod::Isotonic),
+            "platt" => Ok(CalibrationMethod::Platt),
+            "none" => Ok(CalibrationMethod::None),
+            _ => Err(crate::error::Error::InvalidParams {
+                name: "calibration".into(),
+                reason: format!("{s:?} is not a calibration: isotonic, platt or none"),
+            }),
+        }
+    }
+}
+
 /// Platt scaling: `P(fake) = 1 / (1 + exp(a * s + b))` over a raw score `s`, fitted by Newton's
 /// method on Platt's smoothed targets (`(N+ + 1) / (N+ + 2)` and `1 / (N- + 2)`), as
 /// scikit-learn's `CalibratedClassifierCV(method="sigmoid")` does.

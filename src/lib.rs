@@ -83,7 +83,7 @@ pub use crate::formats::{
 };
 pub use crate::model::{
     train_on_accounts, CvReport, DatasetInfo, DetectorParams, FittedDetector, Model, ModelParams,
-    Provenance, SourceRates, Validation, VariantMetrics, MODEL_FORMAT_VERSION, MODEL_MAGIC,
+    Provenance, Score, SourceRates, Validation, VariantMetrics, MODEL_FORMAT_VERSION, MODEL_MAGIC,
 };
 pub use crate::presets::{Preset, SourceAccounts, SourceSpec, Take};
 pub use crate::quantify::{

@@ -63,6 +63,34 @@ impl Default for DetectorParams {
     }
 }
 
+impl std::str::FromStr for DetectorParams {
+    type Err = Error;
+
+    /// A detector with its default hyperparameters, by name: `random_forest` (or `forest`),
+    /// `logistic_regression` (`logistic`), `gaussian_nb` (`naive-bayes`), `decision_tree`
+    /// (`tree`), `linfa_tree`; `-` and `_` are alike.
+    fn from_str(s: &str) -> Result<Self> {
+        Ok(match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+            "random_forest" | "forest" => DetectorParams::RandomForest(Default::default()),
+            "logistic_regression" | "logistic" => {
+                DetectorParams::LogisticRegression(Default::default())
+            }
+            "gaussian_nb" | "naive_bayes" => DetectorParams::GaussianNb(Default::default()),
+            "decision_tree" | "tree" => DetectorParams::DecisionTree(Default::default()),
+            "linfa_tree" => DetectorParams::LinfaTree(Default::default()),
+            _ => {
+                return Err(Error::InvalidParams {
+                    name: "detector".into(),
+                    reason: format!(
+                        "{s:?} is not a detector: random_forest, logistic_regression, \
+                         gaussian_nb, decision_tree or linfa_tree"
+                    ),
+                })
+            }
+        })
+    }
+}
+
 impl DetectorParams {
     /// Checks the hyperparameters.
     ///
@@ -563,20 +591,32 @@ pub struct Model {
     data: ModelData,
 }
 
+/// One account scored by [`Model::score`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Score {
+    /// Calibrated P(fake).
+    pub p_fake: f64,
+    /// The label at the model's threshold.
+    pub label: Label,
+    /// The strongest reasons, strongest first.
+    pub reasons: Vec<Reason>,
+}
+
 impl Model {
-    /// The embedded default Twitter/X model: a calibrated random forest trained on Cresci 2015's
-    /// E13 (genuine) and INT (fake) profiles with the Twitter profile feature set, including
-    /// copies with `created_at`, the description or the image fields masked. Retrain with
-    /// `cargo run --release --example train -- --preset twitter`
+    /// The embedded default Twitter/X model: a calibrated random forest trained on every
+    /// labelled Twitter/X source of [`Preset::Twitter`] (docs/sources.md), reading the field
+    /// groups of a full export. Retrain with
+    /// `cargo run --release --example train -- --preset twitter --out-dir DIR`
     /// ([`Preset::Twitter`] with seed 0).
     pub fn default_twitter() -> Model {
         crate::presets::embedded_model("twitter-default.fam")
             .expect("the embedded Twitter model is present")
     }
 
-    /// The embedded default Instagram model, trained on InstaFake, the Kaggle fake/genuine
-    /// train and test sets and SRF's hand-labelled followers with the Instagram feature set.
-    /// Retrain with `cargo run --release --example train -- --preset instagram`
+    /// The embedded default Instagram model, trained on every labelled Instagram source of
+    /// [`Preset::Instagram`] (docs/sources.md) with the Instagram feature set.
+    /// Retrain with `cargo run --release --example train -- --preset instagram --out-dir DIR`
     /// ([`Preset::Instagram`] with seed 0).
     pub fn default_instagram() -> Model {
         crate::presets::embedded_model("instagram-default.fam")
@@ -645,6 +685,62 @@ impl Model {
     /// Out-of-fold calibrated scores of the training accounts with their labels.
     pub fn validation(&self) -> &Validation {
         &self.data.validation
+    }
+
+    /// The feature set whose schema the model reads, or an error saying why `what` cannot be
+    /// scored by it (a model trained by another version's schema).
+    pub(crate) fn feature_set(&self, what: &str) -> Result<FeatureSet> {
+        let schema = self.schema();
+        [FeatureSet::Twitter, FeatureSet::Instagram]
+            .into_iter()
+            .find(|s| s.schema() == *schema)
+            .ok_or_else(|| Error::SchemaMismatch {
+                expected: format!(
+                    "a schema this version extracts ({} or {}) to score {what}",
+                    FeatureSet::Twitter.schema().describe(),
+                    FeatureSet::Instagram.schema().describe()
+                ),
+                found: format!("the model's {}: retrain it", schema.describe()),
+            })
+    }
+
+    /// Scores one account: its calibrated P(fake), the label at the model's threshold and the
+    /// three strongest reasons. Ages and rates are measured at the account's crawl time
+    /// (`profile.crawled_at`), or at the clock when it has none: set it to the export's date
+    /// for an old export. To score many accounts, [`crate::Audit`] or
+    /// [`crate::FeatureExtractor`] with [`Detector::predict_proba`] do it in parallel.
+    ///
+    /// # Errors
+    /// [`Error::SchemaMismatch`] for a model of a schema this version does not extract.
+    ///
+    /// # Examples
+    /// ```
+    /// use follower_audit::{Account, Label, Model};
+    /// let mut a = Account::default();
+    /// a.profile.crawled_at = Some("2015-02-14T10:54:49Z".parse().unwrap());
+    /// a.profile.created_at = Some("2015-02-01T08:00:00Z".parse().unwrap());
+    /// (a.profile.followers_count, a.profile.friends_count, a.profile.statuses_count) =
+    ///     (Some(2), Some(1900), Some(0));
+    /// let score = Model::default_twitter().score(&a)?;
+    /// assert_eq!(score.label, Label::Fake);
+    /// assert!(!score.reasons.is_empty());
+    /// # Ok::<(), follower_audit::Error>(())
+    /// ```
+    pub fn score(&self, account: &Account) -> Result<Score> {
+        let fx = FeatureExtractor::new(self.feature_set("an account")?);
+        let x = fx.extract(std::slice::from_ref(account));
+        let p_fake = self.predict_proba(&x)?[0].clamp(0.0, 1.0);
+        let mut reasons = self.explain(&x, 0)?;
+        reasons.truncate(3);
+        Ok(Score {
+            p_fake,
+            label: if p_fake >= self.data.threshold {
+                Label::Fake
+            } else {
+                Label::Genuine
+            },
+            reasons,
+        })
     }
 
     /// The predicted label of each row at the model's threshold (`p >= threshold` is fake).

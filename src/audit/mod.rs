@@ -22,7 +22,7 @@ use crate::bursts::BurstParams;
 use crate::detector::{Detector, Reason};
 use crate::error::{Error, Result};
 use crate::features::{
-    ExportShape, FeatureExtractor, FeatureMatrix, FeatureSet, TimeReference,
+    ExportShape, FeatureExtractor, FeatureMatrix, TimeReference,
 };
 use crate::formats::AccountReader;
 use crate::model::Model;
@@ -598,18 +598,7 @@ impl<'m> Audit<'m> {
     /// The feature extractor matching the model's schema, computing only the columns the
     /// model reads.
     fn extractor(&self, source: &str, now: DateTime<Utc>) -> Result<FeatureExtractor> {
-        let schema = self.model.schema();
-        let set = [FeatureSet::Twitter, FeatureSet::Instagram]
-            .into_iter()
-            .find(|s| s.schema() == *schema)
-            .ok_or_else(|| Error::SchemaMismatch {
-                expected: format!(
-                    "a schema this version extracts ({} or {}) to audit {source}",
-                    FeatureSet::Twitter.schema().describe(),
-                    FeatureSet::Instagram.schema().describe()
-                ),
-                found: format!("the model's {}: retrain it", schema.describe()),
-            })?;
+        let set = self.model.feature_set(source)?;
         let mut fx = FeatureExtractor::new(set).with_clock(now);
         if let Some(t) = self.params.as_of {
             fx = fx.as_of(t);
@@ -1670,6 +1659,7 @@ fn timeline(p: &[f64], position: impl Fn(usize) -> u64) -> Timeline {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::features::FeatureSet;
 
     #[test]
     fn groups_keep_quiet_people_apart() {

@@ -74,3 +74,26 @@ pub trait Detector: Send + Sync {
         None
     }
 }
+
+/// Forwards every method to the detector behind a pointer, so that `Box<dyn Detector>`,
+/// `Box<D>`, `Arc<dyn Detector>` and `Arc<D>` are detectors too.
+macro_rules! forward_detector {
+    ($($ptr:ident)::+) => {
+        impl<D: Detector + ?Sized> Detector for $($ptr)::+<D> {
+            fn name(&self) -> &str {
+                (**self).name()
+            }
+            fn predict_proba(&self, x: &FeatureMatrix) -> Result<Array1<f64>> {
+                (**self).predict_proba(x)
+            }
+            fn explain(&self, x: &FeatureMatrix, row: usize) -> Result<Vec<Reason>> {
+                (**self).explain(x, row)
+            }
+            fn used_features(&self) -> Option<Vec<usize>> {
+                (**self).used_features()
+            }
+        }
+    };
+}
+forward_detector!(Box);
+forward_detector!(std::sync::Arc);

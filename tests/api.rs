@@ -1,0 +1,102 @@
+//! The small conveniences of the public API: detectors behind pointers, one-call scoring of an
+//! account, and names parsed with `FromStr`.
+
+use std::sync::Arc;
+
+use follower_audit::synth::FollowerListSpec;
+use follower_audit::{
+    Account, Audit, AuditParams, CalibrationMethod, Detector, DetectorParams, FeatureExtractor,
+    FeatureSet, Label, Listing, Model,
+};
+
+fn accounts(n: u64) -> Vec<Account> {
+    let g = FollowerListSpec::new(n).fake_share(0.3).seed(5).build().unwrap();
+    g.iter().collect()
+}
+
+#[test]
+fn boxed_and_shared_detectors_score_as_the_model() {
+    let model = Model::default_twitter();
+    let accounts = accounts(300);
+    let clock = "2015-02-14T12:00:00Z".parse().unwrap();
+    let x = FeatureExtractor::new(FeatureSet::Twitter)
+        .with_clock(clock)
+        .extract(&accounts);
+    let want = model.predict_proba(&x).unwrap();
+    let boxed: Box<dyn Detector> = Box::new(model.clone());
+    let shared: Arc<Model> = Arc::new(model.clone());
+    let shared_dyn: Arc<dyn Detector> = shared.clone();
+    for d in [&boxed as &dyn Detector, &shared, &shared_dyn] {
+        assert_eq!(d.name(), model.name());
+        assert_eq!(d.predict_proba(&x).unwrap(), want);
+        assert_eq!(d.explain(&x, 7).unwrap(), model.explain(&x, 7).unwrap());
+        // The forest reads a subset of the columns: the pointer must say so too, or the
+        // audit would compute every column for nothing.
+        assert_eq!(d.used_features(), model.used_features());
+        assert!(d.used_features().is_some());
+    }
+}
+
+#[test]
+fn scoring_one_account_agrees_with_the_audit() {
+    let model = Model::default_twitter();
+    let mut accounts = accounts(200);
+    let crawl = "2015-02-14T12:00:00Z".parse().unwrap();
+    for a in &mut accounts {
+        a.profile.crawled_at = Some(crawl);
+    }
+    let report = Audit::new(&model, AuditParams::default().followers(Listing::All))
+        .run("api", accounts.iter().cloned().map(Ok))
+        .unwrap();
+    let mut fakes = 0;
+    for f in &report.followers {
+        let s = model.score(&accounts[f.position as usize]).unwrap();
+        assert_eq!(s.p_fake, f.p_fake, "follower {}", f.position);
+        assert_eq!(s.label, f.label);
+        assert_eq!(s.reasons, f.reasons);
+        fakes += usize::from(s.label == Label::Fake);
+    }
+    // Both labels occur, so the comparison covers both sides of the threshold.
+    assert!(fakes > 0 && fakes < accounts.len());
+}
+
+#[test]
+fn names_parse_and_bad_names_say_what_is_accepted() {
+    for (name, want) in [
+        ("forest", "random_forest"),
+        ("random-forest", "random_forest"),
+        ("logistic", "logistic_regression"),
+        ("naive-bayes", "gaussian_nb"),
+        ("tree", "decision_tree"),
+        ("linfa_tree", "linfa_tree"),
+    ] {
+        let d: DetectorParams = name.parse().unwrap();
+        let debug = format!("{d:?}").to_ascii_lowercase();
+        assert!(
+            debug.starts_with(&want.replace('_', "")),
+            "{name} parsed as {debug}"
+        );
+    }
+    let e = "svm".parse::<DetectorParams>().unwrap_err().to_string();
+    assert!(e.contains("svm") && e.contains("random_forest"), "{e}");
+
+    assert_eq!(
+        "Platt".parse::<CalibrationMethod>().unwrap(),
+        CalibrationMethod::Platt
+    );
+    assert!("sigmoid".parse::<CalibrationMethod>().is_err());
+
+    assert_eq!("all".parse::<Listing>().unwrap(), Listing::All);
+    assert_eq!("0".parse::<Listing>().unwrap(), Listing::None);
+    assert_eq!(
+        "250".parse::<Listing>().unwrap(),
+        Listing::MostSuspicious(250)
+    );
+    let e = "many".parse::<Listing>().unwrap_err().to_string();
+    assert!(e.contains("many"), "{e}");
+    // Listed as the JSON report names it.
+    assert_eq!(
+        serde_json::to_string(&Listing::MostSuspicious(5)).unwrap(),
+        r#"{"most_suspicious":5}"#
+    );
+}
