@@ -64,6 +64,7 @@ impl BurstParams {
 
 /// A stretch of the follower list where the fake share jumps.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Burst {
     /// Position of its first follower in the input list (0 = newest follower).
     pub start: u64,

@@ -309,6 +309,7 @@ pub(crate) fn expected_calibration_error(
 
 /// Every metric of one set of predictions.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Metrics {
     /// The threshold used for the threshold metrics (`p >= threshold` is predicted fake).
     pub threshold: f64,
@@ -402,6 +403,7 @@ impl Spread {
 
 /// The mean and spread across folds of each metric of [`Metrics`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MetricsSummary {
     /// Accuracy.
     pub accuracy: Spread,
@@ -554,6 +556,7 @@ impl CrossValidationParams {
 
 /// What [`cross_validate`] found.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CrossValidation {
     /// Out-of-fold P(fake) of every item, from the model that did not see it.
     pub oof_proba: Vec<f64>,
@@ -1040,6 +1043,7 @@ impl TrialSplit {
 
 /// One sample of the prevalence protocol and every method's estimate of it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PrevalenceTrial {
     /// Number of accounts in the sample.
     pub sample_size: usize,
@@ -1055,6 +1059,7 @@ pub struct PrevalenceTrial {
 
 /// The accuracy of one method at one sample size over the protocol's samples.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PrevalenceSummary {
     /// The estimator.
     pub method: Method,
@@ -1076,6 +1081,7 @@ pub struct PrevalenceSummary {
 
 /// What the prevalence protocol found.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PrevalenceReport {
     /// Number of pool items in each trial's validation part (the trial's error rates come from
     /// these; every trial draws its own).

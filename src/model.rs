@@ -44,6 +44,7 @@ const HEADER_LEN: usize = 8 + 4 + 8 + 8;
 
 /// Which detector a [`ModelParams`] fits, with its hyperparameters.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum DetectorParams {
     /// [`RandomForest`].
     RandomForest(RandomForestParams),
@@ -125,6 +126,7 @@ impl DetectorParams {
 
 /// A fitted detector of any kind.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum FittedDetector {
     /// A random forest.
     RandomForest(RandomForest),
@@ -469,6 +471,7 @@ impl ModelParams {
 
 /// Cross-validated metrics of one training variant (all fields, or some masked).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct VariantMetrics {
     /// The variant's name, e.g. `all_fields`, `no_created_at`.
     pub variant: String,
@@ -478,6 +481,7 @@ pub struct VariantMetrics {
 
 /// The cross-validation a model was assessed with while training.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CvReport {
     /// Number of stratified folds.
     pub folds: usize,
@@ -494,6 +498,7 @@ pub struct CvReport {
 
 /// Where a model came from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Provenance {
     /// The training datasets, as named by the trainer.
     pub datasets: Vec<DatasetInfo>,

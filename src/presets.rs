@@ -49,6 +49,7 @@ pub struct SourceSpec {
 /// `Preset::Twitter.train(dir, 0)` produces, byte for byte, the model that
 /// [`Model::default_twitter`] embeds (a test checks it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum Preset {
     /// Every labelled Twitter/X source (see [`Preset::sources`]).
     Twitter,

@@ -35,6 +35,7 @@ const TRAINING_MAGIC: [u8; 8] = *b"FATRAIN\x1a";
 
 /// One labelled source of a [`TrainingSet`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SourceInfo {
     /// The source's name, e.g. `botometer-2019/vendor-purchased-2019`.
     pub name: String,
@@ -525,6 +526,7 @@ pub const NEIGHBOURS: usize = 5;
 
 /// How far an audited list lies from the training data (see [`TrainingSet::shift`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Shift {
     /// Share of the looked-at accounts outside the training support (about 0.05 for a list
     /// like the training data).

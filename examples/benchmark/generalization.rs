@@ -324,7 +324,8 @@ fn export_shapes(preset: Preset) -> Vec<(&'static str, ExportShape)> {
             ),
             ("counts_only", ExportShape::new([Counts])),
         ],
-        Preset::Instagram => vec![("full", ExportShape::full())],
+        // Instagram, and any platform a later version adds: exports in full.
+        _ => vec![("full", ExportShape::full())],
     }
 }
 

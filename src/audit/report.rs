@@ -11,6 +11,7 @@ use super::Listing;
 
 /// A share (of genuine or of fake followers) with its confidence interval.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ShareInterval {
     /// The point estimate, in [0, 1].
     pub estimate: f64,
@@ -39,6 +40,7 @@ impl ShareInterval {
 
 /// An estimated count with its interval.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CountInterval {
     /// The point estimate.
     pub estimate: f64,
@@ -50,6 +52,7 @@ pub struct CountInterval {
 
 /// How the scored followers split, at the model's thresholds.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Breakdown {
     /// P(fake) at or above the upper threshold.
     pub likely_fake: u64,
@@ -64,6 +67,7 @@ pub struct Breakdown {
 
 /// Which model scored the audit.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ModelInfo {
     /// The detector's name.
     pub detector: String,
@@ -122,6 +126,7 @@ pub struct ShiftReport {
 
 /// A record that could not be scored, and why.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RejectedRecord {
     /// 1-based record number in the input.
     pub record: u64,
@@ -133,6 +138,7 @@ pub struct RejectedRecord {
 
 /// One scored follower.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FollowerScore {
     /// 0-based position in the input list (0 = newest follower).
     pub position: u64,
@@ -153,6 +159,7 @@ pub struct FollowerScore {
 
 /// The fake share along the follow order, for charts: one point per window.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Timeline {
     /// Position of each window's middle.
     pub position: Vec<u64>,
@@ -162,6 +169,7 @@ pub struct Timeline {
 
 /// Everything an audit found. Top-level keys are stable.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AuditReport {
     /// Name of the audited input.
     pub source: String,

@@ -11,6 +11,7 @@ use crate::account::Account;
 /// A group of [`crate::Profile`] / [`Account`] fields that exports tend to have or lack together.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum FieldGroup {
     /// `created_at` (account age and every rate).
     CreatedAt,
