@@ -49,6 +49,7 @@ mod presets;
 mod quantify;
 mod rules;
 mod sample;
+#[cfg(feature = "synth")]
 pub mod synth;
 mod training;
 
@@ -91,6 +92,7 @@ pub use crate::quantify::{
 };
 pub use crate::rules::{Rule, RuleOutcome, RuleSet, RuleSetKind, SingleRule, Verdict};
 pub use crate::sample::Reservoir;
+#[cfg(feature = "synth")]
 pub use crate::synth::{
     BurstSpec, BurstTruth, FollowerGenerator, FollowerListSpec, Followers, Truth,
 };

@@ -610,19 +610,20 @@ pub struct Score {
 
 impl Model {
     /// The embedded default Twitter/X model: a calibrated random forest trained on every
-    /// labelled Twitter/X source of [`Preset::Twitter`] (docs/sources.md), reading the field
-    /// groups of a full export. Retrain with
+    /// labelled Twitter/X source of [`Preset::Twitter`](crate::Preset::Twitter)
+    /// (docs/sources.md), reading the field groups of a full export. Retrain with
     /// `cargo run --release --example train -- --preset twitter --out-dir DIR`
-    /// ([`Preset::Twitter`] with seed 0).
+    /// ([`Preset::Twitter`](crate::Preset::Twitter) with seed 0).
     pub fn default_twitter() -> Model {
         crate::presets::embedded_model("twitter-default.fam")
             .expect("the embedded Twitter model is present")
     }
 
     /// The embedded default Instagram model, trained on every labelled Instagram source of
-    /// [`Preset::Instagram`] (docs/sources.md) with the Instagram feature set.
+    /// [`Preset::Instagram`](crate::Preset::Instagram) (docs/sources.md) with the Instagram
+    /// feature set.
     /// Retrain with `cargo run --release --example train -- --preset instagram --out-dir DIR`
-    /// ([`Preset::Instagram`] with seed 0).
+    /// ([`Preset::Instagram`](crate::Preset::Instagram) with seed 0).
     pub fn default_instagram() -> Model {
         crate::presets::embedded_model("instagram-default.fam")
             .expect("the embedded Instagram model is present")
