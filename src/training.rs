@@ -387,14 +387,16 @@ impl TrainingSet {
                 scale.push(1.0 / var.sqrt());
             }
         }
-        let train: Vec<Vec<f64>> = (0..n)
-            .map(|r| {
-                cols.iter()
-                    .zip(&scale)
-                    .map(|(&c, &s)| f64::from(self.values[r * d + c]) * s)
-                    .collect()
-            })
-            .collect();
+        // The scaled training rows, one after another, each padded with zeros to a multiple
+        // of the distance loop's lane count (padding adds 0 to every distance).
+        let m = cols.len().div_ceil(LANES) * LANES;
+        let mut train = vec![0.0f64; n * m];
+        for r in 0..n {
+            for (k, (&c, &s)) in cols.iter().zip(&scale).enumerate() {
+                train[r * m + k] = f64::from(self.values[r * d + c]) * s;
+            }
+        }
+        let train = &train;
         // The k nearest of `among` to `q` (squared distances, ascending), skipping `skip`.
         let nearest = |q: &[f64], among: &[usize], skip: Option<usize>, k: usize| {
             let mut best: Vec<(f64, usize)> = Vec::with_capacity(k + 1);
@@ -407,14 +409,7 @@ impl TrainingSet {
                 } else {
                     f64::INFINITY
                 };
-                let mut s = 0.0;
-                for (a, b) in q.iter().zip(&train[j]) {
-                    let t = a - b;
-                    s += t * t;
-                    if s >= bound {
-                        break;
-                    }
-                }
+                let s = squared_distance_below(q, &train[j * m..(j + 1) * m], bound);
                 if s < bound {
                     let at = best.partition_point(|&(v, _)| v <= s);
                     best.insert(at, (s, j));
@@ -432,7 +427,7 @@ impl TrainingSet {
         let mut inner: Vec<f64> = reference
             .par_iter()
             .map(|&j| {
-                nearest(&train[j], &reference, Some(j), 1)
+                nearest(&train[j * m..(j + 1) * m], &reference, Some(j), 1)
                     .first()
                     .map_or(0.0, |b| b.0.sqrt())
             })
@@ -443,11 +438,10 @@ impl TrainingSet {
         let found: Vec<(bool, Vec<usize>)> = rows
             .par_iter()
             .map(|&r| {
-                let q: Vec<f64> = cols
-                    .iter()
-                    .zip(&scale)
-                    .map(|(&c, &s)| x.values()[[r, c]] * s)
-                    .collect();
+                let mut q = vec![0.0f64; m];
+                for (k, (&c, &s)) in cols.iter().zip(&scale).enumerate() {
+                    q[k] = x.values()[[r, c]] * s;
+                }
                 let out = nearest(&q, &reference, None, 1)
                     .first()
                     .is_some_and(|b| b.0.sqrt() > edge);
@@ -506,6 +500,28 @@ impl TrainingSet {
         }
         Ok(t)
     }
+}
+
+/// Lanes of [`squared_distance_below`]: rows are padded to a multiple of it.
+const LANES: usize = 8;
+
+/// The squared distance between `a` and `b` (equal lengths, a multiple of [`LANES`]), or a
+/// partial sum at or above `bound` as soon as one is reached: summed in [`LANES`] independent
+/// lanes (which the compiler turns into vector instructions), checked every [`LANES`] values.
+fn squared_distance_below(a: &[f64], b: &[f64], bound: f64) -> f64 {
+    let mut total = 0.0;
+    for (x, y) in a.chunks_exact(LANES).zip(b.chunks_exact(LANES)) {
+        let mut lane = [0.0f64; LANES];
+        for i in 0..LANES {
+            let t = x[i] - y[i];
+            lane[i] = t * t;
+        }
+        total += lane.iter().sum::<f64>();
+        if total >= bound {
+            break;
+        }
+    }
+    total
 }
 
 /// Up to `k` of `0..n`, ascending: all when `n <= k`, else a seeded uniform draw.
