@@ -568,7 +568,7 @@ impl Model {
     /// E13 (genuine) and INT (fake) profiles with the Twitter profile feature set, including
     /// copies with `created_at`, the description or the image fields masked. Retrain with
     /// `cargo run --release --example train -- --preset twitter`
-    /// ([`Preset::Twitter`] with seed 0).
+    /// ([`Preset::Twitter`](crate::Preset::Twitter) with seed 0).
     pub fn default_twitter() -> Model {
         crate::presets::embedded_model("twitter-default.fam")
             .expect("the embedded Twitter model is present")
@@ -577,7 +577,7 @@ impl Model {
     /// The embedded default Instagram model, trained on InstaFake, the Kaggle fake/genuine
     /// train and test sets and SRF's hand-labelled followers with the Instagram feature set.
     /// Retrain with `cargo run --release --example train -- --preset instagram`
-    /// ([`Preset::Instagram`] with seed 0).
+    /// ([`Preset::Instagram`](crate::Preset::Instagram) with seed 0).
     pub fn default_instagram() -> Model {
         crate::presets::embedded_model("instagram-default.fam")
             .expect("the embedded Instagram model is present")

@@ -12,32 +12,19 @@ use csv::{ByteRecord, ReaderBuilder};
 use super::blocks::{
     tokenize, tokenize_owned, Block, Cursor, Placed, Record, Splitter, Tokens, BLOCK_BYTES,
 };
+use super::columns::{normalize, ColumnMap};
+use super::dedup::{hash_str, PassThrough};
+use super::format::Format;
 use super::instagram::{KaggleColumns, ParmaColumns, SrfColumns};
+use super::options::{Mode, ReadOptions};
+use super::stats::Rejection;
 use super::values::{
     check_created, field_error, is_missing, parse_bool, parse_count, parse_date, parse_ratio,
     strip_source, trim,
 };
-use super::{hash_str, normalize, ColumnMap, Format, Mode, PassThrough};
-use super::{ReadOptions, Rejection};
 use crate::account::{Account, Label, Platform, Post};
 use crate::error::{Error, Position, Result};
 use rayon::prelude::*;
-
-/// The normalised names of the first CSV record of `prefix` (for format detection).
-pub(crate) fn header_names(prefix: &[u8]) -> Vec<String> {
-    let mut rdr = ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(prefix);
-    let mut rec = ByteRecord::new();
-    match rdr.read_byte_record(&mut rec) {
-        Ok(true) => rec
-            .iter()
-            .map(|f| normalize(&String::from_utf8_lossy(f)))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
 
 /// A CSV header: the file's names, and where each of our columns is.
 #[derive(Clone, Debug)]

@@ -11,8 +11,8 @@ use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 use super::blocks::{Block, Splitter, BLOCK_BYTES};
+use super::raw::{Convert, Payload, Raw, Source};
 use super::values::{field_error, parse_bool, parse_count, parse_date};
-use super::{Convert, Payload, Raw, Source};
 use crate::account::Account;
 use crate::error::{Error, Position, Result};
 
