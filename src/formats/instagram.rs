@@ -6,7 +6,7 @@ use csv::ByteRecord;
 use super::blocks::Record;
 
 use super::columns::ColumnMap;
-use super::cresci::{Header, Row};
+use super::csv_rows::{Header, Row};
 use super::format::Format;
 use super::json::{pick, Obj};
 use super::raw::{Convert, Payload, Raw};

@@ -10,12 +10,13 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use super::blocks::{self, Place};
-use super::cresci::{self, TweetIndex};
+use super::csv_input::{self, CsvConvert, CsvInput};
 use super::dedup::{count_lines, expected_records, DupKey, HashIndex};
 use super::format::{detect_with, Format};
 use super::options::{Mode, ReadOptions};
 use super::raw::{Convert, Raw, Source};
 use super::stats::{ReadStats, Rejection};
+use super::tweets::TweetIndex;
 use super::{instagram, json, labels, twitter, weibo};
 use crate::account::{Account, Label};
 use crate::error::{Error, Position, Result};
@@ -46,7 +47,7 @@ impl Chunk {
 
 /// Where records come from: CSV blocks, or raw records of a JSON format and their converter.
 enum Input {
-    Csv(Box<cresci::CsvInput>),
+    Csv(Box<CsvInput>),
     Json {
         source: Box<dyn Source>,
         convert: Box<dyn Convert>,
@@ -192,7 +193,7 @@ impl AccountReader {
             (prefix.len() == SNIFF_BYTES).then(|| (count_lines(&prefix), prefix.len() as u64));
         let stream: Box<dyn Read + Send> = Box::new(Cursor::new(prefix).chain(input));
         let input = if format.is_csv() {
-            Input::Csv(Box::new(cresci::open(format, stream, &origin, options)?))
+            Input::Csv(Box::new(csv_input::open(format, stream, &origin, options)?))
         } else {
             let convert: Box<dyn Convert> = match format {
                 Format::TwitterV1 | Format::Botometer => Box::new(twitter::V1 {
@@ -389,7 +390,7 @@ impl AccountReader {
             }
             Ok(())
         };
-        let work = |c: &cresci::CsvConvert, t: &blocks::Tokens| c.convert_all(t);
+        let work = |c: &CsvConvert, t: &blocks::Tokens| c.convert_all(t);
         let step = if parallel {
             csv.step_parallel(blocks, &work, &mut sink)
         } else {
@@ -570,7 +571,7 @@ impl AccountReader {
                 // Records are converted into accounts kept from block to block (their
                 // strings' buffers reused), not into a new vector of new accounts per block.
                 let kept = std::sync::Mutex::new(Vec::<Kept>::new());
-                let run = |c: &cresci::CsvConvert, t: &blocks::Tokens| {
+                let run = |c: &CsvConvert, t: &blocks::Tokens| {
                     let mut mine = kept
                         .lock()
                         .ok()
@@ -636,7 +637,7 @@ impl AccountReader {
 }
 
 /// Accounts a block job converts CSV records into, kept for the next block with spare string
-/// buffers (see [`cresci::CsvConvert::convert_into`]).
+/// buffers (see [`CsvConvert::convert_into`]).
 #[derive(Default)]
 struct Kept {
     accounts: Vec<Account>,
