@@ -56,7 +56,7 @@ impl CsvConvert {
     }
 
     /// Converts every record of `tokens`, each at its block-relative position (see
-    /// [`Placement::position`](super::blocks::Placement::position)).
+    /// [`Placement::position`](super::blocks::Place::position)).
     pub(crate) fn convert_all(&self, tokens: &Tokens) -> Vec<Result<Account>> {
         (0..tokens.len())
             .map(|i| self.convert(&tokens.record(i), tokens.relative(i)))

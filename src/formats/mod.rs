@@ -72,6 +72,8 @@ mod dedup;
 mod format;
 mod instagram;
 mod json;
+mod json_lines;
+mod json_source;
 mod labels;
 mod options;
 mod raw;

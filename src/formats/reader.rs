@@ -13,11 +13,13 @@ use super::blocks::{self, Place};
 use super::csv_input::{self, CsvConvert, CsvInput};
 use super::dedup::{count_lines, expected_records, DupKey, HashIndex};
 use super::format::{detect_with, Format};
+use super::json_lines::{LinePlacement, LinesInput};
+use super::json_source::{JsonSource, Layout};
 use super::options::{Mode, ReadOptions};
 use super::raw::{Convert, Raw, Source};
 use super::stats::{ReadStats, Rejection};
 use super::tweets::TweetIndex;
-use super::{instagram, json, labels, twitter, weibo};
+use super::{instagram, labels, twitter, weibo};
 use crate::account::{Account, Label};
 use crate::error::{Error, Position, Result};
 
@@ -53,7 +55,7 @@ enum Input {
         convert: Box<dyn Convert>,
     },
     /// JSON Lines, read in blocks.
-    Lines(Box<json::LinesInput>),
+    Lines(Box<LinesInput>),
     /// Read to the end by [`AccountReader::read_blocks`].
     Done,
 }
@@ -186,7 +188,7 @@ impl AccountReader {
                 reason: format!("a tweets file can be joined to cresci-csv users, not {format}"),
             });
         }
-        let layout = json::Layout::sniff(&prefix);
+        let layout = Layout::sniff(&prefix);
         // Lines and bytes of the prefix, for a guess of the number of records (a whole input
         // read as the prefix needs no guess).
         let prefix_lines =
@@ -212,15 +214,11 @@ impl AccountReader {
                     origin: origin.clone(),
                 }),
             };
-            if layout == json::Layout::Lines {
-                Input::Lines(Box::new(json::LinesInput::new(
-                    stream,
-                    convert,
-                    origin.clone(),
-                )))
+            if layout == Layout::Lines {
+                Input::Lines(Box::new(LinesInput::new(stream, convert, origin.clone())))
             } else {
                 let reader = Box::new(BufReader::with_capacity(256 * 1024, stream));
-                let source = Box::new(json::JsonSource::new(reader, layout, origin.clone()));
+                let source = Box::new(JsonSource::new(reader, layout, origin.clone()));
                 Input::Json { source, convert }
             }
         };
@@ -615,9 +613,8 @@ impl AccountReader {
                 }
             }
             Input::Lines(mut lines) => {
-                let mut place = |at: &json::LinePlacement, worked: Worked<T>| {
-                    self.take_worked(worked, 0, at, sink)
-                };
+                let mut place =
+                    |at: &LinePlacement, worked: Worked<T>| self.take_worked(worked, 0, at, sink);
                 if parallel {
                     lines.drive(blocks, &split, &mut place)
                 } else {
