@@ -32,7 +32,7 @@ impl MaxFeatures {
     }
 }
 
-/// Hyperparameters of a [`RandomForest`] (unchecked until [`RandomForestParams::fit`]).
+/// Hyperparameters of a [`RandomForest`](super::RandomForest) (unchecked until [`RandomForestParams::fit`]).
 ///
 /// # Examples
 /// ```
