@@ -24,7 +24,9 @@ use crate::account::Label;
 use crate::detector::Detector;
 use crate::error::{Error, Result};
 use crate::features::FeatureMatrix;
-use crate::quantify::{ErrorRates, IntervalOptions, Method, Quantifier, ShareEstimate};
+use crate::quantify::{
+    check_probs, ErrorRates, IntervalOptions, Method, Quantifier, ShareEstimate,
+};
 
 /// Number of equal-width bins of the expected calibration error in [`Metrics`].
 pub const ECE_BINS: usize = 15;
@@ -42,20 +44,6 @@ fn check_inputs(labels: &[Label], probs: &[f64], what: &str) -> Result<()> {
         return Err(Error::InvalidData(format!("{what}: no items")));
     }
     check_probs(probs, what)
-}
-
-/// Checks that every value is a probability in [0, 1].
-pub(crate) fn check_probs(probs: &[f64], what: &str) -> Result<()> {
-    if let Some((i, p)) = probs
-        .iter()
-        .enumerate()
-        .find(|(_, p)| !(p.is_finite() && (0.0..=1.0).contains(*p)))
-    {
-        return Err(Error::InvalidData(format!(
-            "{what}: item {i} has P(fake) = {p}, not a probability in [0, 1]"
-        )));
-    }
-    Ok(())
 }
 
 fn check_threshold(threshold: f64) -> Result<()> {

@@ -615,8 +615,7 @@ impl Model {
     /// `cargo run --release --example train -- --preset twitter --out-dir DIR`
     /// ([`Preset::Twitter`](crate::Preset::Twitter) with seed 0).
     pub fn default_twitter() -> Model {
-        crate::presets::embedded_model("twitter-default.fam")
-            .expect("the embedded Twitter model is present")
+        embedded_model("twitter-default.fam").expect("the embedded Twitter model is present")
     }
 
     /// The embedded default Instagram model, trained on every labelled Instagram source of
@@ -625,8 +624,7 @@ impl Model {
     /// Retrain with `cargo run --release --example train -- --preset instagram --out-dir DIR`
     /// ([`Preset::Instagram`](crate::Preset::Instagram) with seed 0).
     pub fn default_instagram() -> Model {
-        crate::presets::embedded_model("instagram-default.fam")
-            .expect("the embedded Instagram model is present")
+        embedded_model("instagram-default.fam").expect("the embedded Instagram model is present")
     }
 
     /// The feature schema it expects.
@@ -925,6 +923,29 @@ fn fnv1a64(bytes: &[u8]) -> u64 {
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
     h
+}
+
+static EMBEDDED: &[(&str, &[u8])] = &[
+    (
+        "twitter-default.fam",
+        include_bytes!("../models/twitter-default.fam"),
+    ),
+    (
+        "twitter-counts.fam",
+        include_bytes!("../models/twitter-counts.fam"),
+    ),
+    (
+        "instagram-default.fam",
+        include_bytes!("../models/instagram-default.fam"),
+    ),
+];
+
+/// An embedded model by file name.
+pub(crate) fn embedded_model(file: &str) -> Option<Model> {
+    EMBEDDED
+        .iter()
+        .find(|(f, _)| *f == file)
+        .map(|(_, bytes)| Model::from_bytes(bytes).expect("the embedded models are valid (tested)"))
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use crate::detector::RandomForestParams;
 use crate::error::{Error, Result};
 use crate::features::{ExportShape, FeatureSet, FieldGroup};
 use crate::formats::{open, Format, Mode, ReadOptions};
-use crate::model::{DatasetInfo, DetectorParams, Model, ModelParams};
+use crate::model::{embedded_model, DatasetInfo, DetectorParams, Model, ModelParams};
 use crate::training::TrainingSet;
 
 /// Which accounts of a source's files are taken, and with which label.
@@ -424,29 +424,6 @@ impl std::str::FromStr for Preset {
             }),
         }
     }
-}
-
-static EMBEDDED: &[(&str, &[u8])] = &[
-    (
-        "twitter-default.fam",
-        include_bytes!("../models/twitter-default.fam"),
-    ),
-    (
-        "twitter-counts.fam",
-        include_bytes!("../models/twitter-counts.fam"),
-    ),
-    (
-        "instagram-default.fam",
-        include_bytes!("../models/instagram-default.fam"),
-    ),
-];
-
-/// An embedded model by file name.
-pub(crate) fn embedded_model(file: &str) -> Option<Model> {
-    EMBEDDED
-        .iter()
-        .find(|(f, _)| *f == file)
-        .map(|(_, bytes)| Model::from_bytes(bytes).expect("the embedded models are valid (tested)"))
 }
 
 impl Model {

@@ -350,7 +350,7 @@ impl TrainingSet {
     /// looked at (a seeded draw when there are more).
     ///
     /// [`Shift::votes`] counts, for every training row, how many of the looked-at rows have it
-    /// among their [`NEIGHBOURS`] nearest training rows: a nearest-neighbour estimate of how
+    /// among their `NEIGHBOURS` (5) nearest training rows: a nearest-neighbour estimate of how
     /// much likelier the audited list makes each training row, with which the audit weights
     /// the model's validation scores (see [`crate::Audit::probe`]).
     ///

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::Label;
 use crate::detector::explain::format_value;
-use crate::detector::forest::{check_training_data, row_values};
+use crate::detector::rows::{check_training_data, row_values};
 use crate::detector::{Detector, Reason};
 use crate::error::{Error, Result};
 use crate::features::{FeatureMatrix, FeatureSchema};
@@ -402,7 +402,7 @@ impl Detector for LinfaTree {
     fn predict_proba(&self, x: &FeatureMatrix) -> Result<Array1<f64>> {
         self.schema.check(x.schema())?;
         self.check_stored().map_err(Error::Model)?;
-        Ok(super::forest::score_rows(x, |r| self.proba_row(r)))
+        Ok(super::rows::score_rows(x, |r| self.proba_row(r)))
     }
 
     /// The splits on the row's path, each weighted by how much it moved the fake share of the

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::Label;
 use crate::detector::explain::reasons_from_contributions;
-use crate::detector::forest::{check_training_data, row_values};
+use crate::detector::rows::{check_training_data, row_values};
 use crate::detector::{Detector, Reason};
 use crate::error::{Error, Result};
 use crate::features::{FeatureMatrix, FeatureSchema};

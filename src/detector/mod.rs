@@ -24,6 +24,7 @@ mod forest;
 mod linfa_tree;
 mod logistic;
 mod naive_bayes;
+mod rows;
 #[cfg(test)]
 pub(crate) mod testdata;
 mod tree;

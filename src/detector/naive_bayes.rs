@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::Label;
 use crate::detector::explain::reasons_from_contributions;
-use crate::detector::forest::{check_training_data, row_values};
+use crate::detector::rows::{check_training_data, row_values};
 use crate::detector::{Detector, Reason};
 use crate::error::{Error, Result};
 use crate::features::{FeatureMatrix, FeatureSchema};
@@ -200,7 +200,7 @@ impl Detector for GaussianNb {
     fn predict_proba(&self, x: &FeatureMatrix) -> Result<Array1<f64>> {
         self.schema.check(x.schema())?;
         self.check_stored().map_err(Error::Model)?;
-        Ok(super::forest::score_rows(x, |r| self.proba_row(r)))
+        Ok(super::rows::score_rows(x, |r| self.proba_row(r)))
     }
 
     /// Each feature's log-likelihood ratio (fake over genuine).

@@ -5,9 +5,11 @@ use csv::ByteRecord;
 
 use super::blocks::Record;
 
-use super::cresci::{Header, Row};
+use super::columns::ColumnMap;
+use super::csv_rows::{Header, Row};
+use super::format::Format;
 use super::json::{pick, Obj};
-use super::{ColumnMap, Convert, Format, Payload, Raw};
+use super::raw::{Convert, Payload, Raw};
 use crate::account::{Account, Label, Platform, Profile, TextSummary};
 use crate::error::{Error, Position, Result};
 

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::json::{parse_value, pick, Obj};
+use super::raw::{Convert, Payload, Raw};
 use super::values::{check_created, strip_source};
-use super::{Convert, Payload, Raw};
 use crate::account::{Account, Platform, Post, Profile};
 use crate::error::{Position, Result};
 

@@ -1,8 +1,8 @@
 //! Sina Weibo `users/show` user objects (and `{"users": [...]}` pages of them).
 
 use super::json::Obj;
+use super::raw::{Convert, Raw};
 use super::twitter::{created, v1_status};
-use super::{Convert, Raw};
 use crate::account::{Account, Platform, Profile};
 use crate::error::Result;
 

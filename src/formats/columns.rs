@@ -1,0 +1,110 @@
+//! [`ColumnMap`]: the mapping from our CSV column names to those of a file.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use crate::error::{Error, Result};
+
+/// Maps the CSV column names the readers expect (ours) to those of a file (theirs), for exports
+/// whose headers differ: `name` <- `user_name`. Header matching ignores ASCII case and
+/// surrounding spaces.
+///
+/// # Examples
+/// ```
+/// use follower_audit::ColumnMap;
+/// let map: ColumnMap = "name=user_name, followers_count=fans".parse()?;
+/// assert_eq!(map.get("followers_count"), Some("fans"));
+/// # Ok::<(), follower_audit::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ColumnMap {
+    map: HashMap<String, String>,
+}
+
+impl ColumnMap {
+    /// An empty mapping.
+    pub fn new() -> ColumnMap {
+        ColumnMap::default()
+    }
+
+    /// Adds `ours <- theirs` (consuming builder).
+    pub fn with(mut self, ours: &str, theirs: &str) -> ColumnMap {
+        self.insert(ours, theirs);
+        self
+    }
+
+    /// Adds `ours <- theirs`.
+    pub fn insert(&mut self, ours: &str, theirs: &str) {
+        self.map.insert(normalize(ours), normalize(theirs));
+    }
+
+    /// The file's column for one of ours, when mapped.
+    pub fn get(&self, ours: &str) -> Option<&str> {
+        self.map.get(&normalize(ours)).map(String::as_str)
+    }
+
+    /// `true` when nothing is mapped.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// The mapped pairs `(ours, theirs)`, sorted by ours.
+    pub fn pairs(&self) -> Vec<(&str, &str)> {
+        let mut v: Vec<_> = self
+            .map
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// Ours for a file column, when one maps to it.
+    pub(super) fn ours_for(&self, theirs: &str) -> Option<String> {
+        self.map
+            .iter()
+            .find(|(_, t)| t.as_str() == theirs)
+            .map(|(o, _)| o.clone())
+    }
+}
+
+impl FromStr for ColumnMap {
+    type Err = Error;
+
+    /// Parses `ours=theirs` pairs separated by commas, as given on a command line.
+    fn from_str(s: &str) -> Result<ColumnMap> {
+        let mut map = ColumnMap::new();
+        for pair in s.split(',').filter(|p| !p.trim().is_empty()) {
+            match pair.split_once('=') {
+                Some((ours, theirs)) if !ours.trim().is_empty() && !theirs.trim().is_empty() => {
+                    map.insert(ours, theirs)
+                }
+                _ => {
+                    return Err(Error::InvalidParams {
+                        name: "columns".into(),
+                        reason: format!("expected `ours=theirs`, found {pair:?}"),
+                    })
+                }
+            }
+        }
+        Ok(map)
+    }
+}
+
+pub(crate) fn normalize(name: &str) -> String {
+    name.trim().to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_map_parses_cli_strings() {
+        let m: ColumnMap = "name=user_name, Followers_Count = fans,".parse().unwrap();
+        assert_eq!(m.get("name"), Some("user_name"));
+        assert_eq!(m.get("followers_count"), Some("fans"));
+        assert!("name".parse::<ColumnMap>().is_err());
+        assert!("=x".parse::<ColumnMap>().is_err());
+    }
+}

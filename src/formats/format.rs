@@ -1,0 +1,297 @@
+//! The [`Format`] enum and format detection from the first bytes of an input.
+
+use std::fmt;
+use std::str::FromStr;
+
+use csv::{ByteRecord, ReaderBuilder};
+
+use super::columns::{normalize, ColumnMap};
+use super::json;
+use crate::account::Platform;
+use crate::error::{Error, Result};
+
+/// The export formats the readers understand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Format {
+    /// Cresci / MIB research CSV (`users.csv`, optionally joined with a `tweets.csv`).
+    CresciCsv,
+    /// Twitter API v1.1 user objects (JSON array or JSON Lines), with the embedded `status`.
+    TwitterV1,
+    /// Twitter API v2 `users` responses (`{"data": [...], "includes": ...}`) or user objects.
+    TwitterV2,
+    /// Plain Instagram profiles (`username`, `follower_count`, ...), JSON Lines or array.
+    InstagramJsonl,
+    /// The InstaFake dataset's JSON array of derived numbers, labelled by `isFake`.
+    InstaFake,
+    /// The Kaggle "free4ever1" Instagram CSV (`profile pic`, `#followers`, ..., `fake`).
+    InstagramKaggleCsv,
+    /// SRF Data's hand-labelled Instagram CSV (`Profile.URL`, `rating`, ...).
+    InstagramSrfCsv,
+    /// Sina Weibo `users/show` objects, JSON array or JSON Lines.
+    Weibo,
+    /// A Botometer bot-repository set: `<set>_tweets.json` (records `{"created_at": <tweet
+    /// time>, "user": {<v1.1 user object>}}`, read as [`Format::TwitterV1`]) labelled from its
+    /// `id<TAB>label` file: [`ReadOptions::labels`](super::ReadOptions::labels), else the sibling `<set>.tsv` (which must
+    /// exist when the input is opened by path). A user whose id the file lacks has no label.
+    Botometer,
+    /// The 2021 Instagram CSVs of BeleRicks11/Instagram_Fake_Account_Detection
+    /// (`OldDataSet.csv`, `NewDataset.csv`: `Profile Pic`, `Bio Length`, ..., `Fake`).
+    InstagramParmaCsv,
+}
+
+impl Format {
+    /// Every format, in a fixed order.
+    pub const ALL: [Format; 10] = [
+        Format::CresciCsv,
+        Format::TwitterV1,
+        Format::TwitterV2,
+        Format::InstagramJsonl,
+        Format::InstaFake,
+        Format::InstagramKaggleCsv,
+        Format::InstagramSrfCsv,
+        Format::Weibo,
+        Format::Botometer,
+        Format::InstagramParmaCsv,
+    ];
+
+    /// The format's short name, as accepted by [`Format::from_str`]: `cresci-csv`,
+    /// `twitter-v1`, `twitter-v2`, `instagram-jsonl`, `instafake`, `instagram-kaggle-csv`,
+    /// `instagram-srf-csv`, `weibo`, `botometer`, `instagram-parma-csv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::CresciCsv => "cresci-csv",
+            Format::TwitterV1 => "twitter-v1",
+            Format::TwitterV2 => "twitter-v2",
+            Format::InstagramJsonl => "instagram-jsonl",
+            Format::InstaFake => "instafake",
+            Format::InstagramKaggleCsv => "instagram-kaggle-csv",
+            Format::InstagramSrfCsv => "instagram-srf-csv",
+            Format::Weibo => "weibo",
+            Format::Botometer => "botometer",
+            Format::InstagramParmaCsv => "instagram-parma-csv",
+        }
+    }
+
+    /// The platform the format's accounts come from.
+    pub fn platform(self) -> Platform {
+        match self {
+            Format::CresciCsv | Format::TwitterV1 | Format::TwitterV2 | Format::Botometer => {
+                Platform::Twitter
+            }
+            Format::Weibo => Platform::Weibo,
+            _ => Platform::Instagram,
+        }
+    }
+
+    /// `true` for the CSV formats (the ones a [`ColumnMap`] applies to).
+    pub fn is_csv(self) -> bool {
+        matches!(
+            self,
+            Format::CresciCsv
+                | Format::InstagramKaggleCsv
+                | Format::InstagramSrfCsv
+                | Format::InstagramParmaCsv
+        )
+    }
+
+    /// Detects the format from the first bytes of an input (a few kilobytes are plenty).
+    ///
+    /// JSON is recognised by its keys, CSV by its header row. Returns `None` when nothing fits.
+    ///
+    /// # Examples
+    /// ```
+    /// use follower_audit::Format;
+    /// assert_eq!(Format::detect(br#"[{"userFollowerCount": 3, "isFake": 1}]"#), Some(Format::InstaFake));
+    /// assert_eq!(Format::detect(b"id,screen_name,followers_count\n"), Some(Format::CresciCsv));
+    /// assert_eq!(Format::detect(b"hello"), None);
+    /// ```
+    pub fn detect(first_bytes: &[u8]) -> Option<Format> {
+        detect_with(strip_bom(first_bytes), &ColumnMap::default()).ok()
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Format {
+    type Err = Error;
+
+    /// Parses a [`Format::name`] (case-insensitive; `_` and `-` are interchangeable).
+    fn from_str(s: &str) -> Result<Format> {
+        let want = s.trim().to_ascii_lowercase().replace('_', "-");
+        Format::ALL
+            .into_iter()
+            .find(|f| f.name() == want)
+            .ok_or_else(|| Error::InvalidParams {
+                name: "format".into(),
+                reason: format!(
+                    "unknown format {s:?}; known: {}",
+                    Format::ALL.map(Format::name).join(", ")
+                ),
+            })
+    }
+}
+
+fn strip_bom(b: &[u8]) -> &[u8] {
+    b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b)
+}
+
+/// Detection with a column mapping applied to CSV headers; the error says what was seen.
+pub(super) fn detect_with(
+    prefix: &[u8],
+    columns: &ColumnMap,
+) -> std::result::Result<Format, String> {
+    let first = prefix.iter().position(|c| !c.is_ascii_whitespace());
+    let Some(first) = first else {
+        return Err("empty input".into());
+    };
+    if prefix[first] == b'[' || prefix[first] == b'{' {
+        let keys = json::keys_in(&prefix[first..]);
+        let has = |k: &str| keys.iter().any(|x| x == k);
+        if has("userFollowerCount") || has("userHasProfilPic") || has("isFake") {
+            return Ok(Format::InstaFake);
+        }
+        if has("public_metrics") || (has("data") && has("username")) {
+            return Ok(Format::TwitterV2);
+        }
+        if has("follower_count") || has("following_count") || has("media_count") {
+            return Ok(Format::InstagramJsonl);
+        }
+        if has("screen_name") || has("followers_count") {
+            let weibo = [
+                "verified_type",
+                "bi_followers_count",
+                "avatar_large",
+                "province",
+                "gender",
+            ];
+            if weibo.iter().any(|k| has(k)) {
+                return Ok(Format::Weibo);
+            }
+            return Ok(Format::TwitterV1);
+        }
+        if has("username") {
+            return Ok(Format::InstagramJsonl);
+        }
+        let mut seen: Vec<&str> = keys.iter().map(String::as_str).take(12).collect();
+        seen.dedup();
+        return Err(format!(
+            "JSON input of unknown format (keys seen: {}); give the format explicitly",
+            if seen.is_empty() {
+                "none".to_string()
+            } else {
+                seen.join(", ")
+            }
+        ));
+    }
+    let header = header_names(&prefix[first..]);
+    if header.len() < 2 {
+        return Err("neither JSON nor a CSV header row; give the format explicitly".into());
+    }
+    let header: Vec<String> = header
+        .into_iter()
+        .map(|h| columns.ours_for(&h).unwrap_or(h))
+        .collect();
+    let has = |k: &str| header.iter().any(|x| x == k);
+    if has("rating") && (has("username") || has("number.of.followers")) {
+        return Ok(Format::InstagramSrfCsv);
+    }
+    if (has("profile pic") || has("#followers"))
+        && (has("bio length") || has("#following") || has("business"))
+    {
+        return Ok(Format::InstagramParmaCsv);
+    }
+    if has("profile pic") || has("#followers") {
+        return Ok(Format::InstagramKaggleCsv);
+    }
+    if has("user_id") && has("text") && !has("screen_name") {
+        return Err(
+            "this looks like a tweets file: read the users file and pass this one \
+                    with ReadOptions::tweets"
+                .into(),
+        );
+    }
+    if has("screen_name") || has("followers_count") {
+        return Ok(Format::CresciCsv);
+    }
+    Err(format!(
+        "CSV of unknown format (columns: {}); give the format explicitly or map columns",
+        header
+            .iter()
+            .take(12)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
+/// The normalised names of the first CSV record of `prefix` (for format detection).
+fn header_names(prefix: &[u8]) -> Vec<String> {
+    let mut rdr = ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(prefix);
+    let mut rec = ByteRecord::new();
+    match rdr.read_byte_record(&mut rec) {
+        Ok(true) => rec
+            .iter()
+            .map(|f| normalize(&String::from_utf8_lossy(f)))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_names_round_trip() {
+        for f in Format::ALL {
+            assert_eq!(f.name().parse::<Format>().unwrap(), f);
+        }
+        assert!("nope".parse::<Format>().is_err());
+    }
+
+    #[test]
+    fn detection() {
+        assert_eq!(
+            Format::detect(b"\xEF\xBB\xBF\"id\",\"screen_name\"\n"),
+            Some(Format::CresciCsv)
+        );
+        assert_eq!(
+            Format::detect(br#"{"data":[{"id":"1","username":"a","public_metrics":{}}]}"#),
+            Some(Format::TwitterV2)
+        );
+        assert_eq!(
+            Format::detect(br#"{"id":1,"screen_name":"a","verified_type":-1}"#),
+            Some(Format::Weibo)
+        );
+        assert_eq!(
+            Format::detect(br#"{"id":1,"screen_name":"a","followers_count":1}"#),
+            Some(Format::TwitterV1)
+        );
+        assert_eq!(
+            Format::detect(br#"{"username":"a","follower_count":1}"#),
+            Some(Format::InstagramJsonl)
+        );
+        assert_eq!(
+            Format::detect(b"profile pic,#followers,fake\n"),
+            Some(Format::InstagramKaggleCsv)
+        );
+        assert_eq!(
+            Format::detect(b"\"Profile.URL\",\"rating\",\"Username\"\n"),
+            Some(Format::InstagramSrfCsv)
+        );
+        let err = detect_with(b"id,text,user_id\n", &ColumnMap::default()).unwrap_err();
+        assert!(err.contains("tweets file"));
+        let mapped = ColumnMap::new().with("screen_name", "handle");
+        assert_eq!(
+            detect_with(b"handle,fans\n", &mapped),
+            Ok(Format::CresciCsv)
+        );
+    }
+}

@@ -1,0 +1,791 @@
+//! [`AccountReader`]: opens an input, detects its format, and yields its records as checked,
+//! labelled and counted accounts.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::fs::File;
+use std::io::{BufReader, Cursor, Read};
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use super::blocks::{self, Place};
+use super::csv_input::{self, CsvConvert, CsvInput};
+use super::dedup::{count_lines, expected_records, DupKey, HashIndex};
+use super::format::{detect_with, Format};
+use super::json_lines::{LinePlacement, LinesInput};
+use super::json_source::{JsonSource, Layout};
+use super::options::{Mode, ReadOptions};
+use super::raw::{Convert, Raw, Source};
+use super::stats::{ReadStats, Rejection};
+use super::tweets::TweetIndex;
+use super::{instagram, labels, twitter, weibo};
+use crate::account::{Account, Label};
+use crate::error::{Error, Position, Result};
+
+/// Raw records read ahead for parallel conversion; `fatal` ends the input.
+struct Chunk {
+    raws: Vec<Raw>,
+    fatal: Option<Error>,
+}
+
+impl Chunk {
+    fn read(source: &mut dyn Source, chunk: usize) -> Chunk {
+        let mut raws = Vec::with_capacity(chunk.min(1 << 16));
+        let mut fatal = None;
+        while raws.len() < chunk {
+            match source.next_raw() {
+                None => break,
+                Some(Ok(raw)) => raws.push(raw),
+                Some(Err(e)) => {
+                    fatal = Some(e);
+                    break;
+                }
+            }
+        }
+        Chunk { raws, fatal }
+    }
+}
+
+/// Where records come from: CSV blocks, or raw records of a JSON format and their converter.
+enum Input {
+    Csv(Box<CsvInput>),
+    Json {
+        source: Box<dyn Source>,
+        convert: Box<dyn Convert>,
+    },
+    /// JSON Lines, read in blocks.
+    Lines(Box<LinesInput>),
+    /// Read to the end by [`AccountReader::read_blocks`].
+    Done,
+}
+
+/// A streaming iterator of accounts from one input. See the [module docs](super).
+///
+/// Items are `Ok(account)` or `Err(error)` for a bad record; in [`Mode::Strict`] the iterator
+/// ends after the first error. [`AccountReader::stats`] counts what was read.
+pub struct AccountReader {
+    format: Format,
+    origin: String,
+    mode: Mode,
+    label: Option<Label>,
+    input: Input,
+    chunk: usize,
+    queue: VecDeque<(Position, Result<Account>)>,
+    scratch: Vec<Result<Account>>,
+    ahead: Option<Chunk>,
+    seen: Option<HashIndex>,
+    tweets: Option<TweetIndex>,
+    labels: Option<labels::LabelIndex>,
+    stats: ReadStats,
+    finished: bool,
+}
+
+impl fmt::Debug for AccountReader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccountReader")
+            .field("format", &self.format)
+            .field("origin", &self.origin)
+            .field("mode", &self.mode)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+const SNIFF_BYTES: usize = 64 * 1024;
+
+impl AccountReader {
+    /// Opens a file, detects (or takes) its format, and reads its header.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the file cannot be read, [`Error::Format`] when it is empty or its
+    /// format is unknown or lacks required columns, [`Error::InvalidParams`] for a column
+    /// mapping that names an unknown column, and (strict mode) the first bad row of a tweets
+    /// file.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// use follower_audit::{AccountReader, Label, ReadOptions};
+    /// let options = ReadOptions::default().label(Label::Genuine);
+    /// let reader = AccountReader::open("users.csv", &options)?;
+    /// let n = reader.filter(|r| r.is_ok()).count();
+    /// assert!(n > 0);
+    /// # Ok::<(), follower_audit::Error>(())
+    /// ```
+    pub fn open(path: impl AsRef<Path>, options: &ReadOptions) -> Result<AccountReader> {
+        let path = path.as_ref();
+        let origin = options
+            .origin
+            .clone()
+            .unwrap_or_else(|| path.display().to_string());
+        let file = File::open(path).map_err(|err| Error::Io {
+            origin: origin.clone(),
+            err,
+        })?;
+        // The size, to size the duplicate index once instead of growing it (a hint only).
+        let size = file
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len());
+        Self::build(Box::new(file), origin, options, size, Some(path))
+    }
+
+    /// Reads accounts from any byte stream (a file, stdin, `data.as_bytes()`).
+    ///
+    /// # Errors
+    /// As [`AccountReader::open`].
+    pub fn from_reader<R: Read + Send + 'static>(
+        reader: R,
+        options: &ReadOptions,
+    ) -> Result<AccountReader> {
+        let origin = options.origin.clone().unwrap_or_else(|| "<input>".into());
+        Self::build(Box::new(reader), origin, options, None, None)
+    }
+
+    fn build(
+        mut input: Box<dyn Read + Send>,
+        origin: String,
+        options: &ReadOptions,
+        size: Option<u64>,
+        path: Option<&Path>,
+    ) -> Result<AccountReader> {
+        let io = |err| Error::Io {
+            origin: origin.clone(),
+            err,
+        };
+        // Read a prefix for detection, then put it back in front of the rest.
+        let mut prefix = Vec::with_capacity(SNIFF_BYTES);
+        (&mut input)
+            .take(SNIFF_BYTES as u64)
+            .read_to_end(&mut prefix)
+            .map_err(io)?;
+        if prefix.starts_with(b"\xEF\xBB\xBF") {
+            prefix.drain(..3);
+        }
+        if prefix.iter().all(u8::is_ascii_whitespace) {
+            return Err(Error::Format {
+                origin,
+                reason: "empty input".into(),
+            });
+        }
+        let format = match options.format {
+            Some(f) => f,
+            None => detect_with(&prefix, &options.columns).map_err(|reason| Error::Format {
+                origin: origin.clone(),
+                reason,
+            })?,
+        };
+        if !format.is_csv() && !options.columns.is_empty() {
+            return Err(Error::InvalidParams {
+                name: "columns".into(),
+                reason: format!("a column mapping applies to CSV formats, not {format}"),
+            });
+        }
+        if options.tweets.is_some() && format != Format::CresciCsv {
+            return Err(Error::InvalidParams {
+                name: "tweets".into(),
+                reason: format!("a tweets file can be joined to cresci-csv users, not {format}"),
+            });
+        }
+        let layout = Layout::sniff(&prefix);
+        // Lines and bytes of the prefix, for a guess of the number of records (a whole input
+        // read as the prefix needs no guess).
+        let prefix_lines =
+            (prefix.len() == SNIFF_BYTES).then(|| (count_lines(&prefix), prefix.len() as u64));
+        let stream: Box<dyn Read + Send> = Box::new(Cursor::new(prefix).chain(input));
+        let input = if format.is_csv() {
+            Input::Csv(Box::new(csv_input::open(format, stream, &origin, options)?))
+        } else {
+            let convert: Box<dyn Convert> = match format {
+                Format::TwitterV1 | Format::Botometer => Box::new(twitter::V1 {
+                    origin: origin.clone(),
+                }),
+                Format::TwitterV2 => Box::new(twitter::V2 {
+                    origin: origin.clone(),
+                }),
+                Format::Weibo => Box::new(weibo::Weibo {
+                    origin: origin.clone(),
+                }),
+                Format::InstaFake => Box::new(instagram::InstaFake {
+                    origin: origin.clone(),
+                }),
+                _ => Box::new(instagram::PlainJson {
+                    origin: origin.clone(),
+                }),
+            };
+            if layout == Layout::Lines {
+                Input::Lines(Box::new(LinesInput::new(stream, convert, origin.clone())))
+            } else {
+                let reader = Box::new(BufReader::with_capacity(256 * 1024, stream));
+                let source = Box::new(JsonSource::new(reader, layout, origin.clone()));
+                Input::Json { source, convert }
+            }
+        };
+        let tweets = match &options.tweets {
+            Some(path) => Some(TweetIndex::load(path, options.mode)?),
+            None => None,
+        };
+        let labels = match (&options.labels, format, path) {
+            (Some(file), _, _) => Some(labels::LabelIndex::load(file)?),
+            (None, Format::Botometer, Some(path)) => {
+                let file = labels::sibling(path);
+                if !file.is_file() {
+                    return Err(Error::Format {
+                        origin,
+                        reason: format!(
+                            "a botometer set needs its labels: no {} beside it; give the \
+                             labels file with ReadOptions::labels",
+                            file.display()
+                        ),
+                    });
+                }
+                Some(labels::LabelIndex::load(&file)?)
+            }
+            // From a stream there is no sibling: unlabelled, as `twitter-v1` reads it.
+            (None, _, _) => None,
+        };
+        let mut stats = ReadStats::default();
+        let tweets = tweets.map(|(index, rejected)| {
+            stats.rejected_posts = rejected;
+            index
+        });
+        Ok(AccountReader {
+            format,
+            origin,
+            mode: options.mode,
+            label: options.label,
+            input,
+            chunk: options.chunk,
+            queue: VecDeque::new(),
+            scratch: Vec::new(),
+            ahead: None,
+            seen: options.check_duplicates.then(|| {
+                let mut index = HashIndex::new();
+                if let Some(n) = size.and_then(|size| expected_records(&prefix_lines, size)) {
+                    index.reserve(n);
+                }
+                index
+            }),
+            tweets,
+            labels,
+            stats,
+            finished: false,
+        })
+    }
+
+    /// The format being read.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// The input's name as errors give it.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// What has been read so far.
+    pub fn stats(&self) -> &ReadStats {
+        &self.stats
+    }
+
+    /// Ends reading and returns the statistics.
+    pub fn into_stats(self) -> ReadStats {
+        self.stats
+    }
+
+    /// The accounts alone: errors are skipped here but kept in [`AccountReader::stats`]. In
+    /// strict mode the iteration still ends at the first bad record.
+    pub fn accounts(&mut self) -> impl Iterator<Item = Account> + '_ {
+        self.filter_map(Result::ok)
+    }
+
+    /// Reads everything: the accounts and the statistics (with every rejection).
+    pub fn read_all(mut self) -> (Vec<Account>, ReadStats) {
+        let accounts = self.accounts().collect();
+        (accounts, self.stats)
+    }
+
+    /// Pulls the next raw records and converts them into the queue. Sequentially one record at
+    /// a time, or (with a chunk size) converting one chunk on the rayon pool while the next
+    /// chunk is read.
+    fn fill(&mut self) {
+        let (source, convert) = match &mut self.input {
+            Input::Csv(_) => return self.fill_csv(),
+            Input::Lines(_) => return self.fill_lines(),
+            Input::Json { source, convert } => (source, &**convert),
+            Input::Done => {
+                self.finished = true;
+                return;
+            }
+        };
+        if self.chunk <= 1 {
+            match source.next_raw() {
+                None => self.finished = true,
+                Some(Ok(raw)) => {
+                    convert.convert(&raw, &mut self.scratch);
+                    let pos = raw.position();
+                    self.queue
+                        .extend(self.scratch.drain(..).map(|item| (pos, item)));
+                }
+                Some(Err(e)) => {
+                    let pos = error_position(&e).unwrap_or_default();
+                    self.queue.push_back((pos, Err(e)));
+                    self.finished = true;
+                }
+            }
+            return;
+        }
+        let chunk = self.chunk;
+        let current = match self.ahead.take() {
+            Some(c) => c,
+            None => Chunk::read(&mut **source, chunk),
+        };
+        let more = current.fatal.is_none() && current.raws.len() == chunk;
+        let (next, parts) = rayon::join(
+            || more.then(|| Chunk::read(&mut **source, chunk)),
+            || {
+                current
+                    .raws
+                    .par_iter()
+                    .map(|raw| {
+                        let mut out = Vec::with_capacity(1);
+                        convert.convert(raw, &mut out);
+                        out
+                    })
+                    .collect::<Vec<_>>()
+            },
+        );
+        for (raw, part) in current.raws.iter().zip(parts) {
+            let pos = raw.position();
+            self.queue.extend(part.into_iter().map(|item| (pos, item)));
+        }
+        if let Some(e) = current.fatal {
+            let pos = error_position(&e).unwrap_or_default();
+            self.queue.push_back((pos, Err(e)));
+        }
+        self.ahead = next;
+        if self.ahead.is_none() {
+            self.finished = true;
+        }
+    }
+
+    /// Converts the next CSV blocks into the queue: a few at once on the rayon pool when
+    /// [`ReadOptions::parallel_chunk`] asks for parallel conversion, else one.
+    fn fill_csv(&mut self) {
+        let Input::Csv(csv) = &mut self.input else {
+            return;
+        };
+        let (parallel, blocks) = pool_blocks(self.chunk > 1);
+        let queue = &mut self.queue;
+        let mut sink = |placed: &blocks::Placed<'_>, out: Vec<Result<Account>>| {
+            for (i, mut item) in out.into_iter().enumerate().skip(placed.from) {
+                let rel = placed.tokens.relative(i);
+                if let Err(e) = &mut item {
+                    placed.placement.place_error(rel, e);
+                }
+                queue.push_back((placed.placement.position(rel), item));
+            }
+            Ok(())
+        };
+        let work = |c: &CsvConvert, t: &blocks::Tokens| c.convert_all(t);
+        let step = if parallel {
+            csv.step_parallel(blocks, &work, &mut sink)
+        } else {
+            csv.step(blocks, &work, &mut sink)
+        };
+        match step {
+            Ok(true) => {}
+            Ok(false) => self.finished = true,
+            Err(e) => {
+                let pos = error_position(&e).unwrap_or_default();
+                self.queue.push_back((pos, Err(e)));
+                self.finished = true;
+            }
+        }
+    }
+
+    /// Converts the next JSON Lines blocks into the queue: a few at once on the rayon pool
+    /// when [`ReadOptions::parallel_chunk`] asks for parallel conversion, else one.
+    fn fill_lines(&mut self) {
+        let Input::Lines(lines) = &mut self.input else {
+            return;
+        };
+        let (parallel, blocks) = pool_blocks(self.chunk > 1);
+        match lines.next_blocks(blocks, parallel) {
+            None => self.finished = true,
+            Some(Ok(placed)) => {
+                for (at, block) in placed {
+                    for (rel, mut item) in block.items {
+                        if let Err(e) = &mut item {
+                            at.place_error(rel, e);
+                        }
+                        self.queue.push_back((at.position(rel), item));
+                    }
+                }
+            }
+            Some(Err(e)) => {
+                let pos = error_position(&e).unwrap_or_default();
+                self.queue.push_back((pos, Err(e)));
+                self.finished = true;
+            }
+        }
+    }
+
+    /// Checks, labels and joins one converted record, and counts it.
+    fn finish(&mut self, pos: Position, item: Result<Account>) -> Result<Account> {
+        let key = match &item {
+            Ok(account) if self.seen.is_some() => DupKey::of(account),
+            _ => None,
+        };
+        let item = self.check(pos, key, item).map(|mut account| {
+            if account.label.is_none() {
+                if let (Some(labels), Some(id)) = (&self.labels, &account.profile.id) {
+                    account.label = labels.get(id);
+                }
+            }
+            if account.label.is_none() {
+                account.label = self.label;
+            }
+            if let Some(tweets) = &mut self.tweets {
+                let posts = account
+                    .profile
+                    .id
+                    .as_deref()
+                    .map(|id| tweets.take(id))
+                    .unwrap_or_default();
+                account.activity = Some(posts);
+            }
+            account
+        });
+        self.count(pos, item)
+    }
+
+    /// The duplicate check of one record.
+    fn check<T>(&mut self, pos: Position, key: Option<DupKey>, item: Result<T>) -> Result<T> {
+        let item = item?;
+        if let (Some(seen), Some(key)) = (&mut self.seen, key) {
+            key.check(seen, &self.origin, pos)?;
+        }
+        Ok(item)
+    }
+
+    /// Counts one record, accepted or rejected (strict mode ends the reading at a rejection).
+    fn count<T>(&mut self, pos: Position, item: Result<T>) -> Result<T> {
+        self.stats.records_read += 1;
+        match item {
+            Ok(value) => {
+                self.stats.accepted += 1;
+                Ok(value)
+            }
+            Err(error) => {
+                let position = error_position(&error).unwrap_or(pos);
+                self.stats.rejected.push(Rejection {
+                    position,
+                    error: copy_error(&error),
+                });
+                if self.mode == Mode::Strict {
+                    self.queue.clear();
+                    self.finished = true;
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// Whether [`Audit::run_reader`](crate::Audit::run_reader) can read the rest of this
+    /// input in blocks on the rayon pool: a CSV or JSON Lines input without a tweets file or
+    /// a labels file, not read from yet.
+    pub fn reads_in_blocks(&self) -> bool {
+        self.can_read_blocks()
+    }
+
+    /// Whether [`AccountReader::read_blocks`] can read this input.
+    pub(crate) fn can_read_blocks(&self) -> bool {
+        matches!(self.input, Input::Csv(_) | Input::Lines(_))
+            && self.tweets.is_none()
+            && self.labels.is_none()
+            && self.queue.is_empty()
+            && self.stats.records_read == 0
+            && !self.finished
+    }
+
+    /// Reads the rest of a CSV input block by block, for a caller that turns accounts into
+    /// something smaller on the rayon pool (the audit scores them there): `work` maps a
+    /// block's valid accounts (in order) to one output per account (it may take their
+    /// strings);
+    /// `sink` gets each record's output (or error, a duplicate included) in input order, with
+    /// its position. Records are counted in [`AccountReader::stats`] as when iterating; a
+    /// label or a tweets join is not applied (a reader with a tweets file is not read here).
+    ///
+    /// Returns `None` when this reader cannot be read so (not CSV, a tweets or labels file, or
+    /// reading has begun); the caller then iterates.
+    ///
+    /// # Errors
+    /// An I/O error, what `sink` returns, and in strict mode the first rejected record.
+    pub(crate) fn read_blocks<T, W, S>(
+        &mut self,
+        parallel: bool,
+        work: &W,
+        sink: &mut S,
+    ) -> Option<Result<()>>
+    where
+        T: Send,
+        W: Fn(&mut [Account]) -> Vec<T> + Sync,
+        S: FnMut(Position, Result<T>) -> Result<()>,
+    {
+        if !self.can_read_blocks() {
+            return None;
+        }
+        let input = std::mem::replace(&mut self.input, Input::Done);
+        let keyed = self.seen.is_some();
+        let blocks = pool_blocks(parallel).1;
+        // Per block: each record's position relative to the block and its conversion (`Ok(k)`:
+        // the k-th account), the accounts' duplicate keys and `work`'s outputs.
+        let finish = |slots: Vec<Slot>, accounts: &mut [Account]| {
+            let keys: Vec<Option<DupKey>> = if keyed {
+                accounts.iter().map(DupKey::of).collect()
+            } else {
+                Vec::new()
+            };
+            (slots, keys, work(accounts))
+        };
+        let split = |items: Vec<(Position, Result<Account>)>| -> Worked<T> {
+            let mut accounts = Vec::with_capacity(items.len());
+            let slots: Vec<Slot> = items
+                .into_iter()
+                .map(|(rel, item)| {
+                    let slot = item.map(|a| {
+                        accounts.push(a);
+                        accounts.len() - 1
+                    });
+                    (rel, slot.map_err(Box::new))
+                })
+                .collect();
+            finish(slots, &mut accounts)
+        };
+        let result = match input {
+            Input::Csv(mut csv) => {
+                // Records are converted into accounts kept from block to block (their
+                // strings' buffers reused), not into a new vector of new accounts per block.
+                let kept = std::sync::Mutex::new(Vec::<Kept>::new());
+                let run = |c: &CsvConvert, t: &blocks::Tokens| {
+                    let mut mine = kept
+                        .lock()
+                        .ok()
+                        .and_then(|mut k| k.pop())
+                        .unwrap_or_default();
+                    let mut slots = Vec::with_capacity(t.len());
+                    let mut n = 0;
+                    for i in 0..t.len() {
+                        if mine.accounts.len() == n {
+                            mine.accounts.push(Account::default());
+                        }
+                        let rel = t.relative(i);
+                        let account = &mut mine.accounts[n];
+                        match c.convert_into(&t.record(i), rel, account, &mut mine.spare) {
+                            Ok(()) => {
+                                slots.push((rel, Ok(n)));
+                                n += 1;
+                            }
+                            Err(e) => slots.push((rel, Err(Box::new(e)))),
+                        }
+                    }
+                    let worked = finish(slots, &mut mine.accounts[..n]);
+                    if let Ok(mut k) = kept.lock() {
+                        k.push(mine);
+                    }
+                    worked
+                };
+                let mut place = |placed: &blocks::Placed<'_>, worked: Worked<T>| {
+                    self.take_worked(worked, placed.from, &placed.placement, sink)
+                };
+                if parallel {
+                    csv.drive(blocks, &run, &mut place)
+                } else {
+                    loop {
+                        match csv.step(blocks, &run, &mut place) {
+                            Ok(true) => {}
+                            Ok(false) => break Ok(()),
+                            Err(e) => break Err(e),
+                        }
+                    }
+                }
+            }
+            Input::Lines(mut lines) => {
+                let mut place =
+                    |at: &LinePlacement, worked: Worked<T>| self.take_worked(worked, 0, at, sink);
+                if parallel {
+                    lines.drive(blocks, &split, &mut place)
+                } else {
+                    lines.step(&split, &mut place)
+                }
+            }
+            other => {
+                self.input = other;
+                return None;
+            }
+        };
+        self.finished = true;
+        // Nothing more will be read: free the duplicate index before the caller's next step.
+        self.seen = None;
+        Some(result)
+    }
+}
+
+/// Accounts a block job converts CSV records into, kept for the next block with spare string
+/// buffers (see [`CsvConvert::convert_into`]).
+#[derive(Default)]
+struct Kept {
+    accounts: Vec<Account>,
+    spare: Vec<String>,
+}
+
+/// Whether to work blocks on the rayon pool (`wanted`, and more than one thread), and how
+/// many to read at once: two per thread, or one. As many blocks are in flight (read, worked
+/// or waiting to be placed), so the blocks held at once are bounded by twice the thread count.
+fn pool_blocks(wanted: bool) -> (bool, usize) {
+    let threads = rayon::current_num_threads();
+    if wanted && threads > 1 {
+        (true, 2 * threads)
+    } else {
+        (false, 1)
+    }
+}
+
+/// A block's records as `read_blocks` works them: relative position and conversion
+/// (`Ok(k)`: the k-th account), the accounts' duplicate keys, one output per account.
+type Worked<T> = (Vec<Slot>, Vec<Option<DupKey>>, Vec<T>);
+
+/// A record of a worked block: its position relative to the block, and `Ok(k)` for the k-th
+/// account or its error (boxed: errors are rare, and a block holds a slot per record).
+type Slot = (Position, std::result::Result<usize, Box<Error>>);
+
+impl AccountReader {
+    /// Checks, counts and hands to `sink` the worked records of a placed block, from record
+    /// `from` on (before it: a CSV header).
+    fn take_worked<T, S>(
+        &mut self,
+        (slots, keys, outs): Worked<T>,
+        from: usize,
+        at: &impl blocks::Place,
+        sink: &mut S,
+    ) -> Result<()>
+    where
+        S: FnMut(Position, Result<T>) -> Result<()>,
+    {
+        // Look every key of the block up once before checking them in order: independent
+        // lookups overlap their cache misses, and the ordered checks then find the index's
+        // lines in cache (the index is far larger than the cache on a big list).
+        if let Some(seen) = &mut self.seen {
+            let mut hits = 0usize;
+            for key in keys.iter().flatten() {
+                hits += usize::from(seen.contains(key.hash));
+            }
+            std::hint::black_box(hits);
+        }
+        let mut keys = keys.into_iter();
+        let mut outs = outs.into_iter();
+        for (i, (rel, slot)) in slots.into_iter().enumerate() {
+            let item = slot.map(|_| {
+                let key = keys.next().flatten();
+                let out = outs.next().expect("one output per account");
+                (key, out)
+            });
+            if i < from {
+                continue;
+            }
+            let (key, item) = match item {
+                Ok((key, out)) => (key, Ok(out)),
+                Err(mut e) => {
+                    at.place_error(rel, &mut e);
+                    (None, Err(*e))
+                }
+            };
+            let pos = at.position(rel);
+            let item = self.check(pos, key, item);
+            let item = self.count(pos, item);
+            let stop = item.is_err() && self.mode == Mode::Strict;
+            sink(pos, item)?;
+            if stop {
+                self.finished = true;
+                return Err(Error::InvalidData(
+                    "strict mode: stopped at a rejected record".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn error_position(e: &Error) -> Option<Position> {
+    match e {
+        Error::Parse { position, .. } => Some(*position),
+        _ => None,
+    }
+}
+
+/// A copy of an error for [`ReadStats::rejected`] (I/O errors keep their kind and message).
+fn copy_error(e: &Error) -> Error {
+    match e {
+        Error::Parse {
+            origin,
+            position,
+            field,
+            value,
+            reason,
+        } => Error::Parse {
+            origin: origin.clone(),
+            position: *position,
+            field: field.clone(),
+            value: value.clone(),
+            reason: reason.clone(),
+        },
+        Error::Io { origin, err } => Error::Io {
+            origin: origin.clone(),
+            err: std::io::Error::new(err.kind(), err.to_string()),
+        },
+        Error::Format { origin, reason } => Error::Format {
+            origin: origin.clone(),
+            reason: reason.clone(),
+        },
+        other => Error::InvalidData(other.to_string()),
+    }
+}
+
+impl Iterator for AccountReader {
+    type Item = Result<Account>;
+
+    fn next(&mut self) -> Option<Result<Account>> {
+        loop {
+            if let Some((pos, item)) = self.queue.pop_front() {
+                return Some(self.finish(pos, item));
+            }
+            if self.finished {
+                if let Some(tweets) = &self.tweets {
+                    self.stats.unmatched_posts = tweets.remaining();
+                }
+                return None;
+            }
+            self.fill();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reader_can_move_to_another_thread() {
+        fn is_send<T: Send>(_: &T) -> bool {
+            true
+        }
+        let reader =
+            AccountReader::from_reader(&b"id,screen_name\n1,a\n"[..], &ReadOptions::default())
+                .unwrap();
+        assert!(is_send(&reader));
+        let handle = std::thread::spawn(move || reader.count());
+        assert_eq!(handle.join().unwrap(), 1);
+    }
+}

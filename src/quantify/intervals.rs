@@ -1,0 +1,583 @@
+//! Confidence intervals of the share: the bootstrap of [`Quantifier::estimate`] (through a
+//! histogram for large samples) and the analytic [`Quantifier::acc_wald`].
+
+use rand::{Rng, RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Binomial, Distribution, StandardNormal};
+
+use super::binomial::clopper_pearson;
+use super::estimate::{IntervalOptions, ShareEstimate};
+use super::method::Method;
+use super::quantifier::{
+    adjust, check_sample, cut, group, mean_var, sorted, Quantifier, Rates, SampleStats,
+};
+use crate::error::Result;
+
+/// Above this many accounts the bootstrap resamples the sample through its histogram (see
+/// [`Binned`]) instead of account by account.
+const LARGE_SAMPLE: usize = 20_000;
+
+/// Bins per unit of P(fake) of that histogram.
+const BINS: f64 = 2048.0;
+
+/// A large sample summarised by a fine histogram of P(fake): bins of width 1/2048 that never
+/// straddle the decision threshold, each with its count and the mean of its members.
+///
+/// Resampling n accounts with replacement is the same as drawing the bins' counts from a
+/// multinomial distribution, which takes one binomial draw per bin instead of n index draws:
+/// the bootstrap's cost stops growing with the sample. CC and PCC of a resample are exact (a
+/// bin's mean stands for its members, and the threshold is a bin edge); EM, point and
+/// replicates alike, runs on the bins' means (within about 1e-4 of EM on the exact values, as
+/// a posterior moves by at most 1/2048), so that a sample of millions needs no sorted copy nor per-value terms: the memory
+/// of the estimate stays a few hundred kilobytes whatever the sample's size.
+struct Binned {
+    values: Vec<f64>,
+    counts: Vec<u64>,
+    above: Vec<bool>,
+}
+
+impl Binned {
+    /// The histogram of a sample, in one pass and without sorting it.
+    fn from_sample(sample: &[f64], threshold: f64) -> Binned {
+        let per_side = BINS as usize + 1;
+        let mut counts = vec![0u64; 2 * per_side];
+        let mut sums = vec![0.0f64; 2 * per_side];
+        for &v in sample {
+            let slot = usize::from(v >= threshold) * per_side + (v * BINS) as usize;
+            counts[slot] += 1;
+            sums[slot] += v;
+        }
+        // Every value below the threshold is smaller than every value at or above it, so the
+        // slots are in ascending order of value.
+        let mut b = Binned {
+            values: Vec::new(),
+            counts: Vec::new(),
+            above: Vec::new(),
+        };
+        for (slot, (&c, &sum)) in counts.iter().zip(&sums).enumerate() {
+            if c > 0 {
+                b.values.push(sum / c as f64);
+                b.counts.push(c);
+                b.above.push(slot >= per_side);
+            }
+        }
+        b
+    }
+
+    /// Multinomial counts of a resample of the same size, by conditional binomials.
+    fn resample(&self, rng: &mut ChaCha8Rng, out: &mut [u32]) {
+        let mut left: u64 = self.counts.iter().sum();
+        let mut weight_left = left;
+        for (o, &w) in out.iter_mut().zip(&self.counts) {
+            if left == 0 || weight_left == 0 {
+                *o = 0;
+                continue;
+            }
+            let drawn = if w >= weight_left {
+                left
+            } else {
+                let p = w as f64 / weight_left as f64;
+                Binomial::new(left, p).map_or(0, |d| d.sample(rng))
+            };
+            *o = drawn as u32;
+            left -= drawn;
+            weight_left -= w;
+        }
+    }
+}
+
+impl Quantifier {
+    /// Estimates the fake share of a sample of P(fake) values with one method, with its
+    /// confidence interval (see the module documentation for the bootstrap).
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`](crate::Error::InvalidData) when the sample is empty or a value is not a probability;
+    /// [`Error::InvalidParams`](crate::Error::InvalidParams) for bad options (confidence not in (0, 1), no replicate, a
+    /// population smaller than the sample).
+    ///
+    /// # Examples
+    /// ```
+    /// use follower_audit::{IntervalOptions, Method, Quantifier, Label::{Fake, Genuine}};
+    /// let val: Vec<f64> = (0..200).map(|i| if i < 100 { 0.9 } else { 0.1 }).collect();
+    /// let lab: Vec<_> = (0..200).map(|i| if i < 100 { Fake } else { Genuine }).collect();
+    /// let q = Quantifier::new(&val, &lab, 0.5, 0.5).unwrap();
+    /// let sample = [0.9, 0.1, 0.1, 0.1];
+    /// let e = q.estimate(&sample, Method::Acc, &IntervalOptions::default()).unwrap();
+    /// assert_eq!(e.fake_share, 0.25);
+    /// assert!(e.ci_low <= 0.25 && 0.25 <= e.ci_high && e.ci_high <= 1.0);
+    /// ```
+    pub fn estimate(
+        &self,
+        sample: &[f64],
+        method: Method,
+        options: &IntervalOptions,
+    ) -> Result<ShareEstimate> {
+        Ok(self.estimate_methods(sample, &[method], options)?.remove(0))
+    }
+
+    /// Every method's estimate ([`Method::ALL`] order), sharing the bootstrap resamples: each
+    /// equals [`Quantifier::estimate`] with the same options.
+    ///
+    /// # Errors
+    /// As [`Quantifier::estimate`].
+    pub fn estimate_all(
+        &self,
+        sample: &[f64],
+        options: &IntervalOptions,
+    ) -> Result<Vec<ShareEstimate>> {
+        self.estimate_methods(sample, &Method::ALL, options)
+    }
+
+    /// The estimates of the given methods, in the given order, sharing the bootstrap resamples;
+    /// each equals [`Quantifier::estimate`] with the same options.
+    ///
+    /// # Errors
+    /// As [`Quantifier::estimate`].
+    pub fn estimate_methods(
+        &self,
+        sample: &[f64],
+        methods: &[Method],
+        options: &IntervalOptions,
+    ) -> Result<Vec<ShareEstimate>> {
+        check_sample(sample)?;
+        options.check(sample.len())?;
+        let n = sample.len();
+        // Large samples are summarised and resampled through their histogram (see `Binned`).
+        let binned = (n > LARGE_SAMPLE).then(|| Binned::from_sample(sample, self.threshold));
+        let s = if binned.is_some() {
+            Vec::new()
+        } else {
+            sorted(sample.to_vec())
+        };
+        let stats = match &binned {
+            Some(_) => SampleStats {
+                cc: sample.iter().filter(|&&p| p >= self.threshold).count() as f64 / n as f64,
+                pcc: sample.iter().sum::<f64>() / n as f64,
+            },
+            None => self.stats(&s),
+        };
+        let sample_var = mean_var(sample).1;
+        let rates = self.full_rates();
+        let (values, counts) = match &binned {
+            Some(b) => (
+                b.values.clone(),
+                b.counts.iter().map(|&c| c as u32).collect(),
+            ),
+            None => group(&s),
+        };
+        let inv_ratios = self.inverse_ratios(&values);
+        let terms = self.likelihood_terms(&values);
+        let group_of: Vec<u32> = if binned.is_some() {
+            Vec::new()
+        } else {
+            counts
+                .iter()
+                .enumerate()
+                .flat_map(|(g, &c)| std::iter::repeat(g as u32).take(c as usize))
+                .collect()
+        };
+        let sample_cut = cut(&s, self.threshold);
+        let need_em = methods.contains(&Method::Em);
+        let need_rates = methods.iter().any(|m| m.uses_rates());
+
+        // Point estimates.
+        let em_point = if need_em {
+            self.em(&inv_ratios, &counts, n, self.train_prevalence)
+        } else {
+            0.0
+        };
+        let point = |m: Method| match m {
+            Method::Em => em_point,
+            m => self.simple(m, stats, rates),
+        };
+
+        // Finite-population shrink factor of each method's sample deviation.
+        let shrink = |m: Method| -> f64 {
+            let Some(pop) = options.population else {
+                return 1.0;
+            };
+            let (pop, nf) = (pop as f64, n as f64);
+            let fpc = if pop > 1.0 {
+                (pop - nf) / (pop - 1.0)
+            } else {
+                0.0
+            };
+            let rho = match m {
+                Method::Cc | Method::Acc => {
+                    let p = adjust(stats.cc, rates.fpr, rates.tpr);
+                    let within = p * rates.tpr * (1.0 - rates.tpr)
+                        + (1.0 - p) * rates.fpr * (1.0 - rates.fpr);
+                    let total = stats.cc * (1.0 - stats.cc);
+                    if total > 0.0 {
+                        (within / total).min(1.0)
+                    } else {
+                        1.0
+                    }
+                }
+                _ => {
+                    let p = adjust(stats.pcc, rates.mean_genuine, rates.mean_fake);
+                    let within = p * self.var_fake + (1.0 - p) * self.var_genuine;
+                    let total = sample_var;
+                    if total > 0.0 {
+                        (within / total).min(1.0)
+                    } else {
+                        1.0
+                    }
+                }
+            };
+            (fpc + nf / pop * rho).max(0.0).sqrt()
+        };
+        let k: Vec<f64> = methods.iter().map(|&m| shrink(m)).collect();
+
+        // Bootstrap: independent streams for the sample and the validation set, so that the
+        // sample's draws do not depend on which methods are asked for.
+        let mut rng_sample = ChaCha8Rng::seed_from_u64(options.seed);
+        rng_sample.set_stream(1);
+        let mut rng_val = ChaCha8Rng::seed_from_u64(options.seed);
+        rng_val.set_stream(2);
+        let mut rng_shift = ChaCha8Rng::seed_from_u64(options.seed);
+        rng_shift.set_stream(3);
+        let shifted = !self.shift.is_zero();
+        let b = options.bootstrap;
+        let mut reps: Vec<Vec<f64>> = vec![Vec::with_capacity(b); methods.len()];
+        let mut boot_counts = vec![0u32; values.len()];
+        let mut bin_counts = vec![0u32; binned.as_ref().map_or(0, |b| b.values.len())];
+        let fake_cut = cut(&self.val_fake, self.threshold);
+        let genuine_cut = cut(&self.val_genuine, self.threshold);
+        for _ in 0..b {
+            // Resample the sample.
+            if need_em {
+                boot_counts.iter_mut().for_each(|c| *c = 0);
+            }
+            let (mut above, mut sum) = (0usize, 0.0);
+            if let Some(bins) = &binned {
+                bins.resample(&mut rng_sample, &mut bin_counts);
+                for ((&c, &v), &up) in bin_counts.iter().zip(&bins.values).zip(&bins.above) {
+                    above += if up { c as usize } else { 0 };
+                    sum += c as f64 * v;
+                }
+            } else {
+                for _ in 0..n {
+                    let i = draw_index(&mut rng_sample, n);
+                    above += usize::from(i >= sample_cut);
+                    sum += s[i];
+                    if need_em {
+                        boot_counts[group_of[i] as usize] += 1;
+                    }
+                }
+            }
+            let stats_b = SampleStats {
+                cc: above as f64 / n as f64,
+                pcc: sum / n as f64,
+            };
+            // Resample the validation set.
+            let rates_b = if need_rates {
+                let (tpr, mean_fake) =
+                    resample_class(&self.val_fake, fake_cut, self.draws[0], &mut rng_val);
+                let (fpr, mean_genuine) =
+                    resample_class(&self.val_genuine, genuine_cut, self.draws[1], &mut rng_val);
+                let mut r = Rates {
+                    tpr,
+                    fpr,
+                    mean_fake,
+                    mean_genuine,
+                };
+                if shifted {
+                    let sh = self.shift;
+                    let mut z = || -> f64 { rng_shift.sample(StandardNormal) };
+                    r.tpr = (r.tpr + sh.tpr * z()).clamp(0.0, 1.0);
+                    r.fpr = (r.fpr + sh.fpr * z()).clamp(0.0, 1.0);
+                    r.mean_fake = (r.mean_fake + sh.mean_fake * z()).clamp(0.0, 1.0);
+                    r.mean_genuine = (r.mean_genuine + sh.mean_genuine * z()).clamp(0.0, 1.0);
+                }
+                r
+            } else {
+                rates
+            };
+            for (j, &m) in methods.iter().enumerate() {
+                let (full, base) = match m {
+                    Method::Em if binned.is_some() => {
+                        // The point is EM on the same bins, so rounding does not enter.
+                        let full = self.em_newton(&terms, &bin_counts, em_point);
+                        (full, em_point)
+                    }
+                    Method::Em => (self.em_newton(&terms, &boot_counts, em_point), em_point),
+                    m => (
+                        self.simple(m, stats_b, rates_b),
+                        self.simple(m, stats, rates_b),
+                    ),
+                };
+                reps[j].push((base + k[j] * (full - base)).clamp(0.0, 1.0));
+            }
+        }
+
+        Ok(methods
+            .iter()
+            .zip(reps)
+            .zip(&k)
+            .map(|((&m, mut r), &shrink)| {
+                let p = point(m);
+                let std_error = mean_var(&r).1.sqrt();
+                r.sort_by(f64::total_cmp);
+                let alpha = 1.0 - options.confidence;
+                let mut lo = quantile(&r, alpha / 2.0).min(p);
+                let mut hi = quantile(&r, 1.0 - alpha / 2.0).max(p);
+                // Never narrower than the exact binomial interval of the count called fake:
+                // a floor for small samples, where the bootstrap collapses (two accounts
+                // both called genuine resample to "no fake" every time). Its sampling part
+                // shrinks with the finite-population factor, as the bootstrap's does.
+                let called = (stats.cc * n as f64).round() as u64;
+                let (cl, ch) = clopper_pearson(called, n as u64, options.confidence);
+                lo = lo.min(p - shrink * (stats.cc - cl));
+                hi = hi.max(p + shrink * (ch - stats.cc));
+                ShareEstimate {
+                    method: m,
+                    fake_share: p,
+                    ci_low: lo.clamp(0.0, 1.0),
+                    ci_high: hi.clamp(0.0, 1.0),
+                    confidence: options.confidence,
+                    std_error,
+                    sample_size: n,
+                    population: options.population,
+                }
+            })
+            .collect())
+    }
+
+    /// ACC with an analytic (delta-method, Wald) interval instead of the bootstrap:
+    /// `Var = (k^2 cc (1 - cc) / n + p^2 tpr (1 - tpr) / n_fake + (1 - p)^2 fpr (1 - fpr) /
+    /// n_genuine) / (tpr - fpr)^2`, with `k` the finite-population factor of the module
+    /// documentation; the interval `p ± z sqrt(Var)` is clipped to [0, 1]. `options.bootstrap`
+    /// and `options.seed` are not used. Rates of exactly 0 or 1 contribute no variance, so
+    /// prefer the bootstrap on small validation sets.
+    ///
+    /// # Errors
+    /// As [`Quantifier::estimate`].
+    ///
+    /// # Examples
+    /// ```
+    /// use follower_audit::{IntervalOptions, Quantifier, Label::{Fake, Genuine}};
+    /// let val: Vec<f64> = (0..200).map(|i| if i % 2 == 0 { 0.9 } else { 0.1 }).collect();
+    /// let lab: Vec<_> = (0..200).map(|i| if i < 100 { Fake } else { Genuine }).collect();
+    /// let q = Quantifier::new(&val, &lab, 0.5, 0.5).unwrap();
+    /// let e = q.acc_wald(&[0.9, 0.9, 0.1, 0.1], &IntervalOptions::default()).unwrap();
+    /// assert_eq!(e.fake_share, 0.5);
+    /// assert!(e.ci_low < 0.5 && e.ci_high > 0.5);
+    /// ```
+    pub fn acc_wald(&self, sample: &[f64], options: &IntervalOptions) -> Result<ShareEstimate> {
+        check_sample(sample)?;
+        options.check(sample.len())?;
+        let n = sample.len() as f64;
+        let s = sorted(sample.to_vec());
+        let stats = self.stats(&s);
+        let r = self.rates;
+        let p = adjust(stats.cc, r.fpr, r.tpr);
+        let k2 = match options.population {
+            None => 1.0,
+            Some(pop) => {
+                let pop = pop as f64;
+                let fpc = if pop > 1.0 {
+                    (pop - n) / (pop - 1.0)
+                } else {
+                    0.0
+                };
+                let within = p * r.tpr * (1.0 - r.tpr) + (1.0 - p) * r.fpr * (1.0 - r.fpr);
+                let total = stats.cc * (1.0 - stats.cc);
+                let rho = if total > 0.0 {
+                    (within / total).min(1.0)
+                } else {
+                    1.0
+                };
+                fpc + n / pop * rho
+            }
+        };
+        let d = r.tpr - r.fpr;
+        let var_num = k2 * stats.cc * (1.0 - stats.cc) / n
+            + p * p * r.tpr * (1.0 - r.tpr) / r.n_fake as f64
+            + (1.0 - p) * (1.0 - p) * r.fpr * (1.0 - r.fpr) / r.n_genuine as f64;
+        let se = if d > 0.0 {
+            var_num.sqrt() / d
+        } else {
+            var_num.sqrt()
+        };
+        let z = normal_quantile(0.5 + options.confidence / 2.0);
+        Ok(ShareEstimate {
+            method: Method::Acc,
+            fake_share: p,
+            ci_low: (p - z * se).clamp(0.0, 1.0),
+            ci_high: (p + z * se).clamp(0.0, 1.0),
+            confidence: options.confidence,
+            std_error: se,
+            sample_size: sample.len(),
+            population: options.population,
+        })
+    }
+}
+
+/// Resamples one sorted validation class with replacement: (share at or above the cut, mean).
+fn resample_class(
+    sorted: &[f64],
+    cut: usize,
+    draws: Option<usize>,
+    rng: &mut ChaCha8Rng,
+) -> (f64, f64) {
+    let n = sorted.len();
+    let draws = draws.unwrap_or(n).max(1);
+    let (mut above, mut sum) = (0usize, 0.0);
+    for _ in 0..draws {
+        let i = draw_index(rng, n);
+        above += usize::from(i >= cut);
+        sum += sorted[i];
+    }
+    (above as f64 / draws as f64, sum / draws as f64)
+}
+
+/// A uniform index in `0..n` from one 32-bit draw (multiply-shift; its bias, at most n / 2^32,
+/// is immaterial here), several times faster than a rejection-sampled range.
+fn draw_index(rng: &mut ChaCha8Rng, n: usize) -> usize {
+    if n <= u32::MAX as usize {
+        ((rng.next_u32() as u64 * n as u64) >> 32) as usize
+    } else {
+        rng.gen_range(0..n)
+    }
+}
+
+/// The q-quantile of sorted values, interpolating linearly between order statistics (numpy's
+/// default).
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
+/// The standard normal quantile (Acklam's rational approximation, relative error < 1.2e-9).
+fn normal_quantile(p: f64) -> f64 {
+    const A: [f64; 6] = [
+        -3.969_683_028_665_376e1,
+        2.209_460_984_245_205e2,
+        -2.759_285_104_469_687e2,
+        1.383_577_518_672_69e2,
+        -3.066_479_806_614_716e1,
+        2.506_628_277_459_239,
+    ];
+    const B: [f64; 5] = [
+        -5.447_609_879_822_406e1,
+        1.615_858_368_580_409e2,
+        -1.556_989_798_598_866e2,
+        6.680_131_188_771_972e1,
+        -1.328_068_155_288_572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784_894_002_430_293e-3,
+        -3.223_964_580_411_365e-1,
+        -2.400_758_277_161_838,
+        -2.549_732_539_343_734,
+        4.374_664_141_464_968,
+        2.938_163_982_698_783,
+    ];
+    const D: [f64; 4] = [
+        7.784_695_709_041_462e-3,
+        3.224_671_290_700_398e-1,
+        2.445_134_137_142_996,
+        3.754_408_661_907_416,
+    ];
+    let p = p.clamp(1e-300, 1.0 - 1e-16);
+    let tail = |q: f64| {
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    };
+    if p < 0.02425 {
+        tail((-2.0 * p.ln()).sqrt())
+    } else if p > 1.0 - 0.02425 {
+        -tail((-2.0 * (1.0 - p).ln()).sqrt())
+    } else {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::account::Label;
+    use crate::quantify::RateShift;
+
+    #[test]
+    fn two_accounts_never_give_a_zero_width_interval() {
+        let val: Vec<f64> = (0..400)
+            .map(|i| if i < 200 { 0.95 } else { 0.03 })
+            .collect();
+        let lab: Vec<Label> = (0..400)
+            .map(|i| if i < 200 { Label::Fake } else { Label::Genuine })
+            .collect();
+        let q = Quantifier::new(&val, &lab, 0.5, 0.5).unwrap();
+        for m in Method::ALL {
+            let e = q
+                .estimate(&[0.02, 0.04], m, &IntervalOptions::default())
+                .unwrap();
+            assert!(e.ci_high - e.ci_low >= 0.3, "{m}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn a_rate_shift_widens_the_adjusted_intervals_only() {
+        let val: Vec<f64> = (0..400).map(|i| if i < 200 { 0.9 } else { 0.1 }).collect();
+        let lab: Vec<Label> = (0..400)
+            .map(|i| if i < 200 { Label::Fake } else { Label::Genuine })
+            .collect();
+        let sample: Vec<f64> = (0..2000)
+            .map(|i| if i % 2 == 0 { 0.9 } else { 0.1 })
+            .collect();
+        let q = Quantifier::new(&val, &lab, 0.5, 0.5).unwrap();
+        let wide = q
+            .clone()
+            .with_shift(RateShift {
+                tpr: 0.1,
+                fpr: 0.1,
+                mean_fake: 0.1,
+                mean_genuine: 0.1,
+            })
+            .unwrap();
+        let o = IntervalOptions::default();
+        for m in Method::ALL {
+            let (a, b) = (
+                q.estimate(&sample, m, &o).unwrap(),
+                wide.estimate(&sample, m, &o).unwrap(),
+            );
+            assert_eq!(a.fake_share, b.fake_share);
+            let (wa, wb) = (a.ci_high - a.ci_low, b.ci_high - b.ci_low);
+            if m.uses_rates() {
+                assert!(wb > 2.0 * wa, "{m}: {wa} -> {wb}");
+            } else {
+                assert_eq!(wa, wb, "{m}");
+            }
+        }
+        assert!(q
+            .with_shift(RateShift {
+                tpr: -1.0,
+                ..RateShift::default()
+            })
+            .is_err());
+    }
+
+    #[test]
+    fn normal_quantile_matches_known_values() {
+        assert!((normal_quantile(0.975) - 1.959_963_984_540_054).abs() < 1e-8);
+        assert!((normal_quantile(0.5)).abs() < 1e-12);
+        assert!((normal_quantile(0.005) + 2.575_829_303_548_901).abs() < 1e-8);
+        assert!((normal_quantile(0.995) - 2.575_829_303_548_901).abs() < 1e-8);
+    }
+
+    #[test]
+    fn quantile_interpolates_like_numpy() {
+        // numpy.quantile([1, 2, 3, 4], [0.025, 0.5, 0.975]) = [1.075, 2.5, 3.925]
+        let v = [1.0, 2.0, 3.0, 4.0];
+        assert!((quantile(&v, 0.025) - 1.075).abs() < 1e-12);
+        assert!((quantile(&v, 0.5) - 2.5).abs() < 1e-12);
+        assert!((quantile(&v, 0.975) - 3.925).abs() < 1e-12);
+        assert_eq!(quantile(&[0.3], 0.9), 0.3);
+    }
+}

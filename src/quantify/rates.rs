@@ -1,0 +1,54 @@
+//! A classifier's error rates ([`ErrorRates`]) and how far they may shift on another
+//! population ([`RateShift`]).
+
+use serde::{Deserialize, Serialize};
+
+/// A classifier's error rates measured on a labelled validation set.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ErrorRates {
+    /// The threshold: P(fake) >= threshold is predicted fake.
+    pub threshold: f64,
+    /// True-positive rate: share of the validation fakes predicted fake.
+    pub tpr: f64,
+    /// False-positive rate: share of the validation genuine accounts predicted fake.
+    pub fpr: f64,
+    /// Mean P(fake) of the validation fakes.
+    pub mean_fake: f64,
+    /// Mean P(fake) of the validation genuine accounts.
+    pub mean_genuine: f64,
+    /// Number of validation fakes.
+    pub n_fake: usize,
+    /// Number of validation genuine accounts.
+    pub n_genuine: usize,
+}
+
+/// How far a classifier's error rates may lie from those measured on its validation set when
+/// the audited accounts come from another population: standard deviations added to the
+/// rates in every bootstrap replicate (see [`Quantifier::with_shift`](super::Quantifier::with_shift)). All 0 by default.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RateShift {
+    /// Of the true-positive rate.
+    pub tpr: f64,
+    /// Of the false-positive rate.
+    pub fpr: f64,
+    /// Of the mean P(fake) of fakes.
+    pub mean_fake: f64,
+    /// Of the mean P(fake) of genuine accounts.
+    pub mean_genuine: f64,
+}
+
+impl RateShift {
+    /// Each deviation times `k`.
+    pub fn scaled(self, k: f64) -> RateShift {
+        RateShift {
+            tpr: self.tpr * k,
+            fpr: self.fpr * k,
+            mean_fake: self.mean_fake * k,
+            mean_genuine: self.mean_genuine * k,
+        }
+    }
+
+    pub(super) fn is_zero(&self) -> bool {
+        self.tpr == 0.0 && self.fpr == 0.0 && self.mean_fake == 0.0 && self.mean_genuine == 0.0
+    }
+}
