@@ -291,21 +291,27 @@ fn print_summary(
                         format!("followers {start} to {}", start + len)
                     })
                     .collect();
-                writeln!(out, 
+                writeln!(
+                    out,
                     "  (synthetic demo list; its truth: {} genuine, {} fake, bought burst at {})",
                     pct(t["genuine_share"].as_f64().unwrap_or(f64::NAN)),
                     t["fake_count"],
                     bursts.join(", ")
                 )?;
             }
-            None => writeln!(out, "  (the bundled synthetic demo list: see datasets/demo/README.md)")?,
+            None => writeln!(
+                out,
+                "  (the bundled synthetic demo list: see datasets/demo/README.md)"
+            )?,
         }
     }
-    writeln!(out, 
+    writeln!(
+        out,
         "  records read {} = scored {} + rejected {} + not sampled {}",
         r.records_read, r.scored, r.rejected, r.not_sampled
     )?;
-    writeln!(out, 
+    writeln!(
+        out,
         "  genuine followers: {}  ({:.0}% CI {} to {}, estimator {})",
         pct(g.estimate),
         100.0 * g.confidence,
@@ -313,28 +319,35 @@ fn print_summary(
         pct(g.ci_high),
         g.method
     )?;
-    writeln!(out, 
+    writeln!(
+        out,
         "  fake followers: about {:.0} ({:.0} to {:.0}){}",
         r.fake_count_estimate.estimate,
         r.fake_count_estimate.ci_low,
         r.fake_count_estimate.ci_high,
         r.population.map(|n| format!(" of {n}")).unwrap_or_default()
     )?;
-    writeln!(out, 
+    writeln!(
+        out,
         "  uncorrected count of predicted fakes: {} (what a classify-and-count tool would say)",
         pct(r.naive_fake_share)
     )?;
     let b = &r.breakdown;
-    writeln!(out, 
+    writeln!(
+        out,
         "  breakdown: {} likely fake, {} likely genuine, {} inactive but genuine, {} uncertain",
         b.likely_fake, b.likely_genuine, b.inactive_genuine, b.uncertain
     )?;
     if r.bursts.is_empty() {
         writeln!(out, "  bursts: none found")?;
     } else {
-        writeln!(out, "  bursts of bought followers (position 0 = newest follower):")?;
+        writeln!(
+            out,
+            "  bursts of bought followers (position 0 = newest follower):"
+        )?;
         for (i, burst) in r.bursts.iter().enumerate() {
-            writeln!(out, 
+            writeln!(
+                out,
                 "    #{} followers {} to {}: {} fake vs {} baseline, about {:.0} bought",
                 i + 1,
                 burst.start,
@@ -346,7 +359,8 @@ fn print_summary(
         }
     }
     if r.rejected > 0 {
-        writeln!(out, 
+        writeln!(
+            out,
             "  rejected records ({}, of which {} duplicates):",
             r.rejected, r.duplicates
         )?;
@@ -354,11 +368,16 @@ fn print_summary(
             writeln!(out, "    {}", rej.reason)?;
         }
         if r.rejections.len() > 10 {
-            writeln!(out, "    ... and {} more (see --json)", r.rejections.len() - 10)?;
+            writeln!(
+                out,
+                "    ... and {} more (see --json)",
+                r.rejections.len() - 10
+            )?;
         }
     }
     if let Some(f) = &r.fields {
-        writeln!(out, 
+        writeln!(
+            out,
             "  fields present (first {} records): {}",
             f.looked_at,
             f.present.join(", ")
@@ -368,7 +387,7 @@ fn print_summary(
         }
     }
     if let Some(s) = &r.shift {
-        writeln!(out, 
+        writeln!(out,
             "  shift from the training data: {} ({:.0}% of {} followers outside the training support)",
             s.level,
             100.0 * s.outside_support,
@@ -378,7 +397,8 @@ fn print_summary(
             writeln!(out, "  warning: {w}")?;
         }
     }
-    writeln!(out, 
+    writeln!(
+        out,
         "  model: {} on {}, reading {}; trained on {}; ages measured at {}",
         r.model.detector,
         r.model.schema,

@@ -27,9 +27,9 @@ use std::time::Instant;
 
 use clap::Parser;
 use follower_audit::{
-    formats, train_on_accounts, Account, CalibrationMethod, DatasetInfo, Detector,
-    DetectorParams, FeatureMatrix, FeatureSet, FieldGroup, FittedDetector, Format, Label, Model,
-    ModelParams, Preset, ReadOptions,
+    formats, train_on_accounts, Account, CalibrationMethod, DatasetInfo, Detector, DetectorParams,
+    FeatureMatrix, FeatureSet, FieldGroup, FittedDetector, Format, Label, Model, ModelParams,
+    Preset, ReadOptions,
 };
 
 #[derive(Parser, Debug)]

@@ -71,24 +71,26 @@ impl std::str::FromStr for DetectorParams {
     /// `logistic_regression` (`logistic`), `gaussian_nb` (`naive-bayes`), `decision_tree`
     /// (`tree`), `linfa_tree`; `-` and `_` are alike.
     fn from_str(s: &str) -> Result<Self> {
-        Ok(match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
-            "random_forest" | "forest" => DetectorParams::RandomForest(Default::default()),
-            "logistic_regression" | "logistic" => {
-                DetectorParams::LogisticRegression(Default::default())
-            }
-            "gaussian_nb" | "naive_bayes" => DetectorParams::GaussianNb(Default::default()),
-            "decision_tree" | "tree" => DetectorParams::DecisionTree(Default::default()),
-            "linfa_tree" => DetectorParams::LinfaTree(Default::default()),
-            _ => {
-                return Err(Error::InvalidParams {
-                    name: "detector".into(),
-                    reason: format!(
-                        "{s:?} is not a detector: random_forest, logistic_regression, \
+        Ok(
+            match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+                "random_forest" | "forest" => DetectorParams::RandomForest(Default::default()),
+                "logistic_regression" | "logistic" => {
+                    DetectorParams::LogisticRegression(Default::default())
+                }
+                "gaussian_nb" | "naive_bayes" => DetectorParams::GaussianNb(Default::default()),
+                "decision_tree" | "tree" => DetectorParams::DecisionTree(Default::default()),
+                "linfa_tree" => DetectorParams::LinfaTree(Default::default()),
+                _ => {
+                    return Err(Error::InvalidParams {
+                        name: "detector".into(),
+                        reason: format!(
+                            "{s:?} is not a detector: random_forest, logistic_regression, \
                          gaussian_nb, decision_tree or linfa_tree"
-                    ),
-                })
-            }
-        })
+                        ),
+                    })
+                }
+            },
+        )
     }
 }
 

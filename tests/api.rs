@@ -10,7 +10,11 @@ use follower_audit::{
 };
 
 fn accounts(n: u64) -> Vec<Account> {
-    let g = FollowerListSpec::new(n).fake_share(0.3).seed(5).build().unwrap();
+    let g = FollowerListSpec::new(n)
+        .fake_share(0.3)
+        .seed(5)
+        .build()
+        .unwrap();
     g.iter().collect()
 }
 

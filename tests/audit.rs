@@ -3,9 +3,9 @@
 mod common;
 
 use follower_audit::synth::{default_crawled_at, FollowerListSpec};
-use follower_audit::{Listing, DEFAULT_LISTED, HISTOGRAM_BINS, 
-    formats, render_html, Account, Audit, AuditParams, AuditReport, Label, Method, Model,
-    ReadOptions, Result,
+use follower_audit::{
+    formats, render_html, Account, Audit, AuditParams, AuditReport, Label, Listing, Method, Model,
+    ReadOptions, Result, DEFAULT_LISTED, HISTOGRAM_BINS,
 };
 
 fn demo_path() -> std::path::PathBuf {

@@ -102,7 +102,10 @@ fn audit_json_is_byte_identical_with_one_and_two_threads() {
     let report: serde_json::Value = serde_json::from_slice(&t1).unwrap();
     assert_eq!(report["followers"].as_array().map(Vec::len), Some(500));
     assert!(report["shift"]["accounts"].as_u64().unwrap() > 0);
-    assert!(t1 == t2, "1 and 2 threads give different probed, top-500 reports");
+    assert!(
+        t1 == t2,
+        "1 and 2 threads give different probed, top-500 reports"
+    );
 
     // A seeded sample is the same sample with any number of threads; another seed is not.
     let sampled = params.clone().sample(2_000).followers(Listing::None);

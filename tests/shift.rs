@@ -16,9 +16,16 @@ fn training_accounts_lie_inside_and_inflated_counts_outside() {
     let x = t.matrix(&shape, None);
     let own = t.shift(&shape, &x, 1000).unwrap();
     assert_eq!(own.rows, 1000);
-    assert!(own.outside <= 0.08, "{} of training rows outside", own.outside);
+    assert!(
+        own.outside <= 0.08,
+        "{} of training rows outside",
+        own.outside
+    );
     assert_eq!(own.votes.len(), t.len());
-    assert_eq!(own.votes.iter().map(|&v| u64::from(v)).sum::<u64>(), 5 * 1000);
+    assert_eq!(
+        own.votes.iter().map(|&v| u64::from(v)).sum::<u64>(),
+        5 * 1000
+    );
 
     // The same accounts with every column scaled far beyond what training saw.
     let mut far = x.values().to_owned();
@@ -41,5 +48,8 @@ fn training_accounts_lie_inside_and_inflated_counts_outside() {
         .map(|i| u64::from(s.votes[i]))
         .sum();
     let all: u64 = s.votes.iter().map(|&v| u64::from(v)).sum();
-    assert!(to_fake as f64 > 0.9 * all as f64, "{to_fake} of {all} votes to fakes");
+    assert!(
+        to_fake as f64 > 0.9 * all as f64,
+        "{to_fake} of {all} votes to fakes"
+    );
 }

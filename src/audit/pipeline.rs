@@ -1,0 +1,486 @@
+//! The audit's streaming pipeline: chunks of accounts scored (features, P(fake), reasons of
+//! the followers that may be listed) on the rayon pool, and absorbed in input order by the
+//! [`Sink`] into the running [`State`](super::state::State) and the streamed CSV.
+
+use std::io::Write;
+
+use ndarray::Array2;
+use rayon::prelude::*;
+
+use crate::account::{Account, Label};
+use crate::detector::{Detector, Reason};
+use crate::error::{Error, Result};
+use crate::features::{FeatureExtractor, FeatureMatrix, TimeReference};
+
+use super::shift::features_hash;
+use super::state::{csv_error, group_of, is_inactive, label_name, most_suspicious_first, State};
+use super::{Audit, FollowerScore, Listing};
+
+/// A chunk of valid accounts in follow order, with their input positions.
+pub(super) struct Batch {
+    pub(super) positions: Vec<u64>,
+    pub(super) accounts: Vec<Account>,
+}
+
+impl Batch {
+    /// An empty batch for `chunk` accounts, reusing a spare account buffer when there is one.
+    pub(super) fn with_capacity(chunk: usize, spare: Option<Vec<Account>>) -> Batch {
+        let cap = chunk.min(1 << 16);
+        Batch {
+            positions: Vec::with_capacity(cap),
+            accounts: spare.unwrap_or_else(|| Vec::with_capacity(cap)),
+        }
+    }
+}
+
+/// A scored chunk: P(fake), inactivity and (on request) reasons per account. `accounts` holds
+/// the accounts only when the report or the CSV needs their ids; otherwise it comes back
+/// empty, as a buffer to reuse.
+pub(super) struct ScoredBatch {
+    pub(super) positions: Vec<u64>,
+    pub(super) accounts: Vec<Account>,
+    pub(super) proba: Vec<f64>,
+    pub(super) inactive: Vec<bool>,
+    pub(super) reasons: Vec<Vec<Reason>>,
+    /// The chunk's feature buffer, to reuse.
+    pub(super) scratch: Option<Array2<f64>>,
+}
+
+/// Features, scores and reasons of chunks: pure (the report is assembled by [`Sink`]), so it
+/// may run on another thread than the reading.
+pub(super) struct Scorer<'a, 'm> {
+    pub(super) audit: &'a Audit<'m>,
+    pub(super) fx: &'a FeatureExtractor,
+    /// Every follower is written out (the CSV, or a report listing all): each gets its id and
+    /// reasons.
+    pub(super) every: bool,
+    /// The report lists the most suspicious: followers at or above the listing bound get
+    /// their id and reasons.
+    pub(super) top: bool,
+}
+
+impl<'a, 'm> Scorer<'a, 'm> {
+    pub(super) fn new(audit: &'a Audit<'m>, fx: &'a FeatureExtractor, csv: bool) -> Self {
+        let listing = audit.params.listing;
+        Scorer {
+            audit,
+            fx,
+            every: csv || listing == Listing::All,
+            top: matches!(listing, Listing::MostSuspicious(n) if n > 0),
+        }
+    }
+
+    /// Whether a follower scored `p_fake` may be written out or listed, so needs its id and
+    /// reasons. The list is ranked by P(fake), ties in follow order, and every follower the
+    /// sink has listed comes before those still being scored: one at the bound or below it
+    /// can never enter. The bound only rises, so a follower that ends up listed always
+    /// passes here.
+    pub(super) fn wanted(&self, p_fake: f64) -> bool {
+        self.every
+            || (self.top
+                && p_fake
+                    > f64::from_bits(
+                        self.audit
+                            .listed_bound
+                            .load(std::sync::atomic::Ordering::Relaxed),
+                    ))
+    }
+
+    /// Whether the accounts' ids may be needed after scoring.
+    pub(super) fn keeps_accounts(&self) -> bool {
+        self.every || self.top
+    }
+}
+
+impl Scorer<'_, '_> {
+    /// Scores `batch`, writing its features into `scratch` (a previous chunk's feature
+    /// buffer, reshaped; every cell is overwritten) when there is one; the buffer comes back
+    /// in [`ScoredBatch::scratch`].
+    pub(super) fn score(
+        &self,
+        mut batch: Batch,
+        scratch: Option<Array2<f64>>,
+    ) -> Result<ScoredBatch> {
+        let rows = self.score_rows(&batch.accounts, scratch)?;
+        if !self.keeps_accounts() {
+            batch.accounts.clear();
+        }
+        Ok(ScoredBatch {
+            positions: batch.positions,
+            accounts: batch.accounts,
+            proba: rows.proba,
+            inactive: rows.inactive,
+            reasons: rows.reasons,
+            scratch: Some(rows.scratch),
+        })
+    }
+
+    /// Features, scores, reasons and inactivity of `accounts`, computed in `scratch` (a
+    /// feature buffer to reuse) when given.
+    pub(super) fn score_rows(
+        &self,
+        accounts: &[Account],
+        scratch: Option<Array2<f64>>,
+    ) -> Result<Rows> {
+        let model = self.audit.model;
+        let rows = accounts.len();
+        let d = self.fx.schema().len();
+        let values = match scratch {
+            Some(m) => {
+                let (mut cells, _) = m.into_raw_vec_and_offset();
+                cells.resize(rows * d, 0.0);
+                let mut m = Array2::from_shape_vec((rows, d), cells)
+                    .map_err(|e| Error::InvalidData(format!("feature buffer: {e}")))?;
+                self.fx.extract_into(accounts, m.view_mut())?;
+                m
+            }
+            None => self.fx.extract(accounts).into_values(),
+        };
+        let x = FeatureMatrix::from_trusted(self.fx.schema().clone(), values);
+        if self.audit.training.is_some() {
+            // Offer the accounts to the uniform sample: hashes first, the lock only for the
+            // few that may enter it.
+            let bound = self.audit.sample.lock().expect("not poisoned").bound();
+            let candidates: Vec<(u64, &Account)> = x
+                .values()
+                .rows()
+                .into_iter()
+                .zip(accounts)
+                .map(|(row, a)| (features_hash(row.as_slice().unwrap_or(&[])), a))
+                .filter(|(h, _)| *h <= bound)
+                .collect();
+            if !candidates.is_empty() {
+                let mut sample = self.audit.sample.lock().expect("not poisoned");
+                for (h, a) in candidates {
+                    sample.offer(h, a);
+                }
+            }
+        }
+        let proba: Vec<f64> = model
+            .predict_proba(&x)?
+            .iter()
+            .map(|v| v.clamp(0.0, 1.0))
+            .collect();
+        let wanted: Vec<bool> = proba.iter().map(|&p| self.wanted(p)).collect();
+        let keep = self.audit.params.reasons;
+        let reasons: Vec<Vec<Reason>> = if keep > 0 && wanted.iter().any(|&w| w) {
+            (0..rows)
+                .into_par_iter()
+                .map(|row| {
+                    if !wanted[row] {
+                        return Ok(Vec::new());
+                    }
+                    model.explain(&x, row).map(|mut r| {
+                        r.truncate(keep);
+                        r
+                    })
+                })
+                .collect::<Result<_>>()?
+        } else {
+            Vec::new()
+        };
+        let inactive: Vec<bool> = accounts.iter().map(is_inactive).collect();
+        Ok(Rows {
+            proba,
+            wanted,
+            inactive,
+            reasons,
+            scratch: x.into_values(),
+        })
+    }
+}
+
+/// What [`Scorer::score_rows`] computes for a run of accounts.
+pub(super) struct Rows {
+    pub(super) proba: Vec<f64>,
+    /// Which followers may be written out or listed (see [`Scorer::wanted`]).
+    pub(super) wanted: Vec<bool>,
+    pub(super) inactive: Vec<bool>,
+    pub(super) reasons: Vec<Vec<Reason>>,
+    /// The feature buffer, to reuse.
+    pub(super) scratch: Array2<f64>,
+}
+
+/// One scored follower, as a block job returns it (small: a block holds one per follower).
+pub(super) struct One {
+    pub(super) p_fake: f64,
+    pub(super) inactive: bool,
+    pub(super) time: TimeKind,
+    /// Only when the report or the CSV lists followers.
+    pub(super) details: Option<Box<Details>>,
+}
+
+/// What a listed follower carries besides its score.
+pub(super) struct Details {
+    pub(super) id: Option<String>,
+    pub(super) screen_name: Option<String>,
+    pub(super) reasons: Vec<Reason>,
+}
+
+/// A block job's output per follower: its score, or the error that stopped the block's
+/// scoring (boxed, as [`One`] is small).
+pub(super) type Scored = std::result::Result<One, Box<Error>>;
+
+/// Which time an account's age was measured at.
+#[derive(Clone, Copy)]
+pub(super) enum TimeKind {
+    AsOf,
+    Crawled,
+    Clock,
+}
+
+impl Scorer<'_, '_> {
+    /// Scores a block's valid accounts: one score each, or the error that stopped the
+    /// scoring (which ends the audit).
+    pub(super) fn score_each(&self, accounts: &mut [Account]) -> Vec<Scored> {
+        let n = accounts.len();
+        if n == 0 {
+            return Vec::new();
+        }
+        // Each pool thread keeps its last feature buffer for its next block.
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<Option<Array2<f64>>> =
+                const { std::cell::RefCell::new(None) };
+        }
+        let scratch = SCRATCH.with(|s| s.borrow_mut().take());
+        let mut rows = match self.score_rows(accounts, scratch) {
+            Ok(r) => r,
+            Err(e) => {
+                let mut out = vec![Err(Box::new(e))];
+                out.extend((1..n).map(|_| Err(Box::new(Error::InvalidData("not scored".into())))));
+                return out;
+            }
+        };
+        SCRATCH.with(|s| *s.borrow_mut() = Some(std::mem::take(&mut rows.scratch)));
+        accounts
+            .iter_mut()
+            .enumerate()
+            .map(|(k, a)| {
+                let time = match self.fx.time_reference(a) {
+                    TimeReference::AsOf(_) => TimeKind::AsOf,
+                    TimeReference::Crawled(_) => TimeKind::Crawled,
+                    TimeReference::Clock(_) => TimeKind::Clock,
+                };
+                let details = rows.wanted[k].then(|| {
+                    Box::new(Details {
+                        id: a.profile.id.take(),
+                        screen_name: a.profile.screen_name.take(),
+                        reasons: rows
+                            .reasons
+                            .get_mut(k)
+                            .map(std::mem::take)
+                            .unwrap_or_default(),
+                    })
+                });
+                Ok(One {
+                    p_fake: rows.proba[k],
+                    inactive: rows.inactive[k],
+                    time,
+                    details,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Where scored chunks go, in input order: the running totals, the kept details and the
+/// streamed CSV.
+pub(super) struct Sink<'s, 'w> {
+    pub(super) audit: &'s Audit<'s>,
+    pub(super) state: &'s mut State,
+    pub(super) csv: &'s mut Option<csv::Writer<&'w mut dyn Write>>,
+    pub(super) source: &'s str,
+}
+
+impl Sink<'_, '_> {
+    /// Adds a scored chunk to the report; returns its emptied account buffer and its feature
+    /// buffer for reuse.
+    pub(super) fn absorb(&mut self, mut scored: ScoredBatch) -> Result<Reusable> {
+        for (row, (&pos, &p_fake)) in scored.positions.iter().zip(&scored.proba).enumerate() {
+            let (id, screen_name) = match scored.accounts.get_mut(row) {
+                Some(a) => (a.profile.id.take(), a.profile.screen_name.take()),
+                None => (None, None),
+            };
+            let reasons = scored
+                .reasons
+                .get_mut(row)
+                .map(std::mem::take)
+                .unwrap_or_default();
+            self.absorb_one(pos, p_fake, scored.inactive[row], id, screen_name, reasons)?;
+        }
+        scored.accounts.clear();
+        Ok((scored.accounts, scored.scratch))
+    }
+
+    /// Adds one scored follower to the report.
+    pub(super) fn absorb_one(
+        &mut self,
+        pos: u64,
+        p_fake: f64,
+        inactive: bool,
+        id: Option<String>,
+        screen_name: Option<String>,
+        reasons: Vec<Reason>,
+    ) -> Result<()> {
+        let p = &self.audit.params;
+        let threshold = self.audit.model.threshold();
+        let group = group_of(p_fake, inactive, threshold, p.uncertain);
+        self.state.add(group);
+        self.state.scored.push(pos, p_fake as f32);
+        let listed = match p.listing {
+            Listing::All => true,
+            Listing::MostSuspicious(n) => n > 0 && p_fake > self.state.listed_bound,
+            _ => false,
+        };
+        if !listed && self.csv.is_none() {
+            return Ok(());
+        }
+        let score = FollowerScore {
+            position: pos,
+            id,
+            screen_name,
+            p_fake,
+            label: if p_fake >= threshold {
+                Label::Fake
+            } else {
+                Label::Genuine
+            },
+            group: group.to_string(),
+            reasons,
+        };
+        if let Some(w) = self.csv.as_mut() {
+            let why: Vec<&str> = score.reasons.iter().map(|r| r.text.as_str()).collect();
+            w.write_record([
+                score.position.to_string(),
+                score.id.clone().unwrap_or_default(),
+                score.screen_name.clone().unwrap_or_default(),
+                format!("{:.6}", score.p_fake),
+                label_name(score.label).to_string(),
+                score.group.clone(),
+                why.join("; "),
+            ])
+            .map_err(|e| csv_error(self.source, e))?;
+        }
+        if listed {
+            self.state.followers.push(score);
+            if let Listing::MostSuspicious(n) = p.listing {
+                // Keep the list at most twice the listed number: sort, cut, raise the bound.
+                if self.state.followers.len() >= 2 * n {
+                    most_suspicious_first(&mut self.state.followers, n);
+                    let bound = self.state.followers[n - 1].p_fake;
+                    self.state.listed_bound = bound;
+                    self.audit
+                        .listed_bound
+                        .store(bound.to_bits(), std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a scored chunk leaves to reuse: its account buffer and its feature buffer.
+pub(super) type Reusable = (Vec<Account>, Option<Array2<f64>>);
+
+/// How chunks get from the reading loop to the scorer and back to the [`Sink`].
+pub(super) trait Pipe {
+    /// Hands over one chunk; may absorb chunks scored earlier.
+    fn submit(&mut self, batch: Batch, sink: &mut Sink<'_, '_>) -> Result<()>;
+    /// An emptied account buffer to fill next, if one has come back.
+    fn spare(&mut self) -> Option<Vec<Account>>;
+}
+
+/// Scores each chunk at once on this thread.
+pub(super) struct InPlace<'a, 'm> {
+    pub(super) scorer: Scorer<'a, 'm>,
+    pub(super) scratch: Option<Array2<f64>>,
+    pub(super) spare: Vec<Vec<Account>>,
+}
+
+impl Pipe for InPlace<'_, '_> {
+    fn submit(&mut self, batch: Batch, sink: &mut Sink<'_, '_>) -> Result<()> {
+        let scored = self.scorer.score(batch, self.scratch.take())?;
+        let (accounts, scratch) = sink.absorb(scored)?;
+        self.spare.push(accounts);
+        self.scratch = scratch;
+        Ok(())
+    }
+    fn spare(&mut self) -> Option<Vec<Account>> {
+        self.spare.pop()
+    }
+}
+
+/// Chunks scored ahead of the reading: at most this many at once (besides the one being read).
+pub(super) const IN_FLIGHT: u64 = 2;
+
+/// Scores chunks as jobs on the rayon pool while this thread goes on reading, and absorbs the
+/// results in input order as they come back. At most [`IN_FLIGHT`] chunks are being scored,
+/// so memory stays at a few chunks whatever the input's length.
+pub(super) struct Overlapped<'a, 's, 'scope> {
+    pub(super) scope: &'a rayon::Scope<'scope>,
+    pub(super) scorer: &'scope Scorer<'s, 's>,
+    pub(super) done_tx: std::sync::mpsc::Sender<(u64, Result<ScoredBatch>)>,
+    pub(super) done_rx: std::sync::mpsc::Receiver<(u64, Result<ScoredBatch>)>,
+    pub(super) submitted: u64,
+    pub(super) absorbed: u64,
+    pub(super) pending: std::collections::BTreeMap<u64, Result<ScoredBatch>>,
+    pub(super) scratch: Vec<Array2<f64>>,
+    pub(super) spare: Vec<Vec<Account>>,
+}
+
+impl Overlapped<'_, '_, '_> {
+    /// Absorbs every result that is next in input order.
+    pub(super) fn absorb_ready(&mut self, sink: &mut Sink<'_, '_>) -> Result<()> {
+        while let Some(scored) = self.pending.remove(&self.absorbed) {
+            self.absorbed += 1;
+            let (accounts, scratch) = sink.absorb(scored?)?;
+            self.spare.push(accounts);
+            self.scratch.extend(scratch);
+        }
+        Ok(())
+    }
+
+    /// Waits for one result.
+    pub(super) fn wait_one(&mut self) -> Result<()> {
+        let (seq, scored) = self.done_rx.recv().map_err(|_| {
+            Error::InvalidData("audit: a scoring job ended without a result".into())
+        })?;
+        self.pending.insert(seq, scored);
+        Ok(())
+    }
+
+    /// Waits for every chunk still being scored.
+    pub(super) fn drain(&mut self, sink: &mut Sink<'_, '_>) -> Result<()> {
+        while self.absorbed < self.submitted {
+            self.wait_one()?;
+            self.absorb_ready(sink)?;
+        }
+        Ok(())
+    }
+}
+
+impl<'scope> Pipe for Overlapped<'_, '_, 'scope> {
+    fn submit(&mut self, batch: Batch, sink: &mut Sink<'_, '_>) -> Result<()> {
+        let seq = self.submitted;
+        self.submitted += 1;
+        let scorer = self.scorer;
+        let tx = self.done_tx.clone();
+        let scratch = self.scratch.pop();
+        self.scope.spawn(move |_| {
+            // The receiver is gone only when the audit already failed.
+            let _ = tx.send((seq, scorer.score(batch, scratch)));
+        });
+        while let Ok((seq, scored)) = self.done_rx.try_recv() {
+            self.pending.insert(seq, scored);
+        }
+        self.absorb_ready(sink)?;
+        while self.submitted - self.absorbed > IN_FLIGHT {
+            self.wait_one()?;
+            self.absorb_ready(sink)?;
+        }
+        Ok(())
+    }
+    fn spare(&mut self) -> Option<Vec<Account>> {
+        self.spare.pop()
+    }
+}

@@ -1,0 +1,207 @@
+//! How far the audited list lies from the training data: the uniform sample collected while
+//! scoring, the shift measured on it, and the validation scores weighted toward the list.
+
+use chrono::{DateTime, Utc};
+
+use crate::account::{Account, Label};
+use crate::error::Result;
+use crate::features::{ExportShape, FeatureExtractor};
+use crate::model::Model;
+use crate::quantify::{Quantifier, RateShift};
+use crate::training::TrainingSet;
+
+use super::{Audit, FieldsReport, ShiftReport};
+
+/// Accounts of the probe compared with the training data for the shift diagnostic.
+pub(super) const PROBE_SHIFT_ROWS: usize = 1000;
+
+/// The root-mean-square deviation of the model's leave-one-source-out rates from its own
+/// out-of-fold validation rates, per rate (fakes' sources for the true-positive rate and mean
+/// P(fake) of fakes, genuine sources for the others); 0 where the model has none.
+pub(super) fn cross_source_spread(model: &Model) -> Result<RateShift> {
+    let v = model.validation();
+    let q = Quantifier::new(&v.proba, &v.labels, model.threshold(), 0.5)?;
+    let r = q.error_rates();
+    let rms = |label: Label, pick: &dyn Fn(&crate::model::SourceRates) -> f64, at: f64| {
+        let d: Vec<f64> = model
+            .source_rates()
+            .iter()
+            .filter(|s| s.label == label)
+            .map(|s| (pick(s) - at).powi(2))
+            .collect();
+        if d.is_empty() {
+            0.0
+        } else {
+            (d.iter().sum::<f64>() / d.len() as f64).sqrt()
+        }
+    };
+    Ok(RateShift {
+        tpr: rms(Label::Fake, &|s| s.called_fake, r.tpr),
+        fpr: rms(Label::Genuine, &|s| s.called_fake, r.fpr),
+        mean_fake: rms(Label::Fake, &|s| s.mean_p_fake, r.mean_fake),
+        mean_genuine: rms(Label::Genuine, &|s| s.mean_p_fake, r.mean_genuine),
+    })
+}
+
+/// The `k` accounts with the smallest content hashes: a uniform sample of a stream that does
+/// not depend on the order in which threads hand the accounts over.
+#[derive(Debug, Default)]
+pub(super) struct BottomK {
+    pub(super) k: usize,
+    /// Sorted by hash.
+    pub(super) kept: Vec<(u64, Account)>,
+}
+
+impl BottomK {
+    pub(super) fn offer(&mut self, hash: u64, account: &Account) {
+        if self.kept.len() == self.k && self.kept.last().is_some_and(|(h, _)| *h <= hash) {
+            return;
+        }
+        let at = self.kept.partition_point(|(h, _)| *h < hash);
+        if let Some((_, kept)) = self.kept.get_mut(at).filter(|(h, _)| *h == hash) {
+            // One key, two followers (alike in every feature the model reads, or a
+            // collision): keep one by content, whichever came first.
+            if format!("{account:?}") < format!("{kept:?}") {
+                *kept = account.clone();
+            }
+            return;
+        }
+        self.kept.insert(at, (hash, account.clone()));
+        self.kept.truncate(self.k);
+    }
+
+    /// The largest hash still wanted (everything while not full).
+    pub(super) fn bound(&self) -> u64 {
+        if self.kept.len() < self.k {
+            u64::MAX
+        } else {
+            self.kept.last().map_or(u64::MAX, |(h, _)| *h)
+        }
+    }
+}
+
+/// A hash of a follower's feature row (the bits of every value): the key of the uniform
+/// sample. Two followers with one key score alike; which of them the sample keeps is settled
+/// by [`BottomK::offer`], not by the order threads hand them over.
+pub(super) fn features_hash(row: &[f64]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for v in row {
+        h = (h ^ v.to_bits()).wrapping_mul(0x0000_0100_0000_01b3);
+        h ^= h >> 29;
+    }
+    // Mix the bits, so that the order of hashes is not the order of similar rows.
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^ (h >> 33)
+}
+
+/// What [`Audit::probe`] finds in a leading sample of the input.
+#[derive(Clone, Debug)]
+pub(super) struct Probe {
+    pub(super) fields: FieldsReport,
+    /// Measured at the end, on a uniform sample of the scored accounts.
+    pub(super) shift: Option<ShiftReport>,
+    /// Per training row (= validation row), the probe's nearest-neighbour votes.
+    pub(super) votes: Vec<u32>,
+}
+
+/// A class's validation scores are weighted by the probe's votes only when its rows got at
+/// least this many votes; else the class keeps all its validation scores, unweighted.
+pub(super) const MIN_CLASS_VOTES: u32 = 50;
+
+/// The model's validation scores weighted toward the audited list: each validation row
+/// repeated as many times as the list's accounts have it among their nearest training rows
+/// (a nearest-neighbour estimate of the density ratio between the list and the training
+/// data), class by class; a class with too few votes keeps its scores unweighted. Returns
+/// the scores, their labels and the distinct rows kept per class (0 when unweighted).
+pub(super) fn matched_validation(
+    model: &Model,
+    votes: &[u32],
+) -> (Vec<f64>, Vec<Label>, [usize; 2]) {
+    let v = model.validation();
+    if votes.len() != v.proba.len() {
+        return (v.proba.clone(), v.labels.clone(), [0, 0]);
+    }
+    let (mut proba, mut labels, mut kept) = (Vec::new(), Vec::new(), [0usize; 2]);
+    for (k, class) in [Label::Fake, Label::Genuine].into_iter().enumerate() {
+        let total: u32 = (0..votes.len())
+            .filter(|&i| v.labels[i] == class)
+            .map(|i| votes[i])
+            .sum();
+        for i in (0..votes.len()).filter(|&i| v.labels[i] == class) {
+            let times = if total >= MIN_CLASS_VOTES {
+                votes[i]
+            } else {
+                1
+            };
+            if total >= MIN_CLASS_VOTES && times > 0 {
+                kept[k] += 1;
+            }
+            for _ in 0..times {
+                proba.push(v.proba[i]);
+                labels.push(class);
+            }
+        }
+    }
+    (proba, labels, kept)
+}
+
+/// Kish's effective sample size of each class's vote weights, `(sum w)^2 / sum w^2`, for the
+/// classes [`matched_validation`] weighted (`None` for a class it left unweighted).
+pub(super) fn effective_sizes(model: &Model, votes: &[u32]) -> [Option<usize>; 2] {
+    let v = model.validation();
+    let mut out = [None, None];
+    if votes.len() != v.proba.len() {
+        return out;
+    }
+    for (k, class) in [Label::Fake, Label::Genuine].into_iter().enumerate() {
+        let (mut sum, mut sq) = (0.0f64, 0.0f64);
+        for i in (0..votes.len()).filter(|&i| v.labels[i] == class) {
+            let w = f64::from(votes[i]);
+            sum += w;
+            sq += w * w;
+        }
+        if sum >= f64::from(MIN_CLASS_VOTES) && sq > 0.0 {
+            out[k] = Some(((sum * sum / sq).round() as usize).max(1));
+        }
+    }
+    out
+}
+
+impl Audit<'_> {
+    /// The shift of `accounts` from `training` in the columns of `reads`, and their
+    /// nearest-neighbour votes for the training rows.
+    pub(super) fn measure_shift(
+        &self,
+        accounts: &[Account],
+        training: &TrainingSet,
+        reads: &ExportShape,
+        now: DateTime<Utc>,
+    ) -> Result<(ShiftReport, Vec<u32>)> {
+        // Every column, not only the model's: the distance reads all the shape's columns.
+        let mut fx = FeatureExtractor::new(training.feature_set()).with_clock(now);
+        if let Some(t) = self.params.as_of {
+            fx = fx.as_of(t);
+        }
+        self.model.schema().check(fx.schema())?;
+        let x = fx.extract(accounts);
+        let mut shift = training.shift(reads, &x, PROBE_SHIFT_ROWS)?;
+        // The votes weight the model's validation scores row by row: only when they are the
+        // scores of these very training rows (a model fitted on this training set).
+        if training.labels() != self.model.validation().labels.as_slice() {
+            shift.votes.clear();
+        }
+        let report = ShiftReport {
+            outside_support: shift.outside,
+            accounts: shift.rows,
+            weight: shift.weight,
+            level: shift.level().to_string(),
+            warning: shift.warning(),
+            rate_spread: cross_source_spread(self.model)?,
+            // Set by `finish`, which weights the validation scores with the votes.
+            matched_fake: 0,
+            matched_genuine: 0,
+        };
+        Ok((report, shift.votes))
+    }
+}

@@ -1,0 +1,237 @@
+//! The audit's running totals and the small helpers that turn scores into the report's
+//! groups, timeline and CSV rows.
+
+use std::io::Write;
+
+use chrono::{DateTime, Utc};
+
+use crate::account::{Account, Label};
+use crate::error::{Error, Result};
+use crate::features::{FeatureExtractor, TimeReference};
+
+use super::pipeline::TimeKind;
+use super::{Breakdown, FollowerScore, RejectedRecord, Timeline, INACTIVE_MAX_POSTS};
+
+/// What the audit keeps per scored follower while it streams.
+/// Each scored follower's P(fake) (4 bytes), and its position only where positions stop
+/// being simply 0, 1, 2, ... (after a rejected record, or in a sample).
+#[derive(Default)]
+pub(super) struct Scores {
+    pub(super) p_fake: Vec<f32>,
+    /// Empty while every position equals its index.
+    pub(super) positions: Vec<u64>,
+    pub(super) explicit: bool,
+}
+
+impl Scores {
+    pub(super) fn push(&mut self, position: u64, p_fake: f32) {
+        if !self.explicit && position != self.p_fake.len() as u64 {
+            self.positions = (0..self.p_fake.len() as u64).collect();
+            self.explicit = true;
+        }
+        if self.explicit {
+            self.positions.push(position);
+        }
+        self.p_fake.push(p_fake);
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.p_fake.len()
+    }
+
+    /// The position of follower `i`.
+    pub(super) fn position(&self, i: usize) -> u64 {
+        if self.explicit {
+            self.positions[i]
+        } else {
+            i as u64
+        }
+    }
+}
+
+/// Running totals of an audit.
+#[derive(Default)]
+pub(super) struct State {
+    pub(super) records_read: u64,
+    pub(super) valid: u64,
+    pub(super) duplicates: u64,
+    pub(super) rejections: Vec<RejectedRecord>,
+    pub(super) scored: Scores,
+    pub(super) followers: Vec<FollowerScore>,
+    /// A P(fake) the listed most suspicious followers reach `n` times (minus infinity while
+    /// fewer are listed): a later follower enters only above it.
+    pub(super) listed_bound: f64,
+    pub(super) breakdown: Breakdown,
+    pub(super) crawled: u64,
+    pub(super) clock: u64,
+}
+
+impl State {
+    pub(super) fn new() -> State {
+        State {
+            listed_bound: f64::NEG_INFINITY,
+            ..State::default()
+        }
+    }
+
+    pub(super) fn reject(&mut self, e: Error) {
+        let (record, line) = match &e {
+            Error::Parse { position, .. } => (position.record, position.line),
+            _ => (self.records_read, None),
+        };
+        if matches!(&e, Error::Parse { reason, .. } if reason.starts_with("duplicate ")) {
+            self.duplicates += 1;
+        }
+        self.rejections.push(RejectedRecord {
+            record,
+            line,
+            reason: e.to_string(),
+        });
+    }
+
+    pub(super) fn add(&mut self, group: &str) {
+        let b = &mut self.breakdown;
+        match group {
+            "likely_fake" => b.likely_fake += 1,
+            "likely_genuine" => b.likely_genuine += 1,
+            "inactive_genuine" => b.inactive_genuine += 1,
+            _ => b.uncertain += 1,
+        }
+    }
+
+    pub(super) fn note_time(&mut self, fx: &FeatureExtractor, account: &Account) {
+        match fx.time_reference(account) {
+            TimeReference::Crawled(_) => self.crawled += 1,
+            TimeReference::Clock(_) => self.clock += 1,
+            TimeReference::AsOf(_) => {}
+        }
+    }
+
+    pub(super) fn note(&mut self, time: TimeKind) {
+        match time {
+            TimeKind::Crawled => self.crawled += 1,
+            TimeKind::Clock => self.clock += 1,
+            TimeKind::AsOf => {}
+        }
+    }
+
+    pub(super) fn time_summary(&self, as_of: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+        if let Some(t) = as_of {
+            return format!("as_of {}", t.to_rfc3339());
+        }
+        match (self.crawled, self.clock) {
+            (_, 0) => "crawled: each record's crawl time".to_string(),
+            (0, _) => format!("clock {} (no record has a crawl time)", now.to_rfc3339()),
+            (c, k) => format!(
+                "crawled for {c} records; clock {} for {k} records without a crawl time",
+                now.to_rfc3339()
+            ),
+        }
+    }
+}
+
+/// The per-follower CSV writer, its header written.
+pub(super) fn scores_writer<'w>(
+    source: &str,
+    out: Option<&'w mut dyn Write>,
+) -> Result<Option<csv::Writer<&'w mut dyn Write>>> {
+    let Some(out) = out else { return Ok(None) };
+    let mut w = csv::WriterBuilder::new().from_writer(out);
+    w.write_record([
+        "position",
+        "id",
+        "screen_name",
+        "p_fake",
+        "label",
+        "group",
+        "reasons",
+    ])
+    .map_err(|e| csv_error(source, e))?;
+    Ok(Some(w))
+}
+
+/// Few posts: a quiet account, real or not.
+pub(super) fn is_inactive(account: &Account) -> bool {
+    match (&account.activity, account.profile.statuses_count) {
+        (_, Some(n)) => n < INACTIVE_MAX_POSTS,
+        (Some(posts), None) => (posts.len() as u64) < INACTIVE_MAX_POSTS,
+        (None, None) => false,
+    }
+}
+
+pub(super) fn group_of(
+    p_fake: f64,
+    inactive: bool,
+    threshold: f64,
+    band: (f64, f64),
+) -> &'static str {
+    if p_fake >= band.1 {
+        "likely_fake"
+    } else if inactive && p_fake < threshold {
+        "inactive_genuine"
+    } else if p_fake < band.0 {
+        "likely_genuine"
+    } else {
+        "uncertain"
+    }
+}
+
+pub(super) fn label_name(label: Label) -> &'static str {
+    match label {
+        Label::Genuine => "genuine",
+        Label::Fake => "fake",
+    }
+}
+
+pub(super) fn csv_error(source: &str, e: csv::Error) -> Error {
+    Error::Io {
+        origin: source.to_string(),
+        err: std::io::Error::other(e.to_string()),
+    }
+}
+
+/// Sorts `followers` by P(fake), highest first (ties in follow order), and keeps the first `n`.
+pub(super) fn most_suspicious_first(followers: &mut Vec<FollowerScore>, n: usize) {
+    followers.sort_by(|a, b| {
+        b.p_fake
+            .total_cmp(&a.p_fake)
+            .then(a.position.cmp(&b.position))
+    });
+    followers.truncate(n);
+}
+
+/// Mean P(fake) over windows of the follow order, about 200 points in all.
+pub(super) fn timeline(p: &[f64], position: impl Fn(usize) -> u64) -> Timeline {
+    let window = (p.len() / 200).max(25).min(p.len().max(1));
+    let mut t = Timeline::default();
+    for (w, ps) in p.chunks(window).enumerate() {
+        t.position.push(position(w * window + ps.len() / 2));
+        t.fake_share.push(ps.iter().sum::<f64>() / ps.len() as f64);
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_keep_quiet_people_apart() {
+        assert_eq!(group_of(0.9, false, 0.5, (0.2, 0.8)), "likely_fake");
+        assert_eq!(group_of(0.9, true, 0.5, (0.2, 0.8)), "likely_fake");
+        assert_eq!(group_of(0.4, true, 0.5, (0.2, 0.8)), "inactive_genuine");
+        assert_eq!(group_of(0.1, true, 0.5, (0.2, 0.8)), "inactive_genuine");
+        assert_eq!(group_of(0.1, false, 0.5, (0.2, 0.8)), "likely_genuine");
+        assert_eq!(group_of(0.4, false, 0.5, (0.2, 0.8)), "uncertain");
+        assert_eq!(group_of(0.6, true, 0.5, (0.2, 0.8)), "uncertain");
+    }
+
+    #[test]
+    fn timeline_windows_cover_the_list() {
+        let p: Vec<f64> = (0..1000).map(|i| if i < 500 { 0.0 } else { 1.0 }).collect();
+        let t = timeline(&p, |i| i as u64);
+        assert_eq!(t.position.len(), 40);
+        assert_eq!(t.fake_share[0], 0.0);
+        assert_eq!(*t.fake_share.last().unwrap(), 1.0);
+    }
+}
