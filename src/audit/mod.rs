@@ -41,6 +41,9 @@ use pipeline::{Batch, InPlace, Overlapped, Pipe, Scored, Scorer, Sink};
 use shift::{effective_sizes, matched_validation, BottomK, Probe, PROBE_SHIFT_ROWS};
 use state::{most_suspicious_first, scores_writer, timeline, State};
 
+/// The per-follower CSV being written.
+type CsvOut<'w> = csv::Writer<&'w mut dyn Write>;
+
 /// Audits follower lists (or the retweeters, likers or commenters of a post) with a [`Model`].
 ///
 /// # Examples
@@ -200,14 +203,7 @@ impl<'m> Audit<'m> {
     where
         I: IntoIterator<Item = Result<Account>>,
     {
-        self.params.validate()?;
-        // A sample left by an earlier, failed run must not enter this one.
-        self.reset();
-        let p = &self.params;
-        let now = p.clock.unwrap_or_else(Utc::now);
-        let fx = self.extractor(source, now)?;
-        let mut csv = scores_writer(source, csv_out)?;
-
+        let (now, fx, mut csv) = self.begin(source, csv_out)?;
         let mut state = State::new();
         let scorer = Scorer::new(self, &fx, csv.is_some());
         let mut sink = Sink {
@@ -245,12 +241,41 @@ impl<'m> Audit<'m> {
             };
             self.stream(&fx, accounts, &mut sink, &mut pipe)?
         };
+        self.end(source, csv, state, positions, now)
+    }
+
+    /// What every run does first: checks the params, forgets an earlier failed run, reads the
+    /// clock once, and makes the feature extractor and the CSV writer (its header written).
+    fn begin<'w>(
+        &self,
+        source: &str,
+        csv_out: Option<&'w mut dyn Write>,
+    ) -> Result<(DateTime<Utc>, FeatureExtractor, Option<CsvOut<'w>>)> {
+        self.params.validate()?;
+        // A sample left by an earlier, failed run must not enter this one.
+        self.reset();
+        let now = self.params.clock.unwrap_or_else(Utc::now);
+        let fx = self.extractor(source, now)?;
+        let csv = scores_writer(source, csv_out)?;
+        Ok((now, fx, csv))
+    }
+
+    /// What every run does last: flushes the CSV and assembles the report.
+    fn end(
+        &self,
+        source: &str,
+        mut csv: Option<CsvOut<'_>>,
+        state: State,
+        positions: u64,
+        now: DateTime<Utc>,
+    ) -> Result<AuditReport> {
         if let Some(w) = csv.as_mut() {
             w.flush().map_err(|e| Error::Io {
                 origin: source.to_string(),
                 err: e,
             })?;
         }
+        drop(csv);
         self.finish(source, state, positions, now)
     }
 
@@ -288,13 +313,8 @@ impl<'m> Audit<'m> {
         if self.params.sample.is_some() || !reader.can_read_blocks() {
             return self.run_with(&source, reader, csv_out);
         }
-        self.params.validate()?;
-        // A sample left by an earlier, failed run must not enter this one.
-        self.reset();
+        let (now, fx, mut csv) = self.begin(&source, csv_out)?;
         let p = &self.params;
-        let now = p.clock.unwrap_or_else(Utc::now);
-        let fx = self.extractor(&source, now)?;
-        let mut csv = scores_writer(&source, csv_out)?;
         let mut state = State::new();
         let scorer = Scorer::new(self, &fx, csv.is_some());
         let mut sink = Sink {
@@ -339,13 +359,7 @@ impl<'m> Audit<'m> {
             Some(result) => result?,
             None => unreachable!("checked by can_read_blocks"),
         }
-        if let Some(w) = csv.as_mut() {
-            w.flush().map_err(|e| Error::Io {
-                origin: source.clone(),
-                err: e,
-            })?;
-        }
-        self.finish(&source, state, position, now)
+        self.end(&source, csv, state, position, now)
     }
 
     /// Reads `accounts` in follow order, tallies what is read, and hands chunks of valid
