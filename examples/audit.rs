@@ -15,14 +15,14 @@ use std::borrow::Cow;
 use std::error::Error;
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Parser;
 use follower_audit::{
-    formats, render_html, Account, Audit, AuditParams, AuditReport, ColumnMap, ExportShape, Format,
-    Listing, Method, Mode, Model, ReadOptions, TrainingSet,
+    formats, render_html, Account, Audit, AuditParams, AuditReport, ColumnMap, Comparison,
+    ExportShape, Format, Listing, Method, Mode, Model, ReadOptions, TrainingSet,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -41,6 +41,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 struct Args {
     /// The follower export (default: the bundled demo list).
     file: Option<PathBuf>,
+    /// Audit these lists (two or more) with one model and seed, and rank them by genuine
+    /// share with an interval for every difference.
+    #[arg(long, num_args = 2.., value_name = "FILE")]
+    compare: Vec<PathBuf>,
+    /// With --compare: the name to show for a list, `NAME=FILE` (default: the file's stem).
+    #[arg(long, value_name = "NAME=FILE")]
+    label: Vec<String>,
     /// Input format (default: detected from the content): cresci-csv, twitter-v1, twitter-v2,
     /// instagram-jsonl, instafake, instagram-kaggle-csv, instagram-srf-csv, weibo.
     #[arg(long)]
@@ -111,10 +118,9 @@ fn main() -> ExitCode {
 
 fn try_main() -> Result<(), Box<dyn Error>> {
     let args = Args::parse();
-    let demo = args.file.is_none();
     // Every output is created before the audit starts: a bad path fails at once, not after
     // minutes of reading.
-    let json_to_stdout = args.json.as_deref() == Some(std::path::Path::new("-"));
+    let json_to_stdout = args.json.as_deref() == Some(Path::new("-"));
     let mut json_out: Option<Box<dyn Write>> = match &args.json {
         Some(_) if json_to_stdout => Some(Box::new(BufWriter::new(std::io::stdout().lock()))),
         Some(p) => Some(Box::new(BufWriter::new(create(p)?))),
@@ -124,117 +130,52 @@ fn try_main() -> Result<(), Box<dyn Error>> {
         Some(p) => Some(BufWriter::new(create(p)?)),
         None => None,
     };
+    let mut summary: Box<dyn Write> = if json_to_stdout {
+        Box::new(std::io::stderr().lock())
+    } else {
+        Box::new(std::io::stdout().lock())
+    };
+    if !args.compare.is_empty() {
+        if args.file.is_some() || args.csv.is_some() {
+            return Err("--compare takes the lists itself: give no FILE and no --csv".into());
+        }
+        let comparison = compare(&args)?;
+        if let Some(mut w) = json_out.take() {
+            serde_json::to_writer_pretty(&mut w, &comparison)?;
+            w.write_all(b"\n")?;
+            w.flush()?;
+        }
+        if let Some(mut w) = html_out.take() {
+            w.write_all(comparison.to_html().as_bytes())?;
+            w.flush()?;
+        }
+        return Ok(print_comparison(&mut summary, &comparison)?);
+    }
+
+    let demo = args.file.is_none();
     let path = args.file.clone().unwrap_or_else(|| {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("datasets/demo/followers.jsonl")
     });
-
-    // 1. Open the export: the format is detected from its content unless given.
-    let mut options = ReadOptions::default().mode(if args.lenient {
-        Mode::Lenient
-    } else {
-        Mode::Strict
-    });
-    if let Some(f) = args.format {
-        options = options.format(f);
-    }
-    if let Some(t) = &args.tweets {
-        options = options.tweets(t);
-    }
-    if let Some(c) = &args.columns {
-        options = options.columns(c.clone());
-    }
-    let mut reader = formats::open(&path, &options)?;
-    let format = reader.format();
-
-    // 2. Look at the first records: which field groups the export carries. Pick the model:
-    //    the caller's file, or the embedded model fitted to exactly those groups (trained now
-    //    from the embedded training features when no embedded model has that shape).
-    let lead: Vec<Account> = formats::open(&path, &options.clone().mode(Mode::Lenient))?
-        .filter_map(|a| a.ok())
-        .take(PROBE_RECORDS)
-        .collect();
-    let shape = ExportShape::of(&lead);
-    let platform = format.platform();
-    let model = match &args.model {
-        Some(p) => Cow::Owned(Model::load(p)?),
-        None => Model::for_export(platform, &shape)?,
-    };
-
-    // 3. Configure the audit.
-    let mut params = AuditParams::default()
-        .seed(args.seed)
-        .strict(!args.lenient)
-        .followers(args.top);
-    if let Some(m) = args.method {
-        params = params.method(m);
-    }
-    if let Some(n) = args.population {
-        params = params.population(n);
-    }
-    if let Some(n) = args.sample {
-        params = params.sample(n);
-    }
-    // The demo list, like any API v1.1 export, carries no crawl time: measure its ages at the
-    // time it was (synthetically) crawled, not against today's clock.
-    let mut as_of = args
-        .as_of
-        .or_else(|| demo.then(follower_audit::synth::default_crawled_at));
-    // With no crawl time anywhere (API exports saved without one) and no --as-of, today's
-    // clock would age every account by the years since the export. The newest account
-    // creation among the first records is a lower bound of the crawl time, and for a
-    // follower list (bought accounts are often days old) a close one: measure ages there,
-    // and say so.
-    if as_of.is_none() && lead.iter().all(|a| a.profile.crawled_at.is_none()) {
-        if let Some(newest) = lead.iter().filter_map(|a| a.profile.created_at).max() {
-            eprintln!(
-                "note: {} carries no crawl time; ages are measured at its newest account's \
-                 creation, {} (give --as-of DATE with the export date to override)",
-                path.display(),
-                newest.to_rfc3339()
-            );
-            as_of = Some(newest);
-        }
-    }
-    if let Some(t) = as_of {
-        params = params.as_of(t);
-    }
-
-    // 4. Stream the accounts through it, with a progress counter on a terminal.
-    let progress = if std::io::stderr().is_terminal() {
-        ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
-    } else {
-        ProgressBar::hidden()
-    };
     let mut csv_file = match &args.csv {
         Some(p) => Some(BufWriter::new(create(p)?)),
         None => None,
     };
-    let csv_out = csv_file.as_mut().map(|w| w as &mut dyn Write);
-    let mut audit = Audit::new(&model, params);
-    if !lead.is_empty() {
-        // How far the list lies from the training data: widens the interval when far.
-        audit = audit.probe(&lead, TrainingSet::embedded(platform))?;
-    }
-    let report = if reader.reads_in_blocks() {
-        // CSV and JSON Lines are read in blocks parsed and scored on every core: a spinner.
-        progress.set_style(ProgressStyle::with_template(
-            "{spinner} auditing {elapsed}",
-        )?);
-        progress.enable_steady_tick(std::time::Duration::from_millis(150));
-        audit.run_reader(&mut reader, csv_out)?
-    } else {
-        progress.set_style(ProgressStyle::with_template(
-            "{spinner} {human_pos} records read ({per_sec}) {elapsed}",
-        )?);
-        let source = reader.origin().to_string();
-        audit.run_with(&source, progress.wrap_iter(&mut reader), csv_out)?
+    let input = Input::open(&path, &args)?;
+    let model = match &args.model {
+        Some(p) => Cow::Owned(Model::load(p)?),
+        None => Model::for_export(input.format.platform(), &input.shape)?,
     };
-    progress.finish_and_clear();
+    let report = input.audit(
+        &model,
+        &args,
+        demo,
+        csv_file.as_mut().map(|w| w as &mut dyn Write),
+    )?;
     if let Some(mut w) = csv_file {
         w.flush()?;
     }
 
-    // 5. Write the requested reports and print the summary.
+    // Write the requested reports and print the summary.
     if let Some(mut w) = json_out.take() {
         serde_json::to_writer_pretty(&mut w, &report)?;
         w.write_all(b"\n")?;
@@ -244,10 +185,223 @@ fn try_main() -> Result<(), Box<dyn Error>> {
         w.write_all(render_html(&report).as_bytes())?;
         w.flush()?;
     }
-    if json_to_stdout {
-        print_summary(&mut std::io::stderr().lock(), &report, format, demo)?;
-    } else {
-        print_summary(&mut std::io::stdout().lock(), &report, format, demo)?;
+    print_summary(&mut summary, &report, input.format, demo)?;
+    Ok(())
+}
+
+/// An opened export with what its first records say: its format, its fields, and those
+/// records themselves (for the shift and the crawl time).
+struct Input {
+    path: PathBuf,
+    options: ReadOptions,
+    format: Format,
+    lead: Vec<Account>,
+    shape: ExportShape,
+}
+
+impl Input {
+    /// Opens `path` with the flags' reading options and looks at its first records.
+    fn open(path: &Path, args: &Args) -> Result<Input, Box<dyn Error>> {
+        // The format is detected from the content unless given.
+        let mut options = ReadOptions::default().mode(if args.lenient {
+            Mode::Lenient
+        } else {
+            Mode::Strict
+        });
+        if let Some(f) = args.format {
+            options = options.format(f);
+        }
+        if let Some(t) = &args.tweets {
+            options = options.tweets(t);
+        }
+        if let Some(c) = &args.columns {
+            options = options.columns(c.clone());
+        }
+        let format = formats::open(path, &options)?.format();
+        // Which field groups the export carries: the model is fitted to exactly those.
+        let lead: Vec<Account> = formats::open(path, &options.clone().mode(Mode::Lenient))?
+            .filter_map(|a| a.ok())
+            .take(PROBE_RECORDS)
+            .collect();
+        let shape = ExportShape::of(&lead);
+        Ok(Input {
+            path: path.to_path_buf(),
+            options,
+            format,
+            lead,
+            shape,
+        })
+    }
+
+    /// Audits the whole export with `model`, streaming per-follower rows to `csv_out`.
+    fn audit(
+        &self,
+        model: &Model,
+        args: &Args,
+        demo: bool,
+        csv_out: Option<&mut dyn Write>,
+    ) -> Result<AuditReport, Box<dyn Error>> {
+        let mut params = AuditParams::default()
+            .seed(args.seed)
+            .strict(!args.lenient)
+            .followers(args.top);
+        if let Some(m) = args.method {
+            params = params.method(m);
+        }
+        if let Some(n) = args.population {
+            params = params.population(n);
+        }
+        if let Some(n) = args.sample {
+            params = params.sample(n);
+        }
+        // The demo list, like any API v1.1 export, carries no crawl time: measure its ages at
+        // the time it was (synthetically) crawled, not against today's clock.
+        let mut as_of = args
+            .as_of
+            .or_else(|| demo.then(follower_audit::synth::default_crawled_at));
+        // With no crawl time anywhere (API exports saved without one) and no --as-of, today's
+        // clock would age every account by the years since the export. The newest account
+        // creation among the first records is a lower bound of the crawl time, and for a
+        // follower list (bought accounts are often days old) a close one: measure ages there,
+        // and say so.
+        let lead = &self.lead;
+        if as_of.is_none() && lead.iter().all(|a| a.profile.crawled_at.is_none()) {
+            if let Some(newest) = lead.iter().filter_map(|a| a.profile.created_at).max() {
+                eprintln!(
+                    "note: {} carries no crawl time; ages are measured at its newest account's \
+                     creation, {} (give --as-of DATE with the export date to override)",
+                    self.path.display(),
+                    newest.to_rfc3339()
+                );
+                as_of = Some(newest);
+            }
+        }
+        if let Some(t) = as_of {
+            params = params.as_of(t);
+        }
+
+        // Stream the accounts through it, with a progress counter on a terminal.
+        let progress = if std::io::stderr().is_terminal() {
+            ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
+        } else {
+            ProgressBar::hidden()
+        };
+        let mut audit = Audit::new(model, params);
+        if !lead.is_empty() {
+            // How far the list lies from the training data: widens the interval when far.
+            audit = audit.probe(lead, TrainingSet::embedded(self.format.platform()))?;
+        }
+        let mut reader = formats::open(&self.path, &self.options)?;
+        let report = if reader.reads_in_blocks() {
+            // CSV and JSON Lines are read in blocks parsed and scored on every core: a spinner.
+            progress.set_style(ProgressStyle::with_template(
+                "{spinner} auditing {elapsed}",
+            )?);
+            progress.enable_steady_tick(std::time::Duration::from_millis(150));
+            audit.run_reader(&mut reader, csv_out)?
+        } else {
+            progress.set_style(ProgressStyle::with_template(
+                "{spinner} {human_pos} records read ({per_sec}) {elapsed}",
+            )?);
+            let source = reader.origin().to_string();
+            audit.run_with(&source, progress.wrap_iter(&mut reader), csv_out)?
+        };
+        progress.finish_and_clear();
+        Ok(report)
+    }
+}
+
+/// Audits every `--compare` list with one model (fitted to the fields all of them carry) and
+/// the same seed, and ranks them.
+fn compare(args: &Args) -> Result<Comparison, Box<dyn Error>> {
+    let inputs: Vec<Input> = args
+        .compare
+        .iter()
+        .map(|p| Input::open(p, args))
+        .collect::<Result<_, _>>()?;
+    let platform = inputs[0].format.platform();
+    if let Some(other) = inputs.iter().find(|i| i.format.platform() != platform) {
+        return Err(format!(
+            "{} is a {:?} export, {} a {:?} one: compare lists of one platform",
+            inputs[0].path.display(),
+            platform,
+            other.path.display(),
+            other.format.platform()
+        )
+        .into());
+    }
+    let shape = inputs[1..]
+        .iter()
+        .fold(inputs[0].shape.clone(), |s, i| s.intersect(&i.shape));
+    let model = match &args.model {
+        Some(p) => Cow::Owned(Model::load(p)?),
+        None => Model::for_export(platform, &shape)?,
+    };
+    let mut labels = Vec::new();
+    for spec in &args.label {
+        let (name, file) = spec
+            .split_once('=')
+            .ok_or_else(|| format!("--label {spec:?}: write NAME=FILE"))?;
+        labels.push((name.to_string(), PathBuf::from(file)));
+    }
+    let mut reports = Vec::new();
+    for input in &inputs {
+        let label = labels
+            .iter()
+            .find(|(_, f)| f == &input.path)
+            .map(|(n, _)| n.clone())
+            .unwrap_or_else(|| {
+                input.path.file_stem().map_or_else(
+                    || input.path.display().to_string(),
+                    |s| s.to_string_lossy().into_owned(),
+                )
+            });
+        reports.push((label, input.audit(&model, args, false, None)?));
+    }
+    Ok(Comparison::new(reports)?)
+}
+
+/// The comparison as a table: ranked accounts, then every pair.
+fn print_comparison(out: &mut dyn Write, c: &Comparison) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "follower-audit: {} accounts compared",
+        c.accounts.len()
+    )?;
+    for (i, a) in c.accounts.iter().enumerate() {
+        let g = &a.genuine_share;
+        writeln!(
+            out,
+            "  {}. {:<24} genuine {}  ({:.0}% CI {} to {}), {} followers scored{}",
+            i + 1,
+            a.label,
+            pct(g.estimate),
+            100.0 * g.confidence,
+            pct(g.ci_low),
+            pct(g.ci_high),
+            a.scored,
+            a.shift
+                .as_ref()
+                .map(|s| format!(", shift {}", s.level))
+                .unwrap_or_default()
+        )?;
+    }
+    writeln!(out, "  differences (higher minus lower genuine share):")?;
+    for d in &c.differences {
+        writeln!(
+            out,
+            "    {} vs {}: {:+.1} points ({:.1} to {:.1}): {}",
+            d.higher,
+            d.lower,
+            100.0 * d.difference,
+            100.0 * d.ci_low,
+            100.0 * d.ci_high,
+            if d.beyond_uncertainty {
+                "beyond the uncertainty"
+            } else {
+                "within the uncertainty: could be either way"
+            }
+        )?;
     }
     Ok(())
 }

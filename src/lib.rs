@@ -55,9 +55,10 @@ mod training;
 
 pub use crate::account::{Account, Label, Platform, Post, Profile, TextSummary};
 pub use crate::audit::{
-    render_html, Audit, AuditParams, AuditReport, Breakdown, CountInterval, FieldsReport,
-    FollowerScore, Listing, ModelInfo, RejectedRecord, ShareInterval, ShiftReport, Timeline,
-    DEFAULT_LISTED, DEFAULT_METHOD, HISTOGRAM_BINS, INACTIVE_MAX_POSTS,
+    render_html, Audit, AuditParams, AuditReport, Breakdown, ComparedAccount, Comparison,
+    CountInterval, Difference, FieldsReport, FollowerScore, Listing, ModelInfo, RejectedRecord,
+    ShareInterval, ShiftReport, Timeline, DEFAULT_LISTED, DEFAULT_METHOD, HISTOGRAM_BINS,
+    INACTIVE_MAX_POSTS,
 };
 pub use crate::bursts::{find_bursts, Burst, BurstParams};
 pub use crate::calibration::{

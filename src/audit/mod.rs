@@ -7,6 +7,7 @@
 //! rates, finds bought-follower bursts along the follow order, and tallies every record read as
 //! scored, rejected or left out by sampling.
 
+mod compare;
 mod html;
 mod params;
 mod pipeline;
@@ -28,6 +29,7 @@ use crate::quantify::{IntervalOptions, Method, Quantifier};
 use crate::sample::Reservoir;
 use crate::training::TrainingSet;
 
+pub use compare::{ComparedAccount, Comparison, Difference};
 pub use html::render_html;
 pub use params::{
     AuditParams, Listing, DEFAULT_LISTED, DEFAULT_METHOD, HISTOGRAM_BINS, INACTIVE_MAX_POSTS,

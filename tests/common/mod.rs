@@ -2,6 +2,8 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
 
 use follower_audit::{Account, AccountReader, Mode, ReadOptions, ReadStats};
 
@@ -53,4 +55,35 @@ pub fn read_leniently(path: &Path, options: ReadOptions) -> (Vec<Account>, ReadS
     );
     assert_eq!(stats.accepted, accounts.len() as u64);
     (accounts, stats)
+}
+
+/// The `audit` example's binary, built once (a no-op when `cargo test` already built it). The
+/// path comes from this test binary's own location, so it follows `--release` and
+/// `CARGO_TARGET_DIR`.
+pub fn audit_example() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let exe = std::env::current_exe().unwrap();
+        let profile_dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
+        let mut cmd = Command::new(env!("CARGO"));
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR")).args([
+            "build",
+            "--quiet",
+            "--example",
+            "audit",
+        ]);
+        if profile_dir.file_name().is_some_and(|n| n == "release") {
+            cmd.arg("--release");
+        }
+        if let Some(target) = profile_dir.parent() {
+            cmd.env("CARGO_TARGET_DIR", target);
+        }
+        let status = cmd.status().expect("cargo runs");
+        assert!(status.success(), "building the audit example failed");
+        let bin = profile_dir
+            .join("examples")
+            .join(format!("audit{}", std::env::consts::EXE_SUFFIX));
+        assert!(bin.is_file(), "{} missing", bin.display());
+        bin
+    })
 }
