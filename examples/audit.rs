@@ -411,6 +411,9 @@ fn create(path: &std::path::Path) -> Result<File, Box<dyn Error>> {
     File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()).into())
 }
 
+/// Bursts listed in the summary: the largest this many (every burst is in the JSON report).
+const MAX_BURSTS_SHOWN: usize = 10;
+
 /// Records looked at before the audit to find the export's fields and its shift.
 const PROBE_RECORDS: usize = 2000;
 
@@ -492,14 +495,49 @@ fn print_summary(
         "  breakdown: {} likely fake, {} likely genuine, {} inactive but genuine, {} uncertain",
         b.likely_fake, b.likely_genuine, b.inactive_genuine, b.uncertain
     )?;
+    // What the likely fakes have in common: the traits most over-represented among them.
+    let mut traits: Vec<(f64, String)> = r
+        .fake_traits
+        .iter()
+        .filter(|t| t.likely_fake_judged >= 20)
+        .map(|t| {
+            let share = |with: u64, of: u64| with as f64 / of.max(1) as f64;
+            let fake = share(t.likely_fake, t.likely_fake_judged);
+            let others = share(t.others, t.others_judged);
+            let text = if t.others_judged > 0 {
+                format!("{} {} (others: {})", pct(fake), t.text, pct(others))
+            } else {
+                format!("{} {}", pct(fake), t.text)
+            };
+            (fake - others, text)
+        })
+        .collect();
+    traits.sort_by(|a, b| b.0.total_cmp(&a.0));
+    if !traits.is_empty() {
+        let top: Vec<String> = traits.into_iter().take(3).map(|(_, t)| t).collect();
+        writeln!(out, "  the likely fakes: {}", top.join("; "))?;
+    }
     if r.bursts.is_empty() {
         writeln!(out, "  bursts: none found")?;
     } else {
         writeln!(
             out,
-            "  bursts of bought followers (position 0 = newest follower):"
+            "  bursts of bought followers (position 0 = newest follower){}:",
+            if r.bursts.len() > MAX_BURSTS_SHOWN {
+                format!(", the {MAX_BURSTS_SHOWN} largest of {}", r.bursts.len())
+            } else {
+                String::new()
+            }
         )?;
-        for (i, burst) in r.bursts.iter().enumerate() {
+        let mut shown: Vec<_> = r.bursts.iter().enumerate().collect();
+        shown.sort_by(|a, b| {
+            b.1.estimated_bought
+                .total_cmp(&a.1.estimated_bought)
+                .then(a.0.cmp(&b.0))
+        });
+        shown.truncate(MAX_BURSTS_SHOWN);
+        shown.sort_by_key(|(i, _)| *i);
+        for (i, burst) in shown {
             writeln!(
                 out,
                 "    #{} followers {} to {}: {} fake vs {} baseline, about {:.0} bought",

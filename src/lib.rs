@@ -56,9 +56,9 @@ mod training;
 pub use crate::account::{Account, Label, Platform, Post, Profile, TextSummary};
 pub use crate::audit::{
     render_html, Audit, AuditParams, AuditReport, Breakdown, ComparedAccount, Comparison,
-    CountInterval, Difference, FieldsReport, FollowerScore, Listing, ModelInfo, RejectedRecord,
-    ShareInterval, ShiftReport, Timeline, DEFAULT_LISTED, DEFAULT_METHOD, HISTOGRAM_BINS,
-    INACTIVE_MAX_POSTS,
+    CountInterval, Difference, FakeTrait, FieldsReport, FollowerScore, Listing, ModelInfo,
+    RejectedRecord, ShareInterval, ShiftReport, Timeline, DEFAULT_LISTED, DEFAULT_METHOD,
+    HISTOGRAM_BINS, INACTIVE_MAX_POSTS,
 };
 pub use crate::bursts::{find_bursts, Burst, BurstParams};
 pub use crate::calibration::{

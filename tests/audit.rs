@@ -382,3 +382,61 @@ fn outputs_json_csv_html() {
     assert!(!html.contains("<script"), "no scripts: the page is static");
     assert!(!html.contains("http://") || !html.contains("src=\"http"));
 }
+
+#[test]
+fn the_likely_fakes_traits_are_counted_by_group() {
+    // Probed, so the audit knows the export carries descriptions: a follower without one has
+    // no bio (unprobed, a missing free-text field is unknown).
+    let model = Model::default_twitter();
+    let lead: Vec<follower_audit::Account> = formats::open(demo_path(), &ReadOptions::default())
+        .unwrap()
+        .take(2000)
+        .map(Result::unwrap)
+        .collect();
+    let report = Audit::new(
+        &model,
+        AuditParams::default()
+            .as_of(default_crawled_at())
+            .bootstrap(50),
+    )
+    .probe(
+        &lead,
+        follower_audit::TrainingSet::embedded(follower_audit::Platform::Twitter),
+    )
+    .unwrap()
+    .run(
+        "demo",
+        formats::open(demo_path(), &ReadOptions::default()).unwrap(),
+    )
+    .unwrap();
+    let t = |name: &str| {
+        report
+            .fake_traits
+            .iter()
+            .find(|t| t.name == name)
+            .unwrap_or_else(|| panic!("no trait {name}"))
+    };
+    let b = &report.breakdown;
+    // The demo (API v1.1 objects) carries every field these read: every follower is judged,
+    // on the side of its group.
+    for name in [
+        "no_bio",
+        "follows_over_1000",
+        "under_10_followers",
+        "no_picture",
+    ] {
+        let tr = t(name);
+        assert_eq!(tr.likely_fake_judged, b.likely_fake, "{name}");
+        assert_eq!(tr.others_judged, report.scored - b.likely_fake, "{name}");
+    }
+    // The generator's bought accounts follow many and are followed by few, far more often
+    // than its real ones.
+    let share = |with: u64, of: u64| with as f64 / of as f64;
+    for name in ["under_10_followers", "no_bio"] {
+        let tr = t(name);
+        assert!(
+            share(tr.likely_fake, tr.likely_fake_judged) > 2.0 * share(tr.others, tr.others_judged),
+            "{tr:?}"
+        );
+    }
+}

@@ -14,6 +14,7 @@ mod pipeline;
 mod report;
 mod shift;
 mod state;
+mod traits;
 
 use std::io::Write;
 
@@ -35,8 +36,8 @@ pub use params::{
     AuditParams, Listing, DEFAULT_LISTED, DEFAULT_METHOD, HISTOGRAM_BINS, INACTIVE_MAX_POSTS,
 };
 pub use report::{
-    AuditReport, Breakdown, CountInterval, FieldsReport, FollowerScore, ModelInfo, RejectedRecord,
-    ShareInterval, ShiftReport, Timeline,
+    AuditReport, Breakdown, CountInterval, FakeTrait, FieldsReport, FollowerScore, ModelInfo,
+    RejectedRecord, ShareInterval, ShiftReport, Timeline,
 };
 
 use pipeline::{Batch, InPlace, Overlapped, Pipe, Scored, Scorer, Sink};
@@ -91,6 +92,9 @@ pub struct Audit<'m> {
     /// (minus infinity while fewer are listed): a follower scored later enters only above it,
     /// so scoring jobs explain only those.
     listed_bound: std::sync::atomic::AtomicU64,
+    /// The field groups the input carries, when probed: a free-text field a follower lacks
+    /// then counts as empty in [`AuditReport::fake_traits`].
+    shape: Option<ExportShape>,
 }
 
 impl<'m> Audit<'m> {
@@ -103,6 +107,7 @@ impl<'m> Audit<'m> {
             training: None,
             sample: std::sync::Mutex::new(BottomK::default()),
             listed_bound: std::sync::atomic::AtomicU64::new(f64::NEG_INFINITY.to_bits()),
+            shape: None,
         }
     }
 
@@ -138,6 +143,7 @@ impl<'m> Audit<'m> {
             kept: Vec::new(),
         };
         let shape = ExportShape::of(accounts);
+        self.shape = Some(shape.clone());
         let reads = match self.model.fields() {
             Some(f) => f.clone(),
             None => training.trainable(&shape),
@@ -342,7 +348,7 @@ impl<'m> Audit<'m> {
                     sink.absorb_one(
                         position - 1,
                         one.p_fake,
-                        one.inactive,
+                        one.marks,
                         id,
                         screen_name,
                         reasons,
@@ -609,6 +615,7 @@ impl<'m> Audit<'m> {
             positions,
             fields: probe.map(|p| p.fields.clone()),
             shift: probe.and_then(|p| p.shift.clone()),
+            fake_traits: state.traits.report(),
         })
     }
 }

@@ -14,6 +14,7 @@ use crate::features::{FeatureExtractor, FeatureMatrix, TimeReference};
 
 use super::shift::features_hash;
 use super::state::{csv_error, group_of, is_inactive, label_name, most_suspicious_first, State};
+use super::traits::TraitBits;
 use super::{Audit, FollowerScore, Listing};
 
 /// A chunk of valid accounts in follow order, with their input positions.
@@ -40,7 +41,7 @@ pub(super) struct ScoredBatch {
     pub(super) positions: Vec<u64>,
     pub(super) accounts: Vec<Account>,
     pub(super) proba: Vec<f64>,
-    pub(super) inactive: Vec<bool>,
+    pub(super) marks: Vec<Marks>,
     pub(super) reasons: Vec<Vec<Reason>>,
     /// The chunk's feature buffer, to reuse.
     pub(super) scratch: Option<Array2<f64>>,
@@ -109,7 +110,7 @@ impl Scorer<'_, '_> {
             positions: batch.positions,
             accounts: batch.accounts,
             proba: rows.proba,
-            inactive: rows.inactive,
+            marks: rows.marks,
             reasons: rows.reasons,
             scratch: Some(rows.scratch),
         })
@@ -179,15 +180,31 @@ impl Scorer<'_, '_> {
         } else {
             Vec::new()
         };
-        let inactive: Vec<bool> = accounts.iter().map(is_inactive).collect();
+        let shape = self.audit.shape.as_ref();
+        let marks: Vec<Marks> = accounts
+            .iter()
+            .map(|a| Marks {
+                inactive: is_inactive(a),
+                traits: TraitBits::of(a, shape, Some(self.fx.time_reference(a).time())),
+            })
+            .collect();
         Ok(Rows {
             proba,
             wanted,
-            inactive,
+            marks,
             reasons,
             scratch: x.into_values(),
         })
     }
+}
+
+/// What the report counts of each follower besides its score.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Marks {
+    /// Few posts (see [`is_inactive`]).
+    pub(super) inactive: bool,
+    /// Its plain traits, for [`super::AuditReport::fake_traits`].
+    pub(super) traits: TraitBits,
 }
 
 /// What [`Scorer::score_rows`] computes for a run of accounts.
@@ -195,7 +212,7 @@ pub(super) struct Rows {
     pub(super) proba: Vec<f64>,
     /// Which followers may be written out or listed (see [`Scorer::wanted`]).
     pub(super) wanted: Vec<bool>,
-    pub(super) inactive: Vec<bool>,
+    pub(super) marks: Vec<Marks>,
     pub(super) reasons: Vec<Vec<Reason>>,
     /// The feature buffer, to reuse.
     pub(super) scratch: Array2<f64>,
@@ -204,7 +221,7 @@ pub(super) struct Rows {
 /// One scored follower, as a block job returns it (small: a block holds one per follower).
 pub(super) struct One {
     pub(super) p_fake: f64,
-    pub(super) inactive: bool,
+    pub(super) marks: Marks,
     pub(super) time: TimeKind,
     /// Only when the report or the CSV lists followers.
     pub(super) details: Option<Box<Details>>,
@@ -274,7 +291,7 @@ impl Scorer<'_, '_> {
                 });
                 Ok(One {
                     p_fake: rows.proba[k],
-                    inactive: rows.inactive[k],
+                    marks: rows.marks[k],
                     time,
                     details,
                 })
@@ -306,7 +323,7 @@ impl Sink<'_, '_> {
                 .get_mut(row)
                 .map(std::mem::take)
                 .unwrap_or_default();
-            self.absorb_one(pos, p_fake, scored.inactive[row], id, screen_name, reasons)?;
+            self.absorb_one(pos, p_fake, scored.marks[row], id, screen_name, reasons)?;
         }
         scored.accounts.clear();
         Ok((scored.accounts, scored.scratch))
@@ -317,15 +334,16 @@ impl Sink<'_, '_> {
         &mut self,
         pos: u64,
         p_fake: f64,
-        inactive: bool,
+        marks: Marks,
         id: Option<String>,
         screen_name: Option<String>,
         reasons: Vec<Reason>,
     ) -> Result<()> {
         let p = &self.audit.params;
         let threshold = self.audit.model.threshold();
-        let group = group_of(p_fake, inactive, threshold, p.uncertain);
+        let group = group_of(p_fake, marks.inactive, threshold, p.uncertain);
         self.state.add(group);
+        self.state.traits.add(group == "likely_fake", marks.traits);
         self.state.scored.push(pos, p_fake as f32);
         let listed = match p.listing {
             Listing::All => true,

@@ -136,6 +136,26 @@ pub struct RejectedRecord {
     pub reason: String,
 }
 
+/// A plain trait of an account (no bio, follows over 1,000 accounts, ...) and how many of the
+/// likely fakes and of the other followers have it: what the likely fakes have in common.
+/// Only followers whose export carries the trait's field are judged.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct FakeTrait {
+    /// Stable key, e.g. `no_bio`.
+    pub name: String,
+    /// The trait in words, as in "72% have no bio".
+    pub text: String,
+    /// Likely fakes with the trait.
+    pub likely_fake: u64,
+    /// Likely fakes judged (their export carries the field).
+    pub likely_fake_judged: u64,
+    /// Other followers with the trait.
+    pub others: u64,
+    /// Other followers judged.
+    pub others_judged: u64,
+}
+
 /// One scored follower.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -224,4 +244,6 @@ pub struct AuditReport {
     pub fields: Option<FieldsReport>,
     /// How far the list lies from the training data (when the audit probed it).
     pub shift: Option<ShiftReport>,
+    /// What the likely fakes have in common, trait by trait, beside the other followers.
+    pub fake_traits: Vec<FakeTrait>,
 }

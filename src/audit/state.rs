@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::features::{FeatureExtractor, TimeReference};
 
 use super::pipeline::TimeKind;
+use super::traits::TraitCounts;
 use super::{Breakdown, FollowerScore, RejectedRecord, Timeline, INACTIVE_MAX_POSTS};
 
 /// What the audit keeps per scored follower while it streams.
@@ -61,6 +62,8 @@ pub(super) struct State {
     /// A P(fake) the listed most suspicious followers reach `n` times (minus infinity while
     /// fewer are listed): a later follower enters only above it.
     pub(super) listed_bound: f64,
+    /// The followers' traits, likely fakes apart.
+    pub(super) traits: TraitCounts,
     pub(super) breakdown: Breakdown,
     pub(super) crawled: u64,
     pub(super) clock: u64,
