@@ -21,7 +21,7 @@ use std::process::ExitCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Parser;
 use follower_audit::{
-    formats, render_html, Account, Audit, AuditParams, AuditReport, ColumnMap, ExportShape, Format,
+    open, render_html, Account, Audit, AuditParams, AuditReport, ColumnMap, ExportShape, Format,
     Listing, Method, Mode, Model, ReadOptions, TrainingSet,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -143,13 +143,13 @@ fn try_main() -> Result<(), Box<dyn Error>> {
     if let Some(c) = &args.columns {
         options = options.columns(c.clone());
     }
-    let mut reader = formats::open(&path, &options)?;
+    let mut reader = open(&path, &options)?;
     let format = reader.format();
 
     // 2. Look at the first records: which field groups the export carries. Pick the model:
     //    the caller's file, or the embedded model fitted to exactly those groups (trained now
     //    from the embedded training features when no embedded model has that shape).
-    let lead: Vec<Account> = formats::open(&path, &options.clone().mode(Mode::Lenient))?
+    let lead: Vec<Account> = open(&path, &options.clone().mode(Mode::Lenient))?
         .filter_map(|a| a.ok())
         .take(PROBE_RECORDS)
         .collect();

@@ -27,7 +27,7 @@ use std::time::Instant;
 
 use clap::Parser;
 use follower_audit::{
-    formats, train_on_accounts, Account, CalibrationMethod, DatasetInfo, Detector,
+    open, train_on_accounts, Account, CalibrationMethod, DatasetInfo, Detector,
     DetectorParams, FeatureMatrix, FeatureSet, FieldGroup, FittedDetector, Format, Label, Model,
     ModelParams, Preset, ReadOptions,
 };
@@ -253,7 +253,7 @@ fn train_generic(args: &Args) -> Result<Model, Box<dyn Error>> {
             other => return Err(format!("--label {other:?}: use genuine, fake or data").into()),
         }
         let before = accounts.len();
-        for account in formats::open(path, &opts)? {
+        for account in open(path, &opts)? {
             accounts.push(account?);
         }
         let rows = accounts.len() - before;

@@ -4,7 +4,7 @@ mod common;
 
 use follower_audit::synth::{default_crawled_at, FollowerListSpec};
 use follower_audit::{Listing, DEFAULT_LISTED, HISTOGRAM_BINS, 
-    formats, render_html, Account, Audit, AuditParams, AuditReport, Label, Method, Model,
+    open, render_html, Account, Audit, AuditParams, AuditReport, Label, Method, Model,
     ReadOptions, Result,
 };
 
@@ -22,7 +22,7 @@ fn demo_truth() -> serde_json::Value {
 
 fn audit_demo() -> AuditReport {
     let model = Model::default_twitter();
-    let reader = formats::open(demo_path(), &ReadOptions::default()).unwrap();
+    let reader = open(demo_path(), &ReadOptions::default()).unwrap();
     Audit::new(
         &model,
         AuditParams::default()
@@ -219,7 +219,7 @@ fn every_estimator_is_reported_and_counts_match_the_input() {
 #[test]
 fn sampling_spreads_over_the_whole_list_and_uses_the_population() {
     let model = Model::default_twitter();
-    let reader = formats::open(demo_path(), &ReadOptions::default()).unwrap();
+    let reader = open(demo_path(), &ReadOptions::default()).unwrap();
     let report = Audit::new(
         &model,
         AuditParams::default()
@@ -301,7 +301,7 @@ fn strict_mode_stops_at_the_first_bad_record_and_lenient_counts_it() {
 #[test]
 fn outputs_json_csv_html() {
     let model = Model::default_twitter();
-    let reader = formats::open(demo_path(), &ReadOptions::default()).unwrap();
+    let reader = open(demo_path(), &ReadOptions::default()).unwrap();
     let mut csv_bytes = Vec::new();
     let report = Audit::new(
         &model,
