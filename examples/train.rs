@@ -27,7 +27,7 @@ use std::time::Instant;
 
 use clap::Parser;
 use follower_audit::{
-    open, train_on_accounts, Account, CalibrationMethod, DatasetInfo, Detector,
+    open, Account, CalibrationMethod, DatasetInfo, Detector,
     DetectorParams, FeatureMatrix, FeatureSet, FieldGroup, FittedDetector, Format, Label, Model,
     ModelParams, Preset, ReadOptions,
 };
@@ -285,9 +285,7 @@ fn train_generic(args: &Args) -> Result<Model, Box<dyn Error>> {
     } else {
         preset.variants()
     };
-    Ok(train_on_accounts(
-        &params, set, &accounts, variants, &datasets,
-    )?)
+    Ok(params.fit_accounts(set, &accounts, variants, &datasets)?)
 }
 
 fn report(model: &Model, out: &Path, size: u64, secs: f64) {

@@ -3,8 +3,8 @@
 mod common;
 
 use follower_audit::synth::{default_crawled_at, FollowerListSpec};
-use follower_audit::{Listing, DEFAULT_LISTED, HISTOGRAM_BINS, 
-    open, render_html, Account, Audit, AuditParams, AuditReport, Label, Method, Model,
+use follower_audit::{
+    Listing, open, render_html, Account, Audit, AuditParams, AuditReport, Label, Method, Model,
     ReadOptions, Result,
 };
 
@@ -134,8 +134,7 @@ fn held_out_genuine_accounts_are_not_reported_as_fake() {
         }
     }
     let params = follower_audit::Preset::Twitter.params(0).folds(5);
-    let model = follower_audit::train_on_accounts(
-        &params,
+    let model = params.fit_accounts(
         follower_audit::FeatureSet::Twitter,
         &train,
         follower_audit::Preset::Twitter.variants(),
@@ -184,22 +183,25 @@ fn every_estimator_is_reported_and_counts_match_the_input() {
     // The report lists the most suspicious, highest P(fake) first, none above the unlisted.
     assert_eq!(
         report.followers.len() as u64,
-        report.scored.min(DEFAULT_LISTED as u64)
+        report.scored.min(1000)
     );
-    assert!(report.listing == Listing::MostSuspicious(DEFAULT_LISTED));
+    assert!(report.listing == Listing::MostSuspicious(1000));
+    assert!(report.listing == Listing::default());
     assert!(report
         .followers
         .windows(2)
         .all(|w| w[0].p_fake > w[1].p_fake
             || (w[0].p_fake == w[1].p_fake && w[0].position < w[1].position)));
     let lowest_listed = report.followers.last().unwrap().p_fake;
+    let bins = report.histogram.len();
+    assert_eq!(bins, 20);
     let listed_at_or_above = report
         .followers
         .iter()
         .filter(|f| f.p_fake >= lowest_listed)
         .count() as u64;
     let bins_above: u64 = report.histogram
-        [((lowest_listed * HISTOGRAM_BINS as f64) as usize + 1).min(HISTOGRAM_BINS)..]
+        [((lowest_listed * bins as f64) as usize + 1).min(bins)..]
         .iter()
         .sum();
     assert!(

@@ -17,7 +17,7 @@ mod rows;
 pub(crate) mod testdata;
 mod tree;
 
-pub use forest::{Contributions, MaxFeatures, RandomForest, RandomForestParams};
+pub use forest::{MaxFeatures, RandomForest, RandomForestParams};
 pub use linfa_tree::{LinfaTree, LinfaTreeParams};
 pub use logistic::{LogisticRegression, LogisticRegressionParams};
 pub use naive_bayes::{GaussianNb, GaussianNbParams};
