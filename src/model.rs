@@ -288,8 +288,8 @@ impl ModelParams {
         self
     }
 
-    /// The detector's parameters.
-    pub fn get_detector(&self) -> &DetectorParams {
+    /// The detector's parameters (the getter of [`ModelParams::detector`]).
+    pub fn detector_params(&self) -> &DetectorParams {
         &self.detector
     }
 

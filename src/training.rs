@@ -308,7 +308,7 @@ impl TrainingSet {
                 if inside.is_empty() || !both {
                     return Ok(None);
                 }
-                let det = params.get_detector().fit(&x.select_rows(&outside), &y)?;
+                let det = params.detector_params().fit(&x.select_rows(&outside), &y)?;
                 let raw = det.predict_proba(&x.select_rows(&inside))?;
                 let p: Vec<f64> = raw.iter().map(|&s| model.calibration().apply(s)).collect();
                 let mut out = Vec::new();
