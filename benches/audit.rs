@@ -19,9 +19,9 @@ use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use follower_audit::synth::{BurstSpec, FollowerListSpec, SynthFormat};
-use follower_audit::{Listing, 
+use follower_audit::{
     open, Account, Audit, AuditParams, Detector, FeatureExtractor, FeatureMatrix, FeatureSet,
-    Format, Model, ReadOptions,
+    Format, Listing, Model, ReadOptions,
 };
 
 /// Accounts per chunk, as the audit scores them.

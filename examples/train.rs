@@ -27,9 +27,8 @@ use std::time::Instant;
 
 use clap::Parser;
 use follower_audit::{
-    open, Account, CalibrationMethod, DatasetInfo, Detector,
-    DetectorParams, FeatureMatrix, FeatureSet, FieldGroup, FittedDetector, Format, Label, Model,
-    ModelParams, Preset, ReadOptions,
+    open, Account, CalibrationMethod, DatasetInfo, Detector, DetectorParams, FeatureMatrix,
+    FeatureSet, FieldGroup, FittedDetector, Format, Label, Model, ModelParams, Preset, ReadOptions,
 };
 
 #[derive(Parser, Debug)]

@@ -355,9 +355,13 @@ mod tests {
     #[test]
     fn calibration_error_and_brier_score_of_two_items() {
         use crate::account::Label::{Fake, Genuine};
-        let ece = crate::eval::expected_calibration_error(&[Fake, Genuine], &[0.9, 0.5], 1).unwrap();
+        let ece =
+            crate::eval::expected_calibration_error(&[Fake, Genuine], &[0.9, 0.5], 1).unwrap();
         assert!((ece - 0.2).abs() < 1e-12);
-        assert_eq!(crate::eval::brier_score(&[Fake, Genuine], &[1.0, 0.5]).unwrap(), 0.125);
+        assert_eq!(
+            crate::eval::brier_score(&[Fake, Genuine], &[1.0, 0.5]).unwrap(),
+            0.125
+        );
     }
     use proptest::prelude::*;
     use Label::{Fake as F, Genuine as G};

@@ -71,24 +71,26 @@ impl std::str::FromStr for DetectorParams {
     /// `logistic_regression` (`logistic`), `gaussian_nb` (`naive-bayes`), `decision_tree`
     /// (`tree`), `linfa_tree`; `-` and `_` are alike.
     fn from_str(s: &str) -> Result<Self> {
-        Ok(match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
-            "random_forest" | "forest" => DetectorParams::RandomForest(Default::default()),
-            "logistic_regression" | "logistic" => {
-                DetectorParams::LogisticRegression(Default::default())
-            }
-            "gaussian_nb" | "naive_bayes" => DetectorParams::GaussianNb(Default::default()),
-            "decision_tree" | "tree" => DetectorParams::DecisionTree(Default::default()),
-            "linfa_tree" => DetectorParams::LinfaTree(Default::default()),
-            _ => {
-                return Err(Error::InvalidParams {
-                    name: "detector".into(),
-                    reason: format!(
-                        "{s:?} is not a detector: random_forest, logistic_regression, \
+        Ok(
+            match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+                "random_forest" | "forest" => DetectorParams::RandomForest(Default::default()),
+                "logistic_regression" | "logistic" => {
+                    DetectorParams::LogisticRegression(Default::default())
+                }
+                "gaussian_nb" | "naive_bayes" => DetectorParams::GaussianNb(Default::default()),
+                "decision_tree" | "tree" => DetectorParams::DecisionTree(Default::default()),
+                "linfa_tree" => DetectorParams::LinfaTree(Default::default()),
+                _ => {
+                    return Err(Error::InvalidParams {
+                        name: "detector".into(),
+                        reason: format!(
+                            "{s:?} is not a detector: random_forest, logistic_regression, \
                          gaussian_nb, decision_tree or linfa_tree"
-                    ),
-                })
-            }
-        })
+                        ),
+                    })
+                }
+            },
+        )
     }
 }
 
@@ -888,38 +890,41 @@ impl Detector for Model {
 }
 
 impl ModelParams {
-/// Trains a model on labelled accounts: extracts `set`'s features from the accounts as they are
-/// and from copies with each variant's field groups blanked, then calls
-/// [`ModelParams::fit_variants`] (primary variant `all_fields`).
-///
-/// # Errors
-/// [`Error::InvalidData`] when an account has no label; as [`ModelParams::fit_variants`].
-pub fn fit_accounts(
-    &self,
-    set: FeatureSet,
-    accounts: &[Account],
-    variants: &[(&str, &[FieldGroup])],
-    datasets: &[DatasetInfo],
-) -> Result<Model> {
-    let params = self;
-    let labels = accounts
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            a.label.ok_or_else(|| {
-                Error::InvalidData(format!("training account {} has no label", i + 1))
+    /// Trains a model on labelled accounts: extracts `set`'s features from the accounts as they are
+    /// and from copies with each variant's field groups blanked, then calls
+    /// [`ModelParams::fit_variants`] (primary variant `all_fields`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] when an account has no label; as [`ModelParams::fit_variants`].
+    pub fn fit_accounts(
+        &self,
+        set: FeatureSet,
+        accounts: &[Account],
+        variants: &[(&str, &[FieldGroup])],
+        datasets: &[DatasetInfo],
+    ) -> Result<Model> {
+        let params = self;
+        let labels = accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                a.label.ok_or_else(|| {
+                    Error::InvalidData(format!("training account {} has no label", i + 1))
+                })
             })
-        })
-        .collect::<Result<Vec<Label>>>()?;
-    let fx = FeatureExtractor::new(set);
-    let mut matrices = vec![("all_fields", fx.extract(accounts))];
-    for (name, groups) in variants {
-        let copies: Vec<Account> = accounts.iter().map(|a| FieldGroup::masked(a, groups)).collect();
-        matrices.push((name, fx.extract(&copies)));
+            .collect::<Result<Vec<Label>>>()?;
+        let fx = FeatureExtractor::new(set);
+        let mut matrices = vec![("all_fields", fx.extract(accounts))];
+        for (name, groups) in variants {
+            let copies: Vec<Account> = accounts
+                .iter()
+                .map(|a| FieldGroup::masked(a, groups))
+                .collect();
+            matrices.push((name, fx.extract(&copies)));
+        }
+        let refs: Vec<(&str, &FeatureMatrix)> = matrices.iter().map(|(n, m)| (*n, m)).collect();
+        params.fit_variants(&refs, &labels, datasets)
     }
-    let refs: Vec<(&str, &FeatureMatrix)> = matrices.iter().map(|(n, m)| (*n, m)).collect();
-    params.fit_variants(&refs, &labels, datasets)
-}
 }
 
 /// FNV-1a, 64-bit: a small checksum that catches garbled files.

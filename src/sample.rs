@@ -104,7 +104,9 @@ mod tests {
     #[test]
     fn a_sample_of_ten_is_in_stream_order() {
         let mut r = Reservoir::new(10, 42);
-        for i in 0..1000u32 { r.push(i); }
+        for i in 0..1000u32 {
+            r.push(i);
+        }
         let sample = r.into_sorted();
         assert_eq!(sample.len(), 10);
         assert!(sample.windows(2).all(|w| w[0].0 < w[1].0));

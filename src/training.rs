@@ -25,9 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::account::{Account, Label, Platform};
 use crate::detector::Detector;
 use crate::error::{Error, Result};
-use crate::features::{
-    ExportShape, FeatureExtractor, FeatureMatrix, FeatureSet, FieldGroup,
-};
+use crate::features::{ExportShape, FeatureExtractor, FeatureMatrix, FeatureSet, FieldGroup};
 use crate::model::{DatasetInfo, Model, ModelParams, SourceRates};
 
 /// The first bytes of a training-set file.
@@ -117,7 +115,10 @@ impl TrainingSet {
         // Which groups each column reads: the columns that change when the group is blanked.
         let mut column_groups = vec![Vec::new(); d];
         for g in FieldGroup::ALL {
-            let copies: Vec<Account> = accounts.iter().map(|a| FieldGroup::masked(a, &[g])).collect();
+            let copies: Vec<Account> = accounts
+                .iter()
+                .map(|a| FieldGroup::masked(a, &[g]))
+                .collect();
             let m = fx.extract(&copies);
             for (c, groups) in column_groups.iter_mut().enumerate() {
                 let changed = base

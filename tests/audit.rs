@@ -4,7 +4,7 @@ mod common;
 
 use follower_audit::synth::{default_crawled_at, FollowerListSpec};
 use follower_audit::{
-    Listing, open, render_html, Account, Audit, AuditParams, AuditReport, Label, Method, Model,
+    open, render_html, Account, Audit, AuditParams, AuditReport, Label, Listing, Method, Model,
     ReadOptions, Result,
 };
 
@@ -134,13 +134,14 @@ fn held_out_genuine_accounts_are_not_reported_as_fake() {
         }
     }
     let params = follower_audit::Preset::Twitter.params(0).folds(5);
-    let model = params.fit_accounts(
-        follower_audit::FeatureSet::Twitter,
-        &train,
-        follower_audit::Preset::Twitter.variants(),
-        &[],
-    )
-    .unwrap();
+    let model = params
+        .fit_accounts(
+            follower_audit::FeatureSet::Twitter,
+            &train,
+            follower_audit::Preset::Twitter.variants(),
+            &[],
+        )
+        .unwrap();
     let n = held_out.len();
     let report = Audit::new(&model, AuditParams::default().bootstrap(500))
         .run("held-out E13", held_out.into_iter().map(Ok))
@@ -181,10 +182,7 @@ fn every_estimator_is_reported_and_counts_match_the_input() {
     );
     assert_eq!(report.histogram.iter().sum::<u64>(), report.scored);
     // The report lists the most suspicious, highest P(fake) first, none above the unlisted.
-    assert_eq!(
-        report.followers.len() as u64,
-        report.scored.min(1000)
-    );
+    assert_eq!(report.followers.len() as u64, report.scored.min(1000));
     assert!(report.listing == Listing::MostSuspicious(1000));
     assert!(report.listing == Listing::default());
     assert!(report

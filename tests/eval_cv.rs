@@ -2,8 +2,8 @@
 //! prevalence protocol.
 
 use follower_audit::{
-    cross_validate, CrossValidationParams, Detector, Error,
-    FeatureMatrix, FeatureSchema, Label, Method, PrevalenceProtocolParams, Reason, Result,
+    cross_validate, CrossValidationParams, Detector, Error, FeatureMatrix, FeatureSchema, Label,
+    Method, PrevalenceProtocolParams, Reason, Result,
 };
 use ndarray::{Array1, Array2};
 use rand::{Rng, SeedableRng};
@@ -18,7 +18,11 @@ fn labels(n_fake: usize, n_genuine: usize) -> Vec<Label> {
 #[test]
 fn folds_partition_the_items_and_keep_class_shares() {
     let y = labels(23, 61);
-    let folds = CrossValidationParams::new().folds(5).seed(3).split(&y).unwrap();
+    let folds = CrossValidationParams::new()
+        .folds(5)
+        .seed(3)
+        .split(&y)
+        .unwrap();
     let mut seen = vec![0; y.len()];
     for f in &folds {
         for &i in f {
@@ -29,17 +33,37 @@ fn folds_partition_the_items_and_keep_class_shares() {
         assert!((16..=17).contains(&f.len()), "fold of {}", f.len());
     }
     assert!(seen.iter().all(|&c| c == 1));
-    assert_eq!(folds, CrossValidationParams::new().folds(5).seed(3).split(&y).unwrap());
-    assert_ne!(folds, CrossValidationParams::new().folds(5).seed(4).split(&y).unwrap());
+    assert_eq!(
+        folds,
+        CrossValidationParams::new()
+            .folds(5)
+            .seed(3)
+            .split(&y)
+            .unwrap()
+    );
+    assert_ne!(
+        folds,
+        CrossValidationParams::new()
+            .folds(5)
+            .seed(4)
+            .split(&y)
+            .unwrap()
+    );
 }
 
 #[test]
 fn folds_reject_bad_requests() {
     assert!(matches!(
-        CrossValidationParams::new().folds(1).seed(0).split(&labels(5, 5)),
+        CrossValidationParams::new()
+            .folds(1)
+            .seed(0)
+            .split(&labels(5, 5)),
         Err(Error::InvalidParams { .. })
     ));
-    let err = CrossValidationParams::new().folds(5).seed(0).split(&labels(3, 50))
+    let err = CrossValidationParams::new()
+        .folds(5)
+        .seed(0)
+        .split(&labels(3, 50))
         .unwrap_err()
         .to_string();
     assert!(err.contains("Fake") && err.contains('3'), "{err}");

@@ -4,8 +4,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use follower_audit::{
-    Account, FeatureExtractor, FeatureSet, FieldGroup, Platform, Post, Profile,
-    TextSummary,
+    Account, FeatureExtractor, FeatureSet, FieldGroup, Platform, Post, Profile, TextSummary,
 };
 use proptest::prelude::*;
 

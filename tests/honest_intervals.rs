@@ -9,9 +9,9 @@ mod common;
 use std::io::Write;
 
 use chrono::{DateTime, Utc};
-use follower_audit::{Listing, 
-    open, Account, Audit, AuditParams, AuditReport, ExportShape, Label, Model, Platform, Preset,
-    ReadOptions, TrainingSet,
+use follower_audit::{
+    open, Account, Audit, AuditParams, AuditReport, ExportShape, Label, Listing, Model, Platform,
+    Preset, ReadOptions, TrainingSet,
 };
 use rand::seq::SliceRandom;
 use rand::SeedableRng;

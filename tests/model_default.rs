@@ -5,8 +5,8 @@
 mod common;
 
 use follower_audit::{
-    Detector, Error, ExportShape, FeatureExtractor, FeatureSet, FieldGroup, Label, Model,
-    Platform, Preset, TrainingSet,
+    Detector, Error, ExportShape, FeatureExtractor, FeatureSet, FieldGroup, Label, Model, Platform,
+    Preset, TrainingSet,
 };
 
 const TWITTER_FILE: &[u8] = include_bytes!("../models/twitter-default.fam");

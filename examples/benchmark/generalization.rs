@@ -13,8 +13,8 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use follower_audit::{
-    open, Account, FieldGroup, Audit, AuditParams, ConfusionMatrix, Detector, ExportShape,
-    FeatureExtractor, FeatureSet, Format, Label, Model, Preset, ReadOptions, TrainingSet,
+    open, Account, Audit, AuditParams, ConfusionMatrix, Detector, ExportShape, FeatureExtractor,
+    FeatureSet, FieldGroup, Format, Label, Model, Preset, ReadOptions, TrainingSet,
 };
 use indicatif::ProgressBar;
 use rand::seq::SliceRandom;

@@ -26,11 +26,11 @@ use std::time::Instant;
 
 use clap::Parser;
 use follower_audit::{
-    cross_validate, open, Account, Method, CalibrationMethod,
-    CrossValidationParams, DecisionTreeParams, Detector, DetectorParams, FeatureExtractor,
-    FeatureMatrix, FeatureSet, FieldGroup, Format, GaussianNbParams, Label, LinfaTreeParams,
-    LogisticRegressionParams, Metrics, MetricsSummary, ModelParams, Preset,
-    PrevalenceProtocolParams, ReadOptions, RuleSet, SingleRule, Verdict,
+    cross_validate, open, Account, CalibrationMethod, CrossValidationParams, DecisionTreeParams,
+    Detector, DetectorParams, FeatureExtractor, FeatureMatrix, FeatureSet, FieldGroup, Format,
+    GaussianNbParams, Label, LinfaTreeParams, LogisticRegressionParams, Method, Metrics,
+    MetricsSummary, ModelParams, Preset, PrevalenceProtocolParams, ReadOptions, RuleSet,
+    SingleRule, Verdict,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
@@ -295,7 +295,10 @@ fn try_main() -> Result<(), Box<dyn Error>> {
             progress.set_message(format!("{} -> {}", train.name, test.name));
             let fx = FeatureExtractor::new(FeatureSet::Instagram);
             let mask = |d: &Dataset| -> Vec<Account> {
-                d.accounts.iter().map(|a| FieldGroup::masked(a, &shared_mask)).collect()
+                d.accounts
+                    .iter()
+                    .map(|a| FieldGroup::masked(a, &shared_mask))
+                    .collect()
             };
             let xtr = fx.extract(&mask(train));
             let xte = fx.extract(&mask(test));

@@ -82,7 +82,11 @@ impl CresciColumns {
     /// # Errors
     /// [`Error::Format`] when neither `id` nor `screen_name` is present or a mapped column is
     /// missing; [`Error::InvalidParams`] when the mapping names a column we do not know.
-    pub(crate) fn resolve(headers: &ByteRecord, map: &ColumnMap, origin: &str) -> Result<CresciColumns> {
+    pub(crate) fn resolve(
+        headers: &ByteRecord,
+        map: &ColumnMap,
+        origin: &str,
+    ) -> Result<CresciColumns> {
         Header::check_mapping(map, &CRESCI_COLUMNS, Format::CresciCsv)?;
         let header = Header::new(headers);
         let f = |ours: &str, aliases: &[&str]| header.find(ours, aliases, map, origin);
@@ -251,7 +255,9 @@ mod tests {
         let map: ColumnMap = "name=user_name,followers_count=fans".parse().unwrap();
         let cols = CresciColumns::resolve(&header, &map, "mine.csv").unwrap();
         let row = ByteRecord::from(vec!["Ann", "ann", "12"]);
-        let account = cols.convert_record(&row, Position::new(1, Some(2))).unwrap();
+        let account = cols
+            .convert_record(&row, Position::new(1, Some(2)))
+            .unwrap();
         assert_eq!(account.profile.followers_count, Some(12));
         assert_eq!(account.profile.name.as_deref(), Some("Ann"));
     }
@@ -355,7 +361,9 @@ mod tests {
         assert_eq!(a.label, None, "the dataset column is not read unless asked");
         let c = c.with_dataset_labels(true).unwrap();
         assert_eq!(
-            c.convert_record(&rec, Position::new(1, Some(2))).unwrap().label,
+            c.convert_record(&rec, Position::new(1, Some(2)))
+                .unwrap()
+                .label,
             Some(Label::Fake)
         );
     }
