@@ -13,7 +13,7 @@
 //!
 //! # Example
 //! ```
-//! use follower_audit::{Audit, AuditParams, AccountReader, Model, ReadOptions};
+//! use follower_audit::{Audit, AuditParams, AccountReader, Listing, Model, ReadOptions};
 //!
 //! // Three followers in the Twitter API v1.1 form, newest first.
 //! let export = r#"
@@ -23,7 +23,9 @@
 //! "#;
 //! let reader = AccountReader::from_reader(export.trim().as_bytes(), &ReadOptions::default())?;
 //! let model = Model::default_twitter();
-//! let params = AuditParams::default().as_of("2015-02-14T12:00:00Z".parse().unwrap());
+//! let params = AuditParams::default()
+//!     .as_of("2015-02-14T12:00:00Z".parse().unwrap())
+//!     .followers(Listing::All); // every follower, in follow order
 //! let report = Audit::new(&model, params).run("example", reader)?;
 //! assert_eq!(report.scored, 3);
 //! // The bare account that follows 1,900 and has 2 followers is the likely fake.
