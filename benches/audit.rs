@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use follower_audit::synth::{BurstSpec, FollowerListSpec, SynthFormat};
 use follower_audit::{
-    formats, Account, Audit, AuditParams, Detector, FeatureExtractor, FeatureMatrix, FeatureSet,
+    open, Account, Audit, AuditParams, Detector, FeatureExtractor, FeatureMatrix, FeatureSet,
     Format, Listing, Model, ReadOptions,
 };
 
@@ -94,7 +94,7 @@ fn benches(c: &mut Criterion) {
             };
             group.bench_with_input(BenchmarkId::new(name, n), &path, |b, path| {
                 b.iter(|| {
-                    let reader = formats::open(path, &options).expect("open");
+                    let reader = open(path, &options).expect("open");
                     let read = reader.filter(|r| r.is_ok()).count();
                     assert_eq!(read, n);
                 })
@@ -110,7 +110,7 @@ fn benches(c: &mut Criterion) {
             &path,
             |b, path| {
                 b.iter(|| {
-                    let reader = formats::open(path, &options).expect("open");
+                    let reader = open(path, &options).expect("open");
                     let read = reader.filter(|r| r.is_ok()).count();
                     assert_eq!(read, n);
                 })
@@ -221,7 +221,7 @@ fn benches(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("cresci_csv", n), &path, |b, path| {
             let options = ReadOptions::default().format(Format::CresciCsv);
             b.iter(|| {
-                let mut reader = formats::open(path, &options).expect("open");
+                let mut reader = open(path, &options).expect("open");
                 let params = AuditParams::default().followers(Listing::None);
                 let report = Audit::new(&model, params)
                     .run_reader(&mut reader, None)

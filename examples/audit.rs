@@ -21,7 +21,7 @@ use std::process::ExitCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Parser;
 use follower_audit::{
-    formats, render_html, Account, Audit, AuditParams, AuditReport, ColumnMap, Comparison,
+    open, render_html, Account, Audit, AuditParams, AuditReport, ColumnMap, Comparison,
     ExportShape, Format, Listing, Method, Mode, Model, ReadOptions, TrainingSet,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -217,9 +217,9 @@ impl Input {
         if let Some(c) = &args.columns {
             options = options.columns(c.clone());
         }
-        let format = formats::open(path, &options)?.format();
+        let format = open(path, &options)?.format();
         // Which field groups the export carries: the model is fitted to exactly those.
-        let lead: Vec<Account> = formats::open(path, &options.clone().mode(Mode::Lenient))?
+        let lead: Vec<Account> = open(path, &options.clone().mode(Mode::Lenient))?
             .filter_map(|a| a.ok())
             .take(PROBE_RECORDS)
             .collect();
@@ -291,7 +291,7 @@ impl Input {
             // How far the list lies from the training data: widens the interval when far.
             audit = audit.probe(lead, TrainingSet::embedded(self.format.platform()))?;
         }
-        let mut reader = formats::open(&self.path, &self.options)?;
+        let mut reader = open(&self.path, &self.options)?;
         let report = if reader.reads_in_blocks() {
             // CSV and JSON Lines are read in blocks parsed and scored on every core: a spinner.
             progress.set_style(ProgressStyle::with_template(

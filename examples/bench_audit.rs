@@ -26,7 +26,7 @@ use chrono::{DateTime, Utc};
 use clap::Parser;
 use follower_audit::synth::{BurstSpec, FollowerListSpec, SynthFormat};
 use follower_audit::{
-    formats, Audit, AuditParams, AuditReport, Format, Listing, Mode, Model, ReadOptions,
+    open, Audit, AuditParams, AuditReport, Format, Listing, Mode, Model, ReadOptions,
 };
 
 // The allocator `examples/audit.rs` uses (mimalloc), so that the timing is the tool's.
@@ -243,7 +243,7 @@ fn audit(
         .mode(Mode::Strict)
         .parallel_chunk(args.reader_chunk)
         .check_duplicates(!args.no_dedup);
-    let mut reader = formats::open(path, &options)?;
+    let mut reader = open(path, &options)?;
     let mut params = AuditParams::default().followers(Listing::None).strict(true);
     if let Some(b) = args.bootstrap {
         params = params.bootstrap(b);

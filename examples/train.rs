@@ -27,9 +27,8 @@ use std::time::Instant;
 
 use clap::Parser;
 use follower_audit::{
-    formats, train_on_accounts, Account, CalibrationMethod, DatasetInfo, Detector, DetectorParams,
-    FeatureMatrix, FeatureSet, FieldGroup, FittedDetector, Format, Label, Model, ModelParams,
-    Preset, ReadOptions,
+    open, Account, CalibrationMethod, DatasetInfo, Detector, DetectorParams, FeatureMatrix,
+    FeatureSet, FieldGroup, FittedDetector, Format, Label, Model, ModelParams, Preset, ReadOptions,
 };
 
 #[derive(Parser, Debug)]
@@ -253,7 +252,7 @@ fn train_generic(args: &Args) -> Result<Model, Box<dyn Error>> {
             other => return Err(format!("--label {other:?}: use genuine, fake or data").into()),
         }
         let before = accounts.len();
-        for account in formats::open(path, &opts)? {
+        for account in open(path, &opts)? {
             accounts.push(account?);
         }
         let rows = accounts.len() - before;
@@ -285,9 +284,7 @@ fn train_generic(args: &Args) -> Result<Model, Box<dyn Error>> {
     } else {
         preset.variants()
     };
-    Ok(train_on_accounts(
-        &params, set, &accounts, variants, &datasets,
-    )?)
+    Ok(params.fit_accounts(set, &accounts, variants, &datasets)?)
 }
 
 fn report(model: &Model, out: &Path, size: u64, secs: f64) {

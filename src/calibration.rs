@@ -3,7 +3,7 @@
 //! A calibrator maps a detector's raw P(fake) to a calibrated one, so that among accounts scored
 //! 0.8 about 80% are fake. It is fitted on held-out (out-of-fold) scores, never on scores of rows
 //! the detector was trained on: a forest's in-sample scores are far too confident. Calibration
-//! error itself is measured by [`crate::expected_calibration_error`] and [`crate::brier_score`].
+//! error itself is measured by [`crate::Metrics`] (`ece`, `brier`).
 
 use serde::{Deserialize, Serialize};
 
@@ -303,40 +303,6 @@ impl Calibration {
     }
 }
 
-/// Expected calibration error of P(fake) over `bins` equal-width bins (use [`crate::ECE_BINS`],
-/// 15): the row-weighted mean gap |fake share - mean P(fake)| per bin, with scikit-learn's
-/// `calibration_curve(strategy="uniform")` bins.
-///
-/// # Errors
-/// [`Error::InvalidData`] for empty or mismatched inputs or a value outside [0, 1];
-/// [`Error::InvalidParams`] when `bins` is 0.
-///
-/// # Examples
-/// ```
-/// use follower_audit::{expected_calibration_error, Label::{Fake, Genuine}};
-/// let ece = expected_calibration_error(&[Fake, Genuine], &[0.9, 0.5], 1)?;
-/// assert!((ece - 0.2).abs() < 1e-12);
-/// # Ok::<(), follower_audit::Error>(())
-/// ```
-pub fn expected_calibration_error(labels: &[Label], probs: &[f64], bins: usize) -> Result<f64> {
-    crate::eval::expected_calibration_error(labels, probs, bins)
-}
-
-/// Brier score: the mean squared difference between P(fake) and the label (1 fake, 0 genuine).
-///
-/// # Errors
-/// [`Error::InvalidData`] for empty or mismatched inputs or a value outside [0, 1].
-///
-/// # Examples
-/// ```
-/// use follower_audit::{brier_score, Label::{Fake, Genuine}};
-/// assert_eq!(brier_score(&[Fake, Genuine], &[1.0, 0.5])?, 0.125);
-/// # Ok::<(), follower_audit::Error>(())
-/// ```
-pub fn brier_score(labels: &[Label], probs: &[f64]) -> Result<f64> {
-    crate::eval::brier_score(labels, probs)
-}
-
 fn check_lengths(scores: &[f64], labels: &[Label]) -> Result<()> {
     if scores.is_empty() || scores.len() != labels.len() {
         return Err(Error::InvalidData(format!(
@@ -385,6 +351,18 @@ fn softplus(z: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn calibration_error_and_brier_score_of_two_items() {
+        use crate::account::Label::{Fake, Genuine};
+        let ece =
+            crate::eval::expected_calibration_error(&[Fake, Genuine], &[0.9, 0.5], 1).unwrap();
+        assert!((ece - 0.2).abs() < 1e-12);
+        assert_eq!(
+            crate::eval::brier_score(&[Fake, Genuine], &[1.0, 0.5]).unwrap(),
+            0.125
+        );
+    }
     use proptest::prelude::*;
     use Label::{Fake as F, Genuine as G};
 

@@ -29,7 +29,7 @@ use crate::quantify::{
 };
 
 /// Number of equal-width bins of the expected calibration error in [`Metrics`].
-pub const ECE_BINS: usize = 15;
+pub(crate) const ECE_BINS: usize = 15;
 
 /// Checks that labels and probabilities line up and are valid probabilities.
 fn check_inputs(labels: &[Label], probs: &[f64], what: &str) -> Result<()> {
@@ -176,14 +176,7 @@ impl ConfusionMatrix {
 /// # Errors
 /// [`Error::InvalidData`] when the lengths differ, the input is empty or a value is not a
 /// probability.
-///
-/// # Examples
-/// ```
-/// use follower_audit::{roc_auc, Label::{Fake, Genuine}};
-/// let auc = roc_auc(&[Genuine, Fake, Genuine, Fake], &[0.1, 0.4, 0.4, 0.8]).unwrap();
-/// assert!((auc - 0.875).abs() < 1e-12);
-/// ```
-pub fn roc_auc(labels: &[Label], probs: &[f64]) -> Result<f64> {
+pub(crate) fn roc_auc(labels: &[Label], probs: &[f64]) -> Result<f64> {
     check_inputs(labels, probs, "ROC AUC")?;
     let n_pos = labels.iter().filter(|l| l.is_fake()).count();
     let n_neg = labels.len() - n_pos;
@@ -213,8 +206,7 @@ pub fn roc_auc(labels: &[Label], probs: &[f64]) -> Result<f64> {
 }
 
 /// Brier score: the mean squared difference between P(fake) and the label (1 fake, 0 genuine),
-/// as scikit-learn's `brier_score_loss`. (The crate's public `brier_score` is the calibration
-/// module's, with the arguments in the other order; [`Metrics`] uses this one.)
+/// as scikit-learn's `brier_score_loss` ([`Metrics`] reports it).
 pub(crate) fn brier_score(labels: &[Label], probs: &[f64]) -> Result<f64> {
     check_inputs(labels, probs, "Brier score")?;
     let sum: f64 = labels
@@ -230,14 +222,7 @@ pub(crate) fn brier_score(labels: &[Label], probs: &[f64]) -> Result<f64> {
 ///
 /// # Errors
 /// As [`roc_auc`].
-///
-/// # Examples
-/// ```
-/// use follower_audit::{log_loss, Label::{Fake, Genuine}};
-/// let l = log_loss(&[Fake, Genuine], &[0.5, 0.5]).unwrap();
-/// assert!((l - std::f64::consts::LN_2).abs() < 1e-12);
-/// ```
-pub fn log_loss(labels: &[Label], probs: &[f64]) -> Result<f64> {
+pub(crate) fn log_loss(labels: &[Label], probs: &[f64]) -> Result<f64> {
     check_inputs(labels, probs, "log loss")?;
     let eps = f64::EPSILON;
     let sum: f64 = labels
@@ -317,7 +302,7 @@ pub struct Metrics {
     pub auc: f64,
     /// Brier score (mean squared error of P(fake)).
     pub brier: f64,
-    /// Expected calibration error over [`ECE_BINS`] equal-width bins.
+    /// Expected calibration error over 15 equal-width bins.
     pub ece: f64,
     /// Mean log loss.
     pub log_loss: f64,
@@ -368,13 +353,6 @@ pub struct Spread {
 
 impl Spread {
     /// Mean and standard deviation of the values (both 0 for no values).
-    ///
-    /// # Examples
-    /// ```
-    /// use follower_audit::Spread;
-    /// let s = Spread::of(&[1.0, 3.0]);
-    /// assert_eq!((s.mean, s.std), (2.0, 1.0));
-    /// ```
     pub fn of(values: &[f64]) -> Spread {
         if values.is_empty() {
             return Spread::default();
@@ -451,16 +429,7 @@ impl MetricsSummary {
 /// # Errors
 /// [`Error::InvalidParams`] when `k < 2`; [`Error::InvalidData`] when a class has fewer than
 /// `k` items (a fold would lack it).
-///
-/// # Examples
-/// ```
-/// use follower_audit::{stratified_k_fold, Label::{Fake, Genuine}};
-/// let labels = [Fake, Fake, Genuine, Genuine, Genuine, Genuine];
-/// let folds = stratified_k_fold(&labels, 2, 7).unwrap();
-/// assert_eq!(folds.len(), 2);
-/// assert!(folds.iter().all(|f| f.len() == 3 && f.iter().filter(|&&i| i < 2).count() == 1));
-/// ```
-pub fn stratified_k_fold(labels: &[Label], k: usize, seed: u64) -> Result<Vec<Vec<usize>>> {
+pub(crate) fn stratified_k_fold(labels: &[Label], k: usize, seed: u64) -> Result<Vec<Vec<usize>>> {
     if k < 2 {
         return Err(Error::InvalidParams {
             name: "folds".into(),
@@ -540,6 +509,30 @@ impl CrossValidationParams {
         self.parallel = parallel;
         self
     }
+
+    /// The folds [`cross_validate`] uses for `labels`: for each of the `folds` folds, the
+    /// (sorted) indices of its test items.
+    ///
+    /// Each class's indices are shuffled with a ChaCha8 RNG seeded by the seed, then dealt to
+    /// the folds in turn (the genuine class continuing where the fake class stopped), so every
+    /// fold holds each class's share up to one item and fold sizes differ by at most one. The
+    /// same labels and seed always give the same folds.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParams`] when there are fewer than 2 folds; [`Error::InvalidData`] when
+    /// a class has fewer items than folds (a fold would lack it).
+    ///
+    /// # Examples
+    /// ```
+    /// use follower_audit::{CrossValidationParams, Label::{Fake, Genuine}};
+    /// let labels = [Fake, Fake, Genuine, Genuine, Genuine, Genuine];
+    /// let folds = CrossValidationParams::new().folds(2).seed(7).split(&labels).unwrap();
+    /// assert_eq!(folds.len(), 2);
+    /// assert!(folds.iter().all(|f| f.len() == 3 && f.iter().filter(|&&i| i < 2).count() == 1));
+    /// ```
+    pub fn split(&self, labels: &[Label]) -> Result<Vec<Vec<usize>>> {
+        stratified_k_fold(labels, self.folds, self.seed)
+    }
 }
 
 /// What [`cross_validate`] found.
@@ -563,7 +556,7 @@ pub struct CrossValidation {
 /// For each fold, `fit` gets the other folds' rows and labels and returns a detector, which
 /// scores the fold's rows. Returns the out-of-fold P(fake) of every row, each fold's metrics,
 /// their mean and standard deviation, and the metrics of the pooled out-of-fold scores. Folds
-/// come from [`stratified_k_fold`]; when `fit` is deterministic the result does not depend on
+/// come from [`CrossValidationParams::split`]; when `fit` is deterministic the result does not depend on
 /// `parallel`.
 ///
 /// # Errors
@@ -667,27 +660,11 @@ where
     })
 }
 
-/// The out-of-fold P(fake) of every row (see [`cross_validate`]).
-///
-/// # Errors
-/// As [`cross_validate`].
-pub fn cross_val_predict<F>(
-    params: &CrossValidationParams,
-    x: &FeatureMatrix,
-    labels: &[Label],
-    fit: F,
-) -> Result<Vec<f64>>
-where
-    F: Fn(&FeatureMatrix, &[Label]) -> Result<Box<dyn Detector>> + Sync,
-{
-    cross_validate(params, x, labels, fit).map(|cv| cv.oof_proba)
-}
-
 /// Options of the artificial prevalence protocol ([`PrevalenceProtocolParams::run`]).
 ///
 /// # The protocol
 /// The input is a labelled pool of P(fake) scores, each from a model that did not see the item,
-/// for example the out-of-fold scores of [`cross_val_predict`]. Every trial (one sample size n,
+/// for example the out-of-fold scores of [`cross_validate`] (`oof_proba`). Every trial (one sample size n,
 /// one target fake share p, one repeat) then runs on its own:
 /// 1. It splits the pool afresh, stratified by class, into a *validation* part
 ///    (`validation_fraction` of each class, half by default) and a disjoint *test* part. The
@@ -1112,6 +1089,21 @@ impl PrevalenceReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spread_is_the_population_form() {
+        let s = Spread::of(&[1.0, 3.0]);
+        assert_eq!((s.mean, s.std), (2.0, 1.0));
+    }
+
+    #[test]
+    fn auc_and_log_loss_of_small_examples() {
+        use Label::{Fake, Genuine};
+        let auc = roc_auc(&[Genuine, Fake, Genuine, Fake], &[0.1, 0.4, 0.4, 0.8]).unwrap();
+        assert!((auc - 0.875).abs() < 1e-12);
+        let l = log_loss(&[Fake, Genuine], &[0.5, 0.5]).unwrap();
+        assert!((l - std::f64::consts::LN_2).abs() < 1e-12);
+    }
 
     fn classes() -> [Vec<usize>; 2] {
         // 30 fakes at even indices, 50 genuine accounts at the others.

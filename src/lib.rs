@@ -13,7 +13,7 @@
 //!
 //! # Example
 //! ```
-//! use follower_audit::{Audit, AuditParams, AccountReader, Model, ReadOptions};
+//! use follower_audit::{Audit, AuditParams, AccountReader, Listing, Model, ReadOptions};
 //!
 //! // Three followers in the Twitter API v1.1 form, newest first.
 //! let export = r#"
@@ -23,7 +23,9 @@
 //! "#;
 //! let reader = AccountReader::from_reader(export.trim().as_bytes(), &ReadOptions::default())?;
 //! let model = Model::default_twitter();
-//! let params = AuditParams::default().as_of("2015-02-14T12:00:00Z".parse().unwrap());
+//! let params = AuditParams::default()
+//!     .as_of("2015-02-14T12:00:00Z".parse().unwrap())
+//!     .followers(Listing::All); // every follower, in follow order
 //! let report = Audit::new(&model, params).run("example", reader)?;
 //! assert_eq!(report.scored, 3);
 //! // The bare account that follows 1,900 and has 2 followers is the likely fake.
@@ -39,11 +41,11 @@ mod account;
 mod audit;
 mod bursts;
 mod calibration;
-pub mod detector;
+mod detector;
 mod error;
 mod eval;
-pub mod features;
-pub mod formats;
+mod features;
+mod formats;
 mod model;
 mod presets;
 mod quantify;
@@ -53,51 +55,45 @@ mod sample;
 pub mod synth;
 mod training;
 
+// The public API, flat: everything a user names is here (sub-modules are private).
+
+// Accounts and errors.
 pub use crate::account::{Account, Label, Platform, Post, Profile, TextSummary};
-pub use crate::audit::{
-    render_html, Audit, AuditParams, AuditReport, Breakdown, ComparedAccount, Comparison,
-    CountInterval, Difference, FakeTrait, FieldsReport, FollowerScore, Listing, ModelInfo,
-    RejectedRecord, ShareInterval, ShiftReport, Timeline, DEFAULT_LISTED, DEFAULT_METHOD,
-    HISTOGRAM_BINS, INACTIVE_MAX_POSTS,
-};
-pub use crate::bursts::{find_bursts, Burst, BurstParams};
-pub use crate::calibration::{
-    brier_score, expected_calibration_error, Calibration, CalibrationMethod, IsotonicRegression,
-    PlattScaling,
-};
-pub use crate::detector::{
-    Contributions, DecisionTree, DecisionTreeParams, Detector, GaussianNb, GaussianNbParams,
-    LinfaTree, LinfaTreeParams, LogisticRegression, LogisticRegressionParams, MaxFeatures,
-    RandomForest, RandomForestParams, Reason,
-};
 pub use crate::error::{Error, Position, Result};
-pub use crate::eval::{
-    cross_val_predict, cross_validate, log_loss, roc_auc, stratified_k_fold, ConfusionMatrix,
-    CrossValidation, CrossValidationParams, Metrics, MetricsSummary, PrevalenceProtocolParams,
-    PrevalenceReport, PrevalenceSummary, PrevalenceTrial, Spread, ECE_BINS,
-};
-pub use crate::features::{
-    mask_fields, masked, BigramModel, ExportShape, FeatureExtractor, FeatureMatrix, FeatureSchema,
-    FeatureSet, FieldGroup, TimeReference,
-};
+// Reading exports.
 pub use crate::formats::{
     open, AccountReader, ColumnMap, Format, Mode, ReadOptions, ReadStats, Rejection,
 };
-pub use crate::model::{
-    train_on_accounts, CvReport, DatasetInfo, DetectorParams, FittedDetector, Model, ModelParams,
-    Provenance, Score, SourceRates, Validation, VariantMetrics, MODEL_FORMAT_VERSION, MODEL_MAGIC,
+// Features.
+pub use crate::features::{
+    ExportShape, FeatureExtractor, FeatureMatrix, FeatureSchema, FeatureSet, FieldGroup,
+    TimeReference,
 };
-pub use crate::presets::{Preset, SourceAccounts, SourceSpec, Take};
-pub use crate::quantify::{
-    ErrorRates, IntervalOptions, Method, Quantifier, RateShift, ShareEstimate,
+// Detectors, models and training.
+pub use crate::calibration::{Calibration, CalibrationMethod};
+pub use crate::detector::{
+    DecisionTree, DecisionTreeParams, Detector, GaussianNb, GaussianNbParams, LinfaTree,
+    LinfaTreeParams, LogisticRegression, LogisticRegressionParams, MaxFeatures, RandomForest,
+    RandomForestParams, Reason,
 };
-pub use crate::rules::{Rule, RuleOutcome, RuleSet, RuleSetKind, SingleRule, Verdict};
-pub use crate::sample::Reservoir;
-#[cfg(feature = "synth")]
-pub use crate::synth::{
-    BurstSpec, BurstTruth, FollowerGenerator, FollowerListSpec, Followers, Truth,
+pub use crate::model::{DatasetInfo, DetectorParams, FittedDetector, Model, ModelParams, Score};
+pub use crate::presets::{Preset, SourceAccounts};
+pub use crate::rules::{RuleSet, RuleSetKind, SingleRule, Verdict};
+pub use crate::training::TrainingSet;
+// Auditing.
+pub use crate::audit::{
+    render_html, Audit, AuditParams, AuditReport, Breakdown, ComparedAccount, Comparison,
+    CountInterval, Difference, FakeTrait, FieldsReport, FollowerScore, Listing, ModelInfo,
+    RejectedRecord, ShareInterval, ShiftReport, Timeline,
 };
-pub use crate::training::{Shift, SourceInfo, TrainingSet};
+pub use crate::bursts::{find_bursts, Burst, BurstParams};
+// Quantifying.
+pub use crate::quantify::{IntervalOptions, Method, Quantifier, RateShift, ShareEstimate};
+// Evaluating.
+pub use crate::eval::{
+    cross_validate, ConfusionMatrix, CrossValidationParams, Metrics, MetricsSummary,
+    PrevalenceProtocolParams, PrevalenceReport,
+};
 
 /// The README's Rust examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

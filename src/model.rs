@@ -33,13 +33,13 @@ use crate::detector::{
 use crate::error::{Error, Result};
 use crate::eval::{stratified_k_fold, Metrics, MetricsSummary};
 use crate::features::{
-    masked, ExportShape, FeatureExtractor, FeatureMatrix, FeatureSchema, FeatureSet, FieldGroup,
+    ExportShape, FeatureExtractor, FeatureMatrix, FeatureSchema, FeatureSet, FieldGroup,
 };
 
 /// The first bytes of every model file.
-pub const MODEL_MAGIC: [u8; 8] = *b"FAMODEL\x1a";
-/// The model file format version this library writes and reads.
-pub const MODEL_FORMAT_VERSION: u32 = 2;
+pub(crate) const MODEL_MAGIC: [u8; 8] = *b"FAMODEL\x1a";
+/// [`Model::FORMAT_VERSION`], for the file code.
+pub(crate) const MODEL_FORMAT_VERSION: u32 = Model::FORMAT_VERSION;
 const HEADER_LEN: usize = 8 + 4 + 8 + 8;
 
 /// Which detector a [`ModelParams`] fits, with its hyperparameters.
@@ -290,8 +290,8 @@ impl ModelParams {
         self
     }
 
-    /// The detector's parameters.
-    pub fn get_detector(&self) -> &DetectorParams {
+    /// The detector's parameters (the getter of [`ModelParams::detector`]).
+    pub fn detector_params(&self) -> &DetectorParams {
         &self.detector
     }
 
@@ -611,6 +611,10 @@ pub struct Score {
 }
 
 impl Model {
+    /// The model file format version this library writes and reads ([`Model::to_bytes`]); a
+    /// file of another version is refused by [`Model::from_bytes`].
+    pub const FORMAT_VERSION: u32 = 2;
+
     /// The embedded default Twitter/X model: a calibrated random forest trained on every
     /// labelled Twitter/X source of [`Preset::Twitter`](crate::Preset::Twitter)
     /// (docs/sources.md), reading the field groups of a full export. Retrain with
@@ -885,36 +889,42 @@ impl Detector for Model {
     }
 }
 
-/// Trains a model on labelled accounts: extracts `set`'s features from the accounts as they are
-/// and from copies with each variant's field groups blanked, then calls
-/// [`ModelParams::fit_variants`] (primary variant `all_fields`).
-///
-/// # Errors
-/// [`Error::InvalidData`] when an account has no label; as [`ModelParams::fit_variants`].
-pub fn train_on_accounts(
-    params: &ModelParams,
-    set: FeatureSet,
-    accounts: &[Account],
-    variants: &[(&str, &[FieldGroup])],
-    datasets: &[DatasetInfo],
-) -> Result<Model> {
-    let labels = accounts
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            a.label.ok_or_else(|| {
-                Error::InvalidData(format!("training account {} has no label", i + 1))
+impl ModelParams {
+    /// Trains a model on labelled accounts: extracts `set`'s features from the accounts as they are
+    /// and from copies with each variant's field groups blanked, then calls
+    /// [`ModelParams::fit_variants`] (primary variant `all_fields`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] when an account has no label; as [`ModelParams::fit_variants`].
+    pub fn fit_accounts(
+        &self,
+        set: FeatureSet,
+        accounts: &[Account],
+        variants: &[(&str, &[FieldGroup])],
+        datasets: &[DatasetInfo],
+    ) -> Result<Model> {
+        let params = self;
+        let labels = accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                a.label.ok_or_else(|| {
+                    Error::InvalidData(format!("training account {} has no label", i + 1))
+                })
             })
-        })
-        .collect::<Result<Vec<Label>>>()?;
-    let fx = FeatureExtractor::new(set);
-    let mut matrices = vec![("all_fields", fx.extract(accounts))];
-    for (name, groups) in variants {
-        let copies: Vec<Account> = accounts.iter().map(|a| masked(a, groups)).collect();
-        matrices.push((name, fx.extract(&copies)));
+            .collect::<Result<Vec<Label>>>()?;
+        let fx = FeatureExtractor::new(set);
+        let mut matrices = vec![("all_fields", fx.extract(accounts))];
+        for (name, groups) in variants {
+            let copies: Vec<Account> = accounts
+                .iter()
+                .map(|a| FieldGroup::masked(a, groups))
+                .collect();
+            matrices.push((name, fx.extract(&copies)));
+        }
+        let refs: Vec<(&str, &FeatureMatrix)> = matrices.iter().map(|(n, m)| (*n, m)).collect();
+        params.fit_variants(&refs, &labels, datasets)
     }
-    let refs: Vec<(&str, &FeatureMatrix)> = matrices.iter().map(|(n, m)| (*n, m)).collect();
-    params.fit_variants(&refs, &labels, datasets)
 }
 
 /// FNV-1a, 64-bit: a small checksum that catches garbled files.

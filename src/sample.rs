@@ -9,16 +9,6 @@ use rand_chacha::ChaCha8Rng;
 /// Every item of the stream has the same chance to be kept, whatever its position: a sample of
 /// a follower list spreads over the whole follow order, never just the newest followers. The
 /// draw depends only on the seed and the stream, so runs are reproducible.
-///
-/// # Examples
-/// ```
-/// use follower_audit::Reservoir;
-/// let mut r = Reservoir::new(10, 42);
-/// for i in 0..1000u32 { r.push(i); }
-/// let sample = r.into_sorted();
-/// assert_eq!(sample.len(), 10);
-/// assert!(sample.windows(2).all(|w| w[0].0 < w[1].0));
-/// ```
 #[derive(Debug)]
 pub struct Reservoir<T> {
     capacity: usize,
@@ -85,6 +75,7 @@ impl<T> Reservoir<T> {
     }
 
     /// Number of items offered so far.
+    #[cfg(test)]
     pub fn seen(&self) -> u64 {
         self.seen
     }
@@ -109,6 +100,17 @@ fn open01(rng: &mut ChaCha8Rng) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sample_of_ten_is_in_stream_order() {
+        let mut r = Reservoir::new(10, 42);
+        for i in 0..1000u32 {
+            r.push(i);
+        }
+        let sample = r.into_sorted();
+        assert_eq!(sample.len(), 10);
+        assert!(sample.windows(2).all(|w| w[0].0 < w[1].0));
+    }
 
     #[test]
     fn keeps_everything_when_small() {

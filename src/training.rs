@@ -25,9 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::account::{Account, Label, Platform};
 use crate::detector::Detector;
 use crate::error::{Error, Result};
-use crate::features::{
-    masked, ExportShape, FeatureExtractor, FeatureMatrix, FeatureSet, FieldGroup,
-};
+use crate::features::{ExportShape, FeatureExtractor, FeatureMatrix, FeatureSet, FieldGroup};
 use crate::model::{DatasetInfo, Model, ModelParams, SourceRates};
 
 /// The first bytes of a training-set file.
@@ -117,7 +115,10 @@ impl TrainingSet {
         // Which groups each column reads: the columns that change when the group is blanked.
         let mut column_groups = vec![Vec::new(); d];
         for g in FieldGroup::ALL {
-            let copies: Vec<Account> = accounts.iter().map(|a| masked(a, &[g])).collect();
+            let copies: Vec<Account> = accounts
+                .iter()
+                .map(|a| FieldGroup::masked(a, &[g]))
+                .collect();
             let m = fx.extract(&copies);
             for (c, groups) in column_groups.iter_mut().enumerate() {
                 let changed = base
@@ -308,7 +309,7 @@ impl TrainingSet {
                 if inside.is_empty() || !both {
                     return Ok(None);
                 }
-                let det = params.get_detector().fit(&x.select_rows(&outside), &y)?;
+                let det = params.detector_params().fit(&x.select_rows(&outside), &y)?;
                 let raw = det.predict_proba(&x.select_rows(&inside))?;
                 let p: Vec<f64> = raw.iter().map(|&s| model.calibration().apply(s)).collect();
                 let mut out = Vec::new();
@@ -344,12 +345,12 @@ impl TrainingSet {
     /// Distances are Euclidean over those columns, each scaled by its training standard
     /// deviation. A reference of up to 3,000 training rows (a seeded draw, the same for every
     /// call) gives each reference row's distance to its nearest other reference row; their
-    /// 95th percentile is the edge of the training support. [`Shift::outside`] is the share of
+    /// 95th percentile is the edge of the training support. The result's `outside` is the share of
     /// the audited rows whose nearest reference row is farther than that edge: about 5% for a
     /// list like the training data, more the farther it lies. Up to `max_rows` audited rows are
     /// looked at (a seeded draw when there are more).
     ///
-    /// [`Shift::votes`] counts, for every training row, how many of the looked-at rows have it
+    /// Its `votes` counts, for every training row, how many of the looked-at rows have it
     /// among their `NEIGHBOURS` (5) nearest training rows: a nearest-neighbour estimate of how
     /// much likelier the audited list makes each training row, with which the audit weights
     /// the model's validation scores (see [`crate::Audit::probe`]).

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use follower_audit::synth::FollowerListSpec;
 use follower_audit::{
-    Account, Audit, AuditParams, CalibrationMethod, Detector, DetectorParams, FeatureExtractor,
-    FeatureSet, Label, Listing, Model,
+    Account, Audit, AuditParams, CalibrationMethod, ColumnMap, Detector, DetectorParams,
+    FeatureExtractor, FeatureSet, Format, Label, Listing, Method, Mode, Model, Preset,
 };
 
 fn accounts(n: u64) -> Vec<Account> {
@@ -103,4 +103,53 @@ fn names_parse_and_bad_names_say_what_is_accepted() {
         serde_json::to_string(&Listing::MostSuspicious(5)).unwrap(),
         r#"{"most_suspicious":5}"#
     );
+}
+
+/// Every `FromStr` of the public API refuses a bad name with an error that quotes it and says
+/// what is accepted.
+#[test]
+fn every_parse_error_names_the_value_and_what_is_accepted() {
+    fn err<T: std::str::FromStr>(s: &str) -> String
+    where
+        T::Err: std::fmt::Display,
+    {
+        match s.parse::<T>() {
+            Ok(_) => panic!("{s:?} parsed"),
+            Err(e) => e.to_string(),
+        }
+    }
+    let cases = [
+        (
+            err::<Format>("yaml"),
+            "yaml",
+            &["twitter-v1", "cresci-csv"][..],
+        ),
+        (err::<Method>("median"), "median", &["cc", "pacc", "em"][..]),
+        (err::<Mode>("loose"), "loose", &["strict", "lenient"][..]),
+        (err::<ColumnMap>("name"), "name", &["ours=theirs"][..]),
+        (
+            err::<Preset>("weibo2"),
+            "weibo2",
+            &["twitter", "instagram"][..],
+        ),
+        (err::<DetectorParams>("svm"), "svm", &["random_forest"][..]),
+        (
+            err::<CalibrationMethod>("sigmoid"),
+            "sigmoid",
+            &["isotonic", "platt", "none"][..],
+        ),
+        (err::<Listing>("many"), "many", &["none", "all"][..]),
+    ];
+    for (e, bad, accepted) in cases {
+        assert!(e.contains(bad), "{e:?} does not name {bad:?}");
+        for a in accepted {
+            assert!(e.contains(a), "{e:?} does not name the accepted {a:?}");
+        }
+    }
+    // And the accepted names parse.
+    assert_eq!("pacc".parse::<Method>().unwrap(), Method::Pacc);
+    assert_eq!("lenient".parse::<Mode>().unwrap(), Mode::Lenient);
+    assert_eq!("twitter".parse::<Preset>().unwrap(), Preset::Twitter);
+    assert_eq!("twitter-v1".parse::<Format>().unwrap(), Format::TwitterV1);
+    assert!("name=user_name".parse::<ColumnMap>().is_ok());
 }

@@ -4,8 +4,8 @@ mod common;
 
 use follower_audit::synth::{default_crawled_at, FollowerListSpec};
 use follower_audit::{
-    formats, render_html, Account, Audit, AuditParams, AuditReport, Label, Listing, Method, Model,
-    ReadOptions, Result, DEFAULT_LISTED, HISTOGRAM_BINS,
+    open, render_html, Account, Audit, AuditParams, AuditReport, Label, Listing, Method, Model,
+    ReadOptions, Result,
 };
 
 fn demo_path() -> std::path::PathBuf {
@@ -22,7 +22,7 @@ fn demo_truth() -> serde_json::Value {
 
 fn audit_demo() -> AuditReport {
     let model = Model::default_twitter();
-    let reader = formats::open(demo_path(), &ReadOptions::default()).unwrap();
+    let reader = open(demo_path(), &ReadOptions::default()).unwrap();
     Audit::new(
         &model,
         AuditParams::default()
@@ -134,14 +134,14 @@ fn held_out_genuine_accounts_are_not_reported_as_fake() {
         }
     }
     let params = follower_audit::Preset::Twitter.params(0).folds(5);
-    let model = follower_audit::train_on_accounts(
-        &params,
-        follower_audit::FeatureSet::Twitter,
-        &train,
-        follower_audit::Preset::Twitter.variants(),
-        &[],
-    )
-    .unwrap();
+    let model = params
+        .fit_accounts(
+            follower_audit::FeatureSet::Twitter,
+            &train,
+            follower_audit::Preset::Twitter.variants(),
+            &[],
+        )
+        .unwrap();
     let n = held_out.len();
     let report = Audit::new(&model, AuditParams::default().bootstrap(500))
         .run("held-out E13", held_out.into_iter().map(Ok))
@@ -182,24 +182,24 @@ fn every_estimator_is_reported_and_counts_match_the_input() {
     );
     assert_eq!(report.histogram.iter().sum::<u64>(), report.scored);
     // The report lists the most suspicious, highest P(fake) first, none above the unlisted.
-    assert_eq!(
-        report.followers.len() as u64,
-        report.scored.min(DEFAULT_LISTED as u64)
-    );
-    assert!(report.listing == Listing::MostSuspicious(DEFAULT_LISTED));
+    assert_eq!(report.followers.len() as u64, report.scored.min(1000));
+    assert!(report.listing == Listing::MostSuspicious(1000));
+    assert!(report.listing == Listing::default());
     assert!(report
         .followers
         .windows(2)
         .all(|w| w[0].p_fake > w[1].p_fake
             || (w[0].p_fake == w[1].p_fake && w[0].position < w[1].position)));
     let lowest_listed = report.followers.last().unwrap().p_fake;
+    let bins = report.histogram.len();
+    assert_eq!(bins, 20);
     let listed_at_or_above = report
         .followers
         .iter()
         .filter(|f| f.p_fake >= lowest_listed)
         .count() as u64;
     let bins_above: u64 = report.histogram
-        [((lowest_listed * HISTOGRAM_BINS as f64) as usize + 1).min(HISTOGRAM_BINS)..]
+        [((lowest_listed * bins as f64) as usize + 1).min(bins)..]
         .iter()
         .sum();
     assert!(
@@ -219,7 +219,7 @@ fn every_estimator_is_reported_and_counts_match_the_input() {
 #[test]
 fn sampling_spreads_over_the_whole_list_and_uses_the_population() {
     let model = Model::default_twitter();
-    let reader = formats::open(demo_path(), &ReadOptions::default()).unwrap();
+    let reader = open(demo_path(), &ReadOptions::default()).unwrap();
     let report = Audit::new(
         &model,
         AuditParams::default()
@@ -301,7 +301,7 @@ fn strict_mode_stops_at_the_first_bad_record_and_lenient_counts_it() {
 #[test]
 fn outputs_json_csv_html() {
     let model = Model::default_twitter();
-    let reader = formats::open(demo_path(), &ReadOptions::default()).unwrap();
+    let reader = open(demo_path(), &ReadOptions::default()).unwrap();
     let mut csv_bytes = Vec::new();
     let report = Audit::new(
         &model,
@@ -388,7 +388,7 @@ fn the_likely_fakes_traits_are_counted_by_group() {
     // Probed, so the audit knows the export carries descriptions: a follower without one has
     // no bio (unprobed, a missing free-text field is unknown).
     let model = Model::default_twitter();
-    let lead: Vec<follower_audit::Account> = formats::open(demo_path(), &ReadOptions::default())
+    let lead: Vec<follower_audit::Account> = open(demo_path(), &ReadOptions::default())
         .unwrap()
         .take(2000)
         .map(Result::unwrap)
@@ -404,10 +404,7 @@ fn the_likely_fakes_traits_are_counted_by_group() {
         follower_audit::TrainingSet::embedded(follower_audit::Platform::Twitter),
     )
     .unwrap()
-    .run(
-        "demo",
-        formats::open(demo_path(), &ReadOptions::default()).unwrap(),
-    )
+    .run("demo", open(demo_path(), &ReadOptions::default()).unwrap())
     .unwrap();
     let t = |name: &str| {
         report

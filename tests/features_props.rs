@@ -4,8 +4,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use follower_audit::{
-    mask_fields, Account, FeatureExtractor, FeatureSet, FieldGroup, Platform, Post, Profile,
-    TextSummary,
+    Account, FeatureExtractor, FeatureSet, FieldGroup, Platform, Post, Profile, TextSummary,
 };
 use proptest::prelude::*;
 
@@ -220,7 +219,7 @@ proptest! {
     #[test]
     fn masking_turns_indicators_off(a in any_account(), mask in proptest::sample::subsequence(FieldGroup::ALL.to_vec(), 0..=12)) {
         let mut m = a.clone();
-        mask_fields(&mut m, &mask);
+        FieldGroup::mask(&mut m, &mask);
         for fx in extractors() {
             let (x, y) = (
                 fx.extract_sequential(std::slice::from_ref(&a)),
@@ -245,7 +244,7 @@ fn counts_only_mask_leaves_only_counts() {
     a.profile.created_at = Some(Utc.with_ymd_and_hms(2012, 1, 1, 0, 0, 0).unwrap());
     a.profile.default_profile_image = Some(false);
     a.activity = Some(vec![Post::default()]);
-    mask_fields(&mut a, FieldGroup::counts_only());
+    FieldGroup::mask(&mut a, FieldGroup::counts_only());
     let mut expected = Account::default();
     expected.profile.followers_count = Some(5);
     expected.profile.friends_count = Some(7);

@@ -20,7 +20,6 @@ use follower_audit::{
     AccountReader, Audit, AuditParams, CalibrationMethod, DecisionTreeParams, Detector,
     DetectorParams, FeatureMatrix, FeatureSchema, Format, GaussianNbParams, Label,
     LogisticRegressionParams, Mode, Model, ModelParams, Platform, RandomForestParams, ReadOptions,
-    MODEL_FORMAT_VERSION, MODEL_MAGIC,
 };
 use proptest::prelude::*;
 
@@ -207,8 +206,9 @@ fn fnv1a64(bytes: &[u8]) -> u64 {
 /// A model file around `payload`, with a correct header and checksum.
 fn wrap(payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(28 + payload.len());
-    out.extend_from_slice(&MODEL_MAGIC);
-    out.extend_from_slice(&MODEL_FORMAT_VERSION.to_le_bytes());
+    // The magic: a model file's first 8 bytes.
+    out.extend_from_slice(&Model::default_twitter().to_bytes().unwrap()[..8]);
+    out.extend_from_slice(&Model::FORMAT_VERSION.to_le_bytes());
     out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
     out.extend_from_slice(&fnv1a64(payload).to_le_bytes());
     out.extend_from_slice(payload);

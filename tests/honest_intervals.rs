@@ -10,8 +10,8 @@ use std::io::Write;
 
 use chrono::{DateTime, Utc};
 use follower_audit::{
-    formats, Account, Audit, AuditParams, AuditReport, ExportShape, Label, Listing, Model,
-    Platform, Preset, ReadOptions, TrainingSet,
+    open, Account, Audit, AuditParams, AuditReport, ExportShape, Label, Listing, Model, Platform,
+    Preset, ReadOptions, TrainingSet,
 };
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -27,7 +27,7 @@ fn e13_int() -> Option<Vec<Account>> {
     let mut out = Vec::new();
     for (file, label) in [("E13", Label::Genuine), ("INT", Label::Fake)] {
         let opts = ReadOptions::default().label(label);
-        for a in formats::open(data.join(format!("cresci-2015/{file}/users.csv")), &opts).unwrap() {
+        for a in open(data.join(format!("cresci-2015/{file}/users.csv")), &opts).unwrap() {
             out.push(a.unwrap());
         }
     }
@@ -45,14 +45,14 @@ fn genuine_share(accounts: &[Account]) -> f64 {
 /// Audits the file at `path` as the audit example does.
 fn audit_file(path: &std::path::Path) -> AuditReport {
     let opts = ReadOptions::default();
-    let lead: Vec<Account> = formats::open(path, &opts)
+    let lead: Vec<Account> = open(path, &opts)
         .unwrap()
         .take(2000)
         .map(|a| a.unwrap())
         .collect();
     let shape = ExportShape::of(&lead);
     let model = Model::for_export(Platform::Twitter, &shape).unwrap();
-    let mut reader = formats::open(path, &opts).unwrap();
+    let mut reader = open(path, &opts).unwrap();
     Audit::new(&model, AuditParams::default().as_of(crawl()))
         .probe(&lead, TrainingSet::embedded(Platform::Twitter))
         .unwrap()
@@ -179,7 +179,7 @@ fn e13_int_as_a_counts_only_csv_is_covered() {
 fn no_interval_has_zero_width() {
     // Two followers: the interval spans at least 0.3, whatever the two look like.
     let demo = common::fixtures().join("../demo/followers.jsonl");
-    let two: Vec<Account> = formats::open(&demo, &ReadOptions::default())
+    let two: Vec<Account> = open(&demo, &ReadOptions::default())
         .unwrap()
         .take(2)
         .map(|a| a.unwrap())

@@ -20,7 +20,6 @@ use std::sync::OnceLock;
 use chrono::{DateTime, TimeZone, Utc};
 use follower_audit::{
     open, AccountReader, Audit, AuditParams, AuditReport, Error, Format, Mode, Model, ReadOptions,
-    MODEL_FORMAT_VERSION,
 };
 
 /// A file with some bad records among good ones: `(record, field, reason fragment)` per bad one.
@@ -489,13 +488,13 @@ fn truncated_or_foreign_model_files_are_clear_errors() {
         );
     }
     // A newer (or older) format version says which version it is and which one we read.
-    for version in [0u32, MODEL_FORMAT_VERSION + 1, u32::MAX] {
+    for version in [0u32, Model::FORMAT_VERSION + 1, u32::MAX] {
         let mut other = bytes.clone();
         other[8..12].copy_from_slice(&version.to_le_bytes());
         let msg = Model::from_bytes(&other).unwrap_err().to_string();
         assert!(
             msg.contains(&format!("model format version {version}"))
-                && msg.contains(&format!("reads version {MODEL_FORMAT_VERSION}")),
+                && msg.contains(&format!("reads version {}", Model::FORMAT_VERSION)),
             "{msg}"
         );
     }
@@ -656,11 +655,11 @@ fn example_refuses_broken_model_files() {
     let cut = dir.path().join("cut.fam");
     std::fs::write(&cut, &bytes[..bytes.len() / 3]).unwrap();
     let mut next = bytes.clone();
-    next[8..12].copy_from_slice(&(MODEL_FORMAT_VERSION + 1).to_le_bytes());
+    next[8..12].copy_from_slice(&(Model::FORMAT_VERSION + 1).to_le_bytes());
     let newer = dir.path().join("newer.fam");
     std::fs::write(&newer, next).unwrap();
     let data = hostile("duplicates.csv");
-    let version = format!("model format version {}", MODEL_FORMAT_VERSION + 1);
+    let version = format!("model format version {}", Model::FORMAT_VERSION + 1);
     for (model, why) in [
         (&cut, "truncated"),
         (&newer, version.as_str()),
@@ -721,8 +720,9 @@ fn fuzz_model_input(name: &str) -> Vec<u8> {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    let mut out = follower_audit::MODEL_MAGIC.to_vec();
-    out.extend_from_slice(&MODEL_FORMAT_VERSION.to_le_bytes());
+    // The magic: a model file's first 8 bytes.
+    let mut out = Model::default_twitter().to_bytes().unwrap()[..8].to_vec();
+    out.extend_from_slice(&Model::FORMAT_VERSION.to_le_bytes());
     out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
     out.extend_from_slice(&h.to_le_bytes());
     out.extend_from_slice(payload);

@@ -5,8 +5,8 @@
 mod common;
 
 use follower_audit::{
-    masked, Detector, Error, ExportShape, FeatureExtractor, FeatureSet, FieldGroup, Label, Model,
-    Platform, Preset, TrainingSet,
+    Detector, Error, ExportShape, FeatureExtractor, FeatureSet, FieldGroup, Label, Model, Platform,
+    Preset, TrainingSet,
 };
 
 const TWITTER_FILE: &[u8] = include_bytes!("../models/twitter-default.fam");
@@ -137,7 +137,7 @@ fn saved_and_loaded_model_scores_equal_and_explains() {
     // it) scores the same accounts sensibly, and reads no column of the missing field.
     let no_age: Vec<_> = accounts
         .iter()
-        .map(|a| masked(a, &[FieldGroup::CreatedAt]))
+        .map(|a| FieldGroup::masked(a, &[FieldGroup::CreatedAt]))
         .collect();
     let shape = ExportShape::of(&no_age);
     assert!(!shape.has(FieldGroup::CreatedAt));

@@ -13,8 +13,8 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use follower_audit::{
-    masked, open, Account, Audit, AuditParams, ConfusionMatrix, Detector, ExportShape,
-    FeatureExtractor, FeatureSet, Format, Label, Model, Preset, ReadOptions, TrainingSet,
+    open, Account, Audit, AuditParams, ConfusionMatrix, Detector, ExportShape, FeatureExtractor,
+    FeatureSet, FieldGroup, Format, Label, Model, Preset, ReadOptions, TrainingSet,
 };
 use indicatif::ProgressBar;
 use rand::seq::SliceRandom;
@@ -434,7 +434,7 @@ fn draw_mix(
     let mut mix: Vec<Account> = Vec::with_capacity(n);
     for (pool, k) in [(fakes, nf), (genuine, ng)] {
         for i in rand::seq::index::sample(&mut rng, pool.len(), k) {
-            mix.push(masked(pool[i], absent));
+            mix.push(FieldGroup::masked(pool[i], absent));
         }
     }
     mix.shuffle(&mut rng);

@@ -26,11 +26,11 @@ use std::time::Instant;
 
 use clap::Parser;
 use follower_audit::{
-    cross_validate, masked, open, stratified_k_fold, train_on_accounts, Account, CalibrationMethod,
-    CrossValidationParams, DecisionTreeParams, Detector, DetectorParams, FeatureExtractor,
-    FeatureMatrix, FeatureSet, FieldGroup, Format, GaussianNbParams, Label, LinfaTreeParams,
-    LogisticRegressionParams, Metrics, MetricsSummary, ModelParams, Preset,
-    PrevalenceProtocolParams, ReadOptions, RuleSet, SingleRule, Verdict, DEFAULT_METHOD,
+    cross_validate, open, Account, CalibrationMethod, CrossValidationParams, DecisionTreeParams,
+    Detector, DetectorParams, FeatureExtractor, FeatureMatrix, FeatureSet, FieldGroup, Format,
+    GaussianNbParams, Label, LinfaTreeParams, LogisticRegressionParams, Method, Metrics,
+    MetricsSummary, ModelParams, Preset, PrevalenceProtocolParams, ReadOptions, RuleSet,
+    SingleRule, Verdict,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
@@ -295,7 +295,10 @@ fn try_main() -> Result<(), Box<dyn Error>> {
             progress.set_message(format!("{} -> {}", train.name, test.name));
             let fx = FeatureExtractor::new(FeatureSet::Instagram);
             let mask = |d: &Dataset| -> Vec<Account> {
-                d.accounts.iter().map(|a| masked(a, &shared_mask)).collect()
+                d.accounts
+                    .iter()
+                    .map(|a| FieldGroup::masked(a, &shared_mask))
+                    .collect()
             };
             let xtr = fx.extract(&mask(train));
             let xte = fx.extract(&mask(test));
@@ -479,7 +482,10 @@ fn robust_cv(
     folds: usize,
     seed: u64,
 ) -> Result<Metrics, Box<dyn Error>> {
-    let fold_rows = stratified_k_fold(&ds.labels, folds, seed)?;
+    let fold_rows = CrossValidationParams::new()
+        .folds(folds)
+        .seed(seed)
+        .split(&ds.labels)?;
     let n = ds.accounts.len();
     let mut proba = vec![0.0; n];
     let params = Preset::Twitter.params(seed).folds(5);
@@ -491,10 +497,10 @@ fn robust_cv(
             .filter(|&i| !is_test[i])
             .map(|i| ds.accounts[i].clone())
             .collect();
-        let model = train_on_accounts(&params, ds.set, &train, Preset::Twitter.variants(), &[])?;
+        let model = params.fit_accounts(ds.set, &train, Preset::Twitter.variants(), &[])?;
         let test_accounts: Vec<Account> = test
             .iter()
-            .map(|&i| masked(&ds.accounts[i], removed))
+            .map(|&i| FieldGroup::masked(&ds.accounts[i], removed))
             .collect();
         let p = model.predict_proba(&fx.extract(&test_accounts))?;
         for (&i, p) in test.iter().zip(p) {
@@ -658,7 +664,7 @@ fn markdown(r: &Results) -> String {
     );
     let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|---:|");
     for p in &r.prevalence {
-        let chosen = if p.method == DEFAULT_METHOD.name() {
+        let chosen = if p.method == Method::default().name() {
             " (default)"
         } else {
             ""

@@ -32,9 +32,7 @@ use crate::training::TrainingSet;
 
 pub use compare::{ComparedAccount, Comparison, Difference};
 pub use html::render_html;
-pub use params::{
-    AuditParams, Listing, DEFAULT_LISTED, DEFAULT_METHOD, HISTOGRAM_BINS, INACTIVE_MAX_POSTS,
-};
+pub use params::{AuditParams, Listing, HISTOGRAM_BINS, INACTIVE_MAX_POSTS};
 pub use report::{
     AuditReport, Breakdown, CountInterval, FakeTrait, FieldsReport, FollowerScore, ModelInfo,
     RejectedRecord, ShareInterval, ShiftReport, Timeline,

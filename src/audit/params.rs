@@ -74,7 +74,8 @@ pub const DEFAULT_LISTED: usize = 1000;
 /// An account with fewer posts than this counts as inactive for the breakdown.
 pub const INACTIVE_MAX_POSTS: u64 = 10;
 
-/// How to run an [`Audit`]. A consuming builder; [`Audit::run`] validates it.
+/// How to run an [`Audit`](crate::Audit). A consuming builder; [`Audit::run`](crate::Audit::run)
+/// validates it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AuditParams {
     pub(super) method: Method,
@@ -158,7 +159,7 @@ impl AuditParams {
         self.bootstrap = replicates;
         self
     }
-    /// Which followers [`AuditReport::followers`] lists with their scores and reasons: the
+    /// Which followers [`AuditReport::followers`](crate::AuditReport::followers) lists with their scores and reasons: the
     /// 1,000 most suspicious by default. Memory grows with the listed followers only, so
     /// [`Listing::All`] on a very large list keeps every follower's id and reasons.
     pub fn followers(mut self, listing: Listing) -> Self {

@@ -1,17 +1,5 @@
 //! The [`Detector`] trait shared by the published rule sets and the trained classifiers, and the
-//! trained classifiers themselves.
-//!
-//! | detector | fitted by | P(fake) | explanation |
-//! |---|---|---|---|
-//! | [`RandomForest`] | our own (histogram splits, per-split feature sampling, rayon) | mean over trees of the leaf's fake fraction | Saabas path contributions |
-//! | [`LogisticRegression`] | linfa-logistic on standardized features | `sigmoid(w . z + b)`, oriented to fake whatever linfa's positive class | each `w_i z_i` |
-//! | [`GaussianNb`] | linfa-bayes | Bayes' rule over per-class Gaussians | each feature's log-likelihood ratio |
-//! | [`DecisionTree`] | a one-tree [`RandomForest`], no bootstrap, all features | the leaf's fake fraction | path contributions |
-//! | [`LinfaTree`] | linfa-trees (Gini), copied into our own arrays | the leaf's fake fraction | the path's splits |
-//!
-//! Every `*Params` validates itself first in `fit`; every fitted detector stores the
-//! [`crate::FeatureSchema`] it was trained on and refuses another; every one is serde
-//! serializable (see [`crate::Model`] for the versioned file).
+//! trained classifiers themselves (overview on [`Detector`]).
 
 use ndarray::Array1;
 use serde::{Deserialize, Serialize};
@@ -29,7 +17,7 @@ mod rows;
 pub(crate) mod testdata;
 mod tree;
 
-pub use forest::{Contributions, MaxFeatures, RandomForest, RandomForestParams};
+pub use forest::{MaxFeatures, RandomForest, RandomForestParams};
 pub use linfa_tree::{LinfaTree, LinfaTreeParams};
 pub use logistic::{LogisticRegression, LogisticRegressionParams};
 pub use naive_bayes::{GaussianNb, GaussianNbParams};
@@ -48,6 +36,20 @@ pub struct Reason {
 }
 
 /// Anything that scores accounts: P(fake) for each row of a [`FeatureMatrix`].
+///
+/// The trained classifiers (the published rule sets, [`crate::RuleSet`], are detectors too):
+///
+/// | detector | fitted by | P(fake) | explanation |
+/// |---|---|---|---|
+/// | [`RandomForest`] | our own (histogram splits, per-split feature sampling, rayon) | mean over trees of the leaf's fake fraction | Saabas path contributions |
+/// | [`LogisticRegression`] | linfa-logistic on standardized features | `sigmoid(w . z + b)`, oriented to fake whatever linfa's positive class | each `w_i z_i` |
+/// | [`GaussianNb`] | linfa-bayes | Bayes' rule over per-class Gaussians | each feature's log-likelihood ratio |
+/// | [`DecisionTree`] | a one-tree [`RandomForest`], no bootstrap, all features | the leaf's fake fraction | path contributions |
+/// | [`LinfaTree`] | linfa-trees (Gini), copied into our own arrays | the leaf's fake fraction | the path's splits |
+///
+/// Every `*Params` validates itself first in `fit`; every fitted detector stores the
+/// [`crate::FeatureSchema`] it was trained on and refuses another; every one is serde
+/// serializable (see [`crate::Model`] for the versioned file).
 pub trait Detector: Send + Sync {
     /// A short stable name, e.g. `random_forest`, `camisani_calzolari`.
     fn name(&self) -> &str;

@@ -80,7 +80,7 @@ pub struct FeatureExtractor {
 
 impl FeatureExtractor {
     /// An extractor of `set`, measuring time at each record's crawl time, else the clock, and
-    /// using [`BigramModel::builtin`].
+    /// using the built-in screen-name bigram model.
     pub fn new(set: FeatureSet) -> FeatureExtractor {
         FeatureExtractor {
             set,

@@ -213,29 +213,31 @@ impl FieldGroup {
     }
 }
 
-/// Blanks every field of `groups` in `account`, in place.
-///
-/// # Examples
-/// ```
-/// use follower_audit::{mask_fields, Account, FieldGroup};
-/// let mut a = Account::default();
-/// a.profile.followers_count = Some(10);
-/// a.profile.description = Some("hi".into());
-/// mask_fields(&mut a, FieldGroup::counts_only());
-/// assert_eq!(a.profile.description, None);
-/// assert_eq!(a.profile.followers_count, Some(10));
-/// ```
-pub fn mask_fields(account: &mut Account, groups: &[FieldGroup]) {
-    for g in groups {
-        g.blank(account);
+impl FieldGroup {
+    /// Blanks every field of `groups` in `account`, in place.
+    ///
+    /// # Examples
+    /// ```
+    /// use follower_audit::{Account, FieldGroup};
+    /// let mut a = Account::default();
+    /// a.profile.followers_count = Some(10);
+    /// a.profile.description = Some("hi".into());
+    /// FieldGroup::mask(&mut a, FieldGroup::counts_only());
+    /// assert_eq!(a.profile.description, None);
+    /// assert_eq!(a.profile.followers_count, Some(10));
+    /// ```
+    pub fn mask(account: &mut Account, groups: &[FieldGroup]) {
+        for g in groups {
+            g.blank(account);
+        }
     }
-}
 
-/// A copy of `account` with the fields of `groups` blanked.
-pub fn masked(account: &Account, groups: &[FieldGroup]) -> Account {
-    let mut a = account.clone();
-    mask_fields(&mut a, groups);
-    a
+    /// A copy of `account` with the fields of `groups` blanked ([`FieldGroup::mask`]).
+    pub fn masked(account: &Account, groups: &[FieldGroup]) -> Account {
+        let mut a = account.clone();
+        FieldGroup::mask(&mut a, groups);
+        a
+    }
 }
 
 /// Which [`FieldGroup`]s an export carries: a group is present when at least one account of

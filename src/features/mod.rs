@@ -11,7 +11,6 @@ mod set;
 mod text;
 
 pub use extractor::{FeatureExtractor, TimeReference};
-pub use mask::{mask_fields, masked, ExportShape, FieldGroup};
+pub use mask::{ExportShape, FieldGroup};
 pub use schema::{FeatureMatrix, FeatureSchema};
 pub use set::FeatureSet;
-pub use text::BigramModel;

@@ -209,14 +209,6 @@ fn symbol(c: char) -> usize {
 /// names, English words and handle fragments, no digits); [`BigramModel::fit`] learns one from
 /// the caller's own genuine screen names (do that inside each training fold, or the feature
 /// leaks the labels).
-///
-/// # Examples
-/// ```
-/// use follower_audit::BigramModel;
-/// let m = BigramModel::builtin();
-/// assert!(m.likelihood("maria_rossi").unwrap() > m.likelihood("xq7zk2vj9w").unwrap());
-/// assert!(m.likelihood("").is_none());
-/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BigramModel {
     /// Natural-log probabilities, `N_SYM * N_SYM`, row = previous symbol.
@@ -280,13 +272,6 @@ impl BigramModel {
     /// # Errors
     /// [`Error::InvalidParams`] when `alpha` is not a positive finite number;
     /// [`Error::InvalidData`] when no name has a character.
-    ///
-    /// # Examples
-    /// ```
-    /// use follower_audit::BigramModel;
-    /// let m = BigramModel::fit(["anna", "annabel", "hannah"], 1.0).unwrap();
-    /// assert!(m.likelihood("anna").unwrap() > m.likelihood("zzzz").unwrap());
-    /// ```
     pub fn fit<I, S>(names: I, alpha: f64) -> Result<BigramModel>
     where
         I: IntoIterator<Item = S>,
@@ -401,6 +386,19 @@ fn log_prob_sum(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fitted_bigrams_prefer_the_names_they_saw() {
+        let m = BigramModel::fit(["anna", "annabel", "hannah"], 1.0).unwrap();
+        assert!(m.likelihood("anna").unwrap() > m.likelihood("zzzz").unwrap());
+    }
+
+    #[test]
+    fn builtin_bigrams_prefer_names_to_noise() {
+        let m = BigramModel::builtin();
+        assert!(m.likelihood("maria_rossi").unwrap() > m.likelihood("xq7zk2vj9w").unwrap());
+        assert!(m.likelihood("").is_none());
+    }
 
     #[test]
     fn lengths_count_chars_not_bytes() {

@@ -12,7 +12,7 @@ use crate::error::{Error, Position, Result};
 
 /// Where each Cresci / MIB `users.csv` column is in a file, resolved once from its header.
 ///
-/// [`CresciColumns::convert`] is a pure function of one record, so chunks of records can be
+/// [`CresciColumns::convert_record`] is a pure function of one record, so chunks of records can be
 /// converted in parallel (see [`ReadOptions::parallel_chunk`](super::ReadOptions::parallel_chunk)).
 ///
 /// Columns matched (any order, any letter case, extra columns ignored; aliases in parentheses):
@@ -24,7 +24,7 @@ use crate::error::{Error, Position, Result};
 /// (`updated`), and `dataset` (read only for the label, when asked). At least `id` or
 /// `screen_name` must be present.
 #[derive(Clone, Debug)]
-pub struct CresciColumns {
+pub(crate) struct CresciColumns {
     header: Header,
     origin: String,
     dataset_labels: bool,
@@ -82,21 +82,11 @@ impl CresciColumns {
     /// # Errors
     /// [`Error::Format`] when neither `id` nor `screen_name` is present or a mapped column is
     /// missing; [`Error::InvalidParams`] when the mapping names a column we do not know.
-    ///
-    /// # Examples
-    /// ```
-    /// use follower_audit::formats::CresciColumns;
-    /// use follower_audit::{ColumnMap, Position};
-    /// let header = csv::ByteRecord::from(vec!["user_name", "screen_name", "fans"]);
-    /// let map: ColumnMap = "name=user_name,followers_count=fans".parse()?;
-    /// let cols = CresciColumns::resolve(&header, &map, "mine.csv")?;
-    /// let row = csv::ByteRecord::from(vec!["Ann", "ann", "12"]);
-    /// let account = cols.convert(&row, Position::new(1, Some(2)))?;
-    /// assert_eq!(account.profile.followers_count, Some(12));
-    /// assert_eq!(account.profile.name.as_deref(), Some("Ann"));
-    /// # Ok::<(), follower_audit::Error>(())
-    /// ```
-    pub fn resolve(headers: &ByteRecord, map: &ColumnMap, origin: &str) -> Result<CresciColumns> {
+    pub(crate) fn resolve(
+        headers: &ByteRecord,
+        map: &ColumnMap,
+        origin: &str,
+    ) -> Result<CresciColumns> {
         Header::check_mapping(map, &CRESCI_COLUMNS, Format::CresciCsv)?;
         let header = Header::new(headers);
         let f = |ours: &str, aliases: &[&str]| header.find(ours, aliases, map, origin);
@@ -160,16 +150,11 @@ impl CresciColumns {
         self.header.offset = usize::from(yes);
     }
 
-    /// Converts one record (a pure function).
+    /// Converts one record of any record type (a pure function).
     ///
     /// # Errors
     /// [`Error::Parse`] naming the origin, `position`, the column and its value, for a field
     /// that does not parse or a record whose length differs from the header's.
-    pub fn convert(&self, record: &ByteRecord, position: Position) -> Result<Account> {
-        self.convert_record(record, position)
-    }
-
-    /// [`CresciColumns::convert`] for any record type.
     pub(crate) fn convert_record<R: Record + ?Sized>(
         &self,
         record: &R,
@@ -263,6 +248,20 @@ mod tests {
 
     /// Converting into an account that held another record (or part of a record that failed)
     /// gives exactly what a fresh conversion gives: no field of the earlier record survives.
+    /// A mapped header resolves, and a row converts through the mapping.
+    #[test]
+    fn mapped_columns_resolve_and_convert() {
+        let header = ByteRecord::from(vec!["user_name", "screen_name", "fans"]);
+        let map: ColumnMap = "name=user_name,followers_count=fans".parse().unwrap();
+        let cols = CresciColumns::resolve(&header, &map, "mine.csv").unwrap();
+        let row = ByteRecord::from(vec!["Ann", "ann", "12"]);
+        let account = cols
+            .convert_record(&row, Position::new(1, Some(2)))
+            .unwrap();
+        assert_eq!(account.profile.followers_count, Some(12));
+        assert_eq!(account.profile.name.as_deref(), Some("Ann"));
+    }
+
     #[test]
     fn converting_into_a_used_account_leaves_nothing_behind() {
         let header = [
@@ -329,7 +328,7 @@ mod tests {
             c.convert_into(first, pos, &mut used, &mut spare).unwrap();
             assert!(c.convert_into(&bad, pos, &mut used, &mut spare).is_err());
             c.convert_into(second, pos, &mut used, &mut spare).unwrap();
-            assert_eq!(used, c.convert(second, pos).unwrap());
+            assert_eq!(used, c.convert_record(second, pos).unwrap());
         }
     }
 
@@ -355,14 +354,16 @@ mod tests {
             "2015-02-14 10:54:49",
             "INT",
         ]);
-        let a = c.convert(&rec, Position::new(1, Some(2))).unwrap();
+        let a = c.convert_record(&rec, Position::new(1, Some(2))).unwrap();
         assert_eq!(a.profile.id.as_deref(), Some("42"));
         assert_eq!(a.profile.default_profile, Some(true));
         assert_eq!(a.profile.verified, Some(false));
         assert_eq!(a.label, None, "the dataset column is not read unless asked");
         let c = c.with_dataset_labels(true).unwrap();
         assert_eq!(
-            c.convert(&rec, Position::new(1, Some(2))).unwrap().label,
+            c.convert_record(&rec, Position::new(1, Some(2)))
+                .unwrap()
+                .label,
             Some(Label::Fake)
         );
     }
@@ -372,7 +373,7 @@ mod tests {
         let c = cols(&["id", "followers_count"]);
         let rec = ByteRecord::from(vec!["1", "-3"]);
         let e = c
-            .convert(&rec, Position::new(5, Some(6)))
+            .convert_record(&rec, Position::new(5, Some(6)))
             .unwrap_err()
             .to_string();
         assert_eq!(
@@ -381,7 +382,7 @@ mod tests {
         );
         let rec = ByteRecord::from(vec!["1"]);
         let e = c
-            .convert(&rec, Position::new(1, Some(2)))
+            .convert_record(&rec, Position::new(1, Some(2)))
             .unwrap_err()
             .to_string();
         assert!(e.contains("truncated record"), "{e}");
@@ -392,7 +393,7 @@ mod tests {
         let c = cols(&["id", "created_at", "updated"]);
         let rec = ByteRecord::from(vec!["1", "2016-01-01 00:00:00", "2015-02-14 10:54:49"]);
         let e = c
-            .convert(&rec, Position::new(1, None))
+            .convert_record(&rec, Position::new(1, None))
             .unwrap_err()
             .to_string();
         assert!(e.contains("after the time the record was crawled"), "{e}");

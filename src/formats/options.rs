@@ -130,11 +130,11 @@ impl ReadOptions {
     ///
     /// # Examples
     /// ```no_run
-    /// use follower_audit::{formats, Format, ReadOptions};
+    /// use follower_audit::{open, Format, ReadOptions};
     /// let options = ReadOptions::default()
     ///     .format(Format::TwitterV1)
     ///     .labels("verified-2019/verified-2019.tsv");
-    /// let reader = formats::open("verified-2019/verified-2019_tweets.json", &options)?;
+    /// let reader = open("verified-2019/verified-2019_tweets.json", &options)?;
     /// # Ok::<(), follower_audit::Error>(())
     /// ```
     pub fn labels(mut self, path: impl Into<PathBuf>) -> Self {

@@ -106,13 +106,14 @@ impl RandomForestParams {
         self
     }
 
-    /// The configured number of trees.
-    pub fn get_n_trees(&self) -> usize {
+    /// The configured number of trees (the getter of [`RandomForestParams::n_trees`], named
+    /// after the noun because the plain name is the builder's setter).
+    pub fn trees(&self) -> usize {
         self.n_trees
     }
 
-    /// The configured seed.
-    pub fn get_seed(&self) -> u64 {
+    /// The configured seed (the getter of [`RandomForestParams::seed`]).
+    pub fn rng_seed(&self) -> u64 {
         self.seed
     }
 
