@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-use super::{AuditReport, CountInterval, ShareInterval, ShiftReport};
+use super::report::{AuditReport, CountInterval, ShareInterval, ShiftReport};
 
 /// One audited account in a [`Comparison`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -12,6 +12,7 @@ mod html;
 mod params;
 mod pipeline;
 mod report;
+mod shared;
 mod shift;
 mod state;
 mod traits;
@@ -32,14 +33,15 @@ use crate::training::TrainingSet;
 
 pub use compare::{ComparedAccount, Comparison, Difference};
 pub use html::render_html;
-pub use params::{AuditParams, Listing, HISTOGRAM_BINS, INACTIVE_MAX_POSTS};
+pub use params::{AuditParams, Listing, HISTOGRAM_BINS};
 pub use report::{
     AuditReport, Breakdown, CountInterval, FakeTrait, FieldsReport, FollowerScore, ModelInfo,
     RejectedRecord, ShareInterval, ShiftReport, Timeline,
 };
 
 use pipeline::{Batch, InPlace, Overlapped, Pipe, Scored, Scorer, Sink};
-use shift::{effective_sizes, matched_validation, BottomK, Probe, PROBE_SHIFT_ROWS};
+use shared::Shared;
+use shift::{effective_sizes, matched_validation, measure_shift, BottomK, Probe, PROBE_SHIFT_ROWS};
 use state::{most_suspicious_first, scores_writer, timeline, State};
 
 /// The per-follower CSV being written.
@@ -78,41 +80,37 @@ type CsvOut<'w> = csv::Writer<&'w mut dyn Write>;
 /// ```
 #[derive(Debug)]
 pub struct Audit<'m> {
-    model: &'m Model,
-    params: AuditParams,
+    /// What the scoring jobs and the sink read and update.
+    shared: Shared<'m>,
     /// What [`Audit::probe`] found, if it was called.
     probe: Option<Probe>,
-    /// The training data to measure the shift against, when probed.
-    training: Option<&'m TrainingSet>,
-    /// A uniform sample of the scored accounts, for the shift (when probed).
-    sample: std::sync::Mutex<BottomK>,
-    /// The bits of a P(fake) the listed most suspicious followers already reach `n` times
-    /// (minus infinity while fewer are listed): a follower scored later enters only above it,
-    /// so scoring jobs explain only those.
-    listed_bound: std::sync::atomic::AtomicU64,
-    /// The field groups the input carries, when probed: a free-text field a follower lacks
-    /// then counts as empty in [`AuditReport::fake_traits`].
-    shape: Option<ExportShape>,
 }
 
 impl<'m> Audit<'m> {
     /// An audit with `model` and `params`.
     pub fn new(model: &'m Model, params: AuditParams) -> Self {
         Audit {
-            model,
-            params,
+            shared: Shared {
+                model,
+                params,
+                training: None,
+                sample: std::sync::Mutex::new(BottomK::default()),
+                listed_bound: std::sync::atomic::AtomicU64::new(f64::NEG_INFINITY.to_bits()),
+                shape: None,
+            },
             probe: None,
-            training: None,
-            sample: std::sync::Mutex::new(BottomK::default()),
-            listed_bound: std::sync::atomic::AtomicU64::new(f64::NEG_INFINITY.to_bits()),
-            shape: None,
         }
     }
 
     /// Forgets what an earlier (failed) run left: the uniform sample and the listing bound.
     fn reset(&self) {
-        self.sample.lock().expect("not poisoned").kept.clear();
-        self.listed_bound.store(
+        self.shared
+            .sample
+            .lock()
+            .expect("not poisoned")
+            .kept
+            .clear();
+        self.shared.listed_bound.store(
             f64::NEG_INFINITY.to_bits(),
             std::sync::atomic::Ordering::Relaxed,
         );
@@ -135,14 +133,14 @@ impl<'m> Audit<'m> {
                 "no account to probe the input with".into(),
             ));
         }
-        self.training = Some(training);
-        *self.sample.lock().expect("not poisoned") = BottomK {
+        self.shared.training = Some(training);
+        *self.shared.sample.lock().expect("not poisoned") = BottomK {
             k: PROBE_SHIFT_ROWS,
             kept: Vec::new(),
         };
         let shape = ExportShape::of(accounts);
-        self.shape = Some(shape.clone());
-        let reads = match self.model.fields() {
+        self.shared.shape = Some(shape.clone());
+        let reads = match self.shared.model.fields() {
             Some(f) => f.clone(),
             None => training.trainable(&shape),
         };
@@ -166,13 +164,13 @@ impl<'m> Audit<'m> {
     /// The feature extractor matching the model's schema, computing only the columns the
     /// model reads.
     fn extractor(&self, source: &str, now: DateTime<Utc>) -> Result<FeatureExtractor> {
-        let set = self.model.feature_set(source)?;
+        let set = self.shared.model.feature_set(source)?;
         let mut fx = FeatureExtractor::new(set).with_clock(now);
-        if let Some(t) = self.params.as_of {
+        if let Some(t) = self.shared.params.as_of {
             fx = fx.as_of(t);
         }
         // Scores and reasons read only the model's columns: the others are not computed.
-        if let Some(used) = self.model.used_features() {
+        if let Some(used) = self.shared.model.used_features() {
             fx = fx.only(&used)?;
         }
         Ok(fx)
@@ -211,9 +209,9 @@ impl<'m> Audit<'m> {
     {
         let (now, fx, mut csv) = self.begin(source, csv_out)?;
         let mut state = State::new();
-        let scorer = Scorer::new(self, &fx, csv.is_some());
+        let scorer = Scorer::new(&self.shared, &fx, csv.is_some());
         let mut sink = Sink {
-            audit: self,
+            audit: &self.shared,
             state: &mut state,
             csv: &mut csv,
             source,
@@ -257,10 +255,10 @@ impl<'m> Audit<'m> {
         source: &str,
         csv_out: Option<&'w mut dyn Write>,
     ) -> Result<(DateTime<Utc>, FeatureExtractor, Option<CsvOut<'w>>)> {
-        self.params.validate()?;
+        self.shared.params.validate()?;
         // A sample left by an earlier, failed run must not enter this one.
         self.reset();
-        let now = self.params.clock.unwrap_or_else(Utc::now);
+        let now = self.shared.params.clock.unwrap_or_else(Utc::now);
         let fx = self.extractor(source, now)?;
         let csv = scores_writer(source, csv_out)?;
         Ok((now, fx, csv))
@@ -316,15 +314,15 @@ impl<'m> Audit<'m> {
         csv_out: Option<&mut dyn Write>,
     ) -> Result<AuditReport> {
         let source = reader.origin().to_string();
-        if self.params.sample.is_some() || !reader.can_read_blocks() {
+        if self.shared.params.sample.is_some() || !reader.can_read_blocks() {
             return self.run_with(&source, reader, csv_out);
         }
         let (now, fx, mut csv) = self.begin(&source, csv_out)?;
-        let p = &self.params;
+        let p = &self.shared.params;
         let mut state = State::new();
-        let scorer = Scorer::new(self, &fx, csv.is_some());
+        let scorer = Scorer::new(&self.shared, &fx, csv.is_some());
         let mut sink = Sink {
-            audit: self,
+            audit: &self.shared,
             state: &mut state,
             csv: &mut csv,
             source: &source,
@@ -382,7 +380,7 @@ impl<'m> Audit<'m> {
         I: IntoIterator<Item = Result<Account>>,
         P: Pipe,
     {
-        let p = &self.params;
+        let p = &self.shared.params;
         let mut batch = Batch::with_capacity(p.chunk, pipe.spare());
         let mut reservoir = p.sample.map(|n| Reservoir::new(n, p.seed));
         let mut position: u64 = 0;
@@ -441,8 +439,8 @@ impl<'m> Audit<'m> {
         positions: u64,
         now: DateTime<Utc>,
     ) -> Result<AuditReport> {
-        let p = &self.params;
-        let model = self.model;
+        let p = &self.shared.params;
+        let model = self.shared.model;
         if state.scored.len() == 0 {
             return Err(Error::InvalidData(format!(
                 "{source}: no account could be scored ({} records read, {} rejected)",
@@ -475,19 +473,26 @@ impl<'m> Audit<'m> {
         // The shift and the matched validation from a uniform sample of the scored accounts
         // (the probe's leading records may not be like the rest of the list).
         let sampled: Vec<Account> =
-            std::mem::take(&mut self.sample.lock().expect("not poisoned").kept)
+            std::mem::take(&mut self.shared.sample.lock().expect("not poisoned").kept)
                 .into_iter()
                 .map(|(_, a)| a)
                 .collect();
         let resampled;
         let mut matched = None;
-        let probe = match (&self.probe, self.training) {
+        let probe = match (&self.probe, self.shared.training) {
             (Some(probe), Some(training)) if !sampled.is_empty() => {
                 let reads = match model.fields() {
                     Some(f) => f.clone(),
                     None => training.trainable(&ExportShape::of(&sampled)),
                 };
-                let (mut shift, votes) = self.measure_shift(&sampled, training, &reads, now)?;
+                let (mut shift, votes) = measure_shift(
+                    self.shared.model,
+                    &self.shared.params,
+                    &sampled,
+                    training,
+                    &reads,
+                    now,
+                )?;
                 let (proba, labels, kept) = matched_validation(model, &votes);
                 shift.matched_fake = kept[0];
                 shift.matched_genuine = kept[1];

@@ -12,10 +12,13 @@ use crate::detector::{Detector, Reason};
 use crate::error::{Error, Result};
 use crate::features::{FeatureExtractor, FeatureMatrix, TimeReference};
 
+use super::params::Listing;
+use super::report::FollowerScore;
+use super::shared::Shared;
 use super::shift::features_hash;
+use super::state::TimeKind;
 use super::state::{csv_error, group_of, is_inactive, label_name, most_suspicious_first, State};
 use super::traits::TraitBits;
-use super::{Audit, FollowerScore, Listing};
 
 /// A chunk of valid accounts in follow order, with their input positions.
 pub(super) struct Batch {
@@ -50,7 +53,7 @@ pub(super) struct ScoredBatch {
 /// Features, scores and reasons of chunks: pure (the report is assembled by [`Sink`]), so it
 /// may run on another thread than the reading.
 pub(super) struct Scorer<'a, 'm> {
-    pub(super) audit: &'a Audit<'m>,
+    pub(super) audit: &'a Shared<'m>,
     pub(super) fx: &'a FeatureExtractor,
     /// Every follower is written out (the CSV, or a report listing all): each gets its id and
     /// reasons.
@@ -61,7 +64,7 @@ pub(super) struct Scorer<'a, 'm> {
 }
 
 impl<'a, 'm> Scorer<'a, 'm> {
-    pub(super) fn new(audit: &'a Audit<'m>, fx: &'a FeatureExtractor, csv: bool) -> Self {
+    pub(super) fn new(audit: &'a Shared<'m>, fx: &'a FeatureExtractor, csv: bool) -> Self {
         let listing = audit.params.listing;
         Scorer {
             audit,
@@ -238,14 +241,6 @@ pub(super) struct Details {
 /// scoring (boxed, as [`One`] is small).
 pub(super) type Scored = std::result::Result<One, Box<Error>>;
 
-/// Which time an account's age was measured at.
-#[derive(Clone, Copy)]
-pub(super) enum TimeKind {
-    AsOf,
-    Crawled,
-    Clock,
-}
-
 impl Scorer<'_, '_> {
     /// Scores a block's valid accounts: one score each, or the error that stopped the
     /// scoring (which ends the audit).
@@ -303,7 +298,7 @@ impl Scorer<'_, '_> {
 /// Where scored chunks go, in input order: the running totals, the kept details and the
 /// streamed CSV.
 pub(super) struct Sink<'s, 'w> {
-    pub(super) audit: &'s Audit<'s>,
+    pub(super) audit: &'s Shared<'s>,
     pub(super) state: &'s mut State,
     pub(super) csv: &'s mut Option<csv::Writer<&'w mut dyn Write>>,
     pub(super) source: &'s str,

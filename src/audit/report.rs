@@ -7,7 +7,7 @@ use crate::bursts::Burst;
 use crate::detector::Reason;
 use crate::quantify::RateShift;
 
-use super::Listing;
+use super::params::Listing;
 
 /// A share (of genuine or of fake followers) with its confidence interval.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -10,7 +10,8 @@ use crate::model::Model;
 use crate::quantify::{Quantifier, RateShift};
 use crate::training::TrainingSet;
 
-use super::{Audit, FieldsReport, ShiftReport};
+use super::params::AuditParams;
+use super::report::{FieldsReport, ShiftReport};
 
 /// Accounts of the probe compared with the training data for the shift diagnostic.
 pub(super) const PROBE_SHIFT_ROWS: usize = 1000;
@@ -168,40 +169,39 @@ pub(super) fn effective_sizes(model: &Model, votes: &[u32]) -> [Option<usize>; 2
     out
 }
 
-impl Audit<'_> {
-    /// The shift of `accounts` from `training` in the columns of `reads`, and their
-    /// nearest-neighbour votes for the training rows.
-    pub(super) fn measure_shift(
-        &self,
-        accounts: &[Account],
-        training: &TrainingSet,
-        reads: &ExportShape,
-        now: DateTime<Utc>,
-    ) -> Result<(ShiftReport, Vec<u32>)> {
-        // Every column, not only the model's: the distance reads all the shape's columns.
-        let mut fx = FeatureExtractor::new(training.feature_set()).with_clock(now);
-        if let Some(t) = self.params.as_of {
-            fx = fx.as_of(t);
-        }
-        self.model.schema().check(fx.schema())?;
-        let x = fx.extract(accounts);
-        let mut shift = training.shift(reads, &x, PROBE_SHIFT_ROWS)?;
-        // The votes weight the model's validation scores row by row: only when they are the
-        // scores of these very training rows (a model fitted on this training set).
-        if training.labels() != self.model.validation().labels.as_slice() {
-            shift.votes.clear();
-        }
-        let report = ShiftReport {
-            outside_support: shift.outside,
-            accounts: shift.rows,
-            weight: shift.weight,
-            level: shift.level().to_string(),
-            warning: shift.warning(),
-            rate_spread: cross_source_spread(self.model)?,
-            // Set by `finish`, which weights the validation scores with the votes.
-            matched_fake: 0,
-            matched_genuine: 0,
-        };
-        Ok((report, shift.votes))
+/// The shift of `accounts` from `training` in the columns of `reads`, and their
+/// nearest-neighbour votes for the training rows.
+pub(super) fn measure_shift(
+    model: &Model,
+    params: &AuditParams,
+    accounts: &[Account],
+    training: &TrainingSet,
+    reads: &ExportShape,
+    now: DateTime<Utc>,
+) -> Result<(ShiftReport, Vec<u32>)> {
+    // Every column, not only the model's: the distance reads all the shape's columns.
+    let mut fx = FeatureExtractor::new(training.feature_set()).with_clock(now);
+    if let Some(t) = params.as_of {
+        fx = fx.as_of(t);
     }
+    model.schema().check(fx.schema())?;
+    let x = fx.extract(accounts);
+    let mut shift = training.shift(reads, &x, PROBE_SHIFT_ROWS)?;
+    // The votes weight the model's validation scores row by row: only when they are the
+    // scores of these very training rows (a model fitted on this training set).
+    if training.labels() != model.validation().labels.as_slice() {
+        shift.votes.clear();
+    }
+    let report = ShiftReport {
+        outside_support: shift.outside,
+        accounts: shift.rows,
+        weight: shift.weight,
+        level: shift.level().to_string(),
+        warning: shift.warning(),
+        rate_spread: cross_source_spread(model)?,
+        // Set by `finish`, which weights the validation scores with the votes.
+        matched_fake: 0,
+        matched_genuine: 0,
+    };
+    Ok((report, shift.votes))
 }

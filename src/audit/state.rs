@@ -9,9 +9,9 @@ use crate::account::{Account, Label};
 use crate::error::{Error, Result};
 use crate::features::{FeatureExtractor, TimeReference};
 
-use super::pipeline::TimeKind;
+use super::params::INACTIVE_MAX_POSTS;
+use super::report::{Breakdown, FollowerScore, RejectedRecord, Timeline};
 use super::traits::TraitCounts;
-use super::{Breakdown, FollowerScore, RejectedRecord, Timeline, INACTIVE_MAX_POSTS};
 
 /// What the audit keeps per scored follower while it streams.
 /// Each scored follower's P(fake) (4 bytes), and its position only where positions stop
@@ -212,6 +212,14 @@ pub(super) fn timeline(p: &[f64], position: impl Fn(usize) -> u64) -> Timeline {
         t.fake_share.push(ps.iter().sum::<f64>() / ps.len() as f64);
     }
     t
+}
+
+/// Which time an account's age was measured at.
+#[derive(Clone, Copy)]
+pub(super) enum TimeKind {
+    AsOf,
+    Crawled,
+    Clock,
 }
 
 #[cfg(test)]
