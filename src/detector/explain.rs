@@ -109,19 +109,10 @@ pub(crate) fn describe_feature(name: &str, v: f64) -> String {
         }
         "favourites_count_log1p" => format!("{} likes given", count(v)),
         "listed_count_log1p" => format!("on {} public lists", count(v)),
-        "friends_followers_sq_log1p" => {
-            if v.exp_m1() >= 1.0 {
-                format!(
-                    "follows many accounts for so few followers (ratio {})",
-                    rate(v)
-                )
-            } else {
-                format!(
-                    "has followers in proportion to the accounts it follows (ratio {})",
-                    rate(v)
-                )
-            }
-        }
+        "friends_followers_sq_log1p" => format!(
+            "following-to-followers score of {} (high: follows many, few follow back)",
+            rate(v)
+        ),
         "followers_friends_ratio_log1p" | "followers_following_ratio_log1p" => {
             format!("{} followers per account followed", rate(v))
         }
