@@ -15,8 +15,8 @@ use super::report::{AuditReport, FakeTrait};
 /// The charts' size and plot margins, in SVG units.
 const WIDTH: f64 = 720.0;
 const HEIGHT: f64 = 260.0;
-const LEFT: f64 = 64.0;
-const RIGHT: f64 = 24.0;
+const LEFT: f64 = 76.0;
+const RIGHT: f64 = 40.0;
 const TOP: f64 = 24.0;
 const BOTTOM: f64 = 48.0;
 
@@ -202,17 +202,17 @@ pub(crate) fn trait_sentences(traits: &[FakeTrait]) -> Vec<String> {
 }
 
 /// A round tick step for `range` split in about `target` parts: 1, 2 or 5 times a power of
-/// ten, at least `min`.
+/// ten (the nearest to `range / target`), at least `min`.
 fn tick_step(range: f64, target: f64, min: f64) -> f64 {
     let raw = (range / target).max(f64::MIN_POSITIVE);
     let mag = 10f64.powf(raw.log10().floor());
     let norm = raw / mag;
     let step = mag
-        * if norm <= 1.0 {
+        * if norm < 1.5 {
             1.0
-        } else if norm <= 2.0 {
+        } else if norm < 3.5 {
             2.0
-        } else if norm <= 5.0 {
+        } else if norm < 7.5 {
             5.0
         } else {
             10.0
@@ -331,9 +331,13 @@ fn timeline_svg(report: &AuditReport, numbered: &[usize]) -> String {
     let mut s = String::new();
     let plot_w = WIDTH - LEFT - RIGHT;
     let plot_h = HEIGHT - TOP - BOTTOM;
-    let step = tick_step(report.positions.max(1) as f64, 6.0, 1.0);
-    let x_ticks = ticks_to(report.positions.max(1) as f64, step);
-    let span = *x_ticks.last().expect("at least two ticks");
+    // The x axis spans the list exactly, ticked at the round positions within it.
+    let span = report.positions.max(1) as f64;
+    let step = tick_step(span, 5.0, 1.0);
+    let x_ticks: Vec<f64> = ticks_to(span, step)
+        .into_iter()
+        .filter(|&p| p <= span)
+        .collect();
     let x_of = |pos: f64| LEFT + plot_w * pos / span;
     let y_of = |share: f64| TOP + plot_h * (1.0 - share.clamp(0.0, 1.0));
     svg_open(
@@ -426,7 +430,7 @@ h1{margin-bottom:0.2em}h2{margin-top:1.8em;border-bottom:1px solid #ddd;padding-
 table{border-collapse:collapse;margin:0.5em 0}\
 td,th{border:1px solid #ccc;padding:4px 8px;text-align:right;vertical-align:top}\
 th{background:#f3f3f3}td.l,th.l{text-align:left}\
-.small{color:#555;font-size:0.9em}svg{display:block;margin:0.5em 0;max-width:100%;height:auto}";
+.small{color:#555;font-size:0.9em}#followers td.l{font-size:0.92em}svg{display:block;margin:0.5em 0;max-width:100%;height:auto}";
 
 /// Renders the report as one self-contained HTML page.
 pub fn render_html(report: &AuditReport) -> String {
@@ -621,7 +625,7 @@ pub fn render_html(report: &AuditReport) -> String {
                 thousands(f.position as f64),
                 esc(f.screen_name.as_deref().or(f.id.as_deref()).unwrap_or("")),
                 f.p_fake,
-                reasons.join("; ")
+                reasons.join("<br>")
             );
         }
         s.push_str("</table>");
@@ -979,8 +983,11 @@ mod tests {
             ticks(&hist, "xtick"),
             ["0", "0.2", "0.4", "0.6", "0.8", "1"]
         );
-        // The counts run to 2,793 (bin 19): ticks every 1,000 up to 3,000.
-        assert_eq!(ticks(&hist, "ytick"), ["0", "1,000", "2,000", "3,000"]);
+        // The counts run to 2,793 (bin 19): ticks every 500 up to 3,000.
+        assert_eq!(
+            ticks(&hist, "ytick"),
+            ["0", "500", "1,000", "1,500", "2,000", "2,500", "3,000"]
+        );
         let time = chart("timeline");
         assert_eq!(
             ticks(&time, "xtick"),

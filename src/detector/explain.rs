@@ -110,7 +110,7 @@ pub(crate) fn describe_feature(name: &str, v: f64) -> String {
         "favourites_count_log1p" => format!("{} likes given", count(v)),
         "listed_count_log1p" => format!("on {} public lists", count(v)),
         "friends_followers_sq_log1p" => format!(
-            "following-to-followers score of {} (high: follows many, few follow back)",
+            "following-to-followers score of {} (high: few follow back)",
             rate(v)
         ),
         "followers_friends_ratio_log1p" | "followers_following_ratio_log1p" => {
