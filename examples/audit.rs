@@ -4,7 +4,7 @@
 //! ```sh
 //! cargo run --release --example audit                       # the bundled demo list
 //! cargo run --release --example audit -- followers.jsonl --population 480000 \
-//!     --json report.json --csv followers.csv --html report.html
+//!     --label "Acme Shoes" --json report.json --csv followers.csv --html report.html
 //! ```
 //!
 //! With no FILE it audits `datasets/demo/followers.jsonl` with the embedded default model.
@@ -45,8 +45,9 @@ struct Args {
     /// share with an interval for every difference.
     #[arg(long, num_args = 2.., value_name = "FILE")]
     compare: Vec<PathBuf>,
-    /// With --compare: the name to show for a list, `NAME=FILE` (default: the file's stem).
-    #[arg(long, value_name = "NAME=FILE")]
+    /// The account's name, shown at the top of the reports: `NAME` when auditing one FILE;
+    /// with --compare, `NAME=FILE` for each list (default: the file's stem).
+    #[arg(long, value_name = "NAME|NAME=FILE")]
     label: Vec<String>,
     /// Input format (default: detected from the content): cresci-csv, twitter-v1, twitter-v2,
     /// instagram-jsonl, instafake, instagram-kaggle-csv, instagram-srf-csv, weibo.
@@ -160,6 +161,7 @@ fn try_main() -> Result<(), Box<dyn Error>> {
         Some(p) => Some(BufWriter::new(create(p)?)),
         None => None,
     };
+    let label = single_label(&args.label, &path)?;
     let input = Input::open(&path, &args)?;
     let model = match &args.model {
         Some(p) => Cow::Owned(Model::load(p)?),
@@ -169,6 +171,7 @@ fn try_main() -> Result<(), Box<dyn Error>> {
         &model,
         &args,
         demo,
+        label,
         csv_file.as_mut().map(|w| w as &mut dyn Write),
     )?;
     if let Some(mut w) = csv_file {
@@ -187,6 +190,24 @@ fn try_main() -> Result<(), Box<dyn Error>> {
     }
     print_summary(&mut summary, &report, input.format, demo)?;
     Ok(())
+}
+
+/// The account's name when auditing one file: `--label NAME` (or `--label NAME=FILE` naming
+/// this file); none without the flag.
+fn single_label(labels: &[String], path: &Path) -> Result<Option<String>, Box<dyn Error>> {
+    match labels {
+        [] => Ok(None),
+        [one] => match one.split_once('=') {
+            Some((name, file)) if Path::new(file) == path => Ok(Some(name.to_string())),
+            Some(_) => Err(format!(
+                "--label {one:?}: auditing one file, write --label NAME (NAME=FILE is for \
+                 --compare)"
+            )
+            .into()),
+            None => Ok(Some(one.clone())),
+        },
+        _ => Err("auditing one file, give one --label NAME".into()),
+    }
 }
 
 /// An opened export with what its first records say: its format, its fields, and those
@@ -239,12 +260,16 @@ impl Input {
         model: &Model,
         args: &Args,
         demo: bool,
+        label: Option<String>,
         csv_out: Option<&mut dyn Write>,
     ) -> Result<AuditReport, Box<dyn Error>> {
         let mut params = AuditParams::default()
             .seed(args.seed)
             .strict(!args.lenient)
             .followers(args.top);
+        if let Some(name) = label {
+            params = params.label(name);
+        }
         if let Some(m) = args.method {
             params = params.method(m);
         }
@@ -356,7 +381,8 @@ fn compare(args: &Args) -> Result<Comparison, Box<dyn Error>> {
                     |s| s.to_string_lossy().into_owned(),
                 )
             });
-        reports.push((label, input.audit(&model, args, false, None)?));
+        let report = input.audit(&model, args, false, Some(label.clone()), None)?;
+        reports.push((label, report));
     }
     Ok(Comparison::new(reports)?)
 }
@@ -428,7 +454,22 @@ fn print_summary(
     demo: bool,
 ) -> std::io::Result<()> {
     let g = &r.genuine_share;
-    writeln!(out, "follower-audit: {} ({})", r.source, format.name())?;
+    match &r.label {
+        Some(label) => writeln!(
+            out,
+            "follower-audit: {label}: {} ({}), audited {}",
+            r.source,
+            format.name(),
+            r.audited_at
+        )?,
+        None => writeln!(
+            out,
+            "follower-audit: {} ({}), audited {}",
+            r.source,
+            format.name(),
+            r.audited_at
+        )?,
+    }
     if demo {
         // The demo is synthetic, so its truth is known: show it beside the estimate.
         let truth = std::fs::read_to_string(

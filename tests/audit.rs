@@ -384,6 +384,61 @@ fn outputs_json_csv_html() {
 }
 
 #[test]
+fn the_page_for_the_payer_has_the_label_date_and_verdict() {
+    // The clock fixes the audit's date: the report is the same from run to run.
+    let model = Model::default_twitter();
+    let run = || {
+        Audit::new(
+            &model,
+            AuditParams::default()
+                .as_of(default_crawled_at())
+                .clock("2024-05-06T07:08:09Z".parse().unwrap())
+                .label("Acme Shoes")
+                .bootstrap(100),
+        )
+        .run("demo", open(demo_path(), &ReadOptions::default()).unwrap())
+        .unwrap()
+    };
+    let report = run();
+    assert_eq!(report.audited_at, "2024-05-06T07:08:09Z");
+    assert_eq!(report.label.as_deref(), Some("Acme Shoes"));
+    assert_eq!(report, run());
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["audited_at"], "2024-05-06T07:08:09Z");
+    assert_eq!(json["label"], "Acme Shoes");
+
+    let html = render_html(&report);
+    assert!(html.contains("<span id=\"account\">Acme Shoes</span>"));
+    assert!(html.contains(">6 May 2024, 07:08 UTC</time>"));
+    // "About 7 in 10 followers look genuine (between 70% and 73%)" on the demo.
+    let g = &report.genuine_share;
+    assert!(
+        html.contains(&format!(
+            "followers look genuine (between {:.0}% and {:.0}%)",
+            100.0 * g.ci_low,
+            100.0 * g.ci_high
+        )),
+        "no verdict"
+    );
+    assert!(html.contains("mean probability adjusted for error rates"));
+    // (Unprobed, a missing free-text field is unknown: the counts' traits are judged.)
+    assert!(html.contains("of the likely fakes have fewer than 10 followers, against"));
+    // Every reason in words: no `name = value`, no column name.
+    assert!(!html.contains(" = "));
+    for name in follower_audit::FeatureSet::Twitter.schema().names() {
+        assert!(!html.contains(&format!(">{name}")), "{name}");
+        assert!(!html.contains(&format!("{name}:")), "{name}");
+    }
+    assert!(html.contains("points to fake"));
+    // Without a clock the date is the run's: an RFC 3339 time.
+    let unfixed = Audit::new(&model, AuditParams::default().bootstrap(20))
+        .run("demo", open(demo_path(), &ReadOptions::default()).unwrap())
+        .unwrap();
+    assert!(chrono::DateTime::parse_from_rfc3339(&unfixed.audited_at).is_ok());
+    assert_eq!(unfixed.label, None);
+}
+
+#[test]
 fn the_likely_fakes_traits_are_counted_by_group() {
     // Probed, so the audit knows the export carries descriptions: a follower without one has
     // no bio (unprobed, a missing free-text field is unknown).

@@ -1,14 +1,40 @@
-//! A self-contained HTML page for an [`AuditReport`]: summary, estimator table and two SVG
-//! charts (the histogram of P(fake), and the fake share along the follow order with the bursts
-//! marked). No scripts, no external files: it can be mailed or archived as it is.
+//! A self-contained HTML page for an [`AuditReport`], written for the person paying for the
+//! followers rather than for a statistician: the account and the audit's date, a plain verdict,
+//! how it was counted and why, what the likely fakes have in common, two SVG charts with axes
+//! (the histogram of P(fake), and the fake share along the follow order with the bursts
+//! marked), the largest bursts, the most suspicious followers with their reasons in words, and
+//! the technical details last. No scripts, no external files: it can be mailed or archived as
+//! it is.
 
 use std::fmt::Write;
 
-use super::report::AuditReport;
+use chrono::DateTime;
 
+use super::report::{AuditReport, FakeTrait};
+
+/// The charts' size and plot margins, in SVG units.
 const WIDTH: f64 = 720.0;
-const HEIGHT: f64 = 240.0;
-const MARGIN: f64 = 40.0;
+const HEIGHT: f64 = 260.0;
+const LEFT: f64 = 76.0;
+const RIGHT: f64 = 40.0;
+const TOP: f64 = 24.0;
+const BOTTOM: f64 = 48.0;
+
+/// Bursts the page lists: the largest this many (every burst is in the JSON report).
+pub(crate) const MAX_BURSTS_SHOWN: usize = 10;
+
+/// Followers the page lists: the most suspicious this many.
+pub(crate) const MAX_FOLLOWERS_SHOWN: usize = 25;
+
+/// A trait is shown only when at least this many likely fakes, and as many other followers,
+/// were judged on it.
+pub(crate) const MIN_TRAIT_JUDGED: u64 = 20;
+
+/// Traits shown at most.
+const MAX_TRAITS_SHOWN: usize = 5;
+
+/// What P(fake) means, said once on the page.
+pub(crate) const P_FAKE_MEANS: &str = "the model's probability that the account is fake";
 
 /// Escapes text for HTML element content and attribute values.
 fn esc(s: &str) -> String {
@@ -26,67 +52,335 @@ fn esc(s: &str) -> String {
     out
 }
 
+/// A share as a percentage with one decimal.
 fn pct(x: f64) -> String {
     format!("{:.1}%", 100.0 * x)
+}
+
+/// A share as a whole percentage.
+fn pct0(x: f64) -> String {
+    format!("{:.0}%", 100.0 * x)
+}
+
+/// A whole number with thousands separators: `12,345`.
+fn thousands(n: f64) -> String {
+    let n = n.round();
+    let digits = format!("{}", n.abs() as u64);
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0.0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// The estimator in words.
+pub(crate) fn method_words(code: &str) -> &str {
+    match code {
+        "cc" => "raw count",
+        "acc" => "count adjusted for error rates",
+        "pcc" => "mean probability",
+        "pacc" => "mean probability adjusted for error rates",
+        "em" => "expectation-maximisation",
+        other => other,
+    }
+}
+
+/// One sentence on how the estimator counts, and why it corrects a raw count (whose fake
+/// share is `naive`).
+fn method_why(code: &str, naive: f64) -> String {
+    let raw = format!(
+        "a raw count of flagged accounts would say {} of the followers are fake",
+        pct0(naive)
+    );
+    match code {
+        "cc" => "every follower the model judges more likely fake than genuine is counted as \
+                 fake; this raw count is not corrected for the model's own mistakes"
+            .to_string(),
+        "acc" => format!(
+            "the followers the detector flags are counted, then adjusted for the detector's \
+             known error rates (the fakes it misses, the real accounts it flags), measured on \
+             labelled accounts: {raw}"
+        ),
+        "pcc" => "the model's probabilities of being fake are averaged over the followers; \
+                  this is not corrected for the model's own mistakes"
+            .to_string(),
+        "pacc" => format!(
+            "the model's probabilities of being fake are averaged over the followers, then \
+             adjusted for the detector's known error rates (the fakes it misses, the real \
+             accounts it flags), measured on labelled accounts: {raw}"
+        ),
+        "em" => format!(
+            "the model's probabilities are re-weighted until they agree with the share of \
+             fakes they imply, which corrects for this list holding more or fewer fakes than \
+             the accounts the model learned from: {raw}"
+        ),
+        _ => raw,
+    }
+}
+
+/// The verdict: "About 7 in 10 followers look genuine (between 69% and 73%)".
+pub(crate) fn verdict(report: &AuditReport) -> String {
+    let g = &report.genuine_share;
+    let head = if g.estimate >= 0.95 {
+        "Nearly all followers look genuine".to_string()
+    } else if g.estimate < 0.05 {
+        "Almost no followers look genuine".to_string()
+    } else {
+        let tenths = (10.0 * g.estimate).round().clamp(1.0, 9.0);
+        format!("About {tenths} in 10 followers look genuine")
+    };
+    format!(
+        "{head} (between {} and {})",
+        pct0(g.ci_low),
+        pct0(g.ci_high)
+    )
+}
+
+/// Why the range is wide, when the followers lie far from the training data.
+fn shift_note(report: &AuditReport) -> Option<&'static str> {
+    match report.shift.as_ref()?.level.as_str() {
+        "high" => Some(
+            "The range is wide because these followers are unlike the accounts the model \
+             learned from, so its error rates on them are less certain.",
+        ),
+        "moderate" => Some(
+            "The range is wider than usual because some of these followers are unlike the \
+             accounts the model learned from.",
+        ),
+        _ => None,
+    }
+}
+
+/// The audit's date in words, `14 February 2015, 12:00 UTC`; the stored text when it does not
+/// parse.
+fn audit_date(at: &str) -> String {
+    match DateTime::parse_from_rfc3339(at) {
+        Ok(t) => t
+            .with_timezone(&chrono::Utc)
+            .format("%-d %B %Y, %H:%M UTC")
+            .to_string(),
+        Err(_) => at.to_string(),
+    }
+}
+
+/// The traits most over-represented among the likely fakes, as sentences: "72% of the likely
+/// fakes have no bio, against 8% of the others". Only traits judged on enough followers of
+/// both groups, and more common among the likely fakes.
+pub(crate) fn trait_sentences(traits: &[FakeTrait]) -> Vec<String> {
+    let share = |with: u64, of: u64| with as f64 / of.max(1) as f64;
+    let mut shown: Vec<(f64, String)> = traits
+        .iter()
+        .filter(|t| t.likely_fake_judged >= MIN_TRAIT_JUDGED && t.others_judged >= MIN_TRAIT_JUDGED)
+        .filter_map(|t| {
+            let fake = share(t.likely_fake, t.likely_fake_judged);
+            let others = share(t.others, t.others_judged);
+            (fake > others).then(|| {
+                (
+                    fake - others,
+                    format!(
+                        "{} of the likely fakes {}, against {} of the others.",
+                        pct0(fake),
+                        t.text,
+                        pct0(others)
+                    ),
+                )
+            })
+        })
+        .collect();
+    shown.sort_by(|a, b| b.0.total_cmp(&a.0));
+    shown
+        .into_iter()
+        .take(MAX_TRAITS_SHOWN)
+        .map(|(_, s)| s)
+        .collect()
+}
+
+/// A round tick step for `range` split in about `target` parts: 1, 2 or 5 times a power of
+/// ten (the nearest to `range / target`), at least `min`.
+fn tick_step(range: f64, target: f64, min: f64) -> f64 {
+    let raw = (range / target).max(f64::MIN_POSITIVE);
+    let mag = 10f64.powf(raw.log10().floor());
+    let norm = raw / mag;
+    let step = mag
+        * if norm < 1.5 {
+            1.0
+        } else if norm < 3.5 {
+            2.0
+        } else if norm < 7.5 {
+            5.0
+        } else {
+            10.0
+        };
+    step.max(min)
+}
+
+/// Ticks from 0 to the first multiple of `step` at or above `max` (at least one step).
+fn ticks_to(max: f64, step: f64) -> Vec<f64> {
+    let n = (max / step).ceil().max(1.0) as usize;
+    (0..=n).map(|i| i as f64 * step).collect()
+}
+
+/// A chart's frame: the SVG opening tag.
+fn svg_open(s: &mut String, id: &str, label: &str) {
+    let _ = write!(
+        s,
+        r#"<svg id="{id}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12">"#,
+        esc(label)
+    );
+}
+
+/// Axes with tick marks and labels: `x` and `y` are each tick's SVG coordinate and label;
+/// grid lines across the plot at every y tick.
+fn axes(s: &mut String, x: &[(f64, String)], y: &[(f64, String)], x_title: &str, y_title: &str) {
+    let bottom = HEIGHT - BOTTOM;
+    let right = WIDTH - RIGHT;
+    s.push_str(r##"<g class="grid" stroke="#e4e4e4">"##);
+    for (py, _) in y {
+        let _ = write!(
+            s,
+            r#"<line x1="{LEFT}" x2="{right}" y1="{py:.1}" y2="{py:.1}"/>"#
+        );
+    }
+    s.push_str("</g>");
+    let _ = write!(
+        s,
+        r##"<g class="axes" stroke="#333" fill="#333"><line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{bottom}"/><line x1="{LEFT}" y1="{bottom}" x2="{right}" y2="{bottom}"/>"##
+    );
+    for (px, label) in x {
+        let _ = write!(
+            s,
+            r#"<line x1="{px:.1}" x2="{px:.1}" y1="{bottom}" y2="{:.1}"/><text class="xtick" stroke="none" x="{px:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+            bottom + 5.0,
+            bottom + 18.0,
+            esc(label)
+        );
+    }
+    for (py, label) in y {
+        let _ = write!(
+            s,
+            r#"<line x1="{:.1}" x2="{LEFT}" y1="{py:.1}" y2="{py:.1}"/><text class="ytick" stroke="none" x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
+            LEFT - 5.0,
+            LEFT - 8.0,
+            py + 4.0,
+            esc(label)
+        );
+    }
+    let mid_y = TOP + (bottom - TOP) / 2.0;
+    let _ = write!(
+        s,
+        r#"<text stroke="none" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text><text stroke="none" transform="translate(14,{mid_y:.1}) rotate(-90)" text-anchor="middle">{}</text></g>"#,
+        LEFT + (right - LEFT) / 2.0,
+        HEIGHT - 8.0,
+        esc(x_title),
+        esc(y_title)
+    );
 }
 
 /// The histogram of P(fake) as an SVG element.
 fn histogram_svg(counts: &[u64]) -> String {
     let mut s = String::new();
     let max = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
-    let plot_w = WIDTH - 2.0 * MARGIN;
-    let plot_h = HEIGHT - 2.0 * MARGIN;
-    let bar_w = plot_w / counts.len().max(1) as f64;
-    let _ = write!(
-        s,
-        r#"<svg id="histogram" role="img" aria-label="Histogram of P(fake)" xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}">"#
-    );
+    let step = tick_step(max, 4.0, 1.0);
+    let y_ticks = ticks_to(max, step);
+    let top = *y_ticks.last().expect("at least two ticks");
+    let plot_w = WIDTH - LEFT - RIGHT;
+    let plot_h = HEIGHT - TOP - BOTTOM;
+    let y_of = |c: f64| TOP + plot_h * (1.0 - c / top);
+    let bins = counts.len().max(1) as f64;
+    let bar_w = plot_w / bins;
+    svg_open(&mut s, "histogram", "How many followers have each P(fake)");
+    let y: Vec<(f64, String)> = y_ticks.iter().map(|&c| (y_of(c), thousands(c))).collect();
+    let x: Vec<(f64, String)> = (0..=5)
+        .map(|i| {
+            let v = i as f64 / 5.0;
+            (LEFT + plot_w * v, format!("{v}"))
+        })
+        .collect();
+    axes(&mut s, &x, &y, "P(fake)", "followers");
     for (i, &c) in counts.iter().enumerate() {
-        let h = plot_h * c as f64 / max;
-        let x = MARGIN + i as f64 * bar_w;
-        let y = MARGIN + plot_h - h;
-        let lo = i as f64 / counts.len() as f64;
+        let y0 = y_of(c as f64);
+        let h = TOP + plot_h - y0;
+        let x0 = LEFT + i as f64 * bar_w;
+        let lo = i as f64 / bins;
         // Colour runs from green (genuine) to red (fake).
         let red = (60.0 + 180.0 * lo) as u8;
         let green = (170.0 - 120.0 * lo) as u8;
         let _ = write!(
             s,
-            r#"<rect class="bar" x="{x:.1}" y="{y:.1}" width="{:.1}" height="{h:.1}" fill="rgb({red},{green},70)"><title>P(fake) {lo:.2}-{:.2}: {c}</title></rect>"#,
+            r#"<rect class="bar" x="{:.1}" y="{y0:.1}" width="{:.1}" height="{h:.1}" fill="rgb({red},{green},70)"><title>P(fake) {lo:.2} to {:.2}: {} followers</title></rect>"#,
+            x0 + 0.5,
             (bar_w - 1.0).max(1.0),
-            lo + 1.0 / counts.len() as f64
+            lo + 1.0 / bins,
+            thousands(c as f64)
         );
     }
-    axes(&mut s, "P(fake)", "0", "1", &format!("{}", max as u64));
     s.push_str("</svg>");
     s
 }
 
-/// The fake share along the follow order, with bursts shaded.
-fn timeline_svg(report: &AuditReport) -> String {
+/// The fake share along the follow order, with bursts shaded (those listed in the table
+/// numbered as there).
+fn timeline_svg(report: &AuditReport, numbered: &[usize]) -> String {
     let t = &report.timeline;
     let mut s = String::new();
-    let plot_w = WIDTH - 2.0 * MARGIN;
-    let plot_h = HEIGHT - 2.0 * MARGIN;
-    let span = (report.positions.max(1)) as f64;
-    let x_of = |pos: f64| MARGIN + plot_w * pos / span;
-    let y_of = |share: f64| MARGIN + plot_h * (1.0 - share.clamp(0.0, 1.0));
-    let _ = write!(
-        s,
-        r#"<svg id="timeline" role="img" aria-label="Fake share along the follow order" xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}">"#
+    let plot_w = WIDTH - LEFT - RIGHT;
+    let plot_h = HEIGHT - TOP - BOTTOM;
+    // The x axis spans the list exactly, ticked at the round positions within it.
+    let span = report.positions.max(1) as f64;
+    let step = tick_step(span, 5.0, 1.0);
+    let x_ticks: Vec<f64> = ticks_to(span, step)
+        .into_iter()
+        .filter(|&p| p <= span)
+        .collect();
+    let x_of = |pos: f64| LEFT + plot_w * pos / span;
+    let y_of = |share: f64| TOP + plot_h * (1.0 - share.clamp(0.0, 1.0));
+    svg_open(
+        &mut s,
+        "timeline",
+        "Share of followers that look fake along the follower list",
+    );
+    let x: Vec<(f64, String)> = x_ticks.iter().map(|&p| (x_of(p), thousands(p))).collect();
+    let y: Vec<(f64, String)> = (0..=4)
+        .map(|i| {
+            let v = i as f64 / 4.0;
+            (y_of(v), pct0(v))
+        })
+        .collect();
+    axes(
+        &mut s,
+        &x,
+        &y,
+        "position in the follower list (0 is the newest follower)",
+        "share that looks fake",
     );
     for (i, b) in report.bursts.iter().enumerate() {
         let x0 = x_of(b.start as f64);
         let x1 = x_of(b.end as f64);
         let _ = write!(
             s,
-            r#"<rect class="burst" x="{x0:.1}" y="{MARGIN}" width="{:.1}" height="{plot_h}" fill="rgba(220,60,60,0.18)" stroke="rgb(200,40,40)" stroke-dasharray="4 3"><title>Burst {}: followers {}-{}, fake share {}, about {:.0} bought</title></rect>"#,
+            r#"<rect class="burst" x="{x0:.1}" y="{TOP}" width="{:.1}" height="{plot_h}" fill="rgba(220,60,60,0.18)" stroke="rgb(200,40,40)" stroke-dasharray="4 3"><title>Burst {}: followers {} to {}, {} look fake, about {} bought</title></rect>"#,
             (x1 - x0).max(1.0),
             i + 1,
-            b.start,
-            b.end,
-            pct(b.fake_share),
-            b.estimated_bought
+            thousands(b.start as f64),
+            thousands(b.end as f64),
+            pct0(b.fake_share),
+            thousands(b.estimated_bought)
         );
+        if numbered.contains(&i) {
+            let _ = write!(
+                s,
+                r#"<text class="burst-label" x="{:.1}" y="{:.1}" text-anchor="middle" fill="rgb(170,30,30)" font-weight="bold">{}</text>"#,
+                (x0 + x1) / 2.0,
+                TOP - 6.0,
+                i + 1
+            );
+        }
     }
     let points: Vec<String> = t
         .position
@@ -97,139 +391,212 @@ fn timeline_svg(report: &AuditReport) -> String {
     if !points.is_empty() {
         let _ = write!(
             s,
-            r#"<polyline class="share" fill="none" stroke="rgb(40,80,160)" stroke-width="1.6" points="{}"/>"#,
+            r#"<polyline class="share" fill="none" stroke="rgb(40,80,160)" stroke-width="1.8" points="{}"/>"#,
             points.join(" ")
         );
     }
     let base = y_of(report.fake_share.estimate);
     let _ = write!(
         s,
-        r#"<line x1="{MARGIN}" x2="{:.1}" y1="{base:.1}" y2="{base:.1}" stroke="gray" stroke-dasharray="2 2"><title>Estimated fake share {}</title></line>"#,
-        MARGIN + plot_w,
+        r##"<line x1="{LEFT}" x2="{:.1}" y1="{base:.1}" y2="{base:.1}" stroke="#555" stroke-dasharray="5 3"><title>Estimated fake share {}</title></line>"##,
+        x_of(report.positions as f64),
         pct(report.fake_share.estimate)
-    );
-    axes(
-        &mut s,
-        "position in follower list (0 = newest)",
-        "0",
-        &format!("{}", report.positions),
-        "100%",
     );
     s.push_str("</svg>");
     s
 }
 
-fn axes(s: &mut String, x_label: &str, x_min: &str, x_max: &str, y_max: &str) {
-    let bottom = HEIGHT - MARGIN;
-    let right = WIDTH - MARGIN;
-    let _ = write!(
-        s,
-        r#"<g class="axes" stroke="black" fill="black" font-size="11" font-family="sans-serif"><line x1="{MARGIN}" y1="{MARGIN}" x2="{MARGIN}" y2="{bottom}"/><line x1="{MARGIN}" y1="{bottom}" x2="{right}" y2="{bottom}"/><text stroke="none" x="{MARGIN}" y="{:.0}" text-anchor="middle">{}</text><text stroke="none" x="{right}" y="{:.0}" text-anchor="middle">{}</text><text stroke="none" x="{:.0}" y="{:.0}" text-anchor="middle">{}</text><text stroke="none" x="{:.0}" y="{MARGIN}" text-anchor="end">{}</text></g>"#,
-        bottom + 14.0,
-        esc(x_min),
-        bottom + 14.0,
-        esc(x_max),
-        WIDTH / 2.0,
-        bottom + 30.0,
-        esc(x_label),
-        MARGIN - 4.0,
-        esc(y_max),
-    );
+/// The bursts the page lists: the `MAX_BURSTS_SHOWN` largest by estimated bought followers, as
+/// indices into `report.bursts`, in follow order.
+fn bursts_shown(report: &AuditReport) -> Vec<usize> {
+    let mut shown: Vec<usize> = (0..report.bursts.len()).collect();
+    shown.sort_by(|&a, &b| {
+        report.bursts[b]
+            .estimated_bought
+            .total_cmp(&report.bursts[a].estimated_bought)
+            .then(a.cmp(&b))
+    });
+    shown.truncate(MAX_BURSTS_SHOWN);
+    shown.sort_unstable();
+    shown
 }
+
+const STYLE: &str = "body{font-family:sans-serif;font-size:15px;line-height:1.45;max-width:780px;\
+margin:2em auto;padding:0 1em;color:#222}\
+h1{margin-bottom:0.2em}h2{margin-top:1.8em;border-bottom:1px solid #ddd;padding-bottom:0.2em}\
+.meta{color:#555;margin-top:0}\
+.verdict{font-size:1.7em;font-weight:bold;margin:0.8em 0 0.3em}\
+.note{color:#8a4b00}\
+table{border-collapse:collapse;margin:0.5em 0}\
+td,th{border:1px solid #ccc;padding:4px 8px;text-align:right;vertical-align:top}\
+th{background:#f3f3f3}td.l,th.l{text-align:left}\
+.small{color:#555;font-size:0.9em}#followers td.l{font-size:0.92em}svg{display:block;margin:0.5em 0;max-width:100%;height:auto}";
 
 /// Renders the report as one self-contained HTML page.
 pub fn render_html(report: &AuditReport) -> String {
     let g = &report.genuine_share;
+    // The label, else the input's file name (its path is in the line below).
+    let file_name = report
+        .source
+        .rsplit(['/', '\\'])
+        .find(|part| !part.is_empty())
+        .unwrap_or(&report.source);
+    let name = report.label.as_deref().unwrap_or(file_name);
     let mut s = String::new();
     let _ = write!(
         s,
         r#"<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Follower audit: {src}</title>
-<style>body{{font-family:sans-serif;max-width:800px;margin:2em auto;color:#222}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}th{{background:#f3f3f3}}td.l,th.l{{text-align:left}}.big{{font-size:2em;font-weight:bold}}</style></head><body>
-<h1>Follower audit</h1><p>Input: <code>{src}</code></p>
-<p class="big" id="genuine-share">{est} genuine</p>
-<p>{conf:.0}% confidence interval: <b>{lo} to {hi}</b> (estimator: {method}, corrected for the classifier's own error rates). Counting predicted fakes directly would say {naive} fake.</p>
-<p>Estimated fake followers: <b>{fc:.0}</b> ({fcl:.0} to {fch:.0}).</p>
+<html lang="en"><head><meta charset="utf-8"><title>Follower audit: {name}</title>
+<style>{STYLE}</style></head><body>
+<h1>Follower audit: <span id="account">{name}</span></h1>
 "#,
-        src = esc(&report.source),
-        est = pct(g.estimate),
-        conf = 100.0 * g.confidence,
-        lo = pct(g.ci_low),
-        hi = pct(g.ci_high),
-        method = esc(&g.method),
-        naive = pct(report.naive_fake_share),
-        fc = report.fake_count_estimate.estimate,
-        fcl = report.fake_count_estimate.ci_low,
-        fch = report.fake_count_estimate.ci_high,
+        name = esc(name),
     );
-    if let Some(sh) = &report.shift {
-        let _ = write!(
-            s,
-            r#"<p id="shift">How far these followers lie from the accounts the model learned from: <b>{}</b> ({} of {} sampled followers outside the training data's range).{}</p>"#,
-            esc(&sh.level),
-            pct(sh.outside_support),
-            sh.accounts,
-            sh.warning
-                .as_ref()
-                .map_or(String::new(), |w| format!(" <b>Warning:</b> {}.", esc(w)))
-        );
+    let mut meta = Vec::new();
+    if !report.audited_at.is_empty() {
+        meta.push(format!(
+            "Audited on <time id=\"audited-at\" datetime=\"{}\">{}</time>",
+            esc(&report.audited_at),
+            esc(&audit_date(&report.audited_at))
+        ));
     }
-    if let Some(f) = &report.fields {
-        let _ = write!(
-            s,
-            "<p id=\"fields\">Fields in this export: {}. Missing: {}. The model reads only: {}.</p>",
-            esc(&f.present.join(", ")),
-            esc(&if f.absent.is_empty() { "none".to_string() } else { f.absent.join(", ") }),
-            esc(&f.model_reads.join(", "))
-        );
+    if name != report.source {
+        meta.push(format!("input <code>{}</code>", esc(&report.source)));
     }
-    let b = &report.breakdown;
-    let _ = write!(
+    meta.push(format!(
+        "{} followers checked",
+        thousands(report.scored as f64)
+    ));
+    let _ = writeln!(s, "<p class=\"meta\">{}.</p>", meta.join(" · "));
+
+    // The verdict, and what it means in followers.
+    let _ = writeln!(
         s,
-        r#"<h2>Counts</h2><table><tr><th class="l">records read</th><td>{}</td></tr><tr><th class="l">scored</th><td>{}</td></tr><tr><th class="l">rejected</th><td>{}</td></tr><tr><th class="l">not sampled</th><td>{}</td></tr><tr><th class="l">duplicates (in rejected)</th><td>{}</td></tr><tr><th class="l">likely fake</th><td>{}</td></tr><tr><th class="l">likely genuine</th><td>{}</td></tr><tr><th class="l">inactive but genuine</th><td>{}</td></tr><tr><th class="l">uncertain</th><td>{}</td></tr></table>"#,
-        report.records_read,
-        report.scored,
-        report.rejected,
-        report.not_sampled,
-        report.duplicates,
-        b.likely_fake,
-        b.likely_genuine,
-        b.inactive_genuine,
-        b.uncertain
+        "<p class=\"verdict\" id=\"verdict\">{}</p>",
+        esc(&verdict(report))
     );
-    s.push_str("<h2>Every estimator</h2><table><tr><th class=\"l\">method</th><th>genuine share</th><th>interval</th></tr>");
-    for e in &report.estimates {
+    if let Some(note) = shift_note(report) {
+        let _ = writeln!(s, "<p class=\"note\" id=\"shift-note\">{note}</p>");
+    }
+    let fc = &report.fake_count_estimate;
+    let _ = writeln!(
+        s,
+        "<p id=\"fake-count\">That is about <b>{} fake followers</b> (between {} and {}){}. The \
+         range holds the true share with {:.0}% confidence.</p>",
+        thousands(fc.estimate),
+        thousands(fc.ci_low),
+        thousands(fc.ci_high),
+        report
+            .population
+            .map(|n| format!(" among {} followers", thousands(n as f64)))
+            .unwrap_or_default(),
+        100.0 * g.confidence
+    );
+    let _ = writeln!(
+        s,
+        "<p id=\"method\">How this was counted: <b>{}</b>: {}.</p>",
+        esc(method_words(&g.method)),
+        esc(&method_why(&g.method, report.naive_fake_share))
+    );
+
+    // What the likely fakes share.
+    let traits = trait_sentences(&report.fake_traits);
+    if !traits.is_empty() {
+        s.push_str("<h2>What the likely fakes have in common</h2><ul id=\"traits\">");
+        for t in &traits {
+            let _ = write!(s, "<li>{}</li>", esc(t));
+        }
+        s.push_str("</ul>\n");
+    }
+
+    // The followers at a glance.
+    let b = &report.breakdown;
+    let row = |s: &mut String, label: &str, n: u64| {
         let _ = write!(
             s,
-            "<tr><td class=\"l\">{}</td><td>{}</td><td>{} to {}</td></tr>",
-            esc(&e.method),
-            pct(e.estimate),
-            pct(e.ci_low),
-            pct(e.ci_high)
+            "<tr><th class=\"l\">{label}</th><td>{}</td></tr>",
+            thousands(n as f64)
         );
+    };
+    s.push_str("<h2>The followers at a glance</h2><table id=\"counts\">");
+    row(&mut s, "likely fake", b.likely_fake);
+    row(&mut s, "likely genuine", b.likely_genuine);
+    row(
+        &mut s,
+        "genuine but inactive (rarely post)",
+        b.inactive_genuine,
+    );
+    row(&mut s, "the model is not sure", b.uncertain);
+    row(&mut s, "followers checked", report.scored);
+    row(&mut s, "records in the file", report.records_read);
+    if report.rejected > 0 {
+        row(&mut s, "records that could not be read", report.rejected);
     }
-    s.push_str("</table><h2>Distribution of P(fake)</h2>");
+    if report.duplicates > 0 {
+        row(&mut s, "of which repeats of a follower", report.duplicates);
+    }
+    if report.not_sampled > 0 {
+        row(&mut s, "left out of the sample", report.not_sampled);
+    }
+    s.push_str("</table>\n");
+
+    // How sure the model is about each follower.
+    let _ = writeln!(
+        s,
+        "<h2>How sure the model is about each follower</h2><p id=\"p-fake\">P(fake) is {P_FAKE_MEANS}: \
+         near 0 the account looks genuine, near 1 it looks fake. Each bar counts the followers \
+         in a band of P(fake).</p>"
+    );
     s.push_str(&histogram_svg(&report.histogram));
-    s.push_str("<h2>Fake share along the follow order</h2>");
-    s.push_str(&timeline_svg(report));
+
+    // When the fake followers came.
+    let shown = bursts_shown(report);
+    s.push_str("\n<h2>When the fake followers came</h2><p class=\"small\">Blue line: the share of followers that look fake, along the list from the newest follower (left) to the oldest (right). Dashed line: the overall estimate. Red bands: bursts, stretches of the list where many fakes followed at once, as bought followers do.</p>");
+    s.push_str(&timeline_svg(report, &shown));
     if report.bursts.is_empty() {
-        s.push_str("<p>No bought-follower burst found.</p>");
+        s.push_str("<p id=\"no-bursts\">No burst of bought followers found.</p>");
     } else {
-        s.push_str("<table id=\"bursts\"><tr><th>burst</th><th>followers</th><th>fake share</th><th>baseline</th><th>est. bought</th></tr>");
-        for (i, b) in report.bursts.iter().enumerate() {
+        let _ = write!(
+            s,
+            "<p>{}</p><table id=\"bursts\"><tr><th>burst</th><th>followers (positions)</th><th>look fake</th><th>elsewhere in the list</th><th>about this many bought</th></tr>",
+            if report.bursts.len() > shown.len() {
+                format!(
+                    "The {} largest of {} bursts:",
+                    shown.len(),
+                    report.bursts.len()
+                )
+            } else if report.bursts.len() == 1 {
+                "One burst:".to_string()
+            } else {
+                format!("{} bursts:", report.bursts.len())
+            }
+        );
+        for &i in &shown {
+            let b = &report.bursts[i];
             let _ = write!(
                 s,
-                "<tr><td>{}</td><td>{} to {}</td><td>{}</td><td>{}</td><td>{:.0}</td></tr>",
+                "<tr><td>{}</td><td>{} to {}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 i + 1,
-                b.start,
-                b.end,
-                pct(b.fake_share),
-                pct(b.baseline_fake_share),
-                b.estimated_bought
+                thousands(b.start as f64),
+                thousands(b.end as f64),
+                pct0(b.fake_share),
+                pct0(b.baseline_fake_share),
+                thousands(b.estimated_bought)
             );
         }
         s.push_str("</table>");
+        let more = report.bursts.len() - shown.len();
+        if more > 0 {
+            let _ = write!(
+                s,
+                "<p id=\"more-bursts\">{more} more, smaller burst{} {} in the JSON report.</p>",
+                if more == 1 { "" } else { "s" },
+                if more == 1 { "is" } else { "are" }
+            );
+        }
     }
+
+    // The most suspicious followers.
     let mut top: Vec<_> = report.followers.iter().collect();
     top.sort_by(|a, b| {
         b.p_fake
@@ -237,30 +604,446 @@ pub fn render_html(report: &AuditReport) -> String {
             .then(a.position.cmp(&b.position))
     });
     if !top.is_empty() {
-        s.push_str("<h2>Most likely fake followers</h2><table><tr><th>position</th><th class=\"l\">screen name</th><th>P(fake)</th><th class=\"l\">main reasons</th></tr>");
-        for f in top.iter().take(25) {
-            let reasons: Vec<String> = f.reasons.iter().take(3).map(|r| esc(&r.text)).collect();
+        let _ = write!(
+            s,
+            "\n<h2>The followers most likely to be fake</h2><p class=\"small\">The {} with the highest P(fake){}, with what the model saw in them.</p><table id=\"followers\"><tr><th>position</th><th class=\"l\">account</th><th>P(fake)</th><th class=\"l\">why</th></tr>",
+            top.len().min(MAX_FOLLOWERS_SHOWN),
+            if report.followers.len() > MAX_FOLLOWERS_SHOWN {
+                " (the JSON report lists more)"
+            } else {
+                ""
+            }
+        );
+        for f in top.iter().take(MAX_FOLLOWERS_SHOWN) {
+            // The reasons pointing to fake first: the page says why it is suspected.
+            let mut reasons: Vec<_> = f.reasons.iter().collect();
+            reasons.sort_by_key(|r| r.weight <= 0.0);
+            let reasons: Vec<String> = reasons.iter().take(3).map(|r| esc(&r.text)).collect();
             let _ = write!(
                 s,
                 "<tr><td>{}</td><td class=\"l\">{}</td><td>{:.2}</td><td class=\"l\">{}</td></tr>",
-                f.position,
-                esc(f.screen_name.as_deref().unwrap_or("")),
+                thousands(f.position as f64),
+                esc(f.screen_name.as_deref().or(f.id.as_deref()).unwrap_or("")),
                 f.p_fake,
-                reasons.join("; ")
+                reasons.join("<br>")
             );
         }
         s.push_str("</table>");
     }
+
+    // Every estimator.
+    s.push_str("\n<h2>Every way of counting</h2><p class=\"small\">The same followers counted by each method the audit knows; the one used above is marked.</p><table id=\"estimates\"><tr><th class=\"l\">method</th><th>genuine share</th><th>range</th></tr>");
+    for e in &report.estimates {
+        let _ = write!(
+            s,
+            "<tr><td class=\"l\" title=\"{}\">{}{}</td><td>{}</td><td>{} to {}</td></tr>",
+            esc(&e.method),
+            esc(method_words(&e.method)),
+            if e.method == g.method {
+                " (used above)"
+            } else {
+                ""
+            },
+            pct(e.estimate),
+            pct(e.ci_low),
+            pct(e.ci_high)
+        );
+    }
+    s.push_str("</table>\n");
+
+    // Technical details.
     let m = &report.model;
-    let _ = writeln!(
+    let _ = write!(
         s,
-        "<h2>Model</h2><p>{} on {}, threshold {:.2}, trained on {} (follower-audit {}). Ages measured {}.</p></body></html>",
+        "<h2>Technical details</h2><ul class=\"small\" id=\"details\"><li>Model: {} on {}, flagging at P(fake) {:.2} or more; trained on {} (follower-audit {}).</li><li>Account ages measured at: {}.</li><li>Seed: {}.</li>",
         esc(&m.detector),
         esc(&m.schema),
         m.threshold,
         esc(&m.trained_on.join(", ")),
         esc(&m.library_version),
-        esc(&report.time_reference)
+        esc(&report.time_reference),
+        report.seed
     );
+    if let Some(sh) = &report.shift {
+        let _ = write!(
+            s,
+            "<li id=\"shift\">How unlike the training accounts these followers are: <b>{}</b> ({} of {} sampled followers outside the training data's range).{}</li>",
+            esc(&sh.level),
+            pct(sh.outside_support),
+            thousands(sh.accounts as f64),
+            sh.warning
+                .as_ref()
+                .map_or(String::new(), |w| format!(" {}.", esc(w)))
+        );
+    }
+    if let Some(f) = &report.fields {
+        let _ = write!(
+            s,
+            "<li id=\"fields\">Fields in this export: {}. Missing: {}. The model reads: {}.</li>",
+            esc(&f.present.join(", ")),
+            esc(&if f.absent.is_empty() {
+                "none".to_string()
+            } else {
+                f.absent.join(", ")
+            }),
+            esc(&f.model_reads.join(", "))
+        );
+    }
+    s.push_str("</ul></body></html>\n");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::account::Label;
+    use crate::bursts::Burst;
+    use crate::detector::Reason;
+    use crate::features::FeatureSet;
+    use crate::quantify::RateShift;
+
+    use super::super::report::{
+        Breakdown, CountInterval, FollowerScore, ModelInfo, ShareInterval, ShiftReport, Timeline,
+    };
+    use super::super::Listing;
+
+    fn share(method: &str, fake: f64) -> ShareInterval {
+        ShareInterval {
+            estimate: fake,
+            ci_low: fake - 0.02,
+            ci_high: fake + 0.02,
+            confidence: 0.95,
+            method: method.into(),
+        }
+    }
+
+    /// A report of 10,000 followers, 29% fake, with `bursts` bursts and 40 listed followers
+    /// whose reasons are those of the Twitter model's columns.
+    fn report(bursts: usize) -> AuditReport {
+        let fake = share("pacc", 0.29);
+        let names = FeatureSet::Twitter.schema().names().to_vec();
+        let followers = (0..40u64)
+            .map(|i| FollowerScore {
+                position: i * 250,
+                id: Some(format!("{i}")),
+                screen_name: Some(format!("user{i}")),
+                p_fake: 1.0 - i as f64 / 50.0,
+                label: Label::Fake,
+                group: "likely_fake".into(),
+                reasons: (0..3)
+                    .map(|k| {
+                        let name = names[(3 * i as usize + k) % names.len()].clone();
+                        Reason {
+                            text: crate::detector::explain::reasons_from_contributions(
+                                &crate::features::FeatureSchema::new("s", 1, vec![name.clone()])
+                                    .unwrap(),
+                                &[k as f64 * 1.3],
+                                &[0.1 - 0.07 * k as f64],
+                            )[0]
+                            .text
+                            .clone(),
+                            source: name,
+                            weight: 0.1 - 0.07 * k as f64,
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        AuditReport {
+            source: "followers.jsonl".into(),
+            label: Some("Acme Shoes".into()),
+            audited_at: "2015-02-14T12:00:00Z".into(),
+            records_read: 10_000,
+            scored: 10_000,
+            rejected: 0,
+            not_sampled: 0,
+            duplicates: 0,
+            rejections: Vec::new(),
+            population: None,
+            genuine_share: fake.complement(),
+            fake_share: fake.clone(),
+            estimates: ["cc", "acc", "pcc", "pacc", "em"]
+                .iter()
+                .map(|m| share(m, 0.3).complement())
+                .collect(),
+            naive_fake_share: 0.35,
+            fake_count_estimate: CountInterval {
+                estimate: 2900.0,
+                ci_low: 2700.0,
+                ci_high: 3100.0,
+            },
+            breakdown: Breakdown {
+                likely_fake: 2500,
+                likely_genuine: 6000,
+                inactive_genuine: 800,
+                uncertain: 700,
+            },
+            histogram: (0..20u64).map(|i| 30 * (20 - i) + 7 * i * i).collect(),
+            timeline: Timeline {
+                position: (0..100).map(|i| i * 100 + 50).collect(),
+                fake_share: (0..100).map(|i| 0.2 + 0.002 * i as f64).collect(),
+            },
+            bursts: (0..bursts as u64)
+                .map(|i| Burst {
+                    start: i * 800,
+                    end: i * 800 + 300,
+                    scored: 300,
+                    fake_share: 0.8,
+                    baseline_fake_share: 0.2,
+                    // Burst 5 is the largest, burst 0 the smallest.
+                    estimated_bought: 100.0 + ((i + 7) % 12) as f64 * 10.0,
+                })
+                .collect(),
+            model: ModelInfo {
+                detector: "random forest".into(),
+                schema: "twitter v2 (77 features)".into(),
+                threshold: 0.5,
+                trained_on: vec!["E13".into(), "FSF".into()],
+                library_version: "0.1.0".into(),
+                fields: None,
+            },
+            time_reference: "as of 2015-02-14T12:00:00+00:00".into(),
+            seed: 0,
+            followers,
+            listing: Listing::default(),
+            positions: 10_000,
+            fields: None,
+            shift: None,
+            fake_traits: vec![
+                FakeTrait {
+                    name: "no_bio".into(),
+                    text: "have no bio".into(),
+                    likely_fake: 1800,
+                    likely_fake_judged: 2500,
+                    others: 600,
+                    others_judged: 7500,
+                },
+                FakeTrait {
+                    name: "no_picture".into(),
+                    text: "have no profile picture".into(),
+                    likely_fake: 10,
+                    likely_fake_judged: 12,
+                    others: 0,
+                    others_judged: 7500,
+                },
+                FakeTrait {
+                    name: "no_location".into(),
+                    text: "give no location".into(),
+                    likely_fake: 100,
+                    likely_fake_judged: 2500,
+                    others: 3000,
+                    others_judged: 7500,
+                },
+            ],
+        }
+    }
+
+    /// The page's text outside tags (SVG titles and tick labels included), every tag read as
+    /// a space.
+    fn text_of(html: &str) -> String {
+        let mut out = String::new();
+        let mut in_tag = false;
+        for c in html.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => {
+                    in_tag = false;
+                    out.push(' ');
+                }
+                _ if !in_tag => out.push(c),
+                _ => {}
+            }
+        }
+        // Whitespace collapsed, so that "<b>x</b> (y" reads "x (y".
+        out.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    #[test]
+    fn the_page_opens_with_the_account_date_and_a_plain_verdict() {
+        let html = render_html(&report(1));
+        let text = text_of(&html);
+        assert!(html.contains("<span id=\"account\">Acme Shoes</span>"));
+        assert!(
+            text.contains("Audited on 14 February 2015, 12:00 UTC"),
+            "{text}"
+        );
+        assert!(html.contains("datetime=\"2015-02-14T12:00:00Z\""));
+        assert!(text.contains("About 7 in 10 followers look genuine (between 69% and 73%)"));
+        // The verdict comes before everything but the title and the date.
+        let verdict = html.find("id=\"verdict\"").unwrap();
+        for later in ["id=\"histogram\"", "id=\"counts\"", "id=\"estimates\""] {
+            assert!(html.find(later).unwrap() > verdict, "{later}");
+        }
+        assert!(text.contains("about 2,900 fake followers (between 2,700 and 3,100)"));
+        // The method in words, and why it corrects the raw count.
+        assert!(text.contains("mean probability adjusted for error rates"));
+        assert!(text
+            .contains("a raw count of flagged accounts would say 35% of the followers are fake"));
+        assert_eq!(text.matches(P_FAKE_MEANS).count(), 1);
+        assert!(!html.contains("<script"));
+        assert!(!html.contains("src=\""));
+        // No label: the input's name stands for the account.
+        let mut r = report(0);
+        r.label = None;
+        assert!(render_html(&r).contains("<span id=\"account\">followers.jsonl</span>"));
+        // A path: its file name, with the whole path in the line below.
+        r.source = "/data/acme/followers.jsonl".into();
+        let html = render_html(&r);
+        assert!(html.contains("<span id=\"account\">followers.jsonl</span>"));
+        assert!(html.contains("input <code>/data/acme/followers.jsonl</code>"));
+    }
+
+    #[test]
+    fn a_high_shift_says_why_the_range_is_wide() {
+        let mut r = report(0);
+        assert!(!render_html(&r).contains("shift-note"));
+        r.shift = Some(ShiftReport {
+            outside_support: 0.4,
+            accounts: 2000,
+            weight: 1.0,
+            level: "high".into(),
+            warning: Some("40% of these followers look unlike".into()),
+            rate_spread: RateShift::default(),
+            matched_fake: 0,
+            matched_genuine: 0,
+        });
+        let text = text_of(&render_html(&r));
+        assert!(text.contains(
+            "The range is wide because these followers are unlike the accounts the model learned from"
+        ));
+    }
+
+    #[test]
+    fn verdicts_at_the_ends_read_naturally() {
+        let mut r = report(0);
+        r.genuine_share = share("pacc", 0.98);
+        assert!(verdict(&r).starts_with("Nearly all followers look genuine"));
+        r.genuine_share = share("pacc", 0.02);
+        assert!(verdict(&r).starts_with("Almost no followers look genuine"));
+        r.genuine_share = share("pacc", 0.06);
+        assert!(verdict(&r).starts_with("About 1 in 10"));
+    }
+
+    #[test]
+    fn every_estimator_is_named_in_words() {
+        let text = text_of(&render_html(&report(0)));
+        for words in [
+            "raw count",
+            "count adjusted for error rates",
+            "mean probability",
+            "mean probability adjusted for error rates (used above)",
+            "expectation-maximisation",
+        ] {
+            assert!(text.contains(words), "{words}");
+        }
+        for code in ["cc", "acc", "pcc", "pacc", "em"] {
+            assert!(
+                !text.contains(&format!(" {code} ")),
+                "{code} shown as a code"
+            );
+        }
+    }
+
+    #[test]
+    fn reasons_read_in_words() {
+        let html = render_html(&report(0));
+        let text = text_of(&html);
+        assert!(!text.contains(" = "), "a `name = value` on the page");
+        for name in FeatureSet::Twitter.schema().names() {
+            assert!(!text.contains(name.as_str()), "raw feature name {name}");
+        }
+        assert!(text.contains("points to fake"));
+        // At most 25 followers listed, most suspicious first.
+        let table = &html[html.find("id=\"followers\"").unwrap()..];
+        let table = &table[..table.find("</table>").unwrap()];
+        assert_eq!(table.matches("<tr>").count(), 1 + MAX_FOLLOWERS_SHOWN);
+        assert!(table.find(">user0<").unwrap() < table.find(">user1<").unwrap());
+        assert!(!table.contains(">user25<"));
+    }
+
+    #[test]
+    fn both_charts_have_ticks_on_both_axes() {
+        let html = render_html(&report(2));
+        let chart = |id: &str| {
+            let start = html.find(&format!("<svg id=\"{id}\"")).unwrap();
+            let end = start + html[start..].find("</svg>").unwrap();
+            html[start..end].to_string()
+        };
+        let ticks = |svg: &str, class: &str| -> Vec<String> {
+            svg.split(&format!("class=\"{class}\""))
+                .skip(1)
+                .map(|t| {
+                    let t = &t[t.find('>').unwrap() + 1..];
+                    t[..t.find('<').unwrap()].to_string()
+                })
+                .collect()
+        };
+        let hist = chart("histogram");
+        assert_eq!(
+            ticks(&hist, "xtick"),
+            ["0", "0.2", "0.4", "0.6", "0.8", "1"]
+        );
+        // The counts run to 2,793 (bin 19): ticks every 500 up to 3,000.
+        assert_eq!(
+            ticks(&hist, "ytick"),
+            ["0", "500", "1,000", "1,500", "2,000", "2,500", "3,000"]
+        );
+        let time = chart("timeline");
+        assert_eq!(
+            ticks(&time, "xtick"),
+            ["0", "2,000", "4,000", "6,000", "8,000", "10,000"]
+        );
+        assert_eq!(ticks(&time, "ytick"), ["0%", "25%", "50%", "75%", "100%"]);
+        assert_eq!(time.matches("class=\"burst\"").count(), 2);
+    }
+
+    #[test]
+    fn at_most_ten_bursts_are_listed_with_the_rest_in_the_json() {
+        let r = report(12);
+        let html = render_html(&r);
+        let table = &html[html.find("id=\"bursts\"").unwrap()..];
+        let table = &table[..table.find("</table>").unwrap()];
+        assert_eq!(table.matches("<tr>").count(), 1 + MAX_BURSTS_SHOWN);
+        // The two smallest (bursts 1 and 12: 170 and 180 bought... see `report`) are left out.
+        let mut bought: Vec<(f64, usize)> = r
+            .bursts
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (b.estimated_bought, i + 1))
+            .collect();
+        bought.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for (_, n) in &bought[..2] {
+            assert!(!table.contains(&format!("<tr><td>{n}</td>")), "burst {n}");
+        }
+        for (_, n) in &bought[2..] {
+            assert!(table.contains(&format!("<tr><td>{n}</td>")), "burst {n}");
+        }
+        let text = text_of(&html);
+        assert!(text.contains("The 10 largest of 12 bursts"));
+        assert!(text.contains("2 more, smaller bursts are in the JSON report."));
+        // Every burst is still shaded on the chart.
+        assert_eq!(html.matches("class=\"burst\"").count(), 12);
+        // Ten or fewer: no such line.
+        let html = render_html(&report(10));
+        assert_eq!(
+            {
+                let t = &html[html.find("id=\"bursts\"").unwrap()..];
+                t[..t.find("</table>").unwrap()].matches("<tr>").count()
+            },
+            11
+        );
+        assert!(!html.contains("more-bursts"));
+    }
+
+    #[test]
+    fn the_likely_fakes_traits_read_as_sentences() {
+        let r = report(0);
+        let traits = trait_sentences(&r.fake_traits);
+        // no_picture is judged on too few likely fakes; no_location is rarer among them.
+        assert_eq!(
+            traits,
+            ["72% of the likely fakes have no bio, against 8% of the others."]
+        );
+        assert!(text_of(&render_html(&r)).contains(&traits[0]));
+    }
 }

@@ -588,6 +588,8 @@ impl<'m> Audit<'m> {
         let time_reference = state.time_summary(p.as_of, now);
         Ok(AuditReport {
             source: source.to_string(),
+            label: p.label.clone(),
+            audited_at: now.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
             records_read: state.records_read,
             scored,
             rejected: state.rejections.len() as u64,

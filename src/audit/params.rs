@@ -92,6 +92,8 @@ pub struct AuditParams {
     pub(super) uncertain: (f64, f64),
     pub(super) bursts: BurstParams,
     pub(super) chunk: usize,
+    #[serde(default)]
+    pub(super) label: Option<String>,
 }
 
 impl Default for AuditParams {
@@ -111,6 +113,7 @@ impl Default for AuditParams {
             uncertain: (0.2, 0.8),
             bursts: BurstParams::default(),
             chunk: 8192,
+            label: None,
         }
     }
 }
@@ -149,7 +152,8 @@ impl AuditParams {
         self
     }
     /// Fixes the clock used for records that have no crawl time when no `as_of` is given
-    /// (otherwise the audit reads the clock once, at its start).
+    /// (otherwise the audit reads the clock once, at its start), and the audit's date in the
+    /// report ([`AuditReport::audited_at`](crate::AuditReport::audited_at)).
     pub fn clock(mut self, now: DateTime<Utc>) -> Self {
         self.clock = Some(now);
         self
@@ -184,6 +188,12 @@ impl AuditParams {
     /// Burst detection settings.
     pub fn bursts(mut self, params: BurstParams) -> Self {
         self.bursts = params;
+        self
+    }
+    /// The account's name, shown at the top of the report ([`AuditReport::label`](crate::AuditReport::label));
+    /// the input's name is shown when none is given.
+    pub fn label(mut self, name: impl Into<String>) -> Self {
+        self.label = Some(name.into());
         self
     }
     /// Accounts scored per parallel batch (8192 by default).

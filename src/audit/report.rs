@@ -193,6 +193,15 @@ pub struct Timeline {
 pub struct AuditReport {
     /// Name of the audited input.
     pub source: String,
+    /// The account's name for readers of the report, when the caller gave one
+    /// ([`AuditParams::label`](crate::AuditParams::label)).
+    #[serde(default)]
+    pub label: Option<String>,
+    /// When the audit ran, RFC 3339 in UTC: the audit's clock
+    /// ([`AuditParams::clock`](crate::AuditParams::clock) when set, so that a report with a
+    /// fixed clock is reproducible; else the time the run started).
+    #[serde(default)]
+    pub audited_at: String,
     /// Records read from the input (= `scored + rejected + not_sampled`).
     pub records_read: u64,
     /// Followers scored.

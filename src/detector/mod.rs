@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 use crate::features::FeatureMatrix;
 
-mod explain;
+pub(crate) mod explain;
 mod forest;
 mod linfa_tree;
 mod logistic;
