@@ -112,6 +112,19 @@ const CASES: &[Case] = &[
     },
 ];
 
+impl Case {
+    /// Whether every bad record of the file is a repeat: such a file does not stop strict
+    /// mode (a duplicate is counted and reported, never fatal).
+    fn repeats_only(&self) -> bool {
+        self.bad.iter().all(|b| b.2.starts_with("duplicate"))
+    }
+}
+
+/// The cases with a malformed record, the ones strict mode stops at.
+fn malformed_cases() -> impl Iterator<Item = &'static Case> {
+    CASES.iter().filter(|c| !c.repeats_only())
+}
+
 /// Files no record of which can be read: `(file, what the message must say)`.
 const UNREADABLE: &[(&str, &str)] = &[
     ("semicolon.csv", "give the format explicitly"),
@@ -158,6 +171,17 @@ fn parse_parts(e: &Error) -> (&str, u64, &str, &str) {
             field.as_str(),
             reason.as_str(),
         ),
+        Error::Duplicate {
+            origin,
+            position,
+            field,
+            ..
+        } => (
+            origin.as_str(),
+            position.record,
+            field.as_str(),
+            "duplicate",
+        ),
         other => panic!("expected a parse error, got {other:?}"),
     }
 }
@@ -194,7 +218,7 @@ fn assert_counts(r: &AuditReport, read: u64, scored: u64, rejected: u64) {
 
 #[test]
 fn strict_reader_stops_at_the_first_bad_record_and_says_where() {
-    for case in CASES {
+    for case in malformed_cases() {
         let path = hostile(case.file);
         let mut r = reader(&path, Mode::Strict);
         assert_eq!(r.format(), case.format, "{}", case.file);
@@ -413,7 +437,7 @@ fn a_100_mb_field_is_read_and_scored_not_dropped() {
 
 #[test]
 fn strict_audit_returns_the_first_bad_record() {
-    for case in CASES {
+    for case in malformed_cases() {
         let path = hostile(case.file);
         let err = Audit::new(twitter(), params(true))
             .run(case.file, reader(&path, Mode::Lenient))
@@ -438,6 +462,101 @@ fn lenient_audit_reports_every_rejection_and_the_counts_add_up() {
             assert!(rej.reason.contains(why), "{}", rej.reason);
         }
     }
+}
+
+/// `duplicates.csv`'s header and the given records (1-based), as a new file in `dir`.
+fn duplicates_subset(dir: &Path, name: &str, records: &[usize], extra: &str) -> PathBuf {
+    let text = std::fs::read_to_string(hostile("duplicates.csv")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = String::from(lines[0]);
+    out.push('\n');
+    for &r in records {
+        out.push_str(lines[r]);
+        out.push('\n');
+    }
+    out.push_str(extra);
+    let path = dir.join(name);
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+#[test]
+fn strict_reader_counts_duplicates_and_reads_on() {
+    let path = hostile("duplicates.csv");
+    let mut r = reader(&path, Mode::Strict);
+    let items: Vec<_> = r.by_ref().collect();
+    assert_eq!(items.len(), 5, "a duplicate does not stop strict mode");
+    let errors: Vec<&Error> = items.iter().filter_map(|i| i.as_ref().err()).collect();
+    assert_eq!(errors.len(), 2);
+    assert!(errors.iter().all(|e| e.is_duplicate()), "{errors:?}");
+    let stats = r.stats();
+    assert_eq!((stats.records_read, stats.accepted), (5, 3));
+    assert!(stats.rejected.iter().all(|r| r.error.is_duplicate()));
+    assert_eq!(
+        stats
+            .rejected
+            .iter()
+            .map(|r| r.position.record)
+            .collect::<Vec<_>>(),
+        vec![3, 5]
+    );
+}
+
+#[test]
+fn strict_audit_of_a_repeated_follower_equals_the_audit_without_the_repeat() {
+    let dir = tempfile::tempdir().unwrap();
+    // Records 1, 2, 4 of duplicates.csv are three distinct followers; record 3 repeats 1.
+    let without = duplicates_subset(dir.path(), "without.csv", &[1, 2, 4], "");
+    let repeated = duplicates_subset(dir.path(), "repeated.csv", &[1, 2, 3, 4], "");
+    let audit = Audit::new(twitter(), params(true));
+    let want = audit
+        .run("without", reader(&without, Mode::Strict))
+        .unwrap();
+    assert_eq!(want.duplicates, 0);
+    let by_stream = audit
+        .run("repeated", reader(&repeated, Mode::Strict))
+        .unwrap();
+    let mut blocks = reader(&repeated, Mode::Strict);
+    assert!(blocks.reads_in_blocks());
+    let by_blocks = audit.run_reader(&mut blocks, None).unwrap();
+    assert_eq!(blocks.stats().rejected.len(), 1);
+    for got in [&by_stream, &by_blocks] {
+        assert_counts(got, 4, 3, 1);
+        assert_eq!(got.duplicates, 1);
+        assert_eq!(got.rejections[0].record, 3);
+        assert!(
+            got.rejections[0]
+                .reason
+                .contains("duplicate id: first seen in record 1"),
+            "{}",
+            got.rejections[0].reason
+        );
+        // The first occurrence is the one scored: the estimates are the list's without it.
+        assert_eq!(got.genuine_share, want.genuine_share);
+        assert_eq!(got.fake_share, want.fake_share);
+        assert_eq!(got.estimates, want.estimates);
+        assert_eq!(got.naive_fake_share, want.naive_fake_share);
+        assert_eq!(got.breakdown, want.breakdown);
+        assert_eq!(got.histogram, want.histogram);
+        let ids: Vec<_> = got.followers.iter().map(|f| f.id.clone()).collect();
+        let want_ids: Vec<_> = want.followers.iter().map(|f| f.id.clone()).collect();
+        assert_eq!(ids, want_ids);
+    }
+    // A malformed record after the repeat still stops strict mode, on both paths.
+    let broken = duplicates_subset(dir.path(), "broken.csv", &[1, 2, 3, 4], "7,cut_short\n");
+    let err = audit
+        .run("broken", reader(&broken, Mode::Strict))
+        .unwrap_err();
+    assert!(!err.is_duplicate());
+    assert_names(&err.to_string(), &broken, 5, "<record>");
+    let err = audit
+        .run_reader(&mut reader(&broken, Mode::Strict), None)
+        .unwrap_err();
+    assert_names(&err.to_string(), &broken, 5, "<record>");
+    // ... and the strict reader alone stops there too.
+    let items: Vec<_> = reader(&broken, Mode::Strict).collect();
+    assert_eq!(items.len(), 5);
+    assert!(items[4].as_ref().is_err_and(|e| !e.is_duplicate()));
 }
 
 #[test]
@@ -594,16 +713,18 @@ fn example_strict_exits_non_zero_and_lenient_reports_counts_that_add_up() {
     for case in CASES {
         let path = hostile(case.file);
         let (record, field, why) = case.bad[0];
-        assert_fails(
-            &path,
-            &[],
-            &[
-                case.file,
-                &format!("record {record}"),
-                &format!("`{field}`"),
-                why,
-            ],
-        );
+        if !case.repeats_only() {
+            assert_fails(
+                &path,
+                &[],
+                &[
+                    case.file,
+                    &format!("record {record}"),
+                    &format!("`{field}`"),
+                    why,
+                ],
+            );
+        }
         let v = lenient_report(&path, dir.path());
         assert_eq!(
             v["records_read"].as_u64(),
@@ -630,6 +751,23 @@ fn example_strict_exits_non_zero_and_lenient_reports_counts_that_add_up() {
     }
     let v = lenient_report(&hostile("duplicates.csv"), dir.path());
     assert_eq!(v["duplicates"].as_u64(), Some(2));
+    // Strict (the default) reads on past a duplicate: exit 0, both repeats reported.
+    let json = dir.path().join("strict_duplicates.json");
+    let out = run_example(&[
+        hostile("duplicates.csv").to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(
+        (
+            v["duplicates"].as_u64(),
+            v["rejected"].as_u64(),
+            v["scored"].as_u64()
+        ),
+        (Some(2), Some(2), Some(3))
+    );
 }
 
 #[test]

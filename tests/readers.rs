@@ -40,6 +40,24 @@ fn rejections(path: &Path, options: ReadOptions) -> Vec<Parts> {
                     reason.clone(),
                 )
             }
+            Error::Duplicate {
+                origin,
+                position,
+                field,
+                value,
+                first,
+            } => {
+                assert_eq!(origin, &path.display().to_string());
+                assert_eq!(*position, r.position);
+                assert!(r.error.is_duplicate());
+                (
+                    position.record,
+                    position.line,
+                    field.clone(),
+                    value.clone(),
+                    format!("duplicate {field}: first seen in record {first}"),
+                )
+            }
             other => panic!("expected a parse error, got {other}"),
         })
         .collect()

@@ -777,7 +777,7 @@ pub(crate) trait Place {
 
     /// Moves an error raised at `relative` to its absolute position.
     fn place_error(&self, relative: Position, error: &mut Error) {
-        if let Error::Parse { position, .. } = error {
+        if let Error::Parse { position, .. } | Error::Duplicate { position, .. } = error {
             if *position == relative {
                 *position = self.position(relative);
             }

@@ -70,7 +70,8 @@ enum Input {
 /// content unless given.
 ///
 /// Items are `Ok(account)` or `Err(error)` for a bad record; in [`Mode::Strict`] the iterator
-/// ends after the first error. [`AccountReader::stats`] counts what was read.
+/// ends after the first error, except that a repeated record ([`Error::Duplicate`](crate::Error::Duplicate)) is
+/// yielded as an error and reading goes on (the first occurrence is the account kept). [`AccountReader::stats`] counts what was read.
 ///
 /// Without the duplicate check, a reader's memory is bounded by its buffers and the largest
 /// record, whatever the number of accounts (measurements: `docs/performance.md`, "Reader
@@ -530,7 +531,8 @@ impl AccountReader {
         Ok(item)
     }
 
-    /// Counts one record, accepted or rejected (strict mode ends the reading at a rejection).
+    /// Counts one record, accepted or rejected (strict mode ends the reading at a rejection
+    /// other than a duplicate).
     fn count<T>(&mut self, pos: Position, item: Result<T>) -> Result<T> {
         self.stats.records_read += 1;
         match item {
@@ -544,7 +546,9 @@ impl AccountReader {
                     position,
                     error: copy_error(&error),
                 });
-                if self.mode == Mode::Strict {
+                // A repeated record is counted and reported but never stops strict mode:
+                // only a malformed one does.
+                if self.mode == Mode::Strict && !error.is_duplicate() {
                     self.queue.clear();
                     self.finished = true;
                 }
@@ -582,7 +586,8 @@ impl AccountReader {
     /// reading has begun); the caller then iterates.
     ///
     /// # Errors
-    /// An I/O error, what `sink` returns, and in strict mode the first rejected record.
+    /// An I/O error, what `sink` returns, and in strict mode the first rejected record that
+    /// is not a duplicate.
     pub(crate) fn read_blocks<T, W, S>(
         &mut self,
         parallel: bool,
@@ -765,7 +770,7 @@ impl AccountReader {
             let pos = at.position(rel);
             let item = self.check(pos, key, item);
             let item = self.count(pos, item);
-            let stop = item.is_err() && self.mode == Mode::Strict;
+            let stop = self.mode == Mode::Strict && item.as_ref().is_err_and(|e| !e.is_duplicate());
             sink(pos, item)?;
             if stop {
                 self.finished = true;
@@ -780,7 +785,7 @@ impl AccountReader {
 
 fn error_position(e: &Error) -> Option<Position> {
     match e {
-        Error::Parse { position, .. } => Some(*position),
+        Error::Parse { position, .. } | Error::Duplicate { position, .. } => Some(*position),
         _ => None,
     }
 }
@@ -800,6 +805,19 @@ fn copy_error(e: &Error) -> Error {
             field: field.clone(),
             value: value.clone(),
             reason: reason.clone(),
+        },
+        Error::Duplicate {
+            origin,
+            position,
+            field,
+            value,
+            first,
+        } => Error::Duplicate {
+            origin: origin.clone(),
+            position: *position,
+            field: field.clone(),
+            value: value.clone(),
+            first: *first,
         },
         Error::Io { origin, err } => Error::Io {
             origin: origin.clone(),
