@@ -7,6 +7,7 @@ use std::fs::File;
 use std::io::{BufReader, Cursor, Read};
 use std::path::Path;
 
+use flate2::read::MultiGzDecoder;
 use rayon::prelude::*;
 
 use super::blocks::{self, Place};
@@ -95,6 +96,11 @@ enum Input {
 /// [`ReadOptions::label`]. Any format can take its labels from an `id<TAB>label` file joined by
 /// id ([`ReadOptions::labels`]); an account whose id the file lacks keeps `label: None`.
 ///
+/// Any of these may come gzip-compressed (recognised by its first bytes, `1f 8b`, whatever
+/// the file's name): it is decompressed as it is read, its format detected from the
+/// decompressed bytes, and errors name the compressed input. It reads in blocks like the
+/// plain file and gives the same accounts, positions and errors.
+///
 /// # What counts as bad input
 /// Every bad record yields an [`Error::Parse`](crate::Error::Parse) naming the origin, the record (and line), the field
 /// and the value. In particular:
@@ -154,6 +160,9 @@ impl fmt::Debug for AccountReader {
 }
 
 const SNIFF_BYTES: usize = 64 * 1024;
+
+/// The first two bytes of a gzip stream.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 impl AccountReader {
     /// Opens a file, detects (or takes) its format, and reads its header.
@@ -216,11 +225,24 @@ impl AccountReader {
             err,
         };
         // Read a prefix for detection, then put it back in front of the rest.
-        let mut prefix = Vec::with_capacity(SNIFF_BYTES);
-        (&mut input)
-            .take(SNIFF_BYTES as u64)
-            .read_to_end(&mut prefix)
-            .map_err(io)?;
+        let read_prefix = |input: &mut Box<dyn Read + Send>| {
+            let mut prefix = Vec::with_capacity(SNIFF_BYTES);
+            input
+                .take(SNIFF_BYTES as u64)
+                .read_to_end(&mut prefix)
+                .map(|_| prefix)
+        };
+        let mut prefix = read_prefix(&mut input).map_err(io)?;
+        // gzip (any format inside): decompressed as it is read, and detected from the
+        // decompressed bytes. Several members (`cat a.gz b.gz`) read as one stream.
+        let gzip = prefix.starts_with(&GZIP_MAGIC);
+        if gzip {
+            let raw = Cursor::new(prefix).chain(input);
+            input = Box::new(MultiGzDecoder::new(raw));
+            prefix = read_prefix(&mut input).map_err(io)?;
+        }
+        // A compressed file's size says little about its records.
+        let size = size.filter(|_| !gzip);
         if prefix.starts_with(b"\xEF\xBB\xBF") {
             prefix.drain(..3);
         }
