@@ -33,7 +33,8 @@ pub use self::options::{Mode, ReadOptions};
 pub use self::reader::AccountReader;
 pub use self::stats::{ReadStats, Rejection};
 
-/// Opens a file for reading accounts; the same as [`AccountReader::open`].
+/// Opens a file (or, for `-`, standard input) for reading accounts; the same as
+/// [`AccountReader::open`].
 ///
 /// # Errors
 /// See [`AccountReader::open`].

@@ -161,11 +161,20 @@ impl fmt::Debug for AccountReader {
 
 const SNIFF_BYTES: usize = 64 * 1024;
 
+/// The path [`AccountReader::open`] reads as standard input.
+const STDIN_PATH: &str = "-";
+
+/// Standard input's name in errors and reports.
+const STDIN_ORIGIN: &str = "<stdin>";
+
 /// The first two bytes of a gzip stream.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 impl AccountReader {
-    /// Opens a file, detects (or takes) its format, and reads its header.
+    /// Opens a file, detects (or takes) its format, and reads its header. The path `-` reads
+    /// standard input instead (named `<stdin>` in errors unless [`ReadOptions::origin`] says
+    /// otherwise; a file named `-` is `./-`). A gzip-compressed input, file or stream, is
+    /// decompressed as it is read.
     ///
     /// # Errors
     /// [`Error::Io`] when the file cannot be read, [`Error::Format`] when it is empty or its
@@ -184,6 +193,13 @@ impl AccountReader {
     /// ```
     pub fn open(path: impl AsRef<Path>, options: &ReadOptions) -> Result<AccountReader> {
         let path = path.as_ref();
+        if path == Path::new(STDIN_PATH) {
+            let origin = options
+                .origin
+                .clone()
+                .unwrap_or_else(|| STDIN_ORIGIN.into());
+            return Self::build(Box::new(std::io::stdin()), origin, options, None, None);
+        }
         let origin = options
             .origin
             .clone()
