@@ -125,11 +125,20 @@ fn malformed_cases() -> impl Iterator<Item = &'static Case> {
     CASES.iter().filter(|c| !c.repeats_only())
 }
 
-/// Files no record of which can be read: `(file, what the message must say)`.
-const UNREADABLE: &[(&str, &str)] = &[
-    ("semicolon.csv", "give the format explicitly"),
-    ("tab.csv", "give the format explicitly"),
-];
+/// Files separated by another delimiter than the comma, read as their comma versions.
+const DELIMITED: &[&str] = &["semicolon.csv", "tab.csv"];
+
+/// A file no record of which can be read (a separator that is not sniffed), written into
+/// `dir`, and what the message must say.
+fn unreadable(dir: &Path) -> (PathBuf, &'static str) {
+    let path = dir.join("pipes.csv");
+    std::fs::write(
+        &path,
+        "id|screen_name|followers_count|friends_count\n1|pipe_one|10|20\n",
+    )
+    .unwrap();
+    (path, "give the format explicitly")
+}
 
 fn hostile(name: &str) -> PathBuf {
     common::fixtures().join("hostile").join(name)
@@ -273,31 +282,71 @@ fn lenient_reader_keeps_every_rejection_and_the_counts_add_up() {
 
 #[test]
 fn unreadable_files_are_format_errors_naming_the_input() {
-    for &(file, why) in UNREADABLE {
-        let path = hostile(file);
-        for mode in [Mode::Strict, Mode::Lenient] {
-            let err = open(&path, &ReadOptions::default().mode(mode)).unwrap_err();
-            assert!(matches!(err, Error::Format { .. }), "{file}: {err:?}");
-            let msg = err.to_string();
-            assert!(
-                msg.contains(&path.display().to_string()) && msg.contains(why),
-                "{msg}"
+    let dir = tempfile::tempdir().unwrap();
+    let (path, why) = unreadable(dir.path());
+    for mode in [Mode::Strict, Mode::Lenient] {
+        let err = open(&path, &ReadOptions::default().mode(mode)).unwrap_err();
+        assert!(matches!(err, Error::Format { .. }), "{err:?}");
+        let msg = err.to_string();
+        assert!(
+            msg.contains(&path.display().to_string()) && msg.contains(why),
+            "{msg}"
+        );
+    }
+    // Forcing the CSV format does not make an unknown delimiter readable: the one-column
+    // header lacks every column we know.
+    let forced = open(&path, &ReadOptions::default().format(Format::CresciCsv));
+    match forced {
+        Err(e) => assert!(e.to_string().contains(&path.display().to_string()), "{e}"),
+        Ok(r) => {
+            let (accounts, stats) = r.read_all();
+            panic!(
+                "read as CSV: {} accounts, {} rejected",
+                accounts.len(),
+                stats.rejected.len()
             );
         }
-        // Forcing the CSV format does not make a wrong delimiter readable: the one-column
-        // header lacks every column we know.
-        let forced = open(&path, &ReadOptions::default().format(Format::CresciCsv));
-        match forced {
-            Err(e) => assert!(e.to_string().contains(&path.display().to_string()), "{e}"),
-            Ok(r) => {
-                let (accounts, stats) = r.read_all();
-                panic!(
-                    "{file} read as CSV: {} accounts, {} rejected",
-                    accounts.len(),
-                    stats.rejected.len()
-                );
-            }
+    }
+}
+
+/// `file`'s text with its delimiter turned into commas (the hostile delimited files hold no
+/// quotes or commas), as a new file in `dir`.
+fn comma_version(dir: &Path, file: &str) -> PathBuf {
+    let text = std::fs::read_to_string(hostile(file)).unwrap();
+    assert!(!text.contains(',') && !text.contains('"'));
+    let path = dir.join(format!("comma_{file}"));
+    std::fs::write(&path, text.replace([';', '\t'], ",")).unwrap();
+    path
+}
+
+#[test]
+fn semicolon_and_tab_files_read_as_their_comma_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    for &file in DELIMITED {
+        let path = hostile(file);
+        let comma = comma_version(dir.path(), file);
+        let (want, want_stats) = reader(&comma, Mode::Strict).read_all();
+        assert_eq!(want.len(), 2);
+        for options in [
+            ReadOptions::default(),
+            ReadOptions::default().format(Format::CresciCsv),
+            ReadOptions::default().parallel_chunk(8),
+        ] {
+            let mut r = open(&path, &options).unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert_eq!(r.format(), Format::CresciCsv);
+            let got: Vec<_> = r.by_ref().collect::<Result<_, _>>().unwrap();
+            assert_eq!(got, want, "{file}");
+            assert_eq!(r.stats().accepted, want_stats.accepted);
         }
+        let report = Audit::new(twitter(), params(true))
+            .run_reader(&mut reader(&path, Mode::Strict), None)
+            .unwrap();
+        let want_report = Audit::new(twitter(), params(true))
+            .run_reader(&mut reader(&comma, Mode::Strict), None)
+            .unwrap();
+        assert_counts(&report, 2, 2, 0);
+        assert_eq!(report.genuine_share, want_report.genuine_share);
+        assert_eq!(report.followers, want_report.followers);
     }
 }
 
@@ -772,10 +821,14 @@ fn example_strict_exits_non_zero_and_lenient_reports_counts_that_add_up() {
 
 #[test]
 fn example_refuses_unreadable_files_in_both_modes() {
-    for &(file, why) in UNREADABLE {
-        let path = hostile(file);
-        assert_fails(&path, &[], &[file, why]);
-        assert_fails(&path, &["--lenient"], &[file, why]);
+    let dir = tempfile::tempdir().unwrap();
+    let (path, why) = unreadable(dir.path());
+    assert_fails(&path, &[], &["pipes.csv", why]);
+    assert_fails(&path, &["--lenient"], &["pipes.csv", why]);
+    // Semicolons and tabs are read (strict, the default): exit 0.
+    for &file in DELIMITED {
+        let out = run_example(&[hostile(file).to_str().unwrap()]);
+        assert!(out.status.success(), "{file}: {}", stderr(&out));
     }
     let header = hostile("header_only.csv");
     assert_fails(&header, &[], &["header_only.csv", "0 records read"]);

@@ -61,6 +61,24 @@ fn export(dir: &Path) -> Vec<u8> {
     text.into_bytes()
 }
 
+/// The same CSV with `delimiter` between fields (quoted where a field holds it).
+fn with_delimiter(bytes: &[u8], delimiter: u8) -> Vec<u8> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut w = csv::WriterBuilder::new()
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_writer(Vec::new());
+    for rec in rdr.byte_records() {
+        w.write_byte_record(&rec.unwrap()).unwrap();
+    }
+    let out = w.into_inner().unwrap();
+    assert_ne!(out, bytes);
+    out
+}
+
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     enc.write_all(bytes).unwrap();
@@ -68,12 +86,16 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 }
 
 #[test]
-fn gzip_and_stdin_give_the_plain_files_report() {
+fn gzip_semicolons_and_stdin_give_the_plain_files_report() {
     let dir = tempfile::tempdir().unwrap();
     let plain = dir.path().join("followers.csv");
     let bytes = export(dir.path());
     let gz = dir.path().join("followers.csv.gz");
     std::fs::write(&gz, gzip(&bytes)).unwrap();
+    let semicolons = dir.path().join("followers_semicolons.csv");
+    std::fs::write(&semicolons, with_delimiter(&bytes, b';')).unwrap();
+    let tabs = dir.path().join("followers.tsv.gz");
+    std::fs::write(&tabs, gzip(&with_delimiter(&bytes, b'\t'))).unwrap();
 
     let (mut want, source) = report(plain.to_str().unwrap(), None);
     assert_eq!(source, plain.to_str().unwrap());
@@ -89,8 +111,11 @@ fn gzip_and_stdin_give_the_plain_files_report() {
 
     let forms = [
         (gz.to_str().unwrap().to_string(), None),
+        (semicolons.to_str().unwrap().to_string(), None),
+        (tabs.to_str().unwrap().to_string(), None),
         ("-".to_string(), Some(plain.as_path())),
         ("-".to_string(), Some(gz.as_path())),
+        ("-".to_string(), Some(semicolons.as_path())),
     ];
     for (file, stdin) in forms {
         let (mut got, source) = report(&file, stdin);

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use super::blocks::{self, Place};
 use super::csv_input::{self, CsvConvert, CsvInput};
 use super::dedup::{count_lines, expected_records, DupKey, HashIndex};
-use super::format::{detect_with, Format};
+use super::format::{detect_with, sniff_delimiter, Format};
 use super::json_lines::{LinePlacement, LinesInput};
 use super::json_source::{JsonSource, Layout};
 use super::options::{Mode, ReadOptions};
@@ -292,9 +292,17 @@ impl AccountReader {
         // read as the prefix needs no guess).
         let prefix_lines =
             (prefix.len() == SNIFF_BYTES).then(|| (count_lines(&prefix), prefix.len() as u64));
+        // A CSV's field separator: a comma, or a semicolon or tab sniffed from the header.
+        let delimiter = if format.is_csv() {
+            sniff_delimiter(&prefix)
+        } else {
+            b','
+        };
         let stream: Box<dyn Read + Send> = Box::new(Cursor::new(prefix).chain(input));
         let input = if format.is_csv() {
-            Input::Csv(Box::new(csv_input::open(format, stream, &origin, options)?))
+            Input::Csv(Box::new(csv_input::open(
+                format, stream, &origin, options, delimiter,
+            )?))
         } else {
             let convert: Box<dyn Convert> = match format {
                 Format::TwitterV1 | Format::Botometer => Box::new(twitter::V1 {
