@@ -359,32 +359,57 @@ impl Input {
             params = params.as_of(t);
         }
 
-        // Stream the accounts through it, with a progress counter on a terminal.
-        let progress = if std::io::stderr().is_terminal() {
-            ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
-        } else {
-            ProgressBar::hidden()
-        };
         let mut audit = Audit::new(model, params);
         if !lead.is_empty() {
             // How far the list lies from the training data: widens the interval when far.
             audit = audit.probe(lead, TrainingSet::embedded(self.format.platform()))?;
         }
         let mut reader = self.reader()?;
-        let report = if reader.reads_in_blocks() {
-            // CSV and JSON Lines are read in blocks parsed and scored on every core: a spinner.
-            progress.set_style(ProgressStyle::with_template(
-                "{spinner} auditing {elapsed}",
-            )?);
-            progress.enable_steady_tick(std::time::Duration::from_millis(150));
-            audit.run_reader(&mut reader, csv_out)?
+        // Stream the accounts through it, with progress on a terminal: a bar (bytes read,
+        // rate, time left) when the input's size is known (a file, plain or gzip: the bytes
+        // are counted as stored), a spinner with the bytes read otherwise (standard input).
+        let progress = if !std::io::stderr().is_terminal() {
+            ProgressBar::hidden()
+        } else if let Some(size) = reader.input_size() {
+            let bar = ProgressBar::with_draw_target(Some(size), ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{bar:30} {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}, \
+                     {eta} left) {elapsed}",
+                )?
+                .progress_chars("=> "),
+            );
+            bar
         } else {
-            progress.set_style(ProgressStyle::with_template(
-                "{spinner} {human_pos} records read ({per_sec}) {elapsed}",
+            let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            spinner.set_style(ProgressStyle::with_template(
+                "{spinner} {binary_bytes} read ({binary_bytes_per_sec}) {elapsed}",
             )?);
-            let source = reader.origin().to_string();
-            audit.run_with(&source, progress.wrap_iter(&mut reader), csv_out)?
+            spinner
         };
+        // The reader counts its bytes; a thread copies the count to the bar a few times a
+        // second while this one audits (nothing at all when the bar is hidden).
+        let bytes = reader.progress();
+        let done = std::sync::atomic::AtomicBool::new(false);
+        let report = std::thread::scope(|scope| {
+            if !progress.is_hidden() {
+                scope.spawn(|| {
+                    while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                        progress.set_position(bytes.bytes_read());
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                    }
+                });
+            }
+            // CSV and JSON Lines are read in blocks parsed and scored on every core.
+            let report = if reader.reads_in_blocks() {
+                audit.run_reader(&mut reader, csv_out)
+            } else {
+                let source = reader.origin().to_string();
+                audit.run_with(&source, &mut reader, csv_out)
+            };
+            done.store(true, std::sync::atomic::Ordering::Relaxed);
+            report
+        })?;
         progress.finish_and_clear();
         Ok(report)
     }

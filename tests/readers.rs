@@ -760,3 +760,47 @@ fn a_broken_gzip_input_is_an_io_error_naming_it() {
         }
     }
 }
+
+#[test]
+fn readers_count_the_bytes_they_take_for_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = follower_audit::synth::FollowerListSpec::new(5_000)
+        .seed(8)
+        .build()
+        .unwrap();
+    let mut bytes = Vec::new();
+    follower_audit::synth::write_cresci_csv(&mut bytes, g.iter()).unwrap();
+    let plain = dir.path().join("f.csv");
+    std::fs::write(&plain, &bytes).unwrap();
+    let gz = dir.path().join("f.csv.gz");
+    let compressed = gzip(&bytes);
+    std::fs::write(&gz, &compressed).unwrap();
+    for (path, stored) in [(&plain, bytes.len()), (&gz, compressed.len())] {
+        let mut reader = AccountReader::open(path, &ReadOptions::default()).unwrap();
+        assert_eq!(reader.input_size(), Some(stored as u64));
+        let progress = reader.progress();
+        // The format sniff has read something, not everything.
+        let start = reader.bytes_read();
+        assert!(start > 0 && start < stored as u64, "{start}");
+        let mut seen = vec![start];
+        for (i, item) in reader.by_ref().enumerate() {
+            item.unwrap();
+            if i % 500 == 0 {
+                seen.push(progress.bytes_read());
+            }
+        }
+        assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+        let mut steps = seen.clone();
+        steps.dedup();
+        assert!(steps.len() >= 3, "{seen:?}: read in steps");
+        assert_eq!(reader.bytes_read(), stored as u64);
+        assert_eq!(progress.bytes_read(), stored as u64);
+    }
+    let stream =
+        AccountReader::from_reader(std::io::Cursor::new(bytes.clone()), &ReadOptions::default())
+            .unwrap();
+    assert_eq!(stream.input_size(), None);
+    let progress = stream.progress();
+    assert_eq!(stream.count(), 5_000);
+    assert_eq!(progress.bytes_read(), bytes.len() as u64);
+}

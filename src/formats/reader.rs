@@ -6,6 +6,8 @@ use std::fmt;
 use std::fs::File;
 use std::io::{BufReader, Cursor, Read};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use flate2::read::MultiGzDecoder;
 use rayon::prelude::*;
@@ -146,6 +148,34 @@ pub struct AccountReader {
     labels: Option<labels::LabelIndex>,
     stats: ReadStats,
     finished: bool,
+    progress: ReadProgress,
+    input_size: Option<u64>,
+}
+
+/// How many bytes an [`AccountReader`] has taken from its input so far, readable from any
+/// thread ([`AccountReader::progress`]).
+#[derive(Clone, Debug, Default)]
+pub struct ReadProgress(Arc<AtomicU64>);
+
+impl ReadProgress {
+    /// Bytes taken from the input so far (as stored: compressed bytes for a gzip input).
+    pub fn bytes_read(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// The input, counting the bytes read from it.
+struct Counting {
+    inner: Box<dyn Read + Send>,
+    progress: ReadProgress,
+}
+
+impl Read for Counting {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.0.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
 }
 
 impl fmt::Debug for AccountReader {
@@ -230,12 +260,19 @@ impl AccountReader {
     }
 
     fn build(
-        mut input: Box<dyn Read + Send>,
+        input: Box<dyn Read + Send>,
         origin: String,
         options: &ReadOptions,
         size: Option<u64>,
         path: Option<&Path>,
     ) -> Result<AccountReader> {
+        // Every byte taken from the input (before decompression) is counted, for progress.
+        let progress = ReadProgress::default();
+        let input_size = size;
+        let mut input: Box<dyn Read + Send> = Box::new(Counting {
+            inner: input,
+            progress: progress.clone(),
+        });
         let io = |err| Error::Io {
             origin: origin.clone(),
             err,
@@ -378,7 +415,31 @@ impl AccountReader {
             labels,
             stats,
             finished: false,
+            progress,
+            input_size,
         })
+    }
+
+    /// Bytes taken from the input so far: from the file as stored (compressed bytes for a
+    /// gzip input), including what is read ahead of the records yielded. With
+    /// [`AccountReader::input_size`], how far a reading has gone; see
+    /// [`AccountReader::progress`] to watch it from another thread.
+    pub fn bytes_read(&self) -> u64 {
+        self.progress.bytes_read()
+    }
+
+    /// The input's size in bytes as stored, when known: a regular file opened by path
+    /// (compressed or not); `None` for standard input and other streams.
+    pub fn input_size(&self) -> Option<u64> {
+        self.input_size
+    }
+
+    /// A handle on [`AccountReader::bytes_read`] that another thread can read while this
+    /// reader is busy (for a progress bar during [`Audit::run_reader`](crate::Audit::run_reader)).
+    /// Reading it costs one atomic load; the reader adds to it once per read from the input
+    /// (blocks of up to a megabyte).
+    pub fn progress(&self) -> ReadProgress {
+        self.progress.clone()
     }
 
     /// The format being read.
