@@ -5,6 +5,8 @@
 //! cargo run --release --example audit                       # the bundled demo list
 //! cargo run --release --example audit -- followers.jsonl --population 480000 \
 //!     --label "Acme Shoes" --json report.json --csv followers.csv --html report.html
+//! cargo run --release --example audit -- followers.csv.gz        # gzip, detected by content
+//! some-exporter | cargo run --release --example audit -- -       # standard input
 //! ```
 //!
 //! With no FILE it audits `datasets/demo/followers.jsonl` with the embedded default model.
@@ -14,15 +16,16 @@
 use std::borrow::Cow;
 use std::error::Error;
 use std::fs::File;
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::{BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Parser;
 use follower_audit::{
-    open, render_html, Account, Audit, AuditParams, AuditReport, ColumnMap, Comparison,
-    ExportShape, Format, Listing, Method, Mode, Model, ReadOptions, TrainingSet,
+    open, render_html, Account, AccountReader, Audit, AuditParams, AuditReport, ColumnMap,
+    Comparison, ExportShape, Format, Listing, Method, Mode, Model, ReadOptions, TrainingSet,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -39,7 +42,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
     about = "Estimate the genuine-follower share of a follower list"
 )]
 struct Args {
-    /// The follower export (default: the bundled demo list).
+    /// The follower export (default: the bundled demo list); `-` reads standard input. Any
+    /// format may be gzip-compressed.
     file: Option<PathBuf>,
     /// Audit these lists (two or more) with one model and seed, and rank them by genuine
     /// share with an interval for every difference.
@@ -218,6 +222,31 @@ struct Input {
     format: Format,
     lead: Vec<Account>,
     shape: ExportShape,
+    /// Standard input (`-`): the bytes the first records were read from, to be read again in
+    /// front of the rest of the stream. A file is simply opened again.
+    stdin_lead: Option<Vec<u8>>,
+}
+
+/// The path that means standard input, and its name in messages and reports.
+const STDIN: &str = "-";
+const STDIN_ORIGIN: &str = "<stdin>";
+
+/// Standard input, keeping a copy of every byte read: the first records are read through it,
+/// and the copy is then read again before the rest of the stream (see [`Input::open`]).
+struct Recording {
+    inner: std::io::Stdin,
+    copy: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Read for Recording {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.copy
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?
+            .extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
 }
 
 impl Input {
@@ -238,6 +267,9 @@ impl Input {
         if let Some(c) = &args.columns {
             options = options.columns(c.clone());
         }
+        if path == Path::new(STDIN) {
+            return Self::open_stdin(options);
+        }
         let format = open(path, &options)?.format();
         // Which field groups the export carries: the model is fitted to exactly those.
         let lead: Vec<Account> = open(path, &options.clone().mode(Mode::Lenient))?
@@ -251,6 +283,53 @@ impl Input {
             format,
             lead,
             shape,
+            stdin_lead: None,
+        })
+    }
+
+    /// Standard input cannot be opened twice: its first records are read through a
+    /// [`Recording`], and the bytes recorded are kept to be chained in front of the rest of
+    /// the stream when the audit reads it from the start. The probe reads one block at a
+    /// time, so the copy holds about what it read ahead (a 1 MiB block and the 64 KiB the
+    /// format is detected from), not the input: a pipe of any size is audited as it comes,
+    /// in blocks on every core, with no temporary file as large as the input and no pass over
+    /// it before the audit starts.
+    fn open_stdin(options: ReadOptions) -> Result<Input, Box<dyn Error>> {
+        let options = options.origin(STDIN_ORIGIN);
+        let copy = Arc::new(Mutex::new(Vec::new()));
+        let recording = Recording {
+            inner: std::io::stdin(),
+            copy: Arc::clone(&copy),
+        };
+        let probe_options = options.clone().mode(Mode::Lenient).parallel_chunk(1);
+        let mut probe = AccountReader::from_reader(recording, &probe_options)?;
+        let format = probe.format();
+        let lead: Vec<Account> = probe
+            .by_ref()
+            .filter_map(|a| a.ok())
+            .take(PROBE_RECORDS)
+            .collect();
+        drop(probe);
+        let bytes = std::mem::take(&mut *copy.lock().map_err(|_| "poisoned")?);
+        let shape = ExportShape::of(&lead);
+        Ok(Input {
+            path: PathBuf::from(STDIN),
+            options,
+            format,
+            lead,
+            shape,
+            stdin_lead: Some(bytes),
+        })
+    }
+
+    /// A reader of the whole input, from its first record.
+    fn reader(&self) -> Result<AccountReader, Box<dyn Error>> {
+        Ok(match &self.stdin_lead {
+            Some(lead) => {
+                let rest = std::io::Cursor::new(lead.clone()).chain(std::io::stdin());
+                AccountReader::from_reader(rest, &self.options)?
+            }
+            None => open(&self.path, &self.options)?,
         })
     }
 
@@ -305,32 +384,57 @@ impl Input {
             params = params.as_of(t);
         }
 
-        // Stream the accounts through it, with a progress counter on a terminal.
-        let progress = if std::io::stderr().is_terminal() {
-            ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
-        } else {
-            ProgressBar::hidden()
-        };
         let mut audit = Audit::new(model, params);
         if !lead.is_empty() {
             // How far the list lies from the training data: widens the interval when far.
             audit = audit.probe(lead, TrainingSet::embedded(self.format.platform()))?;
         }
-        let mut reader = open(&self.path, &self.options)?;
-        let report = if reader.reads_in_blocks() {
-            // CSV and JSON Lines are read in blocks parsed and scored on every core: a spinner.
-            progress.set_style(ProgressStyle::with_template(
-                "{spinner} auditing {elapsed}",
-            )?);
-            progress.enable_steady_tick(std::time::Duration::from_millis(150));
-            audit.run_reader(&mut reader, csv_out)?
+        let mut reader = self.reader()?;
+        // Stream the accounts through it, with progress on a terminal: a bar (bytes read,
+        // rate, time left) when the input's size is known (a file, plain or gzip: the bytes
+        // are counted as stored), a spinner with the bytes read otherwise (standard input).
+        let progress = if !std::io::stderr().is_terminal() {
+            ProgressBar::hidden()
+        } else if let Some(size) = reader.input_size() {
+            let bar = ProgressBar::with_draw_target(Some(size), ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{bar:30} {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}, \
+                     {eta} left) {elapsed}",
+                )?
+                .progress_chars("=> "),
+            );
+            bar
         } else {
-            progress.set_style(ProgressStyle::with_template(
-                "{spinner} {human_pos} records read ({per_sec}) {elapsed}",
+            let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            spinner.set_style(ProgressStyle::with_template(
+                "{spinner} {binary_bytes} read ({binary_bytes_per_sec}) {elapsed}",
             )?);
-            let source = reader.origin().to_string();
-            audit.run_with(&source, progress.wrap_iter(&mut reader), csv_out)?
+            spinner
         };
+        // The reader counts its bytes; a thread copies the count to the bar a few times a
+        // second while this one audits (nothing at all when the bar is hidden).
+        let bytes = reader.progress();
+        let done = std::sync::atomic::AtomicBool::new(false);
+        let report = std::thread::scope(|scope| {
+            if !progress.is_hidden() {
+                scope.spawn(|| {
+                    while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                        progress.set_position(bytes.bytes_read());
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                    }
+                });
+            }
+            // CSV and JSON Lines are read in blocks parsed and scored on every core.
+            let report = if reader.reads_in_blocks() {
+                audit.run_reader(&mut reader, csv_out)
+            } else {
+                let source = reader.origin().to_string();
+                audit.run_with(&source, &mut reader, csv_out)
+            };
+            done.store(true, std::sync::atomic::Ordering::Relaxed);
+            report
+        })?;
         progress.finish_and_clear();
         Ok(report)
     }
@@ -339,6 +443,15 @@ impl Input {
 /// Audits every `--compare` list with one model (fitted to the fields all of them carry) and
 /// the same seed, and ranks them.
 fn compare(args: &Args) -> Result<Comparison, Box<dyn Error>> {
+    if args
+        .compare
+        .iter()
+        .filter(|p| *p == Path::new(STDIN))
+        .count()
+        > 1
+    {
+        return Err("standard input (`-`) can be compared once".into());
+    }
     let inputs: Vec<Input> = args
         .compare
         .iter()

@@ -49,6 +49,26 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A record repeats the id (or, without one, the screen name) of an earlier record. It is
+    /// a rejected record like a [`Error::Parse`] one, but never a malformed one: readers and
+    /// the audit count and report it in strict mode too, without stopping (the first
+    /// occurrence is the one kept).
+    #[error(
+        "{origin}: {position}: field `{field}`: duplicate {field}: first seen in record {first} \
+         (value: {value:?})"
+    )]
+    Duplicate {
+        /// The input's name (file path or label).
+        origin: String,
+        /// Where the repeat is.
+        position: Position,
+        /// The key compared: `id`, or `screen_name` for records without an id.
+        field: String,
+        /// The repeated value, shortened to at most 200 characters.
+        value: String,
+        /// The record number where the value was first seen.
+        first: u64,
+    },
     /// Reading the input failed.
     #[error("{origin}: I/O error: {err}")]
     Io {
@@ -90,6 +110,13 @@ pub enum Error {
     Model(String),
 }
 
+impl Error {
+    /// Whether this is an [`Error::Duplicate`]: a repeated record, not a malformed one.
+    pub fn is_duplicate(&self) -> bool {
+        matches!(self, Error::Duplicate { .. })
+    }
+}
+
 /// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -119,6 +146,32 @@ mod tests {
             e.to_string(),
             "users.csv: line 4, record 3: field `followers_count`: negative count (value: \"-5\")"
         );
+    }
+
+    #[test]
+    fn duplicate_error_reads_as_the_parse_error_it_replaced() {
+        let e = Error::Duplicate {
+            origin: "users.csv".into(),
+            position: Position::new(3, Some(4)),
+            field: "id".into(),
+            value: "17".into(),
+            first: 1,
+        };
+        assert!(e.is_duplicate());
+        assert_eq!(
+            e.to_string(),
+            "users.csv: line 4, record 3: field `id`: duplicate id: first seen in record 1 \
+             (value: \"17\")"
+        );
+        let parse = Error::Parse {
+            origin: "users.csv".into(),
+            position: Position::new(3, Some(4)),
+            field: "id".into(),
+            value: "17".into(),
+            reason: "duplicate id: first seen in record 1".into(),
+        };
+        assert!(!parse.is_duplicate());
+        assert_eq!(parse.to_string(), e.to_string());
     }
 
     #[test]

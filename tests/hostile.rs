@@ -112,11 +112,33 @@ const CASES: &[Case] = &[
     },
 ];
 
-/// Files no record of which can be read: `(file, what the message must say)`.
-const UNREADABLE: &[(&str, &str)] = &[
-    ("semicolon.csv", "give the format explicitly"),
-    ("tab.csv", "give the format explicitly"),
-];
+impl Case {
+    /// Whether every bad record of the file is a repeat: such a file does not stop strict
+    /// mode (a duplicate is counted and reported, never fatal).
+    fn repeats_only(&self) -> bool {
+        self.bad.iter().all(|b| b.2.starts_with("duplicate"))
+    }
+}
+
+/// The cases with a malformed record, the ones strict mode stops at.
+fn malformed_cases() -> impl Iterator<Item = &'static Case> {
+    CASES.iter().filter(|c| !c.repeats_only())
+}
+
+/// Files separated by another delimiter than the comma, read as their comma versions.
+const DELIMITED: &[&str] = &["semicolon.csv", "tab.csv"];
+
+/// A file no record of which can be read (a separator that is not sniffed), written into
+/// `dir`, and what the message must say.
+fn unreadable(dir: &Path) -> (PathBuf, &'static str) {
+    let path = dir.join("pipes.csv");
+    std::fs::write(
+        &path,
+        "id|screen_name|followers_count|friends_count\n1|pipe_one|10|20\n",
+    )
+    .unwrap();
+    (path, "give the format explicitly")
+}
 
 fn hostile(name: &str) -> PathBuf {
     common::fixtures().join("hostile").join(name)
@@ -158,6 +180,17 @@ fn parse_parts(e: &Error) -> (&str, u64, &str, &str) {
             field.as_str(),
             reason.as_str(),
         ),
+        Error::Duplicate {
+            origin,
+            position,
+            field,
+            ..
+        } => (
+            origin.as_str(),
+            position.record,
+            field.as_str(),
+            "duplicate",
+        ),
         other => panic!("expected a parse error, got {other:?}"),
     }
 }
@@ -194,7 +227,7 @@ fn assert_counts(r: &AuditReport, read: u64, scored: u64, rejected: u64) {
 
 #[test]
 fn strict_reader_stops_at_the_first_bad_record_and_says_where() {
-    for case in CASES {
+    for case in malformed_cases() {
         let path = hostile(case.file);
         let mut r = reader(&path, Mode::Strict);
         assert_eq!(r.format(), case.format, "{}", case.file);
@@ -249,31 +282,71 @@ fn lenient_reader_keeps_every_rejection_and_the_counts_add_up() {
 
 #[test]
 fn unreadable_files_are_format_errors_naming_the_input() {
-    for &(file, why) in UNREADABLE {
-        let path = hostile(file);
-        for mode in [Mode::Strict, Mode::Lenient] {
-            let err = open(&path, &ReadOptions::default().mode(mode)).unwrap_err();
-            assert!(matches!(err, Error::Format { .. }), "{file}: {err:?}");
-            let msg = err.to_string();
-            assert!(
-                msg.contains(&path.display().to_string()) && msg.contains(why),
-                "{msg}"
+    let dir = tempfile::tempdir().unwrap();
+    let (path, why) = unreadable(dir.path());
+    for mode in [Mode::Strict, Mode::Lenient] {
+        let err = open(&path, &ReadOptions::default().mode(mode)).unwrap_err();
+        assert!(matches!(err, Error::Format { .. }), "{err:?}");
+        let msg = err.to_string();
+        assert!(
+            msg.contains(&path.display().to_string()) && msg.contains(why),
+            "{msg}"
+        );
+    }
+    // Forcing the CSV format does not make an unknown delimiter readable: the one-column
+    // header lacks every column we know.
+    let forced = open(&path, &ReadOptions::default().format(Format::CresciCsv));
+    match forced {
+        Err(e) => assert!(e.to_string().contains(&path.display().to_string()), "{e}"),
+        Ok(r) => {
+            let (accounts, stats) = r.read_all();
+            panic!(
+                "read as CSV: {} accounts, {} rejected",
+                accounts.len(),
+                stats.rejected.len()
             );
         }
-        // Forcing the CSV format does not make a wrong delimiter readable: the one-column
-        // header lacks every column we know.
-        let forced = open(&path, &ReadOptions::default().format(Format::CresciCsv));
-        match forced {
-            Err(e) => assert!(e.to_string().contains(&path.display().to_string()), "{e}"),
-            Ok(r) => {
-                let (accounts, stats) = r.read_all();
-                panic!(
-                    "{file} read as CSV: {} accounts, {} rejected",
-                    accounts.len(),
-                    stats.rejected.len()
-                );
-            }
+    }
+}
+
+/// `file`'s text with its delimiter turned into commas (the hostile delimited files hold no
+/// quotes or commas), as a new file in `dir`.
+fn comma_version(dir: &Path, file: &str) -> PathBuf {
+    let text = std::fs::read_to_string(hostile(file)).unwrap();
+    assert!(!text.contains(',') && !text.contains('"'));
+    let path = dir.join(format!("comma_{file}"));
+    std::fs::write(&path, text.replace([';', '\t'], ",")).unwrap();
+    path
+}
+
+#[test]
+fn semicolon_and_tab_files_read_as_their_comma_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    for &file in DELIMITED {
+        let path = hostile(file);
+        let comma = comma_version(dir.path(), file);
+        let (want, want_stats) = reader(&comma, Mode::Strict).read_all();
+        assert_eq!(want.len(), 2);
+        for options in [
+            ReadOptions::default(),
+            ReadOptions::default().format(Format::CresciCsv),
+            ReadOptions::default().parallel_chunk(8),
+        ] {
+            let mut r = open(&path, &options).unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert_eq!(r.format(), Format::CresciCsv);
+            let got: Vec<_> = r.by_ref().collect::<Result<_, _>>().unwrap();
+            assert_eq!(got, want, "{file}");
+            assert_eq!(r.stats().accepted, want_stats.accepted);
         }
+        let report = Audit::new(twitter(), params(true))
+            .run_reader(&mut reader(&path, Mode::Strict), None)
+            .unwrap();
+        let want_report = Audit::new(twitter(), params(true))
+            .run_reader(&mut reader(&comma, Mode::Strict), None)
+            .unwrap();
+        assert_counts(&report, 2, 2, 0);
+        assert_eq!(report.genuine_share, want_report.genuine_share);
+        assert_eq!(report.followers, want_report.followers);
     }
 }
 
@@ -413,7 +486,7 @@ fn a_100_mb_field_is_read_and_scored_not_dropped() {
 
 #[test]
 fn strict_audit_returns_the_first_bad_record() {
-    for case in CASES {
+    for case in malformed_cases() {
         let path = hostile(case.file);
         let err = Audit::new(twitter(), params(true))
             .run(case.file, reader(&path, Mode::Lenient))
@@ -438,6 +511,101 @@ fn lenient_audit_reports_every_rejection_and_the_counts_add_up() {
             assert!(rej.reason.contains(why), "{}", rej.reason);
         }
     }
+}
+
+/// `duplicates.csv`'s header and the given records (1-based), as a new file in `dir`.
+fn duplicates_subset(dir: &Path, name: &str, records: &[usize], extra: &str) -> PathBuf {
+    let text = std::fs::read_to_string(hostile("duplicates.csv")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = String::from(lines[0]);
+    out.push('\n');
+    for &r in records {
+        out.push_str(lines[r]);
+        out.push('\n');
+    }
+    out.push_str(extra);
+    let path = dir.join(name);
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+#[test]
+fn strict_reader_counts_duplicates_and_reads_on() {
+    let path = hostile("duplicates.csv");
+    let mut r = reader(&path, Mode::Strict);
+    let items: Vec<_> = r.by_ref().collect();
+    assert_eq!(items.len(), 5, "a duplicate does not stop strict mode");
+    let errors: Vec<&Error> = items.iter().filter_map(|i| i.as_ref().err()).collect();
+    assert_eq!(errors.len(), 2);
+    assert!(errors.iter().all(|e| e.is_duplicate()), "{errors:?}");
+    let stats = r.stats();
+    assert_eq!((stats.records_read, stats.accepted), (5, 3));
+    assert!(stats.rejected.iter().all(|r| r.error.is_duplicate()));
+    assert_eq!(
+        stats
+            .rejected
+            .iter()
+            .map(|r| r.position.record)
+            .collect::<Vec<_>>(),
+        vec![3, 5]
+    );
+}
+
+#[test]
+fn strict_audit_of_a_repeated_follower_equals_the_audit_without_the_repeat() {
+    let dir = tempfile::tempdir().unwrap();
+    // Records 1, 2, 4 of duplicates.csv are three distinct followers; record 3 repeats 1.
+    let without = duplicates_subset(dir.path(), "without.csv", &[1, 2, 4], "");
+    let repeated = duplicates_subset(dir.path(), "repeated.csv", &[1, 2, 3, 4], "");
+    let audit = Audit::new(twitter(), params(true));
+    let want = audit
+        .run("without", reader(&without, Mode::Strict))
+        .unwrap();
+    assert_eq!(want.duplicates, 0);
+    let by_stream = audit
+        .run("repeated", reader(&repeated, Mode::Strict))
+        .unwrap();
+    let mut blocks = reader(&repeated, Mode::Strict);
+    assert!(blocks.reads_in_blocks());
+    let by_blocks = audit.run_reader(&mut blocks, None).unwrap();
+    assert_eq!(blocks.stats().rejected.len(), 1);
+    for got in [&by_stream, &by_blocks] {
+        assert_counts(got, 4, 3, 1);
+        assert_eq!(got.duplicates, 1);
+        assert_eq!(got.rejections[0].record, 3);
+        assert!(
+            got.rejections[0]
+                .reason
+                .contains("duplicate id: first seen in record 1"),
+            "{}",
+            got.rejections[0].reason
+        );
+        // The first occurrence is the one scored: the estimates are the list's without it.
+        assert_eq!(got.genuine_share, want.genuine_share);
+        assert_eq!(got.fake_share, want.fake_share);
+        assert_eq!(got.estimates, want.estimates);
+        assert_eq!(got.naive_fake_share, want.naive_fake_share);
+        assert_eq!(got.breakdown, want.breakdown);
+        assert_eq!(got.histogram, want.histogram);
+        let ids: Vec<_> = got.followers.iter().map(|f| f.id.clone()).collect();
+        let want_ids: Vec<_> = want.followers.iter().map(|f| f.id.clone()).collect();
+        assert_eq!(ids, want_ids);
+    }
+    // A malformed record after the repeat still stops strict mode, on both paths.
+    let broken = duplicates_subset(dir.path(), "broken.csv", &[1, 2, 3, 4], "7,cut_short\n");
+    let err = audit
+        .run("broken", reader(&broken, Mode::Strict))
+        .unwrap_err();
+    assert!(!err.is_duplicate());
+    assert_names(&err.to_string(), &broken, 5, "<record>");
+    let err = audit
+        .run_reader(&mut reader(&broken, Mode::Strict), None)
+        .unwrap_err();
+    assert_names(&err.to_string(), &broken, 5, "<record>");
+    // ... and the strict reader alone stops there too.
+    let items: Vec<_> = reader(&broken, Mode::Strict).collect();
+    assert_eq!(items.len(), 5);
+    assert!(items[4].as_ref().is_err_and(|e| !e.is_duplicate()));
 }
 
 #[test]
@@ -594,16 +762,18 @@ fn example_strict_exits_non_zero_and_lenient_reports_counts_that_add_up() {
     for case in CASES {
         let path = hostile(case.file);
         let (record, field, why) = case.bad[0];
-        assert_fails(
-            &path,
-            &[],
-            &[
-                case.file,
-                &format!("record {record}"),
-                &format!("`{field}`"),
-                why,
-            ],
-        );
+        if !case.repeats_only() {
+            assert_fails(
+                &path,
+                &[],
+                &[
+                    case.file,
+                    &format!("record {record}"),
+                    &format!("`{field}`"),
+                    why,
+                ],
+            );
+        }
         let v = lenient_report(&path, dir.path());
         assert_eq!(
             v["records_read"].as_u64(),
@@ -630,14 +800,35 @@ fn example_strict_exits_non_zero_and_lenient_reports_counts_that_add_up() {
     }
     let v = lenient_report(&hostile("duplicates.csv"), dir.path());
     assert_eq!(v["duplicates"].as_u64(), Some(2));
+    // Strict (the default) reads on past a duplicate: exit 0, both repeats reported.
+    let json = dir.path().join("strict_duplicates.json");
+    let out = run_example(&[
+        hostile("duplicates.csv").to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(
+        (
+            v["duplicates"].as_u64(),
+            v["rejected"].as_u64(),
+            v["scored"].as_u64()
+        ),
+        (Some(2), Some(2), Some(3))
+    );
 }
 
 #[test]
 fn example_refuses_unreadable_files_in_both_modes() {
-    for &(file, why) in UNREADABLE {
-        let path = hostile(file);
-        assert_fails(&path, &[], &[file, why]);
-        assert_fails(&path, &["--lenient"], &[file, why]);
+    let dir = tempfile::tempdir().unwrap();
+    let (path, why) = unreadable(dir.path());
+    assert_fails(&path, &[], &["pipes.csv", why]);
+    assert_fails(&path, &["--lenient"], &["pipes.csv", why]);
+    // Semicolons and tabs are read (strict, the default): exit 0.
+    for &file in DELIMITED {
+        let out = run_example(&[hostile(file).to_str().unwrap()]);
+        assert!(out.status.success(), "{file}: {}", stderr(&out));
     }
     let header = hostile("header_only.csv");
     assert_fails(&header, &[], &["header_only.csv", "0 records read"]);

@@ -40,6 +40,24 @@ fn rejections(path: &Path, options: ReadOptions) -> Vec<Parts> {
                     reason.clone(),
                 )
             }
+            Error::Duplicate {
+                origin,
+                position,
+                field,
+                value,
+                first,
+            } => {
+                assert_eq!(origin, &path.display().to_string());
+                assert_eq!(*position, r.position);
+                assert!(r.error.is_duplicate());
+                (
+                    position.record,
+                    position.line,
+                    field.clone(),
+                    value.clone(),
+                    format!("duplicate {field}: first seen in record {first}"),
+                )
+            }
             other => panic!("expected a parse error, got {other}"),
         })
         .collect()
@@ -621,4 +639,168 @@ fn parallel_reading_equals_sequential() {
             }
         }
     }
+}
+
+// ------------------------------------------------------------------------------------- gzip
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+/// Everything a reader yields and counts, with the input's name replaced by `<origin>`.
+fn everything(path: &Path, mode: Mode, chunk: usize) -> (Format, Vec<String>, u64, u64, usize) {
+    let options = ReadOptions::default().mode(mode).parallel_chunk(chunk);
+    let mut reader =
+        AccountReader::open(path, &options).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let origin = path.display().to_string();
+    let items: Vec<String> = reader
+        .by_ref()
+        .map(|r| match r {
+            Ok(a) => format!("{a:?}"),
+            Err(e) => {
+                let msg = e.to_string();
+                assert!(msg.starts_with(&origin), "{msg} does not name {origin}");
+                msg.replacen(&origin, "<origin>", 1)
+            }
+        })
+        .collect();
+    let s = reader.stats();
+    let rejected = s.rejected.len();
+    (reader.format(), items, s.records_read, s.accepted, rejected)
+}
+
+#[test]
+fn gzip_inputs_read_as_the_plain_files() {
+    let dir = tempfile::tempdir().unwrap();
+    // A generated list of several 1 MiB blocks, beside the small fixtures.
+    let big = dir.path().join("big.csv");
+    let g = follower_audit::synth::FollowerListSpec::new(6_000)
+        .seed(3)
+        .build()
+        .unwrap();
+    let mut out = Vec::new();
+    follower_audit::synth::write_cresci_csv(&mut out, g.iter()).unwrap();
+    assert!(out.len() > 2 << 20);
+    std::fs::write(&big, out).unwrap();
+    let mut files = vec![big];
+    for name in [
+        "cresci_users.csv",
+        "cresci_bom.csv",
+        "twitter_v1.jsonl",
+        "twitter_v1.json",
+        "twitter_v2.json",
+        "instagram_kaggle.csv",
+        "weibo.jsonl",
+        "instafake.json",
+        "malformed/cresci_malformed.csv",
+        "malformed/twitter_v1_malformed.jsonl",
+    ] {
+        files.push(fixture(name));
+    }
+    for (k, plain) in files.iter().enumerate() {
+        let bytes = std::fs::read(plain).unwrap();
+        // Recognised by its bytes, not its name: every other one has no `.gz`.
+        let name = plain.file_name().unwrap().to_string_lossy();
+        let gz = dir.path().join(if k % 2 == 0 {
+            format!("{name}.gz")
+        } else {
+            format!("{k}.data")
+        });
+        std::fs::write(&gz, gzip(&bytes)).unwrap();
+        // Two gzip members one after the other (`cat a.gz b.gz`) read as one stream.
+        let cut = bytes.len() / 2;
+        let members = dir.path().join(format!("{k}.members.gz"));
+        std::fs::write(
+            &members,
+            [gzip(&bytes[..cut]), gzip(&bytes[cut..])].concat(),
+        )
+        .unwrap();
+        for mode in [Mode::Strict, Mode::Lenient] {
+            for chunk in [0, 64] {
+                let want = everything(plain, mode, chunk);
+                assert!(want.2 > 0, "{}", plain.display());
+                assert_eq!(everything(&gz, mode, chunk), want, "{}", gz.display());
+                assert_eq!(everything(&members, mode, chunk), want, "{name} in members");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_broken_gzip_input_is_an_io_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(fixture("cresci_users.csv")).unwrap();
+    let gz = gzip(&bytes);
+    let cut = dir.path().join("cut.csv.gz");
+    std::fs::write(&cut, &gz[..gz.len() - 12]).unwrap();
+    let mut corrupt = gz.clone();
+    let middle = corrupt.len() / 2;
+    corrupt[middle..middle + 8].copy_from_slice(b"\xff\xff\xff\xff\xff\xff\xff\xff");
+    let bad = dir.path().join("corrupt.csv.gz");
+    std::fs::write(&bad, corrupt).unwrap();
+    for path in [cut, bad] {
+        let origin = path.display().to_string();
+        match AccountReader::open(&path, &ReadOptions::default()) {
+            Err(e) => {
+                assert!(matches!(e, Error::Io { .. }), "{e:?}");
+                assert!(e.to_string().starts_with(&origin), "{e}");
+            }
+            Ok(reader) => {
+                let errors: Vec<Error> = reader.filter_map(Result::err).collect();
+                assert!(
+                    errors.iter().any(
+                        |e| matches!(e, Error::Io { .. }) && e.to_string().starts_with(&origin)
+                    ),
+                    "{origin}: {errors:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn readers_count_the_bytes_they_take_for_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = follower_audit::synth::FollowerListSpec::new(5_000)
+        .seed(8)
+        .build()
+        .unwrap();
+    let mut bytes = Vec::new();
+    follower_audit::synth::write_cresci_csv(&mut bytes, g.iter()).unwrap();
+    let plain = dir.path().join("f.csv");
+    std::fs::write(&plain, &bytes).unwrap();
+    let gz = dir.path().join("f.csv.gz");
+    let compressed = gzip(&bytes);
+    std::fs::write(&gz, &compressed).unwrap();
+    for (path, stored) in [(&plain, bytes.len()), (&gz, compressed.len())] {
+        let mut reader = AccountReader::open(path, &ReadOptions::default()).unwrap();
+        assert_eq!(reader.input_size(), Some(stored as u64));
+        let progress = reader.progress();
+        // The format sniff has read something, not everything.
+        let start = reader.bytes_read();
+        assert!(start > 0 && start < stored as u64, "{start}");
+        let mut seen = vec![start];
+        for (i, item) in reader.by_ref().enumerate() {
+            item.unwrap();
+            if i % 500 == 0 {
+                seen.push(progress.bytes_read());
+            }
+        }
+        assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+        let mut steps = seen.clone();
+        steps.dedup();
+        assert!(steps.len() >= 3, "{seen:?}: read in steps");
+        assert_eq!(reader.bytes_read(), stored as u64);
+        assert_eq!(progress.bytes_read(), stored as u64);
+    }
+    let stream =
+        AccountReader::from_reader(std::io::Cursor::new(bytes.clone()), &ReadOptions::default())
+            .unwrap();
+    assert_eq!(stream.input_size(), None);
+    let progress = stream.progress();
+    assert_eq!(stream.count(), 5_000);
+    assert_eq!(progress.bytes_read(), bytes.len() as u64);
 }

@@ -179,8 +179,9 @@ impl<'m> Audit<'m> {
     /// Audits `accounts`, a stream in follow order (newest first, as the platforms return
     /// followers). `source` names the input in the report.
     ///
-    /// Each `Err` item is a rejected record: in strict mode the audit stops and returns it; in
-    /// lenient mode (the default) it is counted and listed in the report with its reason.
+    /// Each `Err` item is a rejected record: in strict mode the audit stops and returns it
+    /// (unless it is an [`Error::Duplicate`], which is counted and listed in strict mode too);
+    /// in lenient mode (the default) it is counted and listed in the report with its reason.
     ///
     /// # Errors
     /// Invalid params; in strict mode the first bad record; [`Error::InvalidData`] when no
@@ -350,7 +351,8 @@ impl<'m> Audit<'m> {
                         reasons,
                     )
                 }
-                Err(e) if p.strict => Err(e),
+                // Strict mode stops at a malformed record; a duplicate is counted and listed.
+                Err(e) if p.strict && !e.is_duplicate() => Err(e),
                 Err(e) => {
                     sink.state.reject(e);
                     position += 1;
@@ -405,7 +407,7 @@ impl<'m> Audit<'m> {
                     }
                 }
                 Err(e) => {
-                    if p.strict {
+                    if p.strict && !e.is_duplicate() {
                         return Err(e);
                     }
                     sink.state.reject(e);

@@ -175,7 +175,9 @@ impl AuditParams {
         self.reasons = n;
         self
     }
-    /// Stops at the first bad record (strict) instead of reporting it and going on.
+    /// Stops at the first bad record (strict) instead of reporting it and going on. A
+    /// duplicate ([`Error::Duplicate`](crate::Error::Duplicate)) never stops the audit: it is
+    /// counted and listed, the first occurrence scored.
     pub fn strict(mut self, yes: bool) -> Self {
         self.strict = yes;
         self

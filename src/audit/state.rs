@@ -79,10 +79,12 @@ impl State {
 
     pub(super) fn reject(&mut self, e: Error) {
         let (record, line) = match &e {
-            Error::Parse { position, .. } => (position.record, position.line),
+            Error::Parse { position, .. } | Error::Duplicate { position, .. } => {
+                (position.record, position.line)
+            }
             _ => (self.records_read, None),
         };
-        if matches!(&e, Error::Parse { reason, .. } if reason.starts_with("duplicate ")) {
+        if e.is_duplicate() {
             self.duplicates += 1;
         }
         self.rejections.push(RejectedRecord {

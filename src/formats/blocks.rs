@@ -179,24 +179,25 @@ impl Tokens {
     }
 }
 
-fn parser() -> csv_core::Reader {
-    // The `csv` crate's defaults, which the sequential reader used: comma, double quote,
-    // doubled quotes as escapes, any of \r, \n, \r\n as terminator, no comments.
-    csv_core::ReaderBuilder::new().build()
+fn parser(delimiter: u8) -> csv_core::Reader {
+    // The `csv` crate's defaults, which the sequential reader used, but for the delimiter:
+    // double quote, doubled quotes as escapes, any of \r, \n, \r\n as terminator, no comments.
+    csv_core::ReaderBuilder::new().delimiter(delimiter).build()
 }
 
 /// [`tokenize_owned`] on a copy of `bytes` (in `out`'s own buffer).
-pub(crate) fn tokenize(bytes: &[u8], first: bool, last: bool, out: &mut Tokens) {
+pub(crate) fn tokenize(bytes: &[u8], first: bool, last: bool, delimiter: u8, out: &mut Tokens) {
     let mut buffer = out.take_buffer();
     buffer.clear();
     buffer.extend_from_slice(bytes);
-    tokenize_owned(buffer, first, last, out);
+    tokenize_owned(buffer, first, last, delimiter, out);
 }
 
 /// Tokenizes the bytes of `buffer` from a fresh parser, into `out`, which keeps the buffer
 /// (until [`Tokens::take_buffer`]; a buffer it held before is dropped). `first`: the bytes
 /// begin the input (a UTF-8 byte order mark there is skipped, as `csv` does); `last`: they end
-/// it (a final record without a terminator is complete).
+/// it (a final record without a terminator is complete). Fields are separated by `delimiter`
+/// (a comma, or the semicolon or tab [`sniff_delimiter`](super::format::sniff_delimiter) found).
 ///
 /// Plain fields are kept as spans of the buffer. Plain records (each field unquoted without
 /// quotes or carriage returns in it, or quoted and closed right before a comma or the end of
@@ -204,7 +205,13 @@ pub(crate) fn tokenize(bytes: &[u8], first: bool, last: bool, out: &mut Tokens) 
 /// state, so the result is `csv_core`'s. Fields that are not a slice of the bytes are appended
 /// to the buffer after them, and the buffer is then checked for UTF-8 once, so that fields
 /// need not be checked one by one ([`Record::known_str`]).
-pub(crate) fn tokenize_owned(buffer: Vec<u8>, first: bool, last: bool, out: &mut Tokens) {
+pub(crate) fn tokenize_owned(
+    buffer: Vec<u8>,
+    first: bool,
+    last: bool,
+    delimiter: u8,
+    out: &mut Tokens,
+) {
     out.fields.clear();
     out.spans.clear();
     // Room for a typical block's fields and records at once, rather than by doubling (each
@@ -215,7 +222,7 @@ pub(crate) fn tokenize_owned(buffer: Vec<u8>, first: bool, last: bool, out: &mut
     data.clear();
     let bytes = buffer.as_slice();
     let base = bytes.len();
-    let mut scan = Scan::new(bytes);
+    let mut scan = Scan::new(bytes, delimiter);
     let mut core: Option<csv_core::Reader> = None;
     let (mut pos, mut lines) = (0usize, 0u64);
     loop {
@@ -234,7 +241,7 @@ pub(crate) fn tokenize_owned(buffer: Vec<u8>, first: bool, last: bool, out: &mut
             None => {
                 out.fields.truncate(fields_mark);
                 data.truncate(data_mark);
-                let core = core.get_or_insert_with(parser);
+                let core = core.get_or_insert_with(|| parser(delimiter));
                 let parsed = parsed_record(
                     core,
                     bytes,
@@ -286,20 +293,22 @@ pub(crate) fn tokenize_owned(buffer: Vec<u8>, first: bool, last: bool, out: &mut
     }
 }
 
-/// The structural bytes of a CSV text (`,` `\n` `\r` `"`), found 64 bytes at a time: a bit
-/// mask of the 64 bytes from `base`, whose bits are cleared as they are passed.
+/// The structural bytes of a CSV text (the delimiter, `\n` `\r` `"`), found 64 bytes at a
+/// time: a bit mask of the 64 bytes from `base`, whose bits are cleared as they are passed.
 struct Scan<'a> {
     bytes: &'a [u8],
     base: usize,
     mask: u64,
+    delimiter: u8,
 }
 
 impl<'a> Scan<'a> {
-    fn new(bytes: &'a [u8]) -> Scan<'a> {
+    fn new(bytes: &'a [u8], delimiter: u8) -> Scan<'a> {
         Scan {
             bytes,
             base: 0,
-            mask: structural(bytes, 0),
+            mask: structural(bytes, 0, delimiter),
+            delimiter,
         }
     }
 
@@ -308,7 +317,7 @@ impl<'a> Scan<'a> {
     fn next_from(&mut self, i: usize) -> Option<usize> {
         if i < self.base || i - self.base >= 64 {
             self.base = i;
-            self.mask = structural(self.bytes, i);
+            self.mask = structural(self.bytes, i, self.delimiter);
         } else {
             self.mask &= u64::MAX << (i - self.base);
         }
@@ -317,7 +326,7 @@ impl<'a> Scan<'a> {
             if self.base >= self.bytes.len() {
                 return None;
             }
-            self.mask = structural(self.bytes, self.base);
+            self.mask = structural(self.bytes, self.base, self.delimiter);
         }
         Some(self.base + self.mask.trailing_zeros() as usize)
     }
@@ -325,15 +334,15 @@ impl<'a> Scan<'a> {
 
 /// Bit `k` set when `bytes[at + k]` is structural, for the up to 64 bytes from `at`.
 #[inline]
-fn structural(bytes: &[u8], at: usize) -> u64 {
+fn structural(bytes: &[u8], at: usize, delimiter: u8) -> u64 {
     match bytes.get(at..at + 64) {
-        Some(chunk) => structural64(chunk.try_into().expect("64 bytes")),
+        Some(chunk) => structural64(chunk.try_into().expect("64 bytes"), delimiter),
         None => {
             // Zero bytes are not structural.
             let mut padded = [0u8; 64];
             let rest = bytes.get(at..).unwrap_or(&[]);
             padded[..rest.len()].copy_from_slice(rest);
-            structural64(&padded)
+            structural64(&padded, delimiter)
         }
     }
 }
@@ -343,11 +352,11 @@ fn structural(bytes: &[u8], at: usize) -> u64 {
 /// only its bit `t`, and a multiplication by 0x0101..01 adds the eight bytes into the top one
 /// (the kept bits differ, so nothing carries).
 #[inline]
-fn structural64(chunk: &[u8; 64]) -> u64 {
+fn structural64(chunk: &[u8; 64], delimiter: u8) -> u64 {
     let mut hits = [0u8; 64];
     for (h, &b) in hits.iter_mut().zip(chunk) {
         *h = 0u8.wrapping_sub(u8::from(
-            (b == b',') | (b == b'\n') | (b == b'\r') | (b == b'"'),
+            (b == delimiter) | (b == b'\n') | (b == b'\r') | (b == b'"'),
         ));
     }
     let mut mask = 0u64;
@@ -426,16 +435,17 @@ fn plain_record(
             return None;
         }
         let stop = bytes[i];
-        if !matches!(stop, b',' | b'\n' | b'\r') {
+        if stop != scan.delimiter && !matches!(stop, b'\n' | b'\r') {
             return None;
         }
         fields.push(field);
         i += 1;
         match stop {
-            b',' => {}
             b'\n' => return Some((i, nl + 1)),
             // A carriage return ends the record; a line feed after it is a blank line.
-            _ => return Some((i, nl)),
+            b'\r' => return Some((i, nl)),
+            // The delimiter: the next field.
+            _ => {}
         }
     }
 }
@@ -777,7 +787,7 @@ pub(crate) trait Place {
 
     /// Moves an error raised at `relative` to its absolute position.
     fn place_error(&self, relative: Position, error: &mut Error) {
-        if let Error::Parse { position, .. } = error {
+        if let Error::Parse { position, .. } | Error::Duplicate { position, .. } = error {
             if *position == relative {
                 *position = self.position(relative);
             }
@@ -895,7 +905,7 @@ impl Cursor {
 #[cfg(test)]
 fn place_block<'t>(
     cursor: &mut Cursor,
-    last: bool,
+    (last, delimiter): (bool, u8),
     own: &'t Tokens,
     redo: &'t mut Tokens,
 ) -> Placed<'t> {
@@ -903,7 +913,7 @@ fn place_block<'t>(
         return cursor.place(own);
     }
     let (bytes, first) = cursor.merge(own.bytes(), redo.take_buffer());
-    tokenize_owned(bytes, first, last, redo);
+    tokenize_owned(bytes, first, last, delimiter, redo);
     cursor.place(redo)
 }
 
@@ -914,10 +924,11 @@ mod tests {
 
     /// Every record with its position, as the `csv` crate reads `bytes` (header included as
     /// record 0).
-    fn with_csv(bytes: &[u8]) -> Vec<(Vec<Vec<u8>>, Option<u64>)> {
+    fn with_csv(bytes: &[u8], delimiter: u8) -> Vec<(Vec<Vec<u8>>, Option<u64>)> {
         let mut rdr = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
+            .delimiter(delimiter)
             .from_reader(bytes);
         let mut out = Vec::new();
         let mut rec = ByteRecord::new();
@@ -929,7 +940,7 @@ mod tests {
     }
 
     /// The same through blocks of `size` bytes.
-    fn with_blocks(bytes: &[u8], size: usize) -> Vec<(Vec<Vec<u8>>, Option<u64>)> {
+    fn with_blocks(bytes: &[u8], size: usize, d: u8) -> Vec<(Vec<Vec<u8>>, Option<u64>)> {
         let mut splitter = Splitter::new(Box::new(std::io::Cursor::new(bytes.to_vec())), size);
         let mut cursor = Cursor::new(1);
         let mut out = Vec::new();
@@ -940,11 +951,11 @@ mod tests {
             // recycled), as the readers do.
             let last = block.last;
             if splitter.handed % 2 == 0 {
-                tokenize(&block.bytes, block.first, last, &mut own);
+                tokenize(&block.bytes, block.first, last, d, &mut own);
             } else {
-                tokenize_owned(block.bytes, block.first, last, &mut own);
+                tokenize_owned(block.bytes, block.first, last, d, &mut own);
             }
-            let placed = place_block(&mut cursor, last, &own, &mut redo);
+            let placed = place_block(&mut cursor, (last, d), &own, &mut redo);
             for i in 0..placed.tokens.len() {
                 let rec = placed.tokens.record(i);
                 let fields: Vec<Vec<u8>> = (0..rec.len())
@@ -976,12 +987,17 @@ mod tests {
     }
 
     fn same(bytes: &[u8]) {
-        let want = with_csv(bytes);
+        same_with(bytes, b',');
+    }
+
+    /// [`same`] with another field separator.
+    fn same_with(bytes: &[u8], delimiter: u8) {
+        let want = with_csv(bytes, delimiter);
         for size in [1, 2, 3, 5, 7, 16, 64, 1 << 20] {
             assert_eq!(
-                with_blocks(bytes, size),
+                with_blocks(bytes, size, delimiter),
                 want,
-                "block size {size}: {bytes:?}"
+                "block size {size}, delimiter {delimiter}: {bytes:?}"
             );
         }
     }
@@ -1039,9 +1055,9 @@ mod tests {
     }
 
     /// The structural positions of `bytes`, one byte at a time.
-    fn structural_naive(bytes: &[u8]) -> Vec<usize> {
+    fn structural_naive(bytes: &[u8], delimiter: u8) -> Vec<usize> {
         (0..bytes.len())
-            .filter(|&i| matches!(bytes[i], b',' | b'\n' | b'\r' | b'"'))
+            .filter(|&i| bytes[i] == delimiter || matches!(bytes[i], b'\n' | b'\r' | b'"'))
             .collect()
     }
 
@@ -1053,19 +1069,21 @@ mod tests {
             bytes.extend((0..64).map(|i| if i % 4 == k { b } else { b'a' + k as u8 }));
         }
         bytes.extend((0..300u32).map(|i| (i * 7 % 13) as u8 + b'"' - 3));
-        let want = structural_naive(&bytes);
-        for at in 0..bytes.len() + 2 {
-            let mask = structural(&bytes, at);
-            let got: Vec<usize> = (0..64)
-                .filter(|k| mask >> k & 1 == 1)
-                .map(|k| at + k)
-                .collect();
-            let expected: Vec<usize> = want
-                .iter()
-                .copied()
-                .filter(|&i| i >= at && i < at + 64)
-                .collect();
-            assert_eq!(got, expected, "chunk at {at}");
+        for delimiter in [b',', b';', b'\t'] {
+            let want = structural_naive(&bytes, delimiter);
+            for at in 0..bytes.len() + 2 {
+                let mask = structural(&bytes, at, delimiter);
+                let got: Vec<usize> = (0..64)
+                    .filter(|k| mask >> k & 1 == 1)
+                    .map(|k| at + k)
+                    .collect();
+                let expected: Vec<usize> = want
+                    .iter()
+                    .copied()
+                    .filter(|&i| i >= at && i < at + 64)
+                    .collect();
+                assert_eq!(got, expected, "chunk at {at}, delimiter {delimiter}");
+            }
         }
     }
 
@@ -1080,9 +1098,9 @@ mod tests {
                 }
             })
             .collect();
-        let want = structural_naive(&bytes);
+        let want = structural_naive(&bytes, b',');
         // From every start, forwards one structural byte at a time, and jumping back.
-        let mut scan = Scan::new(&bytes);
+        let mut scan = Scan::new(&bytes, b',');
         for from in (0..bytes.len() + 70).rev() {
             let mut got = Vec::new();
             let mut i = from;
@@ -1164,6 +1182,22 @@ mod tests {
             )
         ) {
             same(&bytes);
+        }
+
+        /// Semicolon- and tab-separated text (with commas as plain data) reads as `csv`
+        /// reads it with that delimiter.
+        #[test]
+        fn other_delimiters_read_the_same(
+            bytes in proptest::collection::vec(
+                prop_oneof![
+                    Just(b'a'), Just(b','), Just(b';'), Just(b'\t'), Just(b'"'), Just(b'\n'),
+                    Just(b'\r'),
+                ],
+                0..80,
+            ),
+            tab in proptest::bool::ANY,
+        ) {
+            same_with(&bytes, if tab { b'\t' } else { b';' });
         }
 
         /// Records of plausible fields (quoted with commas, newlines and doubled quotes, or

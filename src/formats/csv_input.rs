@@ -82,6 +82,8 @@ pub(crate) struct CsvInput {
     spare: Vec<Tokens>,
     pub(crate) convert: CsvConvert,
     origin: String,
+    /// The field separator: `,`, or a sniffed `;` or tab.
+    delimiter: u8,
     done: bool,
 }
 
@@ -137,7 +139,7 @@ impl CsvInput {
             .into_iter()
             .map(|b| {
                 let mut tokens = self.spare.pop().unwrap_or_default();
-                tokenize_owned(b.bytes, b.first, b.last, &mut tokens);
+                tokenize_owned(b.bytes, b.first, b.last, self.delimiter, &mut tokens);
                 let out = work(&self.convert, &tokens);
                 (b.last, tokens, out)
             })
@@ -171,12 +173,13 @@ impl CsvInput {
             .map(|_| self.spare.pop().unwrap_or_default())
             .collect();
         let convert = &self.convert;
+        let delimiter = self.delimiter;
         let outs: Vec<(bool, Tokens, T)> = batch
             .blocks
             .into_par_iter()
             .zip(buffers)
             .map(|(b, mut tokens)| {
-                tokenize_owned(b.bytes, b.first, b.last, &mut tokens);
+                tokenize_owned(b.bytes, b.first, b.last, delimiter, &mut tokens);
                 let out = work(convert, &tokens);
                 (b.last, tokens, out)
             })
@@ -202,6 +205,7 @@ impl CsvInput {
             return Ok(());
         }
         let convert = &self.convert;
+        let delimiter = self.delimiter;
         let splitter = &mut self.splitter;
         let mut opened = std::mem::take(&mut self.opened);
         let (cursor, redo, spare) = (&mut self.cursor, &mut self.redo, &mut self.spare);
@@ -225,12 +229,21 @@ impl CsvInput {
                 .ok()
                 .flatten()
                 .unwrap_or_default();
-            tokenize_owned(block.bytes, block.first, block.last, &mut tokens);
+            tokenize_owned(block.bytes, block.first, block.last, delimiter, &mut tokens);
             let out = work(convert, &tokens);
             (block.last, tokens, out)
         };
         let place = |(last, mut tokens, out): (bool, Tokens, T)| {
-            place_one(cursor, redo, convert, last, &tokens, out, work, sink)?;
+            place_one(
+                cursor,
+                redo,
+                (convert, delimiter),
+                last,
+                &tokens,
+                out,
+                work,
+                sink,
+            )?;
             // The splitter is gone only when reading ended.
             let _ = free_tx.send(tokens.take_buffer());
             if let Ok(mut s) = spare_tokens.lock() {
@@ -265,7 +278,7 @@ impl CsvInput {
                 result = place_one(
                     &mut self.cursor,
                     &mut self.redo,
-                    &self.convert,
+                    (&self.convert, self.delimiter),
                     block_last,
                     &tokens,
                     out,
@@ -293,7 +306,7 @@ impl CsvInput {
 fn place_one<T, W, S>(
     cursor: &mut Cursor,
     redo: &mut Tokens,
-    convert: &CsvConvert,
+    (convert, delimiter): (&CsvConvert, u8),
     last: bool,
     tokens: &Tokens,
     out: T,
@@ -309,7 +322,7 @@ where
         return sink(&placed, out);
     }
     let (bytes, first) = cursor.merge(tokens.bytes(), redo.take_buffer());
-    tokenize_owned(bytes, first, last, redo);
+    tokenize_owned(bytes, first, last, delimiter, redo);
     let out = work(convert, redo);
     let placed = cursor.place(redo);
     sink(&placed, out)
@@ -323,12 +336,14 @@ fn owned(rec: &impl Record) -> ByteRecord {
     out
 }
 
-/// Opens a CSV input: reads the header and the first record, resolves the columns.
+/// Opens a CSV input whose fields are separated by `delimiter`: reads the header and the
+/// first record, resolves the columns.
 pub(crate) fn open(
     format: Format,
     stream: Box<dyn Read + Send>,
     origin: &str,
     options: &ReadOptions,
+    delimiter: u8,
 ) -> Result<CsvInput> {
     let mut splitter = Splitter::new(stream, BLOCK_BYTES);
     let io = |err| Error::Io {
@@ -344,7 +359,7 @@ pub(crate) fn open(
         bytes.extend_from_slice(&block.bytes);
         let last = block.last;
         opened.push_back(block);
-        tokenize(&bytes, true, last, &mut tokens);
+        tokenize(&bytes, true, last, delimiter, &mut tokens);
         if tokens.len() >= 2 || last {
             break;
         }
@@ -389,6 +404,7 @@ pub(crate) fn open(
         spare: Vec::new(),
         convert,
         origin: origin.to_string(),
+        delimiter,
         done: false,
     })
 }

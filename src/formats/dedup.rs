@@ -251,12 +251,12 @@ impl DupKey {
         let record = u32::try_from(position.record).unwrap_or(u32::MAX);
         match seen.insert(self.hash, record) {
             None => Ok(()),
-            Some(first) => Err(Error::Parse {
+            Some(first) => Err(Error::Duplicate {
                 origin: origin.to_string(),
                 position,
                 field: self.field.to_string(),
                 value: crate::error::clip_value(self.value.as_str()),
-                reason: format!("duplicate {}: first seen in record {first}", self.field),
+                first: u64::from(first),
             }),
         }
     }

@@ -96,7 +96,9 @@ impl Format {
 
     /// Detects the format from the first bytes of an input (a few kilobytes are plenty).
     ///
-    /// JSON is recognised by its keys, CSV by its header row. Returns `None` when nothing fits.
+    /// JSON is recognised by its keys, CSV by its header row, whose fields may be separated by
+    /// commas, semicolons or tabs (the separator that splits it into the most fields). Returns
+    /// `None` when nothing fits.
     ///
     /// # Examples
     /// ```
@@ -228,20 +230,45 @@ pub(super) fn detect_with(
     ))
 }
 
-/// The normalised names of the first CSV record of `prefix` (for format detection).
-fn header_names(prefix: &[u8]) -> Vec<String> {
+/// The field separators a CSV input may use, the comma first (it wins ties).
+const DELIMITERS: [u8; 3] = [b',', b';', b'\t'];
+
+/// The first CSV record of `prefix` split at `delimiter`.
+fn first_record(prefix: &[u8], delimiter: u8) -> ByteRecord {
     let mut rdr = ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
+        .delimiter(delimiter)
         .from_reader(prefix);
     let mut rec = ByteRecord::new();
     match rdr.read_byte_record(&mut rec) {
-        Ok(true) => rec
-            .iter()
-            .map(|f| normalize(&String::from_utf8_lossy(f)))
-            .collect(),
-        _ => Vec::new(),
+        Ok(true) => rec,
+        _ => ByteRecord::new(),
     }
+}
+
+/// The field separator of a CSV input from its first bytes: of the comma, the semicolon
+/// (spreadsheets in locales whose decimal mark is a comma) and the tab (TSV exports), the one
+/// that splits the header row into the most fields; the comma when none splits it.
+pub(crate) fn sniff_delimiter(prefix: &[u8]) -> u8 {
+    let prefix = strip_bom(prefix);
+    let mut best = (1, b',');
+    for d in DELIMITERS {
+        let n = first_record(prefix, d).len();
+        if n > best.0 {
+            best = (n, d);
+        }
+    }
+    best.1
+}
+
+/// The normalised names of the first CSV record of `prefix` (for format detection), split
+/// at its [`sniff_delimiter`].
+fn header_names(prefix: &[u8]) -> Vec<String> {
+    first_record(prefix, sniff_delimiter(prefix))
+        .iter()
+        .map(|f| normalize(&String::from_utf8_lossy(f)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -288,6 +315,20 @@ mod tests {
         );
         let err = detect_with(b"id,text,user_id\n", &ColumnMap::default()).unwrap_err();
         assert!(err.contains("tweets file"));
+        // Semicolons and tabs are sniffed from the header row.
+        assert_eq!(
+            Format::detect(b"id;screen_name;followers_count\n1;a;3\n"),
+            Some(Format::CresciCsv)
+        );
+        assert_eq!(
+            Format::detect(b"\xEF\xBB\xBFprofile pic\t#followers\tfake\n"),
+            Some(Format::InstagramKaggleCsv)
+        );
+        assert_eq!(sniff_delimiter(b"id,screen_name\n"), b',');
+        assert_eq!(sniff_delimiter(b"\"a;b\",c\n"), b',');
+        assert_eq!(sniff_delimiter(b"id;\"name, full\";x\n"), b';');
+        assert_eq!(sniff_delimiter(b"id\tname, full\tx\n"), b'\t');
+        assert_eq!(sniff_delimiter(b"single\n"), b',');
         let mapped = ColumnMap::new().with("screen_name", "handle");
         assert_eq!(
             detect_with(b"handle,fans\n", &mapped),

@@ -30,10 +30,11 @@ mod weibo;
 pub use self::columns::ColumnMap;
 pub use self::format::Format;
 pub use self::options::{Mode, ReadOptions};
-pub use self::reader::AccountReader;
+pub use self::reader::{AccountReader, ReadProgress};
 pub use self::stats::{ReadStats, Rejection};
 
-/// Opens a file for reading accounts; the same as [`AccountReader::open`].
+/// Opens a file (or, for `-`, standard input) for reading accounts; the same as
+/// [`AccountReader::open`].
 ///
 /// # Errors
 /// See [`AccountReader::open`].

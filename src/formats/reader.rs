@@ -6,13 +6,16 @@ use std::fmt;
 use std::fs::File;
 use std::io::{BufReader, Cursor, Read};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
+use flate2::read::MultiGzDecoder;
 use rayon::prelude::*;
 
 use super::blocks::{self, Place};
 use super::csv_input::{self, CsvConvert, CsvInput};
 use super::dedup::{count_lines, expected_records, DupKey, HashIndex};
-use super::format::{detect_with, Format};
+use super::format::{detect_with, sniff_delimiter, Format};
 use super::json_lines::{LinePlacement, LinesInput};
 use super::json_source::{JsonSource, Layout};
 use super::options::{Mode, ReadOptions};
@@ -70,7 +73,8 @@ enum Input {
 /// content unless given.
 ///
 /// Items are `Ok(account)` or `Err(error)` for a bad record; in [`Mode::Strict`] the iterator
-/// ends after the first error. [`AccountReader::stats`] counts what was read.
+/// ends after the first error, except that a repeated record ([`Error::Duplicate`](crate::Error::Duplicate)) is
+/// yielded as an error and reading goes on (the first occurrence is the account kept). [`AccountReader::stats`] counts what was read.
 ///
 /// Without the duplicate check, a reader's memory is bounded by its buffers and the largest
 /// record, whatever the number of accounts (measurements: `docs/performance.md`, "Reader
@@ -93,6 +97,11 @@ enum Input {
 /// name; booleans `True`/`False`, dates `2013-07-22 10:05:39`), labelled with
 /// [`ReadOptions::label`]. Any format can take its labels from an `id<TAB>label` file joined by
 /// id ([`ReadOptions::labels`]); an account whose id the file lacks keeps `label: None`.
+///
+/// Any of these may come gzip-compressed (recognised by its first bytes, `1f 8b`, whatever
+/// the file's name): it is decompressed as it is read, its format detected from the
+/// decompressed bytes, and errors name the compressed input. It reads in blocks like the
+/// plain file and gives the same accounts, positions and errors.
 ///
 /// # What counts as bad input
 /// Every bad record yields an [`Error::Parse`](crate::Error::Parse) naming the origin, the record (and line), the field
@@ -139,6 +148,34 @@ pub struct AccountReader {
     labels: Option<labels::LabelIndex>,
     stats: ReadStats,
     finished: bool,
+    progress: ReadProgress,
+    input_size: Option<u64>,
+}
+
+/// How many bytes an [`AccountReader`] has taken from its input so far, readable from any
+/// thread ([`AccountReader::progress`]).
+#[derive(Clone, Debug, Default)]
+pub struct ReadProgress(Arc<AtomicU64>);
+
+impl ReadProgress {
+    /// Bytes taken from the input so far (as stored: compressed bytes for a gzip input).
+    pub fn bytes_read(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// The input, counting the bytes read from it.
+struct Counting {
+    inner: Box<dyn Read + Send>,
+    progress: ReadProgress,
+}
+
+impl Read for Counting {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.0.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
 }
 
 impl fmt::Debug for AccountReader {
@@ -154,8 +191,20 @@ impl fmt::Debug for AccountReader {
 
 const SNIFF_BYTES: usize = 64 * 1024;
 
+/// The path [`AccountReader::open`] reads as standard input.
+const STDIN_PATH: &str = "-";
+
+/// Standard input's name in errors and reports.
+const STDIN_ORIGIN: &str = "<stdin>";
+
+/// The first two bytes of a gzip stream.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
 impl AccountReader {
-    /// Opens a file, detects (or takes) its format, and reads its header.
+    /// Opens a file, detects (or takes) its format, and reads its header. The path `-` reads
+    /// standard input instead (named `<stdin>` in errors unless [`ReadOptions::origin`] says
+    /// otherwise; a file named `-` is `./-`). A gzip-compressed input, file or stream, is
+    /// decompressed as it is read.
     ///
     /// # Errors
     /// [`Error::Io`] when the file cannot be read, [`Error::Format`] when it is empty or its
@@ -174,6 +223,13 @@ impl AccountReader {
     /// ```
     pub fn open(path: impl AsRef<Path>, options: &ReadOptions) -> Result<AccountReader> {
         let path = path.as_ref();
+        if path == Path::new(STDIN_PATH) {
+            let origin = options
+                .origin
+                .clone()
+                .unwrap_or_else(|| STDIN_ORIGIN.into());
+            return Self::build(Box::new(std::io::stdin()), origin, options, None, None);
+        }
         let origin = options
             .origin
             .clone()
@@ -204,22 +260,42 @@ impl AccountReader {
     }
 
     fn build(
-        mut input: Box<dyn Read + Send>,
+        input: Box<dyn Read + Send>,
         origin: String,
         options: &ReadOptions,
         size: Option<u64>,
         path: Option<&Path>,
     ) -> Result<AccountReader> {
+        // Every byte taken from the input (before decompression) is counted, for progress.
+        let progress = ReadProgress::default();
+        let input_size = size;
+        let mut input: Box<dyn Read + Send> = Box::new(Counting {
+            inner: input,
+            progress: progress.clone(),
+        });
         let io = |err| Error::Io {
             origin: origin.clone(),
             err,
         };
         // Read a prefix for detection, then put it back in front of the rest.
-        let mut prefix = Vec::with_capacity(SNIFF_BYTES);
-        (&mut input)
-            .take(SNIFF_BYTES as u64)
-            .read_to_end(&mut prefix)
-            .map_err(io)?;
+        let read_prefix = |input: &mut Box<dyn Read + Send>| {
+            let mut prefix = Vec::with_capacity(SNIFF_BYTES);
+            input
+                .take(SNIFF_BYTES as u64)
+                .read_to_end(&mut prefix)
+                .map(|_| prefix)
+        };
+        let mut prefix = read_prefix(&mut input).map_err(io)?;
+        // gzip (any format inside): decompressed as it is read, and detected from the
+        // decompressed bytes. Several members (`cat a.gz b.gz`) read as one stream.
+        let gzip = prefix.starts_with(&GZIP_MAGIC);
+        if gzip {
+            let raw = Cursor::new(prefix).chain(input);
+            input = Box::new(MultiGzDecoder::new(raw));
+            prefix = read_prefix(&mut input).map_err(io)?;
+        }
+        // A compressed file's size says little about its records.
+        let size = size.filter(|_| !gzip);
         if prefix.starts_with(b"\xEF\xBB\xBF") {
             prefix.drain(..3);
         }
@@ -253,9 +329,17 @@ impl AccountReader {
         // read as the prefix needs no guess).
         let prefix_lines =
             (prefix.len() == SNIFF_BYTES).then(|| (count_lines(&prefix), prefix.len() as u64));
+        // A CSV's field separator: a comma, or a semicolon or tab sniffed from the header.
+        let delimiter = if format.is_csv() {
+            sniff_delimiter(&prefix)
+        } else {
+            b','
+        };
         let stream: Box<dyn Read + Send> = Box::new(Cursor::new(prefix).chain(input));
         let input = if format.is_csv() {
-            Input::Csv(Box::new(csv_input::open(format, stream, &origin, options)?))
+            Input::Csv(Box::new(csv_input::open(
+                format, stream, &origin, options, delimiter,
+            )?))
         } else {
             let convert: Box<dyn Convert> = match format {
                 Format::TwitterV1 | Format::Botometer => Box::new(twitter::V1 {
@@ -331,7 +415,31 @@ impl AccountReader {
             labels,
             stats,
             finished: false,
+            progress,
+            input_size,
         })
+    }
+
+    /// Bytes taken from the input so far: from the file as stored (compressed bytes for a
+    /// gzip input), including what is read ahead of the records yielded. With
+    /// [`AccountReader::input_size`], how far a reading has gone; see
+    /// [`AccountReader::progress`] to watch it from another thread.
+    pub fn bytes_read(&self) -> u64 {
+        self.progress.bytes_read()
+    }
+
+    /// The input's size in bytes as stored, when known: a regular file opened by path
+    /// (compressed or not); `None` for standard input and other streams.
+    pub fn input_size(&self) -> Option<u64> {
+        self.input_size
+    }
+
+    /// A handle on [`AccountReader::bytes_read`] that another thread can read while this
+    /// reader is busy (for a progress bar during [`Audit::run_reader`](crate::Audit::run_reader)).
+    /// Reading it costs one atomic load; the reader adds to it once per read from the input
+    /// (blocks of up to a megabyte).
+    pub fn progress(&self) -> ReadProgress {
+        self.progress.clone()
     }
 
     /// The format being read.
@@ -530,7 +638,8 @@ impl AccountReader {
         Ok(item)
     }
 
-    /// Counts one record, accepted or rejected (strict mode ends the reading at a rejection).
+    /// Counts one record, accepted or rejected (strict mode ends the reading at a rejection
+    /// other than a duplicate).
     fn count<T>(&mut self, pos: Position, item: Result<T>) -> Result<T> {
         self.stats.records_read += 1;
         match item {
@@ -544,7 +653,9 @@ impl AccountReader {
                     position,
                     error: copy_error(&error),
                 });
-                if self.mode == Mode::Strict {
+                // A repeated record is counted and reported but never stops strict mode:
+                // only a malformed one does.
+                if self.mode == Mode::Strict && !error.is_duplicate() {
                     self.queue.clear();
                     self.finished = true;
                 }
@@ -582,7 +693,8 @@ impl AccountReader {
     /// reading has begun); the caller then iterates.
     ///
     /// # Errors
-    /// An I/O error, what `sink` returns, and in strict mode the first rejected record.
+    /// An I/O error, what `sink` returns, and in strict mode the first rejected record that
+    /// is not a duplicate.
     pub(crate) fn read_blocks<T, W, S>(
         &mut self,
         parallel: bool,
@@ -765,7 +877,7 @@ impl AccountReader {
             let pos = at.position(rel);
             let item = self.check(pos, key, item);
             let item = self.count(pos, item);
-            let stop = item.is_err() && self.mode == Mode::Strict;
+            let stop = self.mode == Mode::Strict && item.as_ref().is_err_and(|e| !e.is_duplicate());
             sink(pos, item)?;
             if stop {
                 self.finished = true;
@@ -780,7 +892,7 @@ impl AccountReader {
 
 fn error_position(e: &Error) -> Option<Position> {
     match e {
-        Error::Parse { position, .. } => Some(*position),
+        Error::Parse { position, .. } | Error::Duplicate { position, .. } => Some(*position),
         _ => None,
     }
 }
@@ -800,6 +912,19 @@ fn copy_error(e: &Error) -> Error {
             field: field.clone(),
             value: value.clone(),
             reason: reason.clone(),
+        },
+        Error::Duplicate {
+            origin,
+            position,
+            field,
+            value,
+            first,
+        } => Error::Duplicate {
+            origin: origin.clone(),
+            position: *position,
+            field: field.clone(),
+            value: value.clone(),
+            first: *first,
         },
         Error::Io { origin, err } => Error::Io {
             origin: origin.clone(),
