@@ -108,6 +108,8 @@ fn gzip_semicolons_and_stdin_give_the_plain_files_report() {
         .unwrap()
         .starts_with("<input>: line 102, record 100"));
     want["source"] = serde_json::Value::Null;
+    // The audit's own clock reading differs from run to run.
+    want["audited_at"] = serde_json::Value::Null;
 
     let forms = [
         (gz.to_str().unwrap().to_string(), None),
@@ -122,6 +124,7 @@ fn gzip_semicolons_and_stdin_give_the_plain_files_report() {
         let name = if stdin.is_some() { "<stdin>" } else { &file };
         assert_eq!(source, name);
         got["source"] = serde_json::Value::Null;
+        got["audited_at"] = serde_json::Value::Null;
         let differ: Vec<String> = want
             .as_object()
             .unwrap()
