@@ -7,6 +7,7 @@
 //! ```text
 //! cargo run --release --example train -- --preset twitter   --out-dir models [--data DIR] [--seed S]
 //! cargo run --release --example train -- --preset instagram --out-dir models [--data DIR] [--seed S]
+//! cargo run --release --example train -- --preset weibo     --out-dir models [--data DIR] [--seed S]
 //! ```
 //!
 //! Your own labelled data: one `--input` per file, each with a `--label` (`genuine`, `fake`, or
@@ -197,8 +198,9 @@ fn parse_preset(name: &str) -> Result<Preset, String> {
     match name {
         "twitter" => Ok(Preset::Twitter),
         "instagram" => Ok(Preset::Instagram),
+        "weibo" => Ok(Preset::Weibo),
         other => Err(format!(
-            "unknown preset {other:?}: use twitter or instagram"
+            "unknown preset {other:?}: use twitter, instagram or weibo"
         )),
     }
 }

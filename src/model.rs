@@ -950,6 +950,10 @@ static EMBEDDED: &[(&str, &[u8])] = &[
         "instagram-default.fam",
         include_bytes!("../models/instagram-default.fam"),
     ),
+    (
+        "weibo-default.fam",
+        include_bytes!("../models/weibo-default.fam"),
+    ),
 ];
 
 /// An embedded model by file name.

@@ -55,6 +55,8 @@ pub enum Preset {
     Twitter,
     /// Every labelled Instagram source.
     Instagram,
+    /// The one labelled Sina Weibo source: spammers, not bought followers (docs/sources.md).
+    Weibo,
 }
 
 const TWITTER_SOURCES: &[SourceSpec] = &[
@@ -164,6 +166,19 @@ const INSTAGRAM_SOURCES: &[SourceSpec] = &[
     },
 ];
 
+const WEIBO_SOURCES: &[SourceSpec] = &[SourceSpec {
+    name: "weibo-spammer-microblogpcu",
+    files: &[(
+        "weibo-spammer-microblogpcu/spammer.csv",
+        Format::WeiboSpammerCsv,
+    )],
+    // `is_spammer`: spam-like accounts (yes) as fake, the others as genuine (docs/sources.md).
+    take: Take::AsLabelled,
+    // The layout has no creation date, so no age is measured and no crawl time is needed; its
+    // README gives none, and none is invented.
+    as_of: None,
+}];
+
 /// A source read for training: its accounts and what was left out of it.
 #[derive(Clone, Debug)]
 pub struct SourceAccounts {
@@ -180,11 +195,12 @@ pub struct SourceAccounts {
 }
 
 impl Preset {
-    /// `twitter` or `instagram`.
+    /// `twitter`, `instagram` or `weibo`.
     pub fn name(self) -> &'static str {
         match self {
             Preset::Twitter => "twitter",
             Preset::Instagram => "instagram",
+            Preset::Weibo => "weibo",
         }
     }
 
@@ -193,13 +209,16 @@ impl Preset {
         match self {
             Preset::Twitter => Platform::Twitter,
             Preset::Instagram => Platform::Instagram,
+            Preset::Weibo => Platform::Weibo,
         }
     }
 
-    /// The feature set.
+    /// The feature set. Weibo profiles are read as Twitter/X ones are (the `users/show` API
+    /// copies the v1.1 user object), so Weibo uses the Twitter/X set; of it, the Weibo source
+    /// fills the counts, the screen name, the description and the image.
     pub fn feature_set(self) -> FeatureSet {
         match self {
-            Preset::Twitter => FeatureSet::Twitter,
+            Preset::Twitter | Preset::Weibo => FeatureSet::Twitter,
             Preset::Instagram => FeatureSet::Instagram,
         }
     }
@@ -209,6 +228,7 @@ impl Preset {
         match self {
             Preset::Twitter => TWITTER_SOURCES,
             Preset::Instagram => INSTAGRAM_SOURCES,
+            Preset::Weibo => WEIBO_SOURCES,
         }
     }
 
@@ -221,7 +241,7 @@ impl Preset {
                 ("no_description", &[FieldGroup::Description]),
                 ("no_image", &[FieldGroup::Image]),
             ],
-            Preset::Instagram => &[
+            Preset::Instagram | Preset::Weibo => &[
                 ("no_description", &[FieldGroup::Description]),
                 ("no_image", &[FieldGroup::Image]),
             ],
@@ -260,7 +280,9 @@ impl Preset {
                 FieldGroup::BackgroundImage,
                 FieldGroup::GeoEnabled,
             ],
-            Preset::Instagram => &[],
+            // The Weibo source has none of those groups; `users/show` exports' are left out
+            // by the fit (no training data), not here.
+            Preset::Instagram | Preset::Weibo => &[],
         }
     }
 
@@ -288,6 +310,10 @@ impl Preset {
                 ("twitter-counts.fam", ExportShape::new([Counts])),
             ],
             Preset::Instagram => vec![("instagram-default.fam", ExportShape::full())],
+            // The source's groups (counts, screen name, description, image): what a
+            // `users/show` export with avatars gives once the fit drops the groups the source
+            // lacks.
+            Preset::Weibo => vec![("weibo-default.fam", ExportShape::full())],
         }
     }
 
@@ -401,11 +427,12 @@ impl Preset {
             .fit(&self.usable(&ExportShape::full()), &self.params(seed))
     }
 
-    /// The preset whose models score accounts of `platform`: Instagram for Instagram, Twitter
-    /// for every other platform.
+    /// The preset whose models score accounts of `platform`: Instagram for Instagram, Weibo
+    /// for Weibo, Twitter for every other platform.
     pub fn for_platform(platform: Platform) -> Preset {
         match platform {
             Platform::Instagram => Preset::Instagram,
+            Platform::Weibo => Preset::Weibo,
             _ => Preset::Twitter,
         }
     }
@@ -418,9 +445,10 @@ impl std::str::FromStr for Preset {
         match s {
             "twitter" | "x" => Ok(Preset::Twitter),
             "instagram" => Ok(Preset::Instagram),
+            "weibo" => Ok(Preset::Weibo),
             other => Err(Error::InvalidParams {
                 name: "preset".into(),
-                reason: format!("unknown preset {other:?}: use twitter or instagram"),
+                reason: format!("unknown preset {other:?}: use twitter, instagram or weibo"),
             }),
         }
     }

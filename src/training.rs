@@ -64,6 +64,7 @@ pub struct TrainingSet {
 
 static TWITTER_TRAINING: &[u8] = include_bytes!("../models/twitter-training.fat");
 static INSTAGRAM_TRAINING: &[u8] = include_bytes!("../models/instagram-training.fat");
+static WEIBO_TRAINING: &[u8] = include_bytes!("../models/weibo-training.fat");
 
 impl TrainingSet {
     /// The training set of a feature set from labelled accounts, one group per source. Each
@@ -142,12 +143,17 @@ impl TrainingSet {
         })
     }
 
-    /// The training set shipped for a platform: Twitter/X (also used for Weibo and others)
-    /// or Instagram.
+    /// The training set shipped for a platform: Twitter/X (also used for other platforms),
+    /// Instagram or Weibo.
     pub fn embedded(platform: Platform) -> &'static TrainingSet {
         static TW: OnceLock<TrainingSet> = OnceLock::new();
         static IG: OnceLock<TrainingSet> = OnceLock::new();
+        static WB: OnceLock<TrainingSet> = OnceLock::new();
         match platform {
+            Platform::Weibo => WB.get_or_init(|| {
+                TrainingSet::from_bytes(WEIBO_TRAINING)
+                    .expect("the embedded Weibo training set is valid (tested)")
+            }),
             Platform::Instagram => IG.get_or_init(|| {
                 TrainingSet::from_bytes(INSTAGRAM_TRAINING)
                     .expect("the embedded Instagram training set is valid (tested)")

@@ -1,5 +1,5 @@
 //! The CSV driver: a CSV input read in blocks ([`CsvInput`]), opened with the converter of its
-//! format ([`CsvConvert`]: Cresci, Kaggle, SRF or 2021 Instagram columns), its blocks tokenized
+//! format ([`CsvConvert`]: Cresci, Kaggle, SRF, 2021 Instagram or Weibo spammer columns), its blocks tokenized
 //! and converted here or on the rayon pool and placed back in input order.
 
 use std::collections::VecDeque;
@@ -15,6 +15,7 @@ use super::cresci::CresciColumns;
 use super::format::Format;
 use super::instagram::{KaggleColumns, ParmaColumns, SrfColumns};
 use super::options::ReadOptions;
+use super::weibo::SpammerColumns;
 use crate::account::Account;
 use crate::error::{Error, Position, Result};
 
@@ -24,6 +25,7 @@ pub(crate) enum CsvConvert {
     Kaggle(KaggleColumns),
     Srf(SrfColumns),
     Parma(ParmaColumns),
+    WeiboSpammer(SpammerColumns),
 }
 
 impl CsvConvert {
@@ -34,6 +36,7 @@ impl CsvConvert {
             CsvConvert::Kaggle(c) => c.convert(rec, pos),
             CsvConvert::Srf(c) => c.convert(rec, pos),
             CsvConvert::Parma(c) => c.convert(rec, pos),
+            CsvConvert::WeiboSpammer(c) => c.convert(rec, pos),
         }
     }
 
@@ -389,6 +392,11 @@ pub(crate) fn open(
             let mut c = ParmaColumns::resolve(&headers, &options.columns, origin)?;
             c.header.offset = usize::from(leading_index);
             CsvConvert::Parma(c)
+        }
+        Format::WeiboSpammerCsv => {
+            let mut c = SpammerColumns::resolve(&headers, &options.columns, origin)?;
+            c.header.offset = usize::from(leading_index);
+            CsvConvert::WeiboSpammer(c)
         }
         _ => {
             let mut c = SrfColumns::resolve(&headers, &options.columns, origin)?;

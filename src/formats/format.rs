@@ -37,11 +37,14 @@ pub enum Format {
     /// The 2021 Instagram CSVs of BeleRicks11/Instagram_Fake_Account_Detection
     /// (`OldDataSet.csv`, `NewDataset.csv`: `Profile Pic`, `Bio Length`, ..., `Fake`).
     InstagramParmaCsv,
+    /// The MicroblogPCU-derived Sina Weibo spammer CSV (`user_id`, `user_name`, `user_image`,
+    /// ..., `post_num`, `follower_num`, `followee_num`, 22 behaviour columns, `is_spammer`).
+    WeiboSpammerCsv,
 }
 
 impl Format {
     /// Every format, in a fixed order.
-    pub const ALL: [Format; 10] = [
+    pub const ALL: [Format; 11] = [
         Format::CresciCsv,
         Format::TwitterV1,
         Format::TwitterV2,
@@ -52,11 +55,12 @@ impl Format {
         Format::Weibo,
         Format::Botometer,
         Format::InstagramParmaCsv,
+        Format::WeiboSpammerCsv,
     ];
 
     /// The format's short name, as accepted by [`Format::from_str`]: `cresci-csv`,
     /// `twitter-v1`, `twitter-v2`, `instagram-jsonl`, `instafake`, `instagram-kaggle-csv`,
-    /// `instagram-srf-csv`, `weibo`, `botometer`, `instagram-parma-csv`.
+    /// `instagram-srf-csv`, `weibo`, `botometer`, `instagram-parma-csv`, `weibo-spammer-csv`.
     pub fn name(self) -> &'static str {
         match self {
             Format::CresciCsv => "cresci-csv",
@@ -69,6 +73,7 @@ impl Format {
             Format::Weibo => "weibo",
             Format::Botometer => "botometer",
             Format::InstagramParmaCsv => "instagram-parma-csv",
+            Format::WeiboSpammerCsv => "weibo-spammer-csv",
         }
     }
 
@@ -78,7 +83,7 @@ impl Format {
             Format::CresciCsv | Format::TwitterV1 | Format::TwitterV2 | Format::Botometer => {
                 Platform::Twitter
             }
-            Format::Weibo => Platform::Weibo,
+            Format::Weibo | Format::WeiboSpammerCsv => Platform::Weibo,
             _ => Platform::Instagram,
         }
     }
@@ -91,6 +96,7 @@ impl Format {
                 | Format::InstagramKaggleCsv
                 | Format::InstagramSrfCsv
                 | Format::InstagramParmaCsv
+                | Format::WeiboSpammerCsv
         )
     }
 
@@ -198,6 +204,9 @@ pub(super) fn detect_with(
         .map(|h| columns.ours_for(&h).unwrap_or(h))
         .collect();
     let has = |k: &str| header.iter().any(|x| x == k);
+    if has("is_spammer") || (has("user_image") && has("follower_num")) {
+        return Ok(Format::WeiboSpammerCsv);
+    }
     if has("rating") && (has("username") || has("number.of.followers")) {
         return Ok(Format::InstagramSrfCsv);
     }
@@ -312,6 +321,10 @@ mod tests {
         assert_eq!(
             Format::detect(b"\"Profile.URL\",\"rating\",\"Username\"\n"),
             Some(Format::InstagramSrfCsv)
+        );
+        assert_eq!(
+            Format::detect(b"\xEF\xBB\xBFuser_id,user_name,user_image,follower_num,is_spammer\n"),
+            Some(Format::WeiboSpammerCsv)
         );
         let err = detect_with(b"id,text,user_id\n", &ColumnMap::default()).unwrap_err();
         assert!(err.contains("tweets file"));
