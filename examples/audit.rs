@@ -9,7 +9,8 @@
 //! some-exporter | cargo run --release --example audit -- -       # standard input
 //! ```
 //!
-//! With no FILE it audits `datasets/demo/followers.jsonl` with the embedded default model.
+//! With no FILE it audits the demo list `datasets/demo/followers.jsonl`, built into the binary
+//! (an installed `audit` runs it from any directory), with the embedded default model.
 //! Strict by default: the first bad record stops the audit with a message naming the record,
 //! field and value (exit code 1); `--lenient` reports bad records and goes on.
 
@@ -158,15 +159,20 @@ fn try_main() -> Result<(), Box<dyn Error>> {
     }
 
     let demo = args.file.is_none();
-    let path = args.file.clone().unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("datasets/demo/followers.jsonl")
-    });
+    let path = args
+        .file
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEMO_NAME));
     let mut csv_file = match &args.csv {
         Some(p) => Some(BufWriter::new(create(p)?)),
         None => None,
     };
     let label = single_label(&args.label, &path)?;
-    let input = Input::open(&path, &args)?;
+    let input = if demo {
+        Input::open_demo(&args)?
+    } else {
+        Input::open(&path, &args)?
+    };
     let model = match &args.model {
         Some(p) => Cow::Owned(Model::load(p)?),
         None => Model::for_export(input.format.platform(), &input.shape)?,
@@ -225,7 +231,15 @@ struct Input {
     /// Standard input (`-`): the bytes the first records were read from, to be read again in
     /// front of the rest of the stream. A file is simply opened again.
     stdin_lead: Option<Vec<u8>>,
+    /// The demo list, built into the binary.
+    embedded: Option<&'static [u8]>,
 }
+
+/// The bundled demo list and its truth, built into the binary so that an installed `audit`
+/// runs its demo from any directory.
+const DEMO: &[u8] = include_bytes!("../datasets/demo/followers.jsonl");
+const DEMO_TRUTH: &str = include_str!("../datasets/demo/truth.json");
+const DEMO_NAME: &str = "datasets/demo/followers.jsonl";
 
 /// The path that means standard input, and its name in messages and reports.
 const STDIN: &str = "-";
@@ -284,6 +298,28 @@ impl Input {
             lead,
             shape,
             stdin_lead: None,
+            embedded: None,
+        })
+    }
+
+    /// The demo list, read from the bytes built into the binary.
+    fn open_demo(args: &Args) -> Result<Input, Box<dyn Error>> {
+        let mut options = ReadOptions::default().origin(DEMO_NAME);
+        if args.lenient {
+            options = options.mode(Mode::Lenient);
+        }
+        let probe = AccountReader::from_reader(DEMO, &options.clone().mode(Mode::Lenient))?;
+        let format = probe.format();
+        let lead: Vec<Account> = probe.filter_map(|a| a.ok()).take(PROBE_RECORDS).collect();
+        let shape = ExportShape::of(&lead);
+        Ok(Input {
+            path: PathBuf::from(DEMO_NAME),
+            options,
+            format,
+            lead,
+            shape,
+            stdin_lead: None,
+            embedded: Some(DEMO),
         })
     }
 
@@ -319,11 +355,15 @@ impl Input {
             lead,
             shape,
             stdin_lead: Some(bytes),
+            embedded: None,
         })
     }
 
     /// A reader of the whole input, from its first record.
     fn reader(&self) -> Result<AccountReader, Box<dyn Error>> {
+        if let Some(bytes) = self.embedded {
+            return Ok(AccountReader::from_reader(bytes, &self.options)?);
+        }
         Ok(match &self.stdin_lead {
             Some(lead) => {
                 let rest = std::io::Cursor::new(lead.clone()).chain(std::io::stdin());
@@ -585,11 +625,7 @@ fn print_summary(
     }
     if demo {
         // The demo is synthetic, so its truth is known: show it beside the estimate.
-        let truth = std::fs::read_to_string(
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("datasets/demo/truth.json"),
-        )
-        .ok()
-        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
+        let truth = serde_json::from_str::<serde_json::Value>(DEMO_TRUTH).ok();
         match truth {
             Some(t) => {
                 let bursts: Vec<String> = t["bursts"]

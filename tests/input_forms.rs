@@ -138,3 +138,30 @@ fn gzip_semicolons_and_stdin_give_the_plain_files_report() {
         );
     }
 }
+
+/// The demo is built into the binary: a copy of it run from `/`, with the demo files out of
+/// its reach (the copy lives in a temporary directory), audits the demo and knows its truth.
+#[test]
+fn the_demo_runs_from_any_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("audit");
+    std::fs::copy(common::audit_example(), &copy).unwrap();
+    let out = std::process::Command::new(&copy)
+        .current_dir("/")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("records read 3000 = scored 3000"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("synthetic demo list; its truth"),
+        "{stdout}"
+    );
+}

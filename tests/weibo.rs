@@ -3,8 +3,8 @@
 mod common;
 
 use follower_audit::{
-    Audit, AuditParams, Detector, Error, ExportShape, FieldGroup, Format, Label, Model, Platform, Preset,
-    ReadOptions, TrainingSet,
+    Audit, AuditParams, Detector, Error, ExportShape, FieldGroup, Format, Label, Model, Platform,
+    Preset, ReadOptions, TrainingSet,
 };
 
 use common::{fixture, read_leniently as read};

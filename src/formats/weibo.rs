@@ -238,10 +238,15 @@ mod tests {
 
     #[test]
     fn bio_is_told_apart_from_the_rest_of_the_message() {
-        assert_eq!(bio_of("  Lv.3   某地   简介：一句话。  标签  旅行 "), "一句话。");
+        assert_eq!(
+            bio_of("  Lv.3   某地   简介：一句话。  标签  旅行 "),
+            "一句话。"
+        );
         assert_eq!(bio_of(" Lv.5   某地   2000年1月1日 "), "");
         assert_eq!(bio_of(" ??? garbled "), "??? garbled");
-        assert!(default_avatar("http://img.t.sinajs.cn/t5/style/images/face/male_180.png"));
+        assert!(default_avatar(
+            "http://img.t.sinajs.cn/t5/style/images/face/male_180.png"
+        ));
         assert!(!default_avatar("http://tp1.sinaimg.cn/1/180/1/1"));
     }
 }
