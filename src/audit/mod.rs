@@ -84,6 +84,9 @@ pub struct Audit<'m> {
     shared: Shared<'m>,
     /// What [`Audit::probe`] found, if it was called.
     probe: Option<Probe>,
+    /// Held through a run: the listing bound and the sample in `shared` belong to one run at a
+    /// time, so runs of one `Audit` on several threads take turns.
+    running: std::sync::Mutex<()>,
 }
 
 impl<'m> Audit<'m> {
@@ -99,6 +102,7 @@ impl<'m> Audit<'m> {
                 shape: None,
             },
             probe: None,
+            running: std::sync::Mutex::new(()),
         }
     }
 
@@ -208,6 +212,7 @@ impl<'m> Audit<'m> {
     where
         I: IntoIterator<Item = Result<Account>>,
     {
+        let _turn = self.running.lock().unwrap_or_else(|e| e.into_inner());
         let (now, fx, mut csv) = self.begin(source, csv_out)?;
         let mut state = State::new();
         let scorer = Scorer::new(&self.shared, &fx, csv.is_some());
@@ -318,6 +323,7 @@ impl<'m> Audit<'m> {
         if self.shared.params.sample.is_some() || !reader.can_read_blocks() {
             return self.run_with(&source, reader, csv_out);
         }
+        let _turn = self.running.lock().unwrap_or_else(|e| e.into_inner());
         let (now, fx, mut csv) = self.begin(&source, csv_out)?;
         let p = &self.shared.params;
         let mut state = State::new();

@@ -15,7 +15,7 @@ use crate::features::{FeatureExtractor, FeatureMatrix, TimeReference};
 use super::params::Listing;
 use super::report::FollowerScore;
 use super::shared::Shared;
-use super::shift::features_hash;
+use super::shift::follower_key;
 use super::state::TimeKind;
 use super::state::{csv_error, group_of, is_inactive, label_name, most_suspicious_first, State};
 use super::traits::TraitBits;
@@ -150,7 +150,7 @@ impl Scorer<'_, '_> {
                 .rows()
                 .into_iter()
                 .zip(accounts)
-                .map(|(row, a)| (features_hash(row.as_slice().unwrap_or(&[])), a))
+                .map(|(row, a)| (follower_key(row.as_slice().unwrap_or(&[]), a), a))
                 .filter(|(h, _)| *h <= bound)
                 .collect();
             if !candidates.is_empty() {
@@ -378,7 +378,7 @@ impl Sink<'_, '_> {
             self.state.followers.push(score);
             if let Listing::MostSuspicious(n) = p.listing {
                 // Keep the list at most twice the listed number: sort, cut, raise the bound.
-                if self.state.followers.len() >= 2 * n {
+                if self.state.followers.len() >= n.saturating_mul(2) {
                     most_suspicious_first(&mut self.state.followers, n);
                     let bound = self.state.followers[n - 1].p_fake;
                     self.state.listed_bound = bound;

@@ -55,7 +55,7 @@ pub(super) struct BottomK {
 
 impl BottomK {
     pub(super) fn offer(&mut self, hash: u64, account: &Account) {
-        if self.kept.len() == self.k && self.kept.last().is_some_and(|(h, _)| *h <= hash) {
+        if self.kept.len() == self.k && self.kept.last().is_some_and(|(h, _)| *h < hash) {
             return;
         }
         let at = self.kept.partition_point(|(h, _)| *h < hash);
@@ -81,14 +81,24 @@ impl BottomK {
     }
 }
 
-/// A hash of a follower's feature row (the bits of every value): the key of the uniform
-/// sample. Two followers with one key score alike; which of them the sample keeps is settled
-/// by [`BottomK::offer`], not by the order threads hand them over.
-pub(super) fn features_hash(row: &[f64]) -> u64 {
+/// A hash of a follower's feature row (the bits of every value) and its id (else its screen
+/// name): the key of the uniform sample. Ids are unique in a list (repeats are rejected), so
+/// followers alike in every feature (mass-made accounts) keep keys of their own and the sample
+/// stays uniform over followers; only followers with neither id nor name and one feature row
+/// share a key, and which of them the sample keeps is settled by [`BottomK::offer`], not by
+/// the order threads hand them over.
+pub(super) fn follower_key(row: &[f64], account: &Account) -> u64 {
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for v in row {
-        h = (h ^ v.to_bits()).wrapping_mul(0x0000_0100_0000_01b3);
+        h = (h ^ v.to_bits()).wrapping_mul(PRIME);
         h ^= h >> 29;
+    }
+    let p = &account.profile;
+    if let Some(name) = p.id.as_deref().or(p.screen_name.as_deref()) {
+        for b in name.bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(PRIME);
+        }
     }
     // Mix the bits, so that the order of hashes is not the order of similar rows.
     h ^= h >> 33;
@@ -204,4 +214,56 @@ pub(super) fn measure_shift(
         matched_genuine: 0,
     };
     Ok((report, shift.votes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn named(name: &str) -> Account {
+        let mut a = Account::default();
+        a.profile.screen_name = Some(name.into());
+        a
+    }
+
+    #[test]
+    fn the_sample_is_the_same_whatever_the_order_of_offers() {
+        // Two keys below a third; the third key is offered twice, by different accounts,
+        // before and after the sample is full.
+        let offers = [
+            (1, named("a")),
+            (5, named("zed")),
+            (3, named("b")),
+            (5, named("amy")),
+        ];
+        let mut kept = Vec::new();
+        for order in [[0, 1, 2, 3], [3, 2, 1, 0], [0, 2, 1, 3], [0, 2, 3, 1]] {
+            let mut s = BottomK {
+                k: 3,
+                kept: Vec::new(),
+            };
+            for i in order {
+                s.offer(offers[i].0, &offers[i].1);
+            }
+            let names: Vec<String> = s
+                .kept
+                .iter()
+                .map(|(h, a)| format!("{h}:{}", a.profile.screen_name.as_deref().unwrap()))
+                .collect();
+            kept.push(names);
+        }
+        assert!(kept.windows(2).all(|w| w[0] == w[1]), "{kept:?}");
+        assert_eq!(kept[0], ["1:a", "3:b", "5:amy"]);
+    }
+
+    #[test]
+    fn alike_followers_with_their_own_ids_keep_keys_of_their_own() {
+        let row = [1.0, 0.0, 2.5];
+        let mut a = Account::default();
+        a.profile.id = Some("1".into());
+        let mut b = a.clone();
+        b.profile.id = Some("2".into());
+        assert_ne!(follower_key(&row, &a), follower_key(&row, &b));
+        assert_eq!(follower_key(&row, &a), follower_key(&row, &a.clone()));
+    }
 }
