@@ -135,48 +135,19 @@ pub(crate) fn find_bursts_at(
     if n < 2 * params.min_segment {
         return Ok(Vec::new());
     }
-    let sums = |a: usize, b: usize| {
-        p_fake[a..b]
-            .iter()
-            .fold((0.0, 0.0), |(s, q), &p| (s + p, q + p * p))
-    };
-    let cost = |len: usize, s: f64, q: f64| q - s * s / len as f64;
+    let mean = |a: usize, b: usize| p_fake[a..b].iter().sum::<f64>() / (b - a) as f64;
     // Noise level: the pooled variance of the whole list would include the jumps themselves, so
     // use the median absolute difference of neighbours, which is robust to a few change points.
     let variance = robust_variance(p_fake).max(1e-4);
     let threshold = params.penalty * variance * (n as f64).ln();
 
-    let m = params.min_segment;
     let mut cuts = vec![0, n];
-    let mut stack = vec![(0usize, n)];
-    while let Some((a, b)) = stack.pop() {
-        if b - a < 2 * m {
-            continue;
-        }
-        let (s, q) = sums(a, b);
-        let whole = cost(b - a, s, q);
-        // Left sums over [a, k), moved on one follower at a time.
-        let (mut ls, mut lq) = sums(a, a + m);
-        let mut best = (f64::INFINITY, 0usize);
-        for (k, &pk) in p_fake.iter().enumerate().take(b - m + 1).skip(a + m) {
-            let c = cost(k - a, ls, lq) + cost(b - k, s - ls, q - lq);
-            if c < best.0 {
-                best = (c, k);
-            }
-            ls += pk;
-            lq += pk * pk;
-        }
-        if whole - best.0 > threshold {
-            cuts.push(best.1);
-            stack.push((a, best.1));
-            stack.push((best.1, b));
-        }
-    }
+    split(p_fake, 0, n, params.min_segment, threshold, &mut cuts);
     cuts.sort_unstable();
 
     let segments: Vec<(usize, usize, f64)> = cuts
         .windows(2)
-        .map(|w| (w[0], w[1], sums(w[0], w[1]).0 / (w[1] - w[0]) as f64))
+        .map(|w| (w[0], w[1], mean(w[0], w[1])))
         .collect();
     let baseline = weighted_median(&segments);
     let total_end = position(n - 1) + 1;
@@ -216,6 +187,50 @@ pub(crate) fn find_bursts_at(
         });
     }
     Ok(bursts)
+}
+
+/// Binary segmentation of `p[a..b]`: finds the cut that most lowers the squared error of a
+/// piecewise-constant mean, keeps it when the drop exceeds `threshold`, and recurses on both
+/// sides (side by side on the rayon pool for long stretches). Pushes the cuts, in no order.
+///
+/// The drop of cutting `[a, b)` at `k` is `L²/(k-a) + R²/(b-k) - S²/(b-a)`, with `L`, `R`
+/// and `S` the sums of the left part, the right part and the whole: the sums of squares
+/// cancel, so one running sum serves. The result is the same at any thread count: each
+/// stretch's search is sequential and the cuts are sorted afterwards.
+fn split(p: &[f64], a: usize, b: usize, m: usize, threshold: f64, cuts: &mut Vec<usize>) {
+    /// Stretches at least this long are split side by side.
+    const PARALLEL: usize = 1 << 16;
+    if b - a < 2 * m {
+        return;
+    }
+    let s: f64 = p[a..b].iter().sum();
+    let whole = s * s / (b - a) as f64;
+    let mut left: f64 = p[a..a + m].iter().sum();
+    let mut best = (f64::NEG_INFINITY, 0usize);
+    for (k, &pk) in p.iter().enumerate().take(b - m + 1).skip(a + m) {
+        let right = s - left;
+        let gain = left * left / (k - a) as f64 + right * right / (b - k) as f64;
+        if gain > best.0 {
+            best = (gain, k);
+        }
+        left += pk;
+    }
+    if best.0 - whole <= threshold {
+        return;
+    }
+    let k = best.1;
+    cuts.push(k);
+    if b - a >= PARALLEL {
+        let mut right = Vec::new();
+        rayon::join(
+            || split(p, a, k, m, threshold, cuts),
+            || split(p, k, b, m, threshold, &mut right),
+        );
+        cuts.extend(right);
+    } else {
+        split(p, a, k, m, threshold, cuts);
+        split(p, k, b, m, threshold, cuts);
+    }
 }
 
 /// Variance of the noise around a piecewise-constant mean, from neighbour differences:

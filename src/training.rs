@@ -395,65 +395,79 @@ impl TrainingSet {
             }
         }
         // The scaled training rows, one after another, each padded with zeros to a multiple
-        // of the distance loop's lane count (padding adds 0 to every distance).
+        // of the distance loop's lane count (padding adds 0 to every distance). Single
+        // precision: twice the lanes per instruction, and ample for ranking neighbours.
         let m = cols.len().div_ceil(LANES) * LANES;
-        let mut train = vec![0.0f64; n * m];
+        let mut train = vec![0.0f32; n * m];
         for r in 0..n {
             for (k, (&c, &s)) in cols.iter().zip(&scale).enumerate() {
-                train[r * m + k] = f64::from(self.values[r * d + c]) * s;
+                train[r * m + k] = (f64::from(self.values[r * d + c]) * s) as f32;
             }
         }
         let train = &train;
-        // The k nearest of `among` to `q` (squared distances, ascending), skipping `skip`.
-        let nearest = |q: &[f64], among: &[usize], skip: Option<usize>, k: usize| {
-            let mut best: Vec<(f64, usize)> = Vec::with_capacity(k + 1);
-            for &j in among {
-                if Some(j) == skip {
-                    continue;
-                }
-                let bound = if best.len() == k {
-                    best[k - 1].0
-                } else {
-                    f64::INFINITY
-                };
-                let s = squared_distance_below(q, &train[j * m..(j + 1) * m], bound);
-                if s < bound {
-                    let at = best.partition_point(|&(v, _)| v <= s);
-                    best.insert(at, (s, j));
-                    best.truncate(k);
-                }
-            }
-            best
-        };
+        let row = |j: usize| &train[j * m..(j + 1) * m];
         let rows = seeded_subset(x.nrows(), max_rows, 0x5eed + 1);
         if cols.is_empty() {
             // No column the shape reads varies in the training data: nothing to compare.
             return Ok(Shift::new(0.0, rows.len()));
         }
         let reference = seeded_subset(n, 3000, 0x5eed);
-        let mut inner: Vec<f64> = reference
+        let mut in_reference = vec![false; n];
+        for &j in &reference {
+            in_reference[j] = true;
+        }
+        // Each reference row's squared distance to its nearest other reference row.
+        let mut inner: Vec<f32> = reference
             .par_iter()
-            .map(|&j| {
-                nearest(&train[j * m..(j + 1) * m], &reference, Some(j), 1)
-                    .first()
-                    .map_or(0.0, |b| b.0.sqrt())
+            .map(|&i| {
+                let q = row(i);
+                let mut best = f32::INFINITY;
+                for &j in &reference {
+                    if j != i {
+                        best = best.min(squared_distance_below(q, row(j), best));
+                    }
+                }
+                best
             })
             .collect();
-        inner.sort_by(f64::total_cmp);
+        inner.sort_by(f32::total_cmp);
         let edge = inner[((inner.len() as f64 * 0.95) as usize).min(inner.len() - 1)];
-        let everything: Vec<usize> = (0..n).collect();
+        // For each looked-at row, in one pass over the training rows: its `NEIGHBOURS`
+        // nearest (squared distances, ascending) and its nearest reference row.
         let found: Vec<(bool, Vec<usize>)> = rows
             .par_iter()
             .map(|&r| {
-                let mut q = vec![0.0f64; m];
+                let mut q = vec![0.0f32; m];
                 for (k, (&c, &s)) in cols.iter().zip(&scale).enumerate() {
-                    q[k] = x.values()[[r, c]] * s;
+                    q[k] = (x.values()[[r, c]] * s) as f32;
                 }
-                let out = nearest(&q, &reference, None, 1)
-                    .first()
-                    .is_some_and(|b| b.0.sqrt() > edge);
-                let near = nearest(&q, &everything, None, NEIGHBOURS);
-                (out, near.into_iter().map(|(_, j)| j).collect())
+                let mut near: Vec<(f32, usize)> = Vec::with_capacity(NEIGHBOURS + 1);
+                let mut nearest_reference = f32::INFINITY;
+                for j in 0..n {
+                    let kth = if near.len() == NEIGHBOURS {
+                        near[NEIGHBOURS - 1].0
+                    } else {
+                        f32::INFINITY
+                    };
+                    let bound = if in_reference[j] {
+                        kth.max(nearest_reference)
+                    } else {
+                        kth
+                    };
+                    let s = squared_distance_below(&q, row(j), bound);
+                    if in_reference[j] && s < nearest_reference {
+                        nearest_reference = s;
+                    }
+                    if s < kth {
+                        let at = near.partition_point(|&(v, _)| v <= s);
+                        near.insert(at, (s, j));
+                        near.truncate(NEIGHBOURS);
+                    }
+                }
+                (
+                    nearest_reference > edge,
+                    near.into_iter().map(|(_, j)| j).collect(),
+                )
             })
             .collect();
         let mut votes = vec![0u32; n];
@@ -515,15 +529,15 @@ const LANES: usize = 8;
 /// The squared distance between `a` and `b` (equal lengths, a multiple of [`LANES`]), or a
 /// partial sum at or above `bound` as soon as one is reached: summed in [`LANES`] independent
 /// lanes (which the compiler turns into vector instructions), checked every [`LANES`] values.
-fn squared_distance_below(a: &[f64], b: &[f64], bound: f64) -> f64 {
+fn squared_distance_below(a: &[f32], b: &[f32], bound: f32) -> f32 {
     let mut total = 0.0;
     for (x, y) in a.chunks_exact(LANES).zip(b.chunks_exact(LANES)) {
-        let mut lane = [0.0f64; LANES];
+        let mut lane = [0.0f32; LANES];
         for i in 0..LANES {
             let t = x[i] - y[i];
             lane[i] = t * t;
         }
-        total += lane.iter().sum::<f64>();
+        total += lane.iter().sum::<f32>();
         if total >= bound {
             break;
         }

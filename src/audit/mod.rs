@@ -440,6 +440,79 @@ impl<'m> Audit<'m> {
         Ok(position)
     }
 
+    /// The share estimates of every method, their error rates weighted toward the list by
+    /// the shift measured on the run's uniform sample of accounts; with the probe that holds
+    /// that shift.
+    fn estimate_shares(
+        &self,
+        sample: &[f64],
+        population: Option<u64>,
+        now: DateTime<Utc>,
+    ) -> Result<(Vec<crate::quantify::ShareEstimate>, Option<Probe>)> {
+        let p = &self.shared.params;
+        let model = self.shared.model;
+        // The shift and the matched validation from a uniform sample of the scored accounts
+        // (the probe's leading records may not be like the rest of the list).
+        let sampled: Vec<Account> =
+            std::mem::take(&mut self.shared.sample.lock().expect("not poisoned").kept)
+                .into_iter()
+                .map(|(_, a)| a)
+                .collect();
+        let mut matched = None;
+        let probe = match (&self.probe, self.shared.training) {
+            (Some(probe), Some(training)) if !sampled.is_empty() => {
+                let reads = match model.fields() {
+                    Some(f) => f.clone(),
+                    None => training.trainable(&ExportShape::of(&sampled)),
+                };
+                let (mut shift, votes) = measure_shift(
+                    self.shared.model,
+                    &self.shared.params,
+                    &sampled,
+                    training,
+                    &reads,
+                    now,
+                )?;
+                let (proba, labels, kept) = matched_validation(model, &votes);
+                shift.matched_fake = kept[0];
+                shift.matched_genuine = kept[1];
+                matched = Some((proba, labels));
+                Some(Probe {
+                    fields: probe.fields.clone(),
+                    shift: Some(shift),
+                    votes,
+                })
+            }
+            (probe, _) => probe.clone(),
+        };
+        let validation = model.validation();
+        let (val_proba, val_labels) =
+            matched.unwrap_or_else(|| (validation.proba.clone(), validation.labels.clone()));
+        let prov = model.provenance();
+        let train_prevalence = if prov.rows > 0 {
+            prov.fake as f64 / prov.rows as f64
+        } else {
+            0.5
+        };
+        let mut quantifier =
+            Quantifier::new(&val_proba, &val_labels, model.threshold(), train_prevalence)?;
+        if let Some(p) = &probe {
+            let [f, g] = effective_sizes(model, &p.votes);
+            quantifier = quantifier.with_effective_sizes(f, g);
+        }
+        if let Some(sh) = probe.as_ref().and_then(|p| p.shift.as_ref()) {
+            quantifier = quantifier.with_shift(sh.rate_spread.scaled(sh.weight))?;
+        }
+        let options = IntervalOptions {
+            confidence: p.confidence,
+            population,
+            bootstrap: p.bootstrap,
+            seed: p.seed,
+        };
+        let all = quantifier.estimate_all(sample, &options)?;
+        Ok((all, probe))
+    }
+
     fn finish(
         &self,
         source: &str,
@@ -478,70 +551,11 @@ impl<'m> Audit<'m> {
                 });
             }
         }
-        // The shift and the matched validation from a uniform sample of the scored accounts
-        // (the probe's leading records may not be like the rest of the list).
-        let sampled: Vec<Account> =
-            std::mem::take(&mut self.shared.sample.lock().expect("not poisoned").kept)
-                .into_iter()
-                .map(|(_, a)| a)
-                .collect();
-        let resampled;
-        let mut matched = None;
-        let probe = match (&self.probe, self.shared.training) {
-            (Some(probe), Some(training)) if !sampled.is_empty() => {
-                let reads = match model.fields() {
-                    Some(f) => f.clone(),
-                    None => training.trainable(&ExportShape::of(&sampled)),
-                };
-                let (mut shift, votes) = measure_shift(
-                    self.shared.model,
-                    &self.shared.params,
-                    &sampled,
-                    training,
-                    &reads,
-                    now,
-                )?;
-                let (proba, labels, kept) = matched_validation(model, &votes);
-                shift.matched_fake = kept[0];
-                shift.matched_genuine = kept[1];
-                matched = Some((proba, labels));
-                resampled = Probe {
-                    fields: probe.fields.clone(),
-                    shift: Some(shift),
-                    votes,
-                };
-                Some(&resampled)
-            }
-            (probe, _) => probe.as_ref(),
-        };
-        let validation = model.validation();
-        let (val_proba, val_labels) =
-            matched.unwrap_or_else(|| (validation.proba.clone(), validation.labels.clone()));
-        let prov = model.provenance();
-        let train_prevalence = if prov.rows > 0 {
-            prov.fake as f64 / prov.rows as f64
-        } else {
-            0.5
-        };
-        let mut quantifier =
-            Quantifier::new(&val_proba, &val_labels, model.threshold(), train_prevalence)?;
-        if let Some(p) = probe {
-            let [f, g] = effective_sizes(model, &p.votes);
-            quantifier = quantifier.with_effective_sizes(f, g);
-        }
-        if let Some(sh) = probe.and_then(|p| p.shift.as_ref()) {
-            quantifier = quantifier.with_shift(sh.rate_spread.scaled(sh.weight))?;
-        }
-        let options = IntervalOptions {
-            confidence: p.confidence,
-            population,
-            bootstrap: p.bootstrap,
-            seed: p.seed,
-        };
-        // The estimates and the list's shape (histogram, timeline, bursts) are independent:
-        // computed side by side, as the pool is idle once reading has ended.
+        // The estimates (after the shift, which weights their error rates) and the list's
+        // shape (histogram, timeline, bursts) are independent: computed side by side, as the
+        // pool is idle once reading has ended.
         let (all, shape) = rayon::join(
-            || quantifier.estimate_all(&sample, &options),
+            || self.estimate_shares(&sample, population, now),
             || -> Result<_> {
                 let mut histogram = vec![0u64; HISTOGRAM_BINS];
                 for &v in &sample {
@@ -553,7 +567,9 @@ impl<'m> Audit<'m> {
                 Ok((histogram, timeline, bursts))
             },
         );
-        let all = all?;
+        let (all, probe) = all?;
+        let probe = probe.as_ref();
+        let prov = model.provenance();
         let interval = |e: &crate::quantify::ShareEstimate| ShareInterval {
             estimate: e.fake_share,
             ci_low: e.ci_low,

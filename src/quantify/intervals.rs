@@ -2,6 +2,7 @@
 //! histogram for large samples) and the analytic [`Quantifier::acc_wald`].
 
 use rand::{Rng, RngCore, SeedableRng};
+use rayon::prelude::*;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution, StandardNormal};
 
@@ -229,26 +230,23 @@ impl Quantifier {
         };
         let k: Vec<f64> = methods.iter().map(|&m| shrink(m)).collect();
 
-        // Bootstrap: independent streams for the sample and the validation set, so that the
-        // sample's draws do not depend on which methods are asked for.
-        let mut rng_sample = ChaCha8Rng::seed_from_u64(options.seed);
-        rng_sample.set_stream(1);
-        let mut rng_val = ChaCha8Rng::seed_from_u64(options.seed);
-        rng_val.set_stream(2);
-        let mut rng_shift = ChaCha8Rng::seed_from_u64(options.seed);
-        rng_shift.set_stream(3);
+        // Bootstrap: every replicate draws from its own streams (one for the sample, one for
+        // the validation set, one for the shift), keyed by the seed and its index, so that the
+        // replicates can run side by side and give the same values at any thread count, and
+        // the sample's draws do not depend on which methods are asked for.
         let shifted = !self.shift.is_zero();
-        let b = options.bootstrap;
-        let mut reps: Vec<Vec<f64>> = vec![Vec::with_capacity(b); methods.len()];
-        let mut boot_counts = vec![0u32; values.len()];
-        let mut bin_counts = vec![0u32; binned.as_ref().map_or(0, |b| b.values.len())];
         let fake_cut = cut(&self.val_fake, self.threshold);
         let genuine_cut = cut(&self.val_genuine, self.threshold);
-        for _ in 0..b {
+        let replicate = |r: usize| -> Vec<f64> {
+            let stream = |k: u64| {
+                let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
+                rng.set_stream(((r as u64) << 2) | k);
+                rng
+            };
+            let (mut rng_sample, mut rng_val, mut rng_shift) = (stream(1), stream(2), stream(3));
             // Resample the sample.
-            if need_em {
-                boot_counts.iter_mut().for_each(|c| *c = 0);
-            }
+            let mut boot_counts = vec![0u32; if need_em { values.len() } else { 0 }];
+            let mut bin_counts = vec![0u32; binned.as_ref().map_or(0, |b| b.values.len())];
             let (mut above, mut sum) = (0usize, 0.0);
             if let Some(bins) = &binned {
                 bins.resample(&mut rng_sample, &mut bin_counts);
@@ -294,20 +292,33 @@ impl Quantifier {
             } else {
                 rates
             };
-            for (j, &m) in methods.iter().enumerate() {
-                let (full, base) = match m {
-                    Method::Em if binned.is_some() => {
-                        // The point is EM on the same bins, so rounding does not enter.
-                        let full = self.em_newton(&terms, &bin_counts, em_point);
-                        (full, em_point)
-                    }
-                    Method::Em => (self.em_newton(&terms, &boot_counts, em_point), em_point),
-                    m => (
-                        self.simple(m, stats_b, rates_b),
-                        self.simple(m, stats, rates_b),
-                    ),
-                };
-                reps[j].push((base + k[j] * (full - base)).clamp(0.0, 1.0));
+            methods
+                .iter()
+                .zip(&k)
+                .map(|(&m, &k)| {
+                    let (full, base) = match m {
+                        Method::Em if binned.is_some() => {
+                            // The point is EM on the same bins, so rounding does not enter.
+                            (self.em_newton(&terms, &bin_counts, em_point), em_point)
+                        }
+                        Method::Em => (self.em_newton(&terms, &boot_counts, em_point), em_point),
+                        m => (
+                            self.simple(m, stats_b, rates_b),
+                            self.simple(m, stats, rates_b),
+                        ),
+                    };
+                    (base + k * (full - base)).clamp(0.0, 1.0)
+                })
+                .collect()
+        };
+        let by_replicate: Vec<Vec<f64>> = (0..options.bootstrap)
+            .into_par_iter()
+            .map(replicate)
+            .collect();
+        let mut reps: Vec<Vec<f64>> = vec![Vec::with_capacity(options.bootstrap); methods.len()];
+        for one in by_replicate {
+            for (j, v) in one.into_iter().enumerate() {
+                reps[j].push(v);
             }
         }
 
