@@ -705,7 +705,7 @@ mod tests {
     use super::super::report::{
         Breakdown, CountInterval, FollowerScore, ModelInfo, ShareInterval, ShiftReport, Timeline,
     };
-    use super::super::Listing;
+    use super::super::{ListKind, Listing};
 
     fn share(method: &str, fake: f64) -> ShareInterval {
         ShareInterval {
@@ -835,6 +835,8 @@ mod tests {
                     others_judged: 7500,
                 },
             ],
+            list: ListKind::Followers,
+            engagement: None,
         }
     }
 
