@@ -106,6 +106,18 @@ fn a_planted_burst_is_found_in_minutes_not_positions() {
     // The estimates do not depend on what the list is called.
     assert_eq!(by_position.genuine_share, report.genuine_share);
 
+    // The page speaks of engagers and lists the burst in time.
+    let html = follower_audit::render_html(&report);
+    for part in [
+        "Engagement audit",
+        "engagers look genuine",
+        "id=\"time-bursts\"",
+        "When the fake engagers came",
+    ] {
+        assert!(html.contains(part), "{part:?} not on the page");
+    }
+    assert!(!html.contains("id=\"no-bursts\""));
+
     let json = serde_json::to_value(&report).unwrap();
     assert_eq!(json["list"], "engagers");
     assert_eq!(json["engagement"]["bursts_over"], "time");
