@@ -392,16 +392,10 @@ impl Input {
         csv_out: Option<&mut dyn Write>,
     ) -> Result<AuditReport, Box<dyn Error>> {
         let lead = &self.lead;
-        // A list whose records mostly carry an engagement time is a list of engagers.
+        // A list whose records mostly carry an engagement time is a list of engagers (the
+        // summary then speaks of engagers and prints their engagement times).
         let timed = lead.iter().filter(|a| a.engaged_at.is_some()).count();
         let engagers = args.engagement || (!lead.is_empty() && 10 * timed >= 9 * lead.len());
-        if engagers && !args.engagement {
-            eprintln!(
-                "note: {} carries engagement times: audited as the engagers of a post \
-                 (--engagement)",
-                self.path.display()
-            );
-        }
         let mut params = AuditParams::default()
             .seed(args.seed)
             .strict(!args.lenient)
