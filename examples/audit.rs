@@ -7,6 +7,7 @@
 //!     --label "Acme Shoes" --json report.json --csv followers.csv --html report.html
 //! cargo run --release --example audit -- followers.csv.gz        # gzip, detected by content
 //! some-exporter | cargo run --release --example audit -- -       # standard input
+//! cargo run --release --example audit -- likers.jsonl --engagement  # a post's likers
 //! ```
 //!
 //! With no FILE it audits the demo list `datasets/demo/followers.jsonl`, built into the binary
@@ -25,8 +26,9 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Parser;
 use follower_audit::{
-    open, render_html, Account, AccountReader, Audit, AuditParams, AuditReport, ColumnMap,
-    Comparison, ExportShape, Format, Listing, Method, Mode, Model, ReadOptions, TrainingSet,
+    open, render_html, Account, AccountReader, Audit, AuditParams, AuditReport, BurstAxis,
+    ColumnMap, Comparison, ExportShape, Format, ListKind, Listing, Method, Mode, Model,
+    ReadOptions, TrainingSet,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -101,6 +103,13 @@ struct Args {
     /// follower whatever this says.
     #[arg(long, default_value = "1000", value_name = "N|all|none")]
     top: Listing,
+    /// The list holds the engagers of a post (likers, reposters, commenters), not followers:
+    /// the report speaks of engagers and finds bursts over their engagement times
+    /// (`engaged_at`, `liked_at`, `retweeted_at`, `reposted_at`, a Weibo repost's
+    /// `created_at`) in engagements per minute. Turned on by itself when most of the first
+    /// records carry an engagement time.
+    #[arg(long)]
+    engagement: bool,
 }
 
 fn parse_date(s: &str) -> Result<DateTime<Utc>, String> {
@@ -382,10 +391,20 @@ impl Input {
         label: Option<String>,
         csv_out: Option<&mut dyn Write>,
     ) -> Result<AuditReport, Box<dyn Error>> {
+        let lead = &self.lead;
+        // A list whose records mostly carry an engagement time is a list of engagers (the
+        // summary then speaks of engagers and prints their engagement times).
+        let timed = lead.iter().filter(|a| a.engaged_at.is_some()).count();
+        let engagers = args.engagement || (!lead.is_empty() && 10 * timed >= 9 * lead.len());
         let mut params = AuditParams::default()
             .seed(args.seed)
             .strict(!args.lenient)
-            .followers(args.top);
+            .followers(args.top)
+            .list(if engagers {
+                ListKind::Engagers
+            } else {
+                ListKind::Followers
+            });
         if let Some(name) = label {
             params = params.label(name);
         }
@@ -405,15 +424,19 @@ impl Input {
             .or_else(|| demo.then(follower_audit::synth::default_crawled_at));
         // With no crawl time anywhere (API exports saved without one) and no --as-of, today's
         // clock would age every account by the years since the export. The newest account
-        // creation among the first records is a lower bound of the crawl time, and for a
-        // follower list (bought accounts are often days old) a close one: measure ages there,
-        // and say so.
-        let lead = &self.lead;
+        // creation (or engagement) among the first records is a lower bound of the crawl
+        // time, and for a follower list (bought accounts are often days old) a close one:
+        // measure ages there, and say so.
         if as_of.is_none() && lead.iter().all(|a| a.profile.crawled_at.is_none()) {
-            if let Some(newest) = lead.iter().filter_map(|a| a.profile.created_at).max() {
+            let newest = lead
+                .iter()
+                .filter_map(|a| a.profile.created_at.max(a.engaged_at))
+                .max();
+            if let Some(newest) = newest {
                 eprintln!(
                     "note: {} carries no crawl time; ages are measured at its newest account's \
-                     creation, {} (give --as-of DATE with the export date to override)",
+                     creation or engagement, {} (give --as-of DATE with the export date to \
+                     override)",
                     self.path.display(),
                     newest.to_rfc3339()
                 );
@@ -600,6 +623,70 @@ fn pct(x: f64) -> String {
     format!("{:.1}%", 100.0 * x)
 }
 
+/// An engagement list's times and the bursts found in them, the largest first.
+fn print_engagement(
+    out: &mut dyn Write,
+    e: &follower_audit::EngagementReport,
+) -> std::io::Result<()> {
+    let minute = |t: &DateTime<Utc>| t.format("%Y-%m-%d %H:%M").to_string();
+    if let (Some(first), Some(last)) = (&e.first, &e.last) {
+        writeln!(
+            out,
+            "  engagements: {} with a time ({} without), {} to {} UTC, {:.1} a minute",
+            e.with_time,
+            e.without_time,
+            minute(first),
+            minute(last),
+            e.per_minute
+        )?;
+    }
+    if let Some(note) = &e.note {
+        writeln!(out, "  note: {note}")?;
+    }
+    if e.bursts_over != BurstAxis::Time {
+        return Ok(());
+    }
+    if e.bursts.is_empty() {
+        return writeln!(out, "  bursts in time: none found");
+    }
+    writeln!(
+        out,
+        "  bursts in time (minute 0 = first engagement){}:",
+        if e.bursts.len() > MAX_BURSTS_SHOWN {
+            format!(", the {MAX_BURSTS_SHOWN} largest of {}", e.bursts.len())
+        } else {
+            String::new()
+        }
+    )?;
+    let mut shown: Vec<_> = e.bursts.iter().enumerate().collect();
+    shown.sort_by(|a, b| {
+        b.1.estimated_fake
+            .total_cmp(&a.1.estimated_fake)
+            .then(a.0.cmp(&b.0))
+    });
+    shown.truncate(MAX_BURSTS_SHOWN);
+    shown.sort_by_key(|(i, _)| *i);
+    for (i, b) in shown {
+        writeln!(
+            out,
+            "    #{} minutes {:.0} to {:.0} ({} to {} UTC): {} engagements, {:.1} a minute vs {:.1} \
+             elsewhere; {} look fake vs {} baseline, about {:.0} fake",
+            i + 1,
+            b.start_minute,
+            b.end_minute,
+            minute(&b.start),
+            b.end.format("%H:%M"),
+            b.engagements,
+            b.per_minute,
+            b.baseline_per_minute,
+            pct(b.fake_share),
+            pct(b.baseline_fake_share),
+            b.estimated_fake
+        )?;
+    }
+    Ok(())
+}
+
 fn print_summary(
     out: &mut dyn Write,
     r: &AuditReport,
@@ -607,6 +694,8 @@ fn print_summary(
     demo: bool,
 ) -> std::io::Result<()> {
     let g = &r.genuine_share;
+    // "followers" or "engagers", as the list holds.
+    let many = r.list.noun();
     match &r.label {
         Some(label) => writeln!(
             out,
@@ -659,7 +748,7 @@ fn print_summary(
     )?;
     writeln!(
         out,
-        "  genuine followers: {}  ({:.0}% CI {} to {}, estimator {})",
+        "  genuine {many}: {}  ({:.0}% CI {} to {}, estimator {})",
         pct(g.estimate),
         100.0 * g.confidence,
         pct(g.ci_low),
@@ -668,7 +757,7 @@ fn print_summary(
     )?;
     writeln!(
         out,
-        "  fake followers: about {:.0} ({:.0} to {:.0}){}",
+        "  fake {many}: about {:.0} ({:.0} to {:.0}){}",
         r.fake_count_estimate.estimate,
         r.fake_count_estimate.ci_low,
         r.fake_count_estimate.ci_high,
@@ -707,12 +796,25 @@ fn print_summary(
         let top: Vec<String> = traits.into_iter().take(3).map(|(_, t)| t).collect();
         writeln!(out, "  the likely fakes: {}", top.join("; "))?;
     }
-    if r.bursts.is_empty() {
+    let in_time = r
+        .engagement
+        .as_ref()
+        .filter(|e| e.bursts_over == BurstAxis::Time);
+    if let Some(e) = &r.engagement {
+        print_engagement(out, e)?;
+    }
+    if in_time.is_some() {
+        // The bursts were found over time: printed above.
+    } else if r.bursts.is_empty() {
         writeln!(out, "  bursts: none found")?;
     } else {
         writeln!(
             out,
-            "  bursts of bought followers (position 0 = newest follower){}:",
+            "  bursts of bought {many} (position 0 = {}){}:",
+            match r.list {
+                ListKind::Followers => "newest follower",
+                _ => "first in the list",
+            },
             if r.bursts.len() > MAX_BURSTS_SHOWN {
                 format!(", the {MAX_BURSTS_SHOWN} largest of {}", r.bursts.len())
             } else {
@@ -730,7 +832,7 @@ fn print_summary(
         for (i, burst) in shown {
             writeln!(
                 out,
-                "    #{} followers {} to {}: {} fake vs {} baseline, about {:.0} bought",
+                "    #{} {many} {} to {}: {} fake vs {} baseline, about {:.0} bought",
                 i + 1,
                 burst.start,
                 burst.end,
@@ -769,8 +871,9 @@ fn print_summary(
         }
     }
     if let Some(s) = &r.shift {
-        writeln!(out,
-            "  shift from the training data: {} ({:.0}% of {} followers outside the training support)",
+        writeln!(
+            out,
+            "  shift from the training data: {} ({:.0}% of {} {many} outside the training support)",
             s.level,
             100.0 * s.outside_support,
             s.accounts

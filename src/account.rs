@@ -154,4 +154,12 @@ pub struct Account {
     pub activity: Option<Vec<Post>>,
     /// The ground-truth label, when the source is a labelled dataset.
     pub label: Option<Label>,
+    /// When the account engaged with the audited post (liked, reposted or commented on it),
+    /// for a list of engagers rather than followers: read from a CSV column or JSON key
+    /// `engaged_at`, `liked_at`, `retweeted_at` or `reposted_at`, or from a Weibo repost's
+    /// (or comment's) own `created_at`. `None` when the export does not say; it is never
+    /// guessed. An audit of engagers ([`ListKind::Engagers`](crate::ListKind::Engagers)) finds
+    /// bursts over these times.
+    #[serde(default)]
+    pub engaged_at: Option<DateTime<Utc>>,
 }

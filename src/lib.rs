@@ -86,6 +86,8 @@ pub use crate::audit::{
     CountInterval, Difference, FakeTrait, FieldsReport, FollowerScore, Listing, ModelInfo,
     RejectedRecord, ShareInterval, ShiftReport, Timeline,
 };
+// Auditing engagement lists.
+pub use crate::audit::{BurstAxis, EngagementReport, ListKind, TimeBurst};
 pub use crate::bursts::{find_bursts, Burst, BurstParams};
 // Quantifying.
 pub use crate::quantify::{IntervalOptions, Method, Quantifier, RateShift, ShareEstimate};

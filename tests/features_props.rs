@@ -153,6 +153,7 @@ fn any_account() -> impl Strategy<Value = Account> {
                 },
                 activity,
                 label: None,
+                engaged_at: None,
             },
         )
 }

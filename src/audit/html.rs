@@ -10,6 +10,8 @@ use std::fmt::Write;
 
 use chrono::DateTime;
 
+use super::engagement::{BurstAxis, EngagementReport};
+use super::params::ListKind;
 use super::report::{AuditReport, FakeTrait};
 
 /// The charts' size and plot margins, in SVG units.
@@ -127,13 +129,14 @@ fn method_why(code: &str, naive: f64) -> String {
 /// The verdict: "About 7 in 10 followers look genuine (between 69% and 73%)".
 pub(crate) fn verdict(report: &AuditReport) -> String {
     let g = &report.genuine_share;
+    let many = report.list.noun();
     let head = if g.estimate >= 0.95 {
-        "Nearly all followers look genuine".to_string()
+        format!("Nearly all {many} look genuine")
     } else if g.estimate < 0.05 {
-        "Almost no followers look genuine".to_string()
+        format!("Almost no {many} look genuine")
     } else {
         let tenths = (10.0 * g.estimate).round().clamp(1.0, 9.0);
-        format!("About {tenths} in 10 followers look genuine")
+        format!("About {tenths} in 10 {many} look genuine")
     };
     format!(
         "{head} (between {} and {})",
@@ -432,6 +435,64 @@ td,th{border:1px solid #ccc;padding:4px 8px;text-align:right;vertical-align:top}
 th{background:#f3f3f3}td.l,th.l{text-align:left}\
 .small{color:#555;font-size:0.9em}#followers td.l{font-size:0.92em}svg{display:block;margin:0.5em 0;max-width:100%;height:auto}";
 
+/// The engagement times and the bursts found in them, the largest first.
+fn engagement_section(s: &mut String, e: &EngagementReport) {
+    let minute = |t: &chrono::DateTime<chrono::Utc>| t.format("%-d %B %Y, %H:%M UTC").to_string();
+    s.push_str("\n<h2>When the fake engagers came</h2>");
+    if let (Some(first), Some(last)) = (&e.first, &e.last) {
+        let _ = write!(
+            s,
+            "<p id=\"engagement-span\">{} engagements with a time, from {} to {}: {:.1} a minute on average.</p>",
+            thousands(e.with_time as f64),
+            esc(&minute(first)),
+            esc(&minute(last)),
+            e.per_minute
+        );
+    }
+    if let Some(note) = &e.note {
+        let _ = write!(
+            s,
+            "<p class=\"note\" id=\"engagement-note\">{}.</p>",
+            esc(note)
+        );
+    }
+    if e.bursts_over != BurstAxis::Time {
+        return;
+    }
+    if e.bursts.is_empty() {
+        s.push_str("<p id=\"no-time-bursts\">No burst of fake-looking engagers found in time.</p>");
+        return;
+    }
+    let mut shown: Vec<usize> = (0..e.bursts.len()).collect();
+    shown.sort_by(|&a, &b| {
+        e.bursts[b]
+            .estimated_fake
+            .total_cmp(&e.bursts[a].estimated_fake)
+            .then(a.cmp(&b))
+    });
+    shown.truncate(MAX_BURSTS_SHOWN);
+    shown.sort_unstable();
+    s.push_str("<p class=\"small\">Bursts: stretches of time in which many of the engagers look fake, as bought likes and reposts arrive. Minutes count from the first engagement.</p><table id=\"time-bursts\"><tr><th>burst</th><th>minutes</th><th class=\"l\">from</th><th>engagements</th><th>per minute (elsewhere)</th><th>look fake (elsewhere)</th><th>about this many fake</th></tr>");
+    for i in shown {
+        let b = &e.bursts[i];
+        let _ = write!(
+            s,
+            "<tr><td>{}</td><td>{:.0} to {:.0}</td><td class=\"l\">{}</td><td>{}</td><td>{:.1} ({:.1})</td><td>{} ({})</td><td>{}</td></tr>",
+            i + 1,
+            b.start_minute,
+            b.end_minute,
+            esc(&minute(&b.start)),
+            thousands(b.engagements as f64),
+            b.per_minute,
+            b.baseline_per_minute,
+            pct0(b.fake_share),
+            pct0(b.baseline_fake_share),
+            thousands(b.estimated_fake)
+        );
+    }
+    s.push_str("</table>");
+}
+
 /// Renders the report as one self-contained HTML page.
 pub fn render_html(report: &AuditReport) -> String {
     let g = &report.genuine_share;
@@ -442,13 +503,18 @@ pub fn render_html(report: &AuditReport) -> String {
         .find(|part| !part.is_empty())
         .unwrap_or(&report.source);
     let name = report.label.as_deref().unwrap_or(file_name);
+    let many = report.list.noun();
+    let title = match report.list {
+        ListKind::Followers => "Follower audit",
+        _ => "Engagement audit",
+    };
     let mut s = String::new();
     let _ = write!(
         s,
         r#"<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Follower audit: {name}</title>
+<html lang="en"><head><meta charset="utf-8"><title>{title}: {name}</title>
 <style>{STYLE}</style></head><body>
-<h1>Follower audit: <span id="account">{name}</span></h1>
+<h1>{title}: <span id="account">{name}</span></h1>
 "#,
         name = esc(name),
     );
@@ -464,7 +530,7 @@ pub fn render_html(report: &AuditReport) -> String {
         meta.push(format!("input <code>{}</code>", esc(&report.source)));
     }
     meta.push(format!(
-        "{} followers checked",
+        "{} {many} checked",
         thousands(report.scored as f64)
     ));
     let _ = writeln!(s, "<p class=\"meta\">{}.</p>", meta.join(" · "));
@@ -481,14 +547,14 @@ pub fn render_html(report: &AuditReport) -> String {
     let fc = &report.fake_count_estimate;
     let _ = writeln!(
         s,
-        "<p id=\"fake-count\">That is about <b>{} fake followers</b> (between {} and {}){}. The \
+        "<p id=\"fake-count\">That is about <b>{} fake {many}</b> (between {} and {}){}. The \
          range holds the true share with {:.0}% confidence.</p>",
         thousands(fc.estimate),
         thousands(fc.ci_low),
         thousands(fc.ci_high),
         report
             .population
-            .map(|n| format!(" among {} followers", thousands(n as f64)))
+            .map(|n| format!(" among {} {many}", thousands(n as f64)))
             .unwrap_or_default(),
         100.0 * g.confidence
     );
@@ -549,12 +615,26 @@ pub fn render_html(report: &AuditReport) -> String {
     );
     s.push_str(&histogram_svg(&report.histogram));
 
+    // When the fake engagers came, in time.
+    if let Some(e) = &report.engagement {
+        engagement_section(&mut s, e);
+    }
+
     // When the fake followers came.
     let shown = bursts_shown(report);
     s.push_str("\n<h2>When the fake followers came</h2><p class=\"small\">Blue line: the share of followers that look fake, along the list from the newest follower (left) to the oldest (right). Dashed line: the overall estimate. Red bands: bursts, stretches of the list where many fakes followed at once, as bought followers do.</p>");
     s.push_str(&timeline_svg(report, &shown));
+    let by_time = report
+        .engagement
+        .as_ref()
+        .is_some_and(|e| e.bursts_over == BurstAxis::Time);
     if report.bursts.is_empty() {
-        s.push_str("<p id=\"no-bursts\">No burst of bought followers found.</p>");
+        if !by_time {
+            let _ = write!(
+                s,
+                "<p id=\"no-bursts\">No burst of bought {many} found.</p>"
+            );
+        }
     } else {
         let _ = write!(
             s,
@@ -705,7 +785,7 @@ mod tests {
     use super::super::report::{
         Breakdown, CountInterval, FollowerScore, ModelInfo, ShareInterval, ShiftReport, Timeline,
     };
-    use super::super::Listing;
+    use super::super::{ListKind, Listing};
 
     fn share(method: &str, fake: f64) -> ShareInterval {
         ShareInterval {
@@ -835,6 +915,8 @@ mod tests {
                     others_judged: 7500,
                 },
             ],
+            list: ListKind::Followers,
+            engagement: None,
         }
     }
 

@@ -8,6 +8,7 @@
 //! scored, rejected or left out by sampling.
 
 mod compare;
+mod engagement;
 mod html;
 mod params;
 mod pipeline;
@@ -32,13 +33,15 @@ use crate::sample::Reservoir;
 use crate::training::TrainingSet;
 
 pub use compare::{ComparedAccount, Comparison, Difference};
+pub use engagement::{BurstAxis, EngagementReport, TimeBurst};
 pub use html::render_html;
-pub use params::{AuditParams, Listing, HISTOGRAM_BINS};
+pub use params::{AuditParams, ListKind, Listing, HISTOGRAM_BINS};
 pub use report::{
     AuditReport, Breakdown, CountInterval, FakeTrait, FieldsReport, FollowerScore, ModelInfo,
     RejectedRecord, ShareInterval, ShiftReport, Timeline,
 };
 
+use engagement::engagement_report;
 use pipeline::{Batch, InPlace, Overlapped, Pipe, Scored, Scorer, Sink};
 use shared::Shared;
 use shift::{effective_sizes, matched_validation, measure_shift, BottomK, Probe, PROBE_SHIFT_ROWS};
@@ -535,6 +538,7 @@ impl<'m> Audit<'m> {
         let sample: Vec<f64> = kept.p_fake.iter().map(|&v| f64::from(v)).collect();
         kept.p_fake = Vec::new();
         let position_of = |i: usize| kept.position(i);
+        let engaged = std::mem::take(&mut state.engaged);
         let scored = sample.len() as u64;
         let not_sampled = state.valid - scored;
         // The population for the finite-population correction: what the caller says, else the
@@ -563,8 +567,22 @@ impl<'m> Audit<'m> {
                     histogram[bin] += 1;
                 }
                 let timeline = timeline(&sample, position_of);
-                let bursts = crate::bursts::find_bursts_at(&sample, position_of, &p.bursts)?;
-                Ok((histogram, timeline, bursts))
+                // An engagement list's bursts are found over its engagement times when most
+                // engagers carry one, else along the list like followers'.
+                let engagement = match p.list {
+                    ListKind::Engagers => Some(engagement_report(
+                        &sample,
+                        &engaged,
+                        state.valid as f64 / scored as f64,
+                        &p.bursts,
+                    )?),
+                    _ => None,
+                };
+                let bursts = match &engagement {
+                    Some(e) if e.bursts_over == BurstAxis::Time => Vec::new(),
+                    _ => crate::bursts::find_bursts_at(&sample, position_of, &p.bursts)?,
+                };
+                Ok((histogram, timeline, bursts, engagement))
             },
         );
         let (all, probe) = all?;
@@ -597,7 +615,7 @@ impl<'m> Audit<'m> {
             ci_high: chosen.ci_high * size,
         };
 
-        let (histogram, timeline, bursts) = shape?;
+        let (histogram, timeline, bursts, engagement) = shape?;
 
         let model_info = ModelInfo {
             fields: model
@@ -645,6 +663,8 @@ impl<'m> Audit<'m> {
             fields: probe.map(|p| p.fields.clone()),
             shift: probe.and_then(|p| p.shift.clone()),
             fake_traits: state.traits.report(),
+            list: p.list,
+            engagement,
         })
     }
 }

@@ -68,6 +68,74 @@ impl std::str::FromStr for Listing {
     }
 }
 
+/// What the audited list holds ([`AuditParams::list`]): an account's followers, or the
+/// accounts that engaged with one post (its likers, reposters or commenters).
+///
+/// The scoring and the estimates are the same for both; an engagement list changes the
+/// report's words ("engagers") and how bursts are found: over the engagement times
+/// ([`Account::engaged_at`](crate::Account::engaged_at)) when most engagers carry one, in
+/// engagements per minute, rather than along the list's order (see
+/// [`EngagementReport`](crate::EngagementReport)). Serialized as `"followers"` or
+/// `"engagers"`.
+///
+/// # Examples
+/// ```
+/// use follower_audit::ListKind;
+/// assert_eq!("engagers".parse::<ListKind>().unwrap(), ListKind::Engagers);
+/// assert_eq!(ListKind::Engagers.noun(), "engagers");
+/// assert!("likes".parse::<ListKind>().is_err());
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ListKind {
+    /// The followers of an account, newest first (the default).
+    #[default]
+    Followers,
+    /// The likers, reposters or commenters of a post.
+    Engagers,
+}
+
+impl ListKind {
+    /// What the report calls the listed accounts: `followers` or `engagers`.
+    pub fn noun(self) -> &'static str {
+        match self {
+            ListKind::Followers => "followers",
+            ListKind::Engagers => "engagers",
+        }
+    }
+
+    /// One listed account: `follower` or `engager`.
+    pub fn noun_one(self) -> &'static str {
+        match self {
+            ListKind::Followers => "follower",
+            ListKind::Engagers => "engager",
+        }
+    }
+}
+
+impl std::fmt::Display for ListKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.noun())
+    }
+}
+
+impl std::str::FromStr for ListKind {
+    type Err = Error;
+
+    /// `followers` or `engagers` (also `follower`, `engager`, `engagement`; any letter case).
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "followers" | "follower" => Ok(ListKind::Followers),
+            "engagers" | "engager" | "engagement" => Ok(ListKind::Engagers),
+            _ => Err(Error::InvalidParams {
+                name: "list".into(),
+                reason: format!("{s:?} is not `followers` or `engagers`"),
+            }),
+        }
+    }
+}
+
 /// Followers a report lists by default: the most suspicious this many.
 pub const DEFAULT_LISTED: usize = 1000;
 
@@ -94,6 +162,8 @@ pub struct AuditParams {
     pub(super) chunk: usize,
     #[serde(default)]
     pub(super) label: Option<String>,
+    #[serde(default)]
+    pub(super) list: ListKind,
 }
 
 impl Default for AuditParams {
@@ -114,6 +184,7 @@ impl Default for AuditParams {
             bursts: BurstParams::default(),
             chunk: 8192,
             label: None,
+            list: ListKind::Followers,
         }
     }
 }
@@ -196,6 +267,14 @@ impl AuditParams {
     /// the input's name is shown when none is given.
     pub fn label(mut self, name: impl Into<String>) -> Self {
         self.label = Some(name.into());
+        self
+    }
+    /// What the list holds: followers (the default) or the engagers of a post
+    /// ([`ListKind`]). With [`ListKind::Engagers`] the audit also keeps each engager's
+    /// [`Account::engaged_at`](crate::Account::engaged_at) (8 bytes an engager) and reports
+    /// [`AuditReport::engagement`](crate::AuditReport::engagement).
+    pub fn list(mut self, kind: ListKind) -> Self {
+        self.list = kind;
         self
     }
     /// Accounts scored per parallel batch (8192 by default).

@@ -12,7 +12,8 @@ use crate::detector::{Detector, Reason};
 use crate::error::{Error, Result};
 use crate::features::{FeatureExtractor, FeatureMatrix, TimeReference};
 
-use super::params::Listing;
+use super::engagement::NO_TIME;
+use super::params::{ListKind, Listing};
 use super::report::FollowerScore;
 use super::shared::Shared;
 use super::shift::follower_key;
@@ -189,6 +190,7 @@ impl Scorer<'_, '_> {
             .map(|a| Marks {
                 inactive: is_inactive(a),
                 traits: TraitBits::of(a, shape, Some(self.fx.time_reference(a).time())),
+                engaged: a.engaged_at.map_or(NO_TIME, |t| t.timestamp_millis()),
             })
             .collect();
         Ok(Rows {
@@ -208,6 +210,8 @@ pub(super) struct Marks {
     pub(super) inactive: bool,
     /// Its plain traits, for [`super::AuditReport::fake_traits`].
     pub(super) traits: TraitBits,
+    /// Its engagement time in Unix milliseconds, [`NO_TIME`] when unknown.
+    pub(super) engaged: i64,
 }
 
 /// What [`Scorer::score_rows`] computes for a run of accounts.
@@ -340,6 +344,9 @@ impl Sink<'_, '_> {
         self.state.add(group);
         self.state.traits.add(group == "likely_fake", marks.traits);
         self.state.scored.push(pos, p_fake as f32);
+        if p.list == ListKind::Engagers {
+            self.state.engaged.push(marks.engaged);
+        }
         let listed = match p.listing {
             Listing::All => true,
             Listing::MostSuspicious(n) => n > 0 && p_fake > self.state.listed_bound,

@@ -7,7 +7,8 @@ use crate::bursts::Burst;
 use crate::detector::Reason;
 use crate::quantify::RateShift;
 
-use super::params::Listing;
+use super::engagement::EngagementReport;
+use super::params::{ListKind, Listing};
 
 /// A share (of genuine or of fake followers) with its confidence interval.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -233,7 +234,8 @@ pub struct AuditReport {
     pub histogram: Vec<u64>,
     /// The fake share along the follow order.
     pub timeline: Timeline,
-    /// Bought-follower bursts.
+    /// Bought-follower bursts along the list's order. Empty for an engagement list whose
+    /// bursts were found over time: those are in `engagement`.
     pub bursts: Vec<Burst>,
     /// The model used.
     pub model: ModelInfo,
@@ -255,4 +257,12 @@ pub struct AuditReport {
     pub shift: Option<ShiftReport>,
     /// What the likely fakes have in common, trait by trait, beside the other followers.
     pub fake_traits: Vec<FakeTrait>,
+    /// What the list holds: `followers` or `engagers` ([`AuditParams::list`](crate::AuditParams::list)).
+    /// The other keys keep their names (`followers`, ...) either way.
+    #[serde(default)]
+    pub list: ListKind,
+    /// For an engagement list, what its engagement times show (bursts in time); `None` for
+    /// followers.
+    #[serde(default)]
+    pub engagement: Option<EngagementReport>,
 }

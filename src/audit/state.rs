@@ -58,6 +58,10 @@ pub(super) struct State {
     pub(super) duplicates: u64,
     pub(super) rejections: Vec<RejectedRecord>,
     pub(super) scored: Scores,
+    /// Each scored engager's engagement time (Unix milliseconds or
+    /// [`NO_TIME`](super::engagement::NO_TIME)), in step with `scored`; kept only for an
+    /// engagement list.
+    pub(super) engaged: Vec<i64>,
     pub(super) followers: Vec<FollowerScore>,
     /// A P(fake) the listed most suspicious followers reach `n` times (minus infinity while
     /// fewer are listed): a later follower enters only above it.

@@ -6,7 +6,7 @@ use super::blocks::Record;
 use super::columns::ColumnMap;
 use super::csv_rows::{Header, Row};
 use super::format::Format;
-use super::values::trim;
+use super::values::{check_engaged, trim, ENGAGED_KEYS};
 use crate::account::{Account, Label, Platform};
 use crate::error::{Error, Position, Result};
 
@@ -21,8 +21,9 @@ use crate::error::{Error, Position, Result};
 /// `created_at`, `statuses_count`, `followers_count`, `friends_count`, `favourites_count`
 /// (`favorites_count`), `listed_count`, `default_profile`, `default_profile_image`,
 /// `profile_use_background_image`, `verified`, `protected`, `geo_enabled`, `crawled_at`
-/// (`updated`), and `dataset` (read only for the label, when asked). At least `id` or
-/// `screen_name` must be present.
+/// (`updated`), `engaged_at` (`liked_at`, `retweeted_at`, `reposted_at`: when the account
+/// engaged with the audited post, see [`Account::engaged_at`]) and `dataset` (read only for
+/// the label, when asked). At least `id` or `screen_name` must be present.
 #[derive(Clone, Debug)]
 pub(crate) struct CresciColumns {
     header: Header,
@@ -48,11 +49,12 @@ pub(crate) struct CresciColumns {
     protected: Option<usize>,
     geo_enabled: Option<usize>,
     crawled_at: Option<usize>,
+    engaged_at: Option<usize>,
     dataset: Option<usize>,
 }
 
 /// Our Cresci column names (the keys a [`ColumnMap`] may use for this format).
-const CRESCI_COLUMNS: [&str; 21] = [
+const CRESCI_COLUMNS: [&str; 22] = [
     "id",
     "name",
     "screen_name",
@@ -73,6 +75,7 @@ const CRESCI_COLUMNS: [&str; 21] = [
     "protected",
     "geo_enabled",
     "crawled_at",
+    "engaged_at",
     "dataset",
 ];
 
@@ -111,6 +114,7 @@ impl CresciColumns {
             protected: f("protected", &[])?,
             geo_enabled: f("geo_enabled", &[])?,
             crawled_at: f("crawled_at", &["updated"])?,
+            engaged_at: f("engaged_at", &ENGAGED_KEYS[1..])?,
             dataset: f("dataset", &[])?,
             header,
             origin: origin.to_string(),
@@ -207,6 +211,10 @@ impl CresciColumns {
         p.geo_enabled = row.flag(self.geo_enabled)?;
         p.crawled_at = crawled_at;
         p.summary = Default::default();
+        out.engaged_at = row.date(self.engaged_at)?;
+        if let (Some(t), Some(col)) = (out.engaged_at, self.engaged_at) {
+            check_engaged(t, out.profile.created_at).map_err(|r| row.err(col, row.raw(col), r))?;
+        }
         out.label = if self.dataset_labels {
             let col = self.dataset.unwrap_or(0);
             let raw = trim(row.raw(col));

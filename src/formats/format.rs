@@ -168,6 +168,10 @@ pub(super) fn detect_with(
         if has("follower_count") || has("following_count") || has("media_count") {
             return Ok(Format::InstagramJsonl);
         }
+        // A Weibo repost or comment list: the entries' users are Weibo user objects.
+        if has("reposts") || (has("comments") && has("screen_name")) {
+            return Ok(Format::Weibo);
+        }
         if has("screen_name") || has("followers_count") {
             let weibo = [
                 "verified_type",

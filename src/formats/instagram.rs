@@ -30,6 +30,10 @@ const PLAIN_KEYS: &[&str] = &[
     "has_profile_pic",
     "is_private",
     "is_verified",
+    "engaged_at",
+    "liked_at",
+    "retweeted_at",
+    "reposted_at",
 ];
 
 const INSTAFAKE_KEYS: &[&str] = &[
@@ -46,7 +50,8 @@ const INSTAFAKE_KEYS: &[&str] = &[
 
 /// Plain Instagram profiles: `username`, `full_name`, `biography`, `follower_count`,
 /// `following_count`, `media_count`, `has_profile_pic`, `is_private`, `external_url`, and when
-/// present `id` / `pk` and `is_verified`.
+/// present `id` / `pk`, `is_verified` and an engagement time (`engaged_at`, `liked_at`, ...:
+/// see [`Account::engaged_at`]).
 pub(crate) struct PlainJson {
     pub origin: String,
 }
@@ -76,6 +81,7 @@ impl Convert for PlainJson {
                 profile,
                 activity: None,
                 label: None,
+                engaged_at: o.engaged(None)?,
             })
         }));
     }
@@ -112,6 +118,7 @@ impl Convert for InstaFake {
                     profile,
                     activity: None,
                     label: label_of(o.boolean("isFake")?),
+                    engaged_at: None,
                 })
             }),
         );
@@ -205,6 +212,7 @@ impl KaggleColumns {
             profile,
             activity: None,
             label: label_of(row.boolean(c[11])?),
+            engaged_at: None,
         })
     }
 }
@@ -277,6 +285,7 @@ impl SrfColumns {
             profile,
             activity: None,
             label: label_of(row.boolean(c[1])?),
+            engaged_at: None,
         })
     }
 }
@@ -368,6 +377,7 @@ impl ParmaColumns {
             profile,
             activity: None,
             label: label_of(row.boolean(c[10])?),
+            engaged_at: None,
         })
     }
 }

@@ -6,7 +6,9 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::values::{field_error, parse_bool, parse_count, parse_date};
+use super::values::{
+    check_engaged, field_error, parse_bool, parse_count, parse_date, ENGAGED_KEYS,
+};
 use crate::error::{Error, Position, Result};
 
 /// Parses one raw record into a JSON value, with UTF-8 and syntax errors named precisely.
@@ -378,6 +380,20 @@ impl<'a> Obj<'a> {
                 .ok_or_else(|| self.err(key, v, "not a Unix time in seconds")),
             _ => Err(self.err(key, v, "expected a date")),
         }
+    }
+
+    /// The engagement time: the first of [`ENGAGED_KEYS`] present, parsed as [`Obj::date`]
+    /// and checked against the account's creation time `created`.
+    pub(crate) fn engaged(&self, created: Option<DateTime<Utc>>) -> Result<Option<DateTime<Utc>>> {
+        let Some(key) = ENGAGED_KEYS.iter().copied().find(|k| self.get(k).is_some()) else {
+            return Ok(None);
+        };
+        let date = self.date(key)?;
+        if let Some(d) = date {
+            check_engaged(d, created)
+                .map_err(|r| self.err(key, self.get(key).unwrap_or(&Value::Null), r))?;
+        }
+        Ok(date)
     }
 
     /// The length of an array, when present (`entities.urls`).

@@ -58,12 +58,26 @@ const V1_KEYS: &[&str] = &[
     "status",
     "users",
     "user",
+    "engaged_at",
+    "liked_at",
+    "retweeted_at",
+    "reposted_at",
 ];
 
 impl Convert for V1 {
     fn convert(&self, raw: &Raw, out: &mut Vec<Result<Account>>) {
         convert_user_objects(raw, V1_KEYS, &self.origin, v1_user, out);
     }
+}
+
+/// One JSON record picked to `keys`, or the error that stops it.
+pub(super) fn picked_record(
+    raw: &Raw,
+    keys: &'static [&'static str],
+    origin: &str,
+) -> Result<super::json::Picked> {
+    let Payload::Json(bytes) = &raw.payload;
+    pick(bytes, keys, origin, raw.position())
 }
 
 /// Converts one JSON record holding a user object, or a `{"users": [...]}` page of them (the
@@ -75,13 +89,21 @@ pub(super) fn convert_user_objects(
     user: fn(&Obj<'_>) -> Result<Account>,
     out: &mut Vec<Result<Account>>,
 ) {
-    let Payload::Json(bytes) = &raw.payload;
-    let pos = raw.position();
-    let picked = match pick(bytes, keys, origin, pos) {
+    let picked = match picked_record(raw, keys, origin) {
         Ok(p) => p,
         Err(e) => return out.push(Err(e)),
     };
-    let o = Obj::picked(&picked, origin, pos);
+    user_objects(&Obj::picked(&picked, origin, raw.position()), user, out);
+}
+
+/// The accounts of one picked record: each user of a `{"users": [...]}` page, a wrapper's
+/// `user`, or the record itself.
+pub(super) fn user_objects(
+    o: &Obj<'_>,
+    user: fn(&Obj<'_>) -> Result<Account>,
+    out: &mut Vec<Result<Account>>,
+) {
+    let (origin, pos) = (o.origin, o.pos);
     match o.get("users") {
         Some(Value::Array(users)) if o.get("screen_name").is_none() => {
             for (i, u) in users.iter().enumerate() {
@@ -94,12 +116,14 @@ pub(super) fn convert_user_objects(
             Some(u) if o.get("screen_name").is_none() => {
                 out.push(Obj::new(u, origin, pos, "user").and_then(|u| user(&u)));
             }
-            _ => out.push(user(&o)),
+            _ => out.push(user(o)),
         },
     }
 }
 
 fn v1_user(o: &Obj<'_>) -> Result<Account> {
+    let created_at = created(o, "created_at", Platform::Twitter)?;
+    let engaged_at = o.engaged(created_at)?;
     let profile = Profile {
         platform: Platform::Twitter,
         id: o.id(&["id_str", "id"])?,
@@ -109,7 +133,7 @@ fn v1_user(o: &Obj<'_>) -> Result<Account> {
         url: o.text("url")?,
         location: o.text("location")?,
         lang: o.text("lang")?,
-        created_at: created(o, "created_at", Platform::Twitter)?,
+        created_at,
         statuses_count: o.count("statuses_count")?,
         followers_count: o.count("followers_count")?,
         friends_count: o.count("friends_count")?,
@@ -132,6 +156,7 @@ fn v1_user(o: &Obj<'_>) -> Result<Account> {
         profile,
         activity,
         label: None,
+        engaged_at,
     })
 }
 
@@ -293,6 +318,8 @@ fn v2_user(
         }
     };
     let image = o.text("profile_image_url")?;
+    let created_at = created(&o, "created_at", Platform::Twitter)?;
+    let engaged_at = o.engaged(created_at)?;
     let profile = Profile {
         platform: Platform::Twitter,
         id: o.id(&["id"])?,
@@ -302,7 +329,7 @@ fn v2_user(
         url: o.text("url")?,
         location: o.text("location")?,
         lang: None,
-        created_at: created(&o, "created_at", Platform::Twitter)?,
+        created_at,
         statuses_count: metric("tweet_count")?,
         followers_count: metric("followers_count")?,
         friends_count: metric("following_count")?,
@@ -325,5 +352,6 @@ fn v2_user(
         profile,
         activity,
         label: None,
+        engaged_at,
     })
 }

@@ -129,6 +129,23 @@ pub(crate) fn parse_bool(raw: &[u8]) -> Result<bool, &'static str> {
     }
 }
 
+/// The keys (JSON) and columns (CSV) an engagement time is read from, first present wins:
+/// when the account liked, reposted or otherwise engaged with the audited post.
+pub(crate) const ENGAGED_KEYS: [&str; 4] =
+    ["engaged_at", "liked_at", "retweeted_at", "reposted_at"];
+
+/// Checks an engagement time against the account's creation: an account cannot engage
+/// before it exists.
+pub(crate) fn check_engaged(
+    engaged: DateTime<Utc>,
+    created: Option<DateTime<Utc>>,
+) -> Result<(), &'static str> {
+    match created {
+        Some(c) if engaged < c => Err("engagement time before the account was created"),
+        _ => Ok(()),
+    }
+}
+
 /// Parses a timestamp in one of the forms exports use:
 /// - Twitter / Weibo: `Wed Oct 10 20:19:24 +0000 2018`
 /// - naive, taken as UTC: `2015-02-14 10:54:49` (also with `T`, and fractional seconds)

@@ -2,6 +2,7 @@
 //! MicroblogPCU-derived spammer CSV.
 
 use csv::ByteRecord;
+use serde_json::Value;
 
 use super::blocks::Record;
 use super::columns::ColumnMap;
@@ -9,7 +10,8 @@ use super::csv_rows::{Header, Row};
 use super::format::Format;
 use super::json::Obj;
 use super::raw::{Convert, Raw};
-use super::twitter::{created, v1_status};
+use super::twitter::{created, picked_record, user_objects, v1_status};
+use super::values::check_engaged;
 use crate::account::{Account, Label, Platform, Profile};
 use crate::error::{Error, Position, Result};
 
@@ -17,6 +19,12 @@ use crate::error::{Error, Position, Result};
 /// `lang`, `created_at` (`Tue May 31 17:46:55 +0800 2011`), `followers_count`, `friends_count`,
 /// `statuses_count`, `favourites_count`, `verified`, `geo_enabled`, the embedded `status`, and
 /// `avatar_large` / `profile_image_url` for `default_profile_image` (see [`default_avatar`]).
+///
+/// Engagement lists too: a repost list (`statuses/repost_timeline`: `{"reposts": [...],
+/// "total_number": n}`) or a comment list (`comments/show`: `{"comments": [...]}`) gives each
+/// entry's `user`, engaged at the entry's own `created_at` (the repost's or comment's time,
+/// not the user's); so does a single repost or comment record (an object with a `user` and
+/// no `screen_name`), as a file of one entry per line holds.
 pub(crate) struct Weibo {
     pub origin: String,
 }
@@ -42,15 +50,66 @@ const WEIBO_KEYS: &[&str] = &[
     "profile_image_url",
     "status",
     "users",
+    "user",
+    "reposts",
+    "comments",
+    "engaged_at",
+    "liked_at",
+    "retweeted_at",
+    "reposted_at",
 ];
 
 impl Convert for Weibo {
     fn convert(&self, raw: &Raw, out: &mut Vec<Result<Account>>) {
-        super::twitter::convert_user_objects(raw, WEIBO_KEYS, &self.origin, user_of, out);
+        let picked = match picked_record(raw, WEIBO_KEYS, &self.origin) {
+            Ok(p) => p,
+            Err(e) => return out.push(Err(e)),
+        };
+        let o = Obj::picked(&picked, &self.origin, raw.position());
+        if o.get("screen_name").is_none() {
+            for list in ["reposts", "comments"] {
+                match o.get(list) {
+                    None => {}
+                    Some(Value::Array(entries)) => {
+                        for (i, e) in entries.iter().enumerate() {
+                            let path = format!("{list}[{i}]");
+                            out.push(Obj::new(e, o.origin, o.pos, &path).and_then(|e| engager(&e)));
+                        }
+                        return;
+                    }
+                    Some(v) => return out.push(Err(o.err(list, v, "expected an array"))),
+                }
+            }
+            if o.get("user").is_some() {
+                return out.push(engager(&o));
+            }
+        }
+        user_objects(&o, user_of, out);
     }
 }
 
+/// The user of one repost or comment, engaged at the entry's `created_at`.
+fn engager(entry: &Obj<'_>) -> Result<Account> {
+    let Some(user) = entry.object("user")? else {
+        return Err(entry.err("user", &Value::Null, "a repost or comment without its user"));
+    };
+    let mut account = user_of(&user)?;
+    if let Some(t) = entry.date("created_at")? {
+        check_engaged(t, account.profile.created_at).map_err(|r| {
+            entry.err(
+                "created_at",
+                entry.get("created_at").unwrap_or(&Value::Null),
+                r,
+            )
+        })?;
+        account.engaged_at = Some(t);
+    }
+    Ok(account)
+}
+
 fn user_of(o: &Obj<'_>) -> Result<Account> {
+    let created_at = created(o, "created_at", Platform::Weibo)?;
+    let engaged_at = o.engaged(created_at)?;
     let profile = Profile {
         platform: Platform::Weibo,
         id: o.id(&["idstr", "id"])?,
@@ -60,7 +119,7 @@ fn user_of(o: &Obj<'_>) -> Result<Account> {
         url: o.text("url")?,
         location: o.text("location")?,
         lang: o.text("lang")?,
-        created_at: created(o, "created_at", Platform::Weibo)?,
+        created_at,
         statuses_count: o.count("statuses_count")?,
         followers_count: o.count("followers_count")?,
         friends_count: o.count("friends_count")?,
@@ -86,6 +145,7 @@ fn user_of(o: &Obj<'_>) -> Result<Account> {
         profile,
         activity,
         label: None,
+        engaged_at,
     })
 }
 
@@ -228,6 +288,7 @@ impl SpammerColumns {
             profile,
             activity: None,
             label,
+            engaged_at: None,
         })
     }
 }

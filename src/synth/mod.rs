@@ -612,6 +612,7 @@ impl FollowerGenerator {
             },
             activity,
             label: Some(label),
+            engaged_at: None,
         }
     }
 
@@ -675,6 +676,7 @@ impl FollowerGenerator {
             },
             activity: None,
             label: Some(label),
+            engaged_at: None,
         }
     }
 
