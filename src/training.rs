@@ -612,7 +612,7 @@ impl Shift {
     pub fn warning(&self) -> Option<String> {
         (self.level() != "low").then(|| {
             format!(
-                "{:.0}% of these followers look unlike any account the model was trained on; \
+                "{:.0}% of these accounts look unlike any account the model was trained on; \
                  the interval is widened by how much the model's error rates varied across the \
                  training sources, and the estimate is less certain than usual",
                 100.0 * self.outside
