@@ -747,7 +747,7 @@ fn print_summary(
             r.rejected, r.duplicates
         )?;
         for rej in r.rejections.iter().take(10) {
-            writeln!(out, "    {}", rej.reason)?;
+            writeln!(out, "    {}", rej.reason())?;
         }
         if r.rejections.len() > 10 {
             writeln!(

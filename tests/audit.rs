@@ -280,8 +280,8 @@ fn strict_mode_stops_at_the_first_bad_record_and_lenient_counts_it() {
         (report.records_read, report.scored, report.rejected),
         (100, 99, 1)
     );
-    assert_eq!(report.rejections[0].record, 3);
-    assert!(report.rejections[0].reason.contains("followers_count"));
+    assert_eq!(report.rejections[0].record(), 3);
+    assert!(report.rejections[0].reason().contains("followers_count"));
     // A sample of 40 of the 99 valid records: 59 left out.
     let sampled = Audit::new(&model, AuditParams::default().bootstrap(100).sample(40))
         .run("x.csv", items())

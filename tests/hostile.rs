@@ -262,8 +262,8 @@ fn lenient_reader_keeps_every_rejection_and_the_counts_add_up() {
             .rejected
             .iter()
             .map(|r| {
-                let (_, record, field, _) = parse_parts(&r.error);
-                assert_eq!(r.position.record, record);
+                let (_, record, field, _) = parse_parts(r.error().unwrap());
+                assert_eq!(r.record(), record);
                 (record, field)
             })
             .collect();
@@ -271,10 +271,10 @@ fn lenient_reader_keeps_every_rejection_and_the_counts_add_up() {
         assert_eq!(got, want, "{}", case.file);
         for (rej, &(_, _, why)) in stats.rejected.iter().zip(case.bad) {
             assert!(
-                rej.error.to_string().contains(why),
+                rej.to_string().contains(why),
                 "{}: {}",
                 case.file,
-                rej.error
+                rej
             );
         }
     }
@@ -506,9 +506,9 @@ fn lenient_audit_reports_every_rejection_and_the_counts_add_up() {
         let bad = case.bad.len() as u64;
         assert_counts(&report, case.records, case.records - bad, bad);
         for (rej, &(record, field, why)) in report.rejections.iter().zip(case.bad) {
-            assert_eq!(rej.record, record, "{}", case.file);
-            assert_names(&rej.reason, &path, record, field);
-            assert!(rej.reason.contains(why), "{}", rej.reason);
+            assert_eq!(rej.record(), record, "{}", case.file);
+            assert_names(&rej.reason(), &path, record, field);
+            assert!(rej.reason().contains(why), "{}", rej.reason());
         }
     }
 }
@@ -540,12 +540,12 @@ fn strict_reader_counts_duplicates_and_reads_on() {
     assert!(errors.iter().all(|e| e.is_duplicate()), "{errors:?}");
     let stats = r.stats();
     assert_eq!((stats.records_read, stats.accepted), (5, 3));
-    assert!(stats.rejected.iter().all(|r| r.error.is_duplicate()));
+    assert!(stats.rejected.iter().all(|r| r.error().unwrap().is_duplicate()));
     assert_eq!(
         stats
             .rejected
             .iter()
-            .map(|r| r.position.record)
+            .map(|r| r.record())
             .collect::<Vec<_>>(),
         vec![3, 5]
     );
@@ -572,13 +572,13 @@ fn strict_audit_of_a_repeated_follower_equals_the_audit_without_the_repeat() {
     for got in [&by_stream, &by_blocks] {
         assert_counts(got, 4, 3, 1);
         assert_eq!(got.duplicates, 1);
-        assert_eq!(got.rejections[0].record, 3);
+        assert_eq!(got.rejections[0].record(), 3);
         assert!(
             got.rejections[0]
-                .reason
+                .reason()
                 .contains("duplicate id: first seen in record 1"),
             "{}",
-            got.rejections[0].reason
+            got.rejections[0].reason()
         );
         // The first occurrence is the one scored: the estimates are the list's without it.
         assert_eq!(got.genuine_share, want.genuine_share);
@@ -626,9 +626,9 @@ fn duplicate_ids_are_scored_once_and_reported() {
     assert_eq!(report.followers.len(), 3);
     for rej in &report.rejections {
         assert!(
-            rej.reason.contains("duplicate id: first seen in record"),
+            rej.reason().contains("duplicate id: first seen in record"),
             "{}",
-            rej.reason
+            rej.reason()
         );
     }
     // Positions keep the input order: the repeats still occupy theirs.

@@ -36,7 +36,7 @@ pub use html::render_html;
 pub use params::{AuditParams, Listing, HISTOGRAM_BINS};
 pub use report::{
     AuditReport, Breakdown, CountInterval, FakeTrait, FieldsReport, FollowerScore, ModelInfo,
-    RejectedRecord, ShareInterval, ShiftReport, Timeline,
+    ShareInterval, ShiftReport, Timeline,
 };
 
 use pipeline::{Batch, InPlace, Overlapped, Pipe, Scored, Scorer, Sink};

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::account::Label;
 use crate::bursts::Burst;
 use crate::detector::Reason;
+use crate::formats::Rejection;
 use crate::quantify::RateShift;
 
 use super::params::Listing;
@@ -124,18 +125,6 @@ pub struct ShiftReport {
     pub matched_genuine: usize,
 }
 
-/// A record that could not be scored, and why.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct RejectedRecord {
-    /// 1-based record number in the input.
-    pub record: u64,
-    /// 1-based line, when known.
-    pub line: Option<u64>,
-    /// The full error message (source, position, field, value, reason).
-    pub reason: String,
-}
-
 /// A plain trait of an account (no bio, follows over 1,000 accounts, ...) and how many of the
 /// likely fakes and of the other followers have it: what the likely fakes have in common.
 /// Only followers whose export carries the trait's field are judged.
@@ -213,7 +202,7 @@ pub struct AuditReport {
     /// Rejected records that repeat an earlier id (included in `rejected`).
     pub duplicates: u64,
     /// Each rejection with its record number and reason.
-    pub rejections: Vec<RejectedRecord>,
+    pub rejections: Vec<Rejection>,
     /// The total follower count the caller gave (for the finite-population correction).
     pub population: Option<u64>,
     /// Share of genuine followers, by the chosen estimator.
