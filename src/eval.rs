@@ -951,7 +951,7 @@ impl PrevalenceProtocolParams {
                     .map(|t| {
                         let e = &t.estimates[j];
                         (
-                            e.fake_share - t.true_share,
+                            e.estimate - t.true_share,
                             e.covers(t.true_share),
                             e.ci_high - e.ci_low,
                         )

@@ -84,7 +84,7 @@ pub use crate::training::TrainingSet;
 pub use crate::audit::{
     render_html, Audit, AuditParams, AuditReport, Breakdown, ComparedAccount, Comparison,
     CountInterval, Difference, FakeTrait, FieldsReport, FollowerScore, Listing, ModelInfo,
-    ShareInterval, ShiftReport, Timeline,
+    ShiftReport, Timeline,
 };
 pub use crate::bursts::{find_bursts, Burst, BurstParams};
 // Quantifying.

@@ -162,7 +162,7 @@ fn held_out_genuine_accounts_are_not_reported_as_fake() {
 #[test]
 fn every_estimator_is_reported_and_counts_match_the_input() {
     let report = audit_demo();
-    let methods: Vec<&str> = report.estimates.iter().map(|e| e.method.as_str()).collect();
+    let methods: Vec<&str> = report.estimates.iter().map(|e| e.method.name()).collect();
     assert_eq!(methods, ["cc", "acc", "pcc", "pacc", "em"]);
     // The demo file has `n` lines, all valid, and no sample was asked for.
     let n = demo_truth()["n"].as_u64().unwrap();

@@ -271,7 +271,7 @@ fn prevalence_protocol_draws_a_fresh_validation_part_per_trial() {
     let est: Vec<f64> = report
         .trials
         .iter()
-        .map(|t| t.estimates[0].fake_share)
+        .map(|t| t.estimates[0].estimate)
         .collect();
     // Population standard deviation of the estimates (as `MetricsSummary` reports spread).
     let mean = est.iter().sum::<f64>() / est.len() as f64;

@@ -480,7 +480,7 @@ fn audit_mix(
         methods: report
             .estimates
             .iter()
-            .map(|e| (e.method.clone(), e.estimate, e.ci_low, e.ci_high))
+            .map(|e| (e.method.name().to_string(), e.estimate, e.ci_low, e.ci_high))
             .collect(),
     })
 }

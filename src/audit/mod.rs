@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 use crate::features::{ExportShape, FeatureExtractor};
 use crate::formats::AccountReader;
 use crate::model::Model;
-use crate::quantify::{IntervalOptions, Method, Quantifier};
+use crate::quantify::{IntervalOptions, Method, Quantifier, ShareEstimate};
 use crate::sample::Reservoir;
 use crate::training::TrainingSet;
 
@@ -36,7 +36,7 @@ pub use html::render_html;
 pub use params::{AuditParams, Listing, HISTOGRAM_BINS};
 pub use report::{
     AuditReport, Breakdown, CountInterval, FakeTrait, FieldsReport, FollowerScore, ModelInfo,
-    ShareInterval, ShiftReport, Timeline,
+    ShiftReport, Timeline,
 };
 
 use pipeline::{Batch, InPlace, Overlapped, Pipe, Scored, Scorer, Sink};
@@ -554,17 +554,10 @@ impl<'m> Audit<'m> {
             },
         );
         let all = all?;
-        let interval = |e: &crate::quantify::ShareEstimate| ShareInterval {
-            estimate: e.fake_share,
-            ci_low: e.ci_low,
-            ci_high: e.ci_high,
-            confidence: e.confidence,
-            method: e.method.name().to_string(),
-        };
         let chosen = all
             .iter()
             .find(|e| e.method == p.method)
-            .map(interval)
+            .copied()
             .ok_or_else(|| Error::InvalidParams {
                 name: "method".into(),
                 reason: format!("{} gave no estimate", p.method),
@@ -572,8 +565,8 @@ impl<'m> Audit<'m> {
         let naive = all
             .iter()
             .find(|e| e.method == Method::Cc)
-            .map_or(0.0, |e| e.fake_share);
-        let estimates: Vec<ShareInterval> = all.iter().map(|e| interval(e).complement()).collect();
+            .map_or(0.0, |e| e.estimate);
+        let estimates: Vec<ShareEstimate> = all.iter().map(ShareEstimate::complement).collect();
         let size = population.unwrap_or(state.valid) as f64;
         let fake_count_estimate = CountInterval {
             estimate: chosen.estimate * size,
