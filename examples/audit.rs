@@ -382,10 +382,7 @@ impl Input {
         label: Option<String>,
         csv_out: Option<&mut dyn Write>,
     ) -> Result<AuditReport, Box<dyn Error>> {
-        let mut params = AuditParams::default()
-            .seed(args.seed)
-            .strict(!args.lenient)
-            .followers(args.top);
+        let mut params = AuditParams::default().seed(args.seed).followers(args.top);
         if let Some(name) = label {
             params = params.label(name);
         }
@@ -465,13 +462,9 @@ impl Input {
                     }
                 });
             }
-            // CSV and JSON Lines are read in blocks parsed and scored on every core.
-            let report = if reader.reads_in_blocks() {
-                audit.run_reader(&mut reader, csv_out)
-            } else {
-                let source = reader.origin().to_string();
-                audit.run_with(&source, &mut reader, csv_out)
-            };
+            // CSV and JSON Lines are read in blocks parsed and scored on every core; the
+            // reader's mode (strict unless --lenient) is the audit's.
+            let report = audit.run_reader(&mut reader, csv_out);
             done.store(true, std::sync::atomic::Ordering::Relaxed);
             report
         })?;

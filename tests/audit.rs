@@ -4,8 +4,8 @@ mod common;
 
 use follower_audit::synth::{default_crawled_at, FollowerListSpec};
 use follower_audit::{
-    open, render_html, Account, Audit, AuditParams, AuditReport, Label, Listing, Method, Model,
-    ReadOptions, Result,
+    open, render_html, Account, AccountReader, Audit, AuditParams, AuditReport, Label, Listing,
+    Method, Model, ReadOptions, Result,
 };
 
 fn demo_path() -> std::path::PathBuf {
@@ -269,10 +269,15 @@ fn strict_mode_stops_at_the_first_bad_record_and_lenient_counts_it() {
     };
     let items = || (0..100).map(move |i| if i == 2 { bad() } else { good(i) });
     let model = Model::default_twitter();
-    let err = Audit::new(&model, AuditParams::default().strict(true))
-        .run("x.csv", items())
+    // Strictness is the reader's mode: a strict reader stops the audit at its bad record.
+    let csv = "id,screen_name,followers_count,friends_count\n\
+               1,a,100,100\n2,b,100,100\n3,c,-1,100\n4,d,100,100\n";
+    let mut strict = AccountReader::from_reader(csv.as_bytes(), &ReadOptions::default()).unwrap();
+    let err = Audit::new(&model, AuditParams::default())
+        .run_reader(&mut strict, None)
         .unwrap_err();
     assert!(err.to_string().contains("record 3"), "{err}");
+    assert!(err.to_string().contains("followers_count"), "{err}");
     let report = Audit::new(&model, AuditParams::default().bootstrap(100))
         .run("x.csv", items())
         .unwrap();

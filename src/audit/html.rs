@@ -100,9 +100,11 @@ fn method_why(method: Method, naive: f64) -> String {
         pct0(naive)
     );
     match method {
-        Method::Cc => "every follower the model judges more likely fake than genuine is counted as \
+        Method::Cc => {
+            "every follower the model judges more likely fake than genuine is counted as \
                  fake; this raw count is not corrected for the model's own mistakes"
-            .to_string(),
+                .to_string()
+        }
         Method::Acc => format!(
             "the followers the detector flags are counted, then adjusted for the detector's \
              known error rates (the fakes it misses, the real accounts it flags), measured on \

@@ -447,6 +447,11 @@ impl AccountReader {
         self.format
     }
 
+    /// What the reader does with a malformed record: stop ([`Mode::Strict`]) or go on.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
     /// The input's name as errors give it.
     pub fn origin(&self) -> &str {
         &self.origin
