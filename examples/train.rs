@@ -194,17 +194,6 @@ fn default_data_dir() -> PathBuf {
     }
 }
 
-fn parse_preset(name: &str) -> Result<Preset, String> {
-    match name {
-        "twitter" => Ok(Preset::Twitter),
-        "instagram" => Ok(Preset::Instagram),
-        "weibo" => Ok(Preset::Weibo),
-        other => Err(format!(
-            "unknown preset {other:?}: use twitter, instagram or weibo"
-        )),
-    }
-}
-
 /// Picks the i-th of a once-or-per-input option.
 fn nth<'a>(
     values: &'a [String],
@@ -223,9 +212,13 @@ fn nth<'a>(
 }
 
 fn train_generic(args: &Args) -> Result<Model, Box<dyn Error>> {
-    let preset = parse_preset(args.features.as_deref().ok_or(
-        "give --preset twitter|instagram, or --features twitter|instagram with --input/--label",
-    )?)?;
+    let preset: Preset = args
+        .features
+        .as_deref()
+        .ok_or(
+            "give --preset twitter|instagram, or --features twitter|instagram with --input/--label",
+        )?
+        .parse()?;
     let set: FeatureSet = preset.feature_set();
     let n = args.input.len();
     if n == 0 || args.label.len() != n {
