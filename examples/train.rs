@@ -28,8 +28,9 @@ use std::time::Instant;
 
 use clap::Parser;
 use follower_audit::{
-    open, Account, CalibrationMethod, DatasetInfo, Detector, DetectorParams, FeatureMatrix,
-    FeatureSet, FieldGroup, FittedDetector, Format, Label, Model, ModelParams, Preset, ReadOptions,
+    read_labelled, Account, CalibrationMethod, DatasetInfo, Detector, DetectorParams,
+    FeatureMatrix, FeatureSet, FieldGroup, FittedDetector, Format, Label, Model, ModelParams,
+    Preset, ReadOptions,
 };
 
 #[derive(Parser, Debug)]
@@ -246,15 +247,10 @@ fn train_generic(args: &Args) -> Result<Model, Box<dyn Error>> {
             "data" => opts = opts.label_from_dataset(true),
             other => return Err(format!("--label {other:?}: use genuine, fake or data").into()),
         }
-        let before = accounts.len();
-        for account in open(path, &opts)? {
-            accounts.push(account?);
-        }
-        let rows = accounts.len() - before;
-        let fake = accounts[before..]
-            .iter()
-            .filter(|a| a.label == Some(Label::Fake))
-            .count();
+        let (read, labels) = read_labelled(path, &opts)?;
+        let rows = read.len();
+        let fake = labels.iter().filter(|&&l| l == Label::Fake).count();
+        accounts.extend(read);
         datasets.push(DatasetInfo {
             name: path.display().to_string(),
             rows,

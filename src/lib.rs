@@ -62,7 +62,8 @@ pub use crate::account::{Account, Label, Platform, Post, Profile, TextSummary};
 pub use crate::error::{Error, Position, Result};
 // Reading exports.
 pub use crate::formats::{
-    open, AccountReader, ColumnMap, Format, Mode, ReadOptions, ReadProgress, ReadStats, Rejection,
+    open, read_labelled, AccountReader, ColumnMap, Format, Mode, ReadOptions, ReadProgress,
+    ReadStats, Rejection,
 };
 // Features.
 pub use crate::features::{
