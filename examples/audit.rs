@@ -25,8 +25,8 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Parser;
 use follower_audit::{
-    open, render_html, Account, AccountReader, Audit, AuditParams, AuditReport, ColumnMap,
-    Comparison, ExportShape, Format, Listing, Method, Mode, Model, ReadOptions, TrainingSet,
+    open, Account, AccountReader, Audit, AuditParams, AuditReport, ColumnMap, Comparison,
+    ExportShape, Format, Listing, Method, Mode, Model, ReadOptions, TrainingSet,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -195,7 +195,7 @@ fn try_main() -> Result<(), Box<dyn Error>> {
         w.flush()?;
     }
     if let Some(mut w) = html_out.take() {
-        w.write_all(render_html(&report).as_bytes())?;
+        w.write_all(report.to_html().as_bytes())?;
         w.flush()?;
     }
     print_summary(&mut summary, &report, input.format, demo)?;

@@ -28,8 +28,8 @@ use std::time::Instant;
 
 use clap::Parser;
 use follower_audit::{
-    read_labelled, Account, CalibrationMethod, DatasetInfo, Detector, DetectorParams,
-    FeatureMatrix, FeatureSet, FieldGroup, FittedDetector, Format, Label, Model, ModelParams,
+    detectors::FittedDetector, read_labelled, Account, CalibrationMethod, DatasetInfo, Detector,
+    DetectorParams, FeatureMatrix, FeatureSet, FieldGroup, Format, Label, Model, ModelParams,
     Preset, ReadOptions,
 };
 

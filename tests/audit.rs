@@ -4,8 +4,8 @@ mod common;
 
 use follower_audit::synth::{default_crawled_at, FollowerListSpec};
 use follower_audit::{
-    open, render_html, Account, AccountReader, Audit, AuditParams, AuditReport, Label, Listing,
-    Method, Model, ReadOptions, Result,
+    open, Account, AccountReader, Audit, AuditParams, AuditReport, Label, Listing, Method, Model,
+    ReadOptions, Result,
 };
 
 fn demo_path() -> std::path::PathBuf {
@@ -378,7 +378,7 @@ fn outputs_json_csv_html() {
     }
 
     // HTML: self-contained, with both charts and the burst marked.
-    let html = render_html(&report);
+    let html = report.to_html();
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("<svg id=\"histogram\""));
     assert!(html.contains("<svg id=\"timeline\""));
@@ -412,7 +412,7 @@ fn the_page_for_the_payer_has_the_label_date_and_verdict() {
     assert_eq!(json["audited_at"], "2024-05-06T07:08:09Z");
     assert_eq!(json["label"], "Acme Shoes");
 
-    let html = render_html(&report);
+    let html = report.to_html();
     assert!(html.contains("<span id=\"account\">Acme Shoes</span>"));
     assert!(html.contains(">6 May 2024, 07:08 UTC</time>"));
     // "About 7 in 10 followers look genuine (between 70% and 73%)" on the demo.

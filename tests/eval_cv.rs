@@ -2,8 +2,8 @@
 //! prevalence protocol.
 
 use follower_audit::{
-    cross_validate, CrossValidationParams, Detector, Error, FeatureMatrix, FeatureSchema, Label,
-    Method, PrevalenceProtocolParams, Reason, Result,
+    evaluation::{cross_validate, CrossValidationParams, PrevalenceProtocolParams},
+    Detector, Error, FeatureMatrix, FeatureSchema, Label, Method, Reason, Result,
 };
 use ndarray::{Array1, Array2};
 use rand::{Rng, SeedableRng};

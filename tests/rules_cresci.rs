@@ -7,8 +7,9 @@
 mod common;
 
 use follower_audit::{
-    read_labelled, ConfusionMatrix, Detector, FeatureExtractor, FeatureMatrix, FeatureSet, Label,
-    ReadOptions, RuleSet, SingleRule,
+    detectors::{RuleSet, SingleRule},
+    evaluation::ConfusionMatrix,
+    read_labelled, Detector, FeatureExtractor, FeatureMatrix, FeatureSet, Label, ReadOptions,
 };
 
 /// Reads E13 (genuine) and INT (fake) and extracts the `twitter` features, measuring age at

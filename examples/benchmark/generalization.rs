@@ -13,8 +13,9 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use follower_audit::{
-    open, Account, Audit, AuditParams, ConfusionMatrix, Detector, ExportShape, FeatureExtractor,
-    FeatureSet, FieldGroup, Format, Label, Model, Preset, ReadOptions, TrainingSet,
+    evaluation::ConfusionMatrix, open, Account, Audit, AuditParams, Detector, ExportShape,
+    FeatureExtractor, FeatureSet, FieldGroup, Format, Label, Model, Preset, ReadOptions,
+    TrainingSet,
 };
 use indicatif::ProgressBar;
 use rand::seq::SliceRandom;

@@ -28,11 +28,15 @@ use std::time::Instant;
 
 use clap::Parser;
 use follower_audit::{
-    cross_validate, read_labelled, Account, CalibrationMethod, CrossValidationParams,
-    DecisionTreeParams, Detector, DetectorParams, FeatureExtractor, FeatureMatrix, FeatureSet,
-    FieldGroup, Format, GaussianNbParams, Label, LinfaTreeParams, LogisticRegressionParams, Method,
-    Metrics, MetricsSummary, ModelParams, Preset, PrevalenceProtocolParams, ReadOptions, RuleSet,
-    SingleRule, Verdict,
+    detectors::{
+        DecisionTreeParams, GaussianNbParams, LinfaTreeParams, LogisticRegressionParams, RuleSet,
+        SingleRule, Verdict,
+    },
+    evaluation::{
+        cross_validate, CrossValidationParams, Metrics, MetricsSummary, PrevalenceProtocolParams,
+    },
+    read_labelled, Account, CalibrationMethod, Detector, DetectorParams, FeatureExtractor,
+    FeatureMatrix, FeatureSet, FieldGroup, Format, Label, Method, ModelParams, Preset, ReadOptions,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;

@@ -434,8 +434,17 @@ td,th{border:1px solid #ccc;padding:4px 8px;text-align:right;vertical-align:top}
 th{background:#f3f3f3}td.l,th.l{text-align:left}\
 .small{color:#555;font-size:0.9em}#followers td.l{font-size:0.92em}svg{display:block;margin:0.5em 0;max-width:100%;height:auto}";
 
-/// Renders the report as one self-contained HTML page.
-pub fn render_html(report: &AuditReport) -> String {
+impl AuditReport {
+    /// The report as one self-contained HTML page, written for the account's owner: a plain
+    /// verdict, how it was counted, what the likely fakes share, the charts, the bursts and
+    /// the most suspicious followers (no scripts, no external files).
+    pub fn to_html(&self) -> String {
+        render_html(self)
+    }
+}
+
+/// Renders the report as one self-contained HTML page ([`AuditReport::to_html`]).
+pub(crate) fn render_html(report: &AuditReport) -> String {
     let g = &report.genuine_share;
     // The label, else the input's file name (its path is in the line below).
     let file_name = report
@@ -764,7 +773,7 @@ mod tests {
             rejections: Vec::new(),
             population: None,
             genuine_share: fake.complement(),
-            fake_share: fake.clone(),
+            fake_share: fake,
             estimates: Method::ALL
                 .into_iter()
                 .map(|m| share(m, 0.3).complement())

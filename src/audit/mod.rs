@@ -32,7 +32,6 @@ use crate::sample::Reservoir;
 use crate::training::TrainingSet;
 
 pub use compare::{ComparedAccount, Comparison, Difference};
-pub use html::render_html;
 pub use params::{AuditParams, Listing, HISTOGRAM_BINS};
 pub use report::{
     AuditReport, Breakdown, CountInterval, FakeTrait, FieldsReport, FollowerScore, ModelInfo,

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 /// is left out in [`Mode::Lenient`] (open an [`AccountReader`] to see what was left out).
 ///
 /// [`FeatureExtractor::extract`]: crate::FeatureExtractor::extract
-/// [`cross_validate`]: crate::cross_validate
+/// [`cross_validate`]: crate::evaluation::cross_validate
 ///
 /// # Errors
 /// As [`AccountReader::open`]; in strict mode the first malformed record; an
