@@ -9,8 +9,8 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use follower_audit::synth::{BurstSpec, FollowerListSpec};
 use follower_audit::{
-    Detector, FeatureExtractor, FeatureMatrix, FeatureSchema, FeatureSet, FittedDetector, Label,
-    Model, RandomForestParams,
+    detectors::FittedDetector, detectors::RandomForestParams, Detector, FeatureExtractor,
+    FeatureMatrix, FeatureSchema, FeatureSet, Label, Model,
 };
 use ndarray::Array2;
 use rand::{Rng, SeedableRng};

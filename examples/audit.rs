@@ -26,9 +26,9 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Parser;
 use follower_audit::{
-    open, render_html, Account, AccountReader, Audit, AuditParams, AuditReport, BurstAxis,
-    ColumnMap, Comparison, ExportShape, Format, ListKind, Listing, Method, Mode, Model,
-    ReadOptions, TrainingSet,
+    open, report::BurstAxis, Account, AccountReader, Audit, AuditParams, AuditReport, ColumnMap,
+    Comparison, ExportShape, Format, ListKind, Listing, Method, Mode, Model, ReadOptions,
+    TrainingSet,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -204,7 +204,7 @@ fn try_main() -> Result<(), Box<dyn Error>> {
         w.flush()?;
     }
     if let Some(mut w) = html_out.take() {
-        w.write_all(render_html(&report).as_bytes())?;
+        w.write_all(report.to_html().as_bytes())?;
         w.flush()?;
     }
     print_summary(&mut summary, &report, input.format, demo)?;
@@ -398,7 +398,6 @@ impl Input {
         let engagers = args.engagement || (!lead.is_empty() && 10 * timed >= 9 * lead.len());
         let mut params = AuditParams::default()
             .seed(args.seed)
-            .strict(!args.lenient)
             .followers(args.top)
             .list(if engagers {
                 ListKind::Engagers
@@ -488,13 +487,9 @@ impl Input {
                     }
                 });
             }
-            // CSV and JSON Lines are read in blocks parsed and scored on every core.
-            let report = if reader.reads_in_blocks() {
-                audit.run_reader(&mut reader, csv_out)
-            } else {
-                let source = reader.origin().to_string();
-                audit.run_with(&source, &mut reader, csv_out)
-            };
+            // CSV and JSON Lines are read in blocks parsed and scored on every core; the
+            // reader's mode (strict unless --lenient) is the audit's.
+            let report = audit.run_reader(&mut reader, csv_out);
             done.store(true, std::sync::atomic::Ordering::Relaxed);
             report
         })?;
@@ -626,7 +621,7 @@ fn pct(x: f64) -> String {
 /// An engagement list's times and the bursts found in them, the largest first.
 fn print_engagement(
     out: &mut dyn Write,
-    e: &follower_audit::EngagementReport,
+    e: &follower_audit::report::EngagementReport,
 ) -> std::io::Result<()> {
     let minute = |t: &DateTime<Utc>| t.format("%Y-%m-%d %H:%M").to_string();
     if let (Some(first), Some(last)) = (&e.first, &e.last) {
@@ -849,7 +844,7 @@ fn print_summary(
             r.rejected, r.duplicates
         )?;
         for rej in r.rejections.iter().take(10) {
-            writeln!(out, "    {}", rej.reason)?;
+            writeln!(out, "    {}", rej.reason())?;
         }
         if r.rejections.len() > 10 {
             writeln!(

@@ -244,7 +244,7 @@ fn audit(
         .parallel_chunk(args.reader_chunk)
         .check_duplicates(!args.no_dedup);
     let mut reader = open(path, &options)?;
-    let mut params = AuditParams::default().followers(Listing::None).strict(true);
+    let mut params = AuditParams::default().followers(Listing::None);
     if let Some(b) = args.bootstrap {
         params = params.bootstrap(b);
     }

@@ -28,8 +28,9 @@ use std::time::Instant;
 
 use clap::Parser;
 use follower_audit::{
-    open, Account, CalibrationMethod, DatasetInfo, Detector, DetectorParams, FeatureMatrix,
-    FeatureSet, FieldGroup, FittedDetector, Format, Label, Model, ModelParams, Preset, ReadOptions,
+    detectors::FittedDetector, read_labelled, Account, CalibrationMethod, DatasetInfo, Detector,
+    DetectorParams, FeatureMatrix, FeatureSet, FieldGroup, Format, Label, Model, ModelParams,
+    Preset, ReadOptions,
 };
 
 #[derive(Parser, Debug)]
@@ -194,17 +195,6 @@ fn default_data_dir() -> PathBuf {
     }
 }
 
-fn parse_preset(name: &str) -> Result<Preset, String> {
-    match name {
-        "twitter" => Ok(Preset::Twitter),
-        "instagram" => Ok(Preset::Instagram),
-        "weibo" => Ok(Preset::Weibo),
-        other => Err(format!(
-            "unknown preset {other:?}: use twitter, instagram or weibo"
-        )),
-    }
-}
-
 /// Picks the i-th of a once-or-per-input option.
 fn nth<'a>(
     values: &'a [String],
@@ -223,9 +213,13 @@ fn nth<'a>(
 }
 
 fn train_generic(args: &Args) -> Result<Model, Box<dyn Error>> {
-    let preset = parse_preset(args.features.as_deref().ok_or(
-        "give --preset twitter|instagram, or --features twitter|instagram with --input/--label",
-    )?)?;
+    let preset: Preset = args
+        .features
+        .as_deref()
+        .ok_or(
+            "give --preset twitter|instagram, or --features twitter|instagram with --input/--label",
+        )?
+        .parse()?;
     let set: FeatureSet = preset.feature_set();
     let n = args.input.len();
     if n == 0 || args.label.len() != n {
@@ -253,15 +247,10 @@ fn train_generic(args: &Args) -> Result<Model, Box<dyn Error>> {
             "data" => opts = opts.label_from_dataset(true),
             other => return Err(format!("--label {other:?}: use genuine, fake or data").into()),
         }
-        let before = accounts.len();
-        for account in open(path, &opts)? {
-            accounts.push(account?);
-        }
-        let rows = accounts.len() - before;
-        let fake = accounts[before..]
-            .iter()
-            .filter(|a| a.label == Some(Label::Fake))
-            .count();
+        let (read, labels) = read_labelled(path, &opts)?;
+        let rows = read.len();
+        let fake = labels.iter().filter(|&&l| l == Label::Fake).count();
+        accounts.extend(read);
         datasets.push(DatasetInfo {
             name: path.display().to_string(),
             rows,

@@ -3,7 +3,7 @@
 //! A calibrator maps a detector's raw P(fake) to a calibrated one, so that among accounts scored
 //! 0.8 about 80% are fake. It is fitted on held-out (out-of-fold) scores, never on scores of rows
 //! the detector was trained on: a forest's in-sample scores are far too confident. Calibration
-//! error itself is measured by [`crate::Metrics`] (`ece`, `brier`).
+//! error itself is measured by [`crate::evaluation::Metrics`] (`ece`, `brier`).
 
 use serde::{Deserialize, Serialize};
 
@@ -221,7 +221,7 @@ impl IsotonicRegression {
 ///
 /// # Examples
 /// ```
-/// use follower_audit::{Calibration, CalibrationMethod, Label};
+/// use follower_audit::{CalibrationMethod, Label, detectors::Calibration};
 /// let scores = [0.1, 0.2, 0.3, 0.6, 0.7, 0.9];
 /// let labels = [Label::Genuine, Label::Genuine, Label::Fake, Label::Genuine, Label::Fake, Label::Fake];
 /// let cal = Calibration::fit(CalibrationMethod::Isotonic, &scores, &labels)?;

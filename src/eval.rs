@@ -88,7 +88,7 @@ impl ConfusionMatrix {
     ///
     /// # Examples
     /// ```
-    /// use follower_audit::{ConfusionMatrix, Label::{Fake, Genuine}};
+    /// use follower_audit::{Label::{Fake, Genuine}, evaluation::ConfusionMatrix};
     /// let cm = ConfusionMatrix::new(&[Fake, Genuine, Fake], &[0.9, 0.6, 0.2], 0.5).unwrap();
     /// assert_eq!((cm.true_positives, cm.false_positives, cm.false_negatives), (1, 1, 1));
     /// ```
@@ -317,7 +317,7 @@ impl Metrics {
     ///
     /// # Examples
     /// ```
-    /// use follower_audit::{Metrics, Label::{Fake, Genuine}};
+    /// use follower_audit::{Label::{Fake, Genuine}, evaluation::Metrics};
     /// let m = Metrics::compute(&[Fake, Genuine, Fake, Genuine], &[0.9, 0.2, 0.7, 0.6], 0.5)
     ///     .unwrap();
     /// assert_eq!(m.accuracy, 0.75);
@@ -396,7 +396,7 @@ impl MetricsSummary {
     ///
     /// # Examples
     /// ```
-    /// use follower_audit::{Metrics, MetricsSummary, Label::{Fake, Genuine}};
+    /// use follower_audit::{Label::{Fake, Genuine}, evaluation::{Metrics, MetricsSummary}};
     /// let a = Metrics::compute(&[Fake, Genuine], &[0.9, 0.1], 0.5).unwrap();
     /// let b = Metrics::compute(&[Fake, Genuine], &[0.1, 0.9], 0.5).unwrap();
     /// let s = MetricsSummary::of(&[a, b]);
@@ -524,7 +524,7 @@ impl CrossValidationParams {
     ///
     /// # Examples
     /// ```
-    /// use follower_audit::{CrossValidationParams, Label::{Fake, Genuine}};
+    /// use follower_audit::{Label::{Fake, Genuine}, evaluation::CrossValidationParams};
     /// let labels = [Fake, Fake, Genuine, Genuine, Genuine, Genuine];
     /// let folds = CrossValidationParams::new().folds(2).seed(7).split(&labels).unwrap();
     /// assert_eq!(folds.len(), 2);
@@ -566,8 +566,7 @@ pub struct CrossValidation {
 ///
 /// # Examples
 /// ```
-/// use follower_audit::{cross_validate, CrossValidationParams, Detector, FeatureMatrix,
-///     FeatureSchema, Label, Reason, Result};
+/// use follower_audit::{Detector, FeatureMatrix, FeatureSchema, Label, Reason, Result, evaluation::{cross_validate, CrossValidationParams}};
 /// use ndarray::{Array1, Array2};
 ///
 /// // A detector that reads P(fake) straight from column 0.
@@ -852,7 +851,7 @@ impl PrevalenceProtocolParams {
     ///
     /// # Examples
     /// ```
-    /// use follower_audit::{Label, Method, PrevalenceProtocolParams};
+    /// use follower_audit::{Label, Method, evaluation::PrevalenceProtocolParams};
     /// // A perfect scorer: every method is exact.
     /// let labels: Vec<Label> =
     ///     (0..40).map(|i| if i % 2 == 0 { Label::Fake } else { Label::Genuine }).collect();
@@ -951,7 +950,7 @@ impl PrevalenceProtocolParams {
                     .map(|t| {
                         let e = &t.estimates[j];
                         (
-                            e.fake_share - t.true_share,
+                            e.estimate - t.true_share,
                             e.covers(t.true_share),
                             e.ci_high - e.ci_low,
                         )

@@ -9,7 +9,8 @@
 //! share of genuine followers with a confidence interval corrected for the classifier's own
 //! error rates ([`Audit`], [`Quantifier`]). It also finds bursts of bought followers along the
 //! follow order ([`find_bursts`]), explains each follower's score, and evaluates detectors and
-//! share estimators ([`cross_validate`], [`Metrics`], [`PrevalenceProtocolParams`]).
+//! share estimators ([`evaluation`]). A report's parts are in [`report`], the detectors and
+//! rule sets in [`detectors`].
 //!
 //! # Example
 //! ```
@@ -55,47 +56,68 @@ mod sample;
 pub mod synth;
 mod training;
 
-// The public API, flat: everything a user names is here (sub-modules are private).
+// The public API, flat: everything a user names is here, or in one of the three namespaces
+// below (`detectors`, `report`, `evaluation`); the modules themselves are private.
 
 // Accounts and errors.
 pub use crate::account::{Account, Label, Platform, Post, Profile, TextSummary};
 pub use crate::error::{Error, Position, Result};
 // Reading exports.
 pub use crate::formats::{
-    open, AccountReader, ColumnMap, Format, Mode, ReadOptions, ReadProgress, ReadStats, Rejection,
+    open, read_labelled, AccountReader, ColumnMap, Format, Mode, ReadOptions, ReadProgress,
+    ReadStats, Rejection,
 };
 // Features.
 pub use crate::features::{
     ExportShape, FeatureExtractor, FeatureMatrix, FeatureSchema, FeatureSet, FieldGroup,
     TimeReference,
 };
-// Detectors, models and training.
-pub use crate::calibration::{Calibration, CalibrationMethod};
-pub use crate::detector::{
-    DecisionTree, DecisionTreeParams, Detector, GaussianNb, GaussianNbParams, LinfaTree,
-    LinfaTreeParams, LogisticRegression, LogisticRegressionParams, MaxFeatures, RandomForest,
-    RandomForestParams, Reason,
-};
-pub use crate::model::{DatasetInfo, DetectorParams, FittedDetector, Model, ModelParams, Score};
+// Models and training.
+pub use crate::calibration::CalibrationMethod;
+pub use crate::detector::{Detector, Reason};
+pub use crate::model::{DatasetInfo, DetectorParams, Model, ModelParams, Score};
 pub use crate::presets::{Preset, SourceAccounts};
-pub use crate::rules::{RuleSet, RuleSetKind, SingleRule, Verdict};
 pub use crate::training::TrainingSet;
 // Auditing.
-pub use crate::audit::{
-    render_html, Audit, AuditParams, AuditReport, Breakdown, ComparedAccount, Comparison,
-    CountInterval, Difference, FakeTrait, FieldsReport, FollowerScore, Listing, ModelInfo,
-    RejectedRecord, ShareInterval, ShiftReport, Timeline,
-};
-// Auditing engagement lists.
-pub use crate::audit::{BurstAxis, EngagementReport, ListKind, TimeBurst};
-pub use crate::bursts::{find_bursts, Burst, BurstParams};
+pub use crate::audit::{Audit, AuditParams, AuditReport, Comparison, ListKind, Listing};
+pub use crate::bursts::{find_bursts, BurstParams};
 // Quantifying.
-pub use crate::quantify::{IntervalOptions, Method, Quantifier, RateShift, ShareEstimate};
-// Evaluating.
-pub use crate::eval::{
-    cross_validate, ConfusionMatrix, CrossValidationParams, Metrics, MetricsSummary,
-    PrevalenceProtocolParams, PrevalenceReport,
-};
+pub use crate::quantify::{IntervalOptions, Method, Quantifier, ShareEstimate};
+
+/// The detectors a [`DetectorParams`] selects, with their hyperparameters, a fitted
+/// [`Model`]'s parts ([`FittedDetector`](detectors::FittedDetector),
+/// [`Calibration`](detectors::Calibration)), and the published rule sets: for fitting a
+/// detector directly or reading what a model holds.
+pub mod detectors {
+    pub use crate::calibration::Calibration;
+    pub use crate::detector::{
+        DecisionTree, DecisionTreeParams, GaussianNb, GaussianNbParams, LinfaTree, LinfaTreeParams,
+        LogisticRegression, LogisticRegressionParams, MaxFeatures, RandomForest,
+        RandomForestParams,
+    };
+    pub use crate::model::FittedDetector;
+    pub use crate::rules::{RuleSet, RuleSetKind, SingleRule, Verdict};
+}
+
+/// The parts of an [`AuditReport`] and a [`Comparison`]: plain serde data with stable keys.
+pub mod report {
+    pub use crate::audit::{
+        Breakdown, BurstAxis, ComparedAccount, CountInterval, Difference, EngagementReport,
+        FakeTrait, FieldsReport, FollowerScore, ModelInfo, ShiftReport, TimeBurst, Timeline,
+    };
+    pub use crate::bursts::Burst;
+    pub use crate::quantify::RateShift;
+}
+
+/// Measuring detectors and share estimators: metrics, cross-validation and the prevalence
+/// protocol.
+pub mod evaluation {
+    pub use crate::eval::{
+        cross_validate, ConfusionMatrix, CrossValidation, CrossValidationParams, Metrics,
+        MetricsSummary, PrevalenceProtocolParams, PrevalenceReport, PrevalenceSummary,
+        PrevalenceTrial, Spread,
+    };
+}
 
 /// The README's Rust examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

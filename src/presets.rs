@@ -195,6 +195,9 @@ pub struct SourceAccounts {
 }
 
 impl Preset {
+    /// Every preset, in the order `twitter`, `instagram`, `weibo`.
+    pub const ALL: [Preset; 3] = [Preset::Twitter, Preset::Instagram, Preset::Weibo];
+
     /// `twitter`, `instagram` or `weibo`.
     pub fn name(self) -> &'static str {
         match self {
@@ -438,9 +441,19 @@ impl Preset {
     }
 }
 
+impl std::fmt::Display for Preset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 impl std::str::FromStr for Preset {
     type Err = Error;
 
+    /// Parses a [`Preset::name`] (or `x` for Twitter).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParams`] naming the accepted values.
     fn from_str(s: &str) -> Result<Preset> {
         match s {
             "twitter" | "x" => Ok(Preset::Twitter),

@@ -641,7 +641,7 @@ impl RuleSetKind {
 ///
 /// # Examples
 /// ```
-/// use follower_audit::{Account, Detector, FeatureExtractor, FeatureSet, RuleSet};
+/// use follower_audit::{Account, Detector, FeatureExtractor, FeatureSet, detectors::RuleSet};
 /// let mut a = Account::default();
 /// a.profile.followers_count = Some(3);
 /// a.profile.friends_count = Some(400);
@@ -873,7 +873,7 @@ impl Detector for RuleSet {
 ///
 /// # Examples
 /// ```
-/// use follower_audit::{Account, Detector, FeatureExtractor, FeatureSet, SingleRule};
+/// use follower_audit::{Account, Detector, FeatureExtractor, FeatureSet, detectors::SingleRule};
 /// let mut a = Account::default();
 /// a.profile.followers_count = Some(29);
 /// let x = FeatureExtractor::new(FeatureSet::Twitter).extract(&[a]);

@@ -443,19 +443,19 @@ impl TrainingSet {
                 }
                 let mut near: Vec<(f32, usize)> = Vec::with_capacity(NEIGHBOURS + 1);
                 let mut nearest_reference = f32::INFINITY;
-                for j in 0..n {
+                for (j, &is_reference) in in_reference.iter().enumerate() {
                     let kth = if near.len() == NEIGHBOURS {
                         near[NEIGHBOURS - 1].0
                     } else {
                         f32::INFINITY
                     };
-                    let bound = if in_reference[j] {
+                    let bound = if is_reference {
                         kth.max(nearest_reference)
                     } else {
                         kth
                     };
                     let s = squared_distance_below(&q, row(j), bound);
-                    if in_reference[j] && s < nearest_reference {
+                    if is_reference && s < nearest_reference {
                         nearest_reference = s;
                     }
                     if s < kth {

@@ -105,6 +105,26 @@ fn names_parse_and_bad_names_say_what_is_accepted() {
     );
 }
 
+/// Every format, share estimator, preset and reading mode reads back from its Display name.
+#[test]
+fn every_named_variant_round_trips_through_display_and_from_str() {
+    fn round_trip<T>(all: &[T])
+    where
+        T: std::str::FromStr + std::fmt::Display + PartialEq + std::fmt::Debug,
+        T::Err: std::fmt::Debug,
+    {
+        for v in all {
+            let name = v.to_string();
+            assert_eq!(&name.parse::<T>().unwrap(), v, "{name}");
+        }
+    }
+    round_trip(&Format::ALL);
+    round_trip(&Method::ALL);
+    round_trip(&Preset::ALL);
+    round_trip(&[Mode::Strict, Mode::Lenient]);
+    assert_eq!(Method::default().to_string(), "pacc");
+}
+
 /// Every `FromStr` of the public API refuses a bad name with an error that quotes it and says
 /// what is accepted.
 #[test]

@@ -4,7 +4,7 @@ mod common;
 
 use follower_audit::synth::{default_crawled_at, FollowerListSpec};
 use follower_audit::{
-    open, render_html, Account, Audit, AuditParams, AuditReport, Label, Listing, Method, Model,
+    open, Account, AccountReader, Audit, AuditParams, AuditReport, Label, Listing, Method, Model,
     ReadOptions, Result,
 };
 
@@ -162,7 +162,7 @@ fn held_out_genuine_accounts_are_not_reported_as_fake() {
 #[test]
 fn every_estimator_is_reported_and_counts_match_the_input() {
     let report = audit_demo();
-    let methods: Vec<&str> = report.estimates.iter().map(|e| e.method.as_str()).collect();
+    let methods: Vec<&str> = report.estimates.iter().map(|e| e.method.name()).collect();
     assert_eq!(methods, ["cc", "acc", "pcc", "pacc", "em"]);
     // The demo file has `n` lines, all valid, and no sample was asked for.
     let n = demo_truth()["n"].as_u64().unwrap();
@@ -269,10 +269,15 @@ fn strict_mode_stops_at_the_first_bad_record_and_lenient_counts_it() {
     };
     let items = || (0..100).map(move |i| if i == 2 { bad() } else { good(i) });
     let model = Model::default_twitter();
-    let err = Audit::new(&model, AuditParams::default().strict(true))
-        .run("x.csv", items())
+    // Strictness is the reader's mode: a strict reader stops the audit at its bad record.
+    let csv = "id,screen_name,followers_count,friends_count\n\
+               1,a,100,100\n2,b,100,100\n3,c,-1,100\n4,d,100,100\n";
+    let mut strict = AccountReader::from_reader(csv.as_bytes(), &ReadOptions::default()).unwrap();
+    let err = Audit::new(&model, AuditParams::default())
+        .run_reader(&mut strict, None)
         .unwrap_err();
     assert!(err.to_string().contains("record 3"), "{err}");
+    assert!(err.to_string().contains("followers_count"), "{err}");
     let report = Audit::new(&model, AuditParams::default().bootstrap(100))
         .run("x.csv", items())
         .unwrap();
@@ -280,8 +285,8 @@ fn strict_mode_stops_at_the_first_bad_record_and_lenient_counts_it() {
         (report.records_read, report.scored, report.rejected),
         (100, 99, 1)
     );
-    assert_eq!(report.rejections[0].record, 3);
-    assert!(report.rejections[0].reason.contains("followers_count"));
+    assert_eq!(report.rejections[0].record(), 3);
+    assert!(report.rejections[0].reason().contains("followers_count"));
     // A sample of 40 of the 99 valid records: 59 left out.
     let sampled = Audit::new(&model, AuditParams::default().bootstrap(100).sample(40))
         .run("x.csv", items())
@@ -373,7 +378,7 @@ fn outputs_json_csv_html() {
     }
 
     // HTML: self-contained, with both charts and the burst marked.
-    let html = render_html(&report);
+    let html = report.to_html();
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("<svg id=\"histogram\""));
     assert!(html.contains("<svg id=\"timeline\""));
@@ -407,7 +412,7 @@ fn the_page_for_the_payer_has_the_label_date_and_verdict() {
     assert_eq!(json["audited_at"], "2024-05-06T07:08:09Z");
     assert_eq!(json["label"], "Acme Shoes");
 
-    let html = render_html(&report);
+    let html = report.to_html();
     assert!(html.contains("<span id=\"account\">Acme Shoes</span>"));
     assert!(html.contains(">6 May 2024, 07:08 UTC</time>"));
     // "About 7 in 10 followers look genuine (between 70% and 73%)" on the demo.

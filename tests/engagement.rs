@@ -5,8 +5,8 @@ mod common;
 use chrono::{DateTime, Duration, Utc};
 use follower_audit::synth::{BurstSpec, FollowerListSpec};
 use follower_audit::{
-    open, Account, AccountReader, Audit, AuditParams, AuditReport, BurstAxis, Error, Format,
-    ListKind, Listing, Mode, Model, Platform, ReadOptions,
+    open, report::BurstAxis, Account, AccountReader, Audit, AuditParams, AuditReport, Error,
+    Format, ListKind, Listing, Mode, Model, Platform, ReadOptions,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -107,7 +107,7 @@ fn a_planted_burst_is_found_in_minutes_not_positions() {
     assert_eq!(by_position.genuine_share, report.genuine_share);
 
     // The page speaks of engagers and lists the burst in time.
-    let html = follower_audit::render_html(&report);
+    let html = report.to_html();
     for part in [
         "Engagement audit",
         "engagers look genuine",
@@ -298,7 +298,7 @@ fn parse_errors(path: &std::path::Path) -> Vec<(Option<u64>, String, String, Str
     stats
         .rejected
         .iter()
-        .map(|r| match &r.error {
+        .map(|r| match r.error().expect("a rejection read from a file keeps its error") {
             Error::Parse {
                 origin,
                 position,

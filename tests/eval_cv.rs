@@ -2,8 +2,8 @@
 //! prevalence protocol.
 
 use follower_audit::{
-    cross_validate, CrossValidationParams, Detector, Error, FeatureMatrix, FeatureSchema, Label,
-    Method, PrevalenceProtocolParams, Reason, Result,
+    evaluation::{cross_validate, CrossValidationParams, PrevalenceProtocolParams},
+    Detector, Error, FeatureMatrix, FeatureSchema, Label, Method, Reason, Result,
 };
 use ndarray::{Array1, Array2};
 use rand::{Rng, SeedableRng};
@@ -271,7 +271,7 @@ fn prevalence_protocol_draws_a_fresh_validation_part_per_trial() {
     let est: Vec<f64> = report
         .trials
         .iter()
-        .map(|t| t.estimates[0].fake_share)
+        .map(|t| t.estimates[0].estimate)
         .collect();
     // Population standard deviation of the estimates (as `MetricsSummary` reports spread).
     let mean = est.iter().sum::<f64>() / est.len() as f64;

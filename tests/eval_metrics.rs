@@ -1,7 +1,10 @@
 //! Metrics pinned to scikit-learn 1.9.1 on the same input: the numbers below are what
 //! `python3 tests/reference/metrics_sklearn.py` printed.
 
-use follower_audit::{ConfusionMatrix, Label, Metrics};
+use follower_audit::{
+    evaluation::{ConfusionMatrix, Metrics},
+    Label,
+};
 
 const Y: [u8; 20] = [1, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 1, 1, 0, 1, 0, 0, 1, 0, 1];
 const P: [f64; 20] = [

@@ -334,8 +334,11 @@ fn scrambled(x: &FeatureMatrix, used: &[usize]) -> FeatureMatrix {
 #[test]
 fn detectors_depend_on_their_used_features_only() {
     use follower_audit::{
-        DecisionTreeParams, DetectorParams, GaussianNbParams, Label, LinfaTreeParams,
-        LogisticRegressionParams, RandomForestParams,
+        detectors::{
+            DecisionTreeParams, GaussianNbParams, LinfaTreeParams, LogisticRegressionParams,
+            RandomForestParams,
+        },
+        DetectorParams, Label,
     };
     let accounts = generated(400, 15, Platform::Twitter);
     let x = FeatureExtractor::new(FeatureSet::Twitter)

@@ -4,9 +4,11 @@
 mod common;
 
 use follower_audit::{
-    cross_validate, CrossValidationParams, DecisionTreeParams, Detector, FeatureExtractor,
-    FeatureMatrix, FeatureSet, GaussianNbParams, Label, LogisticRegressionParams, Preset,
-    RandomForestParams,
+    detectors::{
+        DecisionTreeParams, GaussianNbParams, LogisticRegressionParams, RandomForestParams,
+    },
+    evaluation::{cross_validate, CrossValidationParams},
+    Detector, FeatureExtractor, FeatureMatrix, FeatureSet, Label, Preset,
 };
 
 /// A detector-fitting closure as `cross_validate` takes it.

@@ -17,9 +17,11 @@ use std::sync::OnceLock;
 
 use chrono::{TimeZone, Utc};
 use follower_audit::{
-    AccountReader, Audit, AuditParams, CalibrationMethod, DecisionTreeParams, Detector,
-    DetectorParams, FeatureMatrix, FeatureSchema, Format, GaussianNbParams, Label,
-    LogisticRegressionParams, Mode, Model, ModelParams, Platform, RandomForestParams, ReadOptions,
+    detectors::{
+        DecisionTreeParams, GaussianNbParams, LogisticRegressionParams, RandomForestParams,
+    },
+    AccountReader, Audit, AuditParams, CalibrationMethod, Detector, DetectorParams, FeatureMatrix,
+    FeatureSchema, Format, Label, Mode, Model, ModelParams, Platform, ReadOptions,
 };
 use proptest::prelude::*;
 

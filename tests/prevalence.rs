@@ -5,7 +5,10 @@
 //! Needs no data files: the scores are embedded in the models.
 //! Run: `cargo test --release --test prevalence -- --nocapture` to see the tables.
 
-use follower_audit::{Method, Model, PrevalenceProtocolParams, PrevalenceReport};
+use follower_audit::{
+    evaluation::{PrevalenceProtocolParams, PrevalenceReport},
+    Method, Model,
+};
 
 /// The estimator the audit reports by default (`Method::default()`).
 const CHOSEN: Method = Method::Pacc;

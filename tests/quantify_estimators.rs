@@ -81,11 +81,12 @@ fn estimates_carry_the_point_and_an_interval_around_it() {
     let opts = IntervalOptions::default();
     for e in q.estimate_all(&SAMPLE, &opts).unwrap() {
         let p = q.point(&SAMPLE, e.method).unwrap();
-        assert_eq!(e.fake_share, p, "{}", e.method);
+        assert_eq!(e.estimate, p, "{}", e.method);
         assert!(0.0 <= e.ci_low && e.ci_low <= p && p <= e.ci_high && e.ci_high <= 1.0);
         // 14 items and 15 validation items: the interval is wide.
         assert!(e.ci_high - e.ci_low > 0.2, "{e:?}");
-        assert_eq!((e.confidence, e.sample_size), (0.95, 14));
+        assert_eq!(e.confidence, 0.95);
+        assert!(e.std_error > 0.0, "{e:?}");
     }
 }
 
@@ -148,14 +149,13 @@ fn finite_population_narrows_the_interval() {
         )
         .unwrap();
     assert!(w(&em_whole) < w(&em_inf), "{em_inf:?} {em_whole:?}");
-    assert_eq!(whole.population, Some(14));
 }
 
 #[test]
 fn wald_interval_for_acc() {
     let q = quantifier(0.4);
     let e = q.acc_wald(&SAMPLE, &IntervalOptions::default()).unwrap();
-    close(e.fake_share, 17.0 / 33.0, "acc");
+    close(e.estimate, 17.0 / 33.0, "acc");
     // By hand: var = (cc(1-cc)/14 + p^2 tpr(1-tpr)/7 + (1-p)^2 fpr(1-fpr)/8) / (tpr-fpr)^2.
     let (cc, p, tpr, fpr): (f64, f64, f64, f64) = (6.0 / 14.0, 17.0 / 33.0, 5.0 / 7.0, 0.125);
     let var = (cc * (1.0 - cc) / 14.0
@@ -200,10 +200,10 @@ fn extreme_samples_stay_in_range() {
     for s in [vec![0.0; 50], vec![1.0; 50], vec![0.0, 1.0]] {
         for e in q.estimate_all(&s, &opts).unwrap() {
             assert!(
-                e.fake_share.is_finite() && (0.0..=1.0).contains(&e.fake_share),
+                e.estimate.is_finite() && (0.0..=1.0).contains(&e.estimate),
                 "{e:?}"
             );
-            assert!(0.0 <= e.ci_low && e.ci_low <= e.fake_share && e.fake_share <= e.ci_high);
+            assert!(0.0 <= e.ci_low && e.ci_low <= e.estimate && e.estimate <= e.ci_high);
             assert!(e.ci_high <= 1.0);
         }
     }

@@ -18,7 +18,7 @@ fn rejections(path: &Path, options: ReadOptions) -> Vec<Parts> {
     stats
         .rejected
         .iter()
-        .map(|r| match &r.error {
+        .map(|r| match r.error().unwrap() {
             Error::Parse {
                 origin,
                 position,
@@ -31,7 +31,7 @@ fn rejections(path: &Path, options: ReadOptions) -> Vec<Parts> {
                     &path.display().to_string(),
                     "errors name the origin"
                 );
-                assert_eq!(*position, r.position);
+                assert_eq!(*position, r.position());
                 (
                     position.record,
                     position.line,
@@ -48,8 +48,8 @@ fn rejections(path: &Path, options: ReadOptions) -> Vec<Parts> {
                 first,
             } => {
                 assert_eq!(origin, &path.display().to_string());
-                assert_eq!(*position, r.position);
-                assert!(r.error.is_duplicate());
+                assert_eq!(*position, r.position());
+                assert!(r.error().unwrap().is_duplicate());
                 (
                     position.record,
                     position.line,

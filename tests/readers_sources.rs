@@ -254,7 +254,7 @@ fn fastfollowerz_reads_as_a_cresci_csv_reporting_its_broken_row() {
         .rejected
         .iter()
         .map(|r| {
-            let (line, record, field, value) = parts(&path, &r.error);
+            let (line, record, field, value) = parts(&path, r.error().unwrap());
             (line, record, field, value[..4].to_string())
         })
         .collect();
@@ -265,8 +265,8 @@ fn fastfollowerz_reads_as_a_cresci_csv_reporting_its_broken_row() {
             (Some(1791), 1555, "<record>".to_string(), "    ".to_string()),
         ]
     );
-    assert!(stats.rejected[0].error.to_string().contains(": 34 fields"));
-    assert!(stats.rejected[1].error.to_string().contains(": 4 fields"));
+    assert!(stats.rejected[0].to_string().contains(": 34 fields"));
+    assert!(stats.rejected[1].to_string().contains(": 4 fields"));
     assert!(accounts.iter().all(|a| {
         let p = &a.profile;
         p.id.is_some()
@@ -320,8 +320,8 @@ fn fastfollowerz_fixture_layout() {
         .rejected
         .iter()
         .map(|r| {
-            let (line, record, field, _) = parts(&bad, &r.error);
-            let text = r.error.to_string();
+            let (line, record, field, _) = parts(&bad, r.error().unwrap());
+            let text = r.to_string();
             let n = if text.contains(": 34 fields") {
                 34
             } else if text.contains(": 4 fields") {
@@ -414,7 +414,7 @@ fn instagram_2021_fixtures_map_like_the_kaggle_reader() {
         .rejected
         .iter()
         .map(|r| {
-            let (line, _, field, value) = parts(&bad, &r.error);
+            let (line, _, field, value) = parts(&bad, r.error().unwrap());
             (line.unwrap(), field, value)
         })
         .collect();

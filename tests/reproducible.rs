@@ -7,8 +7,9 @@ use std::path::Path;
 use chrono::{TimeZone, Utc};
 use follower_audit::synth::{BurstSpec, FollowerListSpec, SynthFormat};
 use follower_audit::{
-    open, Account, Audit, AuditParams, DetectorParams, FeatureExtractor, FeatureSet, Label,
-    Listing, Mode, Model, ModelParams, Platform, RandomForestParams, ReadOptions, TrainingSet,
+    detectors::RandomForestParams, open, Account, Audit, AuditParams, DetectorParams,
+    FeatureExtractor, FeatureSet, Label, Listing, Mode, Model, ModelParams, Platform, ReadOptions,
+    TrainingSet,
 };
 
 fn pool(threads: usize) -> rayon::ThreadPool {

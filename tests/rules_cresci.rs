@@ -7,32 +7,28 @@
 mod common;
 
 use follower_audit::{
-    AccountReader, ConfusionMatrix, Detector, FeatureExtractor, FeatureMatrix, FeatureSet, Label,
-    ReadOptions, RuleSet, SingleRule,
+    detectors::{RuleSet, SingleRule},
+    evaluation::ConfusionMatrix,
+    read_labelled, Detector, FeatureExtractor, FeatureMatrix, FeatureSet, Label, ReadOptions,
 };
 
 /// Reads E13 (genuine) and INT (fake) and extracts the `twitter` features, measuring age at
 /// each record's crawl time (`updated`).
 fn cresci() -> Option<(FeatureMatrix, Vec<Label>)> {
     let data = common::shared_datasets()?;
-    let mut accounts = Vec::new();
+    let (mut accounts, mut labels) = (Vec::new(), Vec::new());
     for (subset, label) in [("E13", Label::Genuine), ("INT", Label::Fake)] {
         let path = data.join(format!("cresci-2015/{subset}/users.csv"));
-        let reader = AccountReader::open(&path, &ReadOptions::default().label(label)).unwrap();
-        let (mut a, stats) = reader.read_all();
-        assert!(
-            stats.rejected.is_empty(),
-            "{subset}: {:?}",
-            stats.rejected.first()
-        );
+        // Strict: a malformed record fails the test.
+        let (mut a, mut l) = read_labelled(&path, &ReadOptions::default().label(label)).unwrap();
         accounts.append(&mut a);
+        labels.append(&mut l);
     }
     let fx = FeatureExtractor::new(FeatureSet::Twitter);
     assert!(accounts.iter().all(|a| matches!(
         fx.time_reference(a),
         follower_audit::TimeReference::Crawled(_)
     )));
-    let labels = accounts.iter().map(|a| a.label.unwrap()).collect();
     Some((fx.extract(&accounts), labels))
 }
 

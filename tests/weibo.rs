@@ -72,7 +72,7 @@ fn bad_spammer_rows_name_record_field_and_value() {
     ];
     assert_eq!(stats.rejected.len(), want.len(), "{:?}", stats.rejected);
     for (r, (record, field, value, reason)) in stats.rejected.iter().zip(want) {
-        match &r.error {
+        match r.error().unwrap() {
             Error::Parse {
                 origin,
                 position,
@@ -81,7 +81,7 @@ fn bad_spammer_rows_name_record_field_and_value() {
                 reason: why,
             } => {
                 assert!(origin.ends_with("weibo_spammer_malformed.csv"), "{origin}");
-                assert_eq!(position.record, record, "{:?}", r.error);
+                assert_eq!(position.record, record, "{:?}", r.error());
                 assert!(position.line.is_some());
                 assert_eq!(f, field);
                 assert!(v.contains(value), "{v:?}");

@@ -13,8 +13,9 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use follower_audit::{
-    open, Account, Audit, AuditParams, ConfusionMatrix, Detector, ExportShape, FeatureExtractor,
-    FeatureSet, FieldGroup, Format, Label, Model, Preset, ReadOptions, TrainingSet,
+    evaluation::ConfusionMatrix, open, Account, Audit, AuditParams, Detector, ExportShape,
+    FeatureExtractor, FeatureSet, FieldGroup, Format, Label, Model, Preset, ReadOptions,
+    TrainingSet,
 };
 use indicatif::ProgressBar;
 use rand::seq::SliceRandom;
@@ -480,7 +481,7 @@ fn audit_mix(
         methods: report
             .estimates
             .iter()
-            .map(|e| (e.method.clone(), e.estimate, e.ci_low, e.ci_high))
+            .map(|e| (e.method.name().to_string(), e.estimate, e.ci_low, e.ci_high))
             .collect(),
     })
 }

@@ -28,11 +28,15 @@ use std::time::Instant;
 
 use clap::Parser;
 use follower_audit::{
-    cross_validate, open, Account, CalibrationMethod, CrossValidationParams, DecisionTreeParams,
-    Detector, DetectorParams, FeatureExtractor, FeatureMatrix, FeatureSet, FieldGroup, Format,
-    GaussianNbParams, Label, LinfaTreeParams, LogisticRegressionParams, Method, Metrics,
-    MetricsSummary, ModelParams, Preset, PrevalenceProtocolParams, ReadOptions, RuleSet,
-    SingleRule, Verdict,
+    detectors::{
+        DecisionTreeParams, GaussianNbParams, LinfaTreeParams, LogisticRegressionParams, RuleSet,
+        SingleRule, Verdict,
+    },
+    evaluation::{
+        cross_validate, CrossValidationParams, Metrics, MetricsSummary, PrevalenceProtocolParams,
+    },
+    read_labelled, Account, CalibrationMethod, Detector, DetectorParams, FeatureExtractor,
+    FeatureMatrix, FeatureSet, FieldGroup, Format, Label, Method, ModelParams, Preset, ReadOptions,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
@@ -585,14 +589,19 @@ fn read_datasets(data: &Path) -> Result<Vec<Dataset>, Box<dyn Error>> {
         if !files.iter().all(|(f, _)| data.join(f).is_file()) {
             continue;
         }
-        let mut accounts = Vec::new();
+        let (mut accounts, mut labels) = (Vec::new(), Vec::new());
         for (file, format) in files {
             let opts = ReadOptions::default().format(*format).origin(*file);
-            for a in open(data.join(file), &opts)? {
-                accounts.push(a?);
-            }
+            let (a, l) = read_labelled(data.join(file), &opts)?;
+            accounts.extend(a);
+            labels.extend(l);
         }
-        out.push(dataset(name, FeatureSet::Instagram, accounts));
+        out.push(Dataset {
+            name: name.to_string(),
+            set: FeatureSet::Instagram,
+            accounts,
+            labels,
+        });
     }
     // Spammers, not bought followers, on the Twitter/X feature set (docs/sources.md).
     let weibo = "weibo-spammer-microblogpcu/spammer.csv";

@@ -6,8 +6,9 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::quantify::ShareEstimate;
 
-use super::report::{AuditReport, CountInterval, ShareInterval, ShiftReport};
+use super::report::{AuditReport, CountInterval, ShiftReport};
 
 /// One audited account in a [`Comparison`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -22,7 +23,7 @@ pub struct ComparedAccount {
     /// Followers scored.
     pub scored: u64,
     /// Its genuine-follower share with the interval.
-    pub genuine_share: ShareInterval,
+    pub genuine_share: ShareEstimate,
     /// Its estimated fake followers.
     pub fake_count_estimate: CountInterval,
     /// How far its list lies from the training data, when the audit probed it.

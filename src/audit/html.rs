@@ -12,6 +12,8 @@ use chrono::DateTime;
 
 use super::engagement::{BurstAxis, EngagementReport};
 use super::params::ListKind;
+use crate::quantify::Method;
+
 use super::report::{AuditReport, FakeTrait};
 
 /// The charts' size and plot margins, in SVG units.
@@ -82,47 +84,47 @@ fn thousands(n: f64) -> String {
 }
 
 /// The estimator in words.
-pub(crate) fn method_words(code: &str) -> &str {
-    match code {
-        "cc" => "raw count",
-        "acc" => "count adjusted for error rates",
-        "pcc" => "mean probability",
-        "pacc" => "mean probability adjusted for error rates",
-        "em" => "expectation-maximisation",
-        other => other,
+pub(crate) fn method_words(method: Method) -> &'static str {
+    match method {
+        Method::Cc => "raw count",
+        Method::Acc => "count adjusted for error rates",
+        Method::Pcc => "mean probability",
+        Method::Pacc => "mean probability adjusted for error rates",
+        Method::Em => "expectation-maximisation",
     }
 }
 
 /// One sentence on how the estimator counts, and why it corrects a raw count (whose fake
 /// share is `naive`).
-fn method_why(code: &str, naive: f64) -> String {
+fn method_why(method: Method, naive: f64) -> String {
     let raw = format!(
         "a raw count of flagged accounts would say {} of the followers are fake",
         pct0(naive)
     );
-    match code {
-        "cc" => "every follower the model judges more likely fake than genuine is counted as \
+    match method {
+        Method::Cc => {
+            "every follower the model judges more likely fake than genuine is counted as \
                  fake; this raw count is not corrected for the model's own mistakes"
-            .to_string(),
-        "acc" => format!(
+                .to_string()
+        }
+        Method::Acc => format!(
             "the followers the detector flags are counted, then adjusted for the detector's \
              known error rates (the fakes it misses, the real accounts it flags), measured on \
              labelled accounts: {raw}"
         ),
-        "pcc" => "the model's probabilities of being fake are averaged over the followers; \
+        Method::Pcc => "the model's probabilities of being fake are averaged over the followers; \
                   this is not corrected for the model's own mistakes"
             .to_string(),
-        "pacc" => format!(
+        Method::Pacc => format!(
             "the model's probabilities of being fake are averaged over the followers, then \
              adjusted for the detector's known error rates (the fakes it misses, the real \
              accounts it flags), measured on labelled accounts: {raw}"
         ),
-        "em" => format!(
+        Method::Em => format!(
             "the model's probabilities are re-weighted until they agree with the share of \
              fakes they imply, which corrects for this list holding more or fewer fakes than \
              the accounts the model learned from: {raw}"
         ),
-        _ => raw,
     }
 }
 
@@ -493,8 +495,17 @@ fn engagement_section(s: &mut String, e: &EngagementReport) {
     s.push_str("</table>");
 }
 
-/// Renders the report as one self-contained HTML page.
-pub fn render_html(report: &AuditReport) -> String {
+impl AuditReport {
+    /// The report as one self-contained HTML page, written for the account's owner: a plain
+    /// verdict, how it was counted, what the likely fakes share, the charts, the bursts and
+    /// the most suspicious followers (no scripts, no external files).
+    pub fn to_html(&self) -> String {
+        render_html(self)
+    }
+}
+
+/// Renders the report as one self-contained HTML page ([`AuditReport::to_html`]).
+pub(crate) fn render_html(report: &AuditReport) -> String {
     let g = &report.genuine_share;
     // The label, else the input's file name (its path is in the line below).
     let file_name = report
@@ -561,8 +572,8 @@ pub fn render_html(report: &AuditReport) -> String {
     let _ = writeln!(
         s,
         "<p id=\"method\">How this was counted: <b>{}</b>: {}.</p>",
-        esc(method_words(&g.method)),
-        esc(&method_why(&g.method, report.naive_fake_share))
+        esc(method_words(g.method)),
+        esc(&method_why(g.method, report.naive_fake_share))
     );
 
     // What the likely fakes share.
@@ -717,8 +728,8 @@ pub fn render_html(report: &AuditReport) -> String {
         let _ = write!(
             s,
             "<tr><td class=\"l\" title=\"{}\">{}{}</td><td>{}</td><td>{} to {}</td></tr>",
-            esc(&e.method),
-            esc(method_words(&e.method)),
+            esc(e.method.name()),
+            esc(method_words(e.method)),
             if e.method == g.method {
                 " (used above)"
             } else {
@@ -780,27 +791,28 @@ mod tests {
     use crate::bursts::Burst;
     use crate::detector::Reason;
     use crate::features::FeatureSet;
-    use crate::quantify::RateShift;
+    use crate::quantify::{RateShift, ShareEstimate};
 
     use super::super::report::{
-        Breakdown, CountInterval, FollowerScore, ModelInfo, ShareInterval, ShiftReport, Timeline,
+        Breakdown, CountInterval, FollowerScore, ModelInfo, ShiftReport, Timeline,
     };
     use super::super::{ListKind, Listing};
 
-    fn share(method: &str, fake: f64) -> ShareInterval {
-        ShareInterval {
+    fn share(method: Method, fake: f64) -> ShareEstimate {
+        ShareEstimate {
             estimate: fake,
             ci_low: fake - 0.02,
             ci_high: fake + 0.02,
             confidence: 0.95,
-            method: method.into(),
+            method,
+            std_error: 0.01,
         }
     }
 
     /// A report of 10,000 followers, 29% fake, with `bursts` bursts and 40 listed followers
     /// whose reasons are those of the Twitter model's columns.
     fn report(bursts: usize) -> AuditReport {
-        let fake = share("pacc", 0.29);
+        let fake = share(Method::Pacc, 0.29);
         let names = FeatureSet::Twitter.schema().names().to_vec();
         let followers = (0..40u64)
             .map(|i| FollowerScore {
@@ -841,9 +853,9 @@ mod tests {
             rejections: Vec::new(),
             population: None,
             genuine_share: fake.complement(),
-            fake_share: fake.clone(),
-            estimates: ["cc", "acc", "pcc", "pacc", "em"]
-                .iter()
+            fake_share: fake,
+            estimates: Method::ALL
+                .into_iter()
                 .map(|m| share(m, 0.3).complement())
                 .collect(),
             naive_fake_share: 0.35,
@@ -998,11 +1010,11 @@ mod tests {
     #[test]
     fn verdicts_at_the_ends_read_naturally() {
         let mut r = report(0);
-        r.genuine_share = share("pacc", 0.98);
+        r.genuine_share = share(Method::Pacc, 0.98);
         assert!(verdict(&r).starts_with("Nearly all followers look genuine"));
-        r.genuine_share = share("pacc", 0.02);
+        r.genuine_share = share(Method::Pacc, 0.02);
         assert!(verdict(&r).starts_with("Almost no followers look genuine"));
-        r.genuine_share = share("pacc", 0.06);
+        r.genuine_share = share(Method::Pacc, 0.06);
         assert!(verdict(&r).starts_with("About 1 in 10"));
     }
 

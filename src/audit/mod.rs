@@ -26,19 +26,18 @@ use crate::account::Account;
 use crate::detector::Detector;
 use crate::error::{Error, Result};
 use crate::features::{ExportShape, FeatureExtractor};
-use crate::formats::AccountReader;
+use crate::formats::{AccountReader, Mode};
 use crate::model::Model;
-use crate::quantify::{IntervalOptions, Method, Quantifier};
+use crate::quantify::{IntervalOptions, Method, Quantifier, ShareEstimate};
 use crate::sample::Reservoir;
 use crate::training::TrainingSet;
 
 pub use compare::{ComparedAccount, Comparison, Difference};
 pub use engagement::{BurstAxis, EngagementReport, TimeBurst};
-pub use html::render_html;
 pub use params::{AuditParams, ListKind, Listing, HISTOGRAM_BINS};
 pub use report::{
     AuditReport, Breakdown, CountInterval, FakeTrait, FieldsReport, FollowerScore, ModelInfo,
-    RejectedRecord, ShareInterval, ShiftReport, Timeline,
+    ShiftReport, Timeline,
 };
 
 use engagement::engagement_report;
@@ -186,13 +185,15 @@ impl<'m> Audit<'m> {
     /// Audits `accounts`, a stream in follow order (newest first, as the platforms return
     /// followers). `source` names the input in the report.
     ///
-    /// Each `Err` item is a rejected record: in strict mode the audit stops and returns it
-    /// (unless it is an [`Error::Duplicate`], which is counted and listed in strict mode too);
-    /// in lenient mode (the default) it is counted and listed in the report with its reason.
+    /// Each `Err` item is a rejected record, counted and listed in the report with its reason;
+    /// the audit reads on to the end of `accounts`. To stop at the first malformed record,
+    /// audit an [`AccountReader`] in [`Mode::Strict`](crate::Mode::Strict) with
+    /// [`Audit::run_reader`], which follows the reader's mode (a strict reader given here
+    /// ends after its first malformed record, so the report would cover the records before
+    /// it).
     ///
     /// # Errors
-    /// Invalid params; in strict mode the first bad record; [`Error::InvalidData`] when no
-    /// record could be scored.
+    /// Invalid params; [`Error::InvalidData`] when no record could be scored.
     pub fn run<I>(&self, source: &str, accounts: I) -> Result<AuditReport>
     where
         I: IntoIterator<Item = Result<Account>>,
@@ -215,6 +216,22 @@ impl<'m> Audit<'m> {
     where
         I: IntoIterator<Item = Result<Account>>,
     {
+        self.run_iter(source, accounts, csv_out, Mode::Lenient)
+    }
+
+    /// [`Audit::run_with`] stopping at the first malformed record in [`Mode::Strict`]
+    /// (a duplicate never stops it: it is counted and listed).
+    fn run_iter<I>(
+        &self,
+        source: &str,
+        accounts: I,
+        csv_out: Option<&mut dyn Write>,
+        mode: Mode,
+    ) -> Result<AuditReport>
+    where
+        I: IntoIterator<Item = Result<Account>>,
+    {
+        let strict = mode == Mode::Strict;
         let _turn = self.running.lock().unwrap_or_else(|e| e.into_inner());
         let (now, fx, mut csv) = self.begin(source, csv_out)?;
         let mut state = State::new();
@@ -242,7 +259,7 @@ impl<'m> Audit<'m> {
                     scratch: Vec::new(),
                     spare: Vec::new(),
                 };
-                let positions = self.stream(&fx, accounts, &mut sink, &mut pipe)?;
+                let positions = self.stream(&fx, accounts, strict, &mut sink, &mut pipe)?;
                 pipe.drain(&mut sink)?;
                 Ok::<u64, Error>(positions)
             })?
@@ -252,7 +269,7 @@ impl<'m> Audit<'m> {
                 scratch: None,
                 spare: Vec::new(),
             };
-            self.stream(&fx, accounts, &mut sink, &mut pipe)?
+            self.stream(&fx, accounts, strict, &mut sink, &mut pipe)?
         };
         self.end(source, csv, state, positions, now)
     }
@@ -298,11 +315,16 @@ impl<'m> Audit<'m> {
     /// together on the rayon pool (each account is dropped on the thread that made it), while
     /// a reading thread reads bytes and this thread keeps the tallies in input order. Other
     /// inputs (JSON arrays, multi-line documents), a reader with a tweets file, or a sampling
-    /// audit go through [`Audit::run_with`]. The reader's [`AccountReader::stats`] count the records
-    /// either way.
+    /// audit are iterated as [`Audit::run_with`] does. The reader's [`AccountReader::stats`]
+    /// count the records either way.
+    ///
+    /// The reader's [`Mode`] is the audit's: in [`Mode::Strict`] the audit stops at the first
+    /// malformed record and returns its error; a duplicate never stops it (it is counted and
+    /// listed, the first occurrence scored). In [`Mode::Lenient`] every rejected record is
+    /// counted and listed in the report with its reason.
     ///
     /// # Errors
-    /// As [`Audit::run_with`].
+    /// As [`Audit::run_with`]; in strict mode, the first malformed record.
     ///
     /// # Examples
     /// ```
@@ -323,12 +345,12 @@ impl<'m> Audit<'m> {
         csv_out: Option<&mut dyn Write>,
     ) -> Result<AuditReport> {
         let source = reader.origin().to_string();
+        let mode = reader.mode();
         if self.shared.params.sample.is_some() || !reader.can_read_blocks() {
-            return self.run_with(&source, reader, csv_out);
+            return self.run_iter(&source, reader, csv_out, mode);
         }
         let _turn = self.running.lock().unwrap_or_else(|e| e.into_inner());
         let (now, fx, mut csv) = self.begin(&source, csv_out)?;
-        let p = &self.shared.params;
         let mut state = State::new();
         let scorer = Scorer::new(&self.shared, &fx, csv.is_some());
         let mut sink = Sink {
@@ -361,7 +383,7 @@ impl<'m> Audit<'m> {
                     )
                 }
                 // Strict mode stops at a malformed record; a duplicate is counted and listed.
-                Err(e) if p.strict && !e.is_duplicate() => Err(e),
+                Err(e) if mode == Mode::Strict && !e.is_duplicate() => Err(e),
                 Err(e) => {
                     sink.state.reject(e);
                     position += 1;
@@ -384,6 +406,7 @@ impl<'m> Audit<'m> {
         &self,
         fx: &FeatureExtractor,
         accounts: I,
+        strict: bool,
         sink: &mut Sink<'_, '_>,
         pipe: &mut P,
     ) -> Result<u64>
@@ -416,7 +439,7 @@ impl<'m> Audit<'m> {
                     }
                 }
                 Err(e) => {
-                    if p.strict && !e.is_duplicate() {
+                    if strict && !e.is_duplicate() {
                         return Err(e);
                     }
                     sink.state.reject(e);
@@ -588,17 +611,10 @@ impl<'m> Audit<'m> {
         let (all, probe) = all?;
         let probe = probe.as_ref();
         let prov = model.provenance();
-        let interval = |e: &crate::quantify::ShareEstimate| ShareInterval {
-            estimate: e.fake_share,
-            ci_low: e.ci_low,
-            ci_high: e.ci_high,
-            confidence: e.confidence,
-            method: e.method.name().to_string(),
-        };
         let chosen = all
             .iter()
             .find(|e| e.method == p.method)
-            .map(interval)
+            .copied()
             .ok_or_else(|| Error::InvalidParams {
                 name: "method".into(),
                 reason: format!("{} gave no estimate", p.method),
@@ -606,8 +622,8 @@ impl<'m> Audit<'m> {
         let naive = all
             .iter()
             .find(|e| e.method == Method::Cc)
-            .map_or(0.0, |e| e.fake_share);
-        let estimates: Vec<ShareInterval> = all.iter().map(|e| interval(e).complement()).collect();
+            .map_or(0.0, |e| e.estimate);
+        let estimates: Vec<ShareEstimate> = all.iter().map(ShareEstimate::complement).collect();
         let size = population.unwrap_or(state.valid) as f64;
         let fake_count_estimate = CountInterval {
             estimate: chosen.estimate * size,
@@ -676,6 +692,17 @@ mod tests {
 
     /// Audits `n` generated followers (with a bad record at `bad`) in a pool of `threads`.
     fn audit_in_pool(threads: usize, params: AuditParams, n: u64, bad: u64) -> Result<AuditReport> {
+        audit_in_pool_as(threads, params, n, bad, Mode::Lenient)
+    }
+
+    /// [`audit_in_pool`] stopping at the bad record in strict mode.
+    fn audit_in_pool_as(
+        threads: usize,
+        params: AuditParams,
+        n: u64,
+        bad: u64,
+        mode: Mode,
+    ) -> Result<AuditReport> {
         let generator = crate::synth::FollowerListSpec::new(n)
             .seed(3)
             .burst(crate::synth::BurstSpec::new(n / 3, n / 10, 0.9))
@@ -699,7 +726,7 @@ mod tests {
             .num_threads(threads)
             .build()
             .expect("a pool");
-        pool.install(|| Audit::new(&model, params).run("test", accounts))
+        pool.install(|| Audit::new(&model, params).run_iter("test", accounts, None, mode))
     }
 
     #[test]
@@ -777,6 +804,17 @@ mod tests {
     }
 
     fn audit_bytes(bytes: &[u8], threads: usize, params: AuditParams, blocks: bool) -> String {
+        audit_bytes_as(bytes, threads, params, blocks, Mode::Lenient)
+    }
+
+    /// [`audit_bytes`] with a reader in `mode`.
+    fn audit_bytes_as(
+        bytes: &[u8],
+        threads: usize,
+        params: AuditParams,
+        blocks: bool,
+        mode: Mode,
+    ) -> String {
         let model = Model::default_twitter();
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -784,7 +822,7 @@ mod tests {
             .expect("a pool");
         pool.install(|| {
             let options = crate::formats::ReadOptions::default()
-                .mode(crate::formats::Mode::Lenient)
+                .mode(mode)
                 .origin("mem");
             let mut reader =
                 AccountReader::from_reader(std::io::Cursor::new(bytes.to_vec()), &options)
@@ -794,7 +832,7 @@ mod tests {
             let report = if blocks {
                 audit.run_reader(&mut reader, Some(&mut rows))
             } else {
-                audit.run_with("mem", &mut reader, Some(&mut rows))
+                audit.run_iter("mem", &mut reader, Some(&mut rows), mode)
             };
             let stats = reader.stats();
             format!(
@@ -833,16 +871,22 @@ mod tests {
         }
         // Strict: the same error and reader counts (how many per-follower rows were streamed
         // before the error depends on the chunking, and is not compared).
-        let strict = params.strict(true);
+        let strict = Mode::Strict;
         let ends = |s: String| {
             let lines: Vec<String> = s.lines().map(str::to_string).collect();
             (lines[0].clone(), lines[lines.len() - 1].clone())
         };
-        let want = ends(audit_bytes(&bytes, 1, strict.clone(), false));
+        let want = ends(audit_bytes_as(&bytes, 1, params.clone(), false, strict));
         assert!(want.0.starts_with("error: "), "{want:?}");
         for threads in [1, 2] {
             assert_eq!(
-                ends(audit_bytes(&bytes, threads, strict.clone(), true)),
+                ends(audit_bytes_as(
+                    &bytes,
+                    threads,
+                    params.clone(),
+                    true,
+                    strict
+                )),
                 want
             );
         }
@@ -882,9 +926,10 @@ mod tests {
 
     #[test]
     fn a_strict_error_mid_stream_stops_every_run_the_same_way() {
-        let params = AuditParams::default().chunk(100).bootstrap(5).strict(true);
+        let params = AuditParams::default().chunk(100).bootstrap(5);
         for threads in [1, 2] {
-            let err = audit_in_pool(threads, params.clone(), 3_000, 1_234).unwrap_err();
+            let err =
+                audit_in_pool_as(threads, params.clone(), 3_000, 1_234, Mode::Strict).unwrap_err();
             assert!(err.to_string().contains("bad on purpose"), "{err}");
         }
     }

@@ -75,7 +75,7 @@ impl std::str::FromStr for Listing {
 /// report's words ("engagers") and how bursts are found: over the engagement times
 /// ([`Account::engaged_at`](crate::Account::engaged_at)) when most engagers carry one, in
 /// engagements per minute, rather than along the list's order (see
-/// [`EngagementReport`](crate::EngagementReport)). Serialized as `"followers"` or
+/// [`EngagementReport`](crate::report::EngagementReport)). Serialized as `"followers"` or
 /// `"engagers"`.
 ///
 /// # Examples
@@ -156,7 +156,6 @@ pub struct AuditParams {
     pub(super) bootstrap: usize,
     pub(super) listing: Listing,
     pub(super) reasons: usize,
-    pub(super) strict: bool,
     pub(super) uncertain: (f64, f64),
     pub(super) bursts: BurstParams,
     pub(super) chunk: usize,
@@ -179,7 +178,6 @@ impl Default for AuditParams {
             bootstrap: 1000,
             listing: Listing::default(),
             reasons: 3,
-            strict: false,
             uncertain: (0.2, 0.8),
             bursts: BurstParams::default(),
             chunk: 8192,
@@ -244,13 +242,6 @@ impl AuditParams {
     /// Number of reasons kept per follower (3 by default).
     pub fn reasons(mut self, n: usize) -> Self {
         self.reasons = n;
-        self
-    }
-    /// Stops at the first bad record (strict) instead of reporting it and going on. A
-    /// duplicate ([`Error::Duplicate`](crate::Error::Duplicate)) never stops the audit: it is
-    /// counted and listed, the first occurrence scored.
-    pub fn strict(mut self, yes: bool) -> Self {
-        self.strict = yes;
         self
     }
     /// The P(fake) band `[low, high)` reported as uncertain (0.2 to 0.8 by default).

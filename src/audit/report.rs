@@ -5,39 +5,11 @@ use serde::{Deserialize, Serialize};
 use crate::account::Label;
 use crate::bursts::Burst;
 use crate::detector::Reason;
-use crate::quantify::RateShift;
+use crate::formats::Rejection;
+use crate::quantify::{RateShift, ShareEstimate};
 
 use super::engagement::EngagementReport;
 use super::params::{ListKind, Listing};
-
-/// A share (of genuine or of fake followers) with its confidence interval.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct ShareInterval {
-    /// The point estimate, in [0, 1].
-    pub estimate: f64,
-    /// Lower end of the interval.
-    pub ci_low: f64,
-    /// Upper end of the interval.
-    pub ci_high: f64,
-    /// The interval's confidence level, e.g. 0.95.
-    pub confidence: f64,
-    /// The estimator: `cc`, `acc`, `pcc`, `pacc` or `em`.
-    pub method: String,
-}
-
-impl ShareInterval {
-    /// The complementary share (genuine from fake and back): `1 - x`, with the ends swapped.
-    pub fn complement(&self) -> ShareInterval {
-        ShareInterval {
-            estimate: 1.0 - self.estimate,
-            ci_low: 1.0 - self.ci_high,
-            ci_high: 1.0 - self.ci_low,
-            confidence: self.confidence,
-            method: self.method.clone(),
-        }
-    }
-}
 
 /// An estimated count with its interval.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -125,18 +97,6 @@ pub struct ShiftReport {
     pub matched_genuine: usize,
 }
 
-/// A record that could not be scored, and why.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct RejectedRecord {
-    /// 1-based record number in the input.
-    pub record: u64,
-    /// 1-based line, when known.
-    pub line: Option<u64>,
-    /// The full error message (source, position, field, value, reason).
-    pub reason: String,
-}
-
 /// A plain trait of an account (no bio, follows over 1,000 accounts, ...) and how many of the
 /// likely fakes and of the other followers have it: what the likely fakes have in common.
 /// Only followers whose export carries the trait's field are judged.
@@ -214,15 +174,15 @@ pub struct AuditReport {
     /// Rejected records that repeat an earlier id (included in `rejected`).
     pub duplicates: u64,
     /// Each rejection with its record number and reason.
-    pub rejections: Vec<RejectedRecord>,
+    pub rejections: Vec<Rejection>,
     /// The total follower count the caller gave (for the finite-population correction).
     pub population: Option<u64>,
     /// Share of genuine followers, by the chosen estimator.
-    pub genuine_share: ShareInterval,
+    pub genuine_share: ShareEstimate,
     /// Share of fake followers (the complement of `genuine_share`).
-    pub fake_share: ShareInterval,
+    pub fake_share: ShareEstimate,
     /// Every estimator's answer, for comparison.
-    pub estimates: Vec<ShareInterval>,
+    pub estimates: Vec<ShareEstimate>,
     /// Share of followers the model labels fake at its threshold, uncorrected (classify and
     /// count); what most audit tools report.
     pub naive_fake_share: f64,

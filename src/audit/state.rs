@@ -6,11 +6,13 @@ use std::io::Write;
 use chrono::{DateTime, Utc};
 
 use crate::account::{Account, Label};
-use crate::error::{Error, Result};
+use crate::error::{Error, Position, Result};
 use crate::features::{FeatureExtractor, TimeReference};
 
 use super::params::INACTIVE_MAX_POSTS;
-use super::report::{Breakdown, FollowerScore, RejectedRecord, Timeline};
+use crate::formats::Rejection;
+
+use super::report::{Breakdown, FollowerScore, Timeline};
 use super::traits::TraitCounts;
 
 /// What the audit keeps per scored follower while it streams.
@@ -56,7 +58,7 @@ pub(super) struct State {
     pub(super) records_read: u64,
     pub(super) valid: u64,
     pub(super) duplicates: u64,
-    pub(super) rejections: Vec<RejectedRecord>,
+    pub(super) rejections: Vec<Rejection>,
     pub(super) scored: Scores,
     /// Each scored engager's engagement time (Unix milliseconds or
     /// [`NO_TIME`](super::engagement::NO_TIME)), in step with `scored`; kept only for an
@@ -82,20 +84,14 @@ impl State {
     }
 
     pub(super) fn reject(&mut self, e: Error) {
-        let (record, line) = match &e {
-            Error::Parse { position, .. } | Error::Duplicate { position, .. } => {
-                (position.record, position.line)
-            }
-            _ => (self.records_read, None),
+        let position = match &e {
+            Error::Parse { position, .. } | Error::Duplicate { position, .. } => *position,
+            _ => Position::new(self.records_read, None),
         };
         if e.is_duplicate() {
             self.duplicates += 1;
         }
-        self.rejections.push(RejectedRecord {
-            record,
-            line,
-            reason: e.to_string(),
-        });
+        self.rejections.push(Rejection::new(position, e));
     }
 
     pub(super) fn add(&mut self, group: &str) {

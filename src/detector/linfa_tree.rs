@@ -41,7 +41,7 @@ const FAKE_WEIGHT: f32 = 1.0 + 1.0 / 1024.0;
 ///
 /// # Examples
 /// ```
-/// use follower_audit::{Detector, FeatureMatrix, FeatureSchema, Label, LinfaTreeParams};
+/// use follower_audit::{Detector, FeatureMatrix, FeatureSchema, Label, detectors::LinfaTreeParams};
 /// let schema = FeatureSchema::new("demo", 1, vec!["followers".into()])?;
 /// let x = FeatureMatrix::new(schema, ndarray::array![[1.0], [2.0], [300.0], [400.0]])?;
 /// let y = [Label::Fake, Label::Fake, Label::Genuine, Label::Genuine];

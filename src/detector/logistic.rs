@@ -21,7 +21,7 @@ use crate::features::{FeatureMatrix, FeatureSchema};
 ///
 /// # Examples
 /// ```
-/// use follower_audit::{Detector, FeatureMatrix, FeatureSchema, Label, LogisticRegressionParams};
+/// use follower_audit::{Detector, FeatureMatrix, FeatureSchema, Label, detectors::LogisticRegressionParams};
 /// let schema = FeatureSchema::new("demo", 1, vec!["followers".into()])?;
 /// let x = FeatureMatrix::new(schema, ndarray::array![[1.0], [2.0], [3.0], [300.0], [400.0]])?;
 /// let y = [Label::Fake, Label::Fake, Label::Fake, Label::Genuine, Label::Genuine];
@@ -96,7 +96,7 @@ impl LogisticRegressionParams {
     ///
     /// # Errors
     /// [`Error::InvalidParams`] first, then [`Error::InvalidData`] as
-    /// [`crate::RandomForestParams::fit`], or when the solver fails.
+    /// [`RandomForestParams::fit`](crate::detectors::RandomForestParams::fit), or when the solver fails.
     pub fn fit(&self, x: &FeatureMatrix, y: &[Label]) -> Result<LogisticRegression> {
         self.validate()?;
         check_training_data(x, y)?;

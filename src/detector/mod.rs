@@ -37,7 +37,7 @@ pub struct Reason {
 
 /// Anything that scores accounts: P(fake) for each row of a [`FeatureMatrix`].
 ///
-/// The trained classifiers (the published rule sets, [`crate::RuleSet`], are detectors too):
+/// The trained classifiers (the published rule sets, [`RuleSet`](crate::detectors::RuleSet), are detectors too):
 ///
 /// | detector | fitted by | P(fake) | explanation |
 /// |---|---|---|---|

@@ -21,7 +21,7 @@ use crate::features::{FeatureMatrix, FeatureSchema};
 ///
 /// # Examples
 /// ```
-/// use follower_audit::{Detector, FeatureMatrix, FeatureSchema, GaussianNbParams, Label};
+/// use follower_audit::{Detector, FeatureMatrix, FeatureSchema, Label, detectors::GaussianNbParams};
 /// let schema = FeatureSchema::new("demo", 1, vec!["followers".into()])?;
 /// let x = FeatureMatrix::new(schema, ndarray::array![[1.0], [2.0], [3.0], [300.0], [320.0]])?;
 /// let y = [Label::Fake, Label::Fake, Label::Fake, Label::Genuine, Label::Genuine];
@@ -67,7 +67,7 @@ impl GaussianNbParams {
     ///
     /// # Errors
     /// [`Error::InvalidParams`] first, then [`Error::InvalidData`] as
-    /// [`crate::RandomForestParams::fit`], or when a fitted variance is zero (a feature constant
+    /// [`RandomForestParams::fit`](crate::detectors::RandomForestParams::fit), or when a fitted variance is zero (a feature constant
     /// in the whole training set with no smoothing).
     pub fn fit(&self, x: &FeatureMatrix, y: &[Label]) -> Result<GaussianNb> {
         self.validate()?;

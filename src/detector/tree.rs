@@ -17,7 +17,7 @@ use crate::features::{FeatureMatrix, FeatureSchema};
 ///
 /// # Examples
 /// ```
-/// use follower_audit::{DecisionTreeParams, Detector, FeatureMatrix, FeatureSchema, Label};
+/// use follower_audit::{Detector, FeatureMatrix, FeatureSchema, Label, detectors::DecisionTreeParams};
 /// let schema = FeatureSchema::new("demo", 1, vec!["followers".into()])?;
 /// let x = FeatureMatrix::new(schema, ndarray::array![[1.0], [2.0], [300.0], [400.0]])?;
 /// let y = [Label::Fake, Label::Fake, Label::Genuine, Label::Genuine];

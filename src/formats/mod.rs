@@ -17,6 +17,7 @@ mod instagram;
 mod json;
 mod json_lines;
 mod json_source;
+mod labelled;
 mod labels;
 mod options;
 mod raw;
@@ -29,6 +30,7 @@ mod weibo;
 
 pub use self::columns::ColumnMap;
 pub use self::format::Format;
+pub use self::labelled::read_labelled;
 pub use self::options::{Mode, ReadOptions};
 pub use self::reader::{AccountReader, ReadProgress};
 pub use self::stats::{ReadStats, Rejection};

@@ -20,6 +20,16 @@ pub enum Mode {
     Lenient,
 }
 
+impl std::fmt::Display for Mode {
+    /// `strict` or `lenient`, as [`Mode::from_str`] parses it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Mode::Strict => "strict",
+            Mode::Lenient => "lenient",
+        })
+    }
+}
+
 impl FromStr for Mode {
     type Err = Error;
 

@@ -447,6 +447,11 @@ impl AccountReader {
         self.format
     }
 
+    /// What the reader does with a malformed record: stop ([`Mode::Strict`]) or go on.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
     /// The input's name as errors give it.
     pub fn origin(&self) -> &str {
         &self.origin
@@ -649,10 +654,9 @@ impl AccountReader {
             }
             Err(error) => {
                 let position = error_position(&error).unwrap_or(pos);
-                self.stats.rejected.push(Rejection {
-                    position,
-                    error: copy_error(&error),
-                });
+                self.stats
+                    .rejected
+                    .push(Rejection::new(position, copy_error(&error)));
                 // A repeated record is counted and reported but never stops strict mode:
                 // only a malformed one does.
                 if self.mode == Mode::Strict && !error.is_duplicate() {

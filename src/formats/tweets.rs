@@ -153,10 +153,7 @@ impl TweetIndex {
                     index.remaining += 1;
                 }
                 Err(e) if mode == Mode::Strict => return Err(e),
-                Err(error) => rejected.push(Rejection {
-                    position: pos,
-                    error,
-                }),
+                Err(error) => rejected.push(Rejection::new(pos, error)),
             }
         }
         Ok((index, rejected))

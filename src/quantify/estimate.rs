@@ -56,44 +56,61 @@ impl IntervalOptions {
     }
 }
 
-/// An estimated fake share with its confidence interval. The genuine share is `1 - fake_share`
-/// (see [`ShareEstimate::genuine`]).
+/// An estimated share with its confidence interval: what [`Quantifier`](super::Quantifier)
+/// gives (the fake share) and what an audit report carries (its `fake_share`, and the genuine
+/// share as the [complement](ShareEstimate::complement) in `genuine_share` and `estimates`).
+///
+/// Serialized with the keys `estimate`, `ci_low`, `ci_high`, `confidence` and `method` (the
+/// method's short name, e.g. `pacc`); [`std_error`](ShareEstimate::std_error) is not
+/// serialized and reads back as NaN.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ShareEstimate {
-    /// The estimator.
-    pub method: Method,
-    /// The estimated fake share, in [0, 1].
-    pub fake_share: f64,
+    /// The estimated share, in [0, 1].
+    pub estimate: f64,
     /// Lower end of the interval, in [0, 1].
     pub ci_low: f64,
     /// Upper end of the interval, in [0, 1].
     pub ci_high: f64,
-    /// The interval's confidence level.
+    /// The interval's confidence level, e.g. 0.95.
     pub confidence: f64,
-    /// Standard deviation of the bootstrap replicates (or the delta-method standard error).
+    /// The estimator.
+    pub method: Method,
+    /// Standard deviation of the bootstrap replicates (or the delta-method standard error);
+    /// NaN when unknown (an estimate read back from JSON).
+    #[serde(skip, default = "unknown")]
     pub std_error: f64,
-    /// Number of accounts in the sample.
-    pub sample_size: usize,
-    /// The population size given for the finite-population correction, if any.
-    pub population: Option<u64>,
+}
+
+fn unknown() -> f64 {
+    f64::NAN
 }
 
 impl ShareEstimate {
-    /// The genuine share and its interval: `(1 - fake_share, 1 - ci_high, 1 - ci_low)`.
+    /// The complementary share (the genuine share from the fake one and back): `1 - estimate`,
+    /// with the interval's ends swapped.
     ///
     /// # Examples
     /// ```
-    /// use follower_audit::{Method, ShareEstimate};
-    /// let e = ShareEstimate { method: Method::Acc, fake_share: 0.2, ci_low: 0.1, ci_high: 0.3,
-    ///     confidence: 0.95, std_error: 0.05, sample_size: 100, population: None };
-    /// let (g, lo, hi) = e.genuine();
-    /// assert!((g - 0.8).abs() < 1e-12 && (lo - 0.7).abs() < 1e-12 && (hi - 0.9).abs() < 1e-12);
+    /// use follower_audit::{IntervalOptions, Method, Quantifier, Label::{Fake, Genuine}};
+    /// let val = [0.9, 0.8, 0.2, 0.1];
+    /// let q = Quantifier::new(&val, &[Fake, Fake, Genuine, Genuine], 0.5, 0.5).unwrap();
+    /// let fake = q.estimate(&[0.9, 0.1, 0.1, 0.2], Method::Cc, &IntervalOptions::default()).unwrap();
+    /// let genuine = fake.complement();
+    /// assert_eq!(genuine.estimate, 1.0 - fake.estimate);
+    /// assert_eq!((genuine.ci_low, genuine.ci_high), (1.0 - fake.ci_high, 1.0 - fake.ci_low));
+    /// assert_eq!(genuine.complement(), fake);
     /// ```
-    pub fn genuine(&self) -> (f64, f64, f64) {
-        (1.0 - self.fake_share, 1.0 - self.ci_high, 1.0 - self.ci_low)
+    pub fn complement(&self) -> ShareEstimate {
+        ShareEstimate {
+            estimate: 1.0 - self.estimate,
+            ci_low: 1.0 - self.ci_high,
+            ci_high: 1.0 - self.ci_low,
+            ..*self
+        }
     }
 
-    /// Whether the interval contains `share` (a fake share).
+    /// Whether the interval contains `share`.
     pub fn covers(&self, share: f64) -> bool {
         self.ci_low <= share && share <= self.ci_high
     }

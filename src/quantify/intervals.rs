@@ -104,7 +104,7 @@ impl Quantifier {
     /// let q = Quantifier::new(&val, &lab, 0.5, 0.5).unwrap();
     /// let sample = [0.9, 0.1, 0.1, 0.1];
     /// let e = q.estimate(&sample, Method::Acc, &IntervalOptions::default()).unwrap();
-    /// assert_eq!(e.fake_share, 0.25);
+    /// assert_eq!(e.estimate, 0.25);
     /// assert!(e.ci_low <= 0.25 && 0.25 <= e.ci_high && e.ci_high <= 1.0);
     /// ```
     pub fn estimate(
@@ -342,14 +342,12 @@ impl Quantifier {
                 lo = lo.min(p - shrink * (stats.cc - cl));
                 hi = hi.max(p + shrink * (ch - stats.cc));
                 ShareEstimate {
-                    method: m,
-                    fake_share: p,
+                    estimate: p,
                     ci_low: lo.clamp(0.0, 1.0),
                     ci_high: hi.clamp(0.0, 1.0),
                     confidence: options.confidence,
+                    method: m,
                     std_error,
-                    sample_size: n,
-                    population: options.population,
                 }
             })
             .collect())
@@ -372,7 +370,7 @@ impl Quantifier {
     /// let lab: Vec<_> = (0..200).map(|i| if i < 100 { Fake } else { Genuine }).collect();
     /// let q = Quantifier::new(&val, &lab, 0.5, 0.5).unwrap();
     /// let e = q.acc_wald(&[0.9, 0.9, 0.1, 0.1], &IntervalOptions::default()).unwrap();
-    /// assert_eq!(e.fake_share, 0.5);
+    /// assert_eq!(e.estimate, 0.5);
     /// assert!(e.ci_low < 0.5 && e.ci_high > 0.5);
     /// ```
     pub fn acc_wald(&self, sample: &[f64], options: &IntervalOptions) -> Result<ShareEstimate> {
@@ -413,14 +411,12 @@ impl Quantifier {
         };
         let z = normal_quantile(0.5 + options.confidence / 2.0);
         Ok(ShareEstimate {
-            method: Method::Acc,
-            fake_share: p,
+            estimate: p,
             ci_low: (p - z * se).clamp(0.0, 1.0),
             ci_high: (p + z * se).clamp(0.0, 1.0),
             confidence: options.confidence,
+            method: Method::Acc,
             std_error: se,
-            sample_size: sample.len(),
-            population: options.population,
         })
     }
 }
@@ -558,7 +554,7 @@ mod tests {
                 q.estimate(&sample, m, &o).unwrap(),
                 wide.estimate(&sample, m, &o).unwrap(),
             );
-            assert_eq!(a.fake_share, b.fake_share);
+            assert_eq!(a.estimate, b.estimate);
             let (wa, wb) = (a.ci_high - a.ci_low, b.ci_high - b.ci_low);
             if m.uses_rates() {
                 assert!(wb > 2.0 * wa, "{m}: {wa} -> {wb}");

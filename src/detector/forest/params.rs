@@ -36,7 +36,7 @@ impl MaxFeatures {
 ///
 /// # Examples
 /// ```
-/// use follower_audit::{FeatureMatrix, FeatureSchema, Label, RandomForestParams, Detector};
+/// use follower_audit::{FeatureMatrix, FeatureSchema, Label, Detector, detectors::RandomForestParams};
 /// let schema = FeatureSchema::new("demo", 1, vec!["followers".into(), "friends".into()])?;
 /// let x = ndarray::array![[1.0, 900.0], [2.0, 800.0], [300.0, 100.0], [250.0, 90.0]];
 /// let y = [Label::Fake, Label::Fake, Label::Genuine, Label::Genuine];
