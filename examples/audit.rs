@@ -653,15 +653,7 @@ fn print_engagement(
             String::new()
         }
     )?;
-    let mut shown: Vec<_> = e.bursts.iter().enumerate().collect();
-    shown.sort_by(|a, b| {
-        b.1.estimated_fake
-            .total_cmp(&a.1.estimated_fake)
-            .then(a.0.cmp(&b.0))
-    });
-    shown.truncate(MAX_BURSTS_SHOWN);
-    shown.sort_by_key(|(i, _)| *i);
-    for (i, b) in shown {
+    for (i, b) in e.largest_bursts(MAX_BURSTS_SHOWN) {
         writeln!(
             out,
             "    #{} minutes {:.0} to {:.0} ({} to {} UTC): {} engagements, {:.1} a minute vs {:.1} \
@@ -816,15 +808,7 @@ fn print_summary(
                 String::new()
             }
         )?;
-        let mut shown: Vec<_> = r.bursts.iter().enumerate().collect();
-        shown.sort_by(|a, b| {
-            b.1.estimated_bought
-                .total_cmp(&a.1.estimated_bought)
-                .then(a.0.cmp(&b.0))
-        });
-        shown.truncate(MAX_BURSTS_SHOWN);
-        shown.sort_by_key(|(i, _)| *i);
-        for (i, burst) in shown {
+        for (i, burst) in r.largest_bursts(MAX_BURSTS_SHOWN) {
             writeln!(
                 out,
                 "    #{} {many} {} to {}: {} fake vs {} baseline, about {:.0} bought",

@@ -88,6 +88,14 @@ pub struct EngagementReport {
     pub note: Option<String>,
 }
 
+impl EngagementReport {
+    /// The `n` time bursts with the most fake-looking engagements (ties: the earlier first),
+    /// earliest first, each with its index in [`EngagementReport::bursts`].
+    pub fn largest_bursts(&self, n: usize) -> Vec<(usize, &TimeBurst)> {
+        super::report::largest_in_order(&self.bursts, n, |b| b.estimated_fake)
+    }
+}
+
 const MS_PER_MINUTE: f64 = 60_000.0;
 
 /// The engagement report of scored engagers: `p_fake[i]` and `times[i]` (Unix milliseconds,

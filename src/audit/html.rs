@@ -414,16 +414,11 @@ fn timeline_svg(report: &AuditReport, numbered: &[usize]) -> String {
 /// The bursts the page lists: the `MAX_BURSTS_SHOWN` largest by estimated bought followers, as
 /// indices into `report.bursts`, in follow order.
 fn bursts_shown(report: &AuditReport) -> Vec<usize> {
-    let mut shown: Vec<usize> = (0..report.bursts.len()).collect();
-    shown.sort_by(|&a, &b| {
-        report.bursts[b]
-            .estimated_bought
-            .total_cmp(&report.bursts[a].estimated_bought)
-            .then(a.cmp(&b))
-    });
-    shown.truncate(MAX_BURSTS_SHOWN);
-    shown.sort_unstable();
-    shown
+    report
+        .largest_bursts(MAX_BURSTS_SHOWN)
+        .into_iter()
+        .map(|(i, _)| i)
+        .collect()
 }
 
 const STYLE: &str = "body{font-family:sans-serif;font-size:15px;line-height:1.45;max-width:780px;\
@@ -465,18 +460,8 @@ fn engagement_section(s: &mut String, e: &EngagementReport) {
         s.push_str("<p id=\"no-time-bursts\">No burst of fake-looking engagers found in time.</p>");
         return;
     }
-    let mut shown: Vec<usize> = (0..e.bursts.len()).collect();
-    shown.sort_by(|&a, &b| {
-        e.bursts[b]
-            .estimated_fake
-            .total_cmp(&e.bursts[a].estimated_fake)
-            .then(a.cmp(&b))
-    });
-    shown.truncate(MAX_BURSTS_SHOWN);
-    shown.sort_unstable();
     s.push_str("<p class=\"small\">Bursts: stretches of time in which many of the engagers look fake, as bought likes and reposts arrive. Minutes count from the first engagement.</p><table id=\"time-bursts\"><tr><th>burst</th><th>minutes</th><th class=\"l\">from</th><th>engagements</th><th>per minute (elsewhere)</th><th>look fake (elsewhere)</th><th>about this many fake</th></tr>");
-    for i in shown {
-        let b = &e.bursts[i];
+    for (i, b) in e.largest_bursts(MAX_BURSTS_SHOWN) {
         let _ = write!(
             s,
             "<tr><td>{}</td><td>{:.0} to {:.0}</td><td class=\"l\">{}</td><td>{}</td><td>{:.1} ({:.1})</td><td>{} ({})</td><td>{}</td></tr>",
