@@ -7,8 +7,11 @@
 //! length), take the length-weighted median of segment means as the account's baseline, and
 //! report as a burst every segment whose mean is well above the baseline: at least
 //! `min_excess` higher and significant at `z >= min_z` under the segment's own sampling error.
-//! The number of bought followers in a burst is its excess fake share times its length in the
-//! original list.
+//! Adjacent such segments are one burst, and so are two bursts split by a dip no longer than
+//! either when the whole stretch, dip included, still passes both tests: a purchase often
+//! carries a run of genuine-looking accounts, which segmentation isolates. The number of
+//! bought followers in a burst is its excess fake share times its length in the original
+//! list.
 
 use serde::{Deserialize, Serialize};
 
@@ -135,7 +138,7 @@ pub(crate) fn find_bursts_at(
     if n < 2 * params.min_segment {
         return Ok(Vec::new());
     }
-    let mean = |a: usize, b: usize| p_fake[a..b].iter().sum::<f64>() / (b - a) as f64;
+    let mean = |a: usize, b: usize| mean_of(p_fake, a, b);
     // Noise level: the pooled variance of the whole list would include the jumps themselves, so
     // use the median absolute difference of neighbours, which is robust to a few change points.
     let variance = robust_variance(p_fake).max(1e-4);
@@ -151,42 +154,60 @@ pub(crate) fn find_bursts_at(
         .collect();
     let baseline = weighted_median(&segments);
     let total_end = position(n - 1) + 1;
-    let mut bursts: Vec<Burst> = Vec::new();
-    for (i, &(a, b, mean)) in segments.iter().enumerate() {
-        let len = (b - a) as f64;
-        let se = (baseline.max(mean) * (1.0 - baseline.min(mean))).max(variance) / len;
-        let z = (mean - baseline) / se.sqrt();
-        if mean - baseline < params.min_excess || z < params.min_z {
+    // Whether `[a, b)` with mean `mean` stands out from the baseline as a burst.
+    let stands_out = |a: usize, b: usize, mean: f64| {
+        let se = (baseline.max(mean) * (1.0 - baseline.min(mean))).max(variance) / (b - a) as f64;
+        mean - baseline >= params.min_excess && (mean - baseline) / se.sqrt() >= params.min_z
+    };
+    // The scored-follower ranges `[a, b)` of the bursts: segments that stand out, adjacent
+    // ones (a burst with a ramp) joined.
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    for &(a, b, mean) in &segments {
+        if !stands_out(a, b, mean) {
             continue;
         }
-        // A burst spans from its first scored follower to the next segment's first one, so
-        // unscored followers between samples are credited to the segment before them.
-        let start = if i == 0 { 0 } else { position(a) };
-        let end = if b == n { total_end } else { position(b) };
-        let span = (end - start) as f64;
-        // Adjacent burst segments (a burst with a ramp) merge into one.
-        if let Some(last) = bursts.last_mut() {
-            if last.end == start {
-                let scored = last.scored + (b - a);
-                let fake_share =
-                    (last.fake_share * last.scored as f64 + mean * len) / scored as f64;
-                last.end = end;
-                last.scored = scored;
-                last.fake_share = fake_share;
-                last.estimated_bought = (fake_share - baseline) * (end - last.start) as f64;
+        match ranges.last_mut() {
+            Some(last) if last.1 == a => last.1 = b,
+            _ => ranges.push((a, b)),
+        }
+    }
+    // Two bursts split by a dip no longer than either (a run of genuine-looking followers
+    // inside one purchase) are one burst when the whole stretch, dip included, stands out.
+    let mut joined: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
+    for (a, b) in ranges {
+        if let Some(last) = joined.last_mut() {
+            let dip = a - last.1;
+            if dip <= (last.1 - last.0).min(b - a) && stands_out(last.0, b, mean(last.0, b)) {
+                last.1 = b;
                 continue;
             }
         }
-        bursts.push(Burst {
-            start,
-            end,
-            scored: b - a,
-            fake_share: mean,
-            baseline_fake_share: baseline,
-            estimated_bought: (mean - baseline) * span,
-        });
+        joined.push((a, b));
     }
+    let bursts = joined
+        .into_iter()
+        .map(|(a, b)| {
+            // A burst spans from its first scored follower to the next segment's first one,
+            // so unscored followers between samples are credited to the segment before them.
+            let start = if a == 0 { 0 } else { position(a) };
+            let end = if b == n { total_end } else { position(b) };
+            let fake_share = mean(a, b);
+            Burst {
+                start,
+                end,
+                scored: b - a,
+                fake_share,
+                baseline_fake_share: baseline,
+                estimated_bought: (fake_share - baseline) * (end - start) as f64,
+            }
+        })
+        .collect();
     Ok(bursts)
+}
+
+/// The mean of `p[a..b]` (`a < b`).
+fn mean_of(p: &[f64], a: usize, b: usize) -> f64 {
+    p[a..b].iter().sum::<f64>() / (b - a) as f64
 }
 
 /// Binary segmentation of `p[a..b]`: finds the cut that most lowers the squared error of a
@@ -303,6 +324,28 @@ mod tests {
         // Mean score is 0.85 * share + 0.15 * (1 - share): 0.22 outside, 0.78 inside, so the
         // excess over 800 followers is 0.56 * 800 = 448.
         assert!((b[0].estimated_bought - 448.0).abs() < 60.0, "{b:?}");
+    }
+
+    #[test]
+    fn a_short_genuine_run_inside_a_burst_leaves_it_one_burst() {
+        // 800 bought followers with 60 genuine-looking ones in the middle (the vendor's
+        // batch interleaved with real follows), then a normal stretch and a second, later
+        // purchase: the first is one burst, the second stays apart.
+        let mut p = noisy(6000, 1200..2000, 0.1, 0.9, 11);
+        for v in &mut p[1570..1630] {
+            *v = 0.05;
+        }
+        for (i, v) in noisy(6000, 4000..4400, 0.1, 0.9, 12).into_iter().enumerate() {
+            if (4000..4400).contains(&i) {
+                p[i] = v;
+            }
+        }
+        let pos: Vec<u64> = (0..6000).collect();
+        let b = find_bursts(&p, &pos, &BurstParams::default()).unwrap();
+        assert_eq!(b.len(), 2, "{b:?}");
+        assert!((b[0].start as i64 - 1200).abs() < 40, "{b:?}");
+        assert!((b[0].end as i64 - 2000).abs() < 40, "{b:?}");
+        assert!((b[1].start as i64 - 4000).abs() < 40, "{b:?}");
     }
 
     #[test]

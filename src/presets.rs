@@ -254,10 +254,11 @@ impl Preset {
     /// The model parameters: a 64-tree forest of depth at most 12, isotonic calibration, 10
     /// folds. The depth cap leaves cross-validated and leave-one-source-out accuracy as they
     /// were (MCC 0.958 vs 0.961 on the six Twitter/X sources) but smooths P(fake) along a list:
-    /// unbounded trees found 52 "bursts" in a synthetic 1M list with one, these find 4. 64
-    /// trees instead of 100 score a follower in about two thirds of the time, with the same
-    /// leave-one-source-out share error (0.155 vs 0.158, docs/performance.md) and an
-    /// in-sample MCC lower by 0.002.
+    /// unbounded trees found 52 "bursts" in a synthetic 1M list with one (the generator's
+    /// `--burst 300000:20000:0.9`). 64 trees instead of 100 score a follower in about two
+    /// thirds of the time, with the same leave-one-source-out share error (0.155 vs 0.158)
+    /// and an in-sample MCC lower by 0.002; their noisier scores cut that one burst into 26
+    /// pieces until bursts split by a short dip were joined ([`crate::find_bursts`]): now one.
     pub fn params(self, seed: u64) -> ModelParams {
         let forest = RandomForestParams::default()
             .n_trees(64)
