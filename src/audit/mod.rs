@@ -313,9 +313,9 @@ impl<'m> Audit<'m> {
     /// [`Audit::run_with`] gives for the same records, but faster on a CSV or JSON Lines
     /// input ([`AccountReader::reads_in_blocks`]): its blocks are parsed, converted and scored
     /// together on the rayon pool (each account is dropped on the thread that made it), while
-    /// a reading thread reads bytes and this thread keeps the tallies in input order. Other
-    /// inputs (JSON arrays, multi-line documents), a reader with a tweets file, or a sampling
-    /// audit are iterated as [`Audit::run_with`] does. The reader's [`AccountReader::stats`]
+    /// a reading thread reads bytes and this thread keeps the tallies in input order (labels
+    /// and a tweets file are applied as iteration applies them). Other inputs (JSON arrays,
+    /// multi-line documents) or a sampling audit are iterated as [`Audit::run_with`] does. The reader's [`AccountReader::stats`]
     /// count the records either way.
     ///
     /// The reader's [`Mode`] is the audit's: in [`Mode::Strict`] the audit stops at the first
@@ -889,6 +889,85 @@ mod tests {
                 )),
                 want
             );
+        }
+    }
+
+    /// The report, per-follower rows and reader counts of an audit of `path` read with
+    /// `options`, in blocks or by iteration, in a pool of `threads` threads.
+    fn audit_file(
+        path: &std::path::Path,
+        options: &crate::formats::ReadOptions,
+        threads: usize,
+        blocks: bool,
+    ) -> String {
+        let model = Model::default_twitter();
+        let clock = "2015-02-14T12:00:00Z".parse().unwrap();
+        let params = AuditParams::default().bootstrap(20).clock(clock).reasons(2);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a pool");
+        pool.install(|| {
+            let mut reader = AccountReader::open(path, options).expect("opens");
+            let mode = reader.mode();
+            let audit = Audit::new(&model, params);
+            let mut rows = Vec::new();
+            let report = if blocks {
+                assert!(reader.reads_in_blocks());
+                audit.run_reader(&mut reader, Some(&mut rows))
+            } else {
+                audit.run_iter("mem", &mut reader, Some(&mut rows), mode)
+            };
+            format!(
+                "{}\n{}\n{:?}",
+                serde_json::to_string(&report.expect("audits")).unwrap(),
+                String::from_utf8(rows).unwrap(),
+                reader.stats()
+            )
+        })
+    }
+
+    #[test]
+    fn block_reading_with_labels_and_tweets_gives_the_report_iteration_gives() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let users = dir.path().join("users.csv");
+        let bytes = hostile_csv(4_000);
+        std::fs::write(&users, &bytes).expect("writes");
+        let ids: Vec<String> = String::from_utf8(bytes)
+            .expect("utf-8")
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.strip_prefix('"')?.split('"').next().map(str::to_string))
+            .filter(|id| id.parse::<u64>().is_ok())
+            .collect();
+        assert!(ids.len() > 3_000, "{} ids", ids.len());
+        let (tweets, labels) = (dir.path().join("tweets.csv"), dir.path().join("labels.tsv"));
+        let mut posts = String::from("id,text,user_id,created_at\n");
+        let mut marks = String::new();
+        for (i, id) in ids.iter().enumerate() {
+            if i % 4 == 0 {
+                let line = format!("{i},hello,{id},Sat May 02 10:00:00 +0000 2015\n");
+                posts.push_str(&line);
+            }
+            if i % 3 == 0 {
+                marks.push_str(&format!("{id}\t{}\n", ["human", "bot"][i % 2]));
+            }
+        }
+        std::fs::write(&tweets, posts).expect("writes");
+        std::fs::write(&labels, marks).expect("writes");
+        let options = crate::formats::ReadOptions::default()
+            .mode(Mode::Lenient)
+            .origin("mem");
+        for options in [
+            options.clone().labels(&labels),
+            options.clone().tweets(&tweets),
+            options.tweets(&tweets).labels(&labels),
+        ] {
+            let want = audit_file(&users, &options, 1, false);
+            assert!(want.contains("duplicate id"), "{}", &want[..2000]);
+            for threads in [1, 2] {
+                assert_eq!(audit_file(&users, &options, threads, true), want);
+            }
         }
     }
 
