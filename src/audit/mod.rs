@@ -310,13 +310,13 @@ impl<'m> Audit<'m> {
     }
 
     /// Audits what `reader` reads, naming the source by [`AccountReader::origin`]; as
-    /// [`Audit::run_with`] gives for the same records, but faster on a CSV or JSON Lines
-    /// input ([`AccountReader::reads_in_blocks`]): its blocks are parsed, converted and scored
-    /// together on the rayon pool (each account is dropped on the thread that made it), while
-    /// a reading thread reads bytes and this thread keeps the tallies in input order (labels
-    /// and a tweets file are applied as iteration applies them). Other inputs (JSON arrays,
-    /// multi-line documents) or a sampling audit are iterated as [`Audit::run_with`] does. The reader's [`AccountReader::stats`]
-    /// count the records either way.
+    /// [`Audit::run_with`] gives for the same records, but faster: the input's blocks are
+    /// parsed, converted, labelled, joined to their posts and scored together on the rayon
+    /// pool (each account is dropped on the thread that made it), while a reading thread
+    /// reads bytes and this thread keeps the tallies in input order. A sampling audit, or a
+    /// reader already read from ([`AccountReader::reads_in_blocks`]), is iterated as
+    /// [`Audit::run_with`] does. The reader's [`AccountReader::stats`] count the records
+    /// either way.
     ///
     /// The reader's [`Mode`] is the audit's: in [`Mode::Strict`] the audit stops at the first
     /// malformed record and returns its error; a duplicate never stops it (it is counted and
@@ -366,6 +366,10 @@ impl<'m> Audit<'m> {
             match item {
                 Ok(one) => {
                     let one = one.map_err(|e| *e)?;
+                    if let Some(candidate) = &one.sample {
+                        let mut sample = sink.audit.sample.lock().expect("not poisoned");
+                        sample.offer(candidate.0, &candidate.1);
+                    }
                     sink.state.valid += 1;
                     sink.state.note(one.time);
                     position += 1;
@@ -968,6 +972,36 @@ mod tests {
             for threads in [1, 2] {
                 assert_eq!(audit_file(&users, &options, threads, true), want);
             }
+        }
+    }
+
+    #[test]
+    fn block_reading_of_a_json_array_gives_the_report_iteration_gives() {
+        let accounts: Vec<Account> = crate::synth::FollowerListSpec::new(6_000)
+            .seed(4)
+            .build()
+            .expect("valid spec")
+            .iter()
+            .collect();
+        let mut out = Vec::new();
+        crate::synth::write_twitter_v1_jsonl(&mut out, accounts.iter()).expect("in memory");
+        let text = String::from_utf8(out).expect("utf-8");
+        let mut records: Vec<&str> = text.lines().collect();
+        // A bad record and a duplicate.
+        records[100] = r#"{"id_str": "x", "followers_count": -3}"#;
+        let first = records[0];
+        records.push(first);
+        let array = format!("[\n{}\n]\n", records.join(",\n"));
+        let clock = "2015-02-14T12:00:00Z".parse().unwrap();
+        let params = AuditParams::default().bootstrap(20).clock(clock).reasons(1);
+        let want = audit_bytes(array.as_bytes(), 1, params.clone(), false);
+        assert!(want.contains("duplicate id"), "{}", &want[..300]);
+        assert!(want.contains("\"rejected\":2"), "{}", &want[..300]);
+        for threads in [1, 2] {
+            assert_eq!(
+                audit_bytes(array.as_bytes(), threads, params.clone(), true),
+                want
+            );
         }
     }
 

@@ -4,13 +4,14 @@
 
 use std::collections::HashSet;
 
-use super::blocks::{self, pool_blocks, Place};
+use super::blocks::{self, pool_blocks, Place, BLOCK_BYTES};
 use super::csv_input::CsvConvert;
 use super::dedup::DupKey;
 use super::json_lines::LinePlacement;
 use super::labels::LabelIndex;
 use super::options::Mode;
-use super::reader::{AccountReader, Input};
+use super::raw::{Convert, Payload, Raw, Source};
+use super::reader::{error_position, AccountReader, Input};
 use super::tweets::TweetIndex;
 use crate::account::{Account, Label};
 use crate::error::{Error, Position, Result};
@@ -89,6 +90,108 @@ struct Kept {
     spare: Vec<String>,
 }
 
+/// Raw records of a JSON input (array elements, documents or lines read one at a time)
+/// taken as a block: up to [`BLOCK_RECORDS`] records or about [`BLOCK_BYTES`] bytes, and
+/// the error that ended the input after them.
+struct Raws {
+    raws: Vec<Raw>,
+    fatal: Option<Error>,
+}
+
+/// The most raw records in a block of [`Raws`].
+const BLOCK_RECORDS: usize = 4096;
+
+impl Raws {
+    /// The next block of `source`; `None` at its end.
+    fn read(source: &mut dyn Source) -> Option<Raws> {
+        let mut block = Raws {
+            raws: Vec::new(),
+            fatal: None,
+        };
+        let mut bytes = 0;
+        while block.raws.len() < BLOCK_RECORDS && bytes < BLOCK_BYTES {
+            match source.next_raw() {
+                None => break,
+                Some(Ok(raw)) => {
+                    let Payload::Json(payload) = &raw.payload;
+                    bytes += payload.len();
+                    block.raws.push(raw);
+                }
+                Some(Err(e)) => {
+                    block.fatal = Some(e);
+                    break;
+                }
+            }
+        }
+        (!block.raws.is_empty() || block.fatal.is_some()).then_some(block)
+    }
+
+    /// The block's records converted (a raw record may give several accounts, or none), each
+    /// at its position in the input, the error that ended the input last.
+    fn convert(self, convert: &dyn Convert) -> Vec<(Position, Result<Account>)> {
+        let mut items = Vec::with_capacity(self.raws.len() + 1);
+        let mut out = Vec::with_capacity(1);
+        for raw in &self.raws {
+            convert.convert(raw, &mut out);
+            let pos = raw.position();
+            items.extend(out.drain(..).map(|item| (pos, item)));
+        }
+        if let Some(e) = self.fatal {
+            items.push((error_position(&e).unwrap_or_default(), Err(e)));
+        }
+        items
+    }
+
+    /// Reads `source` to its end in blocks, each worked by `job` and handed to `place` in
+    /// input order: on the rayon pool with `in_flight` blocks at most (the reading on a
+    /// thread of its own), or here one block after the other.
+    ///
+    /// # Errors
+    /// What `place` returns.
+    fn drive<R, J, P>(
+        mut source: Box<dyn Source>,
+        origin: &str,
+        in_flight: Option<usize>,
+        job: &J,
+        place: &mut P,
+    ) -> Result<()>
+    where
+        R: Send,
+        J: Fn(Raws) -> R + Sync,
+        P: FnMut(R) -> Result<()>,
+    {
+        let Some(in_flight) = in_flight else {
+            while let Some(raws) = Raws::read(&mut *source) {
+                let ended = raws.fatal.is_some();
+                place(job(raws))?;
+                if ended {
+                    break;
+                }
+            }
+            return Ok(());
+        };
+        let mut ended = false;
+        let next = move || {
+            if ended {
+                return None;
+            }
+            let raws = Raws::read(&mut *source)?;
+            ended = raws.fatal.is_some();
+            Some(Ok(raws))
+        };
+        blocks::ordered_jobs(in_flight, origin, next, job, place)
+    }
+}
+
+/// Where the records of a JSON block are: at the positions they were read at.
+struct AsRead;
+
+impl Place for AsRead {
+    fn position(&self, relative: Position) -> Position {
+        relative
+    }
+}
+
 impl AccountReader {
     /// Reads the rest of the input block by block, for a caller that turns accounts into
     /// something smaller on the rayon pool (the audit scores them there): `work` maps a
@@ -97,8 +200,7 @@ impl AccountReader {
     /// record's output (or error, a duplicate included) in input order, with its position.
     /// Records are counted in [`AccountReader::stats`] as when iterating.
     ///
-    /// Returns `None` when this reader cannot be read so (reading has begun, or the input is
-    /// of a kind read only by iteration); the caller then iterates.
+    /// Returns `None` when reading has begun (the caller then iterates on).
     ///
     /// # Errors
     /// An I/O error, what `sink` returns, and in strict mode the first rejected record that
@@ -216,6 +318,15 @@ impl AccountReader {
                 } else {
                     lines.step(&split, &mut place)
                 }
+            }
+            Input::Json { source, convert } => {
+                let job = |raws: Raws| split(raws.convert(&*convert));
+                let origin = self.origin.clone();
+                let mut place = |worked: Worked<T>| {
+                    self.take_worked(worked, 0, &AsRead, &mut claims, work, sink)
+                };
+                let in_flight = parallel.then_some(blocks);
+                Raws::drive(source, &origin, in_flight, &job, &mut place)
             }
             other => {
                 self.input = other;
@@ -421,5 +532,37 @@ mod tests {
         assert!(stats.contains("unmatched_posts: 1"), "{stats}");
         let twice: Vec<&String> = items.iter().filter(|a| a.contains("post 0 of")).collect();
         assert!(twice.len() < items.len());
+    }
+
+    #[test]
+    fn blocks_read_every_fixture_as_iteration_does() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/fixtures");
+        let mut files = Vec::new();
+        for dir in ["", "hostile", "malformed", "botometer/demo-2019"] {
+            for entry in std::fs::read_dir(root.join(dir)).expect("fixtures") {
+                let path = entry.expect("an entry").path();
+                let tsv = path.extension().is_some_and(|e| e == "tsv");
+                if path.is_file() && !tsv && !path.ends_with("cresci_tweets.csv") {
+                    files.push(path);
+                }
+            }
+        }
+        assert!(files.len() > 40, "{files:?}");
+        let mut json = 0;
+        for path in &files {
+            for mode in [Mode::Lenient, Mode::Strict] {
+                let options = ReadOptions::default().mode(mode);
+                let Ok(reader) = AccountReader::open(path, &options) else {
+                    continue;
+                };
+                json += usize::from(matches!(reader.input, Input::Json { .. }));
+                let want = iterate(&options, path);
+                for threads in [1, 2] {
+                    let got = in_blocks(&options, path, threads);
+                    assert_eq!(got, want, "{} {mode:?} {threads}", path.display());
+                }
+            }
+        }
+        assert!(json >= 10, "{json} JSON inputs read whole");
     }
 }

@@ -674,22 +674,21 @@ impl AccountReader {
     }
 
     /// Whether [`Audit::run_reader`](crate::Audit::run_reader) can read the rest of this
-    /// input in blocks on the rayon pool: a CSV or JSON Lines input (with or without a
-    /// tweets or labels file), not read from yet.
+    /// input in blocks on the rayon pool: any input not read from yet.
     pub fn reads_in_blocks(&self) -> bool {
         self.can_read_blocks()
     }
 
     /// Whether [`AccountReader::read_blocks`] can read this input.
     pub(crate) fn can_read_blocks(&self) -> bool {
-        matches!(self.input, Input::Csv(_) | Input::Lines(_))
+        !matches!(self.input, Input::Done)
             && self.queue.is_empty()
             && self.stats.records_read == 0
             && !self.finished
     }
 }
 
-fn error_position(e: &Error) -> Option<Position> {
+pub(super) fn error_position(e: &Error) -> Option<Position> {
     match e {
         Error::Parse { position, .. } | Error::Duplicate { position, .. } => Some(*position),
         _ => None,
