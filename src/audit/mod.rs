@@ -310,13 +310,13 @@ impl<'m> Audit<'m> {
     }
 
     /// Audits what `reader` reads, naming the source by [`AccountReader::origin`]; as
-    /// [`Audit::run_with`] gives for the same records, but faster on a CSV or JSON Lines
-    /// input ([`AccountReader::reads_in_blocks`]): its blocks are parsed, converted and scored
-    /// together on the rayon pool (each account is dropped on the thread that made it), while
-    /// a reading thread reads bytes and this thread keeps the tallies in input order. Other
-    /// inputs (JSON arrays, multi-line documents), a reader with a tweets file, or a sampling
-    /// audit are iterated as [`Audit::run_with`] does. The reader's [`AccountReader::stats`]
-    /// count the records either way.
+    /// [`Audit::run_with`] gives for the same records, but faster: the input's blocks are
+    /// parsed, converted, labelled, joined to their posts and scored together on the rayon
+    /// pool (each account is dropped on the thread that made it), while a reading thread
+    /// reads bytes and this thread keeps the tallies in input order. A sampling audit, or a
+    /// reader already read from ([`AccountReader::reads_in_blocks`]), is iterated as
+    /// [`Audit::run_with`] does. The reader's [`AccountReader::stats`] count the records
+    /// either way.
     ///
     /// The reader's [`Mode`] is the audit's: in [`Mode::Strict`] the audit stops at the first
     /// malformed record and returns its error; a duplicate never stops it (it is counted and
@@ -366,6 +366,10 @@ impl<'m> Audit<'m> {
             match item {
                 Ok(one) => {
                     let one = one.map_err(|e| *e)?;
+                    if let Some(candidate) = &one.sample {
+                        let mut sample = sink.audit.sample.lock().expect("not poisoned");
+                        sample.offer(candidate.0, &candidate.1);
+                    }
                     sink.state.valid += 1;
                     sink.state.note(one.time);
                     position += 1;
@@ -887,6 +891,115 @@ mod tests {
                     true,
                     strict
                 )),
+                want
+            );
+        }
+    }
+
+    /// The report, per-follower rows and reader counts of an audit of `path` read with
+    /// `options`, in blocks or by iteration, in a pool of `threads` threads.
+    fn audit_file(
+        path: &std::path::Path,
+        options: &crate::formats::ReadOptions,
+        threads: usize,
+        blocks: bool,
+    ) -> String {
+        let model = Model::default_twitter();
+        let clock = "2015-02-14T12:00:00Z".parse().unwrap();
+        let params = AuditParams::default().bootstrap(20).clock(clock).reasons(2);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a pool");
+        pool.install(|| {
+            let mut reader = AccountReader::open(path, options).expect("opens");
+            let mode = reader.mode();
+            let audit = Audit::new(&model, params);
+            let mut rows = Vec::new();
+            let report = if blocks {
+                assert!(reader.reads_in_blocks());
+                audit.run_reader(&mut reader, Some(&mut rows))
+            } else {
+                audit.run_iter("mem", &mut reader, Some(&mut rows), mode)
+            };
+            format!(
+                "{}\n{}\n{:?}",
+                serde_json::to_string(&report.expect("audits")).unwrap(),
+                String::from_utf8(rows).unwrap(),
+                reader.stats()
+            )
+        })
+    }
+
+    #[test]
+    fn block_reading_with_labels_and_tweets_gives_the_report_iteration_gives() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let users = dir.path().join("users.csv");
+        let bytes = hostile_csv(4_000);
+        std::fs::write(&users, &bytes).expect("writes");
+        let ids: Vec<String> = String::from_utf8(bytes)
+            .expect("utf-8")
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.strip_prefix('"')?.split('"').next().map(str::to_string))
+            .filter(|id| id.parse::<u64>().is_ok())
+            .collect();
+        assert!(ids.len() > 3_000, "{} ids", ids.len());
+        let (tweets, labels) = (dir.path().join("tweets.csv"), dir.path().join("labels.tsv"));
+        let mut posts = String::from("id,text,user_id,created_at\n");
+        let mut marks = String::new();
+        for (i, id) in ids.iter().enumerate() {
+            if i % 4 == 0 {
+                let line = format!("{i},hello,{id},Sat May 02 10:00:00 +0000 2015\n");
+                posts.push_str(&line);
+            }
+            if i % 3 == 0 {
+                marks.push_str(&format!("{id}\t{}\n", ["human", "bot"][i % 2]));
+            }
+        }
+        std::fs::write(&tweets, posts).expect("writes");
+        std::fs::write(&labels, marks).expect("writes");
+        let options = crate::formats::ReadOptions::default()
+            .mode(Mode::Lenient)
+            .origin("mem");
+        for options in [
+            options.clone().labels(&labels),
+            options.clone().tweets(&tweets),
+            options.tweets(&tweets).labels(&labels),
+        ] {
+            let want = audit_file(&users, &options, 1, false);
+            assert!(want.contains("duplicate id"), "{}", &want[..2000]);
+            for threads in [1, 2] {
+                assert_eq!(audit_file(&users, &options, threads, true), want);
+            }
+        }
+    }
+
+    #[test]
+    fn block_reading_of_a_json_array_gives_the_report_iteration_gives() {
+        let accounts: Vec<Account> = crate::synth::FollowerListSpec::new(6_000)
+            .seed(4)
+            .build()
+            .expect("valid spec")
+            .iter()
+            .collect();
+        let mut out = Vec::new();
+        crate::synth::write_twitter_v1_jsonl(&mut out, accounts.iter()).expect("in memory");
+        let text = String::from_utf8(out).expect("utf-8");
+        let mut records: Vec<&str> = text.lines().collect();
+        // A bad record and a duplicate.
+        records[100] = r#"{"id_str": "x", "followers_count": -3}"#;
+        let first = records[0];
+        records.push(first);
+        let array = format!("[\n{}\n]\n", records.join(",\n"));
+        let clock = "2015-02-14T12:00:00Z".parse().unwrap();
+        let params = AuditParams::default().bootstrap(20).clock(clock).reasons(1);
+        let want = audit_bytes(array.as_bytes(), 1, params.clone(), false);
+        assert!(want.contains("duplicate id"), "{}", &want[..300]);
+        assert!(want.contains("\"rejected\":2"), "{}", &want[..300]);
+        for threads in [1, 2] {
+            assert_eq!(
+                audit_bytes(array.as_bytes(), threads, params.clone(), true),
                 want
             );
         }

@@ -106,7 +106,7 @@ impl Scorer<'_, '_> {
         mut batch: Batch,
         scratch: Option<Array2<f64>>,
     ) -> Result<ScoredBatch> {
-        let rows = self.score_rows(&batch.accounts, scratch)?;
+        let rows = self.score_rows(&batch.accounts, scratch, true)?;
         if !self.keeps_accounts() {
             batch.accounts.clear();
         }
@@ -121,11 +121,14 @@ impl Scorer<'_, '_> {
     }
 
     /// Features, scores, reasons and inactivity of `accounts`, computed in `scratch` (a
-    /// feature buffer to reuse) when given.
+    /// feature buffer to reuse) when given. The accounts that may enter the uniform sample
+    /// are offered to it now (`offer`), or returned in [`Rows::candidates`] for the caller to
+    /// offer once it knows they are accepted.
     pub(super) fn score_rows(
         &self,
         accounts: &[Account],
         scratch: Option<Array2<f64>>,
+        offer: bool,
     ) -> Result<Rows> {
         let model = self.audit.model;
         let rows = accounts.len();
@@ -142,22 +145,24 @@ impl Scorer<'_, '_> {
             None => self.fx.extract(accounts).into_values(),
         };
         let x = FeatureMatrix::from_trusted(self.fx.schema().clone(), values);
+        let mut candidates = Vec::new();
         if self.audit.training.is_some() {
             // Offer the accounts to the uniform sample: hashes first, the lock only for the
             // few that may enter it.
             let bound = self.audit.sample.lock().expect("not poisoned").bound();
-            let candidates: Vec<(u64, &Account)> = x
+            candidates = x
                 .values()
                 .rows()
                 .into_iter()
                 .zip(accounts)
-                .map(|(row, a)| (follower_key(row.as_slice().unwrap_or(&[]), a), a))
-                .filter(|(h, _)| *h <= bound)
+                .map(|(row, a)| follower_key(row.as_slice().unwrap_or(&[]), a))
+                .enumerate()
+                .filter(|(_, h)| *h <= bound)
                 .collect();
-            if !candidates.is_empty() {
+            if offer && !candidates.is_empty() {
                 let mut sample = self.audit.sample.lock().expect("not poisoned");
-                for (h, a) in candidates {
-                    sample.offer(h, a);
+                for (k, h) in candidates.drain(..) {
+                    sample.offer(h, &accounts[k]);
                 }
             }
         }
@@ -198,6 +203,7 @@ impl Scorer<'_, '_> {
             wanted,
             marks,
             reasons,
+            candidates,
             scratch: x.into_values(),
         })
     }
@@ -221,6 +227,8 @@ pub(super) struct Rows {
     pub(super) wanted: Vec<bool>,
     pub(super) marks: Vec<Marks>,
     pub(super) reasons: Vec<Vec<Reason>>,
+    /// Accounts not yet offered that may enter the uniform sample: index and key.
+    pub(super) candidates: Vec<(usize, u64)>,
     /// The feature buffer, to reuse.
     pub(super) scratch: Array2<f64>,
 }
@@ -232,6 +240,9 @@ pub(super) struct One {
     pub(super) time: TimeKind,
     /// Only when the report or the CSV lists followers.
     pub(super) details: Option<Box<Details>>,
+    /// The follower and its key, when it may enter the uniform sample: offered once it is
+    /// placed and accepted (a duplicate found then must not enter).
+    pub(super) sample: Option<Box<(u64, Account)>>,
 }
 
 /// What a listed follower carries besides its score.
@@ -259,7 +270,7 @@ impl Scorer<'_, '_> {
                 const { std::cell::RefCell::new(None) };
         }
         let scratch = SCRATCH.with(|s| s.borrow_mut().take());
-        let mut rows = match self.score_rows(accounts, scratch) {
+        let mut rows = match self.score_rows(accounts, scratch, false) {
             Ok(r) => r,
             Err(e) => {
                 let mut out = vec![Err(Box::new(e))];
@@ -268,10 +279,14 @@ impl Scorer<'_, '_> {
             }
         };
         SCRATCH.with(|s| *s.borrow_mut() = Some(std::mem::take(&mut rows.scratch)));
+        let mut candidates = rows.candidates.iter().peekable();
         accounts
             .iter_mut()
             .enumerate()
             .map(|(k, a)| {
+                let sample = candidates
+                    .next_if(|(i, _)| *i == k)
+                    .map(|&(_, h)| Box::new((h, a.clone())));
                 let time = match self.fx.time_reference(a) {
                     TimeReference::AsOf(_) => TimeKind::AsOf,
                     TimeReference::Crawled(_) => TimeKind::Crawled,
@@ -293,6 +308,7 @@ impl Scorer<'_, '_> {
                     marks: rows.marks[k],
                     time,
                     details,
+                    sample,
                 })
             })
             .collect()

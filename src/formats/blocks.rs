@@ -766,6 +766,18 @@ where
     })
 }
 
+/// Whether to work blocks on the rayon pool (`wanted`, and more than one thread), and how
+/// many to read at once: two per thread, or one. As many blocks are in flight (read, worked
+/// or waiting to be placed), so the blocks held at once are bounded by twice the thread count.
+pub(crate) fn pool_blocks(wanted: bool) -> (bool, usize) {
+    let threads = rayon::current_num_threads();
+    if wanted && threads > 1 {
+        (true, 2 * threads)
+    } else {
+        (false, 1)
+    }
+}
+
 /// How the records of a placed block map to the input: record numbers (1-based, the header
 /// not counted) and lines.
 #[derive(Clone, Copy, Debug)]

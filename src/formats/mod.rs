@@ -12,6 +12,7 @@ mod cresci;
 mod csv_input;
 mod csv_rows;
 mod dedup;
+mod engine;
 mod format;
 mod instagram;
 mod json;

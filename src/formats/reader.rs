@@ -12,11 +12,11 @@ use std::sync::Arc;
 use flate2::read::MultiGzDecoder;
 use rayon::prelude::*;
 
-use super::blocks::{self, Place};
+use super::blocks::{self, pool_blocks, Place};
 use super::csv_input::{self, CsvConvert, CsvInput};
 use super::dedup::{count_lines, expected_records, DupKey, HashIndex};
 use super::format::{detect_with, sniff_delimiter, Format};
-use super::json_lines::{LinePlacement, LinesInput};
+use super::json_lines::LinesInput;
 use super::json_source::{JsonSource, Layout};
 use super::options::{Mode, ReadOptions};
 use super::raw::{Convert, Raw, Source};
@@ -51,7 +51,7 @@ impl Chunk {
 }
 
 /// Where records come from: CSV blocks, or raw records of a JSON format and their converter.
-enum Input {
+pub(super) enum Input {
     Csv(Box<CsvInput>),
     Json {
         source: Box<dyn Source>,
@@ -135,19 +135,19 @@ enum Input {
 /// ```
 pub struct AccountReader {
     format: Format,
-    origin: String,
-    mode: Mode,
-    label: Option<Label>,
-    input: Input,
+    pub(super) origin: String,
+    pub(super) mode: Mode,
+    pub(super) label: Option<Label>,
+    pub(super) input: Input,
     chunk: usize,
     queue: VecDeque<(Position, Result<Account>)>,
     scratch: Vec<Result<Account>>,
     ahead: Option<Chunk>,
-    seen: Option<HashIndex>,
-    tweets: Option<TweetIndex>,
-    labels: Option<labels::LabelIndex>,
-    stats: ReadStats,
-    finished: bool,
+    pub(super) seen: Option<HashIndex>,
+    pub(super) tweets: Option<TweetIndex>,
+    pub(super) labels: Option<labels::LabelIndex>,
+    pub(super) stats: ReadStats,
+    pub(super) finished: bool,
     progress: ReadProgress,
     input_size: Option<u64>,
 }
@@ -635,7 +635,12 @@ impl AccountReader {
     }
 
     /// The duplicate check of one record.
-    fn check<T>(&mut self, pos: Position, key: Option<DupKey>, item: Result<T>) -> Result<T> {
+    pub(super) fn check<T>(
+        &mut self,
+        pos: Position,
+        key: Option<DupKey>,
+        item: Result<T>,
+    ) -> Result<T> {
         let item = item?;
         if let (Some(seen), Some(key)) = (&mut self.seen, key) {
             key.check(seen, &self.origin, pos)?;
@@ -645,7 +650,7 @@ impl AccountReader {
 
     /// Counts one record, accepted or rejected (strict mode ends the reading at a rejection
     /// other than a duplicate).
-    fn count<T>(&mut self, pos: Position, item: Result<T>) -> Result<T> {
+    pub(super) fn count<T>(&mut self, pos: Position, item: Result<T>) -> Result<T> {
         self.stats.records_read += 1;
         match item {
             Ok(value) => {
@@ -669,232 +674,21 @@ impl AccountReader {
     }
 
     /// Whether [`Audit::run_reader`](crate::Audit::run_reader) can read the rest of this
-    /// input in blocks on the rayon pool: a CSV or JSON Lines input without a tweets file or
-    /// a labels file, not read from yet.
+    /// input in blocks on the rayon pool: any input not read from yet.
     pub fn reads_in_blocks(&self) -> bool {
         self.can_read_blocks()
     }
 
     /// Whether [`AccountReader::read_blocks`] can read this input.
     pub(crate) fn can_read_blocks(&self) -> bool {
-        matches!(self.input, Input::Csv(_) | Input::Lines(_))
-            && self.tweets.is_none()
-            && self.labels.is_none()
+        !matches!(self.input, Input::Done)
             && self.queue.is_empty()
             && self.stats.records_read == 0
             && !self.finished
     }
-
-    /// Reads the rest of a CSV input block by block, for a caller that turns accounts into
-    /// something smaller on the rayon pool (the audit scores them there): `work` maps a
-    /// block's valid accounts (in order) to one output per account (it may take their
-    /// strings);
-    /// `sink` gets each record's output (or error, a duplicate included) in input order, with
-    /// its position. Records are counted in [`AccountReader::stats`] as when iterating; a
-    /// label or a tweets join is not applied (a reader with a tweets file is not read here).
-    ///
-    /// Returns `None` when this reader cannot be read so (not CSV, a tweets or labels file, or
-    /// reading has begun); the caller then iterates.
-    ///
-    /// # Errors
-    /// An I/O error, what `sink` returns, and in strict mode the first rejected record that
-    /// is not a duplicate.
-    pub(crate) fn read_blocks<T, W, S>(
-        &mut self,
-        parallel: bool,
-        work: &W,
-        sink: &mut S,
-    ) -> Option<Result<()>>
-    where
-        T: Send,
-        W: Fn(&mut [Account]) -> Vec<T> + Sync,
-        S: FnMut(Position, Result<T>) -> Result<()>,
-    {
-        if !self.can_read_blocks() {
-            return None;
-        }
-        let input = std::mem::replace(&mut self.input, Input::Done);
-        let keyed = self.seen.is_some();
-        let blocks = pool_blocks(parallel).1;
-        // Per block: each record's position relative to the block and its conversion (`Ok(k)`:
-        // the k-th account), the accounts' duplicate keys and `work`'s outputs.
-        let finish = |slots: Vec<Slot>, accounts: &mut [Account]| {
-            let keys: Vec<Option<DupKey>> = if keyed {
-                accounts.iter().map(DupKey::of).collect()
-            } else {
-                Vec::new()
-            };
-            (slots, keys, work(accounts))
-        };
-        let split = |items: Vec<(Position, Result<Account>)>| -> Worked<T> {
-            let mut accounts = Vec::with_capacity(items.len());
-            let slots: Vec<Slot> = items
-                .into_iter()
-                .map(|(rel, item)| {
-                    let slot = item.map(|a| {
-                        accounts.push(a);
-                        accounts.len() - 1
-                    });
-                    (rel, slot.map_err(Box::new))
-                })
-                .collect();
-            finish(slots, &mut accounts)
-        };
-        let result = match input {
-            Input::Csv(mut csv) => {
-                // Records are converted into accounts kept from block to block (their
-                // strings' buffers reused), not into a new vector of new accounts per block.
-                let kept = std::sync::Mutex::new(Vec::<Kept>::new());
-                let run = |c: &CsvConvert, t: &blocks::Tokens| {
-                    let mut mine = kept
-                        .lock()
-                        .ok()
-                        .and_then(|mut k| k.pop())
-                        .unwrap_or_default();
-                    let mut slots = Vec::with_capacity(t.len());
-                    let mut n = 0;
-                    for i in 0..t.len() {
-                        if mine.accounts.len() == n {
-                            mine.accounts.push(Account::default());
-                        }
-                        let rel = t.relative(i);
-                        let account = &mut mine.accounts[n];
-                        match c.convert_into(&t.record(i), rel, account, &mut mine.spare) {
-                            Ok(()) => {
-                                slots.push((rel, Ok(n)));
-                                n += 1;
-                            }
-                            Err(e) => slots.push((rel, Err(Box::new(e)))),
-                        }
-                    }
-                    let worked = finish(slots, &mut mine.accounts[..n]);
-                    if let Ok(mut k) = kept.lock() {
-                        k.push(mine);
-                    }
-                    worked
-                };
-                let mut place = |placed: &blocks::Placed<'_>, worked: Worked<T>| {
-                    self.take_worked(worked, placed.from, &placed.placement, sink)
-                };
-                if parallel {
-                    csv.drive(blocks, &run, &mut place)
-                } else {
-                    loop {
-                        match csv.step(blocks, &run, &mut place) {
-                            Ok(true) => {}
-                            Ok(false) => break Ok(()),
-                            Err(e) => break Err(e),
-                        }
-                    }
-                }
-            }
-            Input::Lines(mut lines) => {
-                let mut place =
-                    |at: &LinePlacement, worked: Worked<T>| self.take_worked(worked, 0, at, sink);
-                if parallel {
-                    lines.drive(blocks, &split, &mut place)
-                } else {
-                    lines.step(&split, &mut place)
-                }
-            }
-            other => {
-                self.input = other;
-                return None;
-            }
-        };
-        self.finished = true;
-        // Nothing more will be read: free the duplicate index before the caller's next step.
-        self.seen = None;
-        Some(result)
-    }
 }
 
-/// Accounts a block job converts CSV records into, kept for the next block with spare string
-/// buffers (see [`CsvConvert::convert_into`]).
-#[derive(Default)]
-struct Kept {
-    accounts: Vec<Account>,
-    spare: Vec<String>,
-}
-
-/// Whether to work blocks on the rayon pool (`wanted`, and more than one thread), and how
-/// many to read at once: two per thread, or one. As many blocks are in flight (read, worked
-/// or waiting to be placed), so the blocks held at once are bounded by twice the thread count.
-fn pool_blocks(wanted: bool) -> (bool, usize) {
-    let threads = rayon::current_num_threads();
-    if wanted && threads > 1 {
-        (true, 2 * threads)
-    } else {
-        (false, 1)
-    }
-}
-
-/// A block's records as `read_blocks` works them: relative position and conversion
-/// (`Ok(k)`: the k-th account), the accounts' duplicate keys, one output per account.
-type Worked<T> = (Vec<Slot>, Vec<Option<DupKey>>, Vec<T>);
-
-/// A record of a worked block: its position relative to the block, and `Ok(k)` for the k-th
-/// account or its error (boxed: errors are rare, and a block holds a slot per record).
-type Slot = (Position, std::result::Result<usize, Box<Error>>);
-
-impl AccountReader {
-    /// Checks, counts and hands to `sink` the worked records of a placed block, from record
-    /// `from` on (before it: a CSV header).
-    fn take_worked<T, S>(
-        &mut self,
-        (slots, keys, outs): Worked<T>,
-        from: usize,
-        at: &impl blocks::Place,
-        sink: &mut S,
-    ) -> Result<()>
-    where
-        S: FnMut(Position, Result<T>) -> Result<()>,
-    {
-        // Look every key of the block up once before checking them in order: independent
-        // lookups overlap their cache misses, and the ordered checks then find the index's
-        // lines in cache (the index is far larger than the cache on a big list).
-        if let Some(seen) = &mut self.seen {
-            let mut hits = 0usize;
-            for key in keys.iter().flatten() {
-                hits += usize::from(seen.contains(key.hash));
-            }
-            std::hint::black_box(hits);
-        }
-        let mut keys = keys.into_iter();
-        let mut outs = outs.into_iter();
-        for (i, (rel, slot)) in slots.into_iter().enumerate() {
-            let item = slot.map(|_| {
-                let key = keys.next().flatten();
-                let out = outs.next().expect("one output per account");
-                (key, out)
-            });
-            if i < from {
-                continue;
-            }
-            let (key, item) = match item {
-                Ok((key, out)) => (key, Ok(out)),
-                Err(mut e) => {
-                    at.place_error(rel, &mut e);
-                    (None, Err(*e))
-                }
-            };
-            let pos = at.position(rel);
-            let item = self.check(pos, key, item);
-            let item = self.count(pos, item);
-            let stop = self.mode == Mode::Strict && item.as_ref().is_err_and(|e| !e.is_duplicate());
-            sink(pos, item)?;
-            if stop {
-                self.finished = true;
-                return Err(Error::InvalidData(
-                    "strict mode: stopped at a rejected record".into(),
-                ));
-            }
-        }
-        Ok(())
-    }
-}
-
-fn error_position(e: &Error) -> Option<Position> {
+pub(super) fn error_position(e: &Error) -> Option<Position> {
     match e {
         Error::Parse { position, .. } | Error::Duplicate { position, .. } => Some(*position),
         _ => None,

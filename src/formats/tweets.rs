@@ -159,12 +159,24 @@ impl TweetIndex {
         Ok((index, rejected))
     }
 
+    /// The key of a user id's posts.
+    pub(crate) fn key(user_id: &str) -> u64 {
+        hash_str(&[user_id.as_bytes()])
+    }
+
+    /// One user's posts, by [`TweetIndex::key`], left in the index.
+    pub(crate) fn posts(&self, key: u64) -> &[Post] {
+        self.posts.get(&key).map_or(&[], Vec::as_slice)
+    }
+
     /// Removes and returns one user's posts.
     pub(crate) fn take(&mut self, user_id: &str) -> Vec<Post> {
-        let posts = self
-            .posts
-            .remove(&hash_str(&[user_id.as_bytes()]))
-            .unwrap_or_default();
+        self.take_key(Self::key(user_id))
+    }
+
+    /// Removes and returns one user's posts, by [`TweetIndex::key`].
+    pub(crate) fn take_key(&mut self, key: u64) -> Vec<Post> {
+        let posts = self.posts.remove(&key).unwrap_or_default();
         self.remaining -= posts.len() as u64;
         posts
     }

@@ -1,0 +1,568 @@
+//! The block engine ([`AccountReader::read_blocks`]): an input's records converted, labelled,
+//! joined to their posts and worked on in blocks on the rayon pool, then checked for
+//! duplicates, counted and handed on in input order.
+
+use std::collections::HashSet;
+
+use super::blocks::{self, pool_blocks, Place, BLOCK_BYTES};
+use super::csv_input::CsvConvert;
+use super::dedup::DupKey;
+use super::json_lines::LinePlacement;
+use super::labels::LabelIndex;
+use super::options::Mode;
+use super::raw::{Convert, Payload, Raw, Source};
+use super::reader::{error_position, AccountReader, Input};
+use super::tweets::TweetIndex;
+use crate::account::{Account, Label};
+use crate::error::{Error, Position, Result};
+
+/// What an account gets before it is worked on, as iteration gives it: a label (from the
+/// labels file, else the reader's) when it has none, and its posts from the tweets file.
+struct Join<'a> {
+    labels: Option<&'a LabelIndex>,
+    label: Option<Label>,
+    tweets: Option<&'a TweetIndex>,
+}
+
+impl Join<'_> {
+    /// Labels `accounts` and attaches their posts. The index is read by every job at once,
+    /// so an account gets a copy of its posts; for each account that got some, the key
+    /// of its posts and the account as it would be without them (see [`Claims`]).
+    fn apply(&self, accounts: &mut [Account]) -> Vec<Option<(u64, Account)>> {
+        if self.labels.is_some() || self.label.is_some() {
+            for account in accounts.iter_mut() {
+                if account.label.is_none() {
+                    if let (Some(labels), Some(id)) = (self.labels, &account.profile.id) {
+                        account.label = labels.get(id);
+                    }
+                }
+                if account.label.is_none() {
+                    account.label = self.label;
+                }
+            }
+        }
+        let Some(tweets) = self.tweets else {
+            return Vec::new();
+        };
+        accounts
+            .iter_mut()
+            .map(|account| {
+                let key = account.profile.id.as_deref().map(TweetIndex::key);
+                let posts = key.map(|k| tweets.posts(k)).unwrap_or_default();
+                let bare = key.filter(|_| !posts.is_empty()).map(|k| {
+                    let mut bare = account.clone();
+                    bare.activity = Some(Vec::new());
+                    (k, bare)
+                });
+                account.activity = Some(posts.to_vec());
+                bare
+            })
+            .collect()
+    }
+}
+
+/// The posts taken so far, in input order: an id's posts belong to the first record with
+/// that id that is accepted; a later one (possible without the duplicate check) gets none,
+/// as when iterating, and is worked on again without them.
+#[derive(Default)]
+struct Claims(HashSet<u64>);
+
+/// A block's records as they are worked on: each record's position relative to the block
+/// and its conversion (`Ok(k)`: the k-th account), the accounts' duplicate keys (none
+/// without the duplicate check), their joins (none without a tweets file, see
+/// [`Join::apply`]) and one output per account.
+struct Worked<T> {
+    slots: Vec<Slot>,
+    keys: Vec<Option<DupKey>>,
+    joins: Vec<Option<(u64, Account)>>,
+    outs: Vec<T>,
+}
+
+/// A record of a worked block: its position relative to the block, and `Ok(k)` for the k-th
+/// account or its error (boxed: errors are rare, and a block holds a slot per record).
+type Slot = (Position, std::result::Result<usize, Box<Error>>);
+
+/// Accounts a block job converts CSV records into, kept for the next block with spare string
+/// buffers (see [`CsvConvert::convert_into`]).
+#[derive(Default)]
+struct Kept {
+    accounts: Vec<Account>,
+    spare: Vec<String>,
+}
+
+/// Raw records of a JSON input (array elements, documents or lines read one at a time)
+/// taken as a block: up to [`BLOCK_RECORDS`] records or about [`BLOCK_BYTES`] bytes, and
+/// the error that ended the input after them.
+struct Raws {
+    raws: Vec<Raw>,
+    fatal: Option<Error>,
+}
+
+/// The most raw records in a block of [`Raws`].
+const BLOCK_RECORDS: usize = 4096;
+
+impl Raws {
+    /// The next block of `source`; `None` at its end.
+    fn read(source: &mut dyn Source) -> Option<Raws> {
+        let mut block = Raws {
+            raws: Vec::new(),
+            fatal: None,
+        };
+        let mut bytes = 0;
+        while block.raws.len() < BLOCK_RECORDS && bytes < BLOCK_BYTES {
+            match source.next_raw() {
+                None => break,
+                Some(Ok(raw)) => {
+                    let Payload::Json(payload) = &raw.payload;
+                    bytes += payload.len();
+                    block.raws.push(raw);
+                }
+                Some(Err(e)) => {
+                    block.fatal = Some(e);
+                    break;
+                }
+            }
+        }
+        (!block.raws.is_empty() || block.fatal.is_some()).then_some(block)
+    }
+
+    /// The block's records converted (a raw record may give several accounts, or none), each
+    /// at its position in the input, the error that ended the input last.
+    fn convert(self, convert: &dyn Convert) -> Vec<(Position, Result<Account>)> {
+        let mut items = Vec::with_capacity(self.raws.len() + 1);
+        let mut out = Vec::with_capacity(1);
+        for raw in &self.raws {
+            convert.convert(raw, &mut out);
+            let pos = raw.position();
+            items.extend(out.drain(..).map(|item| (pos, item)));
+        }
+        if let Some(e) = self.fatal {
+            items.push((error_position(&e).unwrap_or_default(), Err(e)));
+        }
+        items
+    }
+
+    /// Reads `source` to its end in blocks, each worked by `job` and handed to `place` in
+    /// input order: on the rayon pool with `in_flight` blocks at most (the reading on a
+    /// thread of its own), or here one block after the other.
+    ///
+    /// # Errors
+    /// What `place` returns.
+    fn drive<R, J, P>(
+        mut source: Box<dyn Source>,
+        origin: &str,
+        in_flight: Option<usize>,
+        job: &J,
+        place: &mut P,
+    ) -> Result<()>
+    where
+        R: Send,
+        J: Fn(Raws) -> R + Sync,
+        P: FnMut(R) -> Result<()>,
+    {
+        let Some(in_flight) = in_flight else {
+            while let Some(raws) = Raws::read(&mut *source) {
+                let ended = raws.fatal.is_some();
+                place(job(raws))?;
+                if ended {
+                    break;
+                }
+            }
+            return Ok(());
+        };
+        let mut ended = false;
+        let next = move || {
+            if ended {
+                return None;
+            }
+            let raws = Raws::read(&mut *source)?;
+            ended = raws.fatal.is_some();
+            Some(Ok(raws))
+        };
+        blocks::ordered_jobs(in_flight, origin, next, job, place)
+    }
+}
+
+/// Where the records of a JSON block are: at the positions they were read at.
+struct AsRead;
+
+impl Place for AsRead {
+    fn position(&self, relative: Position) -> Position {
+        relative
+    }
+}
+
+impl AccountReader {
+    /// Reads the rest of the input block by block, for a caller that turns accounts into
+    /// something smaller on the rayon pool (the audit scores them there): `work` maps a
+    /// block's valid accounts (in order, labelled and joined to their posts as iteration
+    /// gives them) to one output per account (it may take their strings); `sink` gets each
+    /// record's output (or error, a duplicate included) in input order, with its position.
+    /// Records are counted in [`AccountReader::stats`] as when iterating.
+    ///
+    /// Returns `None` when reading has begun (the caller then iterates on).
+    ///
+    /// # Errors
+    /// An I/O error, what `sink` returns, and in strict mode the first rejected record that
+    /// is not a duplicate.
+    pub(crate) fn read_blocks<T, W, S>(
+        &mut self,
+        parallel: bool,
+        work: &W,
+        sink: &mut S,
+    ) -> Option<Result<()>>
+    where
+        T: Send,
+        W: Fn(&mut [Account]) -> Vec<T> + Sync,
+        S: FnMut(Position, Result<T>) -> Result<()>,
+    {
+        if !self.can_read_blocks() {
+            return None;
+        }
+        let input = std::mem::replace(&mut self.input, Input::Done);
+        let keyed = self.seen.is_some();
+        let blocks = pool_blocks(parallel).1;
+        // The jobs read the labels and the posts while this thread places their blocks.
+        let (labels, mut tweets) = (self.labels.take(), self.tweets.take());
+        let join = Join {
+            labels: labels.as_ref(),
+            label: self.label,
+            tweets: tweets.as_ref(),
+        };
+        let mut claims = Claims::default();
+        // Per block: each record's position relative to the block and its conversion (`Ok(k)`:
+        // the k-th account), the accounts' duplicate keys, joins and `work`'s outputs.
+        let finish = |slots: Vec<Slot>, accounts: &mut [Account]| {
+            let keys: Vec<Option<DupKey>> = if keyed {
+                accounts.iter().map(DupKey::of).collect()
+            } else {
+                Vec::new()
+            };
+            let joins = join.apply(accounts);
+            Worked {
+                slots,
+                keys,
+                joins,
+                outs: work(accounts),
+            }
+        };
+        let split = |items: Vec<(Position, Result<Account>)>| -> Worked<T> {
+            let mut accounts = Vec::with_capacity(items.len());
+            let slots: Vec<Slot> = items
+                .into_iter()
+                .map(|(rel, item)| {
+                    let slot = item.map(|a| {
+                        accounts.push(a);
+                        accounts.len() - 1
+                    });
+                    (rel, slot.map_err(Box::new))
+                })
+                .collect();
+            finish(slots, &mut accounts)
+        };
+        let result = match input {
+            Input::Csv(mut csv) => {
+                // Records are converted into accounts kept from block to block (their
+                // strings' buffers reused), not into a new vector of new accounts per block.
+                let kept = std::sync::Mutex::new(Vec::<Kept>::new());
+                let run = |c: &CsvConvert, t: &blocks::Tokens| {
+                    let mut mine = kept
+                        .lock()
+                        .ok()
+                        .and_then(|mut k| k.pop())
+                        .unwrap_or_default();
+                    let mut slots = Vec::with_capacity(t.len());
+                    let mut n = 0;
+                    for i in 0..t.len() {
+                        if mine.accounts.len() == n {
+                            mine.accounts.push(Account::default());
+                        }
+                        let rel = t.relative(i);
+                        let account = &mut mine.accounts[n];
+                        match c.convert_into(&t.record(i), rel, account, &mut mine.spare) {
+                            Ok(()) => {
+                                slots.push((rel, Ok(n)));
+                                n += 1;
+                            }
+                            Err(e) => slots.push((rel, Err(Box::new(e)))),
+                        }
+                    }
+                    let worked = finish(slots, &mut mine.accounts[..n]);
+                    if let Ok(mut k) = kept.lock() {
+                        k.push(mine);
+                    }
+                    worked
+                };
+                let mut place = |placed: &blocks::Placed<'_>, worked: Worked<T>| {
+                    let at = &placed.placement;
+                    self.take_worked(worked, placed.from, at, &mut claims, work, sink)
+                };
+                if parallel {
+                    csv.drive(blocks, &run, &mut place)
+                } else {
+                    loop {
+                        match csv.step(blocks, &run, &mut place) {
+                            Ok(true) => {}
+                            Ok(false) => break Ok(()),
+                            Err(e) => break Err(e),
+                        }
+                    }
+                }
+            }
+            Input::Lines(mut lines) => {
+                let mut place = |at: &LinePlacement, worked: Worked<T>| {
+                    self.take_worked(worked, 0, at, &mut claims, work, sink)
+                };
+                if parallel {
+                    lines.drive(blocks, &split, &mut place)
+                } else {
+                    lines.step(&split, &mut place)
+                }
+            }
+            Input::Json { source, convert } => {
+                let job = |raws: Raws| split(raws.convert(&*convert));
+                let origin = self.origin.clone();
+                let mut place = |worked: Worked<T>| {
+                    self.take_worked(worked, 0, &AsRead, &mut claims, work, sink)
+                };
+                let in_flight = parallel.then_some(blocks);
+                Raws::drive(source, &origin, in_flight, &job, &mut place)
+            }
+            other => {
+                self.input = other;
+                self.labels = labels;
+                self.tweets = tweets;
+                return None;
+            }
+        };
+        // The posts taken leave the index; what is left was joined to no account.
+        if let Some(index) = &mut tweets {
+            for key in claims.0 {
+                index.take_key(key);
+            }
+            self.stats.unmatched_posts = index.remaining();
+        }
+        (self.labels, self.tweets) = (labels, tweets);
+        self.finished = true;
+        // Nothing more will be read: free the duplicate index before the caller's next step.
+        self.seen = None;
+        Some(result)
+    }
+
+    /// Checks, counts and hands to `sink` the worked records of a placed block, from record
+    /// `from` on (before it: a CSV header). An account whose posts an earlier record took is
+    /// worked on again without them.
+    fn take_worked<T, W, S>(
+        &mut self,
+        worked: Worked<T>,
+        from: usize,
+        at: &impl Place,
+        claims: &mut Claims,
+        work: &W,
+        sink: &mut S,
+    ) -> Result<()>
+    where
+        W: Fn(&mut [Account]) -> Vec<T>,
+        S: FnMut(Position, Result<T>) -> Result<()>,
+    {
+        let Worked {
+            slots,
+            keys,
+            joins,
+            outs,
+        } = worked;
+        // Look every key of the block up once before checking them in order: independent
+        // lookups overlap their cache misses, and the ordered checks then find the index's
+        // lines in cache (the index is far larger than the cache on a big list).
+        if let Some(seen) = &mut self.seen {
+            let mut hits = 0usize;
+            for key in keys.iter().flatten() {
+                hits += usize::from(seen.contains(key.hash));
+            }
+            std::hint::black_box(hits);
+        }
+        let mut keys = keys.into_iter();
+        let mut joins = joins.into_iter();
+        let mut outs = outs.into_iter();
+        for (i, (rel, slot)) in slots.into_iter().enumerate() {
+            let item = slot.map(|_| {
+                let key = keys.next().flatten();
+                let joined = joins.next().flatten();
+                let out = outs.next().expect("one output per account");
+                (key, joined, out)
+            });
+            if i < from {
+                continue;
+            }
+            let (key, joined, item) = match item {
+                Ok((key, joined, out)) => (key, joined, Ok(out)),
+                Err(mut e) => {
+                    at.place_error(rel, &mut e);
+                    (None, None, Err(*e))
+                }
+            };
+            let pos = at.position(rel);
+            let item = self.check(pos, key, item).map(|out| match joined {
+                Some((key, mut bare)) if !claims.0.insert(key) => {
+                    work(std::slice::from_mut(&mut bare))
+                        .pop()
+                        .expect("one output per account")
+                }
+                _ => out,
+            });
+            let item = self.count(pos, item);
+            let stop = self.mode == Mode::Strict && item.as_ref().is_err_and(|e| !e.is_duplicate());
+            sink(pos, item)?;
+            if stop {
+                self.finished = true;
+                return Err(Error::InvalidData(
+                    "strict mode: stopped at a rejected record".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::ReadOptions;
+
+    /// Every item a reader gives, as text (accounts with their labels and posts, errors with
+    /// their positions), and its statistics.
+    type Read = (Vec<String>, String);
+
+    fn iterate(options: &ReadOptions, path: &std::path::Path) -> Read {
+        let mut reader = AccountReader::open(path, options).expect("opens");
+        let items = reader.by_ref().map(|item| format!("{item:?}")).collect();
+        (items, format!("{:?}", reader.stats()))
+    }
+
+    /// As [`iterate`], through [`AccountReader::read_blocks`] with an identity work step.
+    fn in_blocks(options: &ReadOptions, path: &std::path::Path, threads: usize) -> Read {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a pool");
+        pool.install(|| {
+            let mut reader = AccountReader::open(path, options).expect("opens");
+            let mut items = Vec::new();
+            let work = |accounts: &mut [Account]| accounts.to_vec();
+            let mut sink = |_: Position, item: Result<Account>| {
+                items.push(format!("{item:?}"));
+                Ok(())
+            };
+            let parallel = threads > 1;
+            // Strict mode ends with an error after handing on the record that stopped it.
+            let done = reader.read_blocks(parallel, &work, &mut sink);
+            assert!(done.expect("read in blocks").is_ok() || options.mode == Mode::Strict);
+            (items, format!("{:?}", reader.stats()))
+        })
+    }
+
+    /// A Cresci users file of several blocks (a bad row, an id given twice), its tweets (some
+    /// of users not in it) and labels for some of its ids.
+    fn files(dir: &std::path::Path) -> [std::path::PathBuf; 3] {
+        let mut accounts: Vec<Account> = crate::synth::FollowerListSpec::new(3_000)
+            .seed(3)
+            .build()
+            .expect("valid spec")
+            .iter()
+            .collect();
+        let twice = accounts[5].profile.id.clone();
+        accounts[2_500].profile.id = twice;
+        let mut users = Vec::new();
+        crate::synth::write_cresci_csv(&mut users, accounts.iter()).expect("in memory");
+        let text = String::from_utf8(users).expect("utf-8");
+        let mut lines: Vec<&str> = text.split('\n').collect();
+        lines[2_000] = "garbage";
+        let ids: Vec<&str> = accounts
+            .iter()
+            .filter_map(|a| a.profile.id.as_deref())
+            .collect();
+        let mut tweets = String::from("id,text,user_id,created_at\n");
+        for (i, id) in ids.iter().enumerate().step_by(7) {
+            for k in 0..(i % 3 + 1) {
+                tweets.push_str(&format!(
+                    "{i}{k},post {k} of {id},{id},Sat May 02 10:00:00 +0000 2015\n"
+                ));
+            }
+        }
+        tweets.push_str("1,nobody's,no-such-user,Sat May 02 10:00:00 +0000 2015\n");
+        let mut labels = String::new();
+        for (i, id) in ids.iter().enumerate().step_by(3) {
+            labels.push_str(&format!("{id}\t{}\n", ["human", "bot"][i % 2]));
+        }
+        let paths = ["users.csv", "tweets.csv", "labels.tsv"].map(|f| dir.join(f));
+        std::fs::write(&paths[0], lines.join("\n")).expect("writes");
+        std::fs::write(&paths[1], tweets).expect("writes");
+        std::fs::write(&paths[2], labels).expect("writes");
+        paths
+    }
+
+    #[test]
+    fn blocks_label_and_join_as_iteration_does() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let [users, tweets, labels] = files(dir.path());
+        let lenient = ReadOptions::default().mode(Mode::Lenient);
+        let options = [
+            lenient.clone().labels(&labels).label(Label::Genuine),
+            lenient.clone().tweets(&tweets),
+            lenient.clone().tweets(&tweets).labels(&labels),
+            // Without the duplicate check, the id given twice is accepted twice and only its
+            // first record gets its posts.
+            lenient.clone().tweets(&tweets).check_duplicates(false),
+            ReadOptions::default().tweets(&tweets).labels(&labels),
+        ];
+        for options in &options {
+            let want = iterate(options, &users);
+            let joined = want.0.iter().filter(|a| a.contains("post 0 of")).count();
+            let fake = want.0.iter().filter(|a| a.contains("Some(Fake)")).count();
+            assert!(
+                joined > 100 || fake > 100,
+                "{options:?}: {joined} joined, {fake} fake"
+            );
+            for threads in [1, 2] {
+                assert_eq!(in_blocks(options, &users, threads), want, "{options:?}");
+            }
+        }
+        // The test can fail: the second record of the repeated id has no posts.
+        let (items, stats) = iterate(&options[3], &users);
+        assert!(stats.contains("unmatched_posts: 1"), "{stats}");
+        let twice: Vec<&String> = items.iter().filter(|a| a.contains("post 0 of")).collect();
+        assert!(twice.len() < items.len());
+    }
+
+    #[test]
+    fn blocks_read_every_fixture_as_iteration_does() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/fixtures");
+        let mut files = Vec::new();
+        for dir in ["", "hostile", "malformed", "botometer/demo-2019"] {
+            for entry in std::fs::read_dir(root.join(dir)).expect("fixtures") {
+                let path = entry.expect("an entry").path();
+                let tsv = path.extension().is_some_and(|e| e == "tsv");
+                if path.is_file() && !tsv && !path.ends_with("cresci_tweets.csv") {
+                    files.push(path);
+                }
+            }
+        }
+        assert!(files.len() > 40, "{files:?}");
+        let mut json = 0;
+        for path in &files {
+            for mode in [Mode::Lenient, Mode::Strict] {
+                let options = ReadOptions::default().mode(mode);
+                let Ok(reader) = AccountReader::open(path, &options) else {
+                    continue;
+                };
+                json += usize::from(matches!(reader.input, Input::Json { .. }));
+                let want = iterate(&options, path);
+                for threads in [1, 2] {
+                    let got = in_blocks(&options, path, threads);
+                    assert_eq!(got, want, "{} {mode:?} {threads}", path.display());
+                }
+            }
+        }
+        assert!(json >= 10, "{json} JSON inputs read whole");
+    }
+}
