@@ -122,7 +122,7 @@ pub fn find_bursts(p_fake: &[f64], positions: &[u64], params: &BurstParams) -> R
 /// [`find_bursts`] with follower `i`'s position given by `position(i)` (increasing), so that
 /// a caller whose positions are mostly `0, 1, 2, ...` need not store them. Beyond `p_fake`,
 /// memory is a sorted copy of the neighbour differences (4 bytes a follower) while the noise
-/// level is measured, then constant: segment costs come from running sums, not prefix arrays.
+/// level is measured, then the running sums (8 bytes a follower) while the cuts are searched.
 pub(crate) fn find_bursts_at(
     p_fake: &[f64],
     position: impl Fn(usize) -> u64,
@@ -145,7 +145,15 @@ pub(crate) fn find_bursts_at(
     let threshold = params.penalty * variance * (n as f64).ln();
 
     let mut cuts = vec![0, n];
-    split(p_fake, 0, n, params.min_segment, threshold, &mut cuts);
+    // Running sums: 8 bytes a follower while the cuts are searched.
+    let prefix: Vec<f64> = std::iter::once(0.0)
+        .chain(p_fake.iter().scan(0.0, |sum, &v| {
+            *sum += v;
+            Some(*sum)
+        }))
+        .collect();
+    split(&prefix, 0, n, params.min_segment, threshold, &mut cuts);
+    drop(prefix);
     cuts.sort_unstable();
 
     let segments: Vec<(usize, usize, f64)> = cuts
@@ -210,31 +218,50 @@ fn mean_of(p: &[f64], a: usize, b: usize) -> f64 {
     p[a..b].iter().sum::<f64>() / (b - a) as f64
 }
 
-/// Binary segmentation of `p[a..b]`: finds the cut that most lowers the squared error of a
+/// Binary segmentation of the values whose running sums are `prefix` (`prefix[i]` is the sum
+/// of the first `i`), over `[a, b)`: finds the cut that most lowers the squared error of a
 /// piecewise-constant mean, keeps it when the drop exceeds `threshold`, and recurses on both
 /// sides (side by side on the rayon pool for long stretches). Pushes the cuts, in no order.
 ///
 /// The drop of cutting `[a, b)` at `k` is `L²/(k-a) + R²/(b-k) - S²/(b-a)`, with `L`, `R`
 /// and `S` the sums of the left part, the right part and the whole: the sums of squares
-/// cancel, so one running sum serves. The result is the same at any thread count: each
+/// cancel, so the running sums serve, and every candidate cut is computed on its own (in
+/// lanes the compiler vectorizes). The result is the same at any thread count: each
 /// stretch's search is sequential and the cuts are sorted afterwards.
-fn split(p: &[f64], a: usize, b: usize, m: usize, threshold: f64, cuts: &mut Vec<usize>) {
+fn split(prefix: &[f64], a: usize, b: usize, m: usize, threshold: f64, cuts: &mut Vec<usize>) {
     /// Stretches at least this long are split side by side.
     const PARALLEL: usize = 1 << 16;
+    /// Candidate cuts computed at a time.
+    const CHUNK: usize = 256;
     if b - a < 2 * m {
         return;
     }
-    let s: f64 = p[a..b].iter().sum();
+    let base = prefix[a];
+    let s = prefix[b] - base;
     let whole = s * s / (b - a) as f64;
-    let mut left: f64 = p[a..a + m].iter().sum();
+    let offsets: [f64; CHUNK] = std::array::from_fn(|j| j as f64);
+    let mut gains = [0.0f64; CHUNK];
     let mut best = (f64::NEG_INFINITY, 0usize);
-    for (k, &pk) in p.iter().enumerate().take(b - m + 1).skip(a + m) {
-        let right = s - left;
-        let gain = left * left / (k - a) as f64 + right * right / (b - k) as f64;
-        if gain > best.0 {
-            best = (gain, k);
+    // Candidate cuts `k` in `a + m ..= b - m`.
+    let mut k0 = a + m;
+    while k0 <= b - m {
+        let len = (b - m + 1 - k0).min(CHUNK);
+        let (left_n, right_n) = ((k0 - a) as f64, (b - k0) as f64);
+        for ((g, &sum), &j) in gains[..len]
+            .iter_mut()
+            .zip(&prefix[k0..k0 + len])
+            .zip(&offsets[..len])
+        {
+            let left = sum - base;
+            let right = s - left;
+            *g = left * left / (left_n + j) + right * right / (right_n - j);
         }
-        left += pk;
+        for (j, &g) in gains[..len].iter().enumerate() {
+            if g > best.0 {
+                best = (g, k0 + j);
+            }
+        }
+        k0 += len;
     }
     if best.0 - whole <= threshold {
         return;
@@ -244,13 +271,13 @@ fn split(p: &[f64], a: usize, b: usize, m: usize, threshold: f64, cuts: &mut Vec
     if b - a >= PARALLEL {
         let mut right = Vec::new();
         rayon::join(
-            || split(p, a, k, m, threshold, cuts),
-            || split(p, k, b, m, threshold, &mut right),
+            || split(prefix, a, k, m, threshold, cuts),
+            || split(prefix, k, b, m, threshold, &mut right),
         );
         cuts.extend(right);
     } else {
-        split(p, a, k, m, threshold, cuts);
-        split(p, k, b, m, threshold, cuts);
+        split(prefix, a, k, m, threshold, cuts);
+        split(prefix, k, b, m, threshold, cuts);
     }
 }
 
