@@ -228,56 +228,69 @@ fn mean_of(p: &[f64], a: usize, b: usize) -> f64 {
 /// cancel, so the running sums serve, and every candidate cut is computed on its own (in
 /// lanes the compiler vectorizes). The result is the same at any thread count: each
 /// stretch's search is sequential and the cuts are sorted afterwards.
-fn split(prefix: &[f64], a: usize, b: usize, m: usize, threshold: f64, cuts: &mut Vec<usize>) {
+fn split(
+    prefix: &[f64],
+    mut a: usize,
+    mut b: usize,
+    m: usize,
+    threshold: f64,
+    cuts: &mut Vec<usize>,
+) {
     /// Stretches at least this long are split side by side.
     const PARALLEL: usize = 1 << 16;
     /// Candidate cuts computed at a time.
     const CHUNK: usize = 256;
-    if b - a < 2 * m {
-        return;
-    }
-    let base = prefix[a];
-    let s = prefix[b] - base;
-    let whole = s * s / (b - a) as f64;
     let offsets: [f64; CHUNK] = std::array::from_fn(|j| j as f64);
     let mut gains = [0.0f64; CHUNK];
-    let mut best = (f64::NEG_INFINITY, 0usize);
-    // Candidate cuts `k` in `a + m ..= b - m`.
-    let mut k0 = a + m;
-    while k0 <= b - m {
-        let len = (b - m + 1 - k0).min(CHUNK);
-        let (left_n, right_n) = ((k0 - a) as f64, (b - k0) as f64);
-        for ((g, &sum), &j) in gains[..len]
-            .iter_mut()
-            .zip(&prefix[k0..k0 + len])
-            .zip(&offsets[..len])
-        {
-            let left = sum - base;
-            let right = s - left;
-            *g = left * left / (left_n + j) + right * right / (right_n - j);
-        }
-        for (j, &g) in gains[..len].iter().enumerate() {
-            if g > best.0 {
-                best = (g, k0 + j);
+    // Recurses into the shorter side and loops on the longer one, so the stack holds at most
+    // about log2(n / m) frames however one-sided the cuts fall.
+    while b - a >= 2 * m {
+        let base = prefix[a];
+        let s = prefix[b] - base;
+        let whole = s * s / (b - a) as f64;
+        let mut best = (f64::NEG_INFINITY, 0usize);
+        // Candidate cuts `k` in `a + m ..= b - m`.
+        let mut k0 = a + m;
+        while k0 <= b - m {
+            let len = (b - m + 1 - k0).min(CHUNK);
+            let (left_n, right_n) = ((k0 - a) as f64, (b - k0) as f64);
+            for ((g, &sum), &j) in gains[..len]
+                .iter_mut()
+                .zip(&prefix[k0..k0 + len])
+                .zip(&offsets[..len])
+            {
+                let left = sum - base;
+                let right = s - left;
+                *g = left * left / (left_n + j) + right * right / (right_n - j);
             }
+            for (j, &g) in gains[..len].iter().enumerate() {
+                if g > best.0 {
+                    best = (g, k0 + j);
+                }
+            }
+            k0 += len;
         }
-        k0 += len;
-    }
-    if best.0 - whole <= threshold {
-        return;
-    }
-    let k = best.1;
-    cuts.push(k);
-    if b - a >= PARALLEL {
-        let mut right = Vec::new();
-        rayon::join(
-            || split(prefix, a, k, m, threshold, cuts),
-            || split(prefix, k, b, m, threshold, &mut right),
-        );
-        cuts.extend(right);
-    } else {
-        split(prefix, a, k, m, threshold, cuts);
-        split(prefix, k, b, m, threshold, cuts);
+        if best.0 - whole <= threshold {
+            return;
+        }
+        let k = best.1;
+        cuts.push(k);
+        if b - a >= PARALLEL {
+            let mut right = Vec::new();
+            rayon::join(
+                || split(prefix, a, k, m, threshold, cuts),
+                || split(prefix, k, b, m, threshold, &mut right),
+            );
+            cuts.extend(right);
+            return;
+        }
+        if k - a < b - k {
+            split(prefix, a, k, m, threshold, cuts);
+            a = k;
+        } else {
+            split(prefix, k, b, m, threshold, cuts);
+            b = k;
+        }
     }
 }
 

@@ -103,7 +103,8 @@ pub mod detectors {
 pub mod report {
     pub use crate::audit::{
         Breakdown, BurstAxis, ComparedAccount, CountInterval, Difference, EngagementReport,
-        FakeTrait, FieldsReport, FollowerScore, ModelInfo, ShiftReport, TimeBurst, Timeline,
+        FakeTrait, FieldsReport, FollowerGroup, FollowerScore, ModelInfo, ShiftLevel, ShiftReport,
+        TimeBurst, Timeline,
     };
     pub use crate::bursts::Burst;
     pub use crate::quantify::RateShift;

@@ -475,7 +475,7 @@ fn audit_mix(
         covered: g.ci_low <= truth && truth <= g.ci_high,
         abs_error: (g.estimate - truth).abs(),
         width: g.ci_high - g.ci_low,
-        shift_level: shift.level.clone(),
+        shift_level: shift.level.to_string(),
         shift_weight: shift.weight,
         shift_outside: shift.outside_support,
         methods: report

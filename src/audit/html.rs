@@ -149,7 +149,7 @@ pub(crate) fn verdict(report: &AuditReport) -> String {
 
 /// Why the range is wide, when the followers lie far from the training data.
 fn shift_note(report: &AuditReport) -> Option<&'static str> {
-    match report.shift.as_ref()?.level.as_str() {
+    match report.shift.as_ref()?.level.name() {
         "high" => Some(
             "The range is wide because these followers are unlike the accounts the model \
              learned from, so its error rates on them are less certain.",
@@ -744,7 +744,7 @@ pub(crate) fn render_html(report: &AuditReport) -> String {
         let _ = write!(
             s,
             "<li id=\"shift\">How unlike the training accounts these followers are: <b>{}</b> ({} of {} sampled followers outside the training data's range).{}</li>",
-            esc(&sh.level),
+            esc(sh.level.name()),
             pct(sh.outside_support),
             thousands(sh.accounts as f64),
             sh.warning
@@ -772,6 +772,7 @@ pub(crate) fn render_html(report: &AuditReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audit::report::{FollowerGroup, ShiftLevel};
     use crate::account::Label;
     use crate::bursts::Burst;
     use crate::detector::Reason;
@@ -806,7 +807,7 @@ mod tests {
                 screen_name: Some(format!("user{i}")),
                 p_fake: 1.0 - i as f64 / 50.0,
                 label: Label::Fake,
-                group: "likely_fake".into(),
+                group: FollowerGroup::LikelyFake,
                 reasons: (0..3)
                     .map(|k| {
                         let name = names[(3 * i as usize + k) % names.len()].clone();
@@ -980,7 +981,7 @@ mod tests {
             outside_support: 0.4,
             accounts: 2000,
             weight: 1.0,
-            level: "high".into(),
+            level: ShiftLevel::High,
             warning: Some("40% of these followers look unlike".into()),
             rate_spread: RateShift::default(),
             matched_fake: 0,

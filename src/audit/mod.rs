@@ -36,8 +36,8 @@ pub use compare::{ComparedAccount, Comparison, Difference};
 pub use engagement::{BurstAxis, EngagementReport, TimeBurst};
 pub use params::{AuditParams, ListKind, Listing, HISTOGRAM_BINS};
 pub use report::{
-    AuditReport, Breakdown, CountInterval, FakeTrait, FieldsReport, FollowerScore, ModelInfo,
-    ShiftReport, Timeline,
+    AuditReport, Breakdown, CountInterval, FakeTrait, FieldsReport, FollowerGroup, FollowerScore,
+    ModelInfo, ShiftLevel, ShiftReport, Timeline,
 };
 
 use engagement::engagement_report;

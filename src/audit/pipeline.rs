@@ -14,7 +14,7 @@ use crate::features::{FeatureExtractor, FeatureMatrix, TimeReference};
 
 use super::engagement::NO_TIME;
 use super::params::{ListKind, Listing};
-use super::report::FollowerScore;
+use super::report::{FollowerGroup, FollowerScore};
 use super::shared::Shared;
 use super::shift::follower_key;
 use super::state::TimeKind;
@@ -358,7 +358,7 @@ impl Sink<'_, '_> {
         let threshold = self.audit.model.threshold();
         let group = group_of(p_fake, marks.inactive, threshold, p.uncertain);
         self.state.add(group);
-        self.state.traits.add(group == "likely_fake", marks.traits);
+        self.state.traits.add(group == FollowerGroup::LikelyFake, marks.traits);
         self.state.scored.push(pos, p_fake as f32);
         if p.list == ListKind::Engagers {
             self.state.engaged.push(marks.engaged);
@@ -381,7 +381,7 @@ impl Sink<'_, '_> {
             } else {
                 Label::Genuine
             },
-            group: group.to_string(),
+            group,
             reasons,
         };
         if let Some(w) = self.csv.as_mut() {
@@ -392,7 +392,7 @@ impl Sink<'_, '_> {
                 score.screen_name.clone().unwrap_or_default(),
                 format!("{:.6}", score.p_fake),
                 label_name(score.label).to_string(),
-                score.group.clone(),
+                score.group.name().to_string(),
                 why.join("; "),
             ])
             .map_err(|e| csv_error(self.source, e))?;

@@ -83,8 +83,8 @@ pub struct ShiftReport {
     pub accounts: usize,
     /// The share of the cross-source spread of the error rates the interval takes in, 0 to 1.
     pub weight: f64,
-    /// `low`, `moderate` or `high`.
-    pub level: String,
+    /// How far the list lies from the training data (`low`, `moderate` or `high` in JSON).
+    pub level: ShiftLevel,
     /// A plain warning when the shift is not low.
     pub warning: Option<String>,
     /// The spread of the model's error rates across its leave-one-source-out folds.
@@ -131,9 +131,9 @@ pub struct FollowerScore {
     pub p_fake: f64,
     /// The label at the model's threshold.
     pub label: Label,
-    /// Which breakdown group it falls in: `likely_fake`, `likely_genuine`, `inactive_genuine`,
-    /// `uncertain`.
-    pub group: String,
+    /// Which breakdown group it falls in (`likely_fake`, `likely_genuine`,
+    /// `inactive_genuine` or `uncertain` in JSON and CSV).
+    pub group: FollowerGroup,
     /// The main reasons, strongest first.
     pub reasons: Vec<Reason>,
 }
@@ -269,5 +269,79 @@ mod tests {
         assert_eq!(got, vec![1, 3, 4, 5]);
         assert_eq!(largest_in_order(&sizes, 10, |&v| v).len(), 6);
         assert!(largest_in_order(&[] as &[f64], 3, |&v| v).is_empty());
+    }
+}
+
+/// The breakdown group of a follower ([`Breakdown`] counts them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum FollowerGroup {
+    /// P(fake) at or above the upper band.
+    LikelyFake,
+    /// P(fake) below the lower band.
+    LikelyGenuine,
+    /// Hardly ever posts, but below the threshold: a lurker, not a fake.
+    InactiveGenuine,
+    /// Between the bands.
+    Uncertain,
+}
+
+impl FollowerGroup {
+    /// The group's name as the reports write it, e.g. `likely_fake`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FollowerGroup::LikelyFake => "likely_fake",
+            FollowerGroup::LikelyGenuine => "likely_genuine",
+            FollowerGroup::InactiveGenuine => "inactive_genuine",
+            FollowerGroup::Uncertain => "uncertain",
+        }
+    }
+}
+
+impl std::fmt::Display for FollowerGroup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How far an audited list lies from the training data ([`ShiftReport::level`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ShiftLevel {
+    /// Under a quarter of the cross-source spread is taken in.
+    Low,
+    /// A quarter to three quarters.
+    Moderate,
+    /// Three quarters or more.
+    High,
+}
+
+impl ShiftLevel {
+    /// The level of a shift weight (0 to 1).
+    pub(crate) fn of_weight(weight: f64) -> ShiftLevel {
+        if weight < 0.25 {
+            ShiftLevel::Low
+        } else if weight < 0.75 {
+            ShiftLevel::Moderate
+        } else {
+            ShiftLevel::High
+        }
+    }
+
+    /// The level's name as the reports write it: `low`, `moderate` or `high`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ShiftLevel::Low => "low",
+            ShiftLevel::Moderate => "moderate",
+            ShiftLevel::High => "high",
+        }
+    }
+}
+
+impl std::fmt::Display for ShiftLevel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }

@@ -7,6 +7,8 @@ use crate::account::{Account, Label};
 use crate::error::Result;
 use crate::features::{ExportShape, FeatureExtractor};
 use crate::model::Model;
+
+use super::report::ShiftLevel;
 use crate::quantify::{Quantifier, RateShift};
 use crate::training::TrainingSet;
 
@@ -199,7 +201,7 @@ pub(super) fn measure_shift(
         outside_support: shift.outside,
         accounts: shift.rows,
         weight: shift.weight,
-        level: shift.level().to_string(),
+        level: ShiftLevel::of_weight(shift.weight),
         warning: shift.warning(),
         rate_spread: cross_source_spread(model)?,
         // Set by `finish`, which weights the validation scores with the votes.

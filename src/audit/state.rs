@@ -12,7 +12,7 @@ use crate::features::{FeatureExtractor, TimeReference};
 use super::params::INACTIVE_MAX_POSTS;
 use crate::formats::Rejection;
 
-use super::report::{Breakdown, FollowerScore, Timeline};
+use super::report::{Breakdown, FollowerGroup, FollowerScore, Timeline};
 use super::traits::TraitCounts;
 
 /// What the audit keeps per scored follower while it streams.
@@ -94,13 +94,13 @@ impl State {
         self.rejections.push(Rejection::new(position, e));
     }
 
-    pub(super) fn add(&mut self, group: &str) {
+    pub(super) fn add(&mut self, group: FollowerGroup) {
         let b = &mut self.breakdown;
         match group {
-            "likely_fake" => b.likely_fake += 1,
-            "likely_genuine" => b.likely_genuine += 1,
-            "inactive_genuine" => b.inactive_genuine += 1,
-            _ => b.uncertain += 1,
+            FollowerGroup::LikelyFake => b.likely_fake += 1,
+            FollowerGroup::LikelyGenuine => b.likely_genuine += 1,
+            FollowerGroup::InactiveGenuine => b.inactive_genuine += 1,
+            FollowerGroup::Uncertain => b.uncertain += 1,
         }
     }
 
@@ -169,15 +169,15 @@ pub(super) fn group_of(
     inactive: bool,
     threshold: f64,
     band: (f64, f64),
-) -> &'static str {
+) -> FollowerGroup {
     if p_fake >= band.1 {
-        "likely_fake"
+        FollowerGroup::LikelyFake
     } else if inactive && p_fake < threshold {
-        "inactive_genuine"
+        FollowerGroup::InactiveGenuine
     } else if p_fake < band.0 {
-        "likely_genuine"
+        FollowerGroup::LikelyGenuine
     } else {
-        "uncertain"
+        FollowerGroup::Uncertain
     }
 }
 
@@ -230,13 +230,13 @@ mod tests {
 
     #[test]
     fn groups_keep_quiet_people_apart() {
-        assert_eq!(group_of(0.9, false, 0.5, (0.2, 0.8)), "likely_fake");
-        assert_eq!(group_of(0.9, true, 0.5, (0.2, 0.8)), "likely_fake");
-        assert_eq!(group_of(0.4, true, 0.5, (0.2, 0.8)), "inactive_genuine");
-        assert_eq!(group_of(0.1, true, 0.5, (0.2, 0.8)), "inactive_genuine");
-        assert_eq!(group_of(0.1, false, 0.5, (0.2, 0.8)), "likely_genuine");
-        assert_eq!(group_of(0.4, false, 0.5, (0.2, 0.8)), "uncertain");
-        assert_eq!(group_of(0.6, true, 0.5, (0.2, 0.8)), "uncertain");
+        assert_eq!(group_of(0.9, false, 0.5, (0.2, 0.8)), FollowerGroup::LikelyFake);
+        assert_eq!(group_of(0.9, true, 0.5, (0.2, 0.8)), FollowerGroup::LikelyFake);
+        assert_eq!(group_of(0.4, true, 0.5, (0.2, 0.8)), FollowerGroup::InactiveGenuine);
+        assert_eq!(group_of(0.1, true, 0.5, (0.2, 0.8)), FollowerGroup::InactiveGenuine);
+        assert_eq!(group_of(0.1, false, 0.5, (0.2, 0.8)), FollowerGroup::LikelyGenuine);
+        assert_eq!(group_of(0.4, false, 0.5, (0.2, 0.8)), FollowerGroup::Uncertain);
+        assert_eq!(group_of(0.6, true, 0.5, (0.2, 0.8)), FollowerGroup::Uncertain);
     }
 
     #[test]
