@@ -375,7 +375,10 @@ mod tests {
         for v in &mut p[1570..1630] {
             *v = 0.05;
         }
-        for (i, v) in noisy(6000, 4000..4400, 0.1, 0.9, 12).into_iter().enumerate() {
+        for (i, v) in noisy(6000, 4000..4400, 0.1, 0.9, 12)
+            .into_iter()
+            .enumerate()
+        {
             if (4000..4400).contains(&i) {
                 p[i] = v;
             }

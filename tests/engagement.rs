@@ -298,18 +298,23 @@ fn parse_errors(path: &std::path::Path) -> Vec<(Option<u64>, String, String, Str
     stats
         .rejected
         .iter()
-        .map(|r| match r.error().expect("a rejection read from a file keeps its error") {
-            Error::Parse {
-                origin,
-                position,
-                field,
-                value,
-                reason,
-            } => {
-                assert_eq!(origin, &path.display().to_string());
-                (position.line, field.clone(), value.clone(), reason.clone())
+        .map(|r| {
+            match r
+                .error()
+                .expect("a rejection read from a file keeps its error")
+            {
+                Error::Parse {
+                    origin,
+                    position,
+                    field,
+                    value,
+                    reason,
+                } => {
+                    assert_eq!(origin, &path.display().to_string());
+                    (position.line, field.clone(), value.clone(), reason.clone())
+                }
+                other => panic!("not a parse error: {other}"),
             }
-            other => panic!("not a parse error: {other}"),
         })
         .collect()
 }

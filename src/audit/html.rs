@@ -772,8 +772,8 @@ pub(crate) fn render_html(report: &AuditReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::report::{FollowerGroup, ShiftLevel};
     use crate::account::Label;
+    use crate::audit::report::{FollowerGroup, ShiftLevel};
     use crate::bursts::Burst;
     use crate::detector::Reason;
     use crate::features::FeatureSet;

@@ -358,7 +358,9 @@ impl Sink<'_, '_> {
         let threshold = self.audit.model.threshold();
         let group = group_of(p_fake, marks.inactive, threshold, p.uncertain);
         self.state.add(group);
-        self.state.traits.add(group == FollowerGroup::LikelyFake, marks.traits);
+        self.state
+            .traits
+            .add(group == FollowerGroup::LikelyFake, marks.traits);
         self.state.scored.push(pos, p_fake as f32);
         if p.list == ListKind::Engagers {
             self.state.engaged.push(marks.engaged);

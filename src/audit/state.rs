@@ -230,13 +230,34 @@ mod tests {
 
     #[test]
     fn groups_keep_quiet_people_apart() {
-        assert_eq!(group_of(0.9, false, 0.5, (0.2, 0.8)), FollowerGroup::LikelyFake);
-        assert_eq!(group_of(0.9, true, 0.5, (0.2, 0.8)), FollowerGroup::LikelyFake);
-        assert_eq!(group_of(0.4, true, 0.5, (0.2, 0.8)), FollowerGroup::InactiveGenuine);
-        assert_eq!(group_of(0.1, true, 0.5, (0.2, 0.8)), FollowerGroup::InactiveGenuine);
-        assert_eq!(group_of(0.1, false, 0.5, (0.2, 0.8)), FollowerGroup::LikelyGenuine);
-        assert_eq!(group_of(0.4, false, 0.5, (0.2, 0.8)), FollowerGroup::Uncertain);
-        assert_eq!(group_of(0.6, true, 0.5, (0.2, 0.8)), FollowerGroup::Uncertain);
+        assert_eq!(
+            group_of(0.9, false, 0.5, (0.2, 0.8)),
+            FollowerGroup::LikelyFake
+        );
+        assert_eq!(
+            group_of(0.9, true, 0.5, (0.2, 0.8)),
+            FollowerGroup::LikelyFake
+        );
+        assert_eq!(
+            group_of(0.4, true, 0.5, (0.2, 0.8)),
+            FollowerGroup::InactiveGenuine
+        );
+        assert_eq!(
+            group_of(0.1, true, 0.5, (0.2, 0.8)),
+            FollowerGroup::InactiveGenuine
+        );
+        assert_eq!(
+            group_of(0.1, false, 0.5, (0.2, 0.8)),
+            FollowerGroup::LikelyGenuine
+        );
+        assert_eq!(
+            group_of(0.4, false, 0.5, (0.2, 0.8)),
+            FollowerGroup::Uncertain
+        );
+        assert_eq!(
+            group_of(0.6, true, 0.5, (0.2, 0.8)),
+            FollowerGroup::Uncertain
+        );
     }
 
     #[test]

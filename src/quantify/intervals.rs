@@ -2,9 +2,9 @@
 //! histogram for large samples) and the analytic [`Quantifier::acc_wald`].
 
 use rand::{Rng, RngCore, SeedableRng};
-use rayon::prelude::*;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution, StandardNormal};
+use rayon::prelude::*;
 
 use super::binomial::clopper_pearson;
 use super::estimate::{IntervalOptions, ShareEstimate};
