@@ -103,11 +103,12 @@ pub mod detectors {
 pub mod report {
     pub use crate::audit::{
         Breakdown, BurstAxis, ComparedAccount, CountInterval, Difference, EngagementReport,
-        FakeTrait, FieldsReport, FollowerGroup, FollowerScore, ModelInfo, ShiftLevel, ShiftReport,
-        TimeBurst, Timeline,
+        FakeTrait, FieldsReport, FollowerGroup, FollowerScore, ModelInfo, ShiftReport, TimeBurst,
+        Timeline,
     };
     pub use crate::bursts::Burst;
     pub use crate::quantify::RateShift;
+    pub use crate::training::ShiftLevel;
 }
 
 /// Measuring detectors and share estimators: metrics, cross-validation and the prevalence

@@ -773,11 +773,12 @@ pub(crate) fn render_html(report: &AuditReport) -> String {
 mod tests {
     use super::*;
     use crate::account::Label;
-    use crate::audit::report::{FollowerGroup, ShiftLevel};
+    use crate::audit::report::FollowerGroup;
     use crate::bursts::Burst;
     use crate::detector::Reason;
     use crate::features::FeatureSet;
     use crate::quantify::{RateShift, ShareEstimate};
+    use crate::training::ShiftLevel;
 
     use super::super::report::{
         Breakdown, CountInterval, FollowerScore, ModelInfo, ShiftReport, Timeline,

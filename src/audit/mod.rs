@@ -37,7 +37,7 @@ pub use engagement::{BurstAxis, EngagementReport, TimeBurst};
 pub use params::{AuditParams, ListKind, Listing, HISTOGRAM_BINS};
 pub use report::{
     AuditReport, Breakdown, CountInterval, FakeTrait, FieldsReport, FollowerGroup, FollowerScore,
-    ModelInfo, ShiftLevel, ShiftReport, Timeline,
+    ModelInfo, ShiftReport, Timeline,
 };
 
 use engagement::engagement_report;

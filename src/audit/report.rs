@@ -7,6 +7,7 @@ use crate::bursts::Burst;
 use crate::detector::Reason;
 use crate::formats::Rejection;
 use crate::quantify::{RateShift, ShareEstimate};
+use crate::training::ShiftLevel;
 
 use super::engagement::EngagementReport;
 use super::params::{ListKind, Listing};
@@ -300,47 +301,6 @@ impl FollowerGroup {
 }
 
 impl std::fmt::Display for FollowerGroup {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// How far an audited list lies from the training data ([`ShiftReport::level`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum ShiftLevel {
-    /// Under a quarter of the cross-source spread is taken in.
-    Low,
-    /// A quarter to three quarters.
-    Moderate,
-    /// Three quarters or more.
-    High,
-}
-
-impl ShiftLevel {
-    /// The level of a shift weight (0 to 1).
-    pub(crate) fn of_weight(weight: f64) -> ShiftLevel {
-        if weight < 0.25 {
-            ShiftLevel::Low
-        } else if weight < 0.75 {
-            ShiftLevel::Moderate
-        } else {
-            ShiftLevel::High
-        }
-    }
-
-    /// The level's name as the reports write it: `low`, `moderate` or `high`.
-    pub fn name(self) -> &'static str {
-        match self {
-            ShiftLevel::Low => "low",
-            ShiftLevel::Moderate => "moderate",
-            ShiftLevel::High => "high",
-        }
-    }
-}
-
-impl std::fmt::Display for ShiftLevel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
     }

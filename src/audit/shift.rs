@@ -8,8 +8,8 @@ use crate::error::Result;
 use crate::features::{ExportShape, FeatureExtractor};
 use crate::model::Model;
 
-use super::report::ShiftLevel;
 use crate::quantify::{Quantifier, RateShift};
+use crate::training::ShiftLevel;
 use crate::training::TrainingSet;
 
 use super::params::AuditParams;
