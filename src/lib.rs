@@ -47,6 +47,7 @@ mod error;
 mod eval;
 mod features;
 mod formats;
+mod inorder;
 mod model;
 mod presets;
 mod quantify;

@@ -40,6 +40,7 @@ pub use report::{
     ModelInfo, ShiftReport, Timeline,
 };
 
+use crate::inorder::InOrder;
 use engagement::engagement_report;
 use pipeline::{Batch, InPlace, Overlapped, Pipe, Scored, Scorer, Sink};
 use shared::Shared;
@@ -246,16 +247,10 @@ impl<'m> Audit<'m> {
         // (jobs on the current rayon pool); with one, everything runs here in turn. Chunks are
         // absorbed in input order either way, so the report is the same.
         let positions = if rayon::current_num_threads() > 1 {
-            let (done_tx, done_rx) = std::sync::mpsc::channel();
             rayon::in_place_scope(|scope| {
                 let mut pipe = Overlapped {
-                    scope,
+                    jobs: InOrder::new(scope, pipeline::IN_FLIGHT, source),
                     scorer: &scorer,
-                    done_tx,
-                    done_rx,
-                    submitted: 0,
-                    absorbed: 0,
-                    pending: std::collections::BTreeMap::new(),
                     scratch: Vec::new(),
                     spare: Vec::new(),
                 };

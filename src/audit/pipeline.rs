@@ -20,6 +20,7 @@ use super::shift::follower_key;
 use super::state::TimeKind;
 use super::state::{csv_error, group_of, is_inactive, label_name, most_suspicious_first, State};
 use super::traits::TraitBits;
+use crate::inorder::InOrder;
 
 /// A chunk of valid accounts in follow order, with their input positions.
 pub(super) struct Batch {
@@ -449,74 +450,50 @@ impl Pipe for InPlace<'_, '_> {
 }
 
 /// Chunks scored ahead of the reading: at most this many at once (besides the one being read).
-pub(super) const IN_FLIGHT: u64 = 2;
+pub(super) const IN_FLIGHT: usize = 2;
 
-/// Scores chunks as jobs on the rayon pool while this thread goes on reading, and absorbs the
-/// results in input order as they come back. At most [`IN_FLIGHT`] chunks are being scored,
-/// so memory stays at a few chunks whatever the input's length.
+/// Scores chunks as jobs on the rayon pool ([`InOrder`]) while this thread goes on reading,
+/// and absorbs the results in input order as they come back. At most [`IN_FLIGHT`] chunks are
+/// being scored, so memory stays at a few chunks whatever the input's length.
 pub(super) struct Overlapped<'a, 's, 'scope> {
-    pub(super) scope: &'a rayon::Scope<'scope>,
+    pub(super) jobs: InOrder<'a, 'scope, Result<ScoredBatch>>,
     pub(super) scorer: &'scope Scorer<'s, 's>,
-    pub(super) done_tx: std::sync::mpsc::Sender<(u64, Result<ScoredBatch>)>,
-    pub(super) done_rx: std::sync::mpsc::Receiver<(u64, Result<ScoredBatch>)>,
-    pub(super) submitted: u64,
-    pub(super) absorbed: u64,
-    pub(super) pending: std::collections::BTreeMap<u64, Result<ScoredBatch>>,
     pub(super) scratch: Vec<Array2<f64>>,
     pub(super) spare: Vec<Vec<Account>>,
 }
 
 impl Overlapped<'_, '_, '_> {
-    /// Absorbs every result that is next in input order.
-    pub(super) fn absorb_ready(&mut self, sink: &mut Sink<'_, '_>) -> Result<()> {
-        while let Some(scored) = self.pending.remove(&self.absorbed) {
-            self.absorbed += 1;
-            let (accounts, scratch) = sink.absorb(scored?)?;
-            self.spare.push(accounts);
-            self.scratch.extend(scratch);
-        }
-        Ok(())
-    }
-
-    /// Waits for one result.
-    pub(super) fn wait_one(&mut self) -> Result<()> {
-        let (seq, scored) = self.done_rx.recv().map_err(|_| {
-            Error::InvalidData("audit: a scoring job ended without a result".into())
-        })?;
-        self.pending.insert(seq, scored);
-        Ok(())
-    }
-
-    /// Waits for every chunk still being scored.
+    /// Waits for every chunk still being scored and absorbs it.
     pub(super) fn drain(&mut self, sink: &mut Sink<'_, '_>) -> Result<()> {
-        while self.absorbed < self.submitted {
-            self.wait_one()?;
-            self.absorb_ready(sink)?;
-        }
-        Ok(())
+        let (spare, scratch) = (&mut self.spare, &mut self.scratch);
+        self.jobs
+            .drain(&mut |scored| absorb(sink, spare, scratch, scored))
     }
+}
+
+/// Hands a scored chunk to the sink and keeps its buffers for reuse.
+fn absorb(
+    sink: &mut Sink<'_, '_>,
+    spare: &mut Vec<Vec<Account>>,
+    scratch: &mut Vec<Array2<f64>>,
+    scored: Result<ScoredBatch>,
+) -> Result<()> {
+    let (accounts, features) = sink.absorb(scored?)?;
+    spare.push(accounts);
+    scratch.extend(features);
+    Ok(())
 }
 
 impl<'scope> Pipe for Overlapped<'_, '_, 'scope> {
     fn submit(&mut self, batch: Batch, sink: &mut Sink<'_, '_>) -> Result<()> {
-        let seq = self.submitted;
-        self.submitted += 1;
+        let (spare, scratch) = (&mut self.spare, &mut self.scratch);
+        self.jobs
+            .make_room(&mut |scored| absorb(sink, spare, scratch, scored))?;
+        let features = scratch.pop();
         let scorer = self.scorer;
-        let tx = self.done_tx.clone();
-        let scratch = self.scratch.pop();
-        self.scope.spawn(move |_| {
-            // The receiver is gone only when the audit already failed.
-            let _ = tx.send((seq, scorer.score(batch, scratch)));
-        });
-        while let Ok((seq, scored)) = self.done_rx.try_recv() {
-            self.pending.insert(seq, scored);
-        }
-        self.absorb_ready(sink)?;
-        while self.submitted - self.absorbed > IN_FLIGHT {
-            self.wait_one()?;
-            self.absorb_ready(sink)?;
-        }
-        Ok(())
+        self.jobs.spawn(move || scorer.score(batch, features));
+        self.jobs
+            .place_ready(&mut |scored| absorb(sink, spare, scratch, scored))
     }
     fn spare(&mut self) -> Option<Vec<Account>> {
         self.spare.pop()

@@ -254,7 +254,7 @@ impl CsvInput {
             }
             Ok(())
         };
-        let result = super::blocks::ordered_jobs(in_flight, &self.origin, next, job, place);
+        let result = crate::inorder::ordered_jobs(in_flight, &self.origin, next, job, place);
         *spare = spare_tokens.into_inner().unwrap_or_default();
         self.done = true;
         result

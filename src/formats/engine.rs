@@ -179,7 +179,7 @@ impl Raws {
             ended = raws.fatal.is_some();
             Some(Ok(raws))
         };
-        blocks::ordered_jobs(in_flight, origin, next, job, place)
+        crate::inorder::ordered_jobs(in_flight, origin, next, job, place)
     }
 }
 

@@ -290,7 +290,7 @@ impl LinesInput {
             let at = counts.place(&lines);
             sink(&at, out)
         };
-        let result = super::blocks::ordered_jobs(in_flight, origin, next, job, place);
+        let result = crate::inorder::ordered_jobs(in_flight, origin, next, job, place);
         self.done = true;
         result
     }
