@@ -48,6 +48,7 @@ mod eval;
 mod features;
 mod formats;
 mod model;
+mod nearest;
 mod presets;
 mod quantify;
 mod rules;

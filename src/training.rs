@@ -27,6 +27,7 @@ use crate::detector::Detector;
 use crate::error::{Error, Result};
 use crate::features::{ExportShape, FeatureExtractor, FeatureMatrix, FeatureSet, FieldGroup};
 use crate::model::{DatasetInfo, Model, ModelParams, SourceRates};
+use crate::nearest::{Blocks, BLOCK, LANES};
 
 /// The first bytes of a training-set file.
 const TRAINING_MAGIC: [u8; 8] = *b"FATRAIN\x1a";
@@ -417,14 +418,23 @@ impl TrainingSet {
             in_reference[j] = true;
         }
         // Each reference row's squared distance to its nearest other reference row.
+        let reference_rows = Blocks::new(train, m, &reference);
         let mut inner: Vec<f32> = reference
             .par_iter()
-            .map(|&i| {
+            .enumerate()
+            .map(|(at, &i)| {
                 let q = row(i);
                 let mut best = f32::INFINITY;
-                for &j in &reference {
-                    if j != i {
-                        best = best.min(squared_distance_below(q, row(j), best));
+                for b in 0..reference_rows.len().div_ceil(BLOCK) {
+                    let s = reference_rows.distances(b, q, best);
+                    if s.iter().all(|&s| s >= best) {
+                        continue;
+                    }
+                    for (k, &s) in s.iter().enumerate() {
+                        let j = b * BLOCK + k;
+                        if j != at && j < reference.len() {
+                            best = best.min(s);
+                        }
                     }
                 }
                 best
@@ -432,6 +442,8 @@ impl TrainingSet {
             .collect();
         inner.sort_by(f32::total_cmp);
         let edge = inner[((inner.len() as f64 * 0.95) as usize).min(inner.len() - 1)];
+        let all: Vec<usize> = (0..n).collect();
+        let all_rows = Blocks::new(train, m, &all);
         // For each looked-at row, in one pass over the training rows: its `NEIGHBOURS`
         // nearest (squared distances, ascending) and its nearest reference row.
         let found: Vec<(bool, Vec<usize>)> = rows
@@ -443,25 +455,31 @@ impl TrainingSet {
                 }
                 let mut near: Vec<(f32, usize)> = Vec::with_capacity(NEIGHBOURS + 1);
                 let mut nearest_reference = f32::INFINITY;
-                for (j, &is_reference) in in_reference.iter().enumerate() {
-                    let kth = if near.len() == NEIGHBOURS {
-                        near[NEIGHBOURS - 1].0
-                    } else {
-                        f32::INFINITY
+                for b in 0..n.div_ceil(BLOCK) {
+                    let kth = |near: &[(f32, usize)]| {
+                        if near.len() == NEIGHBOURS {
+                            near[NEIGHBOURS - 1].0
+                        } else {
+                            f32::INFINITY
+                        }
                     };
-                    let bound = if is_reference {
-                        kth.max(nearest_reference)
-                    } else {
-                        kth
-                    };
-                    let s = squared_distance_below(&q, row(j), bound);
-                    if is_reference && s < nearest_reference {
-                        nearest_reference = s;
+                    // Any row's bound is at most this, so a distance the block stops early
+                    // is above that row's bound too.
+                    let bound = kth(&near).max(nearest_reference);
+                    let s = all_rows.distances(b, &q, bound);
+                    if s.iter().all(|&s| s >= bound) {
+                        // Nothing in the block is nearer than what is already found.
+                        continue;
                     }
-                    if s < kth {
-                        let at = near.partition_point(|&(v, _)| v <= s);
-                        near.insert(at, (s, j));
-                        near.truncate(NEIGHBOURS);
+                    for (j, &s) in (b * BLOCK..n).zip(&s) {
+                        if in_reference[j] && s < nearest_reference {
+                            nearest_reference = s;
+                        }
+                        if s < kth(&near) {
+                            let at = near.partition_point(|&(v, _)| v <= s);
+                            near.insert(at, (s, j));
+                            near.truncate(NEIGHBOURS);
+                        }
                     }
                 }
                 (
@@ -521,28 +539,6 @@ impl TrainingSet {
         }
         Ok(t)
     }
-}
-
-/// Lanes of [`squared_distance_below`]: rows are padded to a multiple of it.
-const LANES: usize = 8;
-
-/// The squared distance between `a` and `b` (equal lengths, a multiple of [`LANES`]), or a
-/// partial sum at or above `bound` as soon as one is reached: summed in [`LANES`] independent
-/// lanes (which the compiler turns into vector instructions), checked every [`LANES`] values.
-fn squared_distance_below(a: &[f32], b: &[f32], bound: f32) -> f32 {
-    let mut total = 0.0;
-    for (x, y) in a.chunks_exact(LANES).zip(b.chunks_exact(LANES)) {
-        let mut lane = [0.0f32; LANES];
-        for i in 0..LANES {
-            let t = x[i] - y[i];
-            lane[i] = t * t;
-        }
-        total += lane.iter().sum::<f32>();
-        if total >= bound {
-            break;
-        }
-    }
-    total
 }
 
 /// Up to `k` of `0..n`, ascending: all when `n <= k`, else a seeded uniform draw.
