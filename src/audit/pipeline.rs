@@ -16,7 +16,7 @@ use super::engagement::NO_TIME;
 use super::params::{ListKind, Listing};
 use super::report::{FollowerGroup, FollowerScore};
 use super::shared::Shared;
-use super::shift::follower_key;
+use super::shift::{follower_key, follower_keys};
 use super::state::TimeKind;
 use super::state::{csv_error, group_of, is_inactive, label_name, most_suspicious_first, State};
 use super::traits::TraitBits;
@@ -150,15 +150,22 @@ impl Scorer<'_, '_> {
             // Offer the accounts to the uniform sample: hashes first, the lock only for the
             // few that may enter it.
             let bound = self.audit.sample.lock().expect("not poisoned").bound();
-            candidates = x
-                .values()
-                .rows()
-                .into_iter()
-                .zip(accounts)
-                .map(|(row, a)| follower_key(row.as_slice().unwrap_or(&[]), a))
-                .enumerate()
-                .filter(|(_, h)| *h <= bound)
-                .collect();
+            candidates = match x.values().as_slice() {
+                Some(cells) => follower_keys(cells, d)
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(_, h)| *h <= bound)
+                    .collect(),
+                None => x
+                    .values()
+                    .rows()
+                    .into_iter()
+                    .zip(accounts)
+                    .map(|(row, a)| follower_key(row.as_slice().unwrap_or(&[]), a))
+                    .enumerate()
+                    .filter(|(_, h)| *h <= bound)
+                    .collect(),
+            };
             if offer && !candidates.is_empty() {
                 let mut sample = self.audit.sample.lock().expect("not poisoned");
                 for (k, h) in candidates.drain(..) {
