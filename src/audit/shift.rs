@@ -124,9 +124,12 @@ pub(super) fn follower_keys(values: &[f64], d: usize) -> Vec<u64> {
     let mut keys = Vec::with_capacity(rows);
     let mut groups = values.chunks_exact(L * d.max(1));
     for group in groups.by_ref() {
+        let (r0, rest) = group.split_at(d);
+        let (r1, rest) = rest.split_at(d);
+        let (r2, r3) = rest.split_at(d);
         let mut h = [KEY_START; L];
-        for c in 0..d {
-            key_step(&mut h, std::array::from_fn(|l| group[l * d + c]));
+        for (((&a, &b), &c), &e) in r0.iter().zip(r1).zip(r2).zip(r3) {
+            key_step(&mut h, [a, b, c, e]);
         }
         keys.extend(h.map(key_finish));
     }
