@@ -178,7 +178,7 @@ impl<'a> Sorted<'a> {
                 (Some(_), None) => false,
                 (None, Some(_)) => true,
                 // NaN gaps (a NaN query) are never beyond: every block is taken.
-                (Some(d), Some(u)) => !(d < u),
+                (Some(d), Some(u)) => d.partial_cmp(&u) != Some(std::cmp::Ordering::Less),
             };
             let gap = if take_up { up } else { down }.unwrap_or(0.0);
             let limit = bound();

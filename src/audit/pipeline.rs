@@ -180,7 +180,7 @@ impl Scorer<'_, '_> {
             // few that may enter it.
             let bound = self.audit.sample.lock().expect("not poisoned").bound();
             candidates = match x.values().as_slice() {
-                Some(cells) => follower_keys(cells, d)
+                Some(cells) => follower_keys(cells, rows, d)
                     .into_iter()
                     .enumerate()
                     .filter(|(_, h)| *h <= bound)

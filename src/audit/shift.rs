@@ -115,14 +115,17 @@ fn key_finish(mut h: u64) -> u64 {
     h ^ (h >> 33)
 }
 
-/// [`follower_key`] of each row of `values` (row-major, `d` values a row), in order. Four rows
-/// are hashed side by side (a row's hash is one long chain of dependent steps, so one row at a
-/// time leaves the processor waiting); each row's steps are those of [`follower_key`].
-pub(super) fn follower_keys(values: &[f64], d: usize) -> Vec<u64> {
+/// [`follower_key`] of each of `rows` rows of `values` (row-major, `d` values a row), in
+/// order. Four rows are hashed side by side (a row's hash is one long chain of dependent
+/// steps, so one row at a time leaves the processor waiting); each row's steps are those of
+/// [`follower_key`].
+pub(super) fn follower_keys(values: &[f64], rows: usize, d: usize) -> Vec<u64> {
     const L: usize = 4;
-    let rows = if d == 0 { 0 } else { values.len() / d };
+    if d == 0 {
+        return vec![key_finish(KEY_START); rows];
+    }
     let mut keys = Vec::with_capacity(rows);
-    let mut groups = values.chunks_exact(L * d.max(1));
+    let mut groups = values.chunks_exact(L * d);
     for group in groups.by_ref() {
         let (r0, rest) = group.split_at(d);
         let (r1, rest) = rest.split_at(d);
@@ -133,7 +136,7 @@ pub(super) fn follower_keys(values: &[f64], d: usize) -> Vec<u64> {
         }
         keys.extend(h.map(key_finish));
     }
-    for row in groups.remainder().chunks_exact(d.max(1)) {
+    for row in groups.remainder().chunks_exact(d) {
         let mut h = [KEY_START];
         for &v in row {
             key_step(&mut h, [v]);
@@ -261,13 +264,13 @@ mod tests {
     fn keys_side_by_side_are_each_rows_key() {
         let d = 7;
         let values: Vec<f64> = (0..d * 11).map(|i| (i as f64).sin() * 1e3).collect();
-        let keys = follower_keys(&values, d);
+        let keys = follower_keys(&values, 11, d);
         assert_eq!(keys.len(), 11);
         let a = Account::default();
         for (r, k) in keys.iter().enumerate() {
             assert_eq!(*k, follower_key(&values[r * d..(r + 1) * d], &a));
         }
-        assert!(follower_keys(&[], 0).is_empty());
+        assert_eq!(follower_keys(&[], 2, 0), [follower_key(&[], &a); 2]);
     }
 
     fn named(name: &str) -> Account {
