@@ -122,7 +122,7 @@ pub fn find_bursts(p_fake: &[f64], positions: &[u64], params: &BurstParams) -> R
 /// [`find_bursts`] with follower `i`'s position given by `position(i)` (increasing), so that
 /// a caller whose positions are mostly `0, 1, 2, ...` need not store them. Beyond `p_fake`,
 /// memory is a sorted copy of the neighbour differences (4 bytes a follower) while the noise
-/// level is measured, then the running sums (8 bytes a follower) while the cuts are searched.
+/// level is measured, then the running sums and the lengths' reciprocals (16 bytes a follower) while the cuts are searched.
 pub(crate) fn find_bursts_at(
     p_fake: &[f64],
     position: impl Fn(usize) -> u64,
@@ -145,15 +145,10 @@ pub(crate) fn find_bursts_at(
     let threshold = params.penalty * variance * (n as f64).ln();
 
     let mut cuts = vec![0, n];
-    // Running sums: 8 bytes a follower while the cuts are searched.
-    let prefix: Vec<f64> = std::iter::once(0.0)
-        .chain(p_fake.iter().scan(0.0, |sum, &v| {
-            *sum += v;
-            Some(*sum)
-        }))
-        .collect();
-    split(&prefix, 0, n, params.min_segment, threshold, &mut cuts);
-    drop(prefix);
+    // Running sums and reciprocals: 16 bytes a follower while the cuts are searched.
+    let sums = Sums::of(p_fake);
+    split(&sums, 0, n, params.min_segment, threshold, &mut cuts);
+    drop(sums);
     cuts.sort_unstable();
 
     let segments: Vec<(usize, usize, f64)> = cuts
@@ -218,80 +213,127 @@ fn mean_of(p: &[f64], a: usize, b: usize) -> f64 {
     p[a..b].iter().sum::<f64>() / (b - a) as f64
 }
 
-/// Binary segmentation of the values whose running sums are `prefix` (`prefix[i]` is the sum
-/// of the first `i`), over `[a, b)`: finds the cut that most lowers the squared error of a
-/// piecewise-constant mean, keeps it when the drop exceeds `threshold`, and recurses on both
-/// sides (side by side on the rayon pool for long stretches). Pushes the cuts, in no order.
-///
-/// The drop of cutting `[a, b)` at `k` is `L²/(k-a) + R²/(b-k) - S²/(b-a)`, with `L`, `R`
-/// and `S` the sums of the left part, the right part and the whole: the sums of squares
-/// cancel, so the running sums serve, and every candidate cut is computed on its own (in
-/// lanes the compiler vectorizes). The result is the same at any thread count: each
+/// Candidate cuts computed at a time.
+const CHUNK: usize = 256;
+
+/// Binary segmentation of the values whose running sums are in `sums`, over `[a, b)`: finds the cut that most lowers
+/// the squared error of a piecewise-constant mean ([`best_cut`]), keeps it when the drop
+/// exceeds `threshold`, and recurses on both sides (side by side on the rayon pool for long
+/// stretches). Pushes the cuts, in no order. The result is the same at any thread count: each
 /// stretch's search is sequential and the cuts are sorted afterwards.
-fn split(
-    prefix: &[f64],
-    mut a: usize,
-    mut b: usize,
-    m: usize,
-    threshold: f64,
-    cuts: &mut Vec<usize>,
-) {
+fn split(sums: &Sums, mut a: usize, mut b: usize, m: usize, threshold: f64, cuts: &mut Vec<usize>) {
     /// Stretches at least this long are split side by side.
     const PARALLEL: usize = 1 << 16;
-    /// Candidate cuts computed at a time.
-    const CHUNK: usize = 256;
-    let offsets: [f64; CHUNK] = std::array::from_fn(|j| j as f64);
-    let mut gains = [0.0f64; CHUNK];
     // Recurses into the shorter side and loops on the longer one, so the stack holds at most
     // about log2(n / m) frames however one-sided the cuts fall.
     while b - a >= 2 * m {
-        let base = prefix[a];
-        let s = prefix[b] - base;
-        let whole = s * s / (b - a) as f64;
-        let mut best = (f64::NEG_INFINITY, 0usize);
-        // Candidate cuts `k` in `a + m ..= b - m`.
-        let mut k0 = a + m;
-        while k0 <= b - m {
-            let len = (b - m + 1 - k0).min(CHUNK);
-            let (left_n, right_n) = ((k0 - a) as f64, (b - k0) as f64);
-            for ((g, &sum), &j) in gains[..len]
-                .iter_mut()
-                .zip(&prefix[k0..k0 + len])
-                .zip(&offsets[..len])
-            {
-                let left = sum - base;
-                let right = s - left;
-                *g = left * left / (left_n + j) + right * right / (right_n - j);
-            }
-            for (j, &g) in gains[..len].iter().enumerate() {
-                if g > best.0 {
-                    best = (g, k0 + j);
-                }
-            }
-            k0 += len;
-        }
-        if best.0 - whole <= threshold {
+        let Some(k) = best_cut(sums, a, b, m, threshold) else {
             return;
-        }
-        let k = best.1;
+        };
         cuts.push(k);
         if b - a >= PARALLEL {
             let mut right = Vec::new();
             rayon::join(
-                || split(prefix, a, k, m, threshold, cuts),
-                || split(prefix, k, b, m, threshold, &mut right),
+                || split(sums, a, k, m, threshold, cuts),
+                || split(sums, k, b, m, threshold, &mut right),
             );
             cuts.extend(right);
             return;
         }
         if k - a < b - k {
-            split(prefix, a, k, m, threshold, cuts);
+            split(sums, a, k, m, threshold, cuts);
             a = k;
         } else {
-            split(prefix, k, b, m, threshold, cuts);
+            split(sums, k, b, m, threshold, cuts);
             b = k;
         }
     }
+}
+
+/// What [`split`] reads: the running sums of the values (`prefix[i]`, the sum of the first
+/// `i`) and the reciprocals of the lengths (`inverse[i] = 1 / i`).
+struct Sums {
+    prefix: Vec<f64>,
+    inverse: Vec<f64>,
+}
+
+impl Sums {
+    fn of(p: &[f64]) -> Sums {
+        let prefix = std::iter::once(0.0)
+            .chain(p.iter().scan(0.0, |sum, &v| {
+                *sum += v;
+                Some(*sum)
+            }))
+            .collect();
+        let inverse = (0..=p.len()).map(|i| 1.0 / i as f64).collect();
+        Sums { prefix, inverse }
+    }
+}
+
+/// The cut `k` of `[a, b)` (`b - a >= 2m`, each side at least `m` long) that most lowers the
+/// squared error, the first of equals, when that drop exceeds `threshold`.
+///
+/// The drop of cutting at `k` is `L²/(k-a) + R²/(b-k) - S²/(b-a)`, with `L`, `R` and `S`
+/// the sums of the left part, the right part and the whole: the sums of squares cancel, so
+/// the running sums serve, and every candidate is computed on its own, [`CHUNK`] at a time
+/// (in lanes the compiler vectorizes). Divisions are slow, so every candidate's value is
+/// first approximated with the lengths' reciprocals (within a few units in the last place,
+/// all terms being positive); only the chunks holding a candidate within a millionth of a
+/// millionth of the largest approximation, where the best cut must be, are then computed
+/// exactly, and the cut is the one a computation of every candidate picks.
+fn best_cut(sums: &Sums, a: usize, b: usize, m: usize, threshold: f64) -> Option<usize> {
+    let (prefix, inverse) = (&sums.prefix[..], &sums.inverse[..]);
+    let base = prefix[a];
+    let s = prefix[b] - base;
+    let whole = s * s / (b - a) as f64;
+    let (first, last) = (a + m, b - m);
+    let chunks = (first..=last)
+        .step_by(CHUNK)
+        .map(|k0| (k0, (last + 1 - k0).min(CHUNK)));
+    let mut gains = [0.0f64; CHUNK];
+    // Each chunk's largest approximate value.
+    let mut tops: Vec<(usize, usize, f64)> = Vec::with_capacity((last + 1 - first).div_ceil(CHUNK));
+    let mut top = 0.0f64;
+    for (k0, len) in chunks {
+        let left_inv = &inverse[k0 - a..k0 - a + len];
+        let right_inv = &inverse[b - (k0 + len - 1)..=b - k0];
+        for (((g, &sum), &li), &ri) in gains[..len]
+            .iter_mut()
+            .zip(&prefix[k0..k0 + len])
+            .zip(left_inv)
+            .zip(right_inv.iter().rev())
+        {
+            let left = sum - base;
+            let right = s - left;
+            *g = left * left * li + right * right * ri;
+        }
+        let chunk_top = gains[..len].iter().fold(0.0f64, |t, &g| t.max(g));
+        top = top.max(chunk_top);
+        tops.push((k0, len, chunk_top));
+    }
+    let offsets: [f64; CHUNK] = std::array::from_fn(|j| j as f64);
+    let mut best = (f64::NEG_INFINITY, 0usize);
+    for &(k0, len, chunk_top) in &tops {
+        if chunk_top < top * (1.0 - 1e-12) {
+            continue;
+        }
+        let (left_n, right_n) = ((k0 - a) as f64, (b - k0) as f64);
+        for ((g, &sum), &j) in gains[..len]
+            .iter_mut()
+            .zip(&prefix[k0..k0 + len])
+            .zip(&offsets[..len])
+        {
+            let left = sum - base;
+            let right = s - left;
+            *g = left * left / (left_n + j) + right * right / (right_n - j);
+        }
+        for (j, &g) in gains[..len].iter().enumerate() {
+            if g > best.0 {
+                best = (g, k0 + j);
+            }
+        }
+    }
+    (best.0 - whole > threshold).then_some(best.1)
 }
 
 /// Variance of the noise around a piecewise-constant mean, from neighbour differences:
@@ -335,6 +377,117 @@ fn weighted_median(segments: &[(usize, usize, f64)]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // The search before candidates were skipped by chunk bounds: every candidate computed.
+    /// Binary segmentation of the values whose running sums are `prefix` (`prefix[i]` is the sum
+    /// of the first `i`), over `[a, b)`: finds the cut that most lowers the squared error of a
+    /// piecewise-constant mean, keeps it when the drop exceeds `threshold`, and recurses on both
+    /// sides (side by side on the rayon pool for long stretches). Pushes the cuts, in no order.
+    ///
+    /// The drop of cutting `[a, b)` at `k` is `L²/(k-a) + R²/(b-k) - S²/(b-a)`, with `L`, `R`
+    /// and `S` the sums of the left part, the right part and the whole: the sums of squares
+    /// cancel, so the running sums serve, and every candidate cut is computed on its own (in
+    /// lanes the compiler vectorizes). The result is the same at any thread count: each
+    /// stretch's search is sequential and the cuts are sorted afterwards.
+    fn split_every_candidate(
+        prefix: &[f64],
+        mut a: usize,
+        mut b: usize,
+        m: usize,
+        threshold: f64,
+        cuts: &mut Vec<usize>,
+    ) {
+        /// Stretches at least this long are split side by side.
+        const PARALLEL: usize = 1 << 16;
+        /// Candidate cuts computed at a time.
+        const CHUNK: usize = 256;
+        let offsets: [f64; CHUNK] = std::array::from_fn(|j| j as f64);
+        let mut gains = [0.0f64; CHUNK];
+        // Recurses into the shorter side and loops on the longer one, so the stack holds at most
+        // about log2(n / m) frames however one-sided the cuts fall.
+        while b - a >= 2 * m {
+            let base = prefix[a];
+            let s = prefix[b] - base;
+            let whole = s * s / (b - a) as f64;
+            let mut best = (f64::NEG_INFINITY, 0usize);
+            // Candidate cuts `k` in `a + m ..= b - m`.
+            let mut k0 = a + m;
+            while k0 <= b - m {
+                let len = (b - m + 1 - k0).min(CHUNK);
+                let (left_n, right_n) = ((k0 - a) as f64, (b - k0) as f64);
+                for ((g, &sum), &j) in gains[..len]
+                    .iter_mut()
+                    .zip(&prefix[k0..k0 + len])
+                    .zip(&offsets[..len])
+                {
+                    let left = sum - base;
+                    let right = s - left;
+                    *g = left * left / (left_n + j) + right * right / (right_n - j);
+                }
+                for (j, &g) in gains[..len].iter().enumerate() {
+                    if g > best.0 {
+                        best = (g, k0 + j);
+                    }
+                }
+                k0 += len;
+            }
+            if best.0 - whole <= threshold {
+                return;
+            }
+            let k = best.1;
+            cuts.push(k);
+            if b - a >= PARALLEL {
+                let mut right = Vec::new();
+                rayon::join(
+                    || split_every_candidate(prefix, a, k, m, threshold, cuts),
+                    || split_every_candidate(prefix, k, b, m, threshold, &mut right),
+                );
+                cuts.extend(right);
+                return;
+            }
+            if k - a < b - k {
+                split_every_candidate(prefix, a, k, m, threshold, cuts);
+                a = k;
+            } else {
+                split_every_candidate(prefix, k, b, m, threshold, cuts);
+                b = k;
+            }
+        }
+    }
+
+    #[test]
+    fn skipping_chunks_finds_the_cuts_of_every_candidate() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        for case in 0..40 {
+            let n = rng.gen_range(60..5000);
+            let levels = [0.0, 0.1, 0.5, 0.9, 1.0];
+            let mut p = Vec::with_capacity(n);
+            while p.len() < n {
+                let run = rng.gen_range(1..400);
+                let base: f64 = levels[rng.gen_range(0..levels.len())];
+                for _ in 0..run {
+                    // Coarse values (many equal sums and gains) or noisy ones.
+                    let v = if case % 2 == 0 {
+                        base
+                    } else {
+                        (base + rng.gen_range(-0.3..0.3f64)).clamp(0.0, 1.0)
+                    };
+                    p.push(v);
+                }
+            }
+            p.truncate(n);
+            let prefix = Sums::of(&p).prefix;
+            for (m, threshold) in [(2, 0.0), (30, 0.5), (7, 3.0)] {
+                let (mut want, mut got) = (vec![], vec![]);
+                split_every_candidate(&prefix, 0, n, m, threshold, &mut want);
+                split(&Sums::of(&p), 0, n, m, threshold, &mut got);
+                want.sort_unstable();
+                got.sort_unstable();
+                assert_eq!(got, want, "case {case}, n {n}, m {m}");
+            }
+        }
+    }
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 

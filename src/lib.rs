@@ -49,6 +49,7 @@ mod features;
 mod formats;
 mod inorder;
 mod model;
+mod nearest;
 mod presets;
 mod quantify;
 mod rules;

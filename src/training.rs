@@ -27,6 +27,7 @@ use crate::detector::Detector;
 use crate::error::{Error, Result};
 use crate::features::{ExportShape, FeatureExtractor, FeatureMatrix, FeatureSet, FieldGroup};
 use crate::model::{DatasetInfo, Model, ModelParams, SourceRates};
+use crate::nearest::{main_axis, Sorted, LANES};
 
 /// The first bytes of a training-set file.
 const TRAINING_MAGIC: [u8; 8] = *b"FATRAIN\x1a";
@@ -412,28 +413,24 @@ impl TrainingSet {
             return Ok(Shift::new(0.0, rows.len()));
         }
         let reference = seeded_subset(n, 3000, 0x5eed);
-        let mut in_reference = vec![false; n];
-        for &j in &reference {
-            in_reference[j] = true;
-        }
+        // Searches scan the rows outward along their main axis (from a thinned draw of the
+        // reference): any axis gives the same, exact results; a good one skips the most.
+        let thinned: Vec<usize> = reference.iter().copied().step_by(4).collect();
+        let axis = main_axis(train, m, &thinned);
+        let all: Vec<usize> = (0..n).collect();
+        let (by_reference, by_all) = rayon::join(
+            || Sorted::new(train, m, &reference, &axis),
+            || Sorted::new(train, m, &all, &axis),
+        );
         // Each reference row's squared distance to its nearest other reference row.
         let mut inner: Vec<f32> = reference
             .par_iter()
-            .map(|&i| {
-                let q = row(i);
-                let mut best = f32::INFINITY;
-                for &j in &reference {
-                    if j != i {
-                        best = best.min(squared_distance_below(q, row(j), best));
-                    }
-                }
-                best
-            })
+            .map(|&i| by_reference.nearest(row(i), Some(i)))
             .collect();
         inner.sort_by(f32::total_cmp);
         let edge = inner[((inner.len() as f64 * 0.95) as usize).min(inner.len() - 1)];
-        // For each looked-at row, in one pass over the training rows: its `NEIGHBOURS`
-        // nearest (squared distances, ascending) and its nearest reference row.
+        // For each looked-at row: its `NEIGHBOURS` nearest training rows (by squared distance,
+        // then row index) and whether its nearest reference row is beyond the edge.
         let found: Vec<(bool, Vec<usize>)> = rows
             .par_iter()
             .map(|&r| {
@@ -441,31 +438,9 @@ impl TrainingSet {
                 for (k, (&c, &s)) in cols.iter().zip(&scale).enumerate() {
                     q[k] = (x.values()[[r, c]] * s) as f32;
                 }
-                let mut near: Vec<(f32, usize)> = Vec::with_capacity(NEIGHBOURS + 1);
-                let mut nearest_reference = f32::INFINITY;
-                for (j, &is_reference) in in_reference.iter().enumerate() {
-                    let kth = if near.len() == NEIGHBOURS {
-                        near[NEIGHBOURS - 1].0
-                    } else {
-                        f32::INFINITY
-                    };
-                    let bound = if is_reference {
-                        kth.max(nearest_reference)
-                    } else {
-                        kth
-                    };
-                    let s = squared_distance_below(&q, row(j), bound);
-                    if is_reference && s < nearest_reference {
-                        nearest_reference = s;
-                    }
-                    if s < kth {
-                        let at = near.partition_point(|&(v, _)| v <= s);
-                        near.insert(at, (s, j));
-                        near.truncate(NEIGHBOURS);
-                    }
-                }
+                let near = by_all.k_nearest(&q, NEIGHBOURS);
                 (
-                    nearest_reference > edge,
+                    by_reference.nearest(&q, None) > edge,
                     near.into_iter().map(|(_, j)| j).collect(),
                 )
             })
@@ -521,28 +496,6 @@ impl TrainingSet {
         }
         Ok(t)
     }
-}
-
-/// Lanes of [`squared_distance_below`]: rows are padded to a multiple of it.
-const LANES: usize = 8;
-
-/// The squared distance between `a` and `b` (equal lengths, a multiple of [`LANES`]), or a
-/// partial sum at or above `bound` as soon as one is reached: summed in [`LANES`] independent
-/// lanes (which the compiler turns into vector instructions), checked every [`LANES`] values.
-fn squared_distance_below(a: &[f32], b: &[f32], bound: f32) -> f32 {
-    let mut total = 0.0;
-    for (x, y) in a.chunks_exact(LANES).zip(b.chunks_exact(LANES)) {
-        let mut lane = [0.0f32; LANES];
-        for i in 0..LANES {
-            let t = x[i] - y[i];
-            lane[i] = t * t;
-        }
-        total += lane.iter().sum::<f32>();
-        if total >= bound {
-            break;
-        }
-    }
-    total
 }
 
 /// Up to `k` of `0..n`, ascending: all when `n <= k`, else a seeded uniform draw.

@@ -481,7 +481,7 @@ impl<'m> Audit<'m> {
         let sampled: Vec<Account> =
             std::mem::take(&mut self.shared.sample.lock().expect("not poisoned").kept)
                 .into_iter()
-                .map(|(_, a)| a)
+                .map(|(_, a)| *a)
                 .collect();
         let mut matched = None;
         let probe = match (&self.probe, self.shared.training) {

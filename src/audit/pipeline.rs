@@ -16,7 +16,7 @@ use super::engagement::NO_TIME;
 use super::params::{ListKind, Listing};
 use super::report::{FollowerGroup, FollowerScore};
 use super::shared::Shared;
-use super::shift::follower_key;
+use super::shift::{follower_key, follower_keys};
 use super::state::TimeKind;
 use super::state::{csv_error, group_of, is_inactive, label_name, most_suspicious_first, State};
 use super::traits::TraitBits;
@@ -35,6 +35,29 @@ impl Batch {
         Batch {
             positions: Vec::with_capacity(cap),
             accounts: spare.unwrap_or_else(|| Vec::with_capacity(cap)),
+        }
+    }
+}
+
+/// Unmarks in `wanted` the followers of a chunk that `n` others of the same chunk outscore:
+/// the report lists the `n` highest P(fake) (ties in follow order), so they can never be
+/// listed and need no reasons. (At the start of a list, before the sink has listed `n`
+/// followers and raised its bound, every follower passes that bound.)
+fn only_the_chunks_highest(proba: &[f64], wanted: &mut [bool], n: usize) {
+    if n == 0 || wanted.iter().filter(|&&w| w).count() <= n {
+        return;
+    }
+    let mut p: Vec<f64> = proba
+        .iter()
+        .zip(wanted.iter())
+        .filter(|(_, &w)| w)
+        .map(|(&p, _)| p)
+        .collect();
+    // The n-th highest: a follower below it has at least n strictly above it.
+    let (_, &mut nth, _) = p.select_nth_unstable_by(n - 1, |a, b| b.total_cmp(a));
+    for (w, &p) in wanted.iter_mut().zip(proba) {
+        if p < nth {
+            *w = false;
         }
     }
 }
@@ -63,6 +86,8 @@ pub(super) struct Scorer<'a, 'm> {
     /// The report lists the most suspicious: followers at or above the listing bound get
     /// their id and reasons.
     pub(super) top: bool,
+    /// How many the report lists when `top`.
+    pub(super) listed: usize,
 }
 
 impl<'a, 'm> Scorer<'a, 'm> {
@@ -73,6 +98,10 @@ impl<'a, 'm> Scorer<'a, 'm> {
             fx,
             every: csv || listing == Listing::All,
             top: matches!(listing, Listing::MostSuspicious(n) if n > 0),
+            listed: match listing {
+                Listing::MostSuspicious(n) => n,
+                _ => 0,
+            },
         }
     }
 
@@ -151,15 +180,22 @@ impl Scorer<'_, '_> {
             // Offer the accounts to the uniform sample: hashes first, the lock only for the
             // few that may enter it.
             let bound = self.audit.sample.lock().expect("not poisoned").bound();
-            candidates = x
-                .values()
-                .rows()
-                .into_iter()
-                .zip(accounts)
-                .map(|(row, a)| follower_key(row.as_slice().unwrap_or(&[]), a))
-                .enumerate()
-                .filter(|(_, h)| *h <= bound)
-                .collect();
+            candidates = match x.values().as_slice() {
+                Some(cells) => follower_keys(cells, rows, d)
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(_, h)| *h <= bound)
+                    .collect(),
+                None => x
+                    .values()
+                    .rows()
+                    .into_iter()
+                    .zip(accounts)
+                    .map(|(row, a)| follower_key(row.as_slice().unwrap_or(&[]), a))
+                    .enumerate()
+                    .filter(|(_, h)| *h <= bound)
+                    .collect(),
+            };
             if offer && !candidates.is_empty() {
                 let mut sample = self.audit.sample.lock().expect("not poisoned");
                 for (k, h) in candidates.drain(..) {
@@ -172,7 +208,10 @@ impl Scorer<'_, '_> {
             .iter()
             .map(|v| v.clamp(0.0, 1.0))
             .collect();
-        let wanted: Vec<bool> = proba.iter().map(|&p| self.wanted(p)).collect();
+        let mut wanted: Vec<bool> = proba.iter().map(|&p| self.wanted(p)).collect();
+        if self.top && !self.every {
+            only_the_chunks_highest(&proba, &mut wanted, self.listed);
+        }
         let keep = self.audit.params.reasons;
         let reasons: Vec<Vec<Reason>> = if keep > 0 && wanted.iter().any(|&w| w) {
             (0..rows)
@@ -497,5 +536,30 @@ impl<'scope> Pipe for Overlapped<'_, '_, 'scope> {
     }
     fn spare(&mut self) -> Option<Vec<Account>> {
         self.spare.pop()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chunk_keeps_wanted_only_what_n_others_do_not_outscore() {
+        let p = [0.9, 0.2, 0.9, 0.5, 0.95, 0.1, 0.5];
+        let mut w = vec![true; p.len()];
+        only_the_chunks_highest(&p, &mut w, 3);
+        // 0.95 and both 0.9s; everything else has three strictly above it.
+        assert_eq!(w, [true, false, true, false, true, false, false]);
+        let mut w = vec![true; p.len()];
+        only_the_chunks_highest(&p, &mut w, 4);
+        // The fourth highest is 0.5: both 0.5s stay (ties are kept).
+        assert_eq!(w, [true, false, true, true, true, false, true]);
+        // Already-unwanted followers are not counted.
+        let mut w = vec![false, true, false, true, true, true, true];
+        only_the_chunks_highest(&p, &mut w, 2);
+        assert_eq!(w, [false, false, false, true, true, false, true]);
+        let mut w = vec![true; 2];
+        only_the_chunks_highest(&p[..2], &mut w, 5);
+        assert_eq!(w, [true, true]);
     }
 }

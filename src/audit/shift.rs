@@ -51,8 +51,8 @@ pub(super) fn cross_source_spread(model: &Model) -> Result<RateShift> {
 #[derive(Debug, Default)]
 pub(super) struct BottomK {
     pub(super) k: usize,
-    /// Sorted by hash.
-    pub(super) kept: Vec<(u64, Account)>,
+    /// Sorted by hash; boxed, so that an insertion moves 16 bytes an entry.
+    pub(super) kept: Vec<(u64, Box<Account>)>,
 }
 
 impl BottomK {
@@ -64,12 +64,12 @@ impl BottomK {
         if let Some((_, kept)) = self.kept.get_mut(at).filter(|(h, _)| *h == hash) {
             // One key, two followers (alike in every feature the model reads, or a
             // collision): keep one by content, whichever came first.
-            if format!("{account:?}") < format!("{kept:?}") {
-                *kept = account.clone();
+            if format!("{account:?}") < format!("{:?}", **kept) {
+                **kept = account.clone();
             }
             return;
         }
-        self.kept.insert(at, (hash, account.clone()));
+        self.kept.insert(at, (hash, Box::new(account.clone())));
         self.kept.truncate(self.k);
     }
 
@@ -90,15 +90,60 @@ impl BottomK {
 /// docs/performance.md); which of the alike followers the sample keeps is settled by
 /// [`BottomK::offer`], not by the order threads hand them over.
 pub(super) fn follower_key(row: &[f64], _account: &Account) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for v in row {
-        h = (h ^ v.to_bits()).wrapping_mul(0x0000_0100_0000_01b3);
-        h ^= h >> 29;
+    let mut h = [KEY_START];
+    for &v in row {
+        key_step(&mut h, [v]);
     }
-    // Mix the bits, so that the order of hashes is not the order of similar rows.
+    key_finish(h[0])
+}
+
+const KEY_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// One value into each of `L` rows' hashes.
+#[inline(always)]
+fn key_step<const L: usize>(h: &mut [u64; L], v: [f64; L]) {
+    for (h, v) in h.iter_mut().zip(v) {
+        *h = (*h ^ v.to_bits()).wrapping_mul(0x0000_0100_0000_01b3);
+        *h ^= *h >> 29;
+    }
+}
+
+/// Mixes the bits, so that the order of hashes is not the order of similar rows.
+fn key_finish(mut h: u64) -> u64 {
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
     h ^ (h >> 33)
+}
+
+/// [`follower_key`] of each of `rows` rows of `values` (row-major, `d` values a row), in
+/// order. Four rows are hashed side by side (a row's hash is one long chain of dependent
+/// steps, so one row at a time leaves the processor waiting); each row's steps are those of
+/// [`follower_key`].
+pub(super) fn follower_keys(values: &[f64], rows: usize, d: usize) -> Vec<u64> {
+    const L: usize = 4;
+    if d == 0 {
+        return vec![key_finish(KEY_START); rows];
+    }
+    let mut keys = Vec::with_capacity(rows);
+    let mut groups = values.chunks_exact(L * d);
+    for group in groups.by_ref() {
+        let (r0, rest) = group.split_at(d);
+        let (r1, rest) = rest.split_at(d);
+        let (r2, r3) = rest.split_at(d);
+        let mut h = [KEY_START; L];
+        for (((&a, &b), &c), &e) in r0.iter().zip(r1).zip(r2).zip(r3) {
+            key_step(&mut h, [a, b, c, e]);
+        }
+        keys.extend(h.map(key_finish));
+    }
+    for row in groups.remainder().chunks_exact(d) {
+        let mut h = [KEY_START];
+        for &v in row {
+            key_step(&mut h, [v]);
+        }
+        keys.push(key_finish(h[0]));
+    }
+    keys
 }
 
 /// What [`Audit::probe`] finds in a leading sample of the input.
@@ -214,6 +259,19 @@ pub(super) fn measure_shift(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_side_by_side_are_each_rows_key() {
+        let d = 7;
+        let values: Vec<f64> = (0..d * 11).map(|i| (i as f64).sin() * 1e3).collect();
+        let keys = follower_keys(&values, 11, d);
+        assert_eq!(keys.len(), 11);
+        let a = Account::default();
+        for (r, k) in keys.iter().enumerate() {
+            assert_eq!(*k, follower_key(&values[r * d..(r + 1) * d], &a));
+        }
+        assert_eq!(follower_keys(&[], 2, 0), [follower_key(&[], &a); 2]);
+    }
 
     fn named(name: &str) -> Account {
         let mut a = Account::default();

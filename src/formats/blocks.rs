@@ -564,8 +564,11 @@ fn quote_parity(bytes: &[u8]) -> bool {
 /// Cuts a byte stream into blocks that probably end at a record boundary.
 pub(crate) struct Splitter {
     input: Box<dyn Read + Send>,
-    /// Bytes read but not yet handed out.
+    /// Bytes read but not yet handed out: `rest[..filled]`. The bytes after them are
+    /// initialized but stale, so that reading into them needs no zeroing (a recycled buffer
+    /// is read into as it is).
     rest: Vec<u8>,
+    filled: usize,
     eof: bool,
     size: usize,
     handed: usize,
@@ -590,6 +593,7 @@ impl Splitter {
         Splitter {
             input,
             rest: Vec::new(),
+            filled: 0,
             eof: false,
             size: size.max(1),
             handed: 0,
@@ -618,46 +622,54 @@ impl Splitter {
 
     /// The next block, or `None` after the last.
     pub(crate) fn next_block(&mut self) -> std::io::Result<Option<Block>> {
-        if self.eof && self.rest.is_empty() {
+        if self.eof && self.filled == 0 {
             return Ok(None);
         }
         let first = self.handed == 0;
         let mut want = self.size;
         loop {
-            while !self.eof && self.rest.len() < want {
-                let have = self.rest.len();
-                let asked = (want - have) as u64;
-                // `read_to_end` fills spare capacity without zeroing it first.
-                match (&mut self.input).take(asked).read_to_end(&mut self.rest) {
+            while !self.eof && self.filled < want {
+                if self.rest.len() < want {
+                    self.rest.resize(want, 0);
+                }
+                match self.input.read(&mut self.rest[self.filled..want]) {
                     Ok(0) => self.eof = true,
-                    Ok(_) => {}
+                    Ok(n) => self.filled += n,
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                     Err(e) => return Err(e),
                 }
             }
+            let read = &self.rest[..self.filled];
             if self.eof {
                 self.handed += 1;
+                let mut bytes = std::mem::take(&mut self.rest);
+                bytes.truncate(self.filled);
+                self.filled = 0;
                 return Ok(Some(Block {
-                    bytes: std::mem::take(&mut self.rest),
+                    bytes,
                     first,
                     last: true,
                 }));
             }
             let cut = match self.lines {
-                None => split_point(&self.rest),
-                Some(max) => {
-                    memchr::memrchr(b'\n', &self.rest)
-                        .map(|i| i + 1)
-                        .or((self.rest.len() > max).then_some(self.rest.len()))
-                }
+                None => split_point(read),
+                Some(max) => memchr::memrchr(b'\n', read)
+                    .map(|i| i + 1)
+                    .or((read.len() > max).then_some(read.len())),
             };
             if let Some(cut) = cut {
+                // The bytes after the cut start the next buffer (a recycled one when there
+                // is one: its stale bytes are read over without zeroing).
+                let left = &read[cut..];
                 let mut next = self.pool.pop().unwrap_or_default();
-                next.clear();
-                next.reserve(self.size + self.size / 8);
-                next.extend_from_slice(&self.rest[cut..]);
+                if next.len() < left.len() {
+                    next.resize(left.len(), 0);
+                }
+                next[..left.len()].copy_from_slice(left);
+                let filled = left.len();
                 let mut bytes = std::mem::replace(&mut self.rest, next);
                 bytes.truncate(cut);
+                self.filled = filled;
                 self.handed += 1;
                 return Ok(Some(Block {
                     bytes,
@@ -667,8 +679,8 @@ impl Splitter {
             }
             // No newline outside quotes yet: one long record. Read on.
             want = match self.lines {
-                Some(max) => (self.rest.len() * 2).min(max + 1),
-                None => self.rest.len() * 2,
+                Some(max) => (self.filled * 2).min(max + 1),
+                None => self.filled * 2,
             };
         }
     }
