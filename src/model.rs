@@ -188,6 +188,10 @@ impl Detector for FittedDetector {
         self.as_detector().explain(x, row)
     }
 
+    fn explain_top(&self, x: &FeatureMatrix, row: usize, k: usize) -> Result<Vec<Reason>> {
+        self.as_detector().explain_top(x, row, k)
+    }
+
     /// The random forest's split features; `None` (any column) for the other detectors:
     /// logistic regression and naive Bayes read every column, and the single trees do not say.
     fn used_features(&self) -> Option<Vec<usize>> {
@@ -740,8 +744,7 @@ impl Model {
         let fx = FeatureExtractor::new(self.feature_set("an account")?);
         let x = fx.extract(std::slice::from_ref(account));
         let p_fake = self.predict_proba(&x)?[0].clamp(0.0, 1.0);
-        let mut reasons = self.explain(&x, 0)?;
-        reasons.truncate(3);
+        let reasons = self.explain_top(&x, 0, 3)?;
         Ok(Score {
             p_fake,
             label: if p_fake >= self.data.threshold {
@@ -881,6 +884,11 @@ impl Detector for Model {
     fn explain(&self, x: &FeatureMatrix, row: usize) -> Result<Vec<Reason>> {
         self.data.schema.check(x.schema())?;
         self.data.detector.explain(x, row)
+    }
+
+    fn explain_top(&self, x: &FeatureMatrix, row: usize, k: usize) -> Result<Vec<Reason>> {
+        self.data.schema.check(x.schema())?;
+        self.data.detector.explain_top(x, row, k)
     }
 
     /// The detector's columns: calibration maps the detector's score alone and adds none.

@@ -220,10 +220,7 @@ impl Scorer<'_, '_> {
                     if !wanted[row] {
                         return Ok(Vec::new());
                     }
-                    model.explain(&x, row).map(|mut r| {
-                        r.truncate(keep);
-                        r
-                    })
+                    model.explain_top(&x, row, keep)
                 })
                 .collect::<Result<_>>()?
         } else {

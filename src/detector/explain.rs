@@ -298,30 +298,96 @@ pub(crate) fn reasons_from_contributions(
     values: &[f64],
     contributions: &[f64],
 ) -> Vec<Reason> {
-    let mut reasons: Vec<Reason> = schema
-        .names()
-        .iter()
-        .zip(values)
-        .zip(contributions)
-        .filter(|(_, c)| **c != 0.0)
-        .map(|((name, v), c)| Reason {
-            source: name.clone(),
+    top_reasons_from_contributions(schema, values, contributions, usize::MAX)
+}
+
+/// The first `k` of [`reasons_from_contributions`], only those put into words.
+pub(crate) fn top_reasons_from_contributions(
+    schema: &FeatureSchema,
+    values: &[f64],
+    contributions: &[f64],
+    k: usize,
+) -> Vec<Reason> {
+    // Strongest first; a stable sort, so equal weights keep schema order.
+    let mut order: Vec<usize> = (0..contributions.len().min(values.len()))
+        .filter(|&i| contributions[i] != 0.0)
+        .collect();
+    order.sort_by(|&a, &b| contributions[b].abs().total_cmp(&contributions[a].abs()));
+    order.truncate(k);
+    let names = schema.names();
+    order
+        .into_iter()
+        .map(|i| Reason {
+            source: names[i].clone(),
             text: format!(
                 "{}: points to {}",
-                describe_feature(name, *v),
-                if *c > 0.0 { "fake" } else { "genuine" },
+                describe_feature(&names[i], values[i]),
+                if contributions[i] > 0.0 {
+                    "fake"
+                } else {
+                    "genuine"
+                },
             ),
-            weight: *c,
+            weight: contributions[i],
         })
-        .collect();
-    reasons.sort_by(|a, b| b.weight.abs().total_cmp(&a.weight.abs()));
-    reasons
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::features::FeatureSet;
+
+    /// The way reasons were made before only the first `k` were worded: every one worded,
+    /// then sorted.
+    fn all_reasons_formatted_then_sorted(
+        schema: &FeatureSchema,
+        values: &[f64],
+        contributions: &[f64],
+    ) -> Vec<Reason> {
+        let mut reasons: Vec<Reason> = schema
+            .names()
+            .iter()
+            .zip(values)
+            .zip(contributions)
+            .filter(|(_, c)| **c != 0.0)
+            .map(|((name, v), c)| Reason {
+                source: name.clone(),
+                text: format!(
+                    "{}: points to {}",
+                    describe_feature(name, *v),
+                    if *c > 0.0 { "fake" } else { "genuine" },
+                ),
+                weight: *c,
+            })
+            .collect();
+        reasons.sort_by(|a, b| b.weight.abs().total_cmp(&a.weight.abs()));
+        reasons
+    }
+
+    /// Wording only the first `k` gives the same reasons, in the same order (ties in schema
+    /// order), as wording all of them and keeping the first `k`.
+    #[test]
+    fn the_first_k_reasons_are_those_of_the_whole_list() {
+        let schema = FeatureSet::Twitter.schema();
+        let n = schema.len();
+        let values: Vec<f64> = (0..n).map(|i| (i as f64 * 7.3) % 11.0).collect();
+        // Zeros, ties of equal size and both signs.
+        let contributions: Vec<f64> = (0..n)
+            .map(|i| match i % 5 {
+                0 => 0.0,
+                1 => 0.02,
+                2 => -0.02,
+                _ => (i as f64 * 0.37).sin() * 0.1,
+            })
+            .collect();
+        let all = all_reasons_formatted_then_sorted(&schema, &values, &contributions);
+        assert!(all.len() > 10);
+        for k in [0, 1, 3, 10, usize::MAX] {
+            let top = top_reasons_from_contributions(&schema, &values, &contributions, k);
+            assert_eq!(top, all[..k.min(all.len())].to_vec(), "k = {k}");
+        }
+    }
 
     #[test]
     fn reasons_are_sorted_and_worded() {

@@ -67,6 +67,18 @@ pub trait Detector: Send + Sync {
     /// As [`Detector::predict_proba`]; also when `row` is out of range.
     fn explain(&self, x: &FeatureMatrix, row: usize) -> Result<Vec<Reason>>;
 
+    /// The first `k` of [`Detector::explain`]'s reasons. The same reasons, but a detector may
+    /// put into words only the ones it returns (the forest does: an audit writing every
+    /// follower's three reasons would otherwise describe some twenty features per follower).
+    ///
+    /// # Errors
+    /// As [`Detector::explain`].
+    fn explain_top(&self, x: &FeatureMatrix, row: usize, k: usize) -> Result<Vec<Reason>> {
+        let mut reasons = self.explain(x, row)?;
+        reasons.truncate(k);
+        Ok(reasons)
+    }
+
     /// The schema columns that [`Detector::predict_proba`] and [`Detector::explain`] read,
     /// ascending and without repeats; `None` when any column may be read (the default).
     ///
@@ -91,6 +103,9 @@ macro_rules! forward_detector {
             }
             fn explain(&self, x: &FeatureMatrix, row: usize) -> Result<Vec<Reason>> {
                 (**self).explain(x, row)
+            }
+            fn explain_top(&self, x: &FeatureMatrix, row: usize, k: usize) -> Result<Vec<Reason>> {
+                (**self).explain_top(x, row, k)
             }
             fn used_features(&self) -> Option<Vec<usize>> {
                 (**self).used_features()

@@ -30,7 +30,7 @@ use ndarray::{Array1, ArrayView2};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::detector::explain::reasons_from_contributions;
+use crate::detector::explain::top_reasons_from_contributions;
 use crate::detector::rows::row_values;
 use crate::detector::{Detector, Reason};
 use crate::error::{Error, Result};
@@ -230,11 +230,16 @@ impl Detector for RandomForest {
     }
 
     fn explain(&self, x: &FeatureMatrix, row: usize) -> Result<Vec<Reason>> {
+        self.explain_top(x, row, usize::MAX)
+    }
+
+    fn explain_top(&self, x: &FeatureMatrix, row: usize, k: usize) -> Result<Vec<Reason>> {
         let c = self.contributions(x, row)?;
-        Ok(reasons_from_contributions(
+        Ok(top_reasons_from_contributions(
             &self.schema,
             &row_values(x, row)?,
             &c.per_feature,
+            k,
         ))
     }
 }
