@@ -47,6 +47,9 @@ pub(super) struct RankedForest {
     pub(super) nodes: Box<[u32]>,
     /// Value to add on arriving at a slot, a leaf value or 0.0 (`SLOTS + 1` long).
     pub(super) values: Box<[f64]>,
+    /// Change of P(fake) on arriving at a slot from its parent, `value[child] -
+    /// value[parent]` (0.0 for roots and the terminal slot): the path contributions.
+    pub(super) deltas: Box<[f64]>,
     /// The entry node of the first tree.
     pub(super) entry: u32,
     /// The terminal node (a self-loop).
@@ -131,6 +134,7 @@ impl RankedForest {
         // One slot more than a 16-bit index reaches, so that `left + 1` needs no check.
         let mut nodes = vec![0u32; SLOTS + 1].into_boxed_slice();
         let mut values = vec![0.0f64; SLOTS + 1].into_boxed_slice();
+        let mut deltas = vec![0.0f64; SLOTS + 1].into_boxed_slice();
         nodes[terminal_slot] = terminal;
         // Slot offsets of the trees, then entry nodes from the last tree back.
         let mut offsets = Vec::with_capacity(trees.len());
@@ -142,6 +146,11 @@ impl RankedForest {
         let mut next_entry = terminal;
         for (t, &o) in trees.iter().zip(&offsets).rev() {
             for (i, n) in t.nodes.iter().enumerate() {
+                if n.left as usize != i {
+                    for child in [n.left as usize, n.left as usize + 1] {
+                        deltas[o + child] = t.value[child] - t.value[i];
+                    }
+                }
                 if n.left as usize == i {
                     nodes[o + i] = next_entry;
                     values[o + i] = t.value[i];
@@ -165,6 +174,7 @@ impl RankedForest {
             padded,
             nodes,
             values,
+            deltas,
             entry: next_entry,
             terminal,
         })
@@ -185,6 +195,21 @@ impl RankedForest {
                 7 => rank::<7>(ts, x),
                 _ => rank::<8>(ts, x),
             };
+        }
+    }
+
+    /// Adds each split's change of P(fake) along `row`'s path through every tree, in tree
+    /// order, to its feature's entry of `per_feature` (indexed by schema column): the sums the
+    /// plain walk over the trees gives, bit for bit.
+    pub(super) fn add_contributions(&self, row: &[f64], per_feature: &mut [f64]) {
+        let mut ranks = [0u8; RANK_WIDTH];
+        self.rank_row(row, &mut ranks);
+        let mut x = self.entry;
+        while x != self.terminal {
+            let f = x as u8 as usize;
+            let slot = (x >> 16) as usize + (ranks[f] > (x >> 8) as u8) as usize;
+            per_feature[self.columns[f]] += self.deltas[slot];
+            x = self.nodes[slot];
         }
     }
 
