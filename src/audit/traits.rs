@@ -17,7 +17,7 @@ struct TraitDef {
 
 /// An empty or absent free-text field.
 fn blank(s: &Option<String>) -> bool {
-    s.as_deref().map_or(true, |t| t.trim().is_empty())
+    s.as_deref().map_or(true, crate::features::is_blank)
 }
 
 const TRAITS: [TraitDef; 9] = [

@@ -14,3 +14,4 @@ pub use extractor::{FeatureExtractor, TimeReference};
 pub use mask::{ExportShape, FieldGroup};
 pub use schema::{FeatureMatrix, FeatureSchema};
 pub use set::FeatureSet;
+pub(crate) use text::is_blank;
