@@ -564,7 +564,7 @@ mod tests {
     }
 
     /// Contributions walked on ranks through the chained trees are the plain walk's, bit for
-    /// bit, on rows placed on, between and beyond the thresholds (and NaN).
+    /// bit, on rows placed on, between and beyond the thresholds.
     #[test]
     fn ranked_contributions_are_the_plain_walks_bit_for_bit() {
         let f = default_forest();
@@ -573,8 +573,14 @@ mod tests {
             ranked: None,
             ..f.clone()
         };
-        let rows = adversarial_rows(&f, 300, 11);
-        let x = FeatureMatrix::from_trusted(f.schema.clone(), rows);
+        // A feature matrix holds finite values only: NaN and the infinities become 0 and the
+        // largest finite values.
+        let rows = adversarial_rows(&f, 300, 11).mapv(|v| match v {
+            v if v.is_nan() => 0.0,
+            v if v.is_infinite() => v.signum() * f64::MAX,
+            v => v,
+        });
+        let x = FeatureMatrix::new(f.schema.clone(), rows).unwrap();
         let mut nonzero = 0;
         for row in 0..x.nrows() {
             let (a, b) = (
@@ -583,7 +589,11 @@ mod tests {
             );
             assert_eq!(a.bias.to_bits(), b.bias.to_bits());
             for (c, (u, v)) in a.per_feature.iter().zip(&b.per_feature).enumerate() {
-                assert_eq!(u.to_bits(), v.to_bits(), "row {row}, column {c}: {u} vs {v}");
+                assert_eq!(
+                    u.to_bits(),
+                    v.to_bits(),
+                    "row {row}, column {c}: {u} vs {v}"
+                );
                 nonzero += usize::from(*u != 0.0);
             }
         }
