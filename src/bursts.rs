@@ -122,7 +122,8 @@ pub fn find_bursts(p_fake: &[f64], positions: &[u64], params: &BurstParams) -> R
 /// [`find_bursts`] with follower `i`'s position given by `position(i)` (increasing), so that
 /// a caller whose positions are mostly `0, 1, 2, ...` need not store them. Beyond `p_fake`,
 /// memory is a sorted copy of the neighbour differences (4 bytes a follower) while the noise
-/// level is measured, then the running sums and the lengths' reciprocals (16 bytes a follower) while the cuts are searched.
+/// level is measured, then the running sums and the lengths' reciprocals (16 bytes a
+/// follower) while the cuts are searched.
 pub(crate) fn find_bursts_at(
     p_fake: &[f64],
     position: impl Fn(usize) -> u64,
@@ -216,10 +217,10 @@ fn mean_of(p: &[f64], a: usize, b: usize) -> f64 {
 /// Candidate cuts computed at a time.
 const CHUNK: usize = 256;
 
-/// Binary segmentation of the values whose running sums are in `sums`, over `[a, b)`: finds the cut that most lowers
-/// the squared error of a piecewise-constant mean ([`best_cut`]), keeps it when the drop
-/// exceeds `threshold`, and recurses on both sides (side by side on the rayon pool for long
-/// stretches). Pushes the cuts, in no order. The result is the same at any thread count: each
+/// Binary segmentation of the values whose running sums are in `sums`, over `[a, b)`: finds
+/// the cut that most lowers the squared error of a piecewise-constant mean ([`best_cut`]),
+/// keeps it when the drop exceeds `threshold`, and recurses on both sides (side by side on the
+/// rayon pool for long stretches). Pushes the cuts, in no order. The result is the same at any thread count: each
 /// stretch's search is sequential and the cuts are sorted afterwards.
 fn split(sums: &Sums, mut a: usize, mut b: usize, m: usize, threshold: f64, cuts: &mut Vec<usize>) {
     /// Stretches at least this long are split side by side.

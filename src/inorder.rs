@@ -7,10 +7,14 @@
 //! so memory stays at a few blocks whatever the input's length, and placing in order makes
 //! the outcome independent of the thread count.
 //!
-//! The placing thread blocks while it waits for a job, so the pool needs a thread besides it:
-//! with one thread, callers work in place instead (see `formats::blocks::pool_blocks`).
+//! The placing thread blocks while it waits for a job. When it is itself a worker of the pool
+//! (as in an audit run inside `par_iter`), another worker must be free to run the jobs: with
+//! one thread, callers work in place instead (see `formats::blocks::pool_blocks`). A job that
+//! panics is caught and its panic resumed on the placing thread when its turn comes, so a
+//! panic ends the call instead of leaving the placing thread waiting.
 
 use std::collections::BTreeMap;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
 
 use crate::error::{Error, Result};
@@ -18,19 +22,17 @@ use crate::error::{Error, Result};
 /// Jobs spawned on a rayon scope, results placed in submission order.
 pub(crate) struct InOrder<'a, 'scope, R> {
     scope: &'a rayon::Scope<'scope>,
-    tx: Sender<(u64, R)>,
-    rx: Receiver<(u64, R)>,
+    tx: Sender<(u64, std::thread::Result<R>)>,
+    rx: Receiver<(u64, std::thread::Result<R>)>,
     submitted: u64,
     placed: u64,
-    pending: BTreeMap<u64, R>,
+    pending: BTreeMap<u64, std::thread::Result<R>>,
     in_flight: u64,
-    /// Named in the error when a job ends without a result.
-    origin: &'a str,
 }
 
 impl<'a, 'scope, R: Send + 'scope> InOrder<'a, 'scope, R> {
     /// At most `in_flight` (at least 1) jobs out at once on `scope`.
-    pub(crate) fn new(scope: &'a rayon::Scope<'scope>, in_flight: usize, origin: &'a str) -> Self {
+    pub(crate) fn new(scope: &'a rayon::Scope<'scope>, in_flight: usize) -> Self {
         let (tx, rx) = channel();
         InOrder {
             scope,
@@ -40,7 +42,6 @@ impl<'a, 'scope, R: Send + 'scope> InOrder<'a, 'scope, R> {
             placed: 0,
             pending: BTreeMap::new(),
             in_flight: in_flight.max(1) as u64,
-            origin,
         }
     }
 
@@ -50,7 +51,7 @@ impl<'a, 'scope, R: Send + 'scope> InOrder<'a, 'scope, R> {
     /// The first error of `place` (nothing after it is placed).
     pub(crate) fn make_room(&mut self, place: &mut impl FnMut(R) -> Result<()>) -> Result<()> {
         while self.submitted - self.placed >= self.in_flight {
-            self.wait_one()?;
+            self.wait_one();
             self.place_ready(place)?;
         }
         Ok(())
@@ -63,7 +64,7 @@ impl<'a, 'scope, R: Send + 'scope> InOrder<'a, 'scope, R> {
         let tx = self.tx.clone();
         self.scope.spawn(move |_| {
             // The receiver is gone only when placing already failed.
-            let _ = tx.send((seq, job()));
+            let _ = tx.send((seq, catch_unwind(AssertUnwindSafe(job))));
         });
     }
 
@@ -86,13 +87,19 @@ impl<'a, 'scope, R: Send + 'scope> InOrder<'a, 'scope, R> {
     ///
     /// # Errors
     /// The first error of `place`.
+    ///
+    /// # Panics
+    /// With the panic of a job whose turn has come.
     pub(crate) fn place_ready(&mut self, place: &mut impl FnMut(R) -> Result<()>) -> Result<()> {
         while let Ok((seq, result)) = self.rx.try_recv() {
             self.pending.insert(seq, result);
         }
         while let Some(result) = self.pending.remove(&self.placed) {
             self.placed += 1;
-            place(result)?;
+            match result {
+                Ok(result) => place(result)?,
+                Err(panic) => resume_unwind(panic),
+            }
         }
         Ok(())
     }
@@ -104,18 +111,20 @@ impl<'a, 'scope, R: Send + 'scope> InOrder<'a, 'scope, R> {
     pub(crate) fn drain(&mut self, place: &mut impl FnMut(R) -> Result<()>) -> Result<()> {
         self.place_ready(place)?;
         while self.placed < self.submitted {
-            self.wait_one()?;
+            self.wait_one();
             self.place_ready(place)?;
         }
         Ok(())
     }
 
-    fn wait_one(&mut self) -> Result<()> {
-        let (seq, result) = self.rx.recv().map_err(|_| {
-            Error::InvalidData(format!("{}: a job ended without a result", self.origin))
-        })?;
+    fn wait_one(&mut self) {
+        // Every job sends its result, a caught panic included, and `self.tx` keeps the
+        // channel open: `recv` returns.
+        let (seq, result) = self
+            .rx
+            .recv()
+            .expect("the channel is open while self holds tx");
         self.pending.insert(seq, result);
-        Ok(())
     }
 }
 
@@ -154,7 +163,7 @@ where
         });
         let job = &job;
         rayon::in_place_scope(|scope| -> Result<()> {
-            let mut jobs = InOrder::new(scope, in_flight, origin);
+            let mut jobs = InOrder::new(scope, in_flight);
             let mut fatal = None;
             for item in item_rx.iter() {
                 match item {
@@ -187,42 +196,69 @@ mod tests {
     }
 
     /// Later items finish first (they sleep less), yet are placed in item order, and never
-    /// more than `in_flight` jobs are out.
+    /// more than `in_flight` jobs are out (started and not yet placed), with more pool
+    /// threads than that free to run them.
     #[test]
     fn results_are_placed_in_item_order_with_a_bounded_number_out() {
-        // One thread would wait on itself: callers use it with two or more (`pool_blocks`).
-        for threads in [2, 4] {
-            let out_now = AtomicUsize::new(0);
+        for (threads, in_flight) in [(2, 1), (4, 2), (4, 3)] {
+            let started = AtomicUsize::new(0);
+            let placed_count = AtomicUsize::new(0);
             let most_out = AtomicUsize::new(0);
             let mut items = (0..40u64).map(Ok);
             let mut placed = Vec::new();
             pool(threads)
                 .install(|| {
                     ordered_jobs(
-                        3,
+                        in_flight,
                         "test",
                         || items.next(),
                         |i: u64| {
-                            let now = out_now.fetch_add(1, Ordering::SeqCst) + 1;
+                            let now = started.fetch_add(1, Ordering::SeqCst) + 1
+                                - placed_count.load(Ordering::SeqCst);
                             most_out.fetch_max(now, Ordering::SeqCst);
                             std::thread::sleep(std::time::Duration::from_micros(200 * (40 - i)));
-                            out_now.fetch_sub(1, Ordering::SeqCst);
                             i * 10
                         },
                         |r| {
                             placed.push(r);
+                            placed_count.fetch_add(1, Ordering::SeqCst);
                             Ok(())
                         },
                     )
                 })
                 .unwrap();
-            assert_eq!(
-                placed,
-                (0..40).map(|i| i * 10).collect::<Vec<_>>(),
-                "{threads}"
-            );
-            assert!(most_out.load(Ordering::SeqCst) <= 3, "{threads} threads");
+            assert_eq!(placed, (0..40).map(|i| i * 10).collect::<Vec<_>>());
+            let most = most_out.load(Ordering::SeqCst);
+            assert!(most <= in_flight, "{threads} threads: {most} out");
         }
+    }
+
+    /// A job's panic comes out of the call on the placing thread, after the items before
+    /// it are placed, instead of leaving the placing thread waiting.
+    #[test]
+    fn a_panicking_job_ends_the_call_with_its_panic() {
+        let mut items = (0..10u64).map(Ok);
+        let mut placed = Vec::new();
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            pool(2).install(|| {
+                ordered_jobs(
+                    2,
+                    "test",
+                    || items.next(),
+                    |i: u64| {
+                        assert!(i != 5, "job 5 fails");
+                        i
+                    },
+                    |r| {
+                        placed.push(r);
+                        Ok(())
+                    },
+                )
+            })
+        }));
+        let panic = outcome.unwrap_err();
+        assert_eq!(panic.downcast_ref::<&str>(), Some(&"job 5 fails"));
+        assert_eq!(placed, vec![0, 1, 2, 3, 4]);
     }
 
     /// An I/O error from the reader comes back after the items before it are placed; a

@@ -249,7 +249,7 @@ impl<'m> Audit<'m> {
         let positions = if rayon::current_num_threads() > 1 {
             rayon::in_place_scope(|scope| {
                 let mut pipe = Overlapped {
-                    jobs: InOrder::new(scope, pipeline::IN_FLIGHT, source),
+                    jobs: InOrder::new(scope, pipeline::IN_FLIGHT),
                     scorer: &scorer,
                     scratch: Vec::new(),
                     spare: Vec::new(),
@@ -327,7 +327,7 @@ impl<'m> Audit<'m> {
     /// let csv = "id,screen_name,statuses_count,followers_count,friends_count\n\
     ///            1,ann,2000,300,280\n2,bob,0,1,2100\n3,cy,x,4,5\n";
     /// let options = ReadOptions::default().mode(follower_audit::Mode::Lenient);
-    /// let mut reader = AccountReader::from_reader(csv.as_bytes(), &options)?;
+    /// let mut reader = AccountReader::from_reader(std::io::Cursor::new(csv.clone().into_bytes()), &options)?;
     /// let model = Model::default_twitter();
     /// let report = Audit::new(&model, AuditParams::default()).run_reader(&mut reader, None)?;
     /// assert_eq!((report.scored, report.rejected), (2, 1));
@@ -688,6 +688,7 @@ impl<'m> Audit<'m> {
 mod tests {
     use super::*;
     use crate::features::FeatureSet;
+    use crate::formats::ReadOptions;
 
     /// Audits `n` generated followers (with a bad record at `bad`) in a pool of `threads`.
     fn audit_in_pool(threads: usize, params: AuditParams, n: u64, bad: u64) -> Result<AuditReport> {
@@ -1090,5 +1091,60 @@ mod tests {
             .validate()
             .is_err());
         assert!(AuditParams::default().validate().is_ok());
+    }
+
+    /// A duplicate among a block's most suspicious followers is dropped when the block is
+    /// placed, after scoring: the follower that then makes the list keeps its id and
+    /// reasons, and the block engine lists what iteration lists.
+    #[test]
+    fn a_dropped_duplicate_does_not_cost_the_next_listed_follower_its_details() {
+        let options = ReadOptions::default().mode(Mode::Lenient);
+        let model = Model::default_twitter();
+        let head = "id,screen_name,statuses_count,followers_count,friends_count\n";
+        // A grid of count profiles; the two most suspicious of them are used below.
+        let mut rows = Vec::new();
+        for s in [0, 3, 10, 50, 200] {
+            for f in [1, 5, 30, 200] {
+                for fr in [100, 600, 2100] {
+                    let k = 10 + rows.len();
+                    rows.push(format!("{k},u{k},{s},{f},{fr}"));
+                }
+            }
+        }
+        let grid = format!("{head}{}\n", rows.join("\n"));
+        let mut reader =
+            AccountReader::from_reader(std::io::Cursor::new(grid.into_bytes()), &options).unwrap();
+        let all = Audit::new(&model, AuditParams::default().followers(Listing::All))
+            .run_reader(&mut reader, None)
+            .unwrap();
+        let mut ranked: Vec<(f64, usize)> = all
+            .followers
+            .iter()
+            .map(|f| (f.p_fake, f.position as usize))
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let top = ranked[0];
+        let second = ranked.iter().find(|p| p.0 < top.0).copied().unwrap();
+        let (a, b) = (&rows[top.1], &rows[second.1]);
+        let csv = format!("{head}1,ann,2000,300,280\n{a}\n{a}\n{b}\n4,dan,1000,200,150\n");
+        let params = AuditParams::default().followers(Listing::MostSuspicious(2));
+        let mut reader =
+            AccountReader::from_reader(std::io::Cursor::new(csv.clone().into_bytes()), &options)
+                .unwrap();
+        let blocks = Audit::new(&model, params.clone())
+            .run_reader(&mut reader, None)
+            .unwrap();
+        let mut reader =
+            AccountReader::from_reader(std::io::Cursor::new(csv.clone().into_bytes()), &options)
+                .unwrap();
+        let iterated = Audit::new(&model, params)
+            .run_with("iterated", &mut reader, None)
+            .unwrap();
+        assert_eq!(blocks.duplicates, 1);
+        assert_eq!(blocks.followers.len(), 2);
+        for f in &blocks.followers {
+            assert!(f.id.is_some() && !f.reasons.is_empty(), "{f:?}");
+        }
+        assert_eq!(blocks.followers, iterated.followers);
     }
 }

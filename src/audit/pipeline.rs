@@ -209,7 +209,10 @@ impl Scorer<'_, '_> {
             .map(|v| v.clamp(0.0, 1.0))
             .collect();
         let mut wanted: Vec<bool> = proba.iter().map(|&p| self.wanted(p)).collect();
-        if self.top && !self.every {
+        // Only when the accounts are final (`offer`): the block engine checks duplicates when
+        // it places a block, after scoring, and a dropped duplicate among a chunk's n highest
+        // would let a follower below them onto the list without its id and reasons.
+        if self.top && !self.every && offer {
             only_the_chunks_highest(&proba, &mut wanted, self.listed);
         }
         let keep = self.audit.params.reasons;

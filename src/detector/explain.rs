@@ -309,12 +309,11 @@ pub(crate) fn top_reasons_from_contributions(
     k: usize,
 ) -> Vec<Reason> {
     // Strongest first; a stable sort, so equal weights keep schema order.
-    let mut order: Vec<usize> = (0..contributions.len().min(values.len()))
-        .filter(|&i| contributions[i] != 0.0)
-        .collect();
+    let names = schema.names();
+    let n = names.len().min(values.len()).min(contributions.len());
+    let mut order: Vec<usize> = (0..n).filter(|&i| contributions[i] != 0.0).collect();
     order.sort_by(|&a, &b| contributions[b].abs().total_cmp(&contributions[a].abs()));
     order.truncate(k);
-    let names = schema.names();
     order
         .into_iter()
         .map(|i| Reason {

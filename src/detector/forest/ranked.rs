@@ -202,6 +202,10 @@ impl RankedForest {
     /// order, to its feature's entry of `per_feature` (indexed by schema column): the sums the
     /// plain walk over the trees gives, bit for bit.
     pub(super) fn add_contributions(&self, row: &[f64], per_feature: &mut [f64]) {
+        if self.columns.is_empty() {
+            // No split anywhere: nothing to add (and the entry nodes name no column).
+            return;
+        }
         let mut ranks = [0u8; RANK_WIDTH];
         self.rank_row(row, &mut ranks);
         let mut x = self.entry;
