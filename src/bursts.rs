@@ -379,81 +379,29 @@ fn weighted_median(segments: &[(usize, usize, f64)]) -> f64 {
 mod tests {
     use super::*;
 
-    // The search before candidates were skipped by chunk bounds: every candidate computed.
-    /// Binary segmentation of the values whose running sums are `prefix` (`prefix[i]` is the sum
-    /// of the first `i`), over `[a, b)`: finds the cut that most lowers the squared error of a
-    /// piecewise-constant mean, keeps it when the drop exceeds `threshold`, and recurses on both
-    /// sides (side by side on the rayon pool for long stretches). Pushes the cuts, in no order.
-    ///
-    /// The drop of cutting `[a, b)` at `k` is `L²/(k-a) + R²/(b-k) - S²/(b-a)`, with `L`, `R`
-    /// and `S` the sums of the left part, the right part and the whole: the sums of squares
-    /// cancel, so the running sums serve, and every candidate cut is computed on its own (in
-    /// lanes the compiler vectorizes). The result is the same at any thread count: each
-    /// stretch's search is sequential and the cuts are sorted afterwards.
-    fn split_every_candidate(
+    /// The search before candidates were skipped by chunk bounds: every candidate cut's gain
+    /// `L²/(k-a) + R²/(b-k)` computed, the first best kept, and kept only when it beats the
+    /// uncut stretch by more than `threshold`.
+    fn best_cut_every_candidate(
         prefix: &[f64],
-        mut a: usize,
-        mut b: usize,
+        a: usize,
+        b: usize,
         m: usize,
         threshold: f64,
-        cuts: &mut Vec<usize>,
-    ) {
-        /// Stretches at least this long are split side by side.
-        const PARALLEL: usize = 1 << 16;
-        /// Candidate cuts computed at a time.
-        const CHUNK: usize = 256;
-        let offsets: [f64; CHUNK] = std::array::from_fn(|j| j as f64);
-        let mut gains = [0.0f64; CHUNK];
-        // Recurses into the shorter side and loops on the longer one, so the stack holds at most
-        // about log2(n / m) frames however one-sided the cuts fall.
-        while b - a >= 2 * m {
-            let base = prefix[a];
-            let s = prefix[b] - base;
-            let whole = s * s / (b - a) as f64;
-            let mut best = (f64::NEG_INFINITY, 0usize);
-            // Candidate cuts `k` in `a + m ..= b - m`.
-            let mut k0 = a + m;
-            while k0 <= b - m {
-                let len = (b - m + 1 - k0).min(CHUNK);
-                let (left_n, right_n) = ((k0 - a) as f64, (b - k0) as f64);
-                for ((g, &sum), &j) in gains[..len]
-                    .iter_mut()
-                    .zip(&prefix[k0..k0 + len])
-                    .zip(&offsets[..len])
-                {
-                    let left = sum - base;
-                    let right = s - left;
-                    *g = left * left / (left_n + j) + right * right / (right_n - j);
-                }
-                for (j, &g) in gains[..len].iter().enumerate() {
-                    if g > best.0 {
-                        best = (g, k0 + j);
-                    }
-                }
-                k0 += len;
-            }
-            if best.0 - whole <= threshold {
-                return;
-            }
-            let k = best.1;
-            cuts.push(k);
-            if b - a >= PARALLEL {
-                let mut right = Vec::new();
-                rayon::join(
-                    || split_every_candidate(prefix, a, k, m, threshold, cuts),
-                    || split_every_candidate(prefix, k, b, m, threshold, &mut right),
-                );
-                cuts.extend(right);
-                return;
-            }
-            if k - a < b - k {
-                split_every_candidate(prefix, a, k, m, threshold, cuts);
-                a = k;
-            } else {
-                split_every_candidate(prefix, k, b, m, threshold, cuts);
-                b = k;
+    ) -> Option<usize> {
+        let base = prefix[a];
+        let s = prefix[b] - base;
+        let whole = s * s / (b - a) as f64;
+        let mut best = (f64::NEG_INFINITY, 0usize);
+        for k in a + m..=b - m {
+            let left = prefix[k] - base;
+            let right = s - left;
+            let g = left * left / (k - a) as f64 + right * right / (b - k) as f64;
+            if g > best.0 {
+                best = (g, k);
             }
         }
+        (best.0 - whole > threshold).then_some(best.1)
     }
 
     #[test]
@@ -478,14 +426,21 @@ mod tests {
                 }
             }
             p.truncate(n);
-            let prefix = Sums::of(&p).prefix;
+            let sums = Sums::of(&p);
             for (m, threshold) in [(2, 0.0), (30, 0.5), (7, 3.0)] {
-                let (mut want, mut got) = (vec![], vec![]);
-                split_every_candidate(&prefix, 0, n, m, threshold, &mut want);
-                split(&Sums::of(&p), 0, n, m, threshold, &mut got);
-                want.sort_unstable();
-                got.sort_unstable();
-                assert_eq!(got, want, "case {case}, n {n}, m {m}");
+                // The whole list, then stretches of it as the recursion meets them.
+                let mut stretches = vec![(0, n)];
+                for _ in 0..20 {
+                    let a = rng.gen_range(0..n - 2 * m);
+                    stretches.push((a, rng.gen_range(a + 2 * m..=n)));
+                }
+                for (a, b) in stretches {
+                    assert_eq!(
+                        best_cut(&sums, a, b, m, threshold),
+                        best_cut_every_candidate(&sums.prefix, a, b, m, threshold),
+                        "case {case}, n {n}, m {m}, [{a}, {b})"
+                    );
+                }
             }
         }
     }

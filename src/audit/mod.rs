@@ -327,7 +327,7 @@ impl<'m> Audit<'m> {
     /// let csv = "id,screen_name,statuses_count,followers_count,friends_count\n\
     ///            1,ann,2000,300,280\n2,bob,0,1,2100\n3,cy,x,4,5\n";
     /// let options = ReadOptions::default().mode(follower_audit::Mode::Lenient);
-    /// let mut reader = AccountReader::from_reader(std::io::Cursor::new(csv.clone().into_bytes()), &options)?;
+    /// let mut reader = AccountReader::from_reader(csv.as_bytes(), &options)?;
     /// let model = Model::default_twitter();
     /// let report = Audit::new(&model, AuditParams::default()).run_reader(&mut reader, None)?;
     /// assert_eq!((report.scored, report.rejected), (2, 1));
