@@ -393,8 +393,8 @@ mod tests {
         let s = prefix[b] - base;
         let whole = s * s / (b - a) as f64;
         let mut best = (f64::NEG_INFINITY, 0usize);
-        for k in a + m..=b - m {
-            let left = prefix[k] - base;
+        for (k, &sum) in prefix.iter().enumerate().take(b - m + 1).skip(a + m) {
+            let left = sum - base;
             let right = s - left;
             let g = left * left / (k - a) as f64 + right * right / (b - k) as f64;
             if g > best.0 {
