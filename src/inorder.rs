@@ -1,7 +1,7 @@
 //! The one in-order parallel helper: jobs run on the rayon pool, their results are placed on
 //! the submitting thread in the order the jobs were submitted.
 //!
-//! Both streaming paths use it: the block engine ([`ordered_jobs`], items pulled from a
+//! Both streaming paths use it: the streaming engine ([`ordered_jobs`], items pulled from a
 //! reading thread) and the audit of an account iterator (chunks pushed by the loop that reads
 //! them). At most `in_flight` jobs are out (running, or done and waiting for an earlier one),
 //! so memory stays at a few blocks whatever the input's length, and placing in order makes

@@ -562,7 +562,6 @@ fn strict_audit_of_a_repeated_follower_equals_the_audit_without_the_repeat() {
         .run("repeated", reader(&repeated, Mode::Strict))
         .unwrap();
     let mut blocks = reader(&repeated, Mode::Strict);
-    assert!(blocks.reads_in_blocks());
     let by_blocks = audit.run_reader(&mut blocks, None).unwrap();
     assert_eq!(blocks.stats().rejected.len(), 1);
     for got in [&by_stream, &by_blocks] {

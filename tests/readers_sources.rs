@@ -226,14 +226,6 @@ fn labels_file_works_with_a_csv_format_too() {
     );
     let got: Vec<_> = accounts.iter().map(|a| a.label).collect();
     assert_eq!(got, [Some(Label::Fake), None, Some(Label::Genuine)]);
-    // The block reading audits use takes a labels join too (it labels the accounts as
-    // iteration does: the block engine's tests compare the two).
-    let reader = AccountReader::open(
-        fixture("fastfollowerz.csv"),
-        &ReadOptions::default().labels(&tsv),
-    )
-    .unwrap();
-    assert!(reader.reads_in_blocks());
 }
 
 // ------------------------------------------------------------------- Fast Followerz 2017

@@ -308,10 +308,10 @@ impl<'m> Audit<'m> {
     /// [`Audit::run_with`] gives for the same records, but faster: the input's blocks are
     /// parsed, converted, labelled, joined to their posts and scored together on the rayon
     /// pool (each account is dropped on the thread that made it), while a reading thread
-    /// reads bytes and this thread keeps the tallies in input order. A sampling audit, or a
-    /// reader already read from ([`AccountReader::reads_in_blocks`]), is iterated as
-    /// [`Audit::run_with`] does. The reader's [`AccountReader::stats`] count the records
-    /// either way.
+    /// reads bytes and this thread keeps the tallies in input order. A reader already
+    /// iterated is audited from the record iteration would give next; a sampling audit
+    /// iterates the reader as [`Audit::run_with`] does. The reader's
+    /// [`AccountReader::stats`] count the records either way.
     ///
     /// The reader's [`Mode`] is the audit's: in [`Mode::Strict`] the audit stops at the first
     /// malformed record and returns its error; a duplicate never stops it (it is counted and
@@ -341,7 +341,7 @@ impl<'m> Audit<'m> {
     ) -> Result<AuditReport> {
         let source = reader.origin().to_string();
         let mode = reader.mode();
-        if self.shared.params.sample.is_some() || !reader.can_read_blocks() {
+        if self.shared.params.sample.is_some() {
             return self.run_iter(&source, reader, csv_out, mode);
         }
         let _turn = self.running.lock().unwrap_or_else(|e| e.into_inner());
@@ -391,10 +391,7 @@ impl<'m> Audit<'m> {
             }
         };
         let parallel = rayon::current_num_threads() > 1;
-        match reader.read_blocks(parallel, &work, &mut take) {
-            Some(result) => result?,
-            None => unreachable!("checked by can_read_blocks"),
-        }
+        reader.read_blocks(parallel, &work, &mut take)?;
         self.end(&source, csv, state, position, now)
     }
 
@@ -893,12 +890,14 @@ mod tests {
     }
 
     /// The report, per-follower rows and reader counts of an audit of `path` read with
-    /// `options`, in blocks or by iteration, in a pool of `threads` threads.
+    /// `options`, in blocks or by iteration, in a pool of `threads` threads, after `skip`
+    /// records were taken by iteration.
     fn audit_file(
         path: &std::path::Path,
         options: &crate::formats::ReadOptions,
         threads: usize,
         blocks: bool,
+        skip: usize,
     ) -> String {
         let model = Model::default_twitter();
         let clock = "2015-02-14T12:00:00Z".parse().unwrap();
@@ -909,11 +908,11 @@ mod tests {
             .expect("a pool");
         pool.install(|| {
             let mut reader = AccountReader::open(path, options).expect("opens");
+            assert_eq!(reader.by_ref().take(skip).count(), skip);
             let mode = reader.mode();
             let audit = Audit::new(&model, params);
             let mut rows = Vec::new();
             let report = if blocks {
-                assert!(reader.reads_in_blocks());
                 audit.run_reader(&mut reader, Some(&mut rows))
             } else {
                 audit.run_iter("mem", &mut reader, Some(&mut rows), mode)
@@ -963,10 +962,33 @@ mod tests {
             options.clone().tweets(&tweets),
             options.tweets(&tweets).labels(&labels),
         ] {
-            let want = audit_file(&users, &options, 1, false);
+            let want = audit_file(&users, &options, 1, false, 0);
             assert!(want.contains("duplicate id"), "{}", &want[..2000]);
             for threads in [1, 2] {
-                assert_eq!(audit_file(&users, &options, threads, true), want);
+                assert_eq!(audit_file(&users, &options, threads, true, 0), want);
+            }
+        }
+    }
+
+    #[test]
+    fn a_reader_already_iterated_is_audited_from_the_next_record_in_blocks() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let users = dir.path().join("users.csv");
+        // Several blocks of records, so that the audit takes records iteration had read
+        // ahead and then reads on.
+        let bytes = hostile_csv(12_000);
+        assert!(bytes.len() > 3 << 20, "{} bytes", bytes.len());
+        std::fs::write(&users, &bytes).expect("writes");
+        let options = crate::formats::ReadOptions::default()
+            .mode(Mode::Lenient)
+            .origin("mem");
+        for skip in [1, 2_500] {
+            let want = audit_file(&users, &options, 1, false, skip);
+            let whole = audit_file(&users, &options, 1, false, 0);
+            assert_ne!(want, whole, "the skipped records are not audited");
+            for threads in [1, 2] {
+                let got = audit_file(&users, &options, threads, true, skip);
+                assert_eq!(got, want, "skip {skip}, {threads} threads");
             }
         }
     }

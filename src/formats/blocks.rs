@@ -774,8 +774,7 @@ pub(crate) struct Cursor {
 }
 
 /// A block's records, placed in the input.
-pub(crate) struct Placed<'t> {
-    pub tokens: &'t Tokens,
+pub(crate) struct Placed {
     /// Index of the first data record (after a skipped header).
     pub from: usize,
     pub placement: Placement,
@@ -813,7 +812,7 @@ impl Cursor {
 
     /// Places `tokens` (a block's taken as is, or those of what [`Cursor::merge`] gave), and
     /// keeps what does not finish a record for the next block.
-    pub(crate) fn place<'t>(&mut self, tokens: &'t Tokens) -> Placed<'t> {
+    pub(crate) fn place(&mut self, tokens: &Tokens) -> Placed {
         let from = self.skip.min(tokens.len());
         self.skip -= from;
         let placement = Placement {
@@ -837,30 +836,27 @@ impl Cursor {
             self.carry
                 .extend_from_slice(&tokens.bytes()[tokens.consumed..]);
         }
-        Placed {
-            tokens,
-            from,
-            placement,
-        }
+        Placed { from, placement }
     }
 }
 
-/// Places the next block (what `CsvInput::step` does, for the tests): its own tokens (`own`, parsed speculatively, maybe on another
-/// thread) when the cursor can take it as is; otherwise the carried bytes and the block are
-/// tokenized again into `redo` here. Returns the placed records and which tokens hold them.
+/// Places the next block (what `CsvInput::step` does, for the tests): its own tokens (`own`,
+/// parsed speculatively, maybe on another thread) when the cursor can take it as is;
+/// otherwise the carried bytes and the block are tokenized again into `redo` here. Returns
+/// where the records are and which tokens hold them.
 #[cfg(test)]
 fn place_block<'t>(
     cursor: &mut Cursor,
     (last, delimiter): (bool, u8),
     own: &'t Tokens,
     redo: &'t mut Tokens,
-) -> Placed<'t> {
+) -> (Placed, &'t Tokens) {
     if cursor.takes_as_is() {
-        return cursor.place(own);
+        return (cursor.place(own), own);
     }
     let (bytes, first) = cursor.merge(own.bytes(), redo.take_buffer());
     tokenize_owned(bytes, first, last, delimiter, redo);
-    cursor.place(redo)
+    (cursor.place(redo), redo)
 }
 
 #[cfg(test)]
@@ -901,9 +897,9 @@ mod tests {
             } else {
                 tokenize_owned(block.bytes, block.first, last, d, &mut own);
             }
-            let placed = place_block(&mut cursor, (last, d), &own, &mut redo);
-            for i in 0..placed.tokens.len() {
-                let rec = placed.tokens.record(i);
+            let (placed, tokens) = place_block(&mut cursor, (last, d), &own, &mut redo);
+            for i in 0..tokens.len() {
+                let rec = tokens.record(i);
                 let fields: Vec<Vec<u8>> = (0..rec.len())
                     .map(|f| rec.get(f).unwrap().to_vec())
                     .collect();
@@ -919,9 +915,9 @@ mod tests {
                 let line = if i < placed.from {
                     assert!(!header_seen);
                     header_seen = true;
-                    Some(1 + placed.tokens.relative(i).line.unwrap())
+                    Some(1 + tokens.relative(i).line.unwrap())
                 } else {
-                    let pos = placed.placement.position(placed.tokens.relative(i));
+                    let pos = placed.placement.position(tokens.relative(i));
                     assert_eq!(pos.record as usize, out.len());
                     pos.line
                 };

@@ -57,14 +57,6 @@ impl CsvConvert {
             }
         }
     }
-
-    /// Converts every record of `tokens`, each at its block-relative position (see
-    /// [`Placement::position`](super::blocks::Place::position)).
-    pub(crate) fn convert_all(&self, tokens: &Tokens) -> Vec<Result<Account>> {
-        (0..tokens.len())
-            .map(|i| self.convert(&tokens.record(i), tokens.relative(i)))
-            .collect()
-    }
 }
 
 /// Blocks read and not yet processed, and an I/O error that ended the reading.
@@ -131,7 +123,7 @@ impl CsvInput {
     pub(crate) fn step<T, W, S>(&mut self, blocks: usize, work: &W, sink: &mut S) -> Result<bool>
     where
         W: Fn(&CsvConvert, &Tokens) -> T,
-        S: FnMut(&Placed<'_>, T) -> Result<()>,
+        S: FnMut(&Placed, T) -> Result<()>,
     {
         if self.done {
             return Ok(false);
@@ -164,7 +156,7 @@ impl CsvInput {
     where
         T: Send,
         W: Fn(&CsvConvert, &Tokens) -> T + Sync,
-        S: FnMut(&Placed<'_>, T) -> Result<()>,
+        S: FnMut(&Placed, T) -> Result<()>,
     {
         if self.done {
             return Ok(false);
@@ -202,7 +194,7 @@ impl CsvInput {
     where
         T: Send,
         W: Fn(&CsvConvert, &Tokens) -> T + Sync,
-        S: FnMut(&Placed<'_>, T) -> Result<()>,
+        S: FnMut(&Placed, T) -> Result<()>,
     {
         if self.done {
             return Ok(());
@@ -272,7 +264,7 @@ impl CsvInput {
     ) -> Result<()>
     where
         W: Fn(&CsvConvert, &Tokens) -> T,
-        S: FnMut(&Placed<'_>, T) -> Result<()>,
+        S: FnMut(&Placed, T) -> Result<()>,
     {
         let last = fatal.is_some() || outs.last().map_or(true, |o| o.0);
         let mut result = Ok(());
@@ -318,7 +310,7 @@ fn place_one<T, W, S>(
 ) -> Result<()>
 where
     W: Fn(&CsvConvert, &Tokens) -> T,
-    S: FnMut(&Placed<'_>, T) -> Result<()>,
+    S: FnMut(&Placed, T) -> Result<()>,
 {
     if cursor.takes_as_is() {
         let placed = cursor.place(tokens);

@@ -1,8 +1,11 @@
-//! The block engine ([`AccountReader::read_blocks`]): an input's records converted, labelled,
-//! joined to their posts and worked on in blocks on the rayon pool, then checked for
-//! duplicates, counted and handed on in input order.
+//! The streaming engine ([`AccountReader::engine`]): an input's records converted, labelled,
+//! joined to their posts and worked on in blocks (on the rayon pool), then checked for
+//! duplicates, counted and handed on in input order. [`AccountReader::read_blocks`] drives it
+//! to the end with the caller's work; iteration steps it with the identity.
 
 use std::collections::HashSet;
+
+use rayon::prelude::*;
 
 use super::blocks::{self, pool_blocks, Place, BLOCK_BYTES};
 use super::csv_input::CsvConvert;
@@ -65,7 +68,7 @@ impl Join<'_> {
 /// that id that is accepted; a later one (possible without the duplicate check) gets none,
 /// as when iterating, and is worked on again without them.
 #[derive(Default)]
-struct Claims(HashSet<u64>);
+pub(super) struct Claims(HashSet<u64>);
 
 /// A block's records as they are worked on: each record's position relative to the block
 /// and its conversion (`Ok(k)`: the k-th account), the accounts' duplicate keys (none
@@ -142,16 +145,56 @@ impl Raws {
         items
     }
 
-    /// Reads `source` to its end in blocks, each worked by `job` and handed to `place` in
-    /// input order: on the rayon pool with `in_flight` blocks at most (the reading on a
-    /// thread of its own), or here one block after the other.
+    /// The next `blocks` blocks of `source`, each worked by `job` (at once on the rayon pool
+    /// when `parallel`, else here one after the other) and handed to `place` in input order.
+    /// Returns whether input may be left.
+    ///
+    /// # Errors
+    /// What `place` returns.
+    fn step<R, J, P>(
+        source: &mut dyn Source,
+        blocks: usize,
+        parallel: bool,
+        job: &J,
+        place: &mut P,
+    ) -> Result<bool>
+    where
+        R: Send,
+        J: Fn(Raws) -> R + Sync,
+        P: FnMut(R) -> Result<()>,
+    {
+        let mut read = Vec::with_capacity(blocks.max(1));
+        let mut more = true;
+        while more && read.len() < blocks.max(1) {
+            match Raws::read(source) {
+                None => more = false,
+                Some(raws) => {
+                    more = raws.fatal.is_none();
+                    read.push(raws);
+                }
+            }
+        }
+        let outs: Vec<R> = if parallel {
+            read.into_par_iter().map(job).collect()
+        } else {
+            read.into_iter().map(job).collect()
+        };
+        for out in outs {
+            place(out)?;
+        }
+        Ok(more)
+    }
+
+    /// Reads `source` to its end in blocks, each worked by `job` on the rayon pool with
+    /// `in_flight` blocks at most (the reading on a thread of its own) and handed to `place`
+    /// in input order.
     ///
     /// # Errors
     /// What `place` returns.
     fn drive<R, J, P>(
         mut source: Box<dyn Source>,
         origin: &str,
-        in_flight: Option<usize>,
+        in_flight: usize,
         job: &J,
         place: &mut P,
     ) -> Result<()>
@@ -160,16 +203,6 @@ impl Raws {
         J: Fn(Raws) -> R + Sync,
         P: FnMut(R) -> Result<()>,
     {
-        let Some(in_flight) = in_flight else {
-            while let Some(raws) = Raws::read(&mut *source) {
-                let ended = raws.fatal.is_some();
-                place(job(raws))?;
-                if ended {
-                    break;
-                }
-            }
-            return Ok(());
-        };
         let mut ended = false;
         let next = move || {
             if ended {
@@ -192,15 +225,25 @@ impl Place for AsRead {
     }
 }
 
+/// How far one call of [`AccountReader::engine`] goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Pace {
+    /// The next blocks, then back to the caller: one block here, or (when `parallel` and
+    /// the pool has threads to spare) two per thread worked at once on the rayon pool.
+    Step { parallel: bool },
+    /// The rest of the input, pipelined on the rayon pool (the reading on a thread of its
+    /// own, blocks worked as they come and placed in input order).
+    Drive,
+}
+
 impl AccountReader {
     /// Reads the rest of the input block by block, for a caller that turns accounts into
     /// something smaller on the rayon pool (the audit scores them there): `work` maps a
     /// block's valid accounts (in order, labelled and joined to their posts as iteration
     /// gives them) to one output per account (it may take their strings); `sink` gets each
     /// record's output (or error, a duplicate included) in input order, with its position.
-    /// Records are counted in [`AccountReader::stats`] as when iterating.
-    ///
-    /// Returns `None` when reading has begun (the caller then iterates on).
+    /// Records are counted in [`AccountReader::stats`] as when iterating. A reader already
+    /// iterated goes on from the next record iteration would give.
     ///
     /// # Errors
     /// An I/O error, what `sink` returns, and in strict mode the first rejected record that
@@ -210,26 +253,76 @@ impl AccountReader {
         parallel: bool,
         work: &W,
         sink: &mut S,
-    ) -> Option<Result<()>>
+    ) -> Result<()>
     where
         T: Send,
         W: Fn(&mut [Account]) -> Vec<T> + Sync,
         S: FnMut(Position, Result<T>) -> Result<()>,
     {
-        if !self.can_read_blocks() {
-            return None;
+        // Records iteration has taken from the engine and not given yet: worked here, first.
+        if !self.queue.is_empty() {
+            let mut accounts = Vec::with_capacity(self.queue.len());
+            let slots: Vec<(Position, Result<()>)> = self
+                .queue
+                .drain(..)
+                .map(|(pos, item)| (pos, item.map(|a| accounts.push(a))))
+                .collect();
+            let mut outs = work(&mut accounts).into_iter();
+            for (pos, slot) in slots {
+                sink(
+                    pos,
+                    slot.map(|()| outs.next().expect("one output per account")),
+                )?;
+            }
         }
+        if self.finished {
+            return Ok(());
+        }
+        let result = if pool_blocks(parallel).0 {
+            self.engine(Pace::Drive, work, sink).map(|_| ())
+        } else {
+            loop {
+                match self.engine(Pace::Step { parallel: false }, work, sink) {
+                    Ok(true) => {}
+                    Ok(false) => break Ok(()),
+                    Err(e) => break Err(e),
+                }
+            }
+        };
+        self.end_of_input();
+        result
+    }
+
+    /// The streaming engine, behind both [`AccountReader::read_blocks`] and iteration (which
+    /// works with the identity): reads blocks of records at `pace`, converts them, and on the
+    /// block's thread labels them, joins them to their posts, takes their duplicate keys and
+    /// maps the valid accounts to one output each with `work`; then checks, counts and hands
+    /// each record to `sink` in input order, with its position. Returns whether input may be
+    /// left (never after [`Pace::Drive`]).
+    ///
+    /// # Errors
+    /// An I/O error, what `sink` returns, and in strict mode the first rejected record that
+    /// is not a duplicate (after `sink` got it; [`AccountReader::finished`] is then set).
+    pub(super) fn engine<T, W, S>(&mut self, pace: Pace, work: &W, sink: &mut S) -> Result<bool>
+    where
+        T: Send,
+        W: Fn(&mut [Account]) -> Vec<T> + Sync,
+        S: FnMut(Position, Result<T>) -> Result<()>,
+    {
         let input = std::mem::replace(&mut self.input, Input::Done);
         let keyed = self.seen.is_some();
-        let blocks = pool_blocks(parallel).1;
+        let (parallel, blocks) = match pace {
+            Pace::Step { parallel } => pool_blocks(parallel),
+            Pace::Drive => (true, pool_blocks(true).1),
+        };
         // The jobs read the labels and the posts while this thread places their blocks.
-        let (labels, mut tweets) = (self.labels.take(), self.tweets.take());
+        let (labels, tweets) = (self.labels.take(), self.tweets.take());
         let join = Join {
             labels: labels.as_ref(),
             label: self.label,
             tweets: tweets.as_ref(),
         };
-        let mut claims = Claims::default();
+        let mut claims = std::mem::take(&mut self.claims);
         // Per block: each record's position relative to the block and its conversion (`Ok(k)`:
         // the k-th account), the accounts' duplicate keys, joins and `work`'s outputs.
         let finish = |slots: Vec<Slot>, accounts: &mut [Account]| {
@@ -260,7 +353,7 @@ impl AccountReader {
                 .collect();
             finish(slots, &mut accounts)
         };
-        let result = match input {
+        let (input, result) = match input {
             Input::Csv(mut csv) => {
                 // Records are converted into accounts kept from block to block (their
                 // strings' buffers reused), not into a new vector of new accounts per block.
@@ -293,62 +386,73 @@ impl AccountReader {
                     }
                     worked
                 };
-                let mut place = |placed: &blocks::Placed<'_>, worked: Worked<T>| {
+                let mut place = |placed: &blocks::Placed, worked: Worked<T>| {
                     let at = &placed.placement;
                     self.take_worked(worked, placed.from, at, &mut claims, work, sink)
                 };
-                if parallel {
-                    csv.drive(blocks, &run, &mut place)
-                } else {
-                    loop {
-                        match csv.step(blocks, &run, &mut place) {
-                            Ok(true) => {}
-                            Ok(false) => break Ok(()),
-                            Err(e) => break Err(e),
-                        }
-                    }
-                }
+                let result = match pace {
+                    Pace::Drive => csv.drive(blocks, &run, &mut place).map(|()| false),
+                    Pace::Step { .. } if parallel => csv.step_parallel(blocks, &run, &mut place),
+                    Pace::Step { .. } => csv.step(blocks, &run, &mut place),
+                };
+                (Input::Csv(csv), result)
             }
             Input::Lines(mut lines) => {
                 let mut place = |at: &LinePlacement, worked: Worked<T>| {
                     self.take_worked(worked, 0, at, &mut claims, work, sink)
                 };
-                if parallel {
-                    lines.drive(blocks, &split, &mut place)
-                } else {
-                    lines.step(&split, &mut place)
-                }
+                let result = match pace {
+                    Pace::Drive => lines.drive(blocks, &split, &mut place).map(|()| false),
+                    Pace::Step { .. } => lines.step(blocks, parallel, &split, &mut place),
+                };
+                (Input::Lines(lines), result)
             }
-            Input::Json { source, convert } => {
+            Input::Json {
+                mut source,
+                convert,
+            } => {
                 let job = |raws: Raws| split(raws.convert(&*convert));
                 let origin = self.origin.clone();
                 let mut place = |worked: Worked<T>| {
                     self.take_worked(worked, 0, &AsRead, &mut claims, work, sink)
                 };
-                let in_flight = parallel.then_some(blocks);
-                Raws::drive(source, &origin, in_flight, &job, &mut place)
+                let (source, result) = match pace {
+                    Pace::Drive => {
+                        let result = Raws::drive(source, &origin, blocks, &job, &mut place);
+                        (None, result.map(|()| false))
+                    }
+                    Pace::Step { .. } => {
+                        let result = Raws::step(&mut *source, blocks, parallel, &job, &mut place);
+                        (Some(source), result)
+                    }
+                };
+                let input = source.map_or(Input::Done, |source| Input::Json { source, convert });
+                (input, result)
             }
-            other => {
-                self.input = other;
-                self.labels = labels;
-                self.tweets = tweets;
-                return None;
-            }
+            Input::Done => (Input::Done, Ok(false)),
         };
-        // The posts taken leave the index; what is left was joined to no account.
-        if let Some(index) = &mut tweets {
-            for key in claims.0 {
+        (self.labels, self.tweets, self.claims) = (labels, tweets, claims);
+        if matches!(result, Ok(true)) {
+            self.input = input;
+        } else {
+            self.end_of_input();
+        }
+        result
+    }
+
+    /// After the last record: the posts taken leave the index (what is left was joined to no
+    /// account), and the duplicate index is freed, as nothing more will be read.
+    pub(super) fn end_of_input(&mut self) {
+        self.input = Input::Done;
+        if let Some(index) = &mut self.tweets {
+            for key in std::mem::take(&mut self.claims).0 {
                 index.take_key(key);
             }
             self.stats.unmatched_posts = index.remaining();
         }
-        (self.labels, self.tweets) = (labels, tweets);
         self.finished = true;
-        // Nothing more will be read: free the duplicate index before the caller's next step.
         self.seen = None;
-        Some(result)
     }
-
     /// Checks, counts and hands to `sink` the worked records of a placed block, from record
     /// `from` on (before it: a CSV header). An account whose posts an earlier record took is
     /// worked on again without them.
@@ -456,7 +560,7 @@ mod tests {
             let parallel = threads > 1;
             // Strict mode ends with an error after handing on the record that stopped it.
             let done = reader.read_blocks(parallel, &work, &mut sink);
-            assert!(done.expect("read in blocks").is_ok() || options.mode == Mode::Strict);
+            assert!(done.is_ok() || options.mode == Mode::Strict);
             (items, format!("{:?}", reader.stats()))
         })
     }
@@ -470,7 +574,8 @@ mod tests {
             .expect("valid spec")
             .iter()
             .collect();
-        let twice = accounts[5].profile.id.clone();
+        // An id with posts (every seventh id has some).
+        let twice = accounts[7].profile.id.clone();
         accounts[2_500].profile.id = twice;
         let mut users = Vec::new();
         crate::synth::write_cresci_csv(&mut users, accounts.iter()).expect("in memory");
@@ -532,6 +637,80 @@ mod tests {
         assert!(stats.contains("unmatched_posts: 1"), "{stats}");
         let twice: Vec<&String> = items.iter().filter(|a| a.contains("post 0 of")).collect();
         assert!(twice.len() < items.len());
+    }
+
+    /// What the files of [`files`] say each accepted record gets, worked out from their text
+    /// alone (not by the engine): its label from the labels file (`human` genuine, `bot`
+    /// fake), else `fallback`; and, with the tweets, the number of posts of its id, which
+    /// only the first accepted record of an id gets.
+    fn expected(
+        users: &[Account],
+        labels: &str,
+        tweets: &str,
+        fallback: Option<Label>,
+    ) -> Vec<(Option<Label>, usize)> {
+        let mut label_of = std::collections::HashMap::new();
+        for line in labels.lines() {
+            let (id, l) = line.split_once('\t').expect("id<TAB>label");
+            label_of.insert(
+                id.to_string(),
+                if l == "bot" {
+                    Label::Fake
+                } else {
+                    Label::Genuine
+                },
+            );
+        }
+        let mut posts_of = std::collections::HashMap::<String, usize>::new();
+        for line in tweets.lines().skip(1) {
+            let user = line.split(',').nth(2).expect("user_id");
+            *posts_of.entry(user.to_string()).or_default() += 1;
+        }
+        users
+            .iter()
+            .map(|a| {
+                let id = a.profile.id.clone().unwrap_or_default();
+                let label = label_of.get(&id).copied().or(fallback);
+                (label, posts_of.remove(&id).unwrap_or(0))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn labels_and_posts_are_those_the_files_give() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let [users, tweets, labels] = files(dir.path());
+        let (labels_text, tweets_text) = (
+            std::fs::read_to_string(&labels).expect("labels"),
+            std::fs::read_to_string(&tweets).expect("tweets"),
+        );
+        // Without the duplicate check the repeated id is accepted twice: its posts go to the
+        // first record only.
+        let options = ReadOptions::default()
+            .mode(Mode::Lenient)
+            .check_duplicates(false)
+            .tweets(&tweets)
+            .labels(&labels)
+            .label(Label::Genuine);
+        for chunk in [1, 64] {
+            let options = options.clone().parallel_chunk(chunk);
+            let mut reader = AccountReader::open(&users, &options).expect("opens");
+            let accounts: Vec<Account> = reader.by_ref().filter_map(Result::ok).collect();
+            assert_eq!(accounts.len(), 2_999, "one garbage row rejected");
+            let want = expected(&accounts, &labels_text, &tweets_text, Some(Label::Genuine));
+            let got: Vec<(Option<Label>, usize)> = accounts
+                .iter()
+                .map(|a| (a.label, a.activity.as_ref().map_or(0, Vec::len)))
+                .collect();
+            assert_eq!(got, want, "chunk {chunk}");
+            assert_eq!(
+                reader.stats().unmatched_posts,
+                1,
+                "the post of no listed user"
+            );
+            assert!(want.iter().filter(|w| w.1 > 0).count() > 300);
+            assert!(want.iter().filter(|w| w.0 == Some(Label::Fake)).count() > 300);
+        }
     }
 
     #[test]

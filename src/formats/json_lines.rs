@@ -187,34 +187,27 @@ impl LinesInput {
         }
     }
 
-    /// Reads the rest on this thread, block by block, as [`LinesInput::drive`] does.
+    /// Up to `blocks` blocks read here, converted and worked (on the pool when `parallel`),
+    /// each handed to `sink` in input order with where it is. Returns whether input may be
+    /// left. `work` gets each block's converted items with their block-relative positions.
     ///
     /// # Errors
-    /// As [`LinesInput::drive`].
-    pub(crate) fn step<T, W, S>(&mut self, work: &W, sink: &mut S) -> Result<()>
-    where
-        W: Fn(Vec<(Position, Result<Account>)>) -> T,
-        S: FnMut(&LinePlacement, T) -> Result<()>,
-    {
-        while let Some(blocks) = self.next_blocks(1, false) {
-            for (at, mut block) in blocks? {
-                let out = work(std::mem::take(&mut block.items));
-                sink(&at, out)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Up to `blocks` blocks read here and converted (on the pool when `parallel`), each with
-    /// where it is; `None` at the end. An I/O error comes in the call after the blocks read
-    /// before it.
-    pub(crate) fn next_blocks(
+    /// What `sink` returns, else an I/O error of the input (in the call after the blocks read
+    /// before it).
+    pub(crate) fn step<T, W, S>(
         &mut self,
         blocks: usize,
         parallel: bool,
-    ) -> Option<Result<Vec<(LinePlacement, LinesBlock)>>> {
+        work: &W,
+        sink: &mut S,
+    ) -> Result<bool>
+    where
+        T: Send,
+        W: Fn(Vec<(Position, Result<Account>)>) -> T + Sync,
+        S: FnMut(&LinePlacement, T) -> Result<()>,
+    {
         if let Some(e) = self.pending.take() {
-            return Some(Err(e));
+            return Err(e);
         }
         let mut read = Vec::new();
         while read.len() < blocks.max(1) {
@@ -227,24 +220,24 @@ impl LinesInput {
                 None => break,
             }
         }
-        if read.is_empty() {
-            return self.pending.take().map(Err);
-        }
         let (convert, origin) = (&*self.convert, self.origin.as_str());
-        let one = |b: &Block| LinesInput::convert_block(convert, origin, &b.bytes);
-        let converted: Vec<LinesBlock> = if parallel {
+        let one = |b: &Block| {
+            let mut lines = LinesInput::convert_block(convert, origin, &b.bytes);
+            let out = work(std::mem::take(&mut lines.items));
+            (lines, out)
+        };
+        let worked: Vec<(LinesBlock, T)> = if parallel {
             read.par_iter().map(one).collect()
         } else {
             read.iter().map(one).collect()
         };
-        let mut placed = Vec::with_capacity(converted.len());
-        for (b, block) in read.into_iter().zip(converted) {
+        for (b, (lines, out)) in read.into_iter().zip(worked) {
             self.splitter.recycle(b.bytes);
-            if let Some(at) = self.place(&block) {
-                placed.push((at, block));
+            if let Some(at) = self.place(&lines) {
+                sink(&at, out)?;
             }
         }
-        Some(Ok(placed))
+        Ok(!self.done || self.pending.is_some())
     }
 
     /// Reads the rest on the rayon pool: `work` gets each block's converted items (with
@@ -325,7 +318,7 @@ mod tests {
         out
     }
 
-    /// The same through blocks of `size` bytes, in one go or two at a time on the pool.
+    /// The same through blocks of `size` bytes, two at a time, here or on the pool.
     fn in_blocks(text: &str, size: usize, parallel: bool) -> Vec<(Position, String)> {
         let convert = Box::new(crate::formats::twitter::V1 { origin: "t".into() });
         let mut input = LinesInput::with_block_size(
@@ -334,16 +327,20 @@ mod tests {
             size,
         );
         let mut out = Vec::new();
-        while let Some(blocks) = input.next_blocks(2, parallel) {
-            for (at, block) in blocks.expect("in memory") {
-                for (rel, mut item) in block.items {
-                    if let Err(e) = &mut item {
-                        at.place_error(rel, e);
-                    }
-                    out.push((at.position(rel), show(item)));
+        let work = |items: Vec<(Position, Result<Account>)>| items;
+        let mut sink = |at: &LinePlacement, items: Vec<(Position, Result<Account>)>| {
+            for (rel, mut item) in items {
+                if let Err(e) = &mut item {
+                    at.place_error(rel, e);
                 }
+                out.push((at.position(rel), show(item)));
             }
-        }
+            Ok(())
+        };
+        while input
+            .step(2, parallel, &work, &mut sink)
+            .expect("in memory")
+        {}
         out
     }
 

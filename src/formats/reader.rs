@@ -10,45 +10,20 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use flate2::read::MultiGzDecoder;
-use rayon::prelude::*;
 
-use super::blocks::{self, pool_blocks, Place};
-use super::csv_input::{self, CsvConvert, CsvInput};
+use super::csv_input::{self, CsvInput};
 use super::dedup::{count_lines, expected_records, DupKey, HashIndex};
+use super::engine::{Claims, Pace};
 use super::format::{detect_with, sniff_delimiter, Format};
 use super::json_lines::LinesInput;
 use super::json_source::{JsonSource, Layout};
 use super::options::{Mode, ReadOptions};
-use super::raw::{Convert, Raw, Source};
+use super::raw::{Convert, Source};
 use super::stats::{ReadStats, Rejection};
 use super::tweets::TweetIndex;
 use super::{instagram, labels, twitter, weibo};
 use crate::account::{Account, Label};
 use crate::error::{Error, Position, Result};
-
-/// Raw records read ahead for parallel conversion; `fatal` ends the input.
-struct Chunk {
-    raws: Vec<Raw>,
-    fatal: Option<Error>,
-}
-
-impl Chunk {
-    fn read(source: &mut dyn Source, chunk: usize) -> Chunk {
-        let mut raws = Vec::with_capacity(chunk.min(1 << 16));
-        let mut fatal = None;
-        while raws.len() < chunk {
-            match source.next_raw() {
-                None => break,
-                Some(Ok(raw)) => raws.push(raw),
-                Some(Err(e)) => {
-                    fatal = Some(e);
-                    break;
-                }
-            }
-        }
-        Chunk { raws, fatal }
-    }
-}
 
 /// Where records come from: CSV blocks, or raw records of a JSON format and their converter.
 pub(super) enum Input {
@@ -59,7 +34,7 @@ pub(super) enum Input {
     },
     /// JSON Lines, read in blocks.
     Lines(Box<LinesInput>),
-    /// Read to the end by [`AccountReader::read_blocks`].
+    /// Read to the end.
     Done,
 }
 
@@ -140,9 +115,11 @@ pub struct AccountReader {
     pub(super) label: Option<Label>,
     pub(super) input: Input,
     chunk: usize,
-    queue: VecDeque<(Position, Result<Account>)>,
-    scratch: Vec<Result<Account>>,
-    ahead: Option<Chunk>,
+    /// Records the engine has handed on and iteration has not yet given, with their
+    /// positions.
+    pub(super) queue: VecDeque<(Position, Result<Account>)>,
+    /// Post keys joined to an account so far (see [`Claims`]).
+    pub(super) claims: Claims,
     pub(super) seen: Option<HashIndex>,
     pub(super) tweets: Option<TweetIndex>,
     pub(super) labels: Option<labels::LabelIndex>,
@@ -402,8 +379,7 @@ impl AccountReader {
             input,
             chunk: options.chunk,
             queue: VecDeque::new(),
-            scratch: Vec::new(),
-            ahead: None,
+            claims: Claims::default(),
             seen: options.check_duplicates.then(|| {
                 let mut index = HashIndex::new();
                 if let Some(n) = size.and_then(|size| expected_records(&prefix_lines, size)) {
@@ -479,159 +455,34 @@ impl AccountReader {
         (accounts, self.stats)
     }
 
-    /// Pulls the next raw records and converts them into the queue. Sequentially one record at
-    /// a time, or (with a chunk size) converting one chunk on the rayon pool while the next
-    /// chunk is read.
+    /// One step of the engine (see [`AccountReader::engine`]) with the identity as its work:
+    /// the next block's records, checked, labelled, joined and counted, into the queue (a
+    /// few blocks converted at once on the rayon pool when [`ReadOptions::parallel_chunk`]
+    /// asks for parallel conversion).
     fn fill(&mut self) {
-        let (source, convert) = match &mut self.input {
-            Input::Csv(_) => return self.fill_csv(),
-            Input::Lines(_) => return self.fill_lines(),
-            Input::Json { source, convert } => (source, &**convert),
-            Input::Done => {
-                self.finished = true;
-                return;
-            }
+        let mut queue = std::mem::take(&mut self.queue);
+        let strict = self.mode == Mode::Strict;
+        let mut stopped = false;
+        let identity = |accounts: &mut [Account]| -> Vec<Account> {
+            accounts.iter_mut().map(std::mem::take).collect()
         };
-        if self.chunk <= 1 {
-            match source.next_raw() {
-                None => self.finished = true,
-                Some(Ok(raw)) => {
-                    convert.convert(&raw, &mut self.scratch);
-                    let pos = raw.position();
-                    self.queue
-                        .extend(self.scratch.drain(..).map(|item| (pos, item)));
-                }
-                Some(Err(e)) => {
-                    let pos = error_position(&e).unwrap_or_default();
-                    self.queue.push_back((pos, Err(e)));
-                    self.finished = true;
-                }
-            }
-            return;
-        }
-        let chunk = self.chunk;
-        let current = match self.ahead.take() {
-            Some(c) => c,
-            None => Chunk::read(&mut **source, chunk),
-        };
-        let more = current.fatal.is_none() && current.raws.len() == chunk;
-        let (next, parts) = rayon::join(
-            || more.then(|| Chunk::read(&mut **source, chunk)),
-            || {
-                current
-                    .raws
-                    .par_iter()
-                    .map(|raw| {
-                        let mut out = Vec::with_capacity(1);
-                        convert.convert(raw, &mut out);
-                        out
-                    })
-                    .collect::<Vec<_>>()
-            },
-        );
-        for (raw, part) in current.raws.iter().zip(parts) {
-            let pos = raw.position();
-            self.queue.extend(part.into_iter().map(|item| (pos, item)));
-        }
-        if let Some(e) = current.fatal {
-            let pos = error_position(&e).unwrap_or_default();
-            self.queue.push_back((pos, Err(e)));
-        }
-        self.ahead = next;
-        if self.ahead.is_none() {
-            self.finished = true;
-        }
-    }
-
-    /// Converts the next CSV blocks into the queue: a few at once on the rayon pool when
-    /// [`ReadOptions::parallel_chunk`] asks for parallel conversion, else one.
-    fn fill_csv(&mut self) {
-        let Input::Csv(csv) = &mut self.input else {
-            return;
-        };
-        let (parallel, blocks) = pool_blocks(self.chunk > 1);
-        let queue = &mut self.queue;
-        let mut sink = |placed: &blocks::Placed<'_>, out: Vec<Result<Account>>| {
-            for (i, mut item) in out.into_iter().enumerate().skip(placed.from) {
-                let rel = placed.tokens.relative(i);
-                if let Err(e) = &mut item {
-                    placed.placement.place_error(rel, e);
-                }
-                queue.push_back((placed.placement.position(rel), item));
-            }
+        let mut sink = |pos: Position, item: Result<Account>| {
+            stopped |= strict && item.as_ref().is_err_and(|e| !e.is_duplicate());
+            queue.push_back((pos, item));
             Ok(())
         };
-        let work = |c: &CsvConvert, t: &blocks::Tokens| c.convert_all(t);
-        let step = if parallel {
-            csv.step_parallel(blocks, &work, &mut sink)
-        } else {
-            csv.step(blocks, &work, &mut sink)
+        let pace = Pace::Step {
+            parallel: self.chunk > 1,
         };
-        match step {
-            Ok(true) => {}
-            Ok(false) => self.finished = true,
-            Err(e) => {
+        if let Err(e) = self.engine(pace, &identity, &mut sink) {
+            // Strict mode's stop has been handed on already; any other error (an I/O error)
+            // ends the input as a rejected record of its own.
+            if !stopped {
                 let pos = error_position(&e).unwrap_or_default();
-                self.queue.push_back((pos, Err(e)));
-                self.finished = true;
+                queue.push_back((pos, self.count(pos, Err(e))));
             }
         }
-    }
-
-    /// Converts the next JSON Lines blocks into the queue: a few at once on the rayon pool
-    /// when [`ReadOptions::parallel_chunk`] asks for parallel conversion, else one.
-    fn fill_lines(&mut self) {
-        let Input::Lines(lines) = &mut self.input else {
-            return;
-        };
-        let (parallel, blocks) = pool_blocks(self.chunk > 1);
-        match lines.next_blocks(blocks, parallel) {
-            None => self.finished = true,
-            Some(Ok(placed)) => {
-                for (at, block) in placed {
-                    for (rel, mut item) in block.items {
-                        if let Err(e) = &mut item {
-                            at.place_error(rel, e);
-                        }
-                        self.queue.push_back((at.position(rel), item));
-                    }
-                }
-            }
-            Some(Err(e)) => {
-                let pos = error_position(&e).unwrap_or_default();
-                self.queue.push_back((pos, Err(e)));
-                self.finished = true;
-            }
-        }
-    }
-
-    /// Checks, labels and joins one converted record, and counts it.
-    fn finish(&mut self, pos: Position, item: Result<Account>) -> Result<Account> {
-        let key = match &item {
-            Ok(account) if self.seen.is_some() => DupKey::of(account),
-            _ => None,
-        };
-        let item = self.check(pos, key, item).map(|mut account| {
-            if account.label.is_none() {
-                if let (Some(labels), Some(id)) = (&self.labels, &account.profile.id) {
-                    account.label = labels.get(id);
-                }
-            }
-            if account.label.is_none() {
-                account.label = self.label;
-            }
-            if let Some(tweets) = &mut self.tweets {
-                let posts = account
-                    .profile
-                    .id
-                    .as_deref()
-                    .map(|id| tweets.take(id))
-                    .unwrap_or_default();
-                account.activity = Some(posts);
-            }
-            account
-        });
-        self.count(pos, item)
+        self.queue = queue;
     }
 
     /// The duplicate check of one record.
@@ -648,8 +499,7 @@ impl AccountReader {
         Ok(item)
     }
 
-    /// Counts one record, accepted or rejected (strict mode ends the reading at a rejection
-    /// other than a duplicate).
+    /// Counts one record, accepted or rejected.
     pub(super) fn count<T>(&mut self, pos: Position, item: Result<T>) -> Result<T> {
         self.stats.records_read += 1;
         match item {
@@ -662,29 +512,9 @@ impl AccountReader {
                 self.stats
                     .rejected
                     .push(Rejection::new(position, copy_error(&error)));
-                // A repeated record is counted and reported but never stops strict mode:
-                // only a malformed one does.
-                if self.mode == Mode::Strict && !error.is_duplicate() {
-                    self.queue.clear();
-                    self.finished = true;
-                }
                 Err(error)
             }
         }
-    }
-
-    /// Whether [`Audit::run_reader`](crate::Audit::run_reader) can read the rest of this
-    /// input in blocks on the rayon pool: any input not read from yet.
-    pub fn reads_in_blocks(&self) -> bool {
-        self.can_read_blocks()
-    }
-
-    /// Whether [`AccountReader::read_blocks`] can read this input.
-    pub(crate) fn can_read_blocks(&self) -> bool {
-        !matches!(self.input, Input::Done)
-            && self.queue.is_empty()
-            && self.stats.records_read == 0
-            && !self.finished
     }
 }
 
@@ -741,13 +571,10 @@ impl Iterator for AccountReader {
 
     fn next(&mut self) -> Option<Result<Account>> {
         loop {
-            if let Some((pos, item)) = self.queue.pop_front() {
-                return Some(self.finish(pos, item));
+            if let Some((_, item)) = self.queue.pop_front() {
+                return Some(item);
             }
             if self.finished {
-                if let Some(tweets) = &self.tweets {
-                    self.stats.unmatched_posts = tweets.remaining();
-                }
                 return None;
             }
             self.fill();

@@ -169,11 +169,6 @@ impl TweetIndex {
         self.posts.get(&key).map_or(&[], Vec::as_slice)
     }
 
-    /// Removes and returns one user's posts.
-    pub(crate) fn take(&mut self, user_id: &str) -> Vec<Post> {
-        self.take_key(Self::key(user_id))
-    }
-
     /// Removes and returns one user's posts, by [`TweetIndex::key`].
     pub(crate) fn take_key(&mut self, key: u64) -> Vec<Post> {
         let posts = self.posts.remove(&key).unwrap_or_default();
