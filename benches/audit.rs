@@ -100,11 +100,11 @@ fn benches(c: &mut Criterion) {
                 })
             });
         }
-        // CSV blocks tokenized and converted on the pool (`parallel_chunk`).
+        // CSV blocks tokenized and converted on the pool (`parallel`).
         let path = file(dir.path(), n, SynthFormat::CresciCsv);
         let options = ReadOptions::default()
             .format(Format::CresciCsv)
-            .parallel_chunk(4096);
+            .parallel(true);
         group.bench_with_input(
             BenchmarkId::new("cresci_csv_parallel", n),
             &path,

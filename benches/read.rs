@@ -55,10 +55,16 @@ fn read(c: &mut Criterion) {
     group.throughput(Throughput::Elements(n as u64));
     group.sample_size(10);
     for (name, data) in [("cresci_csv", &csv), ("twitter_v1_jsonl", &jsonl)] {
-        for chunk in [0usize, 4096] {
-            let options = ReadOptions::default().parallel_chunk(chunk);
+        for parallel in [false, true] {
+            let options = ReadOptions::default().parallel(parallel);
             group.bench_with_input(
-                BenchmarkId::new(format!("{name}/chunk{chunk}"), n),
+                BenchmarkId::new(
+                    format!(
+                        "{name}/{}",
+                        ["sequential", "parallel"][usize::from(parallel)]
+                    ),
+                    n,
+                ),
                 data,
                 |b, data| {
                     b.iter(|| {

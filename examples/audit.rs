@@ -346,7 +346,7 @@ impl Input {
             inner: std::io::stdin(),
             copy: Arc::clone(&copy),
         };
-        let probe_options = options.clone().mode(Mode::Lenient).parallel_chunk(1);
+        let probe_options = options.clone().mode(Mode::Lenient).parallel(false);
         let mut probe = AccountReader::from_reader(recording, &probe_options)?;
         let format = probe.format();
         let lead: Vec<Account> = probe

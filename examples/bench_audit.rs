@@ -62,10 +62,10 @@ struct Args {
     /// A diagnostic: `--bootstrap 1` shows what the rest of the pipeline costs.
     #[arg(long)]
     bootstrap: Option<usize>,
-    /// Convert records on the rayon pool this many at a time (`ReadOptions::parallel_chunk`;
-    /// default 0: the reader converts on the reading thread while the pool scores).
-    #[arg(long, default_value_t = 0)]
-    reader_chunk: usize,
+    /// Iterate the reader with its records converted on the rayon pool
+    /// (`ReadOptions::parallel`; the block audit reads in blocks on the pool either way).
+    #[arg(long)]
+    parallel_reader: bool,
     /// Measure account ages at this instant (RFC 3339) instead of each record's crawl time;
     /// API v1.1 JSON Lines carry no crawl time, so give the generator's
     /// (`2015-02-14T12:00:00Z`) to score them as the Cresci CSV is scored.
@@ -241,7 +241,7 @@ fn audit(
     let options = ReadOptions::default()
         .format(format)
         .mode(Mode::Strict)
-        .parallel_chunk(args.reader_chunk)
+        .parallel(args.parallel_reader)
         .check_duplicates(!args.no_dedup);
     let mut reader = open(path, &options)?;
     let mut params = AuditParams::default().followers(Listing::None);

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --example read_stream -- <file> [--format NAME] [--lenient]
-//!     [--tweets tweets.csv] [--columns name=user_name,...] [--no-dedup] [--chunk N] [--show-errors]
+//!     [--tweets tweets.csv] [--columns name=user_name,...] [--no-dedup] [--parallel] [--show-errors]
 //! ```
 use std::error::Error;
 use std::process::ExitCode;
@@ -33,7 +33,7 @@ fn try_main() -> Result<(), Box<dyn Error>> {
             "--tweets" => options = options.tweets(value()?),
             "--columns" => options = options.columns(value()?.parse::<ColumnMap>()?),
             "--no-dedup" => options = options.check_duplicates(false),
-            "--chunk" => options = options.parallel_chunk(value()?.parse()?),
+            "--parallel" => options = options.parallel(true),
             "--show-errors" => show_errors = true,
             _ if path.is_none() => path = Some(arg),
             _ => return Err(format!("unexpected argument {arg:?}").into()),

@@ -1,5 +1,5 @@
 //! The short, in-CI fuzz: mutated fixtures into every reader (both modes, sequential and
-//! chunked) and into the audit, and mutated model files into `Model::from_bytes`. Seconds, not
+//! parallel) and into the audit, and mutated model files into `Model::from_bytes`. Seconds, not
 //! minutes; the long runs are the cargo-fuzz targets in `fuzz/` (see docs/reliability.md).
 //!
 //! Unlike `readers_proptest.rs` (arbitrary bytes after a header), the inputs here start from the
@@ -151,11 +151,11 @@ fn mutated(fixture: usize, edits: &[Edit]) -> Vec<u8> {
 }
 
 /// Reads everything and checks the accounting; returns nothing because any error is fine.
-fn read_and_check(bytes: Vec<u8>, format: Option<Format>, mode: Mode, chunk: usize) {
+fn read_and_check(bytes: Vec<u8>, format: Option<Format>, mode: Mode, parallel: bool) {
     let mut options = ReadOptions::default()
         .mode(mode)
         .origin("smoke-input")
-        .parallel_chunk(chunk);
+        .parallel(parallel);
     if let Some(f) = format {
         options = options.format(f);
     }
@@ -371,10 +371,10 @@ proptest! {
         edits in proptest::collection::vec(edit(), 0..6),
         format in format_choice(),
         lenient in any::<bool>(),
-        chunk in prop_oneof![Just(0usize), Just(3usize)],
+        parallel in any::<bool>(),
     ) {
         let mode = if lenient { Mode::Lenient } else { Mode::Strict };
-        read_and_check(mutated(fixture, &edits), format, mode, chunk);
+        read_and_check(mutated(fixture, &edits), format, mode, parallel);
     }
 
     #[test]

@@ -323,7 +323,7 @@ fn semicolon_and_tab_files_read_as_their_comma_versions() {
         for options in [
             ReadOptions::default(),
             ReadOptions::default().format(Format::CresciCsv),
-            ReadOptions::default().parallel_chunk(8),
+            ReadOptions::default().parallel(true),
         ] {
             let mut r = open(&path, &options).unwrap_or_else(|e| panic!("{file}: {e}"));
             assert_eq!(r.format(), Format::CresciCsv);

@@ -83,14 +83,14 @@ proptest! {
             0..400,
         ),
         format in format_choice(),
-        chunk in 0usize..4,
+        parallel in any::<bool>(),
     ) {
         let mut bytes = PREFIXES[prefix].as_bytes().to_vec();
         bytes.extend(body);
         read_all(bytes.clone(), format, Mode::Lenient);
-        // Chunked parallel conversion gives the same statistics as sequential reading.
-        let run = |chunk: usize| {
-            let mut options = ReadOptions::default().mode(Mode::Lenient).parallel_chunk(chunk);
+        // Parallel conversion gives the same statistics as sequential reading.
+        let run = |parallel: bool| {
+            let mut options = ReadOptions::default().mode(Mode::Lenient).parallel(parallel);
             if let Some(f) = format {
                 options = options.format(f);
             }
@@ -99,6 +99,6 @@ proptest! {
                 (items, r.stats().accepted)
             })
         };
-        prop_assert_eq!(run(0), run(chunk));
+        prop_assert_eq!(run(false), run(parallel));
     }
 }

@@ -122,7 +122,7 @@ fn botometer_fixture_joins_labels_by_id_and_keeps_the_unlabelled() {
         &path,
         ReadOptions::default()
             .format(Format::Botometer)
-            .parallel_chunk(2),
+            .parallel(true),
     );
     assert_eq!(labels(&parallel), (1, 1, 1));
 }

@@ -35,9 +35,7 @@ fn probed_audit_json(
 ) -> Vec<u8> {
     pool(threads).install(|| {
         // Reading in parallel chunks too: the reader's own parallelism must not reorder anything.
-        let options = ReadOptions::default()
-            .mode(Mode::Lenient)
-            .parallel_chunk(4096);
+        let options = ReadOptions::default().mode(Mode::Lenient).parallel(true);
         let reader = open(path, &options).expect("the generated file opens");
         let mut audit = Audit::new(model, params.clone());
         if probe {

@@ -31,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
     };
     options = options.mode(mode);
     if ctl & 0x20 != 0 {
-        options = options.parallel_chunk(3);
+        options = options.parallel(true);
     }
     if ctl & 0x40 != 0 {
         options = options.check_duplicates(false);

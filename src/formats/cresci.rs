@@ -13,7 +13,7 @@ use crate::error::{Error, Position, Result};
 /// Where each Cresci / MIB `users.csv` column is in a file, resolved once from its header.
 ///
 /// [`CresciColumns::convert_record`] is a pure function of one record, so chunks of records can be
-/// converted in parallel (see [`ReadOptions::parallel_chunk`](super::ReadOptions::parallel_chunk)).
+/// converted in parallel (see [`ReadOptions::parallel`](super::ReadOptions::parallel)).
 ///
 /// Columns matched (any order, any letter case, extra columns ignored; aliases in parentheses):
 /// `id` (`id_str`), `name` (`user_name`, the display name in the Fast Followerz 2017 CSV),

@@ -692,8 +692,8 @@ mod tests {
             .tweets(&tweets)
             .labels(&labels)
             .label(Label::Genuine);
-        for chunk in [1, 64] {
-            let options = options.clone().parallel_chunk(chunk);
+        for parallel in [false, true] {
+            let options = options.clone().parallel(parallel);
             let mut reader = AccountReader::open(&users, &options).expect("opens");
             let accounts: Vec<Account> = reader.by_ref().filter_map(Result::ok).collect();
             assert_eq!(accounts.len(), 2_999, "one garbage row rejected");
@@ -702,7 +702,7 @@ mod tests {
                 .iter()
                 .map(|a| (a.label, a.activity.as_ref().map_or(0, Vec::len)))
                 .collect();
-            assert_eq!(got, want, "chunk {chunk}");
+            assert_eq!(got, want, "parallel {parallel}");
             assert_eq!(
                 reader.stats().unmatched_posts,
                 1,

@@ -58,7 +58,7 @@ pub struct ReadOptions {
     pub(super) labels: Option<PathBuf>,
     pub(super) origin: Option<String>,
     pub(super) check_duplicates: bool,
-    pub(super) chunk: usize,
+    pub(super) parallel: bool,
 }
 
 impl Default for ReadOptions {
@@ -73,7 +73,7 @@ impl Default for ReadOptions {
             labels: None,
             origin: None,
             check_duplicates: true,
-            chunk: 0,
+            parallel: false,
         }
     }
 }
@@ -168,11 +168,14 @@ impl ReadOptions {
         self
     }
 
-    /// Convert records on the rayon pool, `chunk` raw records at a time (0 or 1: sequential).
-    /// Records are read in order, converted in parallel and yielded in order, so the results
-    /// (accounts, errors, statistics) are exactly those of sequential reading.
-    pub fn parallel_chunk(mut self, chunk: usize) -> Self {
-        self.chunk = chunk;
+    /// Convert records on the rayon pool when iterating (default `false`: on the calling
+    /// thread). The reader then reads a few blocks at a time (two per pool thread, each about
+    /// 1 MiB or 4,096 JSON records), converts them at once on the pool and yields their
+    /// records in order, so the results (accounts, errors, statistics) are exactly those of
+    /// sequential reading. Audits read in blocks on the pool whatever this says (see
+    /// [`Audit::run_reader`](crate::Audit::run_reader)).
+    pub fn parallel(mut self, yes: bool) -> Self {
+        self.parallel = yes;
         self
     }
 }

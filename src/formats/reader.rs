@@ -114,7 +114,8 @@ pub struct AccountReader {
     pub(super) mode: Mode,
     pub(super) label: Option<Label>,
     pub(super) input: Input,
-    chunk: usize,
+    /// Iteration converts blocks on the rayon pool ([`ReadOptions::parallel`]).
+    parallel: bool,
     /// Records the engine has handed on and iteration has not yet given, with their
     /// positions.
     pub(super) queue: VecDeque<(Position, Result<Account>)>,
@@ -377,7 +378,7 @@ impl AccountReader {
             mode: options.mode,
             label: options.label,
             input,
-            chunk: options.chunk,
+            parallel: options.parallel,
             queue: VecDeque::new(),
             claims: Claims::default(),
             seen: options.check_duplicates.then(|| {
@@ -457,7 +458,7 @@ impl AccountReader {
 
     /// One step of the engine (see [`AccountReader::engine`]) with the identity as its work:
     /// the next block's records, checked, labelled, joined and counted, into the queue (a
-    /// few blocks converted at once on the rayon pool when [`ReadOptions::parallel_chunk`]
+    /// few blocks converted at once on the rayon pool when [`ReadOptions::parallel`]
     /// asks for parallel conversion).
     fn fill(&mut self) {
         let mut queue = std::mem::take(&mut self.queue);
@@ -472,7 +473,7 @@ impl AccountReader {
             Ok(())
         };
         let pace = Pace::Step {
-            parallel: self.chunk > 1,
+            parallel: self.parallel,
         };
         if let Err(e) = self.engine(pace, &identity, &mut sink) {
             // Strict mode's stop has been handed on already; any other error (an I/O error)
