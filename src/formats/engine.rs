@@ -6,6 +6,7 @@ use std::collections::HashSet;
 
 use super::blocks::{self, pool_blocks, Place, BLOCK_BYTES};
 use super::csv_input::CsvConvert;
+use super::csv_rows::Reuse;
 use super::dedup::DupKey;
 use super::json_lines::LinePlacement;
 use super::labels::LabelIndex;
@@ -82,12 +83,12 @@ struct Worked<T> {
 /// account or its error (boxed: errors are rare, and a block holds a slot per record).
 type Slot = (Position, std::result::Result<usize, Box<Error>>);
 
-/// Accounts a block job converts CSV records into, kept for the next block with spare string
-/// buffers (see [`CsvConvert::convert_into`]).
+/// Accounts a block job converts CSV records into, kept for the next block with what the
+/// conversion reuses (see [`CsvConvert::convert_into`]).
 #[derive(Default)]
 struct Kept {
     accounts: Vec<Account>,
-    spare: Vec<String>,
+    reuse: Reuse,
 }
 
 /// Raw records of a JSON input (array elements, documents or lines read one at a time)
@@ -279,7 +280,7 @@ impl AccountReader {
                         }
                         let rel = t.relative(i);
                         let account = &mut mine.accounts[n];
-                        match c.convert_into(&t.record(i), rel, account, &mut mine.spare) {
+                        match c.convert_into(&t.record(i), rel, account, &mut mine.reuse) {
                             Ok(()) => {
                                 slots.push((rel, Ok(n)));
                                 n += 1;
