@@ -11,7 +11,8 @@ use super::blocks::Record;
 use super::columns::{normalize, ColumnMap};
 use super::format::Format;
 use super::values::{
-    check_created, field_error, is_missing, parse_bool, parse_count, parse_date, parse_ratio, trim,
+    check_created, field_error, is_missing, parse_bool, parse_count, parse_date, parse_ratio,
+    plain_count, trim,
 };
 use crate::account::Platform;
 use crate::error::{Error, Position, Result};
@@ -211,6 +212,9 @@ impl<'a, R: Record + ?Sized> Row<'a, R> {
     pub(crate) fn count(&self, col: Option<usize>) -> Result<Option<u64>> {
         let Some(col) = col else { return Ok(None) };
         let raw = self.raw(col);
+        if let Some(n) = plain_count(raw) {
+            return Ok(Some(n));
+        }
         if is_missing(trim(raw)) {
             return Ok(None);
         }
@@ -234,7 +238,14 @@ impl<'a, R: Record + ?Sized> Row<'a, R> {
     #[inline]
     pub(crate) fn flag(&self, col: Option<usize>) -> Result<Option<bool>> {
         let Some(col) = col else { return Ok(None) };
-        let raw = trim(self.raw(col));
+        let raw = self.raw(col);
+        // The usual values first, as the general path below reads them.
+        match raw {
+            b"" | b"0" => return Ok(Some(false)),
+            b"1" => return Ok(Some(true)),
+            _ => {}
+        }
+        let raw = trim(raw);
         if raw.is_empty() {
             return Ok(Some(false));
         }

@@ -49,6 +49,9 @@ pub(crate) fn trim(b: &[u8]) -> &[u8] {
 /// pandas writes integer columns that hold a NaN). Signs, other fractions, exponents, NaN and
 /// infinities are errors.
 pub(crate) fn parse_count(raw: &[u8]) -> Result<u64, &'static str> {
+    if let Some(n) = plain_count(raw) {
+        return Ok(n);
+    }
     let b = trim(raw);
     if b.is_empty() {
         return Err("empty count");
@@ -76,6 +79,24 @@ pub(crate) fn parse_count(raw: &[u8]) -> Result<u64, &'static str> {
             .ok_or("count exceeds the largest 64-bit count")?;
     }
     Ok(n)
+}
+
+/// The value of 1 to 19 ASCII digits and nothing else (which cannot overflow a `u64`), as
+/// [`parse_count`] reads them; `None` for anything else, which [`parse_count`] then reads in
+/// full.
+#[inline]
+pub(crate) fn plain_count(raw: &[u8]) -> Option<u64> {
+    if raw.is_empty() || raw.len() > 19 {
+        return None;
+    }
+    let mut n = 0u64;
+    let mut all_digits = true;
+    for &c in raw {
+        let d = c.wrapping_sub(b'0');
+        all_digits &= d < 10;
+        n = n.wrapping_mul(10).wrapping_add(u64::from(d));
+    }
+    all_digits.then_some(n)
 }
 
 fn non_digit_reason(b: &[u8]) -> &'static str {
@@ -469,6 +490,36 @@ mod tests {
         assert_eq!(parse_count(b"1e6"), Err("count in exponent notation"));
         assert_eq!(parse_count(b"abc"), Err("count is not a number"));
         assert!(parse_count(b"").is_err());
+    }
+
+    /// The plain-digits path reads what the full parser reads, and leaves everything else to it.
+    #[test]
+    fn plain_counts_agree_with_the_full_parser() {
+        for raw in [
+            &b"0"[..],
+            b"7",
+            b"0042",
+            b"1234567890123456789",
+            b"9999999999999999999",
+            b"18446744073709551615",
+            b"",
+            b" 7",
+            b"7 ",
+            b"12.0",
+            b"-5",
+            b"+5",
+            b"1e6",
+            b"/",
+            b":",
+            b"NULL",
+        ] {
+            if let Some(n) = plain_count(raw) {
+                assert_eq!(parse_count(raw), Ok(n), "{raw:?}");
+                assert!(raw.iter().all(u8::is_ascii_digit) && raw.len() <= 19);
+            } else {
+                assert!(raw.is_empty() || raw.len() > 19 || !raw.iter().all(u8::is_ascii_digit));
+            }
+        }
     }
 
     #[test]
