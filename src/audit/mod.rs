@@ -368,18 +368,11 @@ impl<'m> Audit<'m> {
                     sink.state.valid += 1;
                     sink.state.note(one.time);
                     position += 1;
-                    let (id, screen_name, reasons) = match one.details {
-                        Some(d) => (d.id, d.screen_name, d.reasons),
-                        None => (None, None, Vec::new()),
+                    let details = match one.details {
+                        Some(d) => (d.id, d.screen_name, d.reasons, d.features),
+                        None => (None, None, Vec::new(), None),
                     };
-                    sink.absorb_one(
-                        position - 1,
-                        one.p_fake,
-                        one.marks,
-                        id,
-                        screen_name,
-                        reasons,
-                    )
+                    sink.absorb_one(position - 1, one.p_fake, one.marks, details)
                 }
                 // Strict mode stops at a malformed record; a duplicate is counted and listed.
                 Err(e) if mode == Mode::Strict && !e.is_duplicate() => Err(e),
@@ -551,6 +544,13 @@ impl<'m> Audit<'m> {
                 state.rejections.len()
             )));
         }
+        let mut followers = std::mem::take(&mut state.followers);
+        if let Listing::MostSuspicious(n) = p.listing {
+            most_suspicious_first(&mut followers, n);
+        }
+        if let Some(deferred) = state.deferred.take() {
+            deferred.explain(model, &mut followers, p.reasons)?;
+        }
         // The estimates take the scores as f64: convert, freeing the f32 copy, so that a
         // follower costs 8 bytes here (plus 8 for its position after a rejected record).
         let mut kept = std::mem::take(&mut state.scored);
@@ -663,13 +663,7 @@ impl<'m> Audit<'m> {
             model: model_info,
             time_reference,
             seed: p.seed,
-            followers: {
-                let mut f = state.followers;
-                if let Listing::MostSuspicious(n) = p.listing {
-                    most_suspicious_first(&mut f, n);
-                }
-                f
-            },
+            followers,
             listing: p.listing,
             positions,
             fields: probe.map(|p| p.fields.clone()),

@@ -2,6 +2,7 @@
 //! the followers that may be listed) on the rayon pool, and absorbed in input order by the
 //! [`Sink`] into the running [`State`](super::state::State) and the streamed CSV.
 
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 
 use ndarray::Array2;
@@ -18,7 +19,9 @@ use super::report::{FollowerGroup, FollowerScore};
 use super::shared::Shared;
 use super::shift::{follower_key, follower_keys};
 use super::state::TimeKind;
-use super::state::{csv_error, group_of, is_inactive, label_name, most_suspicious_first, State};
+use super::state::{
+    csv_error, group_of, is_inactive, label_name, most_suspicious_first, Deferred, State,
+};
 use super::traits::TraitBits;
 use crate::inorder::InOrder;
 
@@ -121,6 +124,13 @@ impl<'a, 'm> Scorer<'a, 'm> {
                     ))
     }
 
+    /// Whether the block engine leaves the reasons of the followers it may list to the end of
+    /// the audit ([`Scorer::score_each`]): only when the report lists the most suspicious and
+    /// nothing is written out follower by follower.
+    pub(super) fn defers_reasons(&self) -> bool {
+        self.top && !self.every && self.audit.params.reasons > 0
+    }
+
     /// Whether the accounts' ids may be needed after scoring.
     pub(super) fn keeps_accounts(&self) -> bool {
         self.every || self.top
@@ -216,7 +226,10 @@ impl Scorer<'_, '_> {
             only_the_chunks_highest(&proba, &mut wanted, self.listed);
         }
         let keep = self.audit.params.reasons;
-        let reasons: Vec<Vec<Reason>> = if keep > 0 && wanted.iter().any(|&w| w) {
+        // The block engine's listed followers get their reasons at the end (`offer` is false
+        // only there).
+        let deferred = !offer && self.defers_reasons();
+        let reasons: Vec<Vec<Reason>> = if keep > 0 && !deferred && wanted.iter().any(|&w| w) {
             (0..rows)
                 .into_par_iter()
                 .map(|row| {
@@ -290,6 +303,9 @@ pub(super) struct Details {
     pub(super) id: Option<String>,
     pub(super) screen_name: Option<String>,
     pub(super) reasons: Vec<Reason>,
+    /// Its feature row, when its reasons are left to the end (see
+    /// [`Scorer::defers_reasons`]).
+    pub(super) features: Option<Box<[f64]>>,
 }
 
 /// A block job's output per follower: its score, or the error that stopped the block's
@@ -318,6 +334,23 @@ impl Scorer<'_, '_> {
                 return out;
             }
         };
+        // A listed follower whose reasons are left to the end keeps its feature row.
+        let d = self.fx.schema().len();
+        let mut features: Vec<Option<Box<[f64]>>> = Vec::new();
+        if self.defers_reasons() {
+            let cells = rows.scratch.as_slice();
+            features = rows
+                .wanted
+                .iter()
+                .enumerate()
+                .map(|(k, &w)| {
+                    w.then(|| match cells {
+                        Some(c) => c[k * d..(k + 1) * d].into(),
+                        None => rows.scratch.row(k).to_vec().into_boxed_slice(),
+                    })
+                })
+                .collect();
+        }
         SCRATCH.with(|s| *s.borrow_mut() = Some(std::mem::take(&mut rows.scratch)));
         let mut candidates = rows.candidates.iter().peekable();
         accounts
@@ -341,6 +374,7 @@ impl Scorer<'_, '_> {
                             .get_mut(k)
                             .map(std::mem::take)
                             .unwrap_or_default(),
+                        features: features.get_mut(k).and_then(Option::take),
                     })
                 });
                 Ok(One {
@@ -378,21 +412,21 @@ impl Sink<'_, '_> {
                 .get_mut(row)
                 .map(std::mem::take)
                 .unwrap_or_default();
-            self.absorb_one(pos, p_fake, scored.marks[row], id, screen_name, reasons)?;
+            let details = (id, screen_name, reasons, None);
+            self.absorb_one(pos, p_fake, scored.marks[row], details)?;
         }
         scored.accounts.clear();
         Ok((scored.accounts, scored.scratch))
     }
 
-    /// Adds one scored follower to the report.
+    /// Adds one scored follower to the report: its id, screen name, reasons and, when its
+    /// reasons are left to the end, its feature row.
     pub(super) fn absorb_one(
         &mut self,
         pos: u64,
         p_fake: f64,
         marks: Marks,
-        id: Option<String>,
-        screen_name: Option<String>,
-        reasons: Vec<Reason>,
+        (id, screen_name, reasons, features): Unplaced,
     ) -> Result<()> {
         let p = &self.audit.params;
         let threshold = self.audit.model.threshold();
@@ -441,10 +475,23 @@ impl Sink<'_, '_> {
         }
         if listed {
             self.state.followers.push(score);
+            if let Some(row) = features {
+                let schema = || Deferred {
+                    schema: self.audit.model.schema().clone(),
+                    rows: HashMap::new(),
+                };
+                let deferred = self.state.deferred.get_or_insert_with(schema);
+                deferred.rows.insert(pos, row);
+            }
             if let Listing::MostSuspicious(n) = p.listing {
                 // Keep the list at most twice the listed number: sort, cut, raise the bound.
                 if self.state.followers.len() >= n.saturating_mul(2) {
                     most_suspicious_first(&mut self.state.followers, n);
+                    if let Some(deferred) = &mut self.state.deferred {
+                        let kept: HashSet<u64> =
+                            self.state.followers.iter().map(|f| f.position).collect();
+                        deferred.rows.retain(|pos, _| kept.contains(pos));
+                    }
                     let bound = self.state.followers[n - 1].p_fake;
                     self.state.listed_bound = bound;
                     self.audit
@@ -456,6 +503,15 @@ impl Sink<'_, '_> {
         Ok(())
     }
 }
+
+/// What the report may keep of a follower: its id, screen name and reasons, and its feature
+/// row when its reasons are left to the end.
+pub(super) type Unplaced = (
+    Option<String>,
+    Option<String>,
+    Vec<Reason>,
+    Option<Box<[f64]>>,
+);
 
 /// What a scored chunk leaves to reuse: its account buffer and its feature buffer.
 pub(super) type Reusable = (Vec<Account>, Option<Array2<f64>>);

@@ -1,13 +1,18 @@
 //! The audit's running totals and the small helpers that turn scores into the report's
 //! groups, timeline and CSV rows.
 
+use std::collections::HashMap;
 use std::io::Write;
 
 use chrono::{DateTime, Utc};
 
 use crate::account::{Account, Label};
+use crate::detector::Detector;
 use crate::error::{Error, Position, Result};
-use crate::features::{FeatureExtractor, TimeReference};
+use crate::features::{FeatureExtractor, FeatureMatrix, FeatureSchema, TimeReference};
+use crate::model::Model;
+use ndarray::Array2;
+use rayon::prelude::*;
 
 use super::params::INACTIVE_MAX_POSTS;
 use crate::formats::Rejection;
@@ -65,6 +70,10 @@ pub(super) struct State {
     /// engagement list.
     pub(super) engaged: Vec<i64>,
     pub(super) followers: Vec<FollowerScore>,
+    /// The feature rows of listed followers whose reasons are worked out only if they are
+    /// still listed at the end (see [`Scorer::score_each`](super::pipeline::Scorer::score_each)),
+    /// by position, with the rows' schema.
+    pub(super) deferred: Option<Deferred>,
     /// A P(fake) the listed most suspicious followers reach `n` times (minus infinity while
     /// fewer are listed): a later follower enters only above it.
     pub(super) listed_bound: f64,
@@ -73,6 +82,38 @@ pub(super) struct State {
     pub(super) breakdown: Breakdown,
     pub(super) crawled: u64,
     pub(super) clock: u64,
+}
+
+/// Feature rows kept for the reasons of listed followers, by position (see
+/// [`State::deferred`]).
+pub(super) struct Deferred {
+    pub(super) schema: FeatureSchema,
+    pub(super) rows: HashMap<u64, Box<[f64]>>,
+}
+
+impl Deferred {
+    /// Gives each of `followers` whose row is kept its `keep` strongest reasons, as scoring
+    /// would have given them (the same row, the same model).
+    pub(super) fn explain(
+        mut self,
+        model: &Model,
+        followers: &mut [FollowerScore],
+        keep: usize,
+    ) -> Result<()> {
+        let d = self.schema.len();
+        let work: Vec<(&mut FollowerScore, Box<[f64]>)> = followers
+            .iter_mut()
+            .filter_map(|f| self.rows.remove(&f.position).map(|row| (f, row)))
+            .collect();
+        let schema = &self.schema;
+        work.into_par_iter().try_for_each(|(f, row)| {
+            let values = Array2::from_shape_vec((1, d), row.into_vec())
+                .map_err(|e| Error::InvalidData(format!("feature row: {e}")))?;
+            let x = FeatureMatrix::from_trusted(schema.clone(), values);
+            f.reasons = model.explain_top(&x, 0, keep)?;
+            Ok(())
+        })
+    }
 }
 
 impl State {

@@ -54,7 +54,8 @@ const TRAITS: [TraitDef; 9] = [
             let digits = p
                 .screen_name
                 .as_deref()
-                .map(|s| s.chars().filter(char::is_ascii_digit).count() as u32)
+                // ASCII digits are single bytes that never occur inside another character.
+                .map(|s| s.bytes().filter(u8::is_ascii_digit).count() as u32)
                 .or(p.summary.screen_name_digits)?;
             Some(digits >= 4)
         },
@@ -91,6 +92,9 @@ const TRAITS: [TraitDef; 9] = [
     },
 ];
 
+// [`TraitBits::of`] judges the traits one by one: one call per entry.
+const _: () = assert!(TRAITS.len() == 9);
+
 /// One account's traits: bit `i` of `known` when trait `i` could be judged, of `has` when the
 /// account has it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -109,18 +113,36 @@ impl TraitBits {
         at: Option<chrono::DateTime<chrono::Utc>>,
     ) -> TraitBits {
         let mut bits = TraitBits::default();
-        for (i, t) in TRAITS.iter().enumerate() {
-            let carried = t.group.is_present(account)
-                || (t.group.is_free_text() && shape.is_some_and(|s| s.has(t.group)));
-            if !carried {
-                continue;
-            }
-            if let Some(has) = (t.has)(account, at) {
-                bits.known |= 1 << i;
-                bits.has |= u16::from(has) << i;
-            }
+        // One call per trait with a constant index, so that each trait's group and test are
+        // constants the compiler can inline (a loop calls them through pointers).
+        macro_rules! judge_each {
+            ($($i:literal)*) => {
+                $(bits.judge($i, &TRAITS[$i], account, shape, at);)*
+            };
         }
+        judge_each!(0 1 2 3 4 5 6 7 8);
         bits
+    }
+
+    /// Judges trait `i`, `t`, of `account` (see [`TraitBits::of`]).
+    #[inline(always)]
+    fn judge(
+        &mut self,
+        i: usize,
+        t: &TraitDef,
+        account: &Account,
+        shape: Option<&ExportShape>,
+        at: Option<chrono::DateTime<chrono::Utc>>,
+    ) {
+        let carried = t.group.is_present(account)
+            || (t.group.is_free_text() && shape.is_some_and(|s| s.has(t.group)));
+        if !carried {
+            return;
+        }
+        if let Some(has) = (t.has)(account, at) {
+            self.known |= 1 << i;
+            self.has |= u16::from(has) << i;
+        }
     }
 }
 

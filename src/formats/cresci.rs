@@ -4,7 +4,7 @@ use csv::ByteRecord;
 
 use super::blocks::Record;
 use super::columns::ColumnMap;
-use super::csv_rows::{Header, Row};
+use super::csv_rows::{Header, Reuse, Row};
 use super::format::Format;
 use super::values::{check_engaged, trim, ENGAGED_KEYS};
 use crate::account::{Account, Label, Platform};
@@ -165,20 +165,21 @@ impl CresciColumns {
         position: Position,
     ) -> Result<Account> {
         let mut account = Account::default();
-        self.convert_into(record, position, &mut account, &mut Vec::new())?;
+        self.convert_into(record, position, &mut account, &mut Reuse::default())?;
         Ok(account)
     }
 
     /// [`CresciColumns::convert_record`] into `out`, reusing its strings' buffers (and those
-    /// in `spare`, where the buffers of fields that became missing wait for the next record),
+    /// in `reuse`, where the buffers of fields that became missing wait for the next record),
     /// so that converting block after block into the same accounts allocates nothing once
-    /// warm. On an error `out` holds part of the record and must not be used.
+    /// warm; a crawl time equal to the last one `reuse` saw is not parsed again. On an error
+    /// `out` holds part of the record and must not be used.
     pub(crate) fn convert_into<R: Record + ?Sized>(
         &self,
         record: &R,
         position: Position,
         out: &mut Account,
-        spare: &mut Vec<String>,
+        reuse: &mut Reuse,
     ) -> Result<()> {
         let row = Row {
             rec: record,
@@ -187,7 +188,8 @@ impl CresciColumns {
             pos: position,
         };
         row.check_len()?;
-        let crawled_at = row.date(self.crawled_at)?;
+        let crawled_at = row.date_reusing(self.crawled_at, &mut reuse.crawled)?;
+        let spare = &mut reuse.strings;
         let p = &mut out.profile;
         p.platform = Platform::Twitter;
         row.text_into(self.id, &mut p.id, spare)?;
@@ -331,7 +333,7 @@ mod tests {
         bad[9] = "many";
         let bad = ByteRecord::from(bad);
         let pos = Position::new(1, Some(1));
-        let (mut used, mut spare) = (Account::default(), Vec::new());
+        let (mut used, mut spare) = (Account::default(), Reuse::default());
         for (first, second) in [(&full, &sparse), (&sparse, &full), (&full, &full)] {
             c.convert_into(first, pos, &mut used, &mut spare).unwrap();
             assert!(c.convert_into(&bad, pos, &mut used, &mut spare).is_err());

@@ -12,6 +12,7 @@ use super::blocks::{
     tokenize, tokenize_owned, Block, Cursor, Placed, Record, Splitter, Tokens, BLOCK_BYTES,
 };
 use super::cresci::CresciColumns;
+use super::csv_rows::Reuse;
 use super::format::Format;
 use super::instagram::{KaggleColumns, ParmaColumns, SrfColumns};
 use super::options::ReadOptions;
@@ -47,10 +48,10 @@ impl CsvConvert {
         rec: &R,
         pos: Position,
         out: &mut Account,
-        spare: &mut Vec<String>,
+        reuse: &mut Reuse,
     ) -> Result<()> {
         match self {
-            CsvConvert::Cresci(c) => c.convert_into(rec, pos, out, spare),
+            CsvConvert::Cresci(c) => c.convert_into(rec, pos, out, reuse),
             other => {
                 *out = other.convert(rec, pos)?;
                 Ok(())

@@ -11,7 +11,8 @@ use super::blocks::Record;
 use super::columns::{normalize, ColumnMap};
 use super::format::Format;
 use super::values::{
-    check_created, field_error, is_missing, parse_bool, parse_count, parse_date, parse_ratio, trim,
+    check_created, field_error, is_missing, parse_bool, parse_count, parse_date, parse_ratio,
+    plain_count, trim,
 };
 use crate::account::Platform;
 use crate::error::{Error, Position, Result};
@@ -87,6 +88,22 @@ impl Header {
         }
         Ok(())
     }
+}
+
+/// What converting one record after another reuses: the string buffers of fields that became
+/// missing (see [`Row::text_into`]), and the crawl time's last raw value with its parse (the
+/// crawl time of an export is often the same from record to record).
+#[derive(Debug, Default)]
+pub(crate) struct Reuse {
+    pub strings: Vec<String>,
+    pub crawled: LastDate,
+}
+
+/// A date column's last parsed raw value and its date (see [`Row::date_reusing`]).
+#[derive(Debug, Default)]
+pub(crate) struct LastDate {
+    raw: Vec<u8>,
+    date: Option<DateTime<Utc>>,
 }
 
 /// One CSV record with the context its errors need.
@@ -195,6 +212,9 @@ impl<'a, R: Record + ?Sized> Row<'a, R> {
     pub(crate) fn count(&self, col: Option<usize>) -> Result<Option<u64>> {
         let Some(col) = col else { return Ok(None) };
         let raw = self.raw(col);
+        if let Some(n) = plain_count(raw) {
+            return Ok(Some(n));
+        }
         if is_missing(trim(raw)) {
             return Ok(None);
         }
@@ -218,7 +238,14 @@ impl<'a, R: Record + ?Sized> Row<'a, R> {
     #[inline]
     pub(crate) fn flag(&self, col: Option<usize>) -> Result<Option<bool>> {
         let Some(col) = col else { return Ok(None) };
-        let raw = trim(self.raw(col));
+        let raw = self.raw(col);
+        // The usual values first, as the general path below reads them.
+        match raw {
+            b"" | b"0" => return Ok(Some(false)),
+            b"1" => return Ok(Some(true)),
+            _ => {}
+        }
+        let raw = trim(raw);
         if raw.is_empty() {
             return Ok(Some(false));
         }
@@ -259,6 +286,30 @@ impl<'a, R: Record + ?Sized> Row<'a, R> {
         parse_date(raw).map(Some).map_err(|r| self.err(col, raw, r))
     }
 
+    /// [`Row::date`], taken from `last` when the raw value is the one parsed there last (the
+    /// same bytes parse to the same date); a value that parses is remembered in `last`.
+    #[inline]
+    pub(crate) fn date_reusing(
+        &self,
+        col: Option<usize>,
+        last: &mut LastDate,
+    ) -> Result<Option<DateTime<Utc>>> {
+        let Some(c) = col else { return Ok(None) };
+        let raw = self.raw(c);
+        if let Some(d) = last.date {
+            if last.raw == raw {
+                return Ok(Some(d));
+            }
+        }
+        let date = self.date(col)?;
+        if let Some(d) = date {
+            last.raw.clear();
+            last.raw.extend_from_slice(raw);
+            last.date = Some(d);
+        }
+        Ok(date)
+    }
+
     /// A creation date, checked against the platform's launch and the crawl time.
     pub(crate) fn created(
         &self,
@@ -271,5 +322,45 @@ impl<'a, R: Record + ?Sized> Row<'a, R> {
             check_created(d, platform, crawled).map_err(|r| self.err(c, self.raw(c), r))?;
         }
         Ok(date)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A remembered date is the one parsing gives, whatever came before: equal values,
+    /// changed values, missing values and values that do not parse.
+    #[test]
+    fn reused_dates_equal_parsed_dates() {
+        let header = Header::new(&ByteRecord::from(vec!["updated"]));
+        let mut last = LastDate::default();
+        for (k, v) in [
+            "2015-02-14 10:54:49",
+            "2015-02-14 10:54:49",
+            "",
+            "2015-02-14 10:54:49",
+            "not a date",
+            "2015-02-14 10:54:49",
+            "2015-02-14 10:54:50",
+            "NULL",
+            "2015-02-14 10:54:50",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let rec = ByteRecord::from(vec![v]);
+            let row = Row {
+                rec: &rec,
+                header: &header,
+                origin: "t.csv",
+                pos: Position::new(k as u64 + 1, None),
+            };
+            let plain = row.date(Some(0)).map_err(|e| e.to_string());
+            let reused = row
+                .date_reusing(Some(0), &mut last)
+                .map_err(|e| e.to_string());
+            assert_eq!(plain, reused, "record {k}: {v:?}");
+        }
     }
 }

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use super::blocks::{self, pool_blocks, Place, BLOCK_BYTES};
 use super::csv_input::CsvConvert;
+use super::csv_rows::Reuse;
 use super::dedup::DupKey;
 use super::json_lines::LinePlacement;
 use super::labels::LabelIndex;
@@ -85,12 +86,12 @@ struct Worked<T> {
 /// account or its error (boxed: errors are rare, and a block holds a slot per record).
 type Slot = (Position, std::result::Result<usize, Box<Error>>);
 
-/// Accounts a block job converts CSV records into, kept for the next block with spare string
-/// buffers (see [`CsvConvert::convert_into`]).
+/// Accounts a block job converts CSV records into, kept for the next block with what the
+/// conversion reuses (see [`CsvConvert::convert_into`]).
 #[derive(Default)]
 struct Kept {
     accounts: Vec<Account>,
-    spare: Vec<String>,
+    reuse: Reuse,
 }
 
 /// Raw records of a JSON input (array elements, documents or lines read one at a time)
@@ -372,7 +373,7 @@ impl AccountReader {
                         }
                         let rel = t.relative(i);
                         let account = &mut mine.accounts[n];
-                        match c.convert_into(&t.record(i), rel, account, &mut mine.spare) {
+                        match c.convert_into(&t.record(i), rel, account, &mut mine.reuse) {
                             Ok(()) => {
                                 slots.push((rel, Ok(n)));
                                 n += 1;
@@ -486,33 +487,37 @@ impl AccountReader {
             std::hint::black_box(hits);
         }
         let mut keys = keys.into_iter();
-        let mut joins = joins.into_iter();
+        // Indexed by account, and taken only when used: a join holds a whole account, which
+        // is not moved around for every record (there are none without a tweets file).
+        let mut joins = joins;
         let mut outs = outs.into_iter();
+        let mut accounts = 0..;
         for (i, (rel, slot)) in slots.into_iter().enumerate() {
             let item = slot.map(|_| {
                 let key = keys.next().flatten();
-                let joined = joins.next().flatten();
                 let out = outs.next().expect("one output per account");
-                (key, joined, out)
+                (key, accounts.next().expect("unbounded"), out)
             });
             if i < from {
                 continue;
             }
-            let (key, joined, item) = match item {
-                Ok((key, joined, out)) => (key, joined, Ok(out)),
+            let (key, item) = match item {
+                Ok((key, k, out)) => (key, Ok((k, out))),
                 Err(mut e) => {
                     at.place_error(rel, &mut e);
-                    (None, None, Err(*e))
+                    (None, Err(*e))
                 }
             };
             let pos = at.position(rel);
-            let item = self.check(pos, key, item).map(|out| match joined {
-                Some((key, mut bare)) if !claims.0.insert(key) => {
-                    work(std::slice::from_mut(&mut bare))
-                        .pop()
-                        .expect("one output per account")
+            let item = self.check(pos, key, item).map(|(k, out)| {
+                match joins.get_mut(k).and_then(Option::take) {
+                    Some((key, mut bare)) if !claims.0.insert(key) => {
+                        work(std::slice::from_mut(&mut bare))
+                            .pop()
+                            .expect("one output per account")
+                    }
+                    _ => out,
                 }
-                _ => out,
             });
             let item = self.count(pos, item);
             let stop = self.mode == Mode::Strict && item.as_ref().is_err_and(|e| !e.is_duplicate());

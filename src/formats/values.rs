@@ -6,7 +6,7 @@
 //!
 //! [`Error::Parse`]: crate::Error::Parse
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::account::Platform;
 use crate::error::{clip_value, Error, Position};
@@ -49,6 +49,9 @@ pub(crate) fn trim(b: &[u8]) -> &[u8] {
 /// pandas writes integer columns that hold a NaN). Signs, other fractions, exponents, NaN and
 /// infinities are errors.
 pub(crate) fn parse_count(raw: &[u8]) -> Result<u64, &'static str> {
+    if let Some(n) = plain_count(raw) {
+        return Ok(n);
+    }
     let b = trim(raw);
     if b.is_empty() {
         return Err("empty count");
@@ -76,6 +79,24 @@ pub(crate) fn parse_count(raw: &[u8]) -> Result<u64, &'static str> {
             .ok_or("count exceeds the largest 64-bit count")?;
     }
     Ok(n)
+}
+
+/// The value of 1 to 19 ASCII digits and nothing else (which cannot overflow a `u64`), as
+/// [`parse_count`] reads them; `None` for anything else, which [`parse_count`] then reads in
+/// full.
+#[inline]
+pub(crate) fn plain_count(raw: &[u8]) -> Option<u64> {
+    if raw.is_empty() || raw.len() > 19 {
+        return None;
+    }
+    let mut n = 0u64;
+    let mut all_digits = true;
+    for &c in raw {
+        let d = c.wrapping_sub(b'0');
+        all_digits &= d < 10;
+        n = n.wrapping_mul(10).wrapping_add(u64::from(d));
+    }
+    all_digits.then_some(n)
 }
 
 fn non_digit_reason(b: &[u8]) -> &'static str {
@@ -171,10 +192,46 @@ pub(crate) fn parse_date(raw: &[u8]) -> Result<DateTime<Utc>, &'static str> {
     Err("unrecognised date (expected `Wed Oct 10 20:19:24 +0000 2018`, ISO 8601 or Unix seconds)")
 }
 
-const MONTHS: [&[u8; 3]; 12] = [
-    b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov", b"dec",
-];
-const WEEKDAYS: [&[u8; 3]; 7] = [b"mon", b"tue", b"wed", b"thu", b"fri", b"sat", b"sun"];
+/// Three bytes as a number, for matching names: `lower3` of a name and of its lower case are
+/// the same number.
+const fn word3(w: &[u8; 3]) -> u32 {
+    w[0] as u32 | (w[1] as u32) << 8 | (w[2] as u32) << 16
+}
+
+/// [`word3`] of `b` (three bytes) with ASCII letters lowered. Setting bit 5 lowers `A`..`Z`
+/// and keeps `a`..`z`; any other byte it changes does not become a letter, so the result is a
+/// lower-case name's [`word3`] exactly when `b` is that name in any letter case.
+#[inline]
+fn lower3(b: &[u8]) -> u32 {
+    word3(&[b[0] | 0x20, b[1] | 0x20, b[2] | 0x20])
+}
+
+const JAN: u32 = word3(b"jan");
+const FEB: u32 = word3(b"feb");
+const MAR: u32 = word3(b"mar");
+const APR: u32 = word3(b"apr");
+const MAY: u32 = word3(b"may");
+const JUN: u32 = word3(b"jun");
+const JUL: u32 = word3(b"jul");
+const AUG: u32 = word3(b"aug");
+const SEP: u32 = word3(b"sep");
+const OCT: u32 = word3(b"oct");
+const NOV: u32 = word3(b"nov");
+const DEC: u32 = word3(b"dec");
+const MON: u32 = word3(b"mon");
+const TUE: u32 = word3(b"tue");
+const WED: u32 = word3(b"wed");
+const THU: u32 = word3(b"thu");
+const FRI: u32 = word3(b"fri");
+const SAT: u32 = word3(b"sat");
+const SUN: u32 = word3(b"sun");
+
+/// Two ASCII digits as a number (as [`digits`] reads them).
+#[inline]
+fn two_digits(a: u8, b: u8) -> Option<u32> {
+    let (a, b) = (a.wrapping_sub(b'0'), b.wrapping_sub(b'0'));
+    (a < 10 && b < 10).then(|| u32::from(a) * 10 + u32::from(b))
+}
 
 #[inline]
 fn digits(b: &[u8]) -> Option<u32> {
@@ -208,28 +265,28 @@ fn parse_twitter_date(b: &[u8]) -> Result<DateTime<Utc>, &'static str> {
     if !sep_ok {
         return Err(BAD);
     }
-    let wd = [
-        b[0].to_ascii_lowercase(),
-        b[1].to_ascii_lowercase(),
-        b[2].to_ascii_lowercase(),
-    ];
-    if !WEEKDAYS.iter().any(|w| **w == wd) {
+    if !matches!(lower3(&b[0..3]), MON | TUE | WED | THU | FRI | SAT | SUN) {
         return Err("unknown weekday name");
     }
-    let mon = [
-        b[4].to_ascii_lowercase(),
-        b[5].to_ascii_lowercase(),
-        b[6].to_ascii_lowercase(),
-    ];
-    let month = MONTHS
-        .iter()
-        .position(|m| **m == mon)
-        .ok_or("unknown month name")? as u32
-        + 1;
-    let day = digits(&b[8..10]).ok_or(BAD)?;
-    let hour = digits(&b[11..13]).ok_or(BAD)?;
-    let min = digits(&b[14..16]).ok_or(BAD)?;
-    let sec = digits(&b[17..19]).ok_or(BAD)?;
+    let month = match lower3(&b[4..7]) {
+        JAN => 1,
+        FEB => 2,
+        MAR => 3,
+        APR => 4,
+        MAY => 5,
+        JUN => 6,
+        JUL => 7,
+        AUG => 8,
+        SEP => 9,
+        OCT => 10,
+        NOV => 11,
+        DEC => 12,
+        _ => return Err("unknown month name"),
+    };
+    let day = two_digits(b[8], b[9]).ok_or(BAD)?;
+    let hour = two_digits(b[11], b[12]).ok_or(BAD)?;
+    let min = two_digits(b[14], b[15]).ok_or(BAD)?;
+    let sec = two_digits(b[17], b[18]).ok_or(BAD)?;
     let offset = parse_offset(&b[20..25]).ok_or("bad time zone offset")?;
     let year = digits(&b[26..30]).ok_or(BAD)?;
     build(year as i32, month, day, hour, min, sec, 0, offset)
@@ -378,6 +435,13 @@ fn build(
     if hour > 23 || min > 59 || sec > 59 {
         return Err("time of day out of range");
     }
+    if offset == 0 {
+        // The same instant as the general path below, built from the fields themselves.
+        return NaiveDate::from_ymd_opt(year, month, day)
+            .and_then(|d| d.and_hms_nano_opt(hour, min, sec, nanos))
+            .map(|t| t.and_utc())
+            .ok_or("date out of range");
+    }
     let secs = days_since_epoch(year, month, day) * 86_400
         + i64::from(hour) * 3600
         + i64::from(min) * 60
@@ -471,6 +535,36 @@ mod tests {
         assert!(parse_count(b"").is_err());
     }
 
+    /// The plain-digits path reads what the full parser reads, and leaves everything else to it.
+    #[test]
+    fn plain_counts_agree_with_the_full_parser() {
+        for raw in [
+            &b"0"[..],
+            b"7",
+            b"0042",
+            b"1234567890123456789",
+            b"9999999999999999999",
+            b"18446744073709551615",
+            b"",
+            b" 7",
+            b"7 ",
+            b"12.0",
+            b"-5",
+            b"+5",
+            b"1e6",
+            b"/",
+            b":",
+            b"NULL",
+        ] {
+            if let Some(n) = plain_count(raw) {
+                assert_eq!(parse_count(raw), Ok(n), "{raw:?}");
+                assert!(raw.iter().all(u8::is_ascii_digit) && raw.len() <= 19);
+            } else {
+                assert!(raw.is_empty() || raw.len() > 19 || !raw.iter().all(u8::is_ascii_digit));
+            }
+        }
+    }
+
     #[test]
     fn booleans() {
         for t in [&b"1"[..], b"True", b"true", b"TRUE", b"yes", b"Y"] {
@@ -481,6 +575,48 @@ mod tests {
         }
         assert!(parse_bool(b"2").is_err());
         assert!(parse_bool(b"truthy").is_err());
+    }
+
+    /// Dates built from their fields (no offset) are the instants the general path gives, over
+    /// every month's edges of four centuries and assorted times; names match in any case.
+    #[test]
+    fn dates_built_from_fields_equal_the_general_path() {
+        const NAMES: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        for year in [
+            0, 1, 1899, 1900, 1970, 1999, 2000, 2012, 2015, 2100, 2400, 9999,
+        ] {
+            for month in 1..=12u32 {
+                for day in [1, 28, days_in_month(year, month)] {
+                    for (h, m, sec) in [(0, 0, 0), (12, 34, 56), (23, 59, 59)] {
+                        let general = DateTime::from_timestamp(
+                            days_since_epoch(year, month, day) * 86_400
+                                + i64::from(h * 3600 + m * 60 + sec),
+                            0,
+                        );
+                        let got = build(year, month, day, h, m, sec, 0, 0);
+                        assert_eq!(got.ok(), general, "{year}-{month}-{day} {h}:{m}:{sec}");
+                        let name = NAMES[month as usize - 1];
+                        for (wd, mon) in [("Wed", name.to_string()), ("wED", name.to_uppercase())] {
+                            let text = format!(
+                                "{wd} {mon} {day:02} {h:02}:{m:02}:{sec:02} +0000 {year:04}"
+                            );
+                            assert_eq!(parse_date(text.as_bytes()).ok(), general, "{text}");
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            parse_date(b"Wed Oct 10 20:19:24 +0000 2018"),
+            parse_date(b"WED OCT 10 20:19:24 +0000 2018")
+        );
+        assert!(parse_date(b"Wex Oct 10 20:19:24 +0000 2018").is_err());
+        assert!(parse_date(b"W\xe5d Oct 10 20:19:24 +0000 2018").is_err());
+        assert!(parse_date(b"Wed O\x03t 10 20:19:24 +0000 2018").is_err());
+        assert!(parse_date(b"Wed Oct 1a 20:19:24 +0000 2018").is_err());
+        assert!(parse_date(b"Wed Oct 10 20:19:24 +0000 2018").is_ok());
     }
 
     #[test]
