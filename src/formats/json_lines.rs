@@ -252,6 +252,14 @@ impl LinesInput {
         W: Fn(Vec<(Position, Result<Account>)>) -> T + Sync,
         S: FnMut(&LinePlacement, T) -> Result<()>,
     {
+        // Steps taken before may have met the end, or an I/O error after their blocks.
+        if let Some(e) = self.pending.take() {
+            self.done = true;
+            return Err(e);
+        }
+        if self.done {
+            return Ok(());
+        }
         let convert = &*self.convert;
         let origin = self.origin.as_str();
         let splitter = &mut self.splitter;

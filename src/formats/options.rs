@@ -172,7 +172,9 @@ impl ReadOptions {
     /// thread). The reader then reads a few blocks at a time (two per pool thread, each about
     /// 1 MiB or 4,096 JSON records), converts them at once on the pool and yields their
     /// records in order, so the results (accounts, errors, statistics) are exactly those of
-    /// sequential reading. Audits read in blocks on the pool whatever this says (see
+    /// sequential reading. Either way iteration reads a block ahead of what it yields (a JSON
+    /// array: 4,096 records or about 1 MiB), so a slow stream's first account comes once that
+    /// much has arrived. Audits read in blocks on the pool whatever this says (see
     /// [`Audit::run_reader`](crate::Audit::run_reader)).
     pub fn parallel(mut self, yes: bool) -> Self {
         self.parallel = yes;

@@ -121,6 +121,9 @@ pub struct AccountReader {
     pub(super) queue: VecDeque<(Position, Result<Account>)>,
     /// Post keys joined to an account so far (see [`Claims`]).
     pub(super) claims: Claims,
+    /// The engine leaves the counting of each record to iteration, which counts it as it
+    /// yields it (so that [`AccountReader::stats`] never counts records read ahead).
+    pub(super) count_on_yield: bool,
     pub(super) seen: Option<HashIndex>,
     pub(super) tweets: Option<TweetIndex>,
     pub(super) labels: Option<labels::LabelIndex>,
@@ -381,6 +384,7 @@ impl AccountReader {
             parallel: options.parallel,
             queue: VecDeque::new(),
             claims: Claims::default(),
+            count_on_yield: false,
             seen: options.check_duplicates.then(|| {
                 let mut index = HashIndex::new();
                 if let Some(n) = size.and_then(|size| expected_records(&prefix_lines, size)) {
@@ -457,7 +461,7 @@ impl AccountReader {
     }
 
     /// One step of the engine (see [`AccountReader::engine`]) with the identity as its work:
-    /// the next block's records, checked, labelled, joined and counted, into the queue (a
+    /// the next block's records, checked, labelled and joined, into the queue (a
     /// few blocks converted at once on the rayon pool when [`ReadOptions::parallel`]
     /// asks for parallel conversion).
     fn fill(&mut self) {
@@ -475,12 +479,15 @@ impl AccountReader {
         let pace = Pace::Step {
             parallel: self.parallel,
         };
-        if let Err(e) = self.engine(pace, &identity, &mut sink) {
+        self.count_on_yield = true;
+        let step = self.engine(pace, &identity, &mut sink);
+        self.count_on_yield = false;
+        if let Err(e) = step {
             // Strict mode's stop has been handed on already; any other error (an I/O error)
             // ends the input as a rejected record of its own.
             if !stopped {
                 let pos = error_position(&e).unwrap_or_default();
-                queue.push_back((pos, self.count(pos, Err(e))));
+                queue.push_back((pos, Err(e)));
             }
         }
         self.queue = queue;
@@ -572,8 +579,8 @@ impl Iterator for AccountReader {
 
     fn next(&mut self) -> Option<Result<Account>> {
         loop {
-            if let Some((_, item)) = self.queue.pop_front() {
-                return Some(item);
+            if let Some((pos, item)) = self.queue.pop_front() {
+                return Some(self.count(pos, item));
             }
             if self.finished {
                 return None;

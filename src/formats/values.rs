@@ -556,12 +556,32 @@ mod tests {
             b":",
             b"NULL",
         ] {
-            if let Some(n) = plain_count(raw) {
-                assert_eq!(parse_count(raw), Ok(n), "{raw:?}");
-                assert!(raw.iter().all(u8::is_ascii_digit) && raw.len() <= 19);
-            } else {
-                assert!(raw.is_empty() || raw.len() > 19 || !raw.iter().all(u8::is_ascii_digit));
+            // The oracle is the standard library's parse of the digits (`parse_count` itself
+            // starts with `plain_count`).
+            let std = std::str::from_utf8(raw)
+                .ok()
+                .filter(|t| !t.starts_with('+'))
+                .and_then(|t| t.parse::<u64>().ok());
+            match plain_count(raw) {
+                Some(n) => {
+                    assert_eq!(Some(n), std, "{raw:?}");
+                    assert!(raw.iter().all(u8::is_ascii_digit) && raw.len() <= 19);
+                }
+                None => {
+                    assert!(raw.is_empty() || raw.len() > 19 || !raw.iter().all(u8::is_ascii_digit))
+                }
             }
+        }
+        // Every number of up to 19 digits, on a sweep of magnitudes.
+        let mut n: u64 = 1;
+        while n < 10_000_000_000_000_000_000 {
+            for v in [n - 1, n, n + 7, n * 3 + 1] {
+                let text = v.to_string();
+                if text.len() <= 19 {
+                    assert_eq!(plain_count(text.as_bytes()), Some(v), "{text}");
+                }
+            }
+            n *= 10;
         }
     }
 
