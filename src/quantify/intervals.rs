@@ -18,8 +18,11 @@ use crate::error::Result;
 /// [`Binned`]) instead of account by account.
 const LARGE_SAMPLE: usize = 20_000;
 
-/// Bins per unit of P(fake) of that histogram.
+/// Bins per unit of P(fake) of the histogram the point estimates are computed on.
 const BINS: f64 = 2048.0;
+
+/// Bins per unit of P(fake) of the histogram the bootstrap replicates resample.
+const RESAMPLE_BINS: f64 = 256.0;
 
 /// A large sample summarised by a fine histogram of P(fake): bins of width 1/2048 that never
 /// straddle the decision threshold, each with its count and the mean of its members.
@@ -39,12 +42,12 @@ struct Binned {
 
 impl Binned {
     /// The histogram of a sample, in one pass and without sorting it.
-    fn from_sample(sample: &[f64], threshold: f64) -> Binned {
-        let per_side = BINS as usize + 1;
+    fn from_sample(sample: &[f64], threshold: f64, bins: f64) -> Binned {
+        let per_side = bins as usize + 1;
         let mut counts = vec![0u64; 2 * per_side];
         let mut sums = vec![0.0f64; 2 * per_side];
         for &v in sample {
-            let slot = usize::from(v >= threshold) * per_side + (v * BINS) as usize;
+            let slot = usize::from(v >= threshold) * per_side + (v * bins) as usize;
             counts[slot] += 1;
             sums[slot] += v;
         }
@@ -144,7 +147,26 @@ impl Quantifier {
         options.check(sample.len())?;
         let n = sample.len();
         // Large samples are summarised and resampled through their histogram (see `Binned`).
-        let binned = (n > LARGE_SAMPLE).then(|| Binned::from_sample(sample, self.threshold));
+        let binned = (n > LARGE_SAMPLE).then(|| Binned::from_sample(sample, self.threshold, BINS));
+        let coarse =
+            (n > LARGE_SAMPLE).then(|| Binned::from_sample(sample, self.threshold, RESAMPLE_BINS));
+        // EM on the coarse bins: the replicates' EM moves from it (see `Binned`).
+        let coarse_terms = coarse
+            .as_ref()
+            .map(|c| self.likelihood_terms(&c.values))
+            .unwrap_or_default();
+        let coarse_em = match &coarse {
+            Some(c) if methods.contains(&Method::Em) => {
+                let counts: Vec<u32> = c.counts.iter().map(|&k| k as u32).collect();
+                self.em(
+                    &self.inverse_ratios(&c.values),
+                    &counts,
+                    n,
+                    self.train_prevalence,
+                )
+            }
+            _ => 0.0,
+        };
         let s = if binned.is_some() {
             Vec::new()
         } else {
@@ -246,9 +268,9 @@ impl Quantifier {
             let (mut rng_sample, mut rng_val, mut rng_shift) = (stream(1), stream(2), stream(3));
             // Resample the sample.
             let mut boot_counts = vec![0u32; if need_em { values.len() } else { 0 }];
-            let mut bin_counts = vec![0u32; binned.as_ref().map_or(0, |b| b.values.len())];
+            let mut bin_counts = vec![0u32; coarse.as_ref().map_or(0, |b| b.values.len())];
             let (mut above, mut sum) = (0usize, 0.0);
-            if let Some(bins) = &binned {
+            if let Some(bins) = &coarse {
                 bins.resample(&mut rng_sample, &mut bin_counts);
                 for ((&c, &v), &up) in bin_counts.iter().zip(&bins.values).zip(&bins.above) {
                     above += if up { c as usize } else { 0 };
@@ -297,9 +319,11 @@ impl Quantifier {
                 .zip(&k)
                 .map(|(&m, &k)| {
                     let (full, base) = match m {
-                        Method::Em if binned.is_some() => {
-                            // The point is EM on the same bins, so rounding does not enter.
-                            (self.em_newton(&terms, &bin_counts, em_point), em_point)
+                        Method::Em if coarse.is_some() => {
+                            // How far the resample moves EM on the coarse bins, from the
+                            // point on the fine ones: binning does not shift the interval.
+                            let moved = self.em_newton(&coarse_terms, &bin_counts, coarse_em);
+                            (em_point + (moved - coarse_em), em_point)
                         }
                         Method::Em => (self.em_newton(&terms, &boot_counts, em_point), em_point),
                         m => (
@@ -526,6 +550,56 @@ mod tests {
                 .estimate(&[0.02, 0.04], m, &IntervalOptions::default())
                 .unwrap();
             assert!(e.ci_high - e.ci_low >= 0.3, "{m}: {e:?}");
+        }
+    }
+
+    /// P(fake) values spread over (0, 1) like a forest's: a fake share `fake` of them high.
+    fn scores(n: usize, fake: f64, seed: u64) -> Vec<f64> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        (0..n)
+            .map(|_| {
+                let u: f64 = rng.gen();
+                let spread: f64 = rng.gen::<f64>() * rng.gen::<f64>();
+                if rng.gen::<f64>() < fake {
+                    1.0 - 0.6 * spread * u
+                } else {
+                    0.6 * spread * u
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_histogram_bootstrap_gives_the_intervals_the_exact_one_gives() {
+        // The same population at the largest size resampled account by account and just
+        // above it, where the replicates resample the coarse histogram.
+        let val = scores(4_000, 0.5, 1);
+        let lab: Vec<Label> = val
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| {
+                // Labels that mostly agree with the scores.
+                if (p > 0.5) != (i % 13 == 0) {
+                    Label::Fake
+                } else {
+                    Label::Genuine
+                }
+            })
+            .collect();
+        let q = Quantifier::new(&val, &lab, 0.5, 0.5).unwrap();
+        let options = IntervalOptions::default();
+        let exact = q
+            .estimate_all(&scores(LARGE_SAMPLE, 0.3, 2), &options)
+            .unwrap();
+        let binned = q
+            .estimate_all(&scores(LARGE_SAMPLE + 1, 0.3, 2), &options)
+            .unwrap();
+        for (e, b) in exact.iter().zip(&binned) {
+            let (we, wb) = (e.ci_high - e.ci_low, b.ci_high - b.ci_low);
+            assert!(we > 0.0 && (wb / we - 1.0).abs() < 0.1, "{e:?} {b:?}");
+            let (ce, cb) = ((e.ci_high + e.ci_low) / 2.0, (b.ci_high + b.ci_low) / 2.0);
+            assert!((ce - cb).abs() < 0.15 * we, "{e:?} {b:?}");
+            assert!((e.estimate - b.estimate).abs() < 0.1 * we, "{e:?} {b:?}");
         }
     }
 
