@@ -24,16 +24,21 @@ const BINS: f64 = 2048.0;
 /// Bins per unit of P(fake) of the histogram the bootstrap replicates resample.
 const RESAMPLE_BINS: f64 = 256.0;
 
-/// A large sample summarised by a fine histogram of P(fake): bins of width 1/2048 that never
-/// straddle the decision threshold, each with its count and the mean of its members.
+/// A large sample summarised by a histogram of P(fake): bins of equal width (1/2048 for the
+/// point estimates, 1/256 for the bootstrap replicates) that never straddle the decision
+/// threshold, each with its count and the mean of its members.
 ///
 /// Resampling n accounts with replacement is the same as drawing the bins' counts from a
 /// multinomial distribution, which takes one binomial draw per bin instead of n index draws:
-/// the bootstrap's cost stops growing with the sample. CC and PCC of a resample are exact (a
-/// bin's mean stands for its members, and the threshold is a bin edge); EM, point and
-/// replicates alike, runs on the bins' means (within about 1e-4 of EM on the exact values, as
-/// a posterior moves by at most 1/2048), so that a sample of millions needs no sorted copy nor per-value terms: the memory
-/// of the estimate stays a few hundred kilobytes whatever the sample's size.
+/// the bootstrap's cost stops growing with the sample. CC of a resample is exact (the
+/// threshold is a bin edge), and so is PCC's expectation (a bin's mean stands for its
+/// members; only the spread within a bin, at most 1/256 wide, is left out of its variance).
+/// EM's point runs on the fine bins' means (within about 1e-4 of EM on the exact values, as a
+/// posterior moves by at most 1/2048); a replicate adds to it how far EM on the resampled
+/// coarse bins moves from EM on the sample's coarse bins, so binning does not shift the
+/// interval. A sample of millions thus needs no sorted copy nor per-value terms: the memory of
+/// the estimate stays a few hundred kilobytes whatever the sample's size, and a replicate
+/// costs a few hundred binomial draws.
 struct Binned {
     values: Vec<f64>,
     counts: Vec<u64>,
