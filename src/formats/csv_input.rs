@@ -114,43 +114,18 @@ impl CsvInput {
         batch
     }
 
-    /// Processes the next `blocks` blocks on this thread, one after the other: `work` maps a
-    /// block's records to an output, and `sink` gets each block's output in input order,
-    /// with where its records are. Returns false once the input is done.
+    /// Processes the next `blocks` blocks, at once on the rayon pool when `parallel`, else
+    /// here one after the other: `work` maps a block's records to an output, and `sink` gets
+    /// each block's output in input order, with where its records are. Returns false once
+    /// the input is done.
     ///
     /// # Errors
     /// An I/O error of the input (after the blocks read before it were sunk), or what `sink`
     /// returns.
-    pub(crate) fn step<T, W, S>(&mut self, blocks: usize, work: &W, sink: &mut S) -> Result<bool>
-    where
-        W: Fn(&CsvConvert, &Tokens) -> T,
-        S: FnMut(&Placed, T) -> Result<()>,
-    {
-        if self.done {
-            return Ok(false);
-        }
-        let batch = Self::read_batch(&mut self.splitter, &mut self.opened, &self.origin, blocks);
-        let outs: Vec<(bool, Tokens, T)> = batch
-            .blocks
-            .into_iter()
-            .map(|b| {
-                let mut tokens = self.spare.pop().unwrap_or_default();
-                tokenize_owned(b.bytes, b.first, b.last, self.delimiter, &mut tokens);
-                let out = work(&self.convert, &tokens);
-                (b.last, tokens, out)
-            })
-            .collect();
-        self.place_batch(outs, batch.fatal, work, sink)?;
-        Ok(!self.done)
-    }
-
-    /// As [`CsvInput::step`], the blocks worked on at once on the rayon pool.
-    ///
-    /// # Errors
-    /// As [`CsvInput::step`].
-    pub(crate) fn step_parallel<T, W, S>(
+    pub(crate) fn step<T, W, S>(
         &mut self,
         blocks: usize,
+        parallel: bool,
         work: &W,
         sink: &mut S,
     ) -> Result<bool>
@@ -163,23 +138,22 @@ impl CsvInput {
             return Ok(false);
         }
         let batch = Self::read_batch(&mut self.splitter, &mut self.opened, &self.origin, blocks);
-        let buffers: Vec<Tokens> = batch
+        let read: Vec<(Block, Tokens)> = batch
             .blocks
-            .iter()
-            .map(|_| self.spare.pop().unwrap_or_default())
+            .into_iter()
+            .map(|b| (b, self.spare.pop().unwrap_or_default()))
             .collect();
-        let convert = &self.convert;
-        let delimiter = self.delimiter;
-        let outs: Vec<(bool, Tokens, T)> = batch
-            .blocks
-            .into_par_iter()
-            .zip(buffers)
-            .map(|(b, mut tokens)| {
-                tokenize_owned(b.bytes, b.first, b.last, delimiter, &mut tokens);
-                let out = work(convert, &tokens);
-                (b.last, tokens, out)
-            })
-            .collect();
+        let (convert, delimiter) = (&self.convert, self.delimiter);
+        let one = |(b, mut tokens): (Block, Tokens)| {
+            tokenize_owned(b.bytes, b.first, b.last, delimiter, &mut tokens);
+            let out = work(convert, &tokens);
+            (b.last, tokens, out)
+        };
+        let outs: Vec<(bool, Tokens, T)> = if parallel {
+            read.into_par_iter().map(one).collect()
+        } else {
+            read.into_iter().map(one).collect()
+        };
         self.place_batch(outs, batch.fatal, work, sink)?;
         Ok(!self.done)
     }

@@ -11,8 +11,8 @@ use super::blocks::Record;
 use super::columns::{normalize, ColumnMap};
 use super::format::Format;
 use super::values::{
-    check_created, field_error, is_missing, parse_bool, parse_count, parse_date, parse_ratio,
-    plain_count, trim,
+    check_created, field_error, is_missing, parse_bool, parse_count_general, parse_date,
+    parse_ratio, plain_count, trim,
 };
 use crate::account::Platform;
 use crate::error::{Error, Position, Result};
@@ -218,7 +218,7 @@ impl<'a, R: Record + ?Sized> Row<'a, R> {
         if is_missing(trim(raw)) {
             return Ok(None);
         }
-        parse_count(raw)
+        parse_count_general(raw)
             .map(Some)
             .map_err(|r| self.err(col, raw, r))
     }

@@ -284,10 +284,10 @@ impl AccountReader {
             return Ok(());
         }
         let result = if pool_blocks(parallel).0 {
-            self.engine(Pace::Drive, work, sink).map(|_| ())
+            self.engine(Pace::Drive, true, work, sink).map(|_| ())
         } else {
             loop {
-                match self.engine(Pace::Step { parallel: false }, work, sink) {
+                match self.engine(Pace::Step { parallel: false }, true, work, sink) {
                     Ok(true) => {}
                     Ok(false) => break Ok(()),
                     Err(e) => break Err(e),
@@ -301,14 +301,21 @@ impl AccountReader {
     /// The streaming engine, behind both [`AccountReader::read_blocks`] and iteration (which
     /// works with the identity): reads blocks of records at `pace`, converts them, and on the
     /// block's thread labels them, joins them to their posts, takes their duplicate keys and
-    /// maps the valid accounts to one output each with `work`; then checks, counts and hands
-    /// each record to `sink` in input order, with its position. Returns whether input may be
-    /// left (never after [`Pace::Drive`]).
+    /// maps the valid accounts to one output each with `work`; then checks each record, counts
+    /// it when `counts` (iteration counts a record as it yields it instead) and hands it to
+    /// `sink` in input order, with its position. Returns whether input may be left (never
+    /// after [`Pace::Drive`]).
     ///
     /// # Errors
     /// An I/O error, what `sink` returns, and in strict mode the first rejected record that
     /// is not a duplicate (after `sink` got it; [`AccountReader::finished`] is then set).
-    pub(super) fn engine<T, W, S>(&mut self, pace: Pace, work: &W, sink: &mut S) -> Result<bool>
+    pub(super) fn engine<T, W, S>(
+        &mut self,
+        pace: Pace,
+        counts: bool,
+        work: &W,
+        sink: &mut S,
+    ) -> Result<bool>
     where
         T: Send,
         W: Fn(&mut [Account]) -> Vec<T> + Sync,
@@ -393,18 +400,17 @@ impl AccountReader {
                 };
                 let mut place = |placed: &blocks::Placed, worked: Worked<T>| {
                     let at = &placed.placement;
-                    self.take_worked(worked, placed.from, at, &mut claims, work, sink)
+                    self.take_worked(worked, (placed.from, counts), at, &mut claims, work, sink)
                 };
                 let result = match pace {
                     Pace::Drive => csv.drive(blocks, &run, &mut place).map(|()| false),
-                    Pace::Step { .. } if parallel => csv.step_parallel(blocks, &run, &mut place),
-                    Pace::Step { .. } => csv.step(blocks, &run, &mut place),
+                    Pace::Step { .. } => csv.step(blocks, parallel, &run, &mut place),
                 };
                 (Input::Csv(csv), result)
             }
             Input::Lines(mut lines) => {
                 let mut place = |at: &LinePlacement, worked: Worked<T>| {
-                    self.take_worked(worked, 0, at, &mut claims, work, sink)
+                    self.take_worked(worked, (0, counts), at, &mut claims, work, sink)
                 };
                 let result = match pace {
                     Pace::Drive => lines.drive(blocks, &split, &mut place).map(|()| false),
@@ -419,7 +425,7 @@ impl AccountReader {
                 let job = |raws: Raws| split(raws.convert(&*convert));
                 let origin = self.origin.clone();
                 let mut place = |worked: Worked<T>| {
-                    self.take_worked(worked, 0, &AsRead, &mut claims, work, sink)
+                    self.take_worked(worked, (0, counts), &AsRead, &mut claims, work, sink)
                 };
                 let (source, result) = match pace {
                     Pace::Drive => {
@@ -459,13 +465,13 @@ impl AccountReader {
         self.seen = None;
     }
 
-    /// Checks, counts and hands to `sink` the worked records of a placed block, from record
-    /// `from` on (before it: a CSV header). An account whose posts an earlier record took is
-    /// worked on again without them.
+    /// Checks, counts (when `counts`) and hands to `sink` the worked records of a placed
+    /// block, from record `from` on (before it: a CSV header). An account whose posts an
+    /// earlier record took is worked on again without them.
     fn take_worked<T, W, S>(
         &mut self,
         worked: Worked<T>,
-        from: usize,
+        (from, counts): (usize, bool),
         at: &impl Place,
         claims: &mut Claims,
         work: &W,
@@ -525,11 +531,7 @@ impl AccountReader {
                 }
             });
             // Iteration counts a record when it yields it, not when the engine reads it ahead.
-            let item = if self.count_on_yield {
-                item
-            } else {
-                self.count(pos, item)
-            };
+            let item = if counts { self.count(pos, item) } else { item };
             let stop = self.mode == Mode::Strict && item.as_ref().is_err_and(|e| !e.is_duplicate());
             sink(pos, item)?;
             if stop {

@@ -121,9 +121,6 @@ pub struct AccountReader {
     pub(super) queue: VecDeque<(Position, Result<Account>)>,
     /// Post keys joined to an account so far (see [`Claims`]).
     pub(super) claims: Claims,
-    /// The engine leaves the counting of each record to iteration, which counts it as it
-    /// yields it (so that [`AccountReader::stats`] never counts records read ahead).
-    pub(super) count_on_yield: bool,
     pub(super) seen: Option<HashIndex>,
     pub(super) tweets: Option<TweetIndex>,
     pub(super) labels: Option<labels::LabelIndex>,
@@ -384,7 +381,6 @@ impl AccountReader {
             parallel: options.parallel,
             queue: VecDeque::new(),
             claims: Claims::default(),
-            count_on_yield: false,
             seen: options.check_duplicates.then(|| {
                 let mut index = HashIndex::new();
                 if let Some(n) = size.and_then(|size| expected_records(&prefix_lines, size)) {
@@ -479,10 +475,8 @@ impl AccountReader {
         let pace = Pace::Step {
             parallel: self.parallel,
         };
-        self.count_on_yield = true;
-        let step = self.engine(pace, &identity, &mut sink);
-        self.count_on_yield = false;
-        if let Err(e) = step {
+        // Counted as yielded, so that the statistics never count records read ahead.
+        if let Err(e) = self.engine(pace, false, &identity, &mut sink) {
             // Strict mode's stop has been handed on already; any other error (an I/O error)
             // ends the input as a rejected record of its own.
             if !stopped {

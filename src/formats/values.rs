@@ -49,9 +49,15 @@ pub(crate) fn trim(b: &[u8]) -> &[u8] {
 /// pandas writes integer columns that hold a NaN). Signs, other fractions, exponents, NaN and
 /// infinities are errors.
 pub(crate) fn parse_count(raw: &[u8]) -> Result<u64, &'static str> {
-    if let Some(n) = plain_count(raw) {
-        return Ok(n);
+    match plain_count(raw) {
+        Some(n) => Ok(n),
+        None => parse_count_general(raw),
     }
+}
+
+/// [`parse_count`] without its short path for plain digits (for callers that tried
+/// [`plain_count`] already).
+pub(crate) fn parse_count_general(raw: &[u8]) -> Result<u64, &'static str> {
     let b = trim(raw);
     if b.is_empty() {
         return Err("empty count");
