@@ -602,6 +602,10 @@ pub struct Model {
     data: ModelData,
 }
 
+/// Rows whose reasons one task of [`Model::explain_wanted`] works out, their paths walked
+/// side by side.
+const EXPLAINED_TOGETHER: usize = 256;
+
 /// One account scored by [`Model::score`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -689,6 +693,51 @@ impl Model {
         self.data.fields = Some(fields);
         self.data.source_rates = rates;
         self
+    }
+
+    /// The first `k` reasons of each row of `x` that `wanted` marks (none for the others),
+    /// as [`Detector::explain_top`] gives them, worked out side by side; the schema is
+    /// checked once, not row by row.
+    pub(crate) fn explain_wanted(
+        &self,
+        x: &FeatureMatrix,
+        wanted: &[bool],
+        k: usize,
+    ) -> Result<Vec<Vec<Reason>>> {
+        use rayon::prelude::*;
+        self.data.schema.check(x.schema())?;
+        let values = x.values();
+        let rows = wanted.len().min(values.nrows());
+        match (&self.data.detector, values.as_slice()) {
+            (FittedDetector::RandomForest(f), Some(cells)) => {
+                f.schema().check(x.schema())?;
+                let d = values.ncols();
+                let picked: Vec<usize> = (0..rows).filter(|&r| wanted[r]).collect();
+                let explained: Vec<Vec<Reason>> = picked
+                    .par_chunks(EXPLAINED_TOGETHER)
+                    .flat_map_iter(|chunk| {
+                        let rows: Vec<&[f64]> =
+                            chunk.iter().map(|&r| &cells[r * d..(r + 1) * d]).collect();
+                        f.explain_rows(&rows, k)
+                    })
+                    .collect();
+                let mut out = vec![Vec::new(); rows];
+                for (r, reasons) in picked.into_iter().zip(explained) {
+                    out[r] = reasons;
+                }
+                Ok(out)
+            }
+            (detector, _) => (0..rows)
+                .into_par_iter()
+                .map(|row| {
+                    if wanted[row] {
+                        detector.explain_top(x, row, k)
+                    } else {
+                        Ok(Vec::new())
+                    }
+                })
+                .collect(),
+        }
     }
 
     /// Where it came from and how well it cross-validated.

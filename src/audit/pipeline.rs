@@ -6,7 +6,6 @@ use std::collections::{HashMap, HashSet};
 use std::io::Write;
 
 use ndarray::Array2;
-use rayon::prelude::*;
 
 use crate::account::{Account, Label};
 use crate::detector::{Detector, Reason};
@@ -230,15 +229,7 @@ impl Scorer<'_, '_> {
         // only there).
         let deferred = !offer && self.defers_reasons();
         let reasons: Vec<Vec<Reason>> = if keep > 0 && !deferred && wanted.iter().any(|&w| w) {
-            (0..rows)
-                .into_par_iter()
-                .map(|row| {
-                    if !wanted[row] {
-                        return Ok(Vec::new());
-                    }
-                    model.explain_top(&x, row, keep)
-                })
-                .collect::<Result<_>>()?
+            model.explain_wanted(&x, &wanted, keep)?
         } else {
             Vec::new()
         };
@@ -389,6 +380,69 @@ impl Scorer<'_, '_> {
     }
 }
 
+/// One follower's row of the per-follower CSV: position, id, screen name, P(fake) to six
+/// decimals, label, group and the reasons joined by `; `, written field by field.
+fn write_follower(
+    w: &mut csv::Writer<&mut dyn Write>,
+    score: &FollowerScore,
+) -> std::result::Result<(), csv::Error> {
+    use std::fmt::Write as _;
+    let mut text = String::with_capacity(160);
+    let _ = write!(text, "{}", score.position);
+    w.write_field(&text)?;
+    w.write_field(score.id.as_deref().unwrap_or(""))?;
+    w.write_field(score.screen_name.as_deref().unwrap_or(""))?;
+    text.clear();
+    six_decimals(score.p_fake, &mut text);
+    w.write_field(&text)?;
+    w.write_field(label_name(score.label))?;
+    w.write_field(score.group.name())?;
+    text.clear();
+    for (i, r) in score.reasons.iter().enumerate() {
+        if i > 0 {
+            text.push_str("; ");
+        }
+        text.push_str(&r.text);
+    }
+    w.write_field(&text)?;
+    w.write_record(None::<&[u8]>)
+}
+
+/// Writes `p` as `format!("{p:.6}")` does, in integers for a probability: the exact value
+/// `m * 2^e` times 10^6 fits 128 bits, and is rounded half to even as the float formatting
+/// rounds it.
+fn six_decimals(p: f64, out: &mut String) {
+    use std::fmt::Write as _;
+    if !(0.0..=1.0).contains(&p) || p == 0.0 {
+        let _ = write!(out, "{p:.6}");
+        return;
+    }
+    let bits = p.to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as i32;
+    let (mantissa, shift) = if exp == 0 {
+        (bits & ((1 << 52) - 1), 1074)
+    } else {
+        ((bits & ((1 << 52) - 1)) | (1 << 52), 1075 - exp)
+    };
+    // p = mantissa / 2^shift, shift >= 52 for p <= 1.
+    let scaled = u128::from(mantissa) * 1_000_000;
+    let (q, rem, half) = if shift >= 128 {
+        (0, scaled, None)
+    } else {
+        (
+            scaled >> shift,
+            scaled & ((1u128 << shift) - 1),
+            Some(1u128 << (shift - 1)),
+        )
+    };
+    let up = match half {
+        Some(h) => rem > h || (rem == h && q & 1 == 1),
+        None => false,
+    };
+    let micro = (q + u128::from(up)) as u64;
+    let _ = write!(out, "{}.{:06}", micro / 1_000_000, micro % 1_000_000);
+}
+
 /// Where scored chunks go, in input order: the running totals, the kept details and the
 /// streamed CSV.
 pub(super) struct Sink<'s, 'w> {
@@ -461,17 +515,7 @@ impl Sink<'_, '_> {
             reasons,
         };
         if let Some(w) = self.csv.as_mut() {
-            let why: Vec<&str> = score.reasons.iter().map(|r| r.text.as_str()).collect();
-            w.write_record([
-                score.position.to_string(),
-                score.id.clone().unwrap_or_default(),
-                score.screen_name.clone().unwrap_or_default(),
-                format!("{:.6}", score.p_fake),
-                label_name(score.label).to_string(),
-                score.group.name().to_string(),
-                why.join("; "),
-            ])
-            .map_err(|e| csv_error(self.source, e))?;
+            write_follower(w, &score).map_err(|e| csv_error(self.source, e))?;
         }
         if listed {
             self.state.followers.push(score);
@@ -598,6 +642,36 @@ impl<'scope> Pipe for Overlapped<'_, '_, 'scope> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn probabilities_are_written_as_float_formatting_writes_them() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        // Ties at the seventh decimal (odd multiples of 1/128 among them), the ends, the
+        // smallest doubles, and random values on every scale.
+        let mut values: Vec<f64> = (0..=1280).map(|k| f64::from(k) / 1280.0).collect();
+        values.extend((0..=128).map(|k| f64::from(k) / 128.0));
+        values.extend([
+            0.0,
+            -0.0,
+            1.0,
+            5e-324,
+            f64::MIN_POSITIVE,
+            0.0000005,
+            0.9999995,
+        ]);
+        values.extend([1.5, -0.25, f64::NAN, f64::INFINITY]);
+        for _ in 0..300_000 {
+            values.push(rng.gen::<f64>());
+            values.push(rng.gen::<f64>() * 10f64.powi(-rng.gen_range(0..30)));
+            values.push(f64::from(rng.gen_range(0..2_000_000u32)) / 2e6);
+        }
+        for p in values {
+            let mut text = String::new();
+            six_decimals(p, &mut text);
+            assert_eq!(text, format!("{p:.6}"), "{p:e}");
+        }
+    }
 
     #[test]
     fn a_chunk_keeps_wanted_only_what_n_others_do_not_outscore() {

@@ -6,11 +6,24 @@ use crate::features::FeatureSchema;
 /// Formats a feature value for a sentence: integers without decimals, others with up to three.
 pub(crate) fn format_value(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        let s = format!("{v:.3}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
+        return (v as i64).to_string();
     }
+    // A value of at most two decimals (the rounded rates and counts of the reasons) is the
+    // double nearest some c / 100, within far less than 0.0005 of it: `{:.3}` would print c /
+    // 100 exactly, so its digits are written from c, without the exact float formatting.
+    let c = (v * 100.0).round();
+    if v.abs() < 1e12 && c / 100.0 == v {
+        let c = c as i64;
+        let sign = if c < 0 { "-" } else { "" };
+        let (whole, cents) = (c.unsigned_abs() / 100, c.unsigned_abs() % 100);
+        return if cents % 10 == 0 {
+            format!("{sign}{whole}.{}", cents / 10)
+        } else {
+            format!("{sign}{whole}.{cents:02}")
+        };
+    }
+    let s = format!("{v:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// A count decoded from a `_log1p` feature, for a sentence.
@@ -311,23 +324,44 @@ pub(crate) fn top_reasons_from_contributions(
     // Strongest first; a stable sort, so equal weights keep schema order.
     let names = schema.names();
     let n = names.len().min(values.len()).min(contributions.len());
-    let mut order: Vec<usize> = (0..n).filter(|&i| contributions[i] != 0.0).collect();
-    order.sort_by(|&a, &b| contributions[b].abs().total_cmp(&contributions[a].abs()));
-    order.truncate(k);
+    let strength = |i: usize| contributions[i].abs();
+    let order: Vec<usize> = if k < n {
+        // The stable sort's first `k` by insertion: a feature goes after every kept one at
+        // least as strong (ties keep schema order), and the weakest falls off the end.
+        let mut top: Vec<usize> = Vec::with_capacity(k + 1);
+        for i in (0..n).filter(|&i| contributions[i] != 0.0) {
+            let c = strength(i);
+            if top.len() == k
+                && top
+                    .last()
+                    .map_or(true, |&j| strength(j).total_cmp(&c).is_ge())
+            {
+                continue;
+            }
+            let at = top.partition_point(|&j| strength(j).total_cmp(&c).is_ge());
+            top.insert(at, i);
+            top.truncate(k);
+        }
+        top
+    } else {
+        let mut all: Vec<usize> = (0..n).filter(|&i| contributions[i] != 0.0).collect();
+        all.sort_by(|&a, &b| strength(b).total_cmp(&strength(a)));
+        all
+    };
     order
         .into_iter()
-        .map(|i| Reason {
-            source: names[i].clone(),
-            text: format!(
-                "{}: points to {}",
-                describe_feature(&names[i], values[i]),
-                if contributions[i] > 0.0 {
-                    "fake"
-                } else {
-                    "genuine"
-                },
-            ),
-            weight: contributions[i],
+        .map(|i| {
+            let mut text = describe_feature(&names[i], values[i]);
+            text.push_str(if contributions[i] > 0.0 {
+                ": points to fake"
+            } else {
+                ": points to genuine"
+            });
+            Reason {
+                source: names[i].clone(),
+                text,
+                weight: contributions[i],
+            }
         })
         .collect()
 }
@@ -335,6 +369,47 @@ pub(crate) fn top_reasons_from_contributions(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `format_value` as it was before its two-decimal short path.
+    fn format_value_by_float_formatting(v: f64) -> String {
+        if v.fract() == 0.0 && v.abs() < 1e15 {
+            format!("{}", v as i64)
+        } else {
+            let s = format!("{v:.3}");
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        }
+    }
+
+    #[test]
+    fn values_are_written_as_float_formatting_writes_them() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let mut values = vec![
+            0.05,
+            0.5,
+            -0.25,
+            1.05,
+            2.675,
+            0.125,
+            0.0005,
+            99.995,
+            1e12 + 0.5,
+        ];
+        for _ in 0..200_000 {
+            let k: i64 = rng.gen_range(-1_000_000_000..1_000_000_000);
+            let scale = [1.0, 10.0, 100.0, 1000.0, 1e4][rng.gen_range(0..5)];
+            values.push(k as f64 / scale);
+            values.push(((k as f64 / 1e4).exp_m1().abs() * 100.0).round() / 100.0);
+            values.push(rng.gen::<f64>() * 10f64.powi(rng.gen_range(-4..13)));
+        }
+        for v in values {
+            assert_eq!(
+                format_value(v),
+                format_value_by_float_formatting(v),
+                "{v:e}"
+            );
+        }
+    }
     use crate::features::FeatureSet;
 
     /// The way reasons were made before only the first `k` were worded: every one worded,

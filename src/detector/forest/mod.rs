@@ -170,8 +170,63 @@ impl RandomForest {
         let values = row_values(x, row)?;
         let mut per_feature = vec![0.0; self.schema.len()];
         let bias = self.trees.iter().fold(0.0, |b, t| b + t.value[0]);
+        self.fill_contributions(&values, &mut per_feature);
+        let k = 1.0 / self.trees.len() as f64;
+        Ok(Contributions {
+            bias: bias * k,
+            per_feature,
+        })
+    }
+
+    /// The first `k` of a row's reasons, from its values (a schema-long row, not checked):
+    /// what [`Detector::explain_top`] gives, with `per_feature` (any schema-long buffer,
+    /// overwritten) as the contributions' room.
+    pub(crate) fn explain_values(
+        &self,
+        values: &[f64],
+        k: usize,
+        per_feature: &mut [f64],
+    ) -> Vec<Reason> {
+        per_feature.fill(0.0);
+        self.fill_contributions(values, per_feature);
+        top_reasons_from_contributions(&self.schema, values, per_feature, k)
+    }
+
+    /// [`RandomForest::explain_values`] of each row of `rows` (schema-long, not checked),
+    /// their paths walked side by side.
+    pub(crate) fn explain_rows(&self, rows: &[&[f64]], k: usize) -> Vec<Vec<Reason>> {
+        let mut per_feature = vec![0.0; self.schema.len()];
+        let Some(ranked) = &self.ranked else {
+            return rows
+                .iter()
+                .map(|v| self.explain_values(v, k, &mut per_feature))
+                .collect();
+        };
+        let width = ranked.columns.len();
+        let mut sums = vec![0.0; rows.len() * width];
+        ranked.contributions_block(rows, &mut sums);
+        let scale = 1.0 / self.trees.len() as f64;
+        rows.iter()
+            .zip(
+                sums.chunks_exact(width.max(1))
+                    .chain(std::iter::repeat(&[][..])),
+            )
+            .map(|(values, sums)| {
+                per_feature.fill(0.0);
+                for (&col, &sum) in ranked.columns.iter().zip(sums) {
+                    per_feature[col] += sum;
+                }
+                per_feature.iter_mut().for_each(|c| *c *= scale);
+                top_reasons_from_contributions(&self.schema, values, &per_feature, k)
+            })
+            .collect()
+    }
+
+    /// Adds the path contributions of the row `values` to `per_feature` (zeroed by the
+    /// caller), each divided by the number of trees.
+    fn fill_contributions(&self, values: &[f64], per_feature: &mut [f64]) {
         match &self.ranked {
-            Some(ranked) => ranked.add_contributions(&values, &mut per_feature),
+            Some(ranked) => ranked.add_contributions(values, per_feature),
             None => {
                 for tree in &self.trees {
                     let mut i = 0;
@@ -187,10 +242,6 @@ impl RandomForest {
         }
         let k = 1.0 / self.trees.len() as f64;
         per_feature.iter_mut().for_each(|c| *c *= k);
-        Ok(Contributions {
-            bias: bias * k,
-            per_feature,
-        })
     }
 }
 
@@ -239,13 +290,10 @@ impl Detector for RandomForest {
     }
 
     fn explain_top(&self, x: &FeatureMatrix, row: usize, k: usize) -> Result<Vec<Reason>> {
-        let c = self.contributions(x, row)?;
-        Ok(top_reasons_from_contributions(
-            &self.schema,
-            &row_values(x, row)?,
-            &c.per_feature,
-            k,
-        ))
+        self.schema.check(x.schema())?;
+        let values = row_values(x, row)?;
+        let mut per_feature = vec![0.0; self.schema.len()];
+        Ok(self.explain_values(&values, k, &mut per_feature))
     }
 }
 
