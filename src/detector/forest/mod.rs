@@ -648,6 +648,43 @@ mod tests {
         assert!(nonzero > 300, "the rows reach splits");
     }
 
+    /// Reasons of rows explained together (walked six lanes at a time, each lane refilled as
+    /// its row ends) are those of the plain walk row by row: same features, same weights to
+    /// the bit, same words; also for a subset of rows and for one row.
+    #[test]
+    fn rows_explained_together_get_the_plain_walks_reasons() {
+        let f = default_forest();
+        assert!(f.ranked.is_some());
+        let plain = RandomForest {
+            ranked: None,
+            ..f.clone()
+        };
+        let rows = adversarial_rows(&f, 500, 12).mapv(|v| if v.is_finite() { v } else { 0.0 });
+        let x = FeatureMatrix::new(f.schema.clone(), rows).unwrap();
+        let view = x.values();
+        let (cells, d) = (view.as_slice().unwrap(), view.ncols());
+        let all: Vec<&[f64]> = (0..x.nrows()).map(|r| &cells[r * d..(r + 1) * d]).collect();
+        let picked: Vec<usize> = (0..x.nrows()).filter(|r| r % 7 != 3).collect();
+        let some: Vec<&[f64]> = picked.iter().map(|&r| all[r]).collect();
+        let first = all[..1].to_vec();
+        for (k, rows, index) in [
+            (3, &all, (0..x.nrows()).collect::<Vec<_>>()),
+            (usize::MAX, &some, picked.clone()),
+            (2, &first, vec![0]),
+        ] {
+            let together = f.explain_rows(rows, k);
+            assert_eq!(together.len(), index.len());
+            for (got, &row) in together.iter().zip(&index) {
+                let want = plain.explain_top(&x, row, k).unwrap();
+                assert_eq!(got.len(), want.len(), "row {row}");
+                for (g, w) in got.iter().zip(&want) {
+                    assert_eq!((&g.source, &g.text), (&w.source, &w.text), "row {row}");
+                    assert_eq!(g.weight.to_bits(), w.weight.to_bits(), "row {row}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn ranked_kernel_is_bit_identical_on_adversarial_rows() {
         let f = default_forest();

@@ -205,7 +205,8 @@ impl RankedForest {
     /// plain walk over the trees gives, bit for bit.
     pub(super) fn add_contributions(&self, row: &[f64], per_feature: &mut [f64]) {
         let mut sums = vec![0.0; self.columns.len()];
-        self.contribution_rows::<1, 1>(&[row], &mut sums);
+        let mut tally = FeatureSums::<1>::new(&self.deltas, &mut sums, self.columns.len());
+        self.walk::<1, 1, _>(1, |_| row, &mut tally);
         for (&col, &sum) in self.columns.iter().zip(&sums) {
             per_feature[col] += sum;
         }
@@ -216,23 +217,37 @@ impl RankedForest {
     /// after row, `columns.len()` values each, into `out`. Walks rows side by side as
     /// [`RankedForest::score_block`] does.
     pub(super) fn contributions_block(&self, rows: &[&[f64]], out: &mut [f64]) {
-        self.contribution_rows::<CONTRIBUTION_LANES, CHECK_EVERY>(rows, out);
+        let mut tally =
+            FeatureSums::<CONTRIBUTION_LANES>::new(&self.deltas, out, self.columns.len());
+        self.walk::<CONTRIBUTION_LANES, CHECK_EVERY, _>(rows.len(), |r| rows[r], &mut tally);
     }
 
-    /// [`RankedForest::contributions_block`] with `L` lanes, refilled every `C` steps.
-    fn contribution_rows<const L: usize, const C: usize>(&self, rows: &[&[f64]], out: &mut [f64]) {
-        let width = self.columns.len();
-        if width == 0 {
-            // No split anywhere: nothing to add (and the entry nodes name no column).
-            return;
-        }
+    /// Adds the forest's summed leaf values for each row of `rows` (row-major, `p` columns)
+    /// to `acc`, in tree order.
+    pub(super) fn score_block(&self, rows: &[f64], p: usize, acc: &mut [f64]) {
+        let n = acc.len();
+        let mut tally = LeafSums::<RANKED_LANES> {
+            values: self.values[..].try_into().expect("SLOTS + 1 values"),
+            sum: [0.0; RANKED_LANES],
+            acc,
+        };
+        self.walk::<RANKED_LANES, CHECK_EVERY, _>(n, |r| &rows[r * p..(r + 1) * p], &mut tally);
+    }
+
+    /// Walks `n` rows (`row(i)` the values of the `i`th) along the chain with `L` lanes, each
+    /// taking one row through every tree; every `C` steps, a lane whose row has reached the
+    /// terminal node hands it in to `tally` and takes (and ranks) the next row. Rows of very
+    /// different path lengths thus share the lanes without waiting for each other.
+    fn walk<'r, const L: usize, const C: usize, T: Tally>(
+        &self,
+        n: usize,
+        row_of: impl Fn(usize) -> &'r [f64],
+        tally: &mut T,
+    ) {
         let nodes: &[u32; SLOTS + 1] = self.nodes[..].try_into().expect("SLOTS + 1 nodes");
-        let deltas: &[f64; SLOTS + 1] = self.deltas[..].try_into().expect("SLOTS + 1 deltas");
         let mut ranks = [[0u8; RANK_WIDTH]; L];
-        // Per lane and compact feature (an index that needs no bound check). A lane on the
-        // terminal node adds the terminal slot's 0.0 to its feature 0: no bit changes.
-        let mut sums = vec![[0.0f64; RANK_WIDTH]; L];
         let mut node = [self.terminal; L];
+        // The row each lane walks (`usize::MAX`: none).
         let mut row = [usize::MAX; L];
         let mut next = 0;
         loop {
@@ -240,13 +255,12 @@ impl RankedForest {
             for l in 0..L {
                 if node[l] == self.terminal {
                     if row[l] != usize::MAX {
-                        out[row[l] * width..(row[l] + 1) * width]
-                            .copy_from_slice(&sums[l][..width]);
+                        tally.finish(l, row[l]);
                     }
                     row[l] = usize::MAX;
-                    if next < rows.len() {
-                        self.rank_row(rows[next], &mut ranks[l]);
-                        sums[l] = [0.0; RANK_WIDTH];
+                    if next < n {
+                        self.rank_row(row_of(next), &mut ranks[l]);
+                        tally.start(l);
                         node[l] = self.entry;
                         row[l] = next;
                         next += 1;
@@ -262,63 +276,81 @@ impl RankedForest {
                     let x = node[l];
                     let f = x as u8 as usize;
                     let slot = (x >> 16) as usize + (ranks[l][f] > (x >> 8) as u8) as usize;
-                    sums[l][f] += deltas[slot];
+                    tally.add(l, f, slot);
                     node[l] = nodes[slot];
                 }
             }
         }
     }
+}
 
-    /// Adds the forest's summed leaf values for each row of `rows` (row-major, `p` columns)
-    /// to `acc`, in tree order.
-    pub(super) fn score_block(&self, rows: &[f64], p: usize, acc: &mut [f64]) {
-        self.score_rows::<RANKED_LANES, CHECK_EVERY>(rows, p, acc);
+/// What a walk along the chain adds up for the rows its lanes carry. A lane on the terminal
+/// node, waiting to be refilled, keeps arriving at the terminal slot (value and change 0.0, on
+/// compact feature 0), which changes no bit of a sum started at +0.0.
+trait Tally {
+    /// Lane `l` starts a row.
+    fn start(&mut self, l: usize);
+    /// Lane `l` arrives at `slot` by a split on compact feature `f`.
+    fn add(&mut self, l: usize, f: usize, slot: usize);
+    /// Lane `l` has finished row `row`.
+    fn finish(&mut self, l: usize, row: usize);
+}
+
+/// The rows' summed leaf values, added to `acc`.
+struct LeafSums<'a, const L: usize> {
+    values: &'a [f64; SLOTS + 1],
+    sum: [f64; L],
+    acc: &'a mut [f64],
+}
+
+impl<const L: usize> Tally for LeafSums<'_, L> {
+    #[inline(always)]
+    fn start(&mut self, l: usize) {
+        self.sum[l] = 0.0;
     }
+    #[inline(always)]
+    fn add(&mut self, l: usize, _: usize, slot: usize) {
+        self.sum[l] += self.values[slot];
+    }
+    #[inline(always)]
+    fn finish(&mut self, l: usize, row: usize) {
+        self.acc[row] += self.sum[l];
+    }
+}
 
-    /// [`RankedForest::score_block`] with `L` lanes, each walking one row through the whole
-    /// chain; every `C` steps, a lane whose row has reached the terminal node hands in its sum
-    /// and takes (and ranks) the next row. Rows of very different path lengths thus share the
-    /// lanes without waiting for each other.
-    fn score_rows<const L: usize, const C: usize>(&self, rows: &[f64], p: usize, acc: &mut [f64]) {
-        let nodes: &[u32; SLOTS + 1] = self.nodes[..].try_into().expect("SLOTS + 1 nodes");
-        let values: &[f64; SLOTS + 1] = self.values[..].try_into().expect("SLOTS + 1 values");
-        let mut ranks = [[0u8; RANK_WIDTH]; L];
-        let mut node = [self.terminal; L];
-        let mut sum = [0.0f64; L];
-        // The row each lane walks (`usize::MAX`: none).
-        let mut row = [usize::MAX; L];
-        let mut next = 0;
-        loop {
-            let mut busy = false;
-            for l in 0..L {
-                if node[l] == self.terminal {
-                    if let Some(a) = acc.get_mut(row[l]) {
-                        *a += sum[l];
-                    }
-                    row[l] = usize::MAX;
-                    if next < acc.len() {
-                        self.rank_row(&rows[next * p..(next + 1) * p], &mut ranks[l]);
-                        node[l] = self.entry;
-                        sum[l] = 0.0;
-                        row[l] = next;
-                        next += 1;
-                    }
-                }
-                busy |= row[l] != usize::MAX;
-            }
-            if !busy {
-                return;
-            }
-            for _ in 0..C {
-                for l in 0..L {
-                    let x = node[l];
-                    let r = ranks[l][x as u8 as usize];
-                    let slot = (x >> 16) as usize + (r > (x >> 8) as u8) as usize;
-                    sum[l] += values[slot];
-                    node[l] = nodes[slot];
-                }
-            }
+/// The rows' path contributions per compact feature, written `width` values a row to `out`.
+struct FeatureSums<'a, const L: usize> {
+    deltas: &'a [f64; SLOTS + 1],
+    /// Per lane and compact feature (an index that needs no bound check).
+    sums: [[f64; RANK_WIDTH]; L],
+    out: &'a mut [f64],
+    width: usize,
+}
+
+impl<'a, const L: usize> FeatureSums<'a, L> {
+    fn new(deltas: &'a [f64], out: &'a mut [f64], width: usize) -> Self {
+        FeatureSums {
+            deltas: deltas.try_into().expect("SLOTS + 1 deltas"),
+            sums: [[0.0; RANK_WIDTH]; L],
+            out,
+            width,
         }
+    }
+}
+
+impl<const L: usize> Tally for FeatureSums<'_, L> {
+    #[inline(always)]
+    fn start(&mut self, l: usize) {
+        self.sums[l] = [0.0; RANK_WIDTH];
+    }
+    #[inline(always)]
+    fn add(&mut self, l: usize, f: usize, slot: usize) {
+        self.sums[l][f] += self.deltas[slot];
+    }
+    #[inline(always)]
+    fn finish(&mut self, l: usize, row: usize) {
+        let w = self.width;
+        self.out[row * w..(row + 1) * w].copy_from_slice(&self.sums[l][..w]);
     }
 }
 
