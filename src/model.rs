@@ -1036,6 +1036,33 @@ mod tests {
         (m, x)
     }
 
+    /// The reasons the audit works out chunk by chunk are `explain_top`'s, row by row, for
+    /// the forest (rows walked together) and for another detector, with rows left out; a
+    /// matrix of another schema is refused.
+    #[test]
+    fn reasons_of_wanted_rows_are_explain_tops() {
+        for detector in [
+            DetectorParams::default(),
+            DetectorParams::LogisticRegression(LogisticRegressionParams::default()),
+        ] {
+            let (m, x) = small_model(detector);
+            let wanted: Vec<bool> = (0..x.nrows()).map(|r| r % 5 != 2).collect();
+            let got = m.explain_wanted(&x, &wanted, 3).unwrap();
+            assert_eq!(got.len(), x.nrows());
+            for (row, reasons) in got.iter().enumerate() {
+                if wanted[row] {
+                    assert_eq!(reasons, &m.explain_top(&x, row, 3).unwrap(), "row {row}");
+                    assert!(!reasons.is_empty(), "row {row}");
+                } else {
+                    assert!(reasons.is_empty());
+                }
+            }
+        }
+        let (m, _) = small_model(DetectorParams::default());
+        let (other, _) = synthetic(20, 5, 1);
+        assert!(m.explain_wanted(&other, &[true; 20], 3).is_err());
+    }
+
     #[test]
     fn every_detector_round_trips_with_equal_scores() {
         for d in [
