@@ -697,7 +697,7 @@ impl Model {
 
     /// The first `k` reasons of each row of `x` that `wanted` marks (none for the others),
     /// as [`Detector::explain_top`] gives them, worked out side by side; the schema is
-    /// checked once, not row by row.
+    /// checked once per call, not once per row.
     pub(crate) fn explain_wanted(
         &self,
         x: &FeatureMatrix,

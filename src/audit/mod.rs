@@ -242,6 +242,7 @@ impl<'m> Audit<'m> {
             state: &mut state,
             csv: &mut csv,
             source,
+            line: String::new(),
         };
         // With more than one thread, reading (this thread) overlaps with features and scoring
         // (jobs on the current rayon pool); with one, everything runs here in turn. Chunks are
@@ -353,6 +354,7 @@ impl<'m> Audit<'m> {
             state: &mut state,
             csv: &mut csv,
             source: &source,
+            line: String::new(),
         };
         let mut position: u64 = 0;
         let work = |accounts: &mut [Account]| scorer.score_each(accounts);

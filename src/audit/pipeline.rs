@@ -382,19 +382,21 @@ impl Scorer<'_, '_> {
 
 /// One follower's row of the per-follower CSV: position, id, screen name, P(fake) to six
 /// decimals, label, group and the reasons joined by `; `, written field by field.
+/// `text` is room for the fields that are put together.
 fn write_follower(
     w: &mut csv::Writer<&mut dyn Write>,
     score: &FollowerScore,
+    text: &mut String,
 ) -> std::result::Result<(), csv::Error> {
     use std::fmt::Write as _;
-    let mut text = String::with_capacity(160);
+    text.clear();
     let _ = write!(text, "{}", score.position);
-    w.write_field(&text)?;
+    w.write_field(text.as_bytes())?;
     w.write_field(score.id.as_deref().unwrap_or(""))?;
     w.write_field(score.screen_name.as_deref().unwrap_or(""))?;
     text.clear();
-    six_decimals(score.p_fake, &mut text);
-    w.write_field(&text)?;
+    six_decimals(score.p_fake, text);
+    w.write_field(text.as_bytes())?;
     w.write_field(label_name(score.label))?;
     w.write_field(score.group.name())?;
     text.clear();
@@ -404,7 +406,7 @@ fn write_follower(
         }
         text.push_str(&r.text);
     }
-    w.write_field(&text)?;
+    w.write_field(text.as_bytes())?;
     w.write_record(None::<&[u8]>)
 }
 
@@ -413,6 +415,7 @@ fn write_follower(
 /// rounds it.
 fn six_decimals(p: f64, out: &mut String) {
     use std::fmt::Write as _;
+    // Zero too: `-0.0` (which clamping to [0, 1] keeps) prints as `-0.000000`.
     if !(0.0..=1.0).contains(&p) || p == 0.0 {
         let _ = write!(out, "{p:.6}");
         return;
@@ -450,6 +453,8 @@ pub(super) struct Sink<'s, 'w> {
     pub(super) state: &'s mut State,
     pub(super) csv: &'s mut Option<csv::Writer<&'w mut dyn Write>>,
     pub(super) source: &'s str,
+    /// Room for a CSV row's fields, reused row after row.
+    pub(super) line: String,
 }
 
 impl Sink<'_, '_> {
@@ -515,7 +520,7 @@ impl Sink<'_, '_> {
             reasons,
         };
         if let Some(w) = self.csv.as_mut() {
-            write_follower(w, &score).map_err(|e| csv_error(self.source, e))?;
+            write_follower(w, &score, &mut self.line).map_err(|e| csv_error(self.source, e))?;
         }
         if listed {
             self.state.followers.push(score);

@@ -321,7 +321,8 @@ pub(crate) fn top_reasons_from_contributions(
     contributions: &[f64],
     k: usize,
 ) -> Vec<Reason> {
-    // Strongest first; a stable sort, so equal weights keep schema order.
+    // Strongest first, equal weights in schema order: the stable sort's order, kept by
+    // insertion when only the first k are wanted.
     let names = schema.names();
     let n = names.len().min(values.len()).min(contributions.len());
     let strength = |i: usize| contributions[i].abs();
@@ -369,6 +370,7 @@ pub(crate) fn top_reasons_from_contributions(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::features::FeatureSet;
 
     /// `format_value` as it was before its two-decimal short path.
     fn format_value_by_float_formatting(v: f64) -> String {
@@ -395,6 +397,15 @@ mod tests {
             99.995,
             1e12 + 0.5,
         ];
+        values.extend([
+            0.0,
+            -0.0,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            5e-324,
+            1e15,
+        ]);
         for _ in 0..200_000 {
             let k: i64 = rng.gen_range(-1_000_000_000..1_000_000_000);
             let scale = [1.0, 10.0, 100.0, 1000.0, 1e4][rng.gen_range(0..5)];
@@ -410,7 +421,6 @@ mod tests {
             );
         }
     }
-    use crate::features::FeatureSet;
 
     /// The way reasons were made before only the first `k` were worded: every one worded,
     /// then sorted.

@@ -12,7 +12,7 @@
 //! # Scoring
 //! Trees are stored in breadth-first order as packed 16-byte nodes (threshold `f64`, feature
 //! `u32`, left child `u32`; the right child is always `left + 1`). A leaf points to itself with
-//! an infinite threshold. These nodes serve explanations, and scoring when the fast form below
+//! an infinite threshold. These nodes serve scoring and explanations when the fast form below
 //! does not apply: rows in blocks, tree by tree, 16 rows walking a fixed number of steps (the
 //! tree's depth) in lockstep, comparing in `f64` on the caller's values.
 //!
@@ -205,18 +205,12 @@ impl RandomForest {
         let width = ranked.columns.len();
         let mut sums = vec![0.0; rows.len() * width];
         ranked.contributions_block(rows, &mut sums);
-        let scale = 1.0 / self.trees.len() as f64;
         rows.iter()
-            .zip(
-                sums.chunks_exact(width.max(1))
-                    .chain(std::iter::repeat(&[][..])),
-            )
-            .map(|(values, sums)| {
+            .enumerate()
+            .map(|(r, values)| {
                 per_feature.fill(0.0);
-                for (&col, &sum) in ranked.columns.iter().zip(sums) {
-                    per_feature[col] += sum;
-                }
-                per_feature.iter_mut().for_each(|c| *c *= scale);
+                ranked.scatter(&sums[r * width..(r + 1) * width], &mut per_feature);
+                self.scale(&mut per_feature);
                 top_reasons_from_contributions(&self.schema, values, &per_feature, k)
             })
             .collect()
@@ -240,6 +234,11 @@ impl RandomForest {
                 }
             }
         }
+        self.scale(per_feature);
+    }
+
+    /// Divides summed contributions by the number of trees.
+    fn scale(&self, per_feature: &mut [f64]) {
         let k = 1.0 / self.trees.len() as f64;
         per_feature.iter_mut().for_each(|c| *c *= k);
     }
@@ -650,36 +649,48 @@ mod tests {
 
     /// Reasons of rows explained together (walked six lanes at a time, each lane refilled as
     /// its row ends) are those of the plain walk row by row: same features, same weights to
-    /// the bit, same words; also for a subset of rows and for one row.
+    /// the bit, same words; for all rows, a subset and one row, any `k`; on the default
+    /// forest and on random ones (single-leaf trees, special thresholds, no split at all).
     #[test]
     fn rows_explained_together_get_the_plain_walks_reasons() {
-        let f = default_forest();
-        assert!(f.ranked.is_some());
-        let plain = RandomForest {
-            ranked: None,
-            ..f.clone()
-        };
-        let rows = adversarial_rows(&f, 500, 12).mapv(|v| if v.is_finite() { v } else { 0.0 });
-        let x = FeatureMatrix::new(f.schema.clone(), rows).unwrap();
-        let view = x.values();
-        let (cells, d) = (view.as_slice().unwrap(), view.ncols());
-        let all: Vec<&[f64]> = (0..x.nrows()).map(|r| &cells[r * d..(r + 1) * d]).collect();
-        let picked: Vec<usize> = (0..x.nrows()).filter(|r| r % 7 != 3).collect();
-        let some: Vec<&[f64]> = picked.iter().map(|&r| all[r]).collect();
-        let first = all[..1].to_vec();
-        for (k, rows, index) in [
-            (3, &all, (0..x.nrows()).collect::<Vec<_>>()),
-            (usize::MAX, &some, picked.clone()),
-            (2, &first, vec![0]),
-        ] {
-            let together = f.explain_rows(rows, k);
-            assert_eq!(together.len(), index.len());
-            for (got, &row) in together.iter().zip(&index) {
-                let want = plain.explain_top(&x, row, k).unwrap();
-                assert_eq!(got.len(), want.len(), "row {row}");
-                for (g, w) in got.iter().zip(&want) {
-                    assert_eq!((&g.source, &g.text), (&w.source, &w.text), "row {row}");
-                    assert_eq!(g.weight.to_bits(), w.weight.to_bits(), "row {row}");
+        let mut rng = ChaCha8Rng::seed_from_u64(41);
+        let pool = threshold_pool(&mut rng, 40);
+        let forests = [
+            (default_forest(), 500),
+            (random_forest(42, 30, 5, &pool, 0.6), 300),
+            (random_forest(43, 4, 3, &pool, 0.0), 20),
+        ];
+        for (f, n) in forests {
+            assert!(f.ranked.is_some());
+            let plain = RandomForest {
+                ranked: None,
+                ..f.clone()
+            };
+            let rows = adversarial_rows(&f, n, 12).mapv(|v| if v.is_finite() { v } else { 0.0 });
+            let x = FeatureMatrix::new(f.schema.clone(), rows).unwrap();
+            let view = x.values();
+            let (cells, d) = (view.as_slice().unwrap(), view.ncols());
+            let all: Vec<&[f64]> = (0..n).map(|r| &cells[r * d..(r + 1) * d]).collect();
+            let picked: Vec<usize> = (0..n).filter(|r| r % 7 != 3).collect();
+            let some: Vec<&[f64]> = picked.iter().map(|&r| all[r]).collect();
+            let first = all[..1].to_vec();
+            for (k, rows, index) in [
+                (3, &all, (0..n).collect::<Vec<_>>()),
+                (0, &all, (0..n).collect()),
+                (d, &some, picked.clone()),
+                (d + 1, &some, picked.clone()),
+                (usize::MAX, &some, picked.clone()),
+                (2, &first, vec![0]),
+            ] {
+                let together = f.explain_rows(rows, k);
+                assert_eq!(together.len(), index.len());
+                for (got, &row) in together.iter().zip(&index) {
+                    let want = plain.explain_top(&x, row, k).unwrap();
+                    assert_eq!(got.len(), want.len(), "row {row}, k {k}");
+                    for (g, w) in got.iter().zip(&want) {
+                        assert_eq!((&g.source, &g.text), (&w.source, &w.text), "row {row}");
+                        assert_eq!(g.weight.to_bits(), w.weight.to_bits(), "row {row}");
+                    }
                 }
             }
         }

@@ -200,14 +200,20 @@ impl RankedForest {
         }
     }
 
-    /// Adds each split's change of P(fake) along `row`'s path through every tree, in tree
-    /// order, to its feature's entry of `per_feature` (indexed by schema column): the sums the
-    /// plain walk over the trees gives, bit for bit.
+    /// Sums each split's change of P(fake) along `row`'s path through every tree, in tree
+    /// order, per feature, and adds each sum to its entry of `per_feature` (indexed by schema
+    /// column). Into a zeroed `per_feature`, that gives the plain walk's sums bit for bit.
     pub(super) fn add_contributions(&self, row: &[f64], per_feature: &mut [f64]) {
         let mut sums = vec![0.0; self.columns.len()];
         let mut tally = FeatureSums::<1>::new(&self.deltas, &mut sums, self.columns.len());
         self.walk::<1, 1, _>(1, |_| row, &mut tally);
-        for (&col, &sum) in self.columns.iter().zip(&sums) {
+        self.scatter(&sums, per_feature);
+    }
+
+    /// Adds one row's sums per compact feature (from [`RankedForest::contributions_block`])
+    /// to their schema columns' entries of `per_feature`.
+    pub(super) fn scatter(&self, sums: &[f64], per_feature: &mut [f64]) {
+        for (&col, &sum) in self.columns.iter().zip(sums) {
             per_feature[col] += sum;
         }
     }
@@ -234,7 +240,7 @@ impl RankedForest {
         self.walk::<RANKED_LANES, CHECK_EVERY, _>(n, |r| &rows[r * p..(r + 1) * p], &mut tally);
     }
 
-    /// Walks `n` rows (`row(i)` the values of the `i`th) along the chain with `L` lanes, each
+    /// Walks `n` rows (`row_of(i)` the values of the `i`th) along the chain with `L` lanes, each
     /// taking one row through every tree; every `C` steps, a lane whose row has reached the
     /// terminal node hands it in to `tally` and takes (and ranks) the next row. Rows of very
     /// different path lengths thus share the lanes without waiting for each other.
@@ -341,7 +347,8 @@ impl<'a, const L: usize> FeatureSums<'a, L> {
 impl<const L: usize> Tally for FeatureSums<'_, L> {
     #[inline(always)]
     fn start(&mut self, l: usize) {
-        self.sums[l] = [0.0; RANK_WIDTH];
+        // Only the first `width` are handed in; a waiting lane's additions land in entry 0.
+        self.sums[l][..self.width].fill(0.0);
     }
     #[inline(always)]
     fn add(&mut self, l: usize, f: usize, slot: usize) {
