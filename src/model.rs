@@ -695,6 +695,28 @@ impl Model {
         self
     }
 
+    /// Calibrated P(fake) of every row of `x` (as [`Detector::predict_proba`]) with its first
+    /// `k` reasons (as [`Detector::explain_top`]); a forest walks each row once for both.
+    pub(crate) fn score_and_explain(
+        &self,
+        x: &FeatureMatrix,
+        k: usize,
+    ) -> Result<(Array1<f64>, Vec<Vec<Reason>>)> {
+        self.data.schema.check(x.schema())?;
+        match &self.data.detector {
+            FittedDetector::RandomForest(f) => {
+                f.schema().check(x.schema())?;
+                let (mut p, reasons) = f.score_and_explain_values(x.values(), k)?;
+                p.mapv_inplace(|s| self.data.calibration.apply(s));
+                Ok((p, reasons))
+            }
+            _ => Ok((
+                self.predict_proba(x)?,
+                self.explain_wanted(x, &vec![true; x.nrows()], k)?,
+            )),
+        }
+    }
+
     /// The first `k` reasons of each row of `x` that `wanted` marks (none for the others),
     /// as [`Detector::explain_top`] gives them, worked out side by side; the schema is
     /// checked once per call, not once per row.
@@ -1036,9 +1058,9 @@ mod tests {
         (m, x)
     }
 
-    /// The reasons the audit works out chunk by chunk are `explain_top`'s, row by row, for
-    /// the forest (rows walked together) and for another detector, with rows left out; a
-    /// matrix of another schema is refused.
+    /// The scores and reasons the audit works out chunk by chunk are `predict_proba`'s and
+    /// `explain_top`'s, row by row, for the forest (rows walked together) and for another
+    /// detector, with rows left out; a matrix of another schema is refused.
     #[test]
     fn reasons_of_wanted_rows_are_explain_tops() {
         for detector in [
@@ -1046,6 +1068,11 @@ mod tests {
             DetectorParams::LogisticRegression(LogisticRegressionParams::default()),
         ] {
             let (m, x) = small_model(detector);
+            let (p, all) = m.score_and_explain(&x, 3).unwrap();
+            assert_eq!(p, m.predict_proba(&x).unwrap());
+            for (row, reasons) in all.iter().enumerate() {
+                assert_eq!(reasons, &m.explain_top(&x, row, 3).unwrap(), "row {row}");
+            }
             let wanted: Vec<bool> = (0..x.nrows()).map(|r| r % 5 != 2).collect();
             let got = m.explain_wanted(&x, &wanted, 3).unwrap();
             assert_eq!(got.len(), x.nrows());

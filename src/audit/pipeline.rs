@@ -212,11 +212,15 @@ impl Scorer<'_, '_> {
                 }
             }
         }
-        let proba: Vec<f64> = model
-            .predict_proba(&x)?
-            .iter()
-            .map(|v| v.clamp(0.0, 1.0))
-            .collect();
+        let keep = self.audit.params.reasons;
+        // Every follower written out: scores and reasons from one walk (a forest's).
+        let (scores, mut reasons) = if self.every && keep > 0 {
+            let (p, r) = model.score_and_explain(&x, keep)?;
+            (p, Some(r))
+        } else {
+            (model.predict_proba(&x)?, None)
+        };
+        let proba: Vec<f64> = scores.iter().map(|v| v.clamp(0.0, 1.0)).collect();
         let mut wanted: Vec<bool> = proba.iter().map(|&p| self.wanted(p)).collect();
         // Only when the accounts are final (`offer`): the block engine checks duplicates when
         // it places a block, after scoring, and a dropped duplicate among a chunk's n highest
@@ -224,14 +228,15 @@ impl Scorer<'_, '_> {
         if self.top && !self.every && offer {
             only_the_chunks_highest(&proba, &mut wanted, self.listed);
         }
-        let keep = self.audit.params.reasons;
         // The block engine's listed followers get their reasons at the end (`offer` is false
         // only there).
         let deferred = !offer && self.defers_reasons();
-        let reasons: Vec<Vec<Reason>> = if keep > 0 && !deferred && wanted.iter().any(|&w| w) {
-            model.explain_wanted(&x, &wanted, keep)?
-        } else {
-            Vec::new()
+        let reasons: Vec<Vec<Reason>> = match reasons.take() {
+            Some(all) => all,
+            None if keep > 0 && !deferred && wanted.iter().any(|&w| w) => {
+                model.explain_wanted(&x, &wanted, keep)?
+            }
+            None => Vec::new(),
         };
         let shape = self.audit.shape.as_ref();
         let marks: Vec<Marks> = accounts

@@ -26,6 +26,8 @@
 //! kept when it applies (at most 255 distinct thresholds per feature, 65,535 nodes in all) and
 //! its estimated cost (ranking plus the expected paths) is below the plain kernel's.
 
+use std::borrow::Cow;
+
 use ndarray::{Array1, ArrayView2};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -105,20 +107,7 @@ impl RandomForest {
     /// [`Error::SchemaMismatch`] when the column count differs from the schema's.
     pub fn predict_proba_values(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
         let p = self.schema.len();
-        if x.ncols() != p {
-            return Err(Error::SchemaMismatch {
-                expected: self.schema.describe(),
-                found: format!("a matrix with {} columns", x.ncols()),
-            });
-        }
-        let owned;
-        let data: &[f64] = match x.as_slice() {
-            Some(s) => s,
-            None => {
-                owned = x.as_standard_layout().to_owned();
-                owned.as_slice().expect("standard layout")
-            }
-        };
+        let data = self.row_major(x)?;
         let mut out = vec![0.0; x.nrows()];
         out.par_chunks_mut(BLOCK)
             .zip(data.par_chunks(BLOCK * p.max(1)))
@@ -128,6 +117,21 @@ impl RandomForest {
             });
         let k = 1.0 / self.trees.len() as f64;
         Ok(Array1::from_iter(out.into_iter().map(|s| s * k)))
+    }
+
+    /// The values of `x` row after row (borrowed when they lie so already), once its column
+    /// count is checked against the schema's.
+    fn row_major<'a>(&self, x: ArrayView2<'a, f64>) -> Result<Cow<'a, [f64]>> {
+        if x.ncols() != self.schema.len() {
+            return Err(Error::SchemaMismatch {
+                expected: self.schema.describe(),
+                found: format!("a matrix with {} columns", x.ncols()),
+            });
+        }
+        Ok(match x.to_slice() {
+            Some(cells) => Cow::Borrowed(cells),
+            None => Cow::Owned(x.iter().copied().collect()),
+        })
     }
 
     /// Adds every tree's leaf value for each row of `rows` (row-major, `p` columns) to `acc`.
@@ -187,8 +191,22 @@ impl RandomForest {
         k: usize,
         per_feature: &mut [f64],
     ) -> Vec<Reason> {
+        self.reasons_with(values, k, per_feature, |c| {
+            self.fill_contributions(values, c)
+        })
+    }
+
+    /// The first `k` reasons of the row `values`, its contributions put into `per_feature`
+    /// (zeroed first) by `contributions`.
+    fn reasons_with(
+        &self,
+        values: &[f64],
+        k: usize,
+        per_feature: &mut [f64],
+        contributions: impl FnOnce(&mut [f64]),
+    ) -> Vec<Reason> {
         per_feature.fill(0.0);
-        self.fill_contributions(values, per_feature);
+        contributions(per_feature);
         top_reasons_from_contributions(&self.schema, values, per_feature, k)
     }
 
@@ -208,12 +226,72 @@ impl RandomForest {
         rows.iter()
             .enumerate()
             .map(|(r, values)| {
-                per_feature.fill(0.0);
-                ranked.scatter(&sums[r * width..(r + 1) * width], &mut per_feature);
-                self.scale(&mut per_feature);
-                top_reasons_from_contributions(&self.schema, values, &per_feature, k)
+                let sums = &sums[r * width..(r + 1) * width];
+                self.reasons_from_sums(ranked, values, sums, k, &mut per_feature)
             })
             .collect()
+    }
+
+    /// Raw P(fake) of every row of `x` (as [`RandomForest::predict_proba_values`] gives it,
+    /// bit for bit) and its first `k` reasons (as [`RandomForest::explain_rows`]), each row
+    /// walked once for both when the ranked form applies. Columns are not checked by name.
+    ///
+    /// # Errors
+    /// [`Error::SchemaMismatch`] when the column count differs from the schema's.
+    pub(crate) fn score_and_explain_values(
+        &self,
+        x: ArrayView2<'_, f64>,
+        k: usize,
+    ) -> Result<(Array1<f64>, Vec<Vec<Reason>>)> {
+        let p = self.schema.len();
+        let data = self.row_major(x)?;
+        let (Some(ranked), true) = (&self.ranked, p > 0) else {
+            let proba = self.predict_proba_values(x)?;
+            let rows: Vec<&[f64]> = data.chunks_exact(p.max(1)).take(x.nrows()).collect();
+            return Ok((proba, self.explain_rows(&rows, k)));
+        };
+        let width = ranked.columns.len();
+        let blocks: Vec<(Vec<f64>, Vec<Vec<Reason>>)> = data
+            .par_chunks(BLOCK * p)
+            .map(|rows| {
+                let n = rows.len() / p;
+                let (mut acc, mut sums) = (vec![0.0; n], vec![0.0; n * width]);
+                ranked.score_and_contributions_block(rows, p, &mut acc, &mut sums);
+                let mut per_feature = vec![0.0; p];
+                let reasons = (0..n)
+                    .map(|r| {
+                        let sums = &sums[r * width..(r + 1) * width];
+                        let values = &rows[r * p..(r + 1) * p];
+                        self.reasons_from_sums(ranked, values, sums, k, &mut per_feature)
+                    })
+                    .collect();
+                (acc, reasons)
+            })
+            .collect();
+        let scale = 1.0 / self.trees.len() as f64;
+        let mut proba = Vec::with_capacity(x.nrows());
+        let mut reasons = Vec::with_capacity(x.nrows());
+        for (acc, r) in blocks {
+            proba.extend(acc.into_iter().map(|s| s * scale));
+            reasons.extend(r);
+        }
+        Ok((Array1::from(proba), reasons))
+    }
+
+    /// The first `k` reasons of the row `values` from its contributions summed per compact
+    /// feature, with `per_feature` (schema-long, overwritten) as room.
+    fn reasons_from_sums(
+        &self,
+        ranked: &RankedForest,
+        values: &[f64],
+        sums: &[f64],
+        k: usize,
+        per_feature: &mut [f64],
+    ) -> Vec<Reason> {
+        self.reasons_with(values, k, per_feature, |c| {
+            ranked.scatter(sums, c);
+            self.scale(c);
+        })
     }
 
     /// Adds the path contributions of the row `values` to `per_feature` (zeroed by the
@@ -648,9 +726,10 @@ mod tests {
     }
 
     /// Reasons of rows explained together (walked six lanes at a time, each lane refilled as
-    /// its row ends) are those of the plain walk row by row: same features, same weights to
-    /// the bit, same words; for all rows, a subset and one row, any `k`; on the default
-    /// forest and on random ones (single-leaf trees, special thresholds, no split at all).
+    /// its row ends), alone or with their scores from the same walk, are those of the plain
+    /// walk row by row: same features, same weights to the bit, same words, and the same
+    /// scores; for all rows, a subset and one row, any `k`; on the default forest and on
+    /// random ones (single-leaf trees, special thresholds, no split at all).
     #[test]
     fn rows_explained_together_get_the_plain_walks_reasons() {
         let mut rng = ChaCha8Rng::seed_from_u64(41);
@@ -674,6 +753,24 @@ mod tests {
             let picked: Vec<usize> = (0..n).filter(|r| r % 7 != 3).collect();
             let some: Vec<&[f64]> = picked.iter().map(|&r| all[r]).collect();
             let first = all[..1].to_vec();
+            // Scores and reasons from one walk: the plain kernel's scores to the bit.
+            let want_p = plain.predict_proba(&x).unwrap();
+            for k in [0, 3, d + 1] {
+                let (p, reasons) = f.score_and_explain_values(x.values(), k).unwrap();
+                assert_eq!(p.len(), n);
+                for (row, (a, b)) in p.iter().zip(&want_p).enumerate() {
+                    assert_eq!(a.to_bits(), b.to_bits(), "row {row}");
+                }
+                assert_eq!(reasons.len(), n);
+                for (row, got) in reasons.iter().enumerate() {
+                    let want = plain.explain_top(&x, row, k).unwrap();
+                    assert_eq!(got.len(), want.len(), "row {row}, k {k}");
+                    for (g, w) in got.iter().zip(&want) {
+                        assert_eq!((&g.source, &g.text), (&w.source, &w.text), "row {row}");
+                        assert_eq!(g.weight.to_bits(), w.weight.to_bits(), "row {row}");
+                    }
+                }
+            }
             for (k, rows, index) in [
                 (3, &all, (0..n).collect::<Vec<_>>()),
                 (0, &all, (0..n).collect()),

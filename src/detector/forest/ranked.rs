@@ -228,6 +228,32 @@ impl RankedForest {
         self.walk::<CONTRIBUTION_LANES, CHECK_EVERY, _>(rows.len(), |r| rows[r], &mut tally);
     }
 
+    /// [`RankedForest::score_block`] and [`RankedForest::contributions_block`] of the rows
+    /// of `rows` (row-major, `p` columns) in one walk: summed leaf values added to `acc`,
+    /// contributions per compact feature written to `out`.
+    pub(super) fn score_and_contributions_block(
+        &self,
+        rows: &[f64],
+        p: usize,
+        acc: &mut [f64],
+        out: &mut [f64],
+    ) {
+        let n = acc.len();
+        let mut tally = Both {
+            leaves: LeafSums::<CONTRIBUTION_LANES> {
+                values: self.values[..].try_into().expect("SLOTS + 1 values"),
+                sum: [0.0; CONTRIBUTION_LANES],
+                acc,
+            },
+            changes: FeatureSums::<CONTRIBUTION_LANES>::new(&self.deltas, out, self.columns.len()),
+        };
+        self.walk::<CONTRIBUTION_LANES, CHECK_EVERY, _>(
+            n,
+            |r| &rows[r * p..(r + 1) * p],
+            &mut tally,
+        );
+    }
+
     /// Adds the forest's summed leaf values for each row of `rows` (row-major, `p` columns)
     /// to `acc`, in tree order.
     pub(super) fn score_block(&self, rows: &[f64], p: usize, acc: &mut [f64]) {
@@ -321,6 +347,30 @@ impl<const L: usize> Tally for LeafSums<'_, L> {
     #[inline(always)]
     fn finish(&mut self, l: usize, row: usize) {
         self.acc[row] += self.sum[l];
+    }
+}
+
+/// Leaf values and contributions of the same walk.
+struct Both<'a, const L: usize> {
+    leaves: LeafSums<'a, L>,
+    changes: FeatureSums<'a, L>,
+}
+
+impl<const L: usize> Tally for Both<'_, L> {
+    #[inline(always)]
+    fn start(&mut self, l: usize) {
+        self.leaves.start(l);
+        self.changes.start(l);
+    }
+    #[inline(always)]
+    fn add(&mut self, l: usize, f: usize, slot: usize) {
+        self.leaves.add(l, f, slot);
+        self.changes.add(l, f, slot);
+    }
+    #[inline(always)]
+    fn finish(&mut self, l: usize, row: usize) {
+        self.leaves.finish(l, row);
+        self.changes.finish(l, row);
     }
 }
 
