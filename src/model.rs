@@ -696,7 +696,8 @@ impl Model {
     }
 
     /// Calibrated P(fake) of every row of `x` (as [`Detector::predict_proba`]) with its first
-    /// `k` reasons (as [`Detector::explain_top`]); a forest walks each row once for both.
+    /// `k` reasons (as [`Detector::explain_top`]); a forest walks each row once for both when
+    /// its ranked form applies.
     pub(crate) fn score_and_explain(
         &self,
         x: &FeatureMatrix,
@@ -1069,7 +1070,12 @@ mod tests {
         ] {
             let (m, x) = small_model(detector);
             let (p, all) = m.score_and_explain(&x, 3).unwrap();
-            assert_eq!(p, m.predict_proba(&x).unwrap());
+            let want = m.predict_proba(&x).unwrap();
+            assert_eq!(p.len(), x.nrows());
+            for (a, b) in p.iter().zip(&want) {
+                assert_eq!(a.to_bits(), b.to_bits());
+            }
+            assert_eq!(all.len(), x.nrows());
             for (row, reasons) in all.iter().enumerate() {
                 assert_eq!(reasons, &m.explain_top(&x, row, 3).unwrap(), "row {row}");
             }

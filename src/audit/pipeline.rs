@@ -214,7 +214,7 @@ impl Scorer<'_, '_> {
         }
         let keep = self.audit.params.reasons;
         // Every follower written out: scores and reasons from one walk (a forest's).
-        let (scores, mut reasons) = if self.every && keep > 0 {
+        let (scores, reasons) = if self.every && keep > 0 {
             let (p, r) = model.score_and_explain(&x, keep)?;
             (p, Some(r))
         } else {
@@ -231,7 +231,7 @@ impl Scorer<'_, '_> {
         // The block engine's listed followers get their reasons at the end (`offer` is false
         // only there).
         let deferred = !offer && self.defers_reasons();
-        let reasons: Vec<Vec<Reason>> = match reasons.take() {
+        let reasons: Vec<Vec<Reason>> = match reasons {
             Some(all) => all,
             None if keep > 0 && !deferred && wanted.iter().any(|&w| w) => {
                 model.explain_wanted(&x, &wanted, keep)?

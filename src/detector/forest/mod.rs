@@ -109,12 +109,14 @@ impl RandomForest {
         let p = self.schema.len();
         let data = self.row_major(x)?;
         let mut out = vec![0.0; x.nrows()];
-        out.par_chunks_mut(BLOCK)
-            .zip(data.par_chunks(BLOCK * p.max(1)))
-            .for_each(|(acc, rows)| match &self.ranked {
+        // Blocks of rows by index: with no column, every row is the empty slice.
+        out.par_chunks_mut(BLOCK).enumerate().for_each(|(b, acc)| {
+            let rows = &data[b * BLOCK * p..(b * BLOCK + acc.len()) * p];
+            match &self.ranked {
                 Some(r) => r.score_block(rows, p, acc),
                 None => self.score_block(rows, p, acc),
-            });
+            }
+        });
         let k = 1.0 / self.trees.len() as f64;
         Ok(Array1::from_iter(out.into_iter().map(|s| s * k)))
     }
@@ -246,9 +248,14 @@ impl RandomForest {
         let p = self.schema.len();
         let data = self.row_major(x)?;
         let (Some(ranked), true) = (&self.ranked, p > 0) else {
+            // Scored, then explained in pieces over the pool.
             let proba = self.predict_proba_values(x)?;
-            let rows: Vec<&[f64]> = data.chunks_exact(p.max(1)).take(x.nrows()).collect();
-            return Ok((proba, self.explain_rows(&rows, k)));
+            let rows: Vec<&[f64]> = (0..x.nrows()).map(|r| &data[r * p..(r + 1) * p]).collect();
+            let reasons = rows
+                .par_chunks(BLOCK)
+                .flat_map_iter(|rows| self.explain_rows(rows, k))
+                .collect();
+            return Ok((proba, reasons));
         };
         let width = ranked.columns.len();
         let blocks: Vec<(Vec<f64>, Vec<Vec<Reason>>)> = data
@@ -824,7 +831,9 @@ mod tests {
         let x = crate::FeatureExtractor::new(crate::FeatureSet::Twitter).extract(&accounts);
         assert_bit_identical(&f, x.values());
         // A column-major (non-standard layout) view takes the copying path.
-        assert_bit_identical(&f, x.values().reversed_axes().t());
+        let columns_first = x.values().t().as_standard_layout().to_owned();
+        assert!(!columns_first.t().is_standard_layout());
+        assert_bit_identical(&f, columns_first.t());
         let mut rng = ChaCha8Rng::seed_from_u64(12);
         let random = Array2::from_shape_fn((1031, f.schema.len()), |_| {
             rng.gen_range(-10.0..10.0) * 10f64.powi(rng.gen_range(-3..6))
@@ -911,6 +920,56 @@ mod tests {
         let g = random_forest(28, 4, 3, &pool, 0.0);
         assert!(g.ranked.is_some());
         assert_bit_identical(&g, adversarial_rows(&g, 25, 29).view());
+    }
+
+    /// Scores and reasons from one call on the paths the one walk does not take: a forest
+    /// without its ranked form, a column-major view, no rows, and a forest over no column
+    /// (every row scores the trees' mean leaf value, the bias its contributions give).
+    #[test]
+    fn scores_and_reasons_together_on_every_path() {
+        let mut rng = ChaCha8Rng::seed_from_u64(51);
+        let pool = threshold_pool(&mut rng, 40);
+        let f = random_forest(52, 30, 5, &pool, 0.6);
+        let plain = RandomForest {
+            ranked: None,
+            ..f.clone()
+        };
+        let rows = adversarial_rows(&f, 700, 53).mapv(|v| if v.is_finite() { v } else { 0.0 });
+        let x = FeatureMatrix::new(f.schema.clone(), rows.clone()).unwrap();
+        let want = plain.predict_proba(&x).unwrap();
+        let columns_first = rows.t().as_standard_layout().to_owned();
+        for (forest, view) in [
+            (&f, x.values()),
+            (&plain, x.values()),
+            (&f, columns_first.t()),
+            (&plain, columns_first.t()),
+        ] {
+            let (p, reasons) = forest.score_and_explain_values(view, 3).unwrap();
+            assert_eq!((p.len(), reasons.len()), (700, 700));
+            for (row, (a, b)) in p.iter().zip(&want).enumerate() {
+                assert_eq!(a.to_bits(), b.to_bits(), "row {row}");
+                assert_eq!(reasons[row], plain.explain_top(&x, row, 3).unwrap());
+            }
+        }
+        let (p, reasons) = f
+            .score_and_explain_values(Array2::<f64>::zeros((0, 5)).view(), 3)
+            .unwrap();
+        assert!(p.is_empty() && reasons.is_empty());
+        let none = random_forest(54, 4, 0, &pool, 0.0);
+        let x = FeatureMatrix::new(none.schema.clone(), Array2::zeros((1100, 0))).unwrap();
+        let mean = none.contributions(&x, 0).unwrap().bias;
+        assert!(mean > 0.0);
+        let plain = RandomForest {
+            ranked: None,
+            ..none.clone()
+        };
+        for forest in [&none, &plain] {
+            let p = forest.predict_proba(&x).unwrap();
+            let (q, reasons) = forest.score_and_explain_values(x.values(), 3).unwrap();
+            assert_eq!((p.len(), q.len(), reasons.len()), (1100, 1100, 1100));
+            assert!(p.iter().chain(&q).all(|v| v.to_bits() == mean.to_bits()));
+            assert!(reasons.iter().all(Vec::is_empty));
+        }
     }
 
     #[test]

@@ -210,8 +210,9 @@ impl RankedForest {
         self.scatter(&sums, per_feature);
     }
 
-    /// Adds one row's sums per compact feature (from [`RankedForest::contributions_block`])
-    /// to their schema columns' entries of `per_feature`.
+    /// Adds one row's sums per compact feature (from [`RankedForest::contributions_block`] or
+    /// [`RankedForest::score_and_contributions_block`]) to their schema columns' entries of
+    /// `per_feature`.
     pub(super) fn scatter(&self, sums: &[f64], per_feature: &mut [f64]) {
         for (&col, &sum) in self.columns.iter().zip(sums) {
             per_feature[col] += sum;
