@@ -602,10 +602,6 @@ pub struct Model {
     data: ModelData,
 }
 
-/// Rows whose reasons one task of [`Model::explain_wanted`] works out, their paths walked
-/// side by side.
-const EXPLAINED_TOGETHER: usize = 256;
-
 /// One account scored by [`Model::score`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -711,55 +707,14 @@ impl Model {
                 p.mapv_inplace(|s| self.data.calibration.apply(s));
                 Ok((p, reasons))
             }
-            _ => Ok((
-                self.predict_proba(x)?,
-                self.explain_wanted(x, &vec![true; x.nrows()], k)?,
-            )),
-        }
-    }
-
-    /// The first `k` reasons of each row of `x` that `wanted` marks (none for the others),
-    /// as [`Detector::explain_top`] gives them, worked out side by side; the schema is
-    /// checked once per call, not once per row.
-    pub(crate) fn explain_wanted(
-        &self,
-        x: &FeatureMatrix,
-        wanted: &[bool],
-        k: usize,
-    ) -> Result<Vec<Vec<Reason>>> {
-        use rayon::prelude::*;
-        self.data.schema.check(x.schema())?;
-        let values = x.values();
-        let rows = wanted.len().min(values.nrows());
-        match (&self.data.detector, values.as_slice()) {
-            (FittedDetector::RandomForest(f), Some(cells)) => {
-                f.schema().check(x.schema())?;
-                let d = values.ncols();
-                let picked: Vec<usize> = (0..rows).filter(|&r| wanted[r]).collect();
-                let explained: Vec<Vec<Reason>> = picked
-                    .par_chunks(EXPLAINED_TOGETHER)
-                    .flat_map_iter(|chunk| {
-                        let rows: Vec<&[f64]> =
-                            chunk.iter().map(|&r| &cells[r * d..(r + 1) * d]).collect();
-                        f.explain_rows(&rows, k)
-                    })
-                    .collect();
-                let mut out = vec![Vec::new(); rows];
-                for (r, reasons) in picked.into_iter().zip(explained) {
-                    out[r] = reasons;
-                }
-                Ok(out)
+            _ => {
+                use rayon::prelude::*;
+                let reasons = (0..x.nrows())
+                    .into_par_iter()
+                    .map(|row| self.explain_top(x, row, k))
+                    .collect::<Result<_>>()?;
+                Ok((self.predict_proba(x)?, reasons))
             }
-            (detector, _) => (0..rows)
-                .into_par_iter()
-                .map(|row| {
-                    if wanted[row] {
-                        detector.explain_top(x, row, k)
-                    } else {
-                        Ok(Vec::new())
-                    }
-                })
-                .collect(),
         }
     }
 
@@ -1059,11 +1014,11 @@ mod tests {
         (m, x)
     }
 
-    /// The scores and reasons the audit works out chunk by chunk are `predict_proba`'s and
-    /// `explain_top`'s, row by row, for the forest (rows walked together) and for another
-    /// detector, with rows left out; a matrix of another schema is refused.
+    /// The scores and reasons the audit works out chunk by chunk when every follower is
+    /// written out are `predict_proba`'s and `explain_top`'s, row by row, for the forest (one
+    /// walk) and for another detector; a matrix of another schema is refused.
     #[test]
-    fn reasons_of_wanted_rows_are_explain_tops() {
+    fn scores_and_reasons_together_are_predict_proba_and_explain_top() {
         for detector in [
             DetectorParams::default(),
             DetectorParams::LogisticRegression(LogisticRegressionParams::default()),
@@ -1079,21 +1034,11 @@ mod tests {
             for (row, reasons) in all.iter().enumerate() {
                 assert_eq!(reasons, &m.explain_top(&x, row, 3).unwrap(), "row {row}");
             }
-            let wanted: Vec<bool> = (0..x.nrows()).map(|r| r % 5 != 2).collect();
-            let got = m.explain_wanted(&x, &wanted, 3).unwrap();
-            assert_eq!(got.len(), x.nrows());
-            for (row, reasons) in got.iter().enumerate() {
-                if wanted[row] {
-                    assert_eq!(reasons, &m.explain_top(&x, row, 3).unwrap(), "row {row}");
-                    assert!(!reasons.is_empty(), "row {row}");
-                } else {
-                    assert!(reasons.is_empty());
-                }
-            }
+            assert!(all.iter().all(|r| !r.is_empty()));
         }
         let (m, _) = small_model(DetectorParams::default());
         let (other, _) = synthetic(20, 5, 1);
-        assert!(m.explain_wanted(&other, &[true; 20], 3).is_err());
+        assert!(m.score_and_explain(&other, 3).is_err());
     }
 
     #[test]

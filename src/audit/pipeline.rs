@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::Write;
 
 use ndarray::Array2;
+use rayon::prelude::*;
 
 use crate::account::{Account, Label};
 use crate::detector::{Detector, Reason};
@@ -233,9 +234,15 @@ impl Scorer<'_, '_> {
         let deferred = !offer && self.defers_reasons();
         let reasons: Vec<Vec<Reason>> = match reasons {
             Some(all) => all,
-            None if keep > 0 && !deferred && wanted.iter().any(|&w| w) => {
-                model.explain_wanted(&x, &wanted, keep)?
-            }
+            None if keep > 0 && !deferred && wanted.iter().any(|&w| w) => (0..rows)
+                .into_par_iter()
+                .map(|row| {
+                    if !wanted[row] {
+                        return Ok(Vec::new());
+                    }
+                    model.explain_top(&x, row, keep)
+                })
+                .collect::<Result<_>>()?,
             None => Vec::new(),
         };
         let shape = self.audit.shape.as_ref();

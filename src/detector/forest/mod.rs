@@ -212,30 +212,8 @@ impl RandomForest {
         top_reasons_from_contributions(&self.schema, values, per_feature, k)
     }
 
-    /// [`RandomForest::explain_values`] of each row of `rows` (schema-long, not checked),
-    /// their paths walked side by side.
-    pub(crate) fn explain_rows(&self, rows: &[&[f64]], k: usize) -> Vec<Vec<Reason>> {
-        let mut per_feature = vec![0.0; self.schema.len()];
-        let Some(ranked) = &self.ranked else {
-            return rows
-                .iter()
-                .map(|v| self.explain_values(v, k, &mut per_feature))
-                .collect();
-        };
-        let width = ranked.columns.len();
-        let mut sums = vec![0.0; rows.len() * width];
-        ranked.contributions_block(rows, &mut sums);
-        rows.iter()
-            .enumerate()
-            .map(|(r, values)| {
-                let sums = &sums[r * width..(r + 1) * width];
-                self.reasons_from_sums(ranked, values, sums, k, &mut per_feature)
-            })
-            .collect()
-    }
-
     /// Raw P(fake) of every row of `x` (as [`RandomForest::predict_proba_values`] gives it,
-    /// bit for bit) and its first `k` reasons (as [`RandomForest::explain_rows`]), each row
+    /// bit for bit) and its first `k` reasons (as [`Detector::explain_top`]), each row
     /// walked once for both when the ranked form applies. Columns are not checked by name.
     ///
     /// # Errors
@@ -253,7 +231,12 @@ impl RandomForest {
             let rows: Vec<&[f64]> = (0..x.nrows()).map(|r| &data[r * p..(r + 1) * p]).collect();
             let reasons = rows
                 .par_chunks(BLOCK)
-                .flat_map_iter(|rows| self.explain_rows(rows, k))
+                .flat_map_iter(|rows| {
+                    let mut per_feature = vec![0.0; p];
+                    rows.iter()
+                        .map(|v| self.explain_values(v, k, &mut per_feature))
+                        .collect::<Vec<_>>()
+                })
                 .collect();
             return Ok((proba, reasons));
         };
@@ -732,11 +715,11 @@ mod tests {
         assert!(nonzero > 300, "the rows reach splits");
     }
 
-    /// Reasons of rows explained together (walked six lanes at a time, each lane refilled as
-    /// its row ends), alone or with their scores from the same walk, are those of the plain
-    /// walk row by row: same features, same weights to the bit, same words, and the same
-    /// scores; for all rows, a subset and one row, any `k`; on the default forest and on
-    /// random ones (single-leaf trees, special thresholds, no split at all).
+    /// Scores and reasons of rows walked together (six lanes at a time, each lane refilled as
+    /// its row ends, scores and contributions from the same walk) are those of the plain walk
+    /// row by row: the same scores to the bit, the same features, weights to the bit and
+    /// words; for all rows, a subset and one row, any `k`; on the default forest and on random
+    /// ones (single-leaf trees, special thresholds, no split at all).
     #[test]
     fn rows_explained_together_get_the_plain_walks_reasons() {
         let mut rng = ChaCha8Rng::seed_from_u64(41);
@@ -753,42 +736,25 @@ mod tests {
                 ..f.clone()
             };
             let rows = adversarial_rows(&f, n, 12).mapv(|v| if v.is_finite() { v } else { 0.0 });
-            let x = FeatureMatrix::new(f.schema.clone(), rows).unwrap();
-            let view = x.values();
-            let (cells, d) = (view.as_slice().unwrap(), view.ncols());
-            let all: Vec<&[f64]> = (0..n).map(|r| &cells[r * d..(r + 1) * d]).collect();
+            let x = FeatureMatrix::new(f.schema.clone(), rows.clone()).unwrap();
+            let d = x.values().ncols();
             let picked: Vec<usize> = (0..n).filter(|r| r % 7 != 3).collect();
-            let some: Vec<&[f64]> = picked.iter().map(|&r| all[r]).collect();
-            let first = all[..1].to_vec();
+            let some = rows.select(ndarray::Axis(0), &picked);
+            let first = rows.select(ndarray::Axis(0), &[0]);
             // Scores and reasons from one walk: the plain kernel's scores to the bit.
             let want_p = plain.predict_proba(&x).unwrap();
-            for k in [0, 3, d + 1] {
-                let (p, reasons) = f.score_and_explain_values(x.values(), k).unwrap();
-                assert_eq!(p.len(), n);
-                for (row, (a, b)) in p.iter().zip(&want_p).enumerate() {
-                    assert_eq!(a.to_bits(), b.to_bits(), "row {row}");
-                }
-                assert_eq!(reasons.len(), n);
-                for (row, got) in reasons.iter().enumerate() {
-                    let want = plain.explain_top(&x, row, k).unwrap();
-                    assert_eq!(got.len(), want.len(), "row {row}, k {k}");
-                    for (g, w) in got.iter().zip(&want) {
-                        assert_eq!((&g.source, &g.text), (&w.source, &w.text), "row {row}");
-                        assert_eq!(g.weight.to_bits(), w.weight.to_bits(), "row {row}");
-                    }
-                }
-            }
-            for (k, rows, index) in [
-                (3, &all, (0..n).collect::<Vec<_>>()),
-                (0, &all, (0..n).collect()),
-                (d, &some, picked.clone()),
-                (d + 1, &some, picked.clone()),
-                (usize::MAX, &some, picked.clone()),
-                (2, &first, vec![0]),
+            for (k, view, index) in [
+                (3, rows.view(), (0..n).collect::<Vec<_>>()),
+                (0, rows.view(), (0..n).collect()),
+                (d, some.view(), picked.clone()),
+                (d + 1, some.view(), picked.clone()),
+                (usize::MAX, some.view(), picked.clone()),
+                (2, first.view(), vec![0]),
             ] {
-                let together = f.explain_rows(rows, k);
-                assert_eq!(together.len(), index.len());
-                for (got, &row) in together.iter().zip(&index) {
+                let (p, reasons) = f.score_and_explain_values(view, k).unwrap();
+                assert_eq!((p.len(), reasons.len()), (index.len(), index.len()));
+                for ((a, got), &row) in p.iter().zip(&reasons).zip(&index) {
+                    assert_eq!(a.to_bits(), want_p[row].to_bits(), "row {row}");
                     let want = plain.explain_top(&x, row, k).unwrap();
                     assert_eq!(got.len(), want.len(), "row {row}, k {k}");
                     for (g, w) in got.iter().zip(&want) {

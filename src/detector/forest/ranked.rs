@@ -210,7 +210,7 @@ impl RankedForest {
         self.scatter(&sums, per_feature);
     }
 
-    /// Adds one row's sums per compact feature (from [`RankedForest::contributions_block`] or
+    /// Adds one row's sums per compact feature (from
     /// [`RankedForest::score_and_contributions_block`]) to their schema columns' entries of
     /// `per_feature`.
     pub(super) fn scatter(&self, sums: &[f64], per_feature: &mut [f64]) {
@@ -219,19 +219,10 @@ impl RankedForest {
         }
     }
 
-    /// The path contributions of each row of `rows` summed per compact feature (each sum in
-    /// tree order from 0.0, as [`RankedForest::add_contributions`] adds them), written row
-    /// after row, `columns.len()` values each, into `out`. Walks rows side by side as
-    /// [`RankedForest::score_block`] does.
-    pub(super) fn contributions_block(&self, rows: &[&[f64]], out: &mut [f64]) {
-        let mut tally =
-            FeatureSums::<CONTRIBUTION_LANES>::new(&self.deltas, out, self.columns.len());
-        self.walk::<CONTRIBUTION_LANES, CHECK_EVERY, _>(rows.len(), |r| rows[r], &mut tally);
-    }
-
-    /// [`RankedForest::score_block`] and [`RankedForest::contributions_block`] of the rows
-    /// of `rows` (row-major, `p` columns) in one walk: summed leaf values added to `acc`,
-    /// contributions per compact feature written to `out`.
+    /// [`RankedForest::score_block`] with each row's path contributions too, in one walk:
+    /// summed leaf values added to `acc`, and the changes summed per compact feature (each sum
+    /// in tree order from 0.0, as [`RankedForest::add_contributions`] adds them) written row
+    /// after row, `columns.len()` values each, to `out`.
     pub(super) fn score_and_contributions_block(
         &self,
         rows: &[f64],
