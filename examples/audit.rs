@@ -98,6 +98,10 @@ struct Args {
     /// Write a self-contained HTML page with charts.
     #[arg(long)]
     html: Option<PathBuf>,
+    /// Write the audit's headline as a one-row CSV: the genuine share and its interval, the
+    /// fake count, the fields the model read and the shift diagnostic.
+    #[arg(long, value_name = "OUT")]
+    summary_csv: Option<PathBuf>,
     /// Followers listed one by one in the JSON and HTML reports: the N most suspicious,
     /// `all` (in follow order; memory grows with the list) or `none`. `--csv` writes every
     /// follower whatever this says.
@@ -145,14 +149,21 @@ fn try_main() -> Result<(), Box<dyn Error>> {
         Some(p) => Some(BufWriter::new(create(p)?)),
         None => None,
     };
+    let mut summary_csv = match &args.summary_csv {
+        Some(p) => Some(BufWriter::new(create(p)?)),
+        None => None,
+    };
     let mut summary: Box<dyn Write> = if json_to_stdout {
         Box::new(std::io::stderr().lock())
     } else {
         Box::new(std::io::stdout().lock())
     };
     if !args.compare.is_empty() {
-        if args.file.is_some() || args.csv.is_some() {
-            return Err("--compare takes the lists itself: give no FILE and no --csv".into());
+        if args.file.is_some() || args.csv.is_some() || args.summary_csv.is_some() {
+            return Err(
+                "--compare takes the lists itself: give no FILE, no --csv and no --summary-csv"
+                    .into(),
+            );
         }
         let comparison = compare(&args)?;
         if let Some(mut w) = json_out.take() {
@@ -206,6 +217,9 @@ fn try_main() -> Result<(), Box<dyn Error>> {
     if let Some(mut w) = html_out.take() {
         w.write_all(report.to_html().as_bytes())?;
         w.flush()?;
+    }
+    if let Some(w) = summary_csv.take() {
+        report.write_summary_csv(w)?;
     }
     print_summary(&mut summary, &report, input.format, demo)?;
     Ok(())
@@ -852,10 +866,13 @@ fn print_summary(
     if let Some(s) = &r.shift {
         writeln!(
             out,
-            "  shift from the training data: {} ({:.0}% of {} {many} outside the training support)",
+            "  shift from the training data: {} ({:.0}% of {} {many} outside the training support; \
+             model unsure of {:.1}% of the list, of {:.1}% of its validation accounts)",
             s.level,
             100.0 * s.outside_support,
-            s.accounts
+            s.accounts,
+            100.0 * s.uncertain_share,
+            100.0 * s.uncertain_expected
         )?;
         if let Some(w) = &s.warning {
             writeln!(out, "  warning: {w}")?;

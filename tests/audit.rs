@@ -5,7 +5,7 @@ mod common;
 use follower_audit::synth::{default_crawled_at, FollowerListSpec};
 use follower_audit::{
     open, Account, AccountReader, Audit, AuditParams, AuditReport, Label, Listing, Method, Model,
-    ReadOptions, Result,
+    Platform, ReadOptions, Result, TrainingSet,
 };
 
 fn demo_path() -> std::path::PathBuf {
@@ -496,4 +496,76 @@ fn the_likely_fakes_traits_are_counted_by_group() {
             "{tr:?}"
         );
     }
+}
+
+/// The summary CSV is the report's headline: its row reads back as the report's own numbers,
+/// the shift columns included when the audit probed, and empty when it did not.
+#[test]
+fn the_summary_csv_is_the_reports_headline() {
+    let model = Model::default_twitter();
+    let lead: Vec<_> = open(demo_path(), &ReadOptions::default())
+        .unwrap()
+        .take(2000)
+        .map(|a| a.unwrap())
+        .collect();
+    let params = AuditParams::default()
+        .as_of(default_crawled_at())
+        .bootstrap(200);
+    let probed = Audit::new(&model, params.clone())
+        .probe(&lead, TrainingSet::embedded(Platform::Twitter))
+        .unwrap()
+        .run("demo", open(demo_path(), &ReadOptions::default()).unwrap())
+        .unwrap();
+    let plain = Audit::new(&model, params)
+        .run("demo", open(demo_path(), &ReadOptions::default()).unwrap())
+        .unwrap();
+    for report in [&probed, &plain] {
+        let mut bytes = Vec::new();
+        report.write_summary_csv(&mut bytes).unwrap();
+        let mut rdr = csv::Reader::from_reader(bytes.as_slice());
+        let headers = rdr.headers().unwrap().clone();
+        assert_eq!(
+            headers.iter().collect::<Vec<_>>(),
+            AuditReport::SUMMARY_COLUMNS
+        );
+        let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+        assert_eq!(rows.len(), 1);
+        let row = &rows[0];
+        let col = |name: &str| {
+            let i = AuditReport::SUMMARY_COLUMNS
+                .iter()
+                .position(|c| *c == name)
+                .unwrap();
+            row[i].to_string()
+        };
+        let num = |name: &str| col(name).parse::<f64>().unwrap();
+        let g = &report.genuine_share;
+        assert_eq!(col("source"), "demo");
+        assert_eq!(col("scored"), report.scored.to_string());
+        assert_eq!(col("method"), g.method.name());
+        assert!((num("genuine_share") - g.estimate).abs() <= 5e-7);
+        assert!((num("ci_low") - g.ci_low).abs() <= 5e-7);
+        assert!((num("ci_high") - g.ci_high).abs() <= 5e-7);
+        assert!((num("fake_count_estimate") - report.fake_count_estimate.estimate).abs() <= 0.5);
+        match &report.shift {
+            Some(sh) => {
+                assert_eq!(col("shift_level"), sh.level.name());
+                assert!((num("outside_support") - sh.outside_support).abs() <= 5e-7);
+                assert!((num("uncertain_share") - sh.uncertain_share).abs() <= 5e-7);
+                assert!((num("uncertain_expected") - sh.uncertain_expected).abs() <= 5e-7);
+                assert_eq!(col("shift_warning"), sh.warning.clone().unwrap_or_default());
+            }
+            None => {
+                for c in [
+                    "shift_level",
+                    "shift_weight",
+                    "outside_support",
+                    "uncertain_share",
+                ] {
+                    assert_eq!(col(c), "", "{c}");
+                }
+            }
+        }
+    }
+    assert!(probed.shift.is_some() && plain.shift.is_none());
 }

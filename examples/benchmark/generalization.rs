@@ -106,6 +106,9 @@ pub struct MixRow {
     pub shift_level: String,
     pub shift_weight: f64,
     pub shift_outside: f64,
+    /// Share of the list's scores in the model's uncertain band, and the validation share.
+    pub shift_unsure: f64,
+    pub shift_unsure_expected: f64,
     /// Every estimator's genuine share and interval: `(method, estimate, ci_low, ci_high)`.
     pub methods: Vec<(String, f64, f64, f64)>,
 }
@@ -478,6 +481,8 @@ fn audit_mix(
         shift_level: shift.level.to_string(),
         shift_weight: shift.weight,
         shift_outside: shift.outside_support,
+        shift_unsure: shift.uncertain_share,
+        shift_unsure_expected: shift.uncertain_expected,
         methods: report
             .estimates
             .iter()
@@ -682,13 +687,13 @@ fn mix_table<'a>(s: &mut String, rows: impl Iterator<Item = &'a MixRow>) {
     use std::fmt::Write as _;
     let _ = writeln!(
         s,
-        "| preset | shape | fakes from | genuine from | n | true genuine | estimate | 95% interval | covered | error | width | shift (weight, outside) |"
+        "| preset | shape | fakes from | genuine from | n | true genuine | estimate | 95% interval | covered | error | width | shift (weight, outside, unsure vs validation) |"
     );
     let _ = writeln!(s, "|---|---|---|---|---:|---:|---:|---|---|---:|---:|---|");
     for r in rows {
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {:.3} | {:.3} | {:.3} to {:.3} | {} | {:.3} | {:.3} | {} ({:.2}, {:.2}) |",
+            "| {} | {} | {} | {} | {} | {:.3} | {:.3} | {:.3} to {:.3} | {} | {:.3} | {:.3} | {} ({:.2}, {:.2}, {:.2} vs {:.2}) |",
             r.preset,
             r.shape,
             r.fake_source.as_deref().unwrap_or("-"),
@@ -703,7 +708,9 @@ fn mix_table<'a>(s: &mut String, rows: impl Iterator<Item = &'a MixRow>) {
             r.width,
             r.shift_level,
             r.shift_weight,
-            r.shift_outside
+            r.shift_outside,
+            r.shift_unsure,
+            r.shift_unsure_expected
         );
     }
 }

@@ -743,10 +743,12 @@ pub(crate) fn render_html(report: &AuditReport) -> String {
     if let Some(sh) = &report.shift {
         let _ = write!(
             s,
-            "<li id=\"shift\">How unlike the training accounts these followers are: <b>{}</b> ({} of {} sampled followers outside the training data's range).{}</li>",
+            "<li id=\"shift\">How unlike the training accounts these followers are: <b>{}</b> ({} of {} sampled followers outside the training data's range; the model is unsure of {} of the followers, and was of {} of the accounts it was checked on).{}</li>",
             esc(sh.level.name()),
             pct(sh.outside_support),
             thousands(sh.accounts as f64),
+            pct(sh.uncertain_share),
+            pct(sh.uncertain_expected),
             sh.warning
                 .as_ref()
                 .map_or(String::new(), |w| format!(" {}.", esc(w)))
@@ -984,6 +986,8 @@ mod tests {
             weight: 1.0,
             level: ShiftLevel::High,
             warning: Some("40% of these followers look unlike".into()),
+            uncertain_share: 0.1,
+            uncertain_expected: 0.03,
             rate_spread: RateShift::default(),
             matched_fake: 0,
             matched_genuine: 0,

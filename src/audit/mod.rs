@@ -44,7 +44,10 @@ use crate::inorder::InOrder;
 use engagement::engagement_report;
 use pipeline::{Batch, InPlace, Overlapped, Pipe, Scored, Scorer, Sink};
 use shared::Shared;
-use shift::{effective_sizes, matched_validation, measure_shift, BottomK, Probe, PROBE_SHIFT_ROWS};
+use shift::{
+    add_uncertainty, effective_sizes, matched_validation, measure_shift, BottomK, Probe,
+    PROBE_SHIFT_ROWS,
+};
 use state::{most_suspicious_first, scores_writer, timeline, State};
 
 /// The per-follower CSV being written.
@@ -490,6 +493,7 @@ impl<'m> Audit<'m> {
                     &reads,
                     now,
                 )?;
+                add_uncertainty(&mut shift, model, sample);
                 let (proba, labels, kept) = matched_validation(model, &votes);
                 shift.matched_fake = kept[0];
                 shift.matched_genuine = kept[1];

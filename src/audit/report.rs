@@ -88,6 +88,12 @@ pub struct ShiftReport {
     pub level: ShiftLevel,
     /// A plain warning when the shift is not low.
     pub warning: Option<String>,
+    /// Share of the scored accounts whose P(fake) lies in the band around the threshold that
+    /// held the model's validation errors: how unsure the model is of this list.
+    pub uncertain_share: f64,
+    /// The share of validation accounts in that band (the larger class's): what a list like
+    /// the training data shows.
+    pub uncertain_expected: f64,
     /// The spread of the model's error rates across its leave-one-source-out folds.
     pub rate_spread: RateShift,
     /// Distinct training fakes whose validation scores set the error rates, weighted by how
@@ -226,6 +232,81 @@ pub struct AuditReport {
     /// followers.
     #[serde(default)]
     pub engagement: Option<EngagementReport>,
+}
+
+impl AuditReport {
+    /// The names of [`AuditReport::write_summary_csv`]'s columns, in order.
+    pub const SUMMARY_COLUMNS: [&'static str; 19] = [
+        "source",
+        "label",
+        "records_read",
+        "scored",
+        "rejected",
+        "method",
+        "genuine_share",
+        "ci_low",
+        "ci_high",
+        "fake_count_estimate",
+        "fake_count_low",
+        "fake_count_high",
+        "model_reads",
+        "shift_level",
+        "shift_weight",
+        "outside_support",
+        "uncertain_share",
+        "uncertain_expected",
+        "shift_warning",
+    ];
+
+    /// Writes the audit's headline as a two-line CSV (header, then one row): the genuine
+    /// share with its interval, the fake count, the fields the model read and the shift
+    /// diagnostic ([`AuditReport::SUMMARY_COLUMNS`]). The per-follower rows stream to their
+    /// own CSV while the audit runs; this is the one row a spreadsheet of several accounts
+    /// needs. Shares are written with six decimals; what the audit did not measure (no
+    /// probe, so no shift) is left empty.
+    ///
+    /// # Errors
+    /// [`Error::Io`](crate::Error::Io) when writing fails.
+    pub fn write_summary_csv<W: std::io::Write>(&self, out: W) -> crate::Result<()> {
+        let six = |v: f64| format!("{v:.6}");
+        let g = &self.genuine_share;
+        let c = &self.fake_count_estimate;
+        let sh = self.shift.as_ref();
+        let opt = |f: &dyn Fn(&ShiftReport) -> String| sh.map_or(String::new(), f);
+        let row = [
+            self.source.clone(),
+            self.label.clone().unwrap_or_default(),
+            self.records_read.to_string(),
+            self.scored.to_string(),
+            self.rejected.to_string(),
+            g.method.name().to_string(),
+            six(g.estimate),
+            six(g.ci_low),
+            six(g.ci_high),
+            format!("{:.0}", c.estimate),
+            format!("{:.0}", c.ci_low),
+            format!("{:.0}", c.ci_high),
+            self.model
+                .fields
+                .as_deref()
+                .map_or(String::new(), |f| f.join(" ")),
+            opt(&|s| s.level.name().to_string()),
+            opt(&|s| six(s.weight)),
+            opt(&|s| six(s.outside_support)),
+            opt(&|s| six(s.uncertain_share)),
+            opt(&|s| six(s.uncertain_expected)),
+            opt(&|s| s.warning.clone().unwrap_or_default()),
+        ];
+        let mut w = csv::Writer::from_writer(out);
+        let name = "summary CSV";
+        w.write_record(Self::SUMMARY_COLUMNS)
+            .and_then(|()| w.write_record(&row))
+            .map_err(|e| super::state::csv_error(name, e))?;
+        w.flush().map_err(|err| crate::Error::Io {
+            origin: name.into(),
+            err,
+        })
+    }
 }
 
 /// The `n` largest of `items` by `size` (ties: the earlier first), as `(index, item)` in the

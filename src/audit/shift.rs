@@ -248,12 +248,142 @@ pub(super) fn measure_shift(
         weight: shift.weight,
         level: ShiftLevel::of_weight(shift.weight),
         warning: shift.warning(),
+        // Set by `add_uncertainty`, from every scored account.
+        uncertain_share: 0.0,
+        uncertain_expected: 0.0,
         rate_spread: cross_source_spread(model)?,
         // Set by `finish`, which weights the validation scores with the votes.
         matched_fake: 0,
         matched_genuine: 0,
     };
     Ok((report, shift.votes))
+}
+
+/// The band of scores near the decision threshold in which the model's validation errors
+/// lie, and how many of the validation scores of each class fall in it.
+///
+/// After Garg, Balakrishnan, Lipton, Neyshabur and Sedghi, "Leveraging Unlabeled Data to
+/// Predict Out-of-Distribution Performance" (ICLR 2022, average thresholded confidence): the
+/// band is the narrowest margin `|p - threshold|` that holds as many validation scores as the
+/// model got wrong. On a list like the training data about as many scores fall in it as did
+/// in validation; on a list whose accounts the model cannot tell apart (a population or a
+/// vendor it has not seen, even one inside the training data's range, where the nearest-
+/// neighbour test finds nothing) many more do.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct UncertainBand {
+    /// Scores with `|p - threshold| <= margin` are in the band.
+    pub(super) margin: f64,
+    /// The larger of the two classes' validation shares in the band: what a list drawn like
+    /// the training data, of any mix of the classes, shows at most (sampling aside).
+    pub(super) expected: f64,
+}
+
+impl UncertainBand {
+    /// The band of `model`'s validation scores; `None` when it has none or made no error.
+    pub(super) fn of(model: &Model) -> Option<UncertainBand> {
+        let v = model.validation();
+        UncertainBand::from_validation(&v.proba, &v.labels, model.threshold())
+    }
+
+    /// The band of validation scores `proba` with their `labels`, called fake at
+    /// `p >= threshold`; `None` when no score is wrong.
+    pub(super) fn from_validation(
+        proba: &[f64],
+        labels: &[Label],
+        threshold: f64,
+    ) -> Option<UncertainBand> {
+        let t = threshold;
+        let wrong = proba
+            .iter()
+            .zip(labels)
+            .filter(|(&p, l)| (p >= t) != l.is_fake())
+            .count();
+        if wrong == 0 {
+            return None;
+        }
+        let mut margins: Vec<f64> = proba.iter().map(|p| (p - t).abs()).collect();
+        margins.sort_by(f64::total_cmp);
+        let margin = margins[wrong - 1];
+        let mut expected = 0.0f64;
+        for class in [Label::Fake, Label::Genuine] {
+            let (inside, all) = proba
+                .iter()
+                .zip(labels)
+                .filter(|(_, l)| **l == class)
+                .fold((0usize, 0usize), |(i, a), (p, _)| {
+                    (i + usize::from((p - t).abs() <= margin), a + 1)
+                });
+            if all > 0 {
+                expected = expected.max(inside as f64 / all as f64);
+            }
+        }
+        Some(UncertainBand { margin, expected })
+    }
+
+    /// The share of `scores` in the band.
+    pub(super) fn share(&self, scores: &[f64], threshold: f64) -> f64 {
+        if scores.is_empty() {
+            return 0.0;
+        }
+        let inside = scores
+            .iter()
+            .filter(|p| (*p - threshold).abs() <= self.margin)
+            .count();
+        inside as f64 / scores.len() as f64
+    }
+
+    /// How much of the cross-source spread a list with `share` of its `n` scores in the band
+    /// takes in, 0 to 1: nothing up to the expected share plus two standard errors of a
+    /// list of `n`, all of it from twice the expected share (at least 2 points) on.
+    pub(super) fn weight(&self, share: f64, n: usize) -> f64 {
+        let e = self.expected;
+        let noise = 2.0 * (e * (1.0 - e) / n.max(1) as f64).sqrt();
+        ((share - e - noise) / e.max(0.02)).clamp(0.0, 1.0)
+    }
+}
+
+/// Adds the uncertain-score signal to `report`: the list's share of `scores` in the model's
+/// uncertain band, and a weight that is the larger of the two signals' (with the level and
+/// the warning to match).
+pub(super) fn add_uncertainty(report: &mut ShiftReport, model: &Model, scores: &[f64]) {
+    let Some(band) = UncertainBand::of(model) else {
+        return;
+    };
+    let share = band.share(scores, model.threshold());
+    report.uncertain_share = share;
+    report.uncertain_expected = band.expected;
+    let weight = band.weight(share, scores.len());
+    if weight > report.weight {
+        report.weight = weight;
+        report.level = ShiftLevel::of_weight(weight);
+    }
+    report.warning = warning(report);
+}
+
+/// A plain warning when the shift is not low, saying which signal raised it.
+fn warning(r: &ShiftReport) -> Option<String> {
+    if r.level == ShiftLevel::Low {
+        return None;
+    }
+    let mut why = Vec::new();
+    if r.outside_support > 0.05 {
+        why.push(format!(
+            "{:.0}% of these accounts look unlike any account the model was trained on",
+            100.0 * r.outside_support
+        ));
+    }
+    if r.uncertain_share > r.uncertain_expected {
+        why.push(format!(
+            "the model is unsure of {:.0}% of them (of training accounts it was unsure of {:.0}%)",
+            100.0 * r.uncertain_share,
+            100.0 * r.uncertain_expected
+        ));
+    }
+    Some(format!(
+        "{}; the interval is widened by how much the model's error rates varied across the \
+         training sources, and the estimate is less certain than usual",
+        why.join(", and ")
+    ))
 }
 
 #[cfg(test)]
@@ -307,5 +437,58 @@ mod tests {
         }
         assert!(kept.windows(2).all(|w| w[0] == w[1]), "{kept:?}");
         assert_eq!(kept[0], ["1:a", "3:b", "5:amy"]);
+    }
+
+    #[test]
+    fn the_uncertain_band_holds_as_many_validation_scores_as_were_wrong() {
+        use Label::{Fake, Genuine};
+        // One fake scored 0.45 and one genuine scored 0.55 are wrong: the band is the two
+        // smallest margins (0.05), and it holds one of four scores of each class.
+        let proba = [0.9, 0.8, 0.45, 0.95, 0.1, 0.55, 0.2, 0.05];
+        let labels = [Fake, Fake, Fake, Fake, Genuine, Genuine, Genuine, Genuine];
+        let b = UncertainBand::from_validation(&proba, &labels, 0.5).unwrap();
+        assert!((b.margin - 0.05).abs() < 1e-12, "{b:?}");
+        assert_eq!(b.expected, 0.25);
+        // The classes' shares differ: the larger one is what a list of either can show.
+        let proba = [0.9, 0.8, 0.45, 0.55, 0.1, 0.3, 0.2, 0.05];
+        let labels = [
+            Fake, Fake, Fake, Genuine, Genuine, Genuine, Genuine, Genuine,
+        ];
+        let b = UncertainBand::from_validation(&proba, &labels, 0.5).unwrap();
+        assert!((b.margin - 0.05).abs() < 1e-12, "{b:?}");
+        assert_eq!(b.expected, 1.0 / 3.0);
+        // At another threshold the margins are measured from it.
+        let b = UncertainBand::from_validation(
+            &[0.65, 0.75, 0.2, 0.5],
+            &[Fake, Fake, Genuine, Genuine],
+            0.7,
+        )
+        .unwrap();
+        assert!((b.margin - 0.05).abs() < 1e-12, "{b:?}");
+        assert_eq!(b.share(&[0.66, 0.74, 0.9, 0.1], 0.7), 0.5);
+        // No error, no band.
+        assert!(UncertainBand::from_validation(&[0.9, 0.1], &[Fake, Genuine], 0.5).is_none());
+    }
+
+    #[test]
+    fn only_an_excess_beyond_sampling_noise_widens_and_twice_the_share_is_full() {
+        let b = UncertainBand {
+            margin: 0.05,
+            expected: 0.25,
+        };
+        assert_eq!(b.share(&[0.5, 0.52, 0.9, 0.1], 0.5), 0.5);
+        assert_eq!(b.share(&[], 0.5), 0.0);
+        // Twice the expected share in four scores is within noise; in 10,000 it is not.
+        assert_eq!(b.weight(0.5, 4), 0.0);
+        let w = b.weight(0.5, 10_000);
+        assert!((w - (0.25 - 2.0 * (0.25f64 * 0.75 / 10_000.0).sqrt()) / 0.25).abs() < 1e-12);
+        assert_eq!(b.weight(0.25, 1_000_000), 0.0);
+        assert_eq!(b.weight(0.9, 1_000_000), 1.0);
+        // A tiny expected share is scaled as 2 points, not as itself.
+        let tiny = UncertainBand {
+            margin: 0.01,
+            expected: 0.001,
+        };
+        assert!(tiny.weight(0.005, 1_000_000) < 0.25);
     }
 }
