@@ -98,8 +98,9 @@ struct Args {
     /// Write a self-contained HTML page with charts.
     #[arg(long)]
     html: Option<PathBuf>,
-    /// Write the audit's headline as a one-row CSV: the genuine share and its interval, the
-    /// fake count, the fields the model read and the shift diagnostic.
+    /// Append the audit's headline to a CSV as one row (the header first when the file is
+    /// new or empty): the genuine share and its interval, the fake count, the fields the
+    /// model read and the shift diagnostic.
     #[arg(long, value_name = "OUT")]
     summary_csv: Option<PathBuf>,
     /// Followers listed one by one in the JSON and HTML reports: the N most suspicious,
@@ -149,10 +150,6 @@ fn try_main() -> Result<(), Box<dyn Error>> {
         Some(p) => Some(BufWriter::new(create(p)?)),
         None => None,
     };
-    let mut summary_csv = match &args.summary_csv {
-        Some(p) => Some(BufWriter::new(create(p)?)),
-        None => None,
-    };
     let mut summary: Box<dyn Write> = if json_to_stdout {
         Box::new(std::io::stderr().lock())
     } else {
@@ -187,6 +184,20 @@ fn try_main() -> Result<(), Box<dyn Error>> {
         Some(p) => Some(BufWriter::new(create(p)?)),
         None => None,
     };
+    // The summary row is appended: one file gathers the audits of several accounts, with
+    // the header written when the file is new or empty.
+    let summary_csv = match &args.summary_csv {
+        Some(p) => {
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p)
+                .map_err(|e| format!("cannot write {}: {e}", p.display()))?;
+            let empty = f.metadata()?.len() == 0;
+            Some((BufWriter::new(f), empty))
+        }
+        None => None,
+    };
     let label = single_label(&args.label, &path)?;
     let input = if demo {
         Input::open_demo(&args)?
@@ -218,8 +229,8 @@ fn try_main() -> Result<(), Box<dyn Error>> {
         w.write_all(report.to_html().as_bytes())?;
         w.flush()?;
     }
-    if let Some(w) = summary_csv.take() {
-        report.write_summary_csv(w)?;
+    if let Some((w, header)) = summary_csv {
+        report.write_summary_csv(w, header)?;
     }
     print_summary(&mut summary, &report, input.format, demo)?;
     Ok(())
@@ -866,13 +877,19 @@ fn print_summary(
     if let Some(s) = &r.shift {
         writeln!(
             out,
-            "  shift from the training data: {} ({:.0}% of {} {many} outside the training support; \
-             model unsure of {:.1}% of the list, of {:.1}% of its validation accounts)",
+            "  shift from the training data: {} ({:.0}% of {} {many} outside the training support{})",
             s.level,
             100.0 * s.outside_support,
             s.accounts,
-            100.0 * s.uncertain_share,
-            100.0 * s.uncertain_expected
+            match (s.uncertain_share, s.uncertain_expected) {
+                (Some(u), Some(e)) => format!(
+                    "; model unsure of {:.1}% of the list, of at most {:.1}% of its validation \
+                     accounts",
+                    100.0 * u,
+                    100.0 * e
+                ),
+                _ => String::new(),
+            }
         )?;
         if let Some(w) = &s.warning {
             writeln!(out, "  warning: {w}")?;

@@ -521,7 +521,12 @@ fn the_summary_csv_is_the_reports_headline() {
         .unwrap();
     for report in [&probed, &plain] {
         let mut bytes = Vec::new();
-        report.write_summary_csv(&mut bytes).unwrap();
+        report.write_summary_csv(&mut bytes, true).unwrap();
+        // Without the header: the same row alone, ready to append.
+        let mut row_only = Vec::new();
+        report.write_summary_csv(&mut row_only, false).unwrap();
+        assert!(bytes.ends_with(&row_only) && bytes.len() > row_only.len());
+        assert_eq!(row_only.iter().filter(|&&b| b == b'\n').count(), 1);
         let mut rdr = csv::Reader::from_reader(bytes.as_slice());
         let headers = rdr.headers().unwrap().clone();
         assert_eq!(
@@ -541,7 +546,16 @@ fn the_summary_csv_is_the_reports_headline() {
         let num = |name: &str| col(name).parse::<f64>().unwrap();
         let g = &report.genuine_share;
         assert_eq!(col("source"), "demo");
+        assert_eq!(col("label"), "");
+        assert_eq!(col("records_read"), report.records_read.to_string());
         assert_eq!(col("scored"), report.scored.to_string());
+        assert_eq!(col("rejected"), report.rejected.to_string());
+        assert!((num("fake_count_low") - report.fake_count_estimate.ci_low).abs() <= 0.5);
+        assert!((num("fake_count_high") - report.fake_count_estimate.ci_high).abs() <= 0.5);
+        assert_eq!(
+            col("model_reads"),
+            report.model.fields.as_ref().unwrap().join(" ")
+        );
         assert_eq!(col("method"), g.method.name());
         assert!((num("genuine_share") - g.estimate).abs() <= 5e-7);
         assert!((num("ci_low") - g.ci_low).abs() <= 5e-7);
@@ -550,9 +564,10 @@ fn the_summary_csv_is_the_reports_headline() {
         match &report.shift {
             Some(sh) => {
                 assert_eq!(col("shift_level"), sh.level.name());
+                assert!((num("shift_weight") - sh.weight).abs() <= 5e-7);
                 assert!((num("outside_support") - sh.outside_support).abs() <= 5e-7);
-                assert!((num("uncertain_share") - sh.uncertain_share).abs() <= 5e-7);
-                assert!((num("uncertain_expected") - sh.uncertain_expected).abs() <= 5e-7);
+                assert!((num("uncertain_share") - sh.uncertain_share.unwrap()).abs() <= 5e-7);
+                assert!((num("uncertain_expected") - sh.uncertain_expected.unwrap()).abs() <= 5e-7);
                 assert_eq!(col("shift_warning"), sh.warning.clone().unwrap_or_default());
             }
             None => {
@@ -561,6 +576,8 @@ fn the_summary_csv_is_the_reports_headline() {
                     "shift_weight",
                     "outside_support",
                     "uncertain_share",
+                    "uncertain_expected",
+                    "shift_warning",
                 ] {
                     assert_eq!(col(c), "", "{c}");
                 }

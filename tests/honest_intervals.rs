@@ -290,12 +290,14 @@ fn a_field_most_accounts_lack_is_not_read() {
 }
 
 /// A population the model never saw that lies inside the training data's range: E13's
-/// genuine users audited by a model fitted without E13 (the embedded training features less
-/// E13's rows). Few of them are outside the support, so the nearest-neighbour signal alone
-/// leaves the interval narrow (the benchmark's E13 + INT mixes were missed that way); the
-/// model is unsure of many more of them than of its validation accounts, and that must widen
-/// the interval until it covers the truth. The same audit of E13 + INT by the model that was
-/// trained on them stays low.
+/// genuine users with INT's bought followers (80% genuine), audited by a model fitted
+/// without either source (the embedded training features less their rows), as the
+/// benchmark's leave-one-source-out mixes are. Few of these accounts are outside the
+/// support, so the nearest-neighbour signal alone takes in little of the cross-source spread
+/// and the interval missed the truth (0.340 to 0.712 in the benchmark's draw, before this
+/// signal); the model is unsure of many more of them than of its validation accounts, and
+/// that must widen the interval until it covers the truth. The same audit of E13 + INT by the
+/// model that was trained on them stays low.
 #[test]
 fn a_left_out_population_inside_the_support_is_flagged_by_the_models_uncertainty() {
     let Some(accounts) = e13_int() else {
@@ -303,40 +305,46 @@ fn a_left_out_population_inside_the_support_is_flagged_by_the_models_uncertainty
     };
     let shape = ExportShape::of(&accounts);
     let full = TrainingSet::embedded(Platform::Twitter);
-    let k = full
-        .sources()
-        .iter()
-        .position(|s| s.name == "cresci-2015/E13")
-        .unwrap();
-    let without = full.without(&[k]);
+    let index = |name: &str| full.sources().iter().position(|s| s.name == name).unwrap();
+    let without = full.without(&[index("cresci-2015/E13"), index("cresci-2015/INT")]);
     let model = without
         .fit(&Preset::Twitter.usable(&shape), &Preset::Twitter.params(0))
         .unwrap();
-    let e13: Vec<Account> = accounts
+    let (fake, genuine): (Vec<Account>, Vec<Account>) = accounts
         .iter()
-        .filter(|a| a.label == Some(Label::Genuine))
         .cloned()
-        .collect();
+        .partition(|a| a.label == Some(Label::Fake));
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    let mut list: Vec<Account> = fake.choose_multiple(&mut rng, 200).cloned().collect();
+    list.extend(genuine.choose_multiple(&mut rng, 800).cloned());
+    list.shuffle(&mut rng);
     let params = AuditParams::default()
         .as_of(crawl())
         .followers(Listing::None);
-    let r = Audit::new(&model, params.clone())
-        .probe(&e13, &without)
+    let r = Audit::new(&model, params)
+        .probe(&list, &without)
         .unwrap()
-        .run("E13", e13.iter().cloned().map(Ok))
+        .run("E13 + INT", list.iter().cloned().map(Ok))
         .unwrap();
     let sh = r.shift.as_ref().unwrap();
     let g = &r.genuine_share;
-    println!("E13 by a model without it: {g:?}, {sh:?}");
-    assert!(sh.outside_support < 0.15, "{sh:?}");
-    assert!(sh.uncertain_share > 3.0 * sh.uncertain_expected, "{sh:?}");
+    println!("E13 + INT by a model without them: {g:?}, {sh:?}");
+    let (unsure, expected) = (sh.uncertain_share.unwrap(), sh.uncertain_expected.unwrap());
+    assert!(unsure > 3.0 * expected, "{sh:?}");
+    // The support signal alone would take in under half the spread (full at 10% outside);
+    // the uncertainty takes in all of it, and the warning says why.
+    let support = ((sh.outside_support - 0.05) / 0.05).clamp(0.0, 1.0);
+    assert!(support < 0.5 && sh.weight == 1.0, "{sh:?}");
     assert_eq!(sh.level, ShiftLevel::High, "{sh:?}");
     assert!(sh.warning.as_deref().unwrap().contains("unsure"), "{sh:?}");
-    assert_eq!(g.ci_high, 1.0, "{g:?}");
+    assert!(g.ci_low <= 0.8 && 0.8 <= g.ci_high, "{g:?}");
 
     // In the training data: the model is no less sure than in validation.
     let own = audit_accounts(&accounts, 0);
     let sh = own.shift.as_ref().unwrap();
-    assert!(sh.uncertain_share <= sh.uncertain_expected, "{sh:?}");
+    assert!(
+        sh.uncertain_share.unwrap() <= sh.uncertain_expected.unwrap(),
+        "{sh:?}"
+    );
     assert_eq!(sh.level, ShiftLevel::Low, "{sh:?}");
 }

@@ -481,8 +481,8 @@ fn audit_mix(
         shift_level: shift.level.to_string(),
         shift_weight: shift.weight,
         shift_outside: shift.outside_support,
-        shift_unsure: shift.uncertain_share,
-        shift_unsure_expected: shift.uncertain_expected,
+        shift_unsure: shift.uncertain_share.unwrap_or(f64::NAN),
+        shift_unsure_expected: shift.uncertain_expected.unwrap_or(f64::NAN),
         methods: report
             .estimates
             .iter()

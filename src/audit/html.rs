@@ -152,11 +152,13 @@ fn shift_note(report: &AuditReport) -> Option<&'static str> {
     match report.shift.as_ref()?.level.name() {
         "high" => Some(
             "The range is wide because these followers are unlike the accounts the model \
-             learned from, so its error rates on them are less certain.",
+             learned from, or the model is unsure of many of them, so its error rates on them \
+             are less certain.",
         ),
         "moderate" => Some(
             "The range is wider than usual because some of these followers are unlike the \
-             accounts the model learned from.",
+             accounts the model learned from, or the model is unsure of more of them than \
+             usual.",
         ),
         _ => None,
     }
@@ -743,12 +745,19 @@ pub(crate) fn render_html(report: &AuditReport) -> String {
     if let Some(sh) = &report.shift {
         let _ = write!(
             s,
-            "<li id=\"shift\">How unlike the training accounts these followers are: <b>{}</b> ({} of {} sampled followers outside the training data's range; the model is unsure of {} of the followers, and was of {} of the accounts it was checked on).{}</li>",
+            "<li id=\"shift\">How unlike the training accounts these followers are: <b>{}</b> ({} of {} sampled followers outside the training data's range{}).{}</li>",
             esc(sh.level.name()),
             pct(sh.outside_support),
             thousands(sh.accounts as f64),
-            pct(sh.uncertain_share),
-            pct(sh.uncertain_expected),
+            match (sh.uncertain_share, sh.uncertain_expected) {
+                (Some(u), Some(e)) => format!(
+                    "; the model is unsure of {} of the followers, and of at most {} of the \
+                     training accounts it was checked on",
+                    pct(u),
+                    pct(e)
+                ),
+                _ => String::new(),
+            },
             sh.warning
                 .as_ref()
                 .map_or(String::new(), |w| format!(" {}.", esc(w)))
@@ -986,8 +995,8 @@ mod tests {
             weight: 1.0,
             level: ShiftLevel::High,
             warning: Some("40% of these followers look unlike".into()),
-            uncertain_share: 0.1,
-            uncertain_expected: 0.03,
+            uncertain_share: Some(0.1),
+            uncertain_expected: Some(0.03),
             rate_spread: RateShift::default(),
             matched_fake: 0,
             matched_genuine: 0,

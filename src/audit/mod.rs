@@ -46,7 +46,7 @@ use pipeline::{Batch, InPlace, Overlapped, Pipe, Scored, Scorer, Sink};
 use shared::Shared;
 use shift::{
     add_uncertainty, effective_sizes, matched_validation, measure_shift, BottomK, Probe,
-    PROBE_SHIFT_ROWS,
+    UncertainBand, PROBE_SHIFT_ROWS,
 };
 use state::{most_suspicious_first, scores_writer, timeline, State};
 
@@ -493,7 +493,12 @@ impl<'m> Audit<'m> {
                     &reads,
                     now,
                 )?;
-                add_uncertainty(&mut shift, model, sample);
+                add_uncertainty(
+                    &mut shift,
+                    UncertainBand::of(model),
+                    sample,
+                    model.threshold(),
+                );
                 let (proba, labels, kept) = matched_validation(model, &votes);
                 shift.matched_fake = kept[0];
                 shift.matched_genuine = kept[1];

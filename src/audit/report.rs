@@ -89,11 +89,14 @@ pub struct ShiftReport {
     /// A plain warning when the shift is not low.
     pub warning: Option<String>,
     /// Share of the scored accounts whose P(fake) lies in the band around the threshold that
-    /// held the model's validation errors: how unsure the model is of this list.
-    pub uncertain_share: f64,
+    /// held the model's validation errors: how unsure the model is of this list. `None` when
+    /// the model made no validation error, so that there is no band.
+    #[serde(default)]
+    pub uncertain_share: Option<f64>,
     /// The share of validation accounts in that band (the larger class's): what a list like
-    /// the training data shows.
-    pub uncertain_expected: f64,
+    /// the training data shows at most.
+    #[serde(default)]
+    pub uncertain_expected: Option<f64>,
     /// The spread of the model's error rates across its leave-one-source-out folds.
     pub rate_spread: RateShift,
     /// Distinct training fakes whose validation scores set the error rates, weighted by how
@@ -258,16 +261,17 @@ impl AuditReport {
         "shift_warning",
     ];
 
-    /// Writes the audit's headline as a two-line CSV (header, then one row): the genuine
-    /// share with its interval, the fake count, the fields the model read and the shift
-    /// diagnostic ([`AuditReport::SUMMARY_COLUMNS`]). The per-follower rows stream to their
-    /// own CSV while the audit runs; this is the one row a spreadsheet of several accounts
-    /// needs. Shares are written with six decimals; what the audit did not measure (no
-    /// probe, so no shift) is left empty.
+    /// Writes the audit's headline as one CSV row, after the header row when `header` is
+    /// true: the genuine share with its interval, the fake count, the fields the model read
+    /// and the shift diagnostic ([`AuditReport::SUMMARY_COLUMNS`]). The per-follower rows
+    /// stream to their own CSV while the audit runs; this is the row a spreadsheet of
+    /// several accounts needs (write the header once, then one row per audit). Shares are
+    /// written with six decimals; what the audit did not measure (no probe, so no shift) is
+    /// left empty.
     ///
     /// # Errors
     /// [`Error::Io`](crate::Error::Io) when writing fails.
-    pub fn write_summary_csv<W: std::io::Write>(&self, out: W) -> crate::Result<()> {
+    pub fn write_summary_csv<W: std::io::Write>(&self, out: W, header: bool) -> crate::Result<()> {
         let six = |v: f64| format!("{v:.6}");
         let g = &self.genuine_share;
         let c = &self.fake_count_estimate;
@@ -293,14 +297,17 @@ impl AuditReport {
             opt(&|s| s.level.name().to_string()),
             opt(&|s| six(s.weight)),
             opt(&|s| six(s.outside_support)),
-            opt(&|s| six(s.uncertain_share)),
-            opt(&|s| six(s.uncertain_expected)),
+            opt(&|s| s.uncertain_share.map_or(String::new(), six)),
+            opt(&|s| s.uncertain_expected.map_or(String::new(), six)),
             opt(&|s| s.warning.clone().unwrap_or_default()),
         ];
         let mut w = csv::Writer::from_writer(out);
         let name = "summary CSV";
-        w.write_record(Self::SUMMARY_COLUMNS)
-            .and_then(|()| w.write_record(&row))
+        if header {
+            w.write_record(Self::SUMMARY_COLUMNS)
+                .map_err(|e| super::state::csv_error(name, e))?;
+        }
+        w.write_record(&row)
             .map_err(|e| super::state::csv_error(name, e))?;
         w.flush().map_err(|err| crate::Error::Io {
             origin: name.into(),

@@ -249,8 +249,8 @@ pub(super) fn measure_shift(
         level: ShiftLevel::of_weight(shift.weight),
         warning: shift.warning(),
         // Set by `add_uncertainty`, from every scored account.
-        uncertain_share: 0.0,
-        uncertain_expected: 0.0,
+        uncertain_share: None,
+        uncertain_expected: None,
         rate_spread: cross_source_spread(model)?,
         // Set by `finish`, which weights the validation scores with the votes.
         matched_fake: 0,
@@ -264,18 +264,23 @@ pub(super) fn measure_shift(
 ///
 /// After Garg, Balakrishnan, Lipton, Neyshabur and Sedghi, "Leveraging Unlabeled Data to
 /// Predict Out-of-Distribution Performance" (ICLR 2022, average thresholded confidence): the
-/// band is the narrowest margin `|p - threshold|` that holds as many validation scores as the
-/// model got wrong. On a list like the training data about as many scores fall in it as did
-/// in validation; on a list whose accounts the model cannot tell apart (a population or a
+/// band is the narrowest margin `|p - threshold|` that holds at least as many validation
+/// scores as the model got wrong (more when scores tie at its edge, as calibrated scores
+/// do). On a list like the training data about as many scores fall in it as did in
+/// validation; on a list whose accounts the model cannot tell apart (a population or a
 /// vendor it has not seen, even one inside the training data's range, where the nearest-
 /// neighbour test finds nothing) many more do.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) struct UncertainBand {
-    /// Scores with `|p - threshold| <= margin` are in the band.
+    /// Scores with `|p - threshold| <= margin` are in the band. The edge lies halfway to the
+    /// next larger validation margin, so that no validation score sits on it and a score
+    /// rounded to single precision is counted as its validation twin is.
     pub(super) margin: f64,
     /// The larger of the two classes' validation shares in the band: what a list drawn like
     /// the training data, of any mix of the classes, shows at most (sampling aside).
     pub(super) expected: f64,
+    /// Validation scores of the class whose share is `expected`.
+    pub(super) rows: usize,
 }
 
 impl UncertainBand {
@@ -303,8 +308,12 @@ impl UncertainBand {
         }
         let mut margins: Vec<f64> = proba.iter().map(|p| (p - t).abs()).collect();
         margins.sort_by(f64::total_cmp);
-        let margin = margins[wrong - 1];
-        let mut expected = 0.0f64;
+        let edge = margins[wrong - 1];
+        let margin = match margins[wrong..].iter().find(|&&m| m > edge) {
+            Some(&next) => edge + (next - edge) / 2.0,
+            None => edge,
+        };
+        let (mut expected, mut rows) = (0.0f64, 0);
         for class in [Label::Fake, Label::Genuine] {
             let (inside, all) = proba
                 .iter()
@@ -313,11 +322,16 @@ impl UncertainBand {
                 .fold((0usize, 0usize), |(i, a), (p, _)| {
                     (i + usize::from((p - t).abs() <= margin), a + 1)
                 });
-            if all > 0 {
-                expected = expected.max(inside as f64 / all as f64);
+            if all > 0 && inside as f64 / all as f64 >= expected {
+                expected = inside as f64 / all as f64;
+                rows = all;
             }
         }
-        Some(UncertainBand { margin, expected })
+        Some(UncertainBand {
+            margin,
+            expected,
+            rows,
+        })
     }
 
     /// The share of `scores` in the band.
@@ -333,51 +347,62 @@ impl UncertainBand {
     }
 
     /// How much of the cross-source spread a list with `share` of its `n` scores in the band
-    /// takes in, 0 to 1: nothing up to the expected share plus two standard errors of a
-    /// list of `n`, all of it from twice the expected share (at least 2 points) on.
+    /// takes in, 0 to 1: nothing up to the expected share plus two standard errors of the
+    /// difference (the list's `n` scores and the validation's `rows` both sample it), rising
+    /// linearly to all of it at one expected share (at least 2 points) more.
     pub(super) fn weight(&self, share: f64, n: usize) -> f64 {
         let e = self.expected;
-        let noise = 2.0 * (e * (1.0 - e) / n.max(1) as f64).sqrt();
+        let var = e * (1.0 - e) * (1.0 / n.max(1) as f64 + 1.0 / self.rows.max(1) as f64);
+        let noise = 2.0 * var.sqrt();
         ((share - e - noise) / e.max(0.02)).clamp(0.0, 1.0)
     }
 }
 
-/// Adds the uncertain-score signal to `report`: the list's share of `scores` in the model's
-/// uncertain band, and a weight that is the larger of the two signals' (with the level and
-/// the warning to match).
-pub(super) fn add_uncertainty(report: &mut ShiftReport, model: &Model, scores: &[f64]) {
-    let Some(band) = UncertainBand::of(model) else {
+/// Adds the uncertain-score signal to `report` (whose weight so far is the support
+/// signal's): the share of `scores` in `band`, and a weight that is the larger of the two
+/// signals', with the level and the warning to match. Without a band (a model with no
+/// validation error) the report is left as it is.
+pub(super) fn add_uncertainty(
+    report: &mut ShiftReport,
+    band: Option<UncertainBand>,
+    scores: &[f64],
+    threshold: f64,
+) {
+    let Some(band) = band else {
         return;
     };
-    let share = band.share(scores, model.threshold());
-    report.uncertain_share = share;
-    report.uncertain_expected = band.expected;
-    let weight = band.weight(share, scores.len());
-    if weight > report.weight {
-        report.weight = weight;
-        report.level = ShiftLevel::of_weight(weight);
-    }
-    report.warning = warning(report);
+    let share = band.share(scores, threshold);
+    report.uncertain_share = Some(share);
+    report.uncertain_expected = Some(band.expected);
+    let support = report.weight;
+    let unsure = band.weight(share, scores.len());
+    report.weight = support.max(unsure);
+    report.level = ShiftLevel::of_weight(report.weight);
+    report.warning = warning(report, support, unsure);
 }
 
-/// A plain warning when the shift is not low, saying which signal raised it.
-fn warning(r: &ShiftReport) -> Option<String> {
+/// A plain warning when the shift is not low, naming the signals that raised it (each at a
+/// weight of a quarter or more).
+fn warning(r: &ShiftReport, support: f64, unsure: f64) -> Option<String> {
     if r.level == ShiftLevel::Low {
         return None;
     }
     let mut why = Vec::new();
-    if r.outside_support > 0.05 {
+    if ShiftLevel::of_weight(support) != ShiftLevel::Low {
         why.push(format!(
             "{:.0}% of these accounts look unlike any account the model was trained on",
             100.0 * r.outside_support
         ));
     }
-    if r.uncertain_share > r.uncertain_expected {
-        why.push(format!(
-            "the model is unsure of {:.0}% of them (of training accounts it was unsure of {:.0}%)",
-            100.0 * r.uncertain_share,
-            100.0 * r.uncertain_expected
-        ));
+    if let (Some(share), Some(expected)) = (r.uncertain_share, r.uncertain_expected) {
+        if ShiftLevel::of_weight(unsure) != ShiftLevel::Low {
+            why.push(format!(
+                "the model is unsure of {:.0}% of them (at most {:.0}% of the training \
+                 accounts it was checked on)",
+                100.0 * share,
+                100.0 * expected
+            ));
+        }
     }
     Some(format!(
         "{}; the interval is widened by how much the model's error rates varied across the \
@@ -442,53 +467,146 @@ mod tests {
     #[test]
     fn the_uncertain_band_holds_as_many_validation_scores_as_were_wrong() {
         use Label::{Fake, Genuine};
-        // One fake scored 0.45 and one genuine scored 0.55 are wrong: the band is the two
-        // smallest margins (0.05), and it holds one of four scores of each class.
-        let proba = [0.9, 0.8, 0.45, 0.95, 0.1, 0.55, 0.2, 0.05];
+        // One fake scored 0.4375 and one genuine scored 0.5625 are wrong: the band holds the
+        // two smallest margins (0.0625), its edge halfway to the next (0.25): one of four
+        // scores of each class. (Binary fractions: the margins are exact.)
+        let proba = [0.875, 0.75, 0.4375, 0.9375, 0.125, 0.5625, 0.25, 0.0625];
         let labels = [Fake, Fake, Fake, Fake, Genuine, Genuine, Genuine, Genuine];
         let b = UncertainBand::from_validation(&proba, &labels, 0.5).unwrap();
-        assert!((b.margin - 0.05).abs() < 1e-12, "{b:?}");
-        assert_eq!(b.expected, 0.25);
+        assert_eq!(b.margin, 0.15625);
+        assert_eq!((b.expected, b.rows), (0.25, 4));
+        // A score beyond the edge is out; one inside is in.
+        assert_eq!(b.share(&[0.65, 0.34], 0.5), 0.5);
         // The classes' shares differ: the larger one is what a list of either can show.
-        let proba = [0.9, 0.8, 0.45, 0.55, 0.1, 0.3, 0.2, 0.05];
+        let proba = [0.875, 0.75, 0.4375, 0.5625, 0.125, 0.3125, 0.25, 0.0625];
         let labels = [
             Fake, Fake, Fake, Genuine, Genuine, Genuine, Genuine, Genuine,
         ];
         let b = UncertainBand::from_validation(&proba, &labels, 0.5).unwrap();
-        assert!((b.margin - 0.05).abs() < 1e-12, "{b:?}");
-        assert_eq!(b.expected, 1.0 / 3.0);
+        assert_eq!(b.margin, 0.125);
+        assert_eq!((b.expected, b.rows), (1.0 / 3.0, 3));
+        // Tied scores, as calibration makes them: one wrong fake at 0.375 ties with two right
+        // genuine scores at 0.375; the band takes the whole plateau (three scores for one
+        // error), so the genuine share in it is 2 of 3.
+        let proba = [0.375, 0.875, 0.875, 0.375, 0.375, 0.125];
+        let labels = [Fake, Fake, Fake, Genuine, Genuine, Genuine];
+        let b = UncertainBand::from_validation(&proba, &labels, 0.5).unwrap();
+        assert_eq!(b.margin, 0.25);
+        assert_eq!((b.expected, b.rows), (2.0 / 3.0, 3));
         // At another threshold the margins are measured from it.
         let b = UncertainBand::from_validation(
-            &[0.65, 0.75, 0.2, 0.5],
+            &[0.625, 0.875, 0.25, 0.5],
             &[Fake, Fake, Genuine, Genuine],
-            0.7,
+            0.75,
         )
         .unwrap();
-        assert!((b.margin - 0.05).abs() < 1e-12, "{b:?}");
-        assert_eq!(b.share(&[0.66, 0.74, 0.9, 0.1], 0.7), 0.5);
+        assert_eq!(b.margin, 0.1875);
+        assert_eq!((b.expected, b.rows), (1.0, 2));
+        assert_eq!(b.share(&[0.6, 0.9, 0.95, 0.1], 0.75), 0.5);
+        // Every score wrong: the band holds them all.
+        let b = UncertainBand::from_validation(&[0.25, 0.75], &[Fake, Genuine], 0.5).unwrap();
+        assert_eq!((b.margin, b.expected), (0.25, 1.0));
         // No error, no band.
         assert!(UncertainBand::from_validation(&[0.9, 0.1], &[Fake, Genuine], 0.5).is_none());
     }
 
     #[test]
-    fn only_an_excess_beyond_sampling_noise_widens_and_twice_the_share_is_full() {
+    fn only_an_excess_beyond_sampling_noise_widens_and_one_more_expected_share_is_full() {
         let b = UncertainBand {
             margin: 0.05,
             expected: 0.25,
+            rows: 1_000_000,
         };
         assert_eq!(b.share(&[0.5, 0.52, 0.9, 0.1], 0.5), 0.5);
         assert_eq!(b.share(&[], 0.5), 0.0);
         // Twice the expected share in four scores is within noise; in 10,000 it is not.
         assert_eq!(b.weight(0.5, 4), 0.0);
-        let w = b.weight(0.5, 10_000);
-        assert!((w - (0.25 - 2.0 * (0.25f64 * 0.75 / 10_000.0).sqrt()) / 0.25).abs() < 1e-12);
+        let noise = 2.0 * (0.25f64 * 0.75 * (1.0 / 10_000.0 + 1.0 / 1_000_000.0)).sqrt();
+        assert!((b.weight(0.5, 10_000) - (0.25 - noise) / 0.25).abs() < 1e-12);
         assert_eq!(b.weight(0.25, 1_000_000), 0.0);
         assert_eq!(b.weight(0.9, 1_000_000), 1.0);
+        // Few validation rows widen the allowance: the same list, 100 validation rows.
+        let few = UncertainBand { rows: 100, ..b };
+        assert!(few.weight(0.35, 10_000) < 0.1 && b.weight(0.35, 10_000) > 0.3);
         // A tiny expected share is scaled as 2 points, not as itself.
         let tiny = UncertainBand {
             margin: 0.01,
             expected: 0.001,
+            rows: 1_000_000,
         };
-        assert!(tiny.weight(0.005, 1_000_000) < 0.25);
+        let noise = 2.0 * (0.001f64 * 0.999 * 2e-6).sqrt();
+        assert!((tiny.weight(0.005, 1_000_000) - (0.004 - noise) / 0.02).abs() < 1e-12);
+    }
+
+    fn report(outside: f64) -> ShiftReport {
+        let shift = crate::training::Shift::new(outside, 1000);
+        ShiftReport {
+            outside_support: outside,
+            accounts: 1000,
+            weight: shift.weight,
+            level: ShiftLevel::of_weight(shift.weight),
+            warning: shift.warning(),
+            uncertain_share: None,
+            uncertain_expected: None,
+            rate_spread: RateShift::default(),
+            matched_fake: 0,
+            matched_genuine: 0,
+        }
+    }
+
+    #[test]
+    fn the_larger_signal_sets_the_level_and_the_warning_names_only_what_raised_it() {
+        let band = UncertainBand {
+            margin: 0.05,
+            expected: 0.02,
+            rows: 5000,
+        };
+        // 10 of 1,000 scores in the band (1%) and 3% outside: both low.
+        let calm: Vec<f64> = (0..1000).map(|i| if i < 10 { 0.5 } else { 0.99 }).collect();
+        // 200 of 1,000 in the band (20%): fully shifted.
+        let unsure: Vec<f64> = (0..1000)
+            .map(|i| if i < 200 { 0.5 } else { 0.99 })
+            .collect();
+
+        let mut r = report(0.03);
+        add_uncertainty(&mut r, Some(band), &calm, 0.5);
+        assert_eq!(
+            (r.weight, r.level, r.warning.as_deref()),
+            (0.0, ShiftLevel::Low, None)
+        );
+        assert_eq!(r.uncertain_share, Some(0.01));
+        assert_eq!(r.uncertain_expected, Some(0.02));
+
+        // The model's uncertainty alone: high, and the warning says so and not the support.
+        let mut r = report(0.052);
+        add_uncertainty(&mut r, Some(band), &unsure, 0.5);
+        assert_eq!((r.weight, r.level), (1.0, ShiftLevel::High));
+        let w = r.warning.unwrap();
+        assert!(w.starts_with("the model is unsure of 20% of them"), "{w}");
+        assert!(!w.contains("look unlike"), "{w}");
+
+        // The support alone (9% outside): its weight stays, however calm the scores; a
+        // slight excess of uncertain scores is not named.
+        let slight: Vec<f64> = (0..1000).map(|i| if i < 25 { 0.5 } else { 0.99 }).collect();
+        let mut r = report(0.07);
+        let before = r.weight;
+        add_uncertainty(&mut r, Some(band), &slight, 0.5);
+        assert_eq!(r.weight, before);
+        assert_eq!(r.level, ShiftLevel::Moderate);
+        let w = r.warning.unwrap();
+        assert!(w.starts_with("7% of these accounts look unlike"), "{w}");
+        assert!(!w.contains("unsure"), "{w}");
+
+        // Both: both named.
+        let mut r = report(0.2);
+        add_uncertainty(&mut r, Some(band), &unsure, 0.5);
+        let w = r.warning.unwrap();
+        assert!(w.contains("look unlike") && w.contains("unsure"), "{w}");
+
+        // No band: the report is left as the support made it.
+        let mut r = report(0.09);
+        let before = r.clone();
+        add_uncertainty(&mut r, None, &unsure, 0.5);
+        assert_eq!(r, before);
     }
 }
