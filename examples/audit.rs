@@ -138,6 +138,14 @@ fn main() -> ExitCode {
 
 fn try_main() -> Result<(), Box<dyn Error>> {
     let args = Args::parse();
+    // Refused before any output file is created (and so emptied).
+    if !args.compare.is_empty()
+        && (args.file.is_some() || args.csv.is_some() || args.summary_csv.is_some())
+    {
+        return Err(
+            "--compare takes the lists itself: give no FILE, no --csv and no --summary-csv".into(),
+        );
+    }
     // Every output is created before the audit starts: a bad path fails at once, not after
     // minutes of reading.
     let json_to_stdout = args.json.as_deref() == Some(Path::new("-"));
@@ -156,12 +164,6 @@ fn try_main() -> Result<(), Box<dyn Error>> {
         Box::new(std::io::stdout().lock())
     };
     if !args.compare.is_empty() {
-        if args.file.is_some() || args.csv.is_some() || args.summary_csv.is_some() {
-            return Err(
-                "--compare takes the lists itself: give no FILE, no --csv and no --summary-csv"
-                    .into(),
-            );
-        }
         let comparison = compare(&args)?;
         if let Some(mut w) = json_out.take() {
             serde_json::to_writer_pretty(&mut w, &comparison)?;
@@ -193,7 +195,11 @@ fn try_main() -> Result<(), Box<dyn Error>> {
                 .append(true)
                 .open(p)
                 .map_err(|e| format!("cannot write {}: {e}", p.display()))?;
-            let empty = f.metadata()?.len() == 0;
+            let empty = f
+                .metadata()
+                .map_err(|e| format!("cannot read {}: {e}", p.display()))?
+                .len()
+                == 0;
             Some((BufWriter::new(f), empty))
         }
         None => None,

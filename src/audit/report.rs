@@ -292,7 +292,8 @@ impl AuditReport {
             format!("{:.0}", c.ci_high),
             self.model
                 .fields
-                .as_deref()
+                .as_ref()
+                .or(self.fields.as_ref().map(|f| &f.model_reads))
                 .map_or(String::new(), |f| f.join(" ")),
             opt(&|s| s.level.name().to_string()),
             opt(&|s| six(s.weight)),

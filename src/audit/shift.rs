@@ -270,11 +270,15 @@ pub(super) fn measure_shift(
 /// validation; on a list whose accounts the model cannot tell apart (a population or a
 /// vendor it has not seen, even one inside the training data's range, where the nearest-
 /// neighbour test finds nothing) many more do.
+/// Added to the band's edge: above the rounding of a score to single precision (at most
+/// 6e-8 for a probability), far below the gap between two calibrated scores.
+pub(super) const EDGE_TOLERANCE: f64 = 1e-6;
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) struct UncertainBand {
-    /// Scores with `|p - threshold| <= margin` are in the band. The edge lies halfway to the
-    /// next larger validation margin, so that no validation score sits on it and a score
-    /// rounded to single precision is counted as its validation twin is.
+    /// Scores with `|p - threshold| <= margin` are in the band: the last validation error's
+    /// margin plus [`EDGE_TOLERANCE`], so that a score on the edge, rounded to single
+    /// precision as the audit keeps scores, is counted as its validation twin is.
     pub(super) margin: f64,
     /// The larger of the two classes' validation shares in the band: what a list drawn like
     /// the training data, of any mix of the classes, shows at most (sampling aside).
@@ -308,12 +312,12 @@ impl UncertainBand {
         }
         let mut margins: Vec<f64> = proba.iter().map(|p| (p - t).abs()).collect();
         margins.sort_by(f64::total_cmp);
-        let edge = margins[wrong - 1];
-        let margin = match margins[wrong..].iter().find(|&&m| m > edge) {
-            Some(&next) => edge + (next - edge) / 2.0,
-            None => edge,
-        };
-        let (mut expected, mut rows) = (0.0f64, 0);
+        // Not halfway to the next margin: the audited scores come from the final model's
+        // calibration, whose steps fall between the folds' ones, and a wider edge would take
+        // in scores that no validation score stands for.
+        let margin = margins[wrong - 1] + EDGE_TOLERANCE;
+        // The larger share; on a tie, the smaller class (fewer rows, a wider allowance).
+        let (mut expected, mut rows) = (-1.0f64, 0);
         for class in [Label::Fake, Label::Genuine] {
             let (inside, all) = proba
                 .iter()
@@ -322,8 +326,12 @@ impl UncertainBand {
                 .fold((0usize, 0usize), |(i, a), (p, _)| {
                     (i + usize::from((p - t).abs() <= margin), a + 1)
                 });
-            if all > 0 && inside as f64 / all as f64 >= expected {
-                expected = inside as f64 / all as f64;
+            if all == 0 {
+                continue;
+            }
+            let share = inside as f64 / all as f64;
+            if share > expected || (share == expected && all < rows) {
+                expected = share;
                 rows = all;
             }
         }
@@ -468,22 +476,25 @@ mod tests {
     fn the_uncertain_band_holds_as_many_validation_scores_as_were_wrong() {
         use Label::{Fake, Genuine};
         // One fake scored 0.4375 and one genuine scored 0.5625 are wrong: the band holds the
-        // two smallest margins (0.0625), its edge halfway to the next (0.25): one of four
-        // scores of each class. (Binary fractions: the margins are exact.)
+        // two smallest margins (0.0625): one of four scores of each class. (Binary
+        // fractions: the margins are exact.)
         let proba = [0.875, 0.75, 0.4375, 0.9375, 0.125, 0.5625, 0.25, 0.0625];
         let labels = [Fake, Fake, Fake, Fake, Genuine, Genuine, Genuine, Genuine];
         let b = UncertainBand::from_validation(&proba, &labels, 0.5).unwrap();
-        assert_eq!(b.margin, 0.15625);
+        assert_eq!(b.margin, 0.0625 + EDGE_TOLERANCE);
         assert_eq!((b.expected, b.rows), (0.25, 4));
-        // A score beyond the edge is out; one inside is in.
-        assert_eq!(b.share(&[0.65, 0.34], 0.5), 0.5);
+        // A score on the edge is in, as is one a rounding beyond it; one further is out.
+        assert_eq!(
+            b.share(&[0.5625, 0.4375, 0.5625 + 3e-8, 0.5626, 0.437], 0.5),
+            0.6
+        );
         // The classes' shares differ: the larger one is what a list of either can show.
         let proba = [0.875, 0.75, 0.4375, 0.5625, 0.125, 0.3125, 0.25, 0.0625];
         let labels = [
             Fake, Fake, Fake, Genuine, Genuine, Genuine, Genuine, Genuine,
         ];
         let b = UncertainBand::from_validation(&proba, &labels, 0.5).unwrap();
-        assert_eq!(b.margin, 0.125);
+        assert_eq!(b.margin, 0.0625 + EDGE_TOLERANCE);
         assert_eq!((b.expected, b.rows), (1.0 / 3.0, 3));
         // Tied scores, as calibration makes them: one wrong fake at 0.375 ties with two right
         // genuine scores at 0.375; the band takes the whole plateau (three scores for one
@@ -491,7 +502,7 @@ mod tests {
         let proba = [0.375, 0.875, 0.875, 0.375, 0.375, 0.125];
         let labels = [Fake, Fake, Fake, Genuine, Genuine, Genuine];
         let b = UncertainBand::from_validation(&proba, &labels, 0.5).unwrap();
-        assert_eq!(b.margin, 0.25);
+        assert_eq!(b.margin, 0.125 + EDGE_TOLERANCE);
         assert_eq!((b.expected, b.rows), (2.0 / 3.0, 3));
         // At another threshold the margins are measured from it.
         let b = UncertainBand::from_validation(
@@ -500,12 +511,22 @@ mod tests {
             0.75,
         )
         .unwrap();
-        assert_eq!(b.margin, 0.1875);
+        assert_eq!(b.margin, 0.125 + EDGE_TOLERANCE);
         assert_eq!((b.expected, b.rows), (1.0, 2));
-        assert_eq!(b.share(&[0.6, 0.9, 0.95, 0.1], 0.75), 0.5);
+        assert_eq!(b.share(&[0.625, 0.875, 0.95, 0.1], 0.75), 0.5);
         // Every score wrong: the band holds them all.
         let b = UncertainBand::from_validation(&[0.25, 0.75], &[Fake, Genuine], 0.5).unwrap();
-        assert_eq!((b.margin, b.expected), (0.25, 1.0));
+        assert_eq!((b.margin, b.expected), (0.25 + EDGE_TOLERANCE, 1.0));
+        // Equal shares in classes of different sizes: the smaller class's rows (the wider
+        // allowance), in either order.
+        let proba = [0.375, 0.875, 0.625, 0.375, 0.125, 0.125];
+        let labels = [Fake, Fake, Genuine, Genuine, Genuine, Genuine];
+        let b = UncertainBand::from_validation(&proba, &labels, 0.5).unwrap();
+        assert_eq!((b.expected, b.rows), (0.5, 2));
+        let labels = [Genuine, Genuine, Fake, Fake, Fake, Fake];
+        let proba = [0.625, 0.125, 0.375, 0.625, 0.875, 0.875];
+        let b = UncertainBand::from_validation(&proba, &labels, 0.5).unwrap();
+        assert_eq!((b.expected, b.rows), (0.5, 2));
         // No error, no band.
         assert!(UncertainBand::from_validation(&[0.9, 0.1], &[Fake, Genuine], 0.5).is_none());
     }
