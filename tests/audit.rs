@@ -585,4 +585,20 @@ fn the_summary_csv_is_the_reports_headline() {
         }
     }
     assert!(probed.shift.is_some() && plain.shift.is_none());
+
+    // A model that does not say which fields it reads (one trained on accounts directly):
+    // the probe's `model_reads` stand in.
+    let mut unnamed = probed.clone();
+    unnamed.model.fields = None;
+    let mut bytes = Vec::new();
+    unnamed.write_summary_csv(&mut bytes, true).unwrap();
+    let mut rdr = csv::Reader::from_reader(bytes.as_slice());
+    let row = rdr.records().next().unwrap().unwrap();
+    let i = AuditReport::SUMMARY_COLUMNS
+        .iter()
+        .position(|c| *c == "model_reads")
+        .unwrap();
+    let reads = &probed.fields.as_ref().unwrap().model_reads;
+    assert!(!reads.is_empty());
+    assert_eq!(&row[i], reads.join(" "));
 }

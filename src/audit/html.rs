@@ -1005,6 +1005,20 @@ mod tests {
         assert!(text.contains(
             "The range is wide because these followers are unlike the accounts the model learned from"
         ));
+        // The shift item gives both signals' numbers; without a band, the support's only.
+        assert!(text.contains(
+            "40.0% of 2,000 sampled followers outside the training data's range; the model is \
+             unsure of 10.0% of the followers, and of at most 3.0% of the training accounts it \
+             was checked on"
+        ));
+        let sh = r.shift.as_mut().unwrap();
+        sh.uncertain_share = None;
+        sh.uncertain_expected = None;
+        let text = text_of(&render_html(&r));
+        assert!(
+            text.contains("40.0% of 2,000 sampled followers outside the training data's range).")
+        );
+        assert!(!text.contains("the model is unsure of 10.0%"));
     }
 
     #[test]
