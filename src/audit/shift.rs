@@ -259,6 +259,10 @@ pub(super) fn measure_shift(
     Ok((report, shift.votes))
 }
 
+/// Added to the band's edge: above the rounding of a score to single precision (at most
+/// 6e-8 for a probability), far below the gap between two calibrated scores.
+pub(super) const EDGE_TOLERANCE: f64 = 1e-6;
+
 /// The band of scores near the decision threshold in which the model's validation errors
 /// lie, and how many of the validation scores of each class fall in it.
 ///
@@ -270,10 +274,6 @@ pub(super) fn measure_shift(
 /// validation; on a list whose accounts the model cannot tell apart (a population or a
 /// vendor it has not seen, even one inside the training data's range, where the nearest-
 /// neighbour test finds nothing) many more do.
-/// Added to the band's edge: above the rounding of a score to single precision (at most
-/// 6e-8 for a probability), far below the gap between two calibrated scores.
-pub(super) const EDGE_TOLERANCE: f64 = 1e-6;
-
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) struct UncertainBand {
     /// Scores with `|p - threshold| <= margin` are in the band: the last validation error's
