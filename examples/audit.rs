@@ -148,6 +148,35 @@ fn try_main() -> Result<(), Box<dyn Error>> {
     }
     // Every output is created before the audit starts: a bad path fails at once, not after
     // minutes of reading.
+    //
+    // The summary row is appended: one file gathers the audits of several accounts, with
+    // the header written when the file is new or empty. Opened first: appending truncates
+    // nothing, so a bad path here fails before any other output is emptied.
+    let summary_csv = match &args.summary_csv {
+        Some(p) if p.as_os_str() == "-" => {
+            return Err(
+                "--summary-csv takes a file path (standard output carries the summary)".into(),
+            )
+        }
+        Some(p) => {
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p)
+                .map_err(|e| format!("cannot write {}: {e}", p.display()))?;
+            let empty = f
+                .metadata()
+                .map_err(|e| format!("cannot read {}: {e}", p.display()))?
+                .len()
+                == 0;
+            Some((BufWriter::new(f), empty))
+        }
+        None => None,
+    };
+    let mut csv_file = match &args.csv {
+        Some(p) => Some(BufWriter::new(create(p)?)),
+        None => None,
+    };
     let json_to_stdout = args.json.as_deref() == Some(Path::new("-"));
     let mut json_out: Option<Box<dyn Write>> = match &args.json {
         Some(_) if json_to_stdout => Some(Box::new(BufWriter::new(std::io::stdout().lock()))),
@@ -182,28 +211,7 @@ fn try_main() -> Result<(), Box<dyn Error>> {
         .file
         .clone()
         .unwrap_or_else(|| PathBuf::from(DEMO_NAME));
-    let mut csv_file = match &args.csv {
-        Some(p) => Some(BufWriter::new(create(p)?)),
-        None => None,
-    };
-    // The summary row is appended: one file gathers the audits of several accounts, with
-    // the header written when the file is new or empty.
-    let summary_csv = match &args.summary_csv {
-        Some(p) => {
-            let f = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(p)
-                .map_err(|e| format!("cannot write {}: {e}", p.display()))?;
-            let empty = f
-                .metadata()
-                .map_err(|e| format!("cannot read {}: {e}", p.display()))?
-                .len()
-                == 0;
-            Some((BufWriter::new(f), empty))
-        }
-        None => None,
-    };
+
     let label = single_label(&args.label, &path)?;
     let input = if demo {
         Input::open_demo(&args)?
@@ -883,14 +891,15 @@ fn print_summary(
     if let Some(s) = &r.shift {
         writeln!(
             out,
-            "  shift from the training data: {} ({:.0}% of {} {many} outside the training support{})",
+            "  shift from the training data: {} (weight {:.2}; {:.0}% of {} {many} outside the training support{})",
             s.level,
+            s.weight,
             100.0 * s.outside_support,
             s.accounts,
             match (s.uncertain_share, s.uncertain_expected) {
                 (Some(u), Some(e)) => format!(
-                    "; model unsure of {:.1}% of the list, of at most {:.1}% of its validation \
-                     accounts",
+                    "; model unsure of {:.1}% of the list, against up to {:.1}% of its \
+                     validation accounts",
                     100.0 * u,
                     100.0 * e
                 ),

@@ -61,6 +61,15 @@ fn pct(x: f64) -> String {
     format!("{:.1}%", 100.0 * x)
 }
 
+/// `text` with its first letter in upper case, to stand as a sentence.
+fn sentence_case(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// A share as a whole percentage.
 fn pct0(x: f64) -> String {
     format!("{:.0}%", 100.0 * x)
@@ -745,7 +754,7 @@ pub(crate) fn render_html(report: &AuditReport) -> String {
     if let Some(sh) = &report.shift {
         let _ = write!(
             s,
-            "<li id=\"shift\">How unlike the training accounts these followers are: <b>{}</b> ({} of {} sampled followers outside the training data's range{}).{}</li>",
+            "<li id=\"shift\">How far these followers are from what the model knows: <b>{}</b> ({} of {} sampled followers outside the training data's range{}).{}</li>",
             esc(sh.level.name()),
             pct(sh.outside_support),
             thousands(sh.accounts as f64),
@@ -760,7 +769,7 @@ pub(crate) fn render_html(report: &AuditReport) -> String {
             },
             sh.warning
                 .as_ref()
-                .map_or(String::new(), |w| format!(" {}.", esc(w)))
+                .map_or(String::new(), |w| format!(" {}.", esc(&sentence_case(w))))
         );
     }
     if let Some(f) = &report.fields {
@@ -1019,6 +1028,32 @@ mod tests {
             text.contains("40.0% of 2,000 sampled followers outside the training data's range).")
         );
         assert!(!text.contains("the model is unsure of 10.0%"));
+    }
+
+    #[test]
+    fn a_warning_inside_the_page_starts_a_sentence() {
+        assert_eq!(sentence_case("the model is unsure"), "The model is unsure");
+        assert_eq!(sentence_case("40% of them"), "40% of them");
+        assert_eq!(sentence_case("élan"), "Élan");
+        assert_eq!(sentence_case(""), "");
+        let mut r = report(0);
+        r.shift = Some(ShiftReport {
+            outside_support: 0.03,
+            accounts: 1000,
+            weight: 1.0,
+            level: ShiftLevel::High,
+            warning: Some("the model is unsure of 20.0% of them".into()),
+            uncertain_share: Some(0.2),
+            uncertain_expected: Some(0.02),
+            rate_spread: RateShift::default(),
+            matched_fake: 0,
+            matched_genuine: 0,
+        });
+        let text = text_of(&render_html(&r));
+        assert!(
+            text.contains("checked on). The model is unsure of 20.0% of them."),
+            "{text}"
+        );
     }
 
     #[test]

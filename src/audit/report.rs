@@ -89,7 +89,8 @@ pub struct ShiftReport {
     /// A plain warning when the shift is not low.
     pub warning: Option<String>,
     /// Share of the scored accounts whose P(fake) lies in the band around the threshold that
-    /// held the model's validation errors: how unsure the model is of this list. `None` when
+    /// holds as many validation scores as the model got wrong: how unsure the model is of
+    /// this list. `None` when
     /// the model made no validation error, so that there is no band.
     #[serde(default)]
     pub uncertain_share: Option<f64>,

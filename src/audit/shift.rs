@@ -276,8 +276,9 @@ pub(super) const EDGE_TOLERANCE: f64 = 1e-6;
 /// neighbour test finds nothing) many more do.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) struct UncertainBand {
-    /// Scores with `|p - threshold| <= margin` are in the band: the last validation error's
-    /// margin plus [`EDGE_TOLERANCE`], so that a score on the edge, rounded to single
+    /// Scores with `|p - threshold| <= margin` are in the band: the margin of the k-th closest
+    /// validation score to the threshold, k the number of validation errors, plus
+    /// [`EDGE_TOLERANCE`], so that a score on the edge, rounded to single
     /// precision as the audit keeps scores, is counted as its validation twin is.
     pub(super) margin: f64,
     /// The larger of the two classes' validation shares in the band: what a list drawn like
@@ -405,7 +406,7 @@ fn warning(r: &ShiftReport, support: f64, unsure: f64) -> Option<String> {
     if let (Some(share), Some(expected)) = (r.uncertain_share, r.uncertain_expected) {
         if ShiftLevel::of_weight(unsure) != ShiftLevel::Low {
             why.push(format!(
-                "the model is unsure of {:.0}% of them (at most {:.0}% of the training \
+                "the model is unsure of {:.1}% of them (at most {:.1}% of the training \
                  accounts it was checked on)",
                 100.0 * share,
                 100.0 * expected
@@ -603,10 +604,10 @@ mod tests {
         add_uncertainty(&mut r, Some(band), &unsure, 0.5);
         assert_eq!((r.weight, r.level), (1.0, ShiftLevel::High));
         let w = r.warning.unwrap();
-        assert!(w.starts_with("the model is unsure of 20% of them"), "{w}");
+        assert!(w.starts_with("the model is unsure of 20.0% of them"), "{w}");
         assert!(!w.contains("look unlike"), "{w}");
 
-        // The support alone (9% outside): its weight stays, however calm the scores; a
+        // The support alone (7% outside): its weight stays, however calm the scores; a
         // slight excess of uncertain scores is not named.
         let slight: Vec<f64> = (0..1000).map(|i| if i < 25 { 0.5 } else { 0.99 }).collect();
         let mut r = report(0.07);
