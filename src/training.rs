@@ -557,16 +557,22 @@ impl Shift {
 
     /// A plain warning when the shift is not low.
     pub fn warning(&self) -> Option<String> {
-        (self.level() != "low").then(|| {
-            format!(
-                "{:.0}% of these accounts look unlike any account the model was trained on; \
-                 the interval is widened by how much the model's error rates varied across the \
-                 training sources, and the estimate is less certain than usual",
-                100.0 * self.outside
-            )
-        })
+        (self.level() != "low").then(|| format!("{}; {WIDENED}", unlike(self.outside)))
     }
 }
+
+/// The support signal's reason in a shift warning: `outside` of the accounts lie outside the
+/// training support.
+pub(crate) fn unlike(outside: f64) -> String {
+    format!(
+        "{:.0}% of these accounts look unlike any account the model was trained on",
+        100.0 * outside
+    )
+}
+
+/// How every shift warning ends, after its reasons.
+pub(crate) const WIDENED: &str = "the interval is widened by how much the model's error \
+    rates varied across the training sources, and the estimate is less certain than usual";
 
 /// How far an audited list lies from the training data ([`crate::report::ShiftReport::level`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

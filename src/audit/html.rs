@@ -818,6 +818,23 @@ mod tests {
 
     /// A report of 10,000 followers, 29% fake, with `bursts` bursts and 40 listed followers
     /// whose reasons are those of the Twitter model's columns.
+    /// A high shift of `accounts` sampled followers, `outside` of them outside the support,
+    /// with `warning` and the (list, validation) shares in the uncertain band.
+    fn high_shift(outside: f64, accounts: usize, warning: &str, unsure: (f64, f64)) -> ShiftReport {
+        ShiftReport {
+            outside_support: outside,
+            accounts,
+            weight: 1.0,
+            level: ShiftLevel::High,
+            warning: Some(warning.into()),
+            uncertain_share: Some(unsure.0),
+            uncertain_expected: Some(unsure.1),
+            rate_spread: RateShift::default(),
+            matched_fake: 0,
+            matched_genuine: 0,
+        }
+    }
+
     fn report(bursts: usize) -> AuditReport {
         let fake = share(Method::Pacc, 0.29);
         let names = FeatureSet::Twitter.schema().names().to_vec();
@@ -998,18 +1015,12 @@ mod tests {
     fn a_high_shift_says_why_the_range_is_wide() {
         let mut r = report(0);
         assert!(!render_html(&r).contains("shift-note"));
-        r.shift = Some(ShiftReport {
-            outside_support: 0.4,
-            accounts: 2000,
-            weight: 1.0,
-            level: ShiftLevel::High,
-            warning: Some("40% of these followers look unlike".into()),
-            uncertain_share: Some(0.1),
-            uncertain_expected: Some(0.03),
-            rate_spread: RateShift::default(),
-            matched_fake: 0,
-            matched_genuine: 0,
-        });
+        r.shift = Some(high_shift(
+            0.4,
+            2000,
+            "40% of these followers look unlike",
+            (0.1, 0.03),
+        ));
         let text = text_of(&render_html(&r));
         assert!(text.contains(
             "The range is wide because these followers are unlike the accounts the model learned from"
@@ -1037,18 +1048,12 @@ mod tests {
         assert_eq!(sentence_case("élan"), "Élan");
         assert_eq!(sentence_case(""), "");
         let mut r = report(0);
-        r.shift = Some(ShiftReport {
-            outside_support: 0.03,
-            accounts: 1000,
-            weight: 1.0,
-            level: ShiftLevel::High,
-            warning: Some("the model is unsure of 20.0% of them".into()),
-            uncertain_share: Some(0.2),
-            uncertain_expected: Some(0.02),
-            rate_spread: RateShift::default(),
-            matched_fake: 0,
-            matched_genuine: 0,
-        });
+        r.shift = Some(high_shift(
+            0.03,
+            1000,
+            "the model is unsure of 20.0% of them",
+            (0.2, 0.02),
+        ));
         let text = text_of(&render_html(&r));
         assert!(
             text.contains("checked on). The model is unsure of 20.0% of them."),

@@ -398,10 +398,7 @@ fn warning(r: &ShiftReport, support: f64, unsure: f64) -> Option<String> {
     }
     let mut why = Vec::new();
     if ShiftLevel::of_weight(support) != ShiftLevel::Low {
-        why.push(format!(
-            "{:.0}% of these accounts look unlike any account the model was trained on",
-            100.0 * r.outside_support
-        ));
+        why.push(crate::training::unlike(r.outside_support));
     }
     if let (Some(share), Some(expected)) = (r.uncertain_share, r.uncertain_expected) {
         if ShiftLevel::of_weight(unsure) != ShiftLevel::Low {
@@ -414,9 +411,9 @@ fn warning(r: &ShiftReport, support: f64, unsure: f64) -> Option<String> {
         }
     }
     Some(format!(
-        "{}; the interval is widened by how much the model's error rates varied across the \
-         training sources, and the estimate is less certain than usual",
-        why.join(", and ")
+        "{}; {}",
+        why.join(", and "),
+        crate::training::WIDENED
     ))
 }
 
