@@ -166,6 +166,31 @@ impl TrainingSet {
         }
     }
 
+    /// The embedded training set `model` was fitted on, if it was fitted on one (as every
+    /// embedded model and every [`Model::for_export`] model is): the set of the model's schema
+    /// whose labels are, row for row, those of the model's validation scores. `None` for a
+    /// model fitted on other accounts.
+    ///
+    /// # Examples
+    /// ```
+    /// use follower_audit::{Model, Platform, TrainingSet};
+    /// let set = TrainingSet::of_model(&Model::default_twitter()).unwrap();
+    /// assert!(std::ptr::eq(set, TrainingSet::embedded(Platform::Twitter)));
+    /// ```
+    pub fn of_model(model: &Model) -> Option<&'static TrainingSet> {
+        let labels = model.validation().labels.as_slice();
+        let candidates: &[Platform] =
+            if model.schema().name() == FeatureSet::Instagram.schema_name() {
+                &[Platform::Instagram]
+            } else {
+                &[Platform::Twitter, Platform::Weibo]
+            };
+        candidates
+            .iter()
+            .map(|&p| TrainingSet::embedded(p))
+            .find(|t| t.labels() == labels && t.set.schema().check(model.schema()).is_ok())
+    }
+
     /// The feature set of the rows.
     pub fn feature_set(&self) -> FeatureSet {
         self.set

@@ -9,6 +9,7 @@ mod common;
 use std::io::Write;
 
 use chrono::{DateTime, Utc};
+use common::e13_int;
 use follower_audit::report::ShiftLevel;
 use follower_audit::{
     open, Account, Audit, AuditParams, AuditReport, ExportShape, Label, Listing, Model, Platform,
@@ -20,19 +21,6 @@ use rand::SeedableRng;
 /// Cresci 2015's crawl (its `updated` column): exports carry no crawl time, so say it.
 fn crawl() -> DateTime<Utc> {
     "2015-02-14T12:00:00Z".parse().unwrap()
-}
-
-/// E13 then INT, as read from the public CSVs (`None` when the data are absent).
-fn e13_int() -> Option<Vec<Account>> {
-    let data = common::shared_datasets()?;
-    let mut out = Vec::new();
-    for (file, label) in [("E13", Label::Genuine), ("INT", Label::Fake)] {
-        let opts = ReadOptions::default().label(label);
-        for a in open(data.join(format!("cresci-2015/{file}/users.csv")), &opts).unwrap() {
-            out.push(a.unwrap());
-        }
-    }
-    Some(out)
 }
 
 fn genuine_share(accounts: &[Account]) -> f64 {

@@ -97,13 +97,28 @@ pub struct Audit<'m> {
 
 impl<'m> Audit<'m> {
     /// An audit with `model` and `params`.
+    ///
+    /// When `model` was fitted on an embedded training set ([`TrainingSet::of_model`]: every
+    /// embedded model and every [`Model::for_export`] model), the audit measures how far the
+    /// list lies from that set on a uniform sample of the scored accounts, and the report's
+    /// [`AuditReport::shift`] and [`AuditReport::fields`] are filled, without a call to
+    /// [`Audit::probe`].
     pub fn new(model: &'m Model, params: AuditParams) -> Self {
+        let training = TrainingSet::of_model(model);
+        let sample = BottomK {
+            k: if training.is_some() {
+                PROBE_SHIFT_ROWS
+            } else {
+                0
+            },
+            kept: Vec::new(),
+        };
         Audit {
             shared: Shared {
                 model,
                 params,
-                training: None,
-                sample: std::sync::Mutex::new(BottomK::default()),
+                training,
+                sample: std::sync::Mutex::new(sample),
                 listed_bound: std::sync::atomic::AtomicU64::new(f64::NEG_INFINITY.to_bits()),
                 shape: None,
             },
@@ -134,6 +149,12 @@ impl<'m> Audit<'m> {
     /// wide as the model has shown itself unstable across populations when the list lies far
     /// from the training data, unchanged when it lies within it.
     ///
+    /// An audit whose model was fitted on an embedded training set measures the shift without
+    /// a probe ([`Audit::new`]); the probe still reports the fields of the leading records
+    /// (which a caller reads to pick the model, as [`Model::for_export`] does) and names the
+    /// training set of a model fitted on other accounts. Either way the shift itself is
+    /// measured at the end of the run, on a uniform sample of the scored accounts.
+    ///
     /// # Errors
     /// [`Error::InvalidData`] when `accounts` is empty; [`Error::SchemaMismatch`] when the
     /// training set's features are not the model's.
@@ -154,17 +175,8 @@ impl<'m> Audit<'m> {
             Some(f) => f.clone(),
             None => training.trainable(&shape),
         };
-        let names = |groups: &[crate::features::FieldGroup]| -> Vec<String> {
-            groups.iter().map(|g| g.name().to_string()).collect()
-        };
-        let fields = FieldsReport {
-            looked_at: accounts.len(),
-            present: names(shape.present()),
-            absent: names(&shape.absent()),
-            model_reads: names(reads.present()),
-        };
         self.probe = Some(Probe {
-            fields,
+            fields: FieldsReport::new(accounts.len(), &shape, &reads),
             shift: None,
             votes: Vec::new(),
         });
@@ -479,11 +491,17 @@ impl<'m> Audit<'m> {
                 .map(|(_, a)| *a)
                 .collect();
         let mut matched = None;
-        let probe = match (&self.probe, self.shared.training) {
-            (Some(probe), Some(training)) if !sampled.is_empty() => {
+        let probe = match self.shared.training {
+            Some(training) if !sampled.is_empty() => {
+                let shape = ExportShape::of(&sampled);
                 let reads = match model.fields() {
                     Some(f) => f.clone(),
-                    None => training.trainable(&ExportShape::of(&sampled)),
+                    None => training.trainable(&shape),
+                };
+                // Without a probe, the fields are those of the uniform sample.
+                let fields = match &self.probe {
+                    Some(probe) => probe.fields.clone(),
+                    None => FieldsReport::new(sampled.len(), &shape, &reads),
                 };
                 let (mut shift, votes) = measure_shift(
                     self.shared.model,
@@ -504,12 +522,12 @@ impl<'m> Audit<'m> {
                 shift.matched_genuine = kept[1];
                 matched = Some((proba, labels));
                 Some(Probe {
-                    fields: probe.fields.clone(),
+                    fields,
                     shift: Some(shift),
                     votes,
                 })
             }
-            (probe, _) => probe.clone(),
+            _ => self.probe.clone(),
         };
         let validation = model.validation();
         let (val_proba, val_labels) =

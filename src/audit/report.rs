@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::account::Label;
 use crate::bursts::Burst;
 use crate::detector::Reason;
+use crate::features::{ExportShape, FieldGroup};
 use crate::formats::Rejection;
 use crate::quantify::{RateShift, ShareEstimate};
 use crate::training::ShiftLevel;
@@ -58,7 +59,8 @@ pub struct ModelInfo {
 }
 
 /// Which field groups the input carries, from the leading sample [`crate::Audit::probe`]
-/// looked at, and which of them the model reads.
+/// looked at (without a probe, the uniform sample the shift is measured on), and which of
+/// them the model reads.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct FieldsReport {
@@ -70,6 +72,21 @@ pub struct FieldsReport {
     pub absent: Vec<String>,
     /// Groups the model reads: the present ones some training source also has.
     pub model_reads: Vec<String>,
+}
+
+impl FieldsReport {
+    /// `looked_at` records of `shape`, read by a model of the groups in `reads`.
+    pub(crate) fn new(looked_at: usize, shape: &ExportShape, reads: &ExportShape) -> Self {
+        let names = |groups: &[FieldGroup]| -> Vec<String> {
+            groups.iter().map(|g| g.name().to_string()).collect()
+        };
+        FieldsReport {
+            looked_at,
+            present: names(shape.present()),
+            absent: names(&shape.absent()),
+            model_reads: names(reads.present()),
+        }
+    }
 }
 
 /// How far the audited list lies from the labelled training data, and what it did to the
@@ -222,9 +239,11 @@ pub struct AuditReport {
     /// Length of the input list in positions (records read, valid or not): the x range of
     /// `timeline` and `bursts`.
     pub positions: u64,
-    /// Which field groups the input carries (when the audit probed it).
+    /// Which field groups the input carries (when the audit probed it, or its model was
+    /// fitted on an embedded training set: see [`crate::Audit::new`]).
     pub fields: Option<FieldsReport>,
-    /// How far the list lies from the training data (when the audit probed it).
+    /// How far the list lies from the training data (when the audit probed it, or its model
+    /// was fitted on an embedded training set: see [`crate::Audit::new`]).
     pub shift: Option<ShiftReport>,
     /// What the likely fakes have in common, trait by trait, beside the other followers.
     pub fake_traits: Vec<FakeTrait>,
@@ -267,8 +286,8 @@ impl AuditReport {
     /// and the shift diagnostic ([`AuditReport::SUMMARY_COLUMNS`]). The per-follower rows
     /// stream to their own CSV while the audit runs; this is the row a spreadsheet of
     /// several accounts needs (write the header once, then one row per audit). Shares are
-    /// written with six decimals; what the audit did not measure (no probe, so no shift) is
-    /// left empty.
+    /// written with six decimals; what the audit did not measure (no shift for a model fitted
+    /// on other accounts and never probed) is left empty.
     ///
     /// # Errors
     /// [`Error::Io`](crate::Error::Io) when writing fails.

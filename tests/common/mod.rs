@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use follower_audit::{Account, AccountReader, Mode, ReadOptions, ReadStats};
+use follower_audit::{open, Account, AccountReader, Label, Mode, ReadOptions, ReadStats};
 
 /// The public labelled datasets (`../shared/datasets`, or `$FOLLOWER_AUDIT_DATA`).
 ///
@@ -31,6 +31,20 @@ pub fn shared_datasets() -> Option<PathBuf> {
         dir.display()
     );
     None
+}
+
+/// Cresci 2015's E13 (genuine) then INT (bought), as read from the public CSVs, labelled;
+/// `None` when the data are absent (a failure when `CI=true`: see [`shared_datasets`]).
+pub fn e13_int() -> Option<Vec<Account>> {
+    let data = shared_datasets()?;
+    let mut out = Vec::new();
+    for (file, label) in [("E13", Label::Genuine), ("INT", Label::Fake)] {
+        let opts = ReadOptions::default().label(label);
+        for a in open(data.join(format!("cresci-2015/{file}/users.csv")), &opts).unwrap() {
+            out.push(a.unwrap());
+        }
+    }
+    Some(out)
 }
 
 /// The project's own fixtures directory.
