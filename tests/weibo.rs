@@ -125,3 +125,40 @@ fn a_users_show_export_is_audited_with_the_weibo_model() {
         .unwrap();
     assert_eq!(report.model.trained_on, ["weibo-spammer-microblogpcu"]);
 }
+
+/// The Weibo model has one source, so no held-out source measured how far its error rates
+/// move on other populations. A list far from its training accounts must still get a wider
+/// interval, not only a warning: each rate is taken to spread as one known only to lie
+/// between 0 and 1 does (1/sqrt(12)).
+#[test]
+fn a_shifted_weibo_list_widens_its_interval_without_held_out_rates() {
+    let model = Model::for_export(Platform::Weibo, &ExportShape::full()).unwrap();
+    assert!(model.source_rates().is_empty());
+    // Accounts with counts far beyond any in the training set.
+    let accounts = (0..400u64).map(|i| {
+        let mut a = follower_audit::Account::default();
+        let p = &mut a.profile;
+        p.platform = Platform::Weibo;
+        p.id = Some(format!("{}", 7_000_000_000 + i));
+        p.screen_name = Some(format!("远方用户{i}"));
+        p.description = Some("每天分享生活".into());
+        p.default_profile_image = Some(i % 3 == 0);
+        (p.statuses_count, p.followers_count, p.friends_count) = (
+            Some(2_000_000 + 37 * i),
+            Some(90_000_000 + 1_009 * i),
+            Some(150_000 + 11 * i),
+        );
+        Ok(a)
+    });
+    let report = Audit::new(&model, AuditParams::default().bootstrap(200))
+        .run("far", accounts)
+        .unwrap();
+    let shift = report.shift.as_ref().unwrap();
+    assert_eq!(shift.level.name(), "high", "{shift:?}");
+    let s = &shift.rate_spread;
+    for v in [s.tpr, s.fpr, s.mean_fake, s.mean_genuine] {
+        assert!((v - 1.0 / 12f64.sqrt()).abs() < 1e-12, "{s:?}");
+    }
+    let g = &report.genuine_share;
+    assert!(g.ci_high - g.ci_low >= 0.5, "{g:?}");
+}

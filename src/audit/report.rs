@@ -115,7 +115,9 @@ pub struct ShiftReport {
     /// the training data shows at most.
     #[serde(default)]
     pub uncertain_expected: Option<f64>,
-    /// The spread of the model's error rates across its leave-one-source-out folds.
+    /// The spread of the model's error rates across its leave-one-source-out folds (for a rate
+    /// no held-out source measured, as with the one-source Weibo model, that of a rate known
+    /// only to lie between 0 and 1, about 0.29).
     pub rate_spread: RateShift,
     /// Distinct training fakes whose validation scores set the error rates, weighted by how
     /// many of the list's accounts they are nearest to; 0 when too few are near the list and
