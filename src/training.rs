@@ -168,8 +168,9 @@ impl TrainingSet {
 
     /// The embedded training set `model` was fitted on, if it was fitted on one (as every
     /// embedded model and every [`Model::for_export`] model is): the set of the model's schema
-    /// whose labels are, row for row, those of the model's validation scores. `None` for a
-    /// model fitted on other accounts.
+    /// whose sources (names and row counts) are the model's training datasets and whose labels
+    /// are, row for row, those of the model's validation scores. `None` for a model fitted on
+    /// other accounts.
     ///
     /// # Examples
     /// ```
@@ -188,7 +189,15 @@ impl TrainingSet {
         candidates
             .iter()
             .map(|&p| TrainingSet::embedded(p))
-            .find(|t| t.labels() == labels && t.set.schema().check(model.schema()).is_ok())
+            .find(|t| {
+                let datasets = &model.provenance().datasets;
+                t.labels() == labels
+                    && t.set.schema().check(model.schema()).is_ok()
+                    && datasets.len() == t.sources.len()
+                    && datasets.iter().zip(&t.sources).all(|(d, s)| {
+                        (d.name.as_str(), d.rows, d.fake) == (s.name.as_str(), s.rows, s.fake)
+                    })
+            })
     }
 
     /// The feature set of the rows.

@@ -525,6 +525,7 @@ fn the_summary_csv_is_the_reports_headline() {
     // A report without a shift (an audit by a model fitted on other accounts).
     let mut plain = probed.clone();
     plain.shift = None;
+    plain.fields = None;
     for report in [&probed, &plain] {
         let mut bytes = Vec::new();
         report.write_summary_csv(&mut bytes, true).unwrap();
@@ -611,8 +612,9 @@ fn the_summary_csv_is_the_reports_headline() {
 
 /// A library user who audits with an embedded model and never calls `probe` gets the shift
 /// all the same: it is measured on the run's uniform sample, as with a probe, so the shift,
-/// the interval and the fields the model reads are the probed audit's. A model fitted on
-/// other accounts has no training set to measure it against, and says so by having none.
+/// the interval, the fields the model reads and the likely fakes' traits (a missing bio
+/// counted once the sample shows the export has bios) are the probed audit's. A model fitted
+/// on other accounts has no training set to measure it against, and says so by having none.
 #[test]
 fn an_embedded_model_measures_the_shift_without_a_probe() {
     let model = Model::default_twitter();
@@ -636,17 +638,31 @@ fn an_embedded_model_measures_the_shift_without_a_probe() {
     assert!(probed.shift.is_some());
     assert_eq!(plain.shift, probed.shift);
     assert_eq!(plain.genuine_share, probed.genuine_share);
+    assert_eq!(plain.fake_traits, probed.fake_traits);
+    assert!(plain
+        .fake_traits
+        .iter()
+        .any(|t| t.name == "no_bio" && t.likely_fake > 0));
     let (pf, f) = (probed.fields.unwrap(), plain.fields.unwrap());
     assert_eq!((pf.looked_at, f.looked_at), (2000, 1000));
     assert_eq!(f.model_reads, pf.model_reads);
     assert_eq!(f.present, pf.present);
 
-    // Every shape model is fitted on the embedded set; one fitted on a twentieth of its rows
-    // is not.
+    // Every platform's shape models are fitted on its embedded set; one fitted on a
+    // twentieth of the Twitter rows is not.
+    let counts_only = ExportShape::new([FieldGroup::Counts]);
+    for platform in [Platform::Twitter, Platform::Instagram, Platform::Weibo] {
+        for shape in [ExportShape::full(), counts_only.clone()] {
+            let m = Model::for_export(platform, &shape).unwrap();
+            let found = TrainingSet::of_model(&m).unwrap();
+            assert!(
+                std::ptr::eq(found, TrainingSet::embedded(platform)),
+                "{platform:?} {}",
+                shape.describe()
+            );
+        }
+    }
     let t = TrainingSet::embedded(Platform::Twitter);
-    let counts_only = ExportShape::new(FieldGroup::counts_only().iter().copied());
-    let counts = Model::for_export(Platform::Twitter, &counts_only).unwrap();
-    assert!(std::ptr::eq(TrainingSet::of_model(&counts).unwrap(), t));
     let rows: Vec<usize> = (0..t.len()).step_by(20).collect();
     let x = t.matrix(&ExportShape::full(), Some(&rows));
     let y: Vec<Label> = rows.iter().map(|&i| t.labels()[i]).collect();

@@ -253,6 +253,8 @@ fn a_field_most_accounts_lack_is_not_read() {
         .map(|i| {
             let mut a = Account::default();
             a.profile.followers_count = Some(10 + i);
+            a.profile.friends_count = Some(20 + i);
+            a.profile.statuses_count = Some(30 + i);
             if i < 3 {
                 a.profile.created_at = Some(crawl());
             }
@@ -264,6 +266,12 @@ fn a_field_most_accounts_lack_is_not_read() {
         .collect();
     let shape = ExportShape::of(&accounts);
     assert!(shape.has(FieldGroup::Counts));
+    // Two of the three counts are not the counts a model reads.
+    let mut two = accounts.clone();
+    for a in &mut two {
+        a.profile.statuses_count = None;
+    }
+    assert!(!ExportShape::of(&two).has(FieldGroup::Counts));
     // 3 of 10 have a creation date: scoring the other 7 as age 0 would call them new.
     assert!(!shape.has(FieldGroup::CreatedAt), "{}", shape.describe());
     // One bio in ten is normal for an export that has the field (empty reads as missing).

@@ -219,6 +219,67 @@ fn csv_variants_bom_r_index_and_pandas_index() {
     assert_eq!(a[1].profile.followers_count, None, "NULL is missing");
 }
 
+/// X API v2 users saved as CSV, with no column map: as twarc2's `csv` command flattens them
+/// (`public_metrics.*`, `username`, `profile_image_url`, `__twarc.retrieved_at`) and with the
+/// bare v2 names (`following_count`, `tweet_count`). Every count is read, the default picture
+/// is told from its URL, and the crawl time is the retrieval time.
+#[test]
+fn x_api_v2_csvs_are_read_without_a_column_map() {
+    let twarc = "id,created_at,username,name,description,location,profile_image_url,protected,\
+public_metrics.followers_count,public_metrics.following_count,public_metrics.tweet_count,\
+public_metrics.listed_count,url,verified,__twarc.retrieved_at\n\
+11,2019-03-01T10:00:00.000Z,ann,Ann,hello,Rome,https://pbs.twimg.com/profile_images/1/a_normal.jpg,\
+False,120,80,3000,2,,False,2022-03-14T12:00:00+00:00\n\
+12,2021-05-01T10:00:00.000Z,bob,Bob,,,https://abs.twimg.com/sticky/default_profile_images/default_profile_normal.png,\
+False,1,900,0,0,,False,2022-03-14T12:00:00+00:00\n\
+13,2021-05-02T10:00:00.000Z,cy,Cy,,,,False,5,6,7,0,,False,2022-03-14T12:00:00+00:00\n";
+    let reader = AccountReader::from_reader(twarc.as_bytes(), &ReadOptions::default()).unwrap();
+    assert_eq!(reader.format(), Format::CresciCsv);
+    let a: Vec<Account> = reader.map(Result::unwrap).collect();
+    let p = &a[0].profile;
+    assert_eq!(p.id.as_deref(), Some("11"));
+    assert_eq!(p.screen_name.as_deref(), Some("ann"));
+    assert_eq!(
+        (
+            p.followers_count,
+            p.friends_count,
+            p.statuses_count,
+            p.listed_count
+        ),
+        (Some(120), Some(80), Some(3000), Some(2))
+    );
+    assert_eq!(p.default_profile_image, Some(false));
+    assert_eq!(a[1].profile.default_profile_image, Some(true));
+    // No picture URL: not known, not "custom".
+    assert_eq!(a[2].profile.default_profile_image, None);
+    assert_eq!(p.crawled_at, Some("2022-03-14T12:00:00Z".parse().unwrap()));
+    assert_eq!(p.created_at, Some("2019-03-01T10:00:00Z".parse().unwrap()));
+
+    let bare = "user_id,username,followers_count,following_count,tweet_count\n7,dee,10,20,30\n";
+    let reader = AccountReader::from_reader(bare.as_bytes(), &ReadOptions::default()).unwrap();
+    assert_eq!(reader.format(), Format::CresciCsv);
+    let a: Vec<Account> = reader.map(Result::unwrap).collect();
+    let p = &a[0].profile;
+    assert_eq!(
+        (p.id.as_deref(), p.screen_name.as_deref()),
+        (Some("7"), Some("dee"))
+    );
+    assert_eq!(
+        (p.followers_count, p.friends_count, p.statuses_count),
+        (Some(10), Some(20), Some(30))
+    );
+    // Plain names, detected as X's by the posts' name.
+    let plain = "id,followers,following,tweets\n8,1,2,3\n";
+    let reader = AccountReader::from_reader(plain.as_bytes(), &ReadOptions::default()).unwrap();
+    assert_eq!(reader.format(), Format::CresciCsv);
+    let a: Vec<Account> = reader.map(Result::unwrap).collect();
+    let p = &a[0].profile;
+    assert_eq!(
+        (p.followers_count, p.friends_count, p.statuses_count),
+        (Some(1), Some(2), Some(3))
+    );
+}
+
 #[test]
 fn column_mapping_from_a_cli_string() {
     let data = "user_name,handle,fans,follows\nAnn,ann,12,3\n";

@@ -26,7 +26,8 @@ pub struct ComparedAccount {
     pub genuine_share: ShareEstimate,
     /// Its estimated fake followers.
     pub fake_count_estimate: CountInterval,
-    /// How far its list lies from the training data, when the audit probed it.
+    /// How far its list lies from the training data, when the audit measured it (see
+    /// [`crate::Audit::new`]).
     pub shift: Option<ShiftReport>,
 }
 

@@ -145,15 +145,18 @@ impl<'m> Audit<'m> {
     /// carries (reported in [`AuditReport::fields`]) and how far it lies from `training`, the
     /// labelled data the model was trained on ([`AuditReport::shift`]). The interval of the
     /// rate-adjusted estimators then takes in the spread of the model's error rates across
-    /// its leave-one-source-out folds ([`Model::source_rates`]), weighted by the shift: as
+    /// its leave-one-source-out folds ([`Model::source_rates`]; for a model without them,
+    /// such as one fitted on a single source, that of a rate known only to lie between 0 and
+    /// 1, `1 / sqrt(12)`), weighted by the shift: as
     /// wide as the model has shown itself unstable across populations when the list lies far
     /// from the training data, unchanged when it lies within it.
     ///
     /// An audit whose model was fitted on an embedded training set measures the shift without
     /// a probe ([`Audit::new`]); the probe still reports the fields of the leading records
-    /// (which a caller reads to pick the model, as [`Model::for_export`] does) and names the
-    /// training set of a model fitted on other accounts. Either way the shift itself is
-    /// measured at the end of the run, on a uniform sample of the scored accounts.
+    /// (which a caller reads to pick the model, as [`Model::for_export`] does), and names the
+    /// training set of a model fitted on other accounts (`training` replaces the set
+    /// [`Audit::new`] found). Either way the shift itself is measured at the end of the run,
+    /// on a uniform sample of the scored accounts.
     ///
     /// # Errors
     /// [`Error::InvalidData`] when `accounts` is empty; [`Error::SchemaMismatch`] when the
@@ -164,6 +167,10 @@ impl<'m> Audit<'m> {
                 "no account to probe the input with".into(),
             ));
         }
+        training
+            .feature_set()
+            .schema()
+            .check(self.shared.model.schema())?;
         self.shared.training = Some(training);
         *self.shared.sample.lock().expect("not poisoned") = BottomK {
             k: PROBE_SHIFT_ROWS,
@@ -177,6 +184,7 @@ impl<'m> Audit<'m> {
         };
         self.probe = Some(Probe {
             fields: FieldsReport::new(accounts.len(), &shape, &reads),
+            shape: shape.clone(),
             shift: None,
             votes: Vec::new(),
         });
@@ -499,9 +507,9 @@ impl<'m> Audit<'m> {
                     None => training.trainable(&shape),
                 };
                 // Without a probe, the fields are those of the uniform sample.
-                let fields = match &self.probe {
-                    Some(probe) => probe.fields.clone(),
-                    None => FieldsReport::new(sampled.len(), &shape, &reads),
+                let (fields, shape) = match &self.probe {
+                    Some(probe) => (probe.fields.clone(), probe.shape.clone()),
+                    None => (FieldsReport::new(sampled.len(), &shape, &reads), shape),
                 };
                 let (mut shift, votes) = measure_shift(
                     self.shared.model,
@@ -523,6 +531,7 @@ impl<'m> Audit<'m> {
                 matched = Some((proba, labels));
                 Some(Probe {
                     fields,
+                    shape,
                     shift: Some(shift),
                     votes,
                 })
@@ -697,7 +706,7 @@ impl<'m> Audit<'m> {
             positions,
             fields: probe.map(|p| p.fields.clone()),
             shift: probe.and_then(|p| p.shift.clone()),
-            fake_traits: state.traits.report(),
+            fake_traits: state.traits.report(probe.map(|p| &p.shape)),
             list: p.list,
             engagement,
         })

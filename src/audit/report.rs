@@ -64,7 +64,8 @@ pub struct ModelInfo {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct FieldsReport {
-    /// Records looked at.
+    /// Records looked at (without a probe: the uniform sample's accounts, one per distinct
+    /// feature row).
     pub looked_at: usize,
     /// Groups at least one of them carries.
     pub present: Vec<String>,
@@ -116,8 +117,9 @@ pub struct ShiftReport {
     #[serde(default)]
     pub uncertain_expected: Option<f64>,
     /// The spread of the model's error rates across its leave-one-source-out folds (for a rate
-    /// no held-out source measured, as with the one-source Weibo model, that of a rate known
-    /// only to lie between 0 and 1, about 0.29).
+    /// no held-out source measured, as with the one-source Weibo model or any model without
+    /// [`crate::Model::source_rates`], that of a rate known only to lie between 0 and 1,
+    /// about 0.29).
     pub rate_spread: RateShift,
     /// Distinct training fakes whose validation scores set the error rates, weighted by how
     /// many of the list's accounts they are nearest to; 0 when too few are near the list and

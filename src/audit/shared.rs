@@ -16,9 +16,10 @@ use super::shift::BottomK;
 pub(super) struct Shared<'m> {
     pub(super) model: &'m Model,
     pub(super) params: AuditParams,
-    /// The training data to measure the shift against, when probed.
+    /// The training data to measure the shift against: the probe's, else the embedded set
+    /// the model was fitted on ([`TrainingSet::of_model`]), if any.
     pub(super) training: Option<&'m TrainingSet>,
-    /// A uniform sample of the scored accounts, for the shift (when probed).
+    /// A uniform sample of the scored accounts, for the shift (when there is training data).
     pub(super) sample: Mutex<BottomK>,
     /// The bits of a P(fake) the listed most suspicious followers already reach `n` times
     /// (minus infinity while fewer are listed): a follower scored later enters only above it,

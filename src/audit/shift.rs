@@ -19,7 +19,7 @@ use super::report::{FieldsReport, ShiftReport};
 pub(super) const PROBE_SHIFT_ROWS: usize = 1000;
 
 /// The spread taken for a rate no held-out source measured (a model trained on one source,
-/// such as the Weibo model): the standard deviation of a rate known only to lie between 0
+/// such as the Weibo model, or fitted without sources, as [`crate::ModelParams::fit`] does): the standard deviation of a rate known only to lie between 0
 /// and 1 (uniform on it), `1 / sqrt(12)`. The Twitter/X model's rates, measured on its
 /// held-out sources, spread about as much (0.26 to 0.32).
 pub(super) const UNMEASURED_SPREAD: f64 = 0.288_675_134_594_812_9;
@@ -157,6 +157,9 @@ pub(super) fn follower_keys(values: &[f64], rows: usize, d: usize) -> Vec<u64> {
 #[derive(Clone, Debug)]
 pub(super) struct Probe {
     pub(super) fields: FieldsReport,
+    /// The export's fields: the probe's leading records', or without a probe the uniform
+    /// sample's.
+    pub(super) shape: ExportShape,
     /// Measured at the end, on a uniform sample of the scored accounts.
     pub(super) shift: Option<ShiftReport>,
     /// Per training row (= validation row), the probe's nearest-neighbour votes.

@@ -96,17 +96,22 @@ const TRAITS: [TraitDef; 9] = [
 const _: () = assert!(TRAITS.len() == 9);
 
 /// One account's traits: bit `i` of `known` when trait `i` could be judged, of `has` when the
-/// account has it.
+/// account has it. A free-text field the account lacks, while whether the export carries it
+/// is not yet known, sets bit `i` of `pending` (and of `pending_has` for what the trait would
+/// be): [`TraitCounts::report`] counts it once the export's fields are known.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(super) struct TraitBits {
     known: u16,
     has: u16,
+    pending: u16,
+    pending_has: u16,
 }
 
 impl TraitBits {
     /// The traits of `account`, its ages measured at `at`. A free-text field the account lacks
-    /// counts as empty when `shape` (the export's fields) says the export carries it, and as
-    /// unknown otherwise; a count, date or flag it lacks is unknown.
+    /// counts as empty when `shape` (the export's fields) says the export carries it, as
+    /// unknown when it says not, and is left pending when there is no `shape` yet; a count,
+    /// date or flag it lacks is unknown.
     pub(super) fn of(
         account: &Account,
         shape: Option<&ExportShape>,
@@ -134,40 +139,63 @@ impl TraitBits {
         shape: Option<&ExportShape>,
         at: Option<chrono::DateTime<chrono::Utc>>,
     ) {
-        let carried = t.group.is_present(account)
-            || (t.group.is_free_text() && shape.is_some_and(|s| s.has(t.group)));
-        if !carried {
+        let present = t.group.is_present(account);
+        if !present && !t.group.is_free_text() {
             return;
         }
-        if let Some(has) = (t.has)(account, at) {
-            self.known |= 1 << i;
-            self.has |= u16::from(has) << i;
+        let (known, has) = match shape {
+            _ if present => (&mut self.known, &mut self.has),
+            Some(s) if s.has(t.group) => (&mut self.known, &mut self.has),
+            Some(_) => return,
+            None => (&mut self.pending, &mut self.pending_has),
+        };
+        if let Some(v) = (t.has)(account, at) {
+            *known |= 1 << i;
+            *has |= u16::from(v) << i;
         }
     }
 }
 
 /// The traits counted over the followers: `[likely fake with, likely fake judged, others with,
-/// others judged]` per trait.
+/// others judged]` per trait, for the judged traits and for the pending ones (see
+/// [`TraitBits`]).
 #[derive(Clone, Debug, Default)]
-pub(super) struct TraitCounts([[u64; 4]; TRAITS.len()]);
+pub(super) struct TraitCounts {
+    judged: [[u64; 4]; TRAITS.len()],
+    pending: [[u64; 4]; TRAITS.len()],
+}
 
 impl TraitCounts {
     /// Counts one follower's traits in its group.
     pub(super) fn add(&mut self, likely_fake: bool, bits: TraitBits) {
         let side = if likely_fake { 0 } else { 2 };
-        for (i, c) in self.0.iter_mut().enumerate() {
+        for (i, (c, p)) in self.judged.iter_mut().zip(&mut self.pending).enumerate() {
             if bits.known >> i & 1 == 1 {
                 c[side + 1] += 1;
                 c[side] += u64::from(bits.has >> i & 1);
             }
+            if bits.pending >> i & 1 == 1 {
+                p[side + 1] += 1;
+                p[side] += u64::from(bits.pending_has >> i & 1);
+            }
         }
     }
 
-    /// The report's rows: every trait judged on at least one follower.
-    pub(super) fn report(&self) -> Vec<FakeTrait> {
+    /// The report's rows: every trait judged on at least one follower, the pending free-text
+    /// fields counted as empty where `shape` (the export's fields, when known) carries them.
+    pub(super) fn report(&self, shape: Option<&ExportShape>) -> Vec<FakeTrait> {
         TRAITS
             .iter()
-            .zip(&self.0)
+            .zip(self.judged.iter().zip(&self.pending))
+            .map(|(t, (c, p))| {
+                let mut c = *c;
+                if shape.is_some_and(|s| s.has(t.group)) {
+                    for (c, p) in c.iter_mut().zip(p) {
+                        *c += p;
+                    }
+                }
+                (t, c)
+            })
             .filter(|(_, c)| c[1] + c[3] > 0)
             .map(|(t, c)| FakeTrait {
                 name: t.key.to_string(),
@@ -196,7 +224,7 @@ mod tests {
         let counts = |b: TraitBits| {
             let mut c = TraitCounts::default();
             c.add(true, b);
-            c.report()
+            c.report(None)
         };
         let keys = |r: &[FakeTrait]| r.iter().map(|t| t.name.clone()).collect::<Vec<_>>();
         assert_eq!(
@@ -216,7 +244,7 @@ mod tests {
         a.profile.friends_count = Some(200);
         c.add(false, TraitBits::of(&a, None, None));
         let follows = c
-            .report()
+            .report(None)
             .into_iter()
             .find(|t| t.name == "follows_over_1000");
         let f = follows.unwrap();
@@ -229,5 +257,27 @@ mod tests {
             ),
             (1, 1, 0, 1)
         );
+    }
+
+    /// Without the export's fields at hand (no probe), a missing bio waits: it counts as "no
+    /// bio" once the fields are known to include descriptions, and not at all otherwise.
+    #[test]
+    fn a_missing_free_text_field_waits_for_the_exports_fields() {
+        let mut a = Account::default();
+        a.profile.followers_count = Some(3);
+        let bits = TraitBits::of(&a, None, None);
+        let mut c = TraitCounts::default();
+        c.add(true, bits);
+        let names = |r: Vec<FakeTrait>| r.into_iter().map(|t| t.name).collect::<Vec<_>>();
+        assert!(!names(c.report(None)).contains(&"no_bio".to_string()));
+        let counts = ExportShape::new([FieldGroup::Counts]);
+        assert!(!names(c.report(Some(&counts))).contains(&"no_bio".to_string()));
+        let full = c.report(Some(&ExportShape::full()));
+        let bio = full.iter().find(|t| t.name == "no_bio").unwrap();
+        assert_eq!((bio.likely_fake, bio.likely_fake_judged), (1, 1));
+        // The same as judging it with the fields known from the start.
+        let mut known = TraitCounts::default();
+        known.add(true, TraitBits::of(&a, Some(&ExportShape::full()), None));
+        assert_eq!(known.report(None), full);
     }
 }

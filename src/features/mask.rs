@@ -277,13 +277,25 @@ impl ExportShape {
     /// so most accounts of an export that has the field may still lack it. Any other group is
     /// present when at least half of the accounts have it: a model that reads a field many
     /// accounts lack would read those accounts' missing values as if they meant something.
+    /// The counts are had only all three together: every training source has the three, so
+    /// a model that reads them has never seen one without the others (an export with one or
+    /// two, say a column named in a way no reader knows, is scored without counts).
     pub fn of<'a>(accounts: impl IntoIterator<Item = &'a Account>) -> ExportShape {
         let mut seen = [0usize; FieldGroup::ALL.len()];
         let mut n = 0usize;
         for a in accounts {
             n += 1;
             for (i, g) in FieldGroup::ALL.iter().enumerate() {
-                seen[i] += usize::from(g.is_present(a));
+                let p = &a.profile;
+                let has = match g {
+                    FieldGroup::Counts => {
+                        p.statuses_count.is_some()
+                            && p.followers_count.is_some()
+                            && p.friends_count.is_some()
+                    }
+                    _ => g.is_present(a),
+                };
+                seen[i] += usize::from(has);
             }
         }
         ExportShape::new(

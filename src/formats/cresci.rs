@@ -6,7 +6,7 @@ use super::blocks::Record;
 use super::columns::ColumnMap;
 use super::csv_rows::{Header, Reuse, Row};
 use super::format::Format;
-use super::values::{check_engaged, trim, ENGAGED_KEYS};
+use super::values::{check_engaged, is_missing, trim, ENGAGED_KEYS};
 use crate::account::{Account, Label, Platform};
 use crate::error::{Error, Position, Result};
 
@@ -15,15 +15,20 @@ use crate::error::{Error, Position, Result};
 /// [`CresciColumns::convert_record`] is a pure function of one record, so chunks of records can be
 /// converted in parallel (see [`ReadOptions::parallel`](super::ReadOptions::parallel)).
 ///
-/// Columns matched (any order, any letter case, extra columns ignored; aliases in parentheses):
-/// `id` (`id_str`), `name` (`user_name`, the display name in the Fast Followerz 2017 CSV),
-/// `screen_name`, `description`, `url`, `location`, `lang`,
-/// `created_at`, `statuses_count`, `followers_count`, `friends_count`, `favourites_count`
-/// (`favorites_count`), `listed_count`, `default_profile`, `default_profile_image`,
-/// `profile_use_background_image`, `verified`, `protected`, `geo_enabled`, `crawled_at`
-/// (`updated`), `engaged_at` (`liked_at`, `retweeted_at`, `reposted_at`: when the account
-/// engaged with the audited post, see [`Account::engaged_at`]) and `dataset` (read only for
-/// the label, when asked). At least `id` or `screen_name` must be present.
+/// Columns matched (any order, any letter case, extra columns ignored; aliases in parentheses,
+/// among them the X API v2 names, bare and as twarc2's CSV flattens them):
+/// `id` (`id_str`, `user_id`), `name` (`user_name`, the display name in the Fast Followerz
+/// 2017 CSV), `screen_name` (`username`), `description`, `url`, `location`, `lang`,
+/// `created_at`, `statuses_count` (`tweet_count`, `public_metrics.tweet_count`, `tweets`),
+/// `followers_count` (`public_metrics.followers_count`, `followers`), `friends_count`
+/// (`following_count`, `public_metrics.following_count`, `friends`, `following`),
+/// `favourites_count` (`favorites_count`), `listed_count` (`public_metrics.listed_count`),
+/// `default_profile`, `default_profile_image` (else read from `profile_image_url`: the
+/// platform's default picture or another), `profile_use_background_image`, `verified`,
+/// `protected`, `geo_enabled`, `crawled_at` (`updated`, `__twarc.retrieved_at`),
+/// `engaged_at` (`liked_at`, `retweeted_at`, `reposted_at`: when the account engaged with the
+/// audited post, see [`Account::engaged_at`]) and `dataset` (read only for the label, when
+/// asked). At least `id` or `screen_name` must be present.
 #[derive(Clone, Debug)]
 pub(crate) struct CresciColumns {
     header: Header,
@@ -44,6 +49,8 @@ pub(crate) struct CresciColumns {
     listed_count: Option<usize>,
     default_profile: Option<usize>,
     default_profile_image: Option<usize>,
+    /// Read only when there is no `default_profile_image` column.
+    profile_image_url: Option<usize>,
     profile_use_background_image: Option<usize>,
     verified: Option<usize>,
     protected: Option<usize>,
@@ -54,7 +61,7 @@ pub(crate) struct CresciColumns {
 }
 
 /// Our Cresci column names (the keys a [`ColumnMap`] may use for this format).
-const CRESCI_COLUMNS: [&str; 22] = [
+const CRESCI_COLUMNS: [&str; 23] = [
     "id",
     "name",
     "screen_name",
@@ -70,6 +77,7 @@ const CRESCI_COLUMNS: [&str; 22] = [
     "listed_count",
     "default_profile",
     "default_profile_image",
+    "profile_image_url",
     "profile_use_background_image",
     "verified",
     "protected",
@@ -94,26 +102,41 @@ impl CresciColumns {
         let header = Header::new(headers);
         let f = |ours: &str, aliases: &[&str]| header.find(ours, aliases, map, origin);
         let cols = CresciColumns {
-            id: f("id", &["id_str"])?,
+            id: f("id", &["id_str", "user_id"])?,
             name: f("name", &["user_name"])?,
-            screen_name: f("screen_name", &[])?,
+            screen_name: f("screen_name", &["username"])?,
             description: f("description", &[])?,
             url: f("url", &[])?,
             location: f("location", &[])?,
             lang: f("lang", &[])?,
             created_at: f("created_at", &[])?,
-            statuses_count: f("statuses_count", &[])?,
-            followers_count: f("followers_count", &[])?,
-            friends_count: f("friends_count", &[])?,
+            statuses_count: f(
+                "statuses_count",
+                &["tweet_count", "public_metrics.tweet_count", "tweets"],
+            )?,
+            followers_count: f(
+                "followers_count",
+                &["public_metrics.followers_count", "followers"],
+            )?,
+            friends_count: f(
+                "friends_count",
+                &[
+                    "following_count",
+                    "public_metrics.following_count",
+                    "friends",
+                    "following",
+                ],
+            )?,
             favourites_count: f("favourites_count", &["favorites_count"])?,
-            listed_count: f("listed_count", &[])?,
+            listed_count: f("listed_count", &["public_metrics.listed_count"])?,
             default_profile: f("default_profile", &[])?,
             default_profile_image: f("default_profile_image", &[])?,
+            profile_image_url: f("profile_image_url", &[])?,
             profile_use_background_image: f("profile_use_background_image", &[])?,
             verified: f("verified", &[])?,
             protected: f("protected", &[])?,
             geo_enabled: f("geo_enabled", &[])?,
-            crawled_at: f("crawled_at", &["updated"])?,
+            crawled_at: f("crawled_at", &["updated", "__twarc.retrieved_at"])?,
             engaged_at: f("engaged_at", &ENGAGED_KEYS[1..])?,
             dataset: f("dataset", &[])?,
             header,
@@ -206,7 +229,16 @@ impl CresciColumns {
         p.favourites_count = row.count(self.favourites_count)?;
         p.listed_count = row.count(self.listed_count)?;
         p.default_profile = row.flag(self.default_profile)?;
-        p.default_profile_image = row.flag(self.default_profile_image)?;
+        p.default_profile_image = match (self.default_profile_image, self.profile_image_url) {
+            (None, Some(col)) => {
+                let raw = trim(row.raw(col));
+                (!is_missing(raw)).then(|| {
+                    raw.windows(DEFAULT_IMAGES.len())
+                        .any(|w| w == DEFAULT_IMAGES)
+                })
+            }
+            (flag, _) => row.flag(flag)?,
+        };
         p.profile_use_background_image = row.flag(self.profile_use_background_image)?;
         p.verified = row.flag(self.verified)?;
         p.protected = row.flag(self.protected)?;
@@ -234,6 +266,9 @@ impl CresciColumns {
         Ok(())
     }
 }
+
+/// The path segment of the platform's default profile pictures in a `profile_image_url`.
+const DEFAULT_IMAGES: &[u8] = b"default_profile_images";
 
 fn dataset_label(raw: &[u8]) -> Option<Label> {
     match raw.to_ascii_uppercase().as_slice() {

@@ -13,7 +13,19 @@ use crate::error::{Error, Result};
 /// The export formats the readers understand.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Format {
-    /// Cresci / MIB research CSV (`users.csv`, optionally joined with a `tweets.csv`).
+    /// Cresci / MIB research CSV (`users.csv`, optionally joined with a `tweets.csv`), and
+    /// any CSV of X users under the v1.1 names or the API v2 ones. Columns read (any order,
+    /// any letter case; other names in parentheses): `id` (`id_str`, `user_id`), `name`
+    /// (`user_name`), `screen_name` (`username`), `description`, `url`, `location`, `lang`,
+    /// `created_at`, `statuses_count` (`tweet_count`, `public_metrics.tweet_count`,
+    /// `tweets`), `followers_count` (`public_metrics.followers_count`, `followers`),
+    /// `friends_count` (`following_count`, `public_metrics.following_count`, `friends`,
+    /// `following`), `favourites_count` (`favorites_count`), `listed_count`
+    /// (`public_metrics.listed_count`), `default_profile`, `default_profile_image` (else told
+    /// from `profile_image_url`), `profile_use_background_image`, `verified`, `protected`,
+    /// `geo_enabled`, `crawled_at` (`updated`, `__twarc.retrieved_at`), `engaged_at`
+    /// (`liked_at`, `retweeted_at`, `reposted_at`) and `dataset`; a [`crate::ColumnMap`]
+    /// names others.
     CresciCsv,
     /// Twitter API v1.1 user objects (JSON array or JSON Lines), with the embedded `status`.
     TwitterV1,
@@ -229,7 +241,14 @@ pub(super) fn detect_with(
                 .into(),
         );
     }
-    if has("screen_name") || has("followers_count") {
+    // Twitter/X users: the v1.1 names, or the API v2 ones (bare or as twarc2's CSV flattens
+    // them); posts named as tweets are X's.
+    if has("screen_name")
+        || has("followers_count")
+        || has("public_metrics.followers_count")
+        || has("tweet_count")
+        || has("tweets")
+    {
         return Ok(Format::CresciCsv);
     }
     Err(format!(
