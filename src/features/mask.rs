@@ -240,15 +240,19 @@ impl FieldGroup {
     }
 }
 
-/// Which [`FieldGroup`]s an export carries: a group is present when at least one account of
-/// the looked-at records has it. The audit looks at a leading sample of the input and scores
-/// with a model that reads only these groups.
+/// Which [`FieldGroup`]s an export carries (see [`ExportShape::of`] for when a group counts
+/// as carried). The audit looks at a leading sample of the input and scores with a model that
+/// reads only these groups.
 ///
 /// # Examples
 /// ```
 /// use follower_audit::{Account, ExportShape, FieldGroup};
 /// let mut a = Account::default();
 /// a.profile.followers_count = Some(10);
+/// a.profile.friends_count = Some(20);
+/// // Two of the three counts: not the counts a model reads.
+/// assert!(!ExportShape::of([&a]).has(FieldGroup::Counts));
+/// a.profile.statuses_count = Some(30);
 /// let shape = ExportShape::of([&a]);
 /// assert!(shape.has(FieldGroup::Counts));
 /// assert!(!shape.has(FieldGroup::CreatedAt));
