@@ -27,8 +27,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::Parser;
 use follower_audit::{
     open, report::BurstAxis, Account, AccountReader, Audit, AuditParams, AuditReport, ColumnMap,
-    Comparison, ExportShape, Format, ListKind, Listing, Method, Mode, Model, ReadOptions,
-    TrainingSet,
+    Comparison, ExportShape, FieldGroup, Format, ListKind, Listing, Method, Mode, Model,
+    ReadOptions, TrainingSet,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -281,6 +281,8 @@ struct Input {
     stdin_lead: Option<Vec<u8>>,
     /// The demo list, built into the binary.
     embedded: Option<&'static [u8]>,
+    /// Columns of a CSV header read as none of the reader's fields.
+    unread: Vec<String>,
 }
 
 /// The bundled demo list and its truth, built into the binary so that an installed `audit`
@@ -332,7 +334,9 @@ impl Input {
         if path == Path::new(STDIN) {
             return Self::open_stdin(options);
         }
-        let format = open(path, &options)?.format();
+        let detected = open(path, &options)?;
+        let (format, unread) = (detected.format(), detected.unread_columns());
+        drop(detected);
         // Which field groups the export carries: the model is fitted to exactly those.
         let lead: Vec<Account> = open(path, &options.clone().mode(Mode::Lenient))?
             .filter_map(|a| a.ok())
@@ -347,6 +351,7 @@ impl Input {
             shape,
             stdin_lead: None,
             embedded: None,
+            unread,
         })
     }
 
@@ -368,6 +373,7 @@ impl Input {
             shape,
             stdin_lead: None,
             embedded: Some(DEMO),
+            unread: Vec::new(),
         })
     }
 
@@ -387,7 +393,7 @@ impl Input {
         };
         let probe_options = options.clone().mode(Mode::Lenient).parallel(false);
         let mut probe = AccountReader::from_reader(recording, &probe_options)?;
-        let format = probe.format();
+        let (format, unread) = (probe.format(), probe.unread_columns());
         let lead: Vec<Account> = probe
             .by_ref()
             .filter_map(|a| a.ok())
@@ -404,6 +410,7 @@ impl Input {
             shape,
             stdin_lead: Some(bytes),
             embedded: None,
+            unread,
         })
     }
 
@@ -431,6 +438,37 @@ impl Input {
         csv_out: Option<&mut dyn Write>,
     ) -> Result<AuditReport, Box<dyn Error>> {
         let lead = &self.lead;
+        if !self.shape.has(FieldGroup::Counts) {
+            // Most likely counts under names the reader does not know: the model scores
+            // without any count, and the user should know why.
+            let p = |f: fn(&Account) -> bool| lead.iter().any(f);
+            let have: Vec<&str> = [
+                ("posts", p(|a| a.profile.statuses_count.is_some())),
+                ("followers", p(|a| a.profile.followers_count.is_some())),
+                ("following", p(|a| a.profile.friends_count.is_some())),
+            ]
+            .into_iter()
+            .filter_map(|(name, has)| has.then_some(name))
+            .collect();
+            if !have.is_empty() || !self.unread.is_empty() {
+                let only = if have.is_empty() {
+                    String::new()
+                } else {
+                    format!("; it gives {} only", have.join(" and "))
+                };
+                let unread = if self.unread.is_empty() {
+                    String::new()
+                } else {
+                    format!("; columns not read: {}", self.unread.join(", "))
+                };
+                eprintln!(
+                    "note: {} does not give all three counts (posts, followers, following{only}), \
+                     so the model reads none of them{unread}; name a count's column with \
+                     --columns statuses_count=...,followers_count=...,friends_count=...",
+                    self.path.display()
+                );
+            }
+        }
         // A list whose records mostly carry an engagement time is a list of engagers (the
         // summary then speaks of engagers and prints their engagement times).
         let timed = lead.iter().filter(|a| a.engaged_at.is_some()).count();

@@ -165,3 +165,62 @@ fn the_demo_runs_from_any_directory() {
         "{stdout}"
     );
 }
+
+/// An export whose counts the reader cannot name is not scored as if it had none without a
+/// word: the example says which counts are missing and which columns it did not read. An X API
+/// v2 users CSV (the bare v2 names) has its three counts read, and no such note.
+#[test]
+fn counts_under_unknown_names_are_pointed_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let out = Command::new(common::audit_example())
+            .args([
+                path.to_str().unwrap(),
+                "--as-of",
+                "2020-01-01",
+                "--json",
+                "-",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (v, String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (v, err) = run(
+        "odd.csv",
+        "id,screen_name,fans,follows,posts\n1,ann,3,4,5\n",
+    );
+    assert!(
+        err.contains("does not give all three counts")
+            && err.contains("columns not read: fans, follows, posts"),
+        "{err}"
+    );
+    let absent: Vec<&str> = v["fields"]["absent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g.as_str().unwrap())
+        .collect();
+    assert!(absent.contains(&"counts"), "{absent:?}");
+    let (_, err) = run("some.csv", "id,screen_name,followers_count\n1,ann,3\n");
+    assert!(err.contains("it gives followers only"), "{err}");
+    let (v, err) = run(
+        "v2.csv",
+        "id,username,followers_count,following_count,tweet_count\n1,ann,120,80,3000\n",
+    );
+    assert!(!err.contains("three counts"), "{err}");
+    let present: Vec<&str> = v["fields"]["present"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g.as_str().unwrap())
+        .collect();
+    assert!(present.contains(&"counts"), "{present:?}");
+}

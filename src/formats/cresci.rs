@@ -171,6 +171,42 @@ impl CresciColumns {
         Ok(self)
     }
 
+    /// The header's columns read as none of ours, in header order.
+    pub(crate) fn unread(&self) -> Vec<String> {
+        let read = [
+            self.id,
+            self.name,
+            self.screen_name,
+            self.description,
+            self.url,
+            self.location,
+            self.lang,
+            self.created_at,
+            self.statuses_count,
+            self.followers_count,
+            self.friends_count,
+            self.favourites_count,
+            self.listed_count,
+            self.default_profile,
+            self.default_profile_image,
+            self.profile_image_url,
+            self.profile_use_background_image,
+            self.verified,
+            self.protected,
+            self.geo_enabled,
+            self.crawled_at,
+            self.engaged_at,
+            self.dataset,
+        ];
+        self.header
+            .names
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| !read.contains(&Some(i)))
+            .map(|(_, n)| n.clone())
+            .collect()
+    }
+
     /// Accepts records with one more field than the header: a leading unnamed index column
     /// (as R's `write.csv` writes).
     pub(crate) fn set_leading_index(&mut self, yes: bool) {

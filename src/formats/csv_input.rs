@@ -30,6 +30,16 @@ pub(crate) enum CsvConvert {
 }
 
 impl CsvConvert {
+    /// The header's columns not read, for the Cresci / X users layout (whose files often
+    /// name their columns in ways of their own); empty for the other layouts, whose columns
+    /// are fixed by their datasets.
+    pub(crate) fn unread(&self) -> Vec<String> {
+        match self {
+            CsvConvert::Cresci(c) => c.unread(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Converts one record (a pure function).
     pub(crate) fn convert<R: Record + ?Sized>(&self, rec: &R, pos: Position) -> Result<Account> {
         match self {

@@ -419,6 +419,26 @@ impl AccountReader {
         self.progress.clone()
     }
 
+    /// The columns of a CSV header in the Cresci / X users layout ([`Format::CresciCsv`]) that
+    /// the reader reads as none of its fields, in header order; empty for other inputs, and
+    /// once the input is read to the end. A column of counts under a name the reader does not
+    /// know is among them: name it with [`ReadOptions::columns`](crate::ReadOptions::columns).
+    ///
+    /// # Examples
+    /// ```
+    /// use follower_audit::{AccountReader, ReadOptions};
+    /// let csv = "id,screen_name,fans,follows,posts\n1,ann,3,4,5\n";
+    /// let reader = AccountReader::from_reader(csv.as_bytes(), &ReadOptions::default())?;
+    /// assert_eq!(reader.unread_columns(), ["fans", "follows", "posts"]);
+    /// # Ok::<(), follower_audit::Error>(())
+    /// ```
+    pub fn unread_columns(&self) -> Vec<String> {
+        match &self.input {
+            Input::Csv(c) => c.convert.unread(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The format being read.
     pub fn format(&self) -> Format {
         self.format
