@@ -438,37 +438,6 @@ impl Input {
         csv_out: Option<&mut dyn Write>,
     ) -> Result<AuditReport, Box<dyn Error>> {
         let lead = &self.lead;
-        if !self.shape.has(FieldGroup::Counts) {
-            // Most likely counts under names the reader does not know: the model scores
-            // without any count, and the user should know why.
-            let p = |f: fn(&Account) -> bool| lead.iter().any(f);
-            let have: Vec<&str> = [
-                ("posts", p(|a| a.profile.statuses_count.is_some())),
-                ("followers", p(|a| a.profile.followers_count.is_some())),
-                ("following", p(|a| a.profile.friends_count.is_some())),
-            ]
-            .into_iter()
-            .filter_map(|(name, has)| has.then_some(name))
-            .collect();
-            if !have.is_empty() || !self.unread.is_empty() {
-                let only = if have.is_empty() {
-                    String::new()
-                } else {
-                    format!("; it gives {} only", have.join(" and "))
-                };
-                let unread = if self.unread.is_empty() {
-                    String::new()
-                } else {
-                    format!("; columns not read: {}", self.unread.join(", "))
-                };
-                eprintln!(
-                    "note: {} does not give all three counts (posts, followers, following{only}), \
-                     so the model reads none of them{unread}; name a count's column with \
-                     --columns statuses_count=...,followers_count=...,friends_count=...",
-                    self.path.display()
-                );
-            }
-        }
         // A list whose records mostly carry an engagement time is a list of engagers (the
         // summary then speaks of engagers and prints their engagement times).
         let timed = lead.iter().filter(|a| a.engaged_at.is_some()).count();
@@ -571,7 +540,47 @@ impl Input {
             report
         })?;
         progress.finish_and_clear();
+        if let Some(note) = self.counts_note() {
+            eprintln!("{note}");
+        }
         Ok(report)
+    }
+
+    /// A note when the export does not give the three counts but some of them, or columns
+    /// the reader did not read: most likely counts under names the reader does not know, and
+    /// the model scored without any count; the user should know why.
+    fn counts_note(&self) -> Option<String> {
+        if self.shape.has(FieldGroup::Counts) {
+            return None;
+        }
+        let p = |f: fn(&Account) -> bool| self.lead.iter().any(f);
+        let have: Vec<&str> = [
+            ("posts", p(|a| a.profile.statuses_count.is_some())),
+            ("followers", p(|a| a.profile.followers_count.is_some())),
+            ("following", p(|a| a.profile.friends_count.is_some())),
+        ]
+        .into_iter()
+        .filter_map(|(name, has)| has.then_some(name))
+        .collect();
+        if have.is_empty() && self.unread.is_empty() {
+            return None;
+        }
+        let only = if have.is_empty() {
+            String::new()
+        } else {
+            format!("; it gives {} only", have.join(" and "))
+        };
+        let unread = if self.unread.is_empty() {
+            String::new()
+        } else {
+            format!("; columns not read: {}", self.unread.join(", "))
+        };
+        Some(format!(
+            "note: {} does not give all three counts (posts, followers, following{only}), so \
+             the model read none of them{unread}; name a count's column with --columns \
+             statuses_count=...,followers_count=...,friends_count=...",
+            self.path.display()
+        ))
     }
 }
 

@@ -504,12 +504,10 @@ fn the_likely_fakes_traits_are_counted_by_group() {
     }
 }
 
-/// The summary CSV is the report's headline: its row reads back as the report's own numbers,
-/// the shift columns included when the audit probed, and empty when it did not.
-#[test]
-fn the_summary_csv_is_the_reports_headline() {
-    let model = Model::default_twitter();
-    let lead: Vec<_> = open(demo_path(), &ReadOptions::default())
+/// The first 2,000 accounts of the demo (what the example probes) and the params its audits
+/// here use.
+fn demo_lead_and_params() -> (Vec<Account>, AuditParams) {
+    let lead = open(demo_path(), &ReadOptions::default())
         .unwrap()
         .take(2000)
         .map(|a| a.unwrap())
@@ -517,6 +515,15 @@ fn the_summary_csv_is_the_reports_headline() {
     let params = AuditParams::default()
         .as_of(default_crawled_at())
         .bootstrap(200);
+    (lead, params)
+}
+
+/// The summary CSV is the report's headline: its row reads back as the report's own numbers,
+/// the shift columns included when the audit measured the shift, and empty when it did not.
+#[test]
+fn the_summary_csv_is_the_reports_headline() {
+    let model = Model::default_twitter();
+    let (lead, params) = demo_lead_and_params();
     let probed = Audit::new(&model, params.clone())
         .probe(&lead, TrainingSet::embedded(Platform::Twitter))
         .unwrap()
@@ -618,14 +625,7 @@ fn the_summary_csv_is_the_reports_headline() {
 #[test]
 fn an_embedded_model_measures_the_shift_without_a_probe() {
     let model = Model::default_twitter();
-    let lead: Vec<_> = open(demo_path(), &ReadOptions::default())
-        .unwrap()
-        .take(2000)
-        .map(|a| a.unwrap())
-        .collect();
-    let params = AuditParams::default()
-        .as_of(default_crawled_at())
-        .bootstrap(200);
+    let (lead, params) = demo_lead_and_params();
     let run = |audit: Audit| {
         audit
             .run("demo", open(demo_path(), &ReadOptions::default()).unwrap())
