@@ -565,6 +565,29 @@ fn malformed_json_records() {
     );
 }
 
+/// Instagram profiles as the Graph API (business discovery) names their fields
+/// (`followers_count`, `follows_count`, `name`, `website`) are read as the plain Instagram
+/// JSON's: every count, the display name and the link.
+#[test]
+fn instagram_graph_api_names_are_read() {
+    let json = r#"{"id":"17841400000000001","username":"ann.photos","name":"Ann","biography":"travel","website":"https://ann.example","followers_count":1520,"follows_count":310,"media_count":240}"#;
+    let reader = AccountReader::from_reader(json.as_bytes(), &ReadOptions::default()).unwrap();
+    assert_eq!(reader.format(), Format::InstagramJsonl);
+    let a: Vec<Account> = reader.map(Result::unwrap).collect();
+    let p = &a[0].profile;
+    assert_eq!(p.platform, Platform::Instagram);
+    assert_eq!(
+        (p.followers_count, p.friends_count, p.statuses_count),
+        (Some(1520), Some(310), Some(240))
+    );
+    assert_eq!(p.name.as_deref(), Some("Ann"));
+    assert_eq!(p.url.as_deref(), Some("https://ann.example"));
+    // Without `media_count`, `follows_count` alone says Instagram.
+    let json = r#"{"username":"bo","followers_count":3,"follows_count":4}"#;
+    let reader = AccountReader::from_reader(json.as_bytes(), &ReadOptions::default()).unwrap();
+    assert_eq!(reader.format(), Format::InstagramJsonl);
+}
+
 #[test]
 fn malformed_instagram_csvs() {
     let rej = rejections(

@@ -31,7 +31,8 @@ pub enum Format {
     TwitterV1,
     /// Twitter API v2 `users` responses (`{"data": [...], "includes": ...}`) or user objects.
     TwitterV2,
-    /// Plain Instagram profiles (`username`, `follower_count`, ...), JSON Lines or array.
+    /// Plain Instagram profiles (`username`, `follower_count`, ..., or the Graph API's
+    /// `followers_count`, `follows_count`, `media_count`), JSON Lines or array.
     InstagramJsonl,
     /// The InstaFake dataset's JSON array of derived numbers, labelled by `isFake`.
     InstaFake,
@@ -177,7 +178,11 @@ pub(super) fn detect_with(
         if has("public_metrics") || (has("data") && has("username")) {
             return Ok(Format::TwitterV2);
         }
-        if has("follower_count") || has("following_count") || has("media_count") {
+        if has("follower_count")
+            || has("following_count")
+            || has("media_count")
+            || has("follows_count")
+        {
             return Ok(Format::InstagramJsonl);
         }
         // A Weibo repost or comment list: the entries' users are Weibo user objects.

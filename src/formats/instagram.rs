@@ -27,6 +27,11 @@ const PLAIN_KEYS: &[&str] = &[
     "media_count",
     "follower_count",
     "following_count",
+    // The Instagram Graph API's names (business discovery) for the same fields.
+    "followers_count",
+    "follows_count",
+    "name",
+    "website",
     "has_profile_pic",
     "is_private",
     "is_verified",
@@ -48,10 +53,19 @@ const INSTAFAKE_KEYS: &[&str] = &[
     "isFake",
 ];
 
+/// `first`, or when it is missing what `then` reads (a field's other name).
+fn or_else<T>(first: Option<T>, then: impl FnOnce() -> Result<Option<T>>) -> Result<Option<T>> {
+    match first {
+        Some(v) => Ok(Some(v)),
+        None => then(),
+    }
+}
+
 /// Plain Instagram profiles: `username`, `full_name`, `biography`, `follower_count`,
 /// `following_count`, `media_count`, `has_profile_pic`, `is_private`, `external_url`, and when
 /// present `id` / `pk`, `is_verified` and an engagement time (`engaged_at`, `liked_at`, ...:
-/// see [`Account::engaged_at`]).
+/// see [`Account::engaged_at`]). The Graph API's names are read too: `followers_count`,
+/// `follows_count`, `name` (the display name) and `website`.
 pub(crate) struct PlainJson {
     pub origin: String,
 }
@@ -66,12 +80,14 @@ impl Convert for PlainJson {
                 platform: Platform::Instagram,
                 id: o.id(&["id", "pk"])?,
                 screen_name: o.text("username")?,
-                name: o.text("full_name")?,
+                name: or_else(o.text("full_name")?, || o.text("name"))?,
                 description: o.text("biography")?,
-                url: o.text("external_url")?,
+                url: or_else(o.text("external_url")?, || o.text("website"))?,
                 statuses_count: o.count("media_count")?,
-                followers_count: o.count("follower_count")?,
-                friends_count: o.count("following_count")?,
+                followers_count: or_else(o.count("follower_count")?, || {
+                    o.count("followers_count")
+                })?,
+                friends_count: or_else(o.count("following_count")?, || o.count("follows_count"))?,
                 default_profile_image: o.boolean("has_profile_pic")?.map(|b| !b),
                 protected: o.boolean("is_private")?,
                 verified: o.boolean("is_verified")?,
