@@ -232,6 +232,9 @@ fn try_main() -> Result<(), Box<dyn Error>> {
     if let Some(mut w) = csv_file {
         w.flush()?;
     }
+    if let Some(note) = input.counts_note(&report) {
+        eprintln!("{note}");
+    }
 
     // Write the requested reports and print the summary.
     if let Some(mut w) = json_out.take() {
@@ -540,17 +543,21 @@ impl Input {
             report
         })?;
         progress.finish_and_clear();
-        if let Some(note) = self.counts_note() {
-            eprintln!("{note}");
-        }
         Ok(report)
     }
 
-    /// A note when the export does not give the three counts but some of them, or columns
-    /// the reader did not read: most likely counts under names the reader does not know, and
-    /// the model scored without any count; the user should know why.
-    fn counts_note(&self) -> Option<String> {
-        if self.shape.has(FieldGroup::Counts) {
+    /// A note, for after the report, when the model that scored `report` read no counts and
+    /// the export gives some of them, or columns the reader did not read: most likely counts
+    /// under names the reader does not know, or missing in most records; the user should know
+    /// why the model read none.
+    fn counts_note(&self, report: &AuditReport) -> Option<String> {
+        let reads_counts = match &report.model.fields {
+            Some(f) => f.iter().any(|g| g == FieldGroup::Counts.name()),
+            None => self.shape.has(FieldGroup::Counts),
+        };
+        // A list that gives them, scored by a model that does not read them (another list's
+        // fields in a comparison, or a model file of the user's): nothing to fix here.
+        if reads_counts || self.shape.has(FieldGroup::Counts) {
             return None;
         }
         let p = |f: fn(&Account) -> bool| self.lead.iter().any(f);
@@ -565,21 +572,33 @@ impl Input {
         if have.is_empty() && self.unread.is_empty() {
             return None;
         }
-        let only = if have.is_empty() {
-            String::new()
+        let name = if self.path == Path::new(STDIN) {
+            STDIN_ORIGIN.to_string()
         } else {
-            format!("; it gives {} only", have.join(" and "))
+            self.path.display().to_string()
+        };
+        let what = match have.len() {
+            3 => format!("{name} lacks the three counts (posts, followers, following) in most of its first records"),
+            0 => format!("{name} does not give the three counts (posts, followers, following)"),
+            _ => format!(
+                "{name} does not give all three counts (posts, followers, following; it gives {} only)",
+                have.join(" and ")
+            ),
         };
         let unread = if self.unread.is_empty() {
             String::new()
         } else {
             format!("; columns not read: {}", self.unread.join(", "))
         };
+        // A column map applies to the X users CSV; the other formats' names are fixed.
+        let fix = if self.format == Format::CresciCsv {
+            "; name a count's column with --columns \
+             statuses_count=...,followers_count=...,friends_count=..."
+        } else {
+            ""
+        };
         Some(format!(
-            "note: {} does not give all three counts (posts, followers, following{only}), so \
-             the model read none of them{unread}; name a count's column with --columns \
-             statuses_count=...,followers_count=...,friends_count=...",
-            self.path.display()
+            "note: {what}, so the model read none of them{unread}{fix}"
         ))
     }
 }
@@ -640,6 +659,12 @@ fn compare(args: &Args) -> Result<Comparison, Box<dyn Error>> {
             });
         let report = input.audit(&model, args, false, Some(label.clone()), None)?;
         reports.push((label, report));
+    }
+    // Notes once every list is audited: an error in a later list comes first and alone.
+    for (input, (_, report)) in inputs.iter().zip(&reports) {
+        if let Some(note) = input.counts_note(report) {
+            eprintln!("{note}");
+        }
     }
     Ok(Comparison::new(reports)?)
 }

@@ -198,8 +198,9 @@ fn counts_under_unknown_names_are_pointed_out() {
         "id,screen_name,fans,follows,posts\n1,ann,3,4,5\n",
     );
     assert!(
-        err.contains("does not give all three counts")
-            && err.contains("columns not read: fans, follows, posts"),
+        err.contains("does not give the three counts")
+            && err.contains("columns not read: fans, follows, posts")
+            && err.contains("--columns statuses_count="),
         "{err}"
     );
     let absent: Vec<&str> = v["fields"]["absent"]

@@ -268,6 +268,37 @@ False,1,900,0,0,,False,2022-03-14T12:00:00+00:00\n\
         (p.followers_count, p.friends_count, p.statuses_count),
         (Some(10), Some(20), Some(30))
     );
+    // A v1.1 export's `following` is a flag, not the following count.
+    let flag = "id,screen_name,followers_count,statuses_count,following\n9,ed,3,4,False\n";
+    let reader = AccountReader::from_reader(flag.as_bytes(), &ReadOptions::default()).unwrap();
+    assert_eq!(reader.unread_columns(), ["following"]);
+    let a: Vec<Account> = reader.map(Result::unwrap).collect();
+    assert_eq!(a[0].profile.friends_count, None);
+    // A picture on another platform's host says nothing of X's default picture.
+    let weibo_pic =
+        "id,screen_name,profile_image_url\n1,a,https://tva1.sinaimg.cn/face/female_50.png\n";
+    let reader = AccountReader::from_reader(weibo_pic.as_bytes(), &ReadOptions::default()).unwrap();
+    let a: Vec<Account> = reader.map(Result::unwrap).collect();
+    assert_eq!(a[0].profile.default_profile_image, None);
+    // Users of other platforms under names close to X's are refused, not read as X's; a
+    // CSV naming no account is no users CSV.
+    for (text, says) in [
+        (
+            "id,username,name,followers_count,follows_count,media_count\n1,a,A,3,4,5\n",
+            "Instagram",
+        ),
+        (
+            "id,screen_name,followers_count,province,gender\n1,a,3,11,f\n",
+            "Weibo",
+        ),
+        ("start,end,tweet_count\n2020,2021,5\n", "unknown format"),
+    ] {
+        let err = AccountReader::from_reader(text.as_bytes(), &ReadOptions::default())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains(says), "{err}");
+    }
     // Plain names, detected as X's by the posts' name.
     let plain = "id,followers,following,tweets\n8,1,2,3\n";
     let reader = AccountReader::from_reader(plain.as_bytes(), &ReadOptions::default()).unwrap();

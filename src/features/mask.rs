@@ -126,8 +126,8 @@ impl FieldGroup {
     }
 
     /// Whether `account` carries this group: any of its fields (or their summary values) is
-    /// known. Free text read as empty counts as absent, as the readers cannot tell the two
-    /// apart.
+    /// known (for the counts, any of the three; [`ExportShape::of`] asks for all three). Free
+    /// text read as empty counts as absent, as the readers cannot tell the two apart.
     pub fn is_present(self, account: &Account) -> bool {
         let p = &account.profile;
         let s = &p.summary;
@@ -281,9 +281,10 @@ impl ExportShape {
     /// so most accounts of an export that has the field may still lack it. Any other group is
     /// present when at least half of the accounts have it: a model that reads a field many
     /// accounts lack would read those accounts' missing values as if they meant something.
-    /// The counts are had only all three together: every training source has the three, so
-    /// a model that reads them has never seen one without the others (an export with one or
-    /// two, say a column named in a way no reader knows, is scored without counts).
+    /// The counts group needs all three counts in an account: every training source has the
+    /// three, so a model that reads them has never seen one without the others (an export
+    /// with one or two, say a column named in a way no reader knows, is scored without
+    /// counts). [`FieldGroup::is_present`] is looser: any of the three.
     pub fn of<'a>(accounts: impl IntoIterator<Item = &'a Account>) -> ExportShape {
         let mut seen = [0usize; FieldGroup::ALL.len()];
         let mut n = 0usize;

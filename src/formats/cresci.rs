@@ -21,10 +21,11 @@ use crate::error::{Error, Position, Result};
 /// 2017 CSV), `screen_name` (`username`), `description`, `url`, `location`, `lang`,
 /// `created_at`, `statuses_count` (`tweet_count`, `public_metrics.tweet_count`, `tweets`),
 /// `followers_count` (`public_metrics.followers_count`, `followers`), `friends_count`
-/// (`following_count`, `public_metrics.following_count`, `friends`, `following`),
+/// (`following_count`, `public_metrics.following_count`; `following` or `friends` beside
+/// plain `followers`),
 /// `favourites_count` (`favorites_count`), `listed_count` (`public_metrics.listed_count`),
-/// `default_profile`, `default_profile_image` (else read from `profile_image_url`: the
-/// platform's default picture or another), `profile_use_background_image`, `verified`,
+/// `default_profile`, `default_profile_image` (else read from `profile_image_url`: X's
+/// default picture or another X picture; unknown for other hosts), `profile_use_background_image`, `verified`,
 /// `protected`, `geo_enabled`, `crawled_at` (`updated`, `__twarc.retrieved_at`),
 /// `engaged_at` (`liked_at`, `retweeted_at`, `reposted_at`: when the account engaged with the
 /// audited post, see [`Account::engaged_at`]) and `dataset` (read only for the label, when
@@ -101,7 +102,7 @@ impl CresciColumns {
         Header::check_mapping(map, &CRESCI_COLUMNS, Format::CresciCsv)?;
         let header = Header::new(headers);
         let f = |ours: &str, aliases: &[&str]| header.find(ours, aliases, map, origin);
-        let cols = CresciColumns {
+        let mut cols = CresciColumns {
             id: f("id", &["id_str", "user_id"])?,
             name: f("name", &["user_name"])?,
             screen_name: f("screen_name", &["username"])?,
@@ -120,12 +121,7 @@ impl CresciColumns {
             )?,
             friends_count: f(
                 "friends_count",
-                &[
-                    "following_count",
-                    "public_metrics.following_count",
-                    "friends",
-                    "following",
-                ],
+                &["following_count", "public_metrics.following_count"],
             )?,
             favourites_count: f("favourites_count", &["favorites_count"])?,
             listed_count: f("listed_count", &["public_metrics.listed_count"])?,
@@ -143,6 +139,19 @@ impl CresciColumns {
             origin: origin.to_string(),
             dataset_labels: false,
         };
+        // Plain `following` (or `friends`) as the following count only beside plain
+        // `followers`: in a v1.1 export `following` is a flag (whether the crawling account
+        // follows this one).
+        let plain_followers = cols.followers_count.is_some_and(|i| {
+            cols.header.names[i]
+                .trim()
+                .eq_ignore_ascii_case("followers")
+        });
+        if cols.friends_count.is_none() && plain_followers {
+            cols.friends_count =
+                cols.header
+                    .find("following", &["friends"], &ColumnMap::new(), origin)?;
+        }
         if cols.id.is_none() && cols.screen_name.is_none() {
             return Err(Error::Format {
                 origin: origin.to_string(),
@@ -189,7 +198,9 @@ impl CresciColumns {
             self.listed_count,
             self.default_profile,
             self.default_profile_image,
-            self.profile_image_url,
+            // Read only when there is no `default_profile_image` column.
+            self.profile_image_url
+                .filter(|_| self.default_profile_image.is_none()),
             self.profile_use_background_image,
             self.verified,
             self.protected,
@@ -202,7 +213,7 @@ impl CresciColumns {
             .names
             .iter()
             .enumerate()
-            .filter(|&(i, _)| !read.contains(&Some(i)))
+            .filter(|&(i, n)| !read.contains(&Some(i)) && !n.is_empty())
             .map(|(_, n)| n.clone())
             .collect()
     }
@@ -268,10 +279,17 @@ impl CresciColumns {
         p.default_profile_image = match (self.default_profile_image, self.profile_image_url) {
             (None, Some(col)) => {
                 let raw = trim(row.raw(col));
-                (!is_missing(raw)).then(|| {
-                    raw.windows(DEFAULT_IMAGES.len())
-                        .any(|w| w == DEFAULT_IMAGES)
-                })
+                let has = |part: &[u8]| raw.windows(part.len()).any(|w| w == part);
+                // Only X's picture hosts say which: another platform's URL says nothing.
+                if is_missing(raw) {
+                    None
+                } else if has(DEFAULT_IMAGES) {
+                    Some(true)
+                } else if has(b"twimg.com") {
+                    Some(false)
+                } else {
+                    None
+                }
             }
             (flag, _) => row.flag(flag)?,
         };

@@ -14,18 +14,21 @@ use crate::error::{Error, Result};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Format {
     /// Cresci / MIB research CSV (`users.csv`, optionally joined with a `tweets.csv`), and
-    /// any CSV of X users under the v1.1 names or the API v2 ones. Columns read (any order,
-    /// any letter case; other names in parentheses): `id` (`id_str`, `user_id`), `name`
-    /// (`user_name`), `screen_name` (`username`), `description`, `url`, `location`, `lang`,
-    /// `created_at`, `statuses_count` (`tweet_count`, `public_metrics.tweet_count`,
-    /// `tweets`), `followers_count` (`public_metrics.followers_count`, `followers`),
-    /// `friends_count` (`following_count`, `public_metrics.following_count`, `friends`,
-    /// `following`), `favourites_count` (`favorites_count`), `listed_count`
-    /// (`public_metrics.listed_count`), `default_profile`, `default_profile_image` (else told
-    /// from `profile_image_url`), `profile_use_background_image`, `verified`, `protected`,
-    /// `geo_enabled`, `crawled_at` (`updated`, `__twarc.retrieved_at`), `engaged_at`
-    /// (`liked_at`, `retweeted_at`, `reposted_at`) and `dataset`; a [`crate::ColumnMap`]
-    /// names others.
+    /// CSVs of X users under the v1.1 names or the API v2 ones: detected by a `screen_name`
+    /// or `followers_count` column, or by `public_metrics.followers_count`, `tweet_count` or
+    /// `tweets` beside `id`, `user_id` or `username` (give `--format cresci-csv` otherwise).
+    /// Columns read (any order, any letter case; other names in parentheses): `id` (`id_str`,
+    /// `user_id`), `name` (`user_name`), `screen_name` (`username`), `description`, `url`,
+    /// `location`, `lang`, `created_at`, `statuses_count` (`tweet_count`,
+    /// `public_metrics.tweet_count`, `tweets`), `followers_count`
+    /// (`public_metrics.followers_count`, `followers`), `friends_count` (`following_count`,
+    /// `public_metrics.following_count`; `following` or `friends` beside plain `followers`),
+    /// `favourites_count` (`favorites_count`), `listed_count` (`public_metrics.listed_count`),
+    /// `default_profile`, `default_profile_image` (else told from an X `profile_image_url`),
+    /// `profile_use_background_image`, `verified`, `protected`, `geo_enabled`, `crawled_at`
+    /// (`updated`, `__twarc.retrieved_at`), `engaged_at` (`liked_at`, `retweeted_at`,
+    /// `reposted_at`) and `dataset`; a [`crate::ColumnMap`] names others. A CSV that looks
+    /// like Instagram or Weibo users is refused, not read as X's.
     CresciCsv,
     /// Twitter API v1.1 user objects (JSON array or JSON Lines), with the embedded `status`.
     TwitterV1,
@@ -246,13 +249,55 @@ pub(super) fn detect_with(
                 .into(),
         );
     }
-    // Twitter/X users: the v1.1 names, or the API v2 ones (bare or as twarc2's CSV flattens
-    // them); posts named as tweets are X's.
-    if has("screen_name")
-        || has("followers_count")
-        || has("public_metrics.followers_count")
+    // Users of another platform under names close to X's: refused rather than scored by the
+    // X model (Instagram's Graph API and scrapers; Weibo's users/show fields).
+    let x_marker = has("screen_name")
         || has("tweet_count")
         || has("tweets")
+        || has("listed_count")
+        || header.iter().any(|h| h.starts_with("public_metrics."));
+    let instagram = [
+        "media_count",
+        "follows_count",
+        "follower_count",
+        "full_name",
+        "biography",
+        "is_private",
+    ];
+    if !x_marker && instagram.iter().any(|k| has(k)) {
+        return Err(format!(
+            "this CSV looks like Instagram profiles (columns: {}); save them as JSON Lines \
+             with the Instagram names (`username`, `follower_count`, ...) and give \
+             --format instagram-jsonl",
+            header
+                .iter()
+                .take(12)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let weibo = [
+        "verified_type",
+        "bi_followers_count",
+        "avatar_large",
+        "province",
+        "gender",
+    ];
+    if weibo.iter().any(|k| has(k)) {
+        return Err(
+            "this CSV looks like Sina Weibo users (`verified_type`, `province`, ...); save \
+             them as JSON Lines of users/show objects (the `weibo` format)"
+                .into(),
+        );
+    }
+    // Twitter/X users: the v1.1 names, or the API v2 ones (bare or as twarc2's CSV flattens
+    // them); posts named as tweets are X's, in a file that names its accounts.
+    let names_accounts = has("id") || has("user_id") || has("username") || has("screen_name");
+    if has("screen_name")
+        || has("followers_count")
+        || (names_accounts
+            && (has("public_metrics.followers_count") || has("tweet_count") || has("tweets")))
     {
         return Ok(Format::CresciCsv);
     }
