@@ -193,14 +193,7 @@ pub(super) fn detect_with(
             return Ok(Format::Weibo);
         }
         if has("screen_name") || has("followers_count") {
-            let weibo = [
-                "verified_type",
-                "bi_followers_count",
-                "avatar_large",
-                "province",
-                "gender",
-            ];
-            if weibo.iter().any(|k| has(k)) {
+            if WEIBO_USER_KEYS.iter().any(|k| has(k)) {
                 return Ok(Format::Weibo);
             }
             return Ok(Format::TwitterV1);
@@ -269,22 +262,10 @@ pub(super) fn detect_with(
             "this CSV looks like Instagram profiles (columns: {}); save them as JSON Lines \
              with the Instagram names (`username`, `follower_count`, ...) and give \
              --format instagram-jsonl",
-            header
-                .iter()
-                .take(12)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ")
+            first_columns(&header)
         ));
     }
-    let weibo = [
-        "verified_type",
-        "bi_followers_count",
-        "avatar_large",
-        "province",
-        "gender",
-    ];
-    if weibo.iter().any(|k| has(k)) {
+    if WEIBO_USER_KEYS.iter().any(|k| has(k)) {
         return Err(
             "this CSV looks like Sina Weibo users (`verified_type`, `province`, ...); save \
              them as JSON Lines of users/show objects (the `weibo` format)"
@@ -303,13 +284,27 @@ pub(super) fn detect_with(
     }
     Err(format!(
         "CSV of unknown format (columns: {}); give the format explicitly or map columns",
-        header
-            .iter()
-            .take(12)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(", ")
+        first_columns(&header)
     ))
+}
+
+/// Fields of Weibo's users/show objects that X's users lack.
+const WEIBO_USER_KEYS: [&str; 5] = [
+    "verified_type",
+    "bi_followers_count",
+    "avatar_large",
+    "province",
+    "gender",
+];
+
+/// The first twelve names of a header, for an error message.
+fn first_columns(header: &[String]) -> String {
+    header
+        .iter()
+        .take(12)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The field separators a CSV input may use, the comma first (it wins ties).
