@@ -224,4 +224,28 @@ fn counts_under_unknown_names_are_pointed_out() {
         .map(|g| g.as_str().unwrap())
         .collect();
     assert!(present.contains(&"counts"), "{present:?}");
+
+    // With --compare, the notes wait until every list is audited: a later list's error
+    // (strict mode) is the first thing said.
+    std::fs::write(
+        dir.path().join("good.csv"),
+        "id,screen_name,fans\n1,a,3\n2,b,4\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("bad.csv"),
+        "id,screen_name,followers_count\n1,a,x\n",
+    )
+    .unwrap();
+    let out = Command::new(common::audit_example())
+        .args(["--compare", "good.csv", "bad.csv", "--as-of", "2020-01-01"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.starts_with("error: ") && !err.contains("note: "),
+        "{err}"
+    );
 }

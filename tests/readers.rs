@@ -268,6 +268,19 @@ False,1,900,0,0,,False,2022-03-14T12:00:00+00:00\n\
         (p.followers_count, p.friends_count, p.statuses_count),
         (Some(10), Some(20), Some(30))
     );
+    // twarc's retrieval times carry microseconds; a `default_profile_image` column wins over
+    // the picture's URL.
+    let both = "id,screen_name,default_profile_image,profile_image_url,__twarc.retrieved_at\n\
+                1,a,False,https://abs.twimg.com/sticky/default_profile_images/x.png,\
+                2022-03-14T12:00:00.658016+00:00\n";
+    let reader = AccountReader::from_reader(both.as_bytes(), &ReadOptions::default()).unwrap();
+    assert_eq!(reader.unread_columns(), ["profile_image_url"]);
+    let a: Vec<Account> = reader.map(Result::unwrap).collect();
+    assert_eq!(a[0].profile.default_profile_image, Some(false));
+    assert_eq!(
+        a[0].profile.crawled_at,
+        Some("2022-03-14T12:00:00.658016Z".parse().unwrap())
+    );
     // A v1.1 export's `following` is a flag, not the following count.
     let flag = "id,screen_name,followers_count,statuses_count,following\n9,ed,3,4,False\n";
     let reader = AccountReader::from_reader(flag.as_bytes(), &ReadOptions::default()).unwrap();
