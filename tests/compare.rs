@@ -161,15 +161,7 @@ fn the_example_compares_three_files() {
         "--html".into(),
         html.display().to_string(),
     ]);
-    let out = std::process::Command::new(common::audit_example())
-        .args(&args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = common::run_audit_ok(&args);
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let accounts = v["accounts"].as_array().unwrap();
     let labels: Vec<&str> = accounts

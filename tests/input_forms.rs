@@ -175,21 +175,13 @@ fn counts_under_unknown_names_are_pointed_out() {
     let run = |name: &str, text: &str| {
         let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
-        let out = Command::new(common::audit_example())
-            .args([
-                path.to_str().unwrap(),
-                "--as-of",
-                "2020-01-01",
-                "--json",
-                "-",
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = common::run_audit_ok(&[
+            path.to_str().unwrap(),
+            "--as-of",
+            "2020-01-01",
+            "--json",
+            "-",
+        ]);
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         (v, String::from_utf8_lossy(&out.stderr).into_owned())
     };

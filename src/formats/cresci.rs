@@ -89,7 +89,8 @@ const CRESCI_COLUMNS: [&str; 23] = [
 ];
 
 impl CresciColumns {
-    /// Resolves the columns from a header record.
+    /// Resolves the columns from a header record; also returns the header's columns read as
+    /// none of ours (unnamed ones left out), in header order.
     ///
     /// # Errors
     /// [`Error::Format`] when neither `id` nor `screen_name` is present or a mapped column is
@@ -98,10 +99,17 @@ impl CresciColumns {
         headers: &ByteRecord,
         map: &ColumnMap,
         origin: &str,
-    ) -> Result<CresciColumns> {
+    ) -> Result<(CresciColumns, Vec<String>)> {
         Header::check_mapping(map, &CRESCI_COLUMNS, Format::CresciCsv)?;
         let header = Header::new(headers);
-        let f = |ours: &str, aliases: &[&str]| header.find(ours, aliases, map, origin);
+        // The columns found, to list the others.
+        let read = std::cell::RefCell::new(Vec::new());
+        let f = |ours: &str, aliases: &[&str]| {
+            let found = header.find(ours, aliases, map, origin)?;
+            read.borrow_mut().extend(found);
+            Ok::<_, Error>(found)
+        };
+        let default_profile_image = f("default_profile_image", &[])?;
         let mut cols = CresciColumns {
             id: f("id", &["id_str", "user_id"])?,
             name: f("name", &["user_name"])?,
@@ -126,8 +134,12 @@ impl CresciColumns {
             favourites_count: f("favourites_count", &["favorites_count"])?,
             listed_count: f("listed_count", &["public_metrics.listed_count"])?,
             default_profile: f("default_profile", &[])?,
-            default_profile_image: f("default_profile_image", &[])?,
-            profile_image_url: f("profile_image_url", &[])?,
+            default_profile_image,
+            // Read only when there is no `default_profile_image` column.
+            profile_image_url: match default_profile_image {
+                None => f("profile_image_url", &[])?,
+                Some(_) => None,
+            },
             profile_use_background_image: f("profile_use_background_image", &[])?,
             verified: f("verified", &[])?,
             protected: f("protected", &[])?,
@@ -152,6 +164,12 @@ impl CresciColumns {
                 cols.header
                     .find("following", &["friends"], &ColumnMap::new(), origin)?;
         }
+        let mut read = read.into_inner();
+        read.extend(cols.friends_count);
+        let unread = (cols.header.names.iter().enumerate())
+            .filter(|&(i, n)| !read.contains(&i) && !n.is_empty())
+            .map(|(_, n)| n.clone())
+            .collect();
         if cols.id.is_none() && cols.screen_name.is_none() {
             return Err(Error::Format {
                 origin: origin.to_string(),
@@ -161,7 +179,7 @@ impl CresciColumns {
                 ),
             });
         }
-        Ok(cols)
+        Ok((cols, unread))
     }
 
     /// Takes each record's label from the `dataset` column (`E13`, `TFP`: genuine; `INT`,
@@ -178,44 +196,6 @@ impl CresciColumns {
         }
         self.dataset_labels = yes;
         Ok(self)
-    }
-
-    /// The header's columns read as none of ours, in header order.
-    pub(crate) fn unread(&self) -> Vec<String> {
-        let read = [
-            self.id,
-            self.name,
-            self.screen_name,
-            self.description,
-            self.url,
-            self.location,
-            self.lang,
-            self.created_at,
-            self.statuses_count,
-            self.followers_count,
-            self.friends_count,
-            self.favourites_count,
-            self.listed_count,
-            self.default_profile,
-            self.default_profile_image,
-            // Read only when there is no `default_profile_image` column.
-            self.profile_image_url
-                .filter(|_| self.default_profile_image.is_none()),
-            self.profile_use_background_image,
-            self.verified,
-            self.protected,
-            self.geo_enabled,
-            self.crawled_at,
-            self.engaged_at,
-            self.dataset,
-        ];
-        self.header
-            .names
-            .iter()
-            .enumerate()
-            .filter(|&(i, n)| !read.contains(&Some(i)) && !n.is_empty())
-            .map(|(_, n)| n.clone())
-            .collect()
     }
 
     /// Accepts records with one more field than the header: a leading unnamed index column
@@ -276,8 +256,9 @@ impl CresciColumns {
         p.favourites_count = row.count(self.favourites_count)?;
         p.listed_count = row.count(self.listed_count)?;
         p.default_profile = row.flag(self.default_profile)?;
-        p.default_profile_image = match (self.default_profile_image, self.profile_image_url) {
-            (None, Some(col)) => {
+        // The picture's URL is resolved only when there is no `default_profile_image` column.
+        p.default_profile_image = match self.profile_image_url {
+            Some(col) => {
                 let raw = trim(row.raw(col));
                 let has = |part: &[u8]| raw.windows(part.len()).any(|w| w == part);
                 // Only X's picture hosts say which: another platform's URL says nothing.
@@ -291,7 +272,7 @@ impl CresciColumns {
                     None
                 }
             }
-            (flag, _) => row.flag(flag)?,
+            None => row.flag(self.default_profile_image)?,
         };
         p.profile_use_background_image = row.flag(self.profile_use_background_image)?;
         p.verified = row.flag(self.verified)?;
@@ -343,6 +324,7 @@ mod tests {
             "t.csv",
         )
         .unwrap()
+        .0
     }
 
     /// Converting into an account that held another record (or part of a record that failed)
@@ -352,7 +334,7 @@ mod tests {
     fn mapped_columns_resolve_and_convert() {
         let header = ByteRecord::from(vec!["user_name", "screen_name", "fans"]);
         let map: ColumnMap = "name=user_name,followers_count=fans".parse().unwrap();
-        let cols = CresciColumns::resolve(&header, &map, "mine.csv").unwrap();
+        let (cols, _) = CresciColumns::resolve(&header, &map, "mine.csv").unwrap();
         let row = ByteRecord::from(vec!["Ann", "ann", "12"]);
         let account = cols
             .convert_record(&row, Position::new(1, Some(2)))

@@ -30,16 +30,6 @@ pub(crate) enum CsvConvert {
 }
 
 impl CsvConvert {
-    /// The header's columns not read, for the Cresci / X users layout (whose files often
-    /// name their columns in ways of their own); empty for the other layouts, whose columns
-    /// are fixed by their datasets.
-    pub(crate) fn unread(&self) -> Vec<String> {
-        match self {
-            CsvConvert::Cresci(c) => c.unread(),
-            _ => Vec::new(),
-        }
-    }
-
     /// Converts one record (a pure function).
     pub(crate) fn convert<R: Record + ?Sized>(&self, rec: &R, pos: Position) -> Result<Account> {
         match self {
@@ -87,6 +77,10 @@ pub(crate) struct CsvInput {
     /// Token buffers to reuse (one per block of a batch).
     spare: Vec<Tokens>,
     pub(crate) convert: CsvConvert,
+    /// The header's columns not read, for the Cresci / X users layout (whose files often
+    /// name their columns in ways of their own); empty for the other layouts, whose columns
+    /// are fixed by their datasets.
+    pub(crate) unread: Vec<String>,
     origin: String,
     /// The field separator: `,`, or a sniffed `;` or tab.
     delimiter: u8,
@@ -353,11 +347,13 @@ pub(crate) fn open(
     let headers = owned(&tokens.record(0));
     // R's write.csv: the header lacks the row-name column the records have.
     let leading_index = tokens.len() > 1 && tokens.record(1).len() == headers.len() + 1;
+    let mut unread = Vec::new();
     let convert = match format {
         Format::CresciCsv => {
-            let mut c = CresciColumns::resolve(&headers, &options.columns, origin)?
-                .with_dataset_labels(options.label_from_dataset)?;
+            let (c, not_read) = CresciColumns::resolve(&headers, &options.columns, origin)?;
+            let mut c = c.with_dataset_labels(options.label_from_dataset)?;
             c.set_leading_index(leading_index);
+            unread = not_read;
             CsvConvert::Cresci(c)
         }
         Format::InstagramKaggleCsv => {
@@ -388,6 +384,7 @@ pub(crate) fn open(
         redo: Tokens::default(),
         spare: Vec::new(),
         convert,
+        unread,
         origin: origin.to_string(),
         delimiter,
         done: false,

@@ -434,7 +434,7 @@ impl AccountReader {
     /// ```
     pub fn unread_columns(&self) -> Vec<String> {
         match &self.input {
-            Input::Csv(c) => c.convert.unread(),
+            Input::Csv(c) => c.unread.clone(),
             _ => Vec::new(),
         }
     }

@@ -101,3 +101,18 @@ pub fn audit_example() -> &'static Path {
         bin
     })
 }
+
+/// Runs the `audit` example with `args` and returns its output, failing (with its standard
+/// error) when it does not succeed.
+pub fn run_audit_ok<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> std::process::Output {
+    let out = Command::new(audit_example())
+        .args(args)
+        .output()
+        .expect("the example runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
