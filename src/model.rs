@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::{Account, Label};
 use crate::calibration::{Calibration, CalibrationMethod};
+use crate::detector::explain::Explained;
 use crate::detector::{
     DecisionTree, DecisionTreeParams, Detector, GaussianNb, GaussianNbParams, LinfaTree,
     LinfaTreeParams, LogisticRegression, LogisticRegressionParams, RandomForest,
@@ -693,19 +694,20 @@ impl Model {
 
     /// Calibrated P(fake) of every row of `x` (as [`Detector::predict_proba`]) with its first
     /// `k` reasons (as [`Detector::explain_top`]); a forest walks each row once for both when
-    /// its ranked form applies.
+    /// its ranked form applies, and leaves its reasons to be put into words when needed
+    /// (against the model's schema).
     pub(crate) fn score_and_explain(
         &self,
         x: &FeatureMatrix,
         k: usize,
-    ) -> Result<(Array1<f64>, Vec<Vec<Reason>>)> {
+    ) -> Result<(Array1<f64>, Explained)> {
         self.data.schema.check(x.schema())?;
         match &self.data.detector {
             FittedDetector::RandomForest(f) => {
                 f.schema().check(x.schema())?;
-                let (mut p, reasons) = f.score_and_explain_values(x.values(), k)?;
+                let (mut p, briefs) = f.score_and_explain_values(x.values(), k)?;
                 p.mapv_inplace(|s| self.data.calibration.apply(s));
-                Ok((p, reasons))
+                Ok((p, Explained::Briefs(briefs)))
             }
             _ => {
                 use rayon::prelude::*;
@@ -713,7 +715,7 @@ impl Model {
                     .into_par_iter()
                     .map(|row| self.explain_top(x, row, k))
                     .collect::<Result<_>>()?;
-                Ok((self.predict_proba(x)?, reasons))
+                Ok((self.predict_proba(x)?, Explained::Reasons(reasons)))
             }
         }
     }
@@ -1024,17 +1026,22 @@ mod tests {
             DetectorParams::LogisticRegression(LogisticRegressionParams::default()),
         ] {
             let (m, x) = small_model(detector);
-            let (p, all) = m.score_and_explain(&x, 3).unwrap();
+            let (p, mut all) = m.score_and_explain(&x, 3).unwrap();
             let want = m.predict_proba(&x).unwrap();
             assert_eq!(p.len(), x.nrows());
             for (a, b) in p.iter().zip(&want) {
                 assert_eq!(a.to_bits(), b.to_bits());
             }
             assert_eq!(all.len(), x.nrows());
-            for (row, reasons) in all.iter().enumerate() {
-                assert_eq!(reasons, &m.explain_top(&x, row, 3).unwrap(), "row {row}");
+            for row in 0..x.nrows() {
+                let want = m.explain_top(&x, row, 3).unwrap();
+                assert!(!want.is_empty());
+                let mut joined = String::new();
+                all.write_joined(m.schema(), row, &mut joined);
+                let texts: Vec<&str> = want.iter().map(|r| r.text.as_str()).collect();
+                assert_eq!(joined, texts.join("; "), "row {row}");
+                assert_eq!(all.reasons(m.schema(), row), want, "row {row}");
             }
-            assert!(all.iter().all(|r| !r.is_empty()));
         }
         let (m, _) = small_model(DetectorParams::default());
         let (other, _) = synthetic(20, 5, 1);

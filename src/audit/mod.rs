@@ -393,10 +393,7 @@ impl<'m> Audit<'m> {
                     sink.state.valid += 1;
                     sink.state.note(one.time);
                     position += 1;
-                    let details = match one.details {
-                        Some(d) => (d.id, d.screen_name, d.reasons, d.features),
-                        None => (None, None, Vec::new(), None),
-                    };
+                    let details = one.details.map(|d| *d).unwrap_or_default();
                     sink.absorb_one(position - 1, one.p_fake, one.marks, details)
                 }
                 // Strict mode stops at a malformed record; a duplicate is counted and listed.
@@ -1134,6 +1131,65 @@ mod tests {
             want.truncate(3);
             assert_eq!(f.reasons, want, "follower {i}");
         }
+    }
+
+    /// With the per-follower CSV and a short list of the most suspicious, the followers that
+    /// can no longer be listed get their reasons only as the CSV's text: every CSV row's
+    /// reasons are still the model's, and so are the listed followers', whether the audit
+    /// reads records one by one or in blocks.
+    #[test]
+    fn csv_rows_and_listed_followers_carry_the_models_reasons() {
+        let clock: DateTime<Utc> = "2015-02-14T12:00:00Z".parse().unwrap();
+        let generated: Vec<Account> = crate::synth::FollowerListSpec::new(3_000)
+            .seed(9)
+            .build()
+            .expect("valid spec")
+            .iter()
+            .collect();
+        let mut bytes = Vec::new();
+        crate::synth::write_cresci_csv(&mut bytes, generated.iter()).expect("in memory");
+        let options = crate::formats::ReadOptions::default().origin("mem");
+        let reader = || {
+            AccountReader::from_reader(std::io::Cursor::new(bytes.clone()), &options)
+                .expect("opens")
+        };
+        let accounts: Vec<Account> = reader().map(|a| a.expect("valid")).collect();
+        let model = Model::default_twitter();
+        let x = FeatureExtractor::new(FeatureSet::Twitter)
+            .with_clock(clock)
+            .extract(&accounts);
+        let params = AuditParams::default()
+            .followers(Listing::MostSuspicious(50))
+            .reasons(3)
+            .bootstrap(5)
+            .clock(clock);
+        let audit = Audit::new(&model, params);
+        let words = |i: usize| {
+            let mut want = model.explain(&x, i).unwrap();
+            want.truncate(3);
+            want
+        };
+        let (mut by_record, mut by_block) = (Vec::new(), Vec::new());
+        let one = audit
+            .run_with("mem", accounts.iter().cloned().map(Ok), Some(&mut by_record))
+            .unwrap();
+        let two = audit.run_reader(&mut reader(), Some(&mut by_block)).unwrap();
+        assert_eq!(by_record, by_block);
+        for report in [&one, &two] {
+            assert_eq!(report.followers.len(), 50);
+            for f in &report.followers {
+                assert_eq!(f.reasons, words(f.position as usize), "{}", f.position);
+            }
+        }
+        let mut rows = csv::Reader::from_reader(by_record.as_slice());
+        let mut n = 0;
+        for (i, row) in rows.records().enumerate() {
+            let row = row.unwrap();
+            let want: Vec<String> = words(i).into_iter().map(|r| r.text).collect();
+            assert_eq!(&row[6], want.join("; "), "row {i}");
+            n += 1;
+        }
+        assert_eq!(n, accounts.len());
     }
 
     #[test]

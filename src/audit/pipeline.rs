@@ -9,6 +9,7 @@ use ndarray::Array2;
 use rayon::prelude::*;
 
 use crate::account::{Account, Label};
+use crate::detector::explain::join_reasons;
 use crate::detector::{Detector, Reason};
 use crate::error::{Error, Result};
 use crate::features::{FeatureExtractor, FeatureMatrix, TimeReference};
@@ -74,6 +75,8 @@ pub(super) struct ScoredBatch {
     pub(super) proba: Vec<f64>,
     pub(super) marks: Vec<Marks>,
     pub(super) reasons: Vec<Vec<Reason>>,
+    /// See [`Rows::texts`].
+    pub(super) texts: Vec<Option<String>>,
     /// The chunk's feature buffer, to reuse.
     pub(super) scratch: Option<Array2<f64>>,
 }
@@ -86,6 +89,10 @@ pub(super) struct Scorer<'a, 'm> {
     /// Every follower is written out (the CSV, or a report listing all): each gets its id and
     /// reasons.
     pub(super) every: bool,
+    /// Every follower is written to the per-follower CSV.
+    pub(super) csv: bool,
+    /// The report lists every follower.
+    pub(super) all: bool,
     /// The report lists the most suspicious: followers at or above the listing bound get
     /// their id and reasons.
     pub(super) top: bool,
@@ -100,6 +107,8 @@ impl<'a, 'm> Scorer<'a, 'm> {
             audit,
             fx,
             every: csv || listing == Listing::All,
+            csv,
+            all: listing == Listing::All,
             top: matches!(listing, Listing::MostSuspicious(n) if n > 0),
             listed: match listing {
                 Listing::MostSuspicious(n) => n,
@@ -114,7 +123,14 @@ impl<'a, 'm> Scorer<'a, 'm> {
     /// can never enter. The bound only rises, so a follower that ends up listed always
     /// passes here.
     pub(super) fn wanted(&self, p_fake: f64) -> bool {
-        self.every
+        self.every || self.listable(p_fake)
+    }
+
+    /// Whether a follower scored `p_fake` may be listed in the report (see
+    /// [`Scorer::wanted`]), so needs its reasons as [`Reason`]s rather than only as the CSV's
+    /// text.
+    fn listable(&self, p_fake: f64) -> bool {
+        self.all
             || (self.top
                 && p_fake
                     > f64::from_bits(
@@ -156,6 +172,7 @@ impl Scorer<'_, '_> {
             proba: rows.proba,
             marks: rows.marks,
             reasons: rows.reasons,
+            texts: rows.texts,
             scratch: Some(rows.scratch),
         })
     }
@@ -215,9 +232,9 @@ impl Scorer<'_, '_> {
         }
         let keep = self.audit.params.reasons;
         // Every follower written out: scores and reasons from one walk (a forest's).
-        let (scores, reasons) = if self.every && keep > 0 {
-            let (p, r) = model.score_and_explain(&x, keep)?;
-            (p, Some(r))
+        let (scores, explained) = if self.every && keep > 0 {
+            let (p, e) = model.score_and_explain(&x, keep)?;
+            (p, Some(e))
         } else {
             (model.predict_proba(&x)?, None)
         };
@@ -232,8 +249,30 @@ impl Scorer<'_, '_> {
         // The block engine's listed followers get their reasons at the end (`offer` is false
         // only there).
         let deferred = !offer && self.defers_reasons();
-        let reasons: Vec<Vec<Reason>> = match reasons {
-            Some(all) => all,
+        let mut texts = Vec::new();
+        let reasons: Vec<Vec<Reason>> = match explained {
+            // In words for the followers the report may list; for the others, only the text
+            // the CSV writes, in one string each.
+            Some(mut all) => {
+                let schema = model.schema();
+                if self.csv {
+                    texts.reserve(rows);
+                }
+                let mut reasons = Vec::with_capacity(rows);
+                for (r, &p) in proba.iter().enumerate() {
+                    if self.listable(p) || !self.csv {
+                        reasons.push(all.reasons(schema, r));
+                        texts.extend(self.csv.then_some(None));
+                    } else {
+                        // Room for three reasons' words, so that the string seldom grows.
+                        let mut text = String::with_capacity(256);
+                        all.write_joined(schema, r, &mut text);
+                        reasons.push(Vec::new());
+                        texts.push(Some(text));
+                    }
+                }
+                reasons
+            }
             None if keep > 0 && !deferred && wanted.iter().any(|&w| w) => (0..rows)
                 .into_par_iter()
                 .map(|row| {
@@ -259,6 +298,7 @@ impl Scorer<'_, '_> {
             wanted,
             marks,
             reasons,
+            texts,
             candidates,
             scratch: x.into_values(),
         })
@@ -283,6 +323,9 @@ pub(super) struct Rows {
     pub(super) wanted: Vec<bool>,
     pub(super) marks: Vec<Marks>,
     pub(super) reasons: Vec<Vec<Reason>>,
+    /// When the CSV is written: for each follower that cannot be listed (empty
+    /// [`Rows::reasons`]), its reasons as the CSV's text; empty otherwise.
+    pub(super) texts: Vec<Option<String>>,
     /// Accounts not yet offered that may enter the uniform sample: index and key.
     pub(super) candidates: Vec<(usize, u64)>,
     /// The feature buffer, to reuse.
@@ -295,20 +338,10 @@ pub(super) struct One {
     pub(super) marks: Marks,
     pub(super) time: TimeKind,
     /// Only when the report or the CSV lists followers.
-    pub(super) details: Option<Box<Details>>,
+    pub(super) details: Option<Box<Unplaced>>,
     /// The follower and its key, when it may enter the uniform sample: offered once it is
     /// placed and accepted (a duplicate found then must not enter).
     pub(super) sample: Option<Box<(u64, Account)>>,
-}
-
-/// What a listed follower carries besides its score.
-pub(super) struct Details {
-    pub(super) id: Option<String>,
-    pub(super) screen_name: Option<String>,
-    pub(super) reasons: Vec<Reason>,
-    /// Its feature row, when its reasons are left to the end (see
-    /// [`Scorer::defers_reasons`]).
-    pub(super) features: Option<Box<[f64]>>,
 }
 
 /// A block job's output per follower: its score, or the error that stopped the block's
@@ -369,7 +402,7 @@ impl Scorer<'_, '_> {
                     TimeReference::Clock(_) => TimeKind::Clock,
                 };
                 let details = rows.wanted[k].then(|| {
-                    Box::new(Details {
+                    Box::new(Unplaced {
                         id: a.profile.id.take(),
                         screen_name: a.profile.screen_name.take(),
                         reasons: rows
@@ -377,6 +410,7 @@ impl Scorer<'_, '_> {
                             .get_mut(k)
                             .map(std::mem::take)
                             .unwrap_or_default(),
+                        text: rows.texts.get_mut(k).and_then(Option::take),
                         features: features.get_mut(k).and_then(Option::take),
                     })
                 });
@@ -393,11 +427,13 @@ impl Scorer<'_, '_> {
 }
 
 /// One follower's row of the per-follower CSV: position, id, screen name, P(fake) to six
-/// decimals, label, group and the reasons joined by `; `, written field by field.
-/// `text` is room for the fields that are put together.
+/// decimals, label, group and the reasons joined by `; ` (`reasons` when the follower's reasons
+/// came as that text only), written field by field. `text` is room for the fields that are
+/// put together.
 fn write_follower(
     w: &mut csv::Writer<&mut dyn Write>,
     score: &FollowerScore,
+    reasons: Option<&str>,
     text: &mut String,
 ) -> std::result::Result<(), csv::Error> {
     use std::fmt::Write as _;
@@ -411,14 +447,14 @@ fn write_follower(
     w.write_field(text.as_bytes())?;
     w.write_field(label_name(score.label))?;
     w.write_field(score.group.name())?;
-    text.clear();
-    for (i, r) in score.reasons.iter().enumerate() {
-        if i > 0 {
-            text.push_str("; ");
+    match reasons {
+        Some(joined) => w.write_field(joined)?,
+        None => {
+            text.clear();
+            join_reasons(&score.reasons, text);
+            w.write_field(text.as_bytes())?;
         }
-        text.push_str(&r.text);
     }
-    w.write_field(text.as_bytes())?;
     w.write_record(None::<&[u8]>)
 }
 
@@ -483,7 +519,14 @@ impl Sink<'_, '_> {
                 .get_mut(row)
                 .map(std::mem::take)
                 .unwrap_or_default();
-            let details = (id, screen_name, reasons, None);
+            let text = scored.texts.get_mut(row).and_then(Option::take);
+            let details = Unplaced {
+                id,
+                screen_name,
+                reasons,
+                text,
+                features: None,
+            };
             self.absorb_one(pos, p_fake, scored.marks[row], details)?;
         }
         scored.accounts.clear();
@@ -497,7 +540,13 @@ impl Sink<'_, '_> {
         pos: u64,
         p_fake: f64,
         marks: Marks,
-        (id, screen_name, reasons, features): Unplaced,
+        Unplaced {
+            id,
+            screen_name,
+            reasons,
+            text,
+            features,
+        }: Unplaced,
     ) -> Result<()> {
         let p = &self.audit.params;
         let threshold = self.audit.model.threshold();
@@ -532,7 +581,8 @@ impl Sink<'_, '_> {
             reasons,
         };
         if let Some(w) = self.csv.as_mut() {
-            write_follower(w, &score, &mut self.line).map_err(|e| csv_error(self.source, e))?;
+            write_follower(w, &score, text.as_deref(), &mut self.line)
+                .map_err(|e| csv_error(self.source, e))?;
         }
         if listed {
             self.state.followers.push(score);
@@ -565,14 +615,17 @@ impl Sink<'_, '_> {
     }
 }
 
-/// What the report may keep of a follower: its id, screen name and reasons, and its feature
-/// row when its reasons are left to the end.
-pub(super) type Unplaced = (
-    Option<String>,
-    Option<String>,
-    Vec<Reason>,
-    Option<Box<[f64]>>,
-);
+/// What the report may keep of a follower besides its score: its id, screen name and reasons
+/// (or only the CSV's text of them), and its feature row when its reasons are left to the end
+/// (see [`Scorer::defers_reasons`]).
+#[derive(Default)]
+pub(super) struct Unplaced {
+    pub(super) id: Option<String>,
+    pub(super) screen_name: Option<String>,
+    pub(super) reasons: Vec<Reason>,
+    pub(super) text: Option<String>,
+    pub(super) features: Option<Box<[f64]>>,
+}
 
 /// What a scored chunk leaves to reuse: its account buffer and its feature buffer.
 pub(super) type Reusable = (Vec<Account>, Option<Array2<f64>>);

@@ -32,7 +32,7 @@ use ndarray::{Array1, ArrayView2};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::detector::explain::top_reasons_from_contributions;
+use crate::detector::explain::{top_reasons_from_contributions, Briefs};
 use crate::detector::rows::row_values;
 use crate::detector::{Detector, Reason};
 use crate::error::{Error, Result};
@@ -222,66 +222,56 @@ impl RandomForest {
         &self,
         x: ArrayView2<'_, f64>,
         k: usize,
-    ) -> Result<(Array1<f64>, Vec<Vec<Reason>>)> {
+    ) -> Result<(Array1<f64>, Briefs)> {
         let p = self.schema.len();
         let data = self.row_major(x)?;
         let (Some(ranked), true) = (&self.ranked, p > 0) else {
             // Scored, then explained in pieces over the pool.
             let proba = self.predict_proba_values(x)?;
             let rows: Vec<&[f64]> = (0..x.nrows()).map(|r| &data[r * p..(r + 1) * p]).collect();
-            let reasons = rows
+            let pieces: Vec<Briefs> = rows
                 .par_chunks(BLOCK)
-                .flat_map_iter(|rows| {
+                .map(|rows| {
                     let mut per_feature = vec![0.0; p];
-                    rows.iter()
-                        .map(|v| self.explain_values(v, k, &mut per_feature))
-                        .collect::<Vec<_>>()
+                    let mut briefs = Briefs::with_capacity(rows.len(), k);
+                    for v in rows {
+                        per_feature.fill(0.0);
+                        self.fill_contributions(v, &mut per_feature);
+                        briefs.push_row(&self.schema, v, &per_feature, k);
+                    }
+                    briefs
                 })
                 .collect();
-            return Ok((proba, reasons));
+            let mut briefs = Briefs::with_capacity(x.nrows(), k);
+            pieces.into_iter().for_each(|b| briefs.append(b));
+            return Ok((proba, briefs));
         };
         let width = ranked.columns.len();
-        let blocks: Vec<(Vec<f64>, Vec<Vec<Reason>>)> = data
+        let blocks: Vec<(Vec<f64>, Briefs)> = data
             .par_chunks(BLOCK * p)
             .map(|rows| {
                 let n = rows.len() / p;
                 let (mut acc, mut sums) = (vec![0.0; n], vec![0.0; n * width]);
                 ranked.score_and_contributions_block(rows, p, &mut acc, &mut sums);
                 let mut per_feature = vec![0.0; p];
-                let reasons = (0..n)
-                    .map(|r| {
-                        let sums = &sums[r * width..(r + 1) * width];
-                        let values = &rows[r * p..(r + 1) * p];
-                        self.reasons_from_sums(ranked, values, sums, k, &mut per_feature)
-                    })
-                    .collect();
-                (acc, reasons)
+                let mut briefs = Briefs::with_capacity(n, k);
+                for r in 0..n {
+                    per_feature.fill(0.0);
+                    ranked.scatter(&sums[r * width..(r + 1) * width], &mut per_feature);
+                    self.scale(&mut per_feature);
+                    briefs.push_row(&self.schema, &rows[r * p..(r + 1) * p], &per_feature, k);
+                }
+                (acc, briefs)
             })
             .collect();
         let scale = 1.0 / self.trees.len() as f64;
         let mut proba = Vec::with_capacity(x.nrows());
-        let mut reasons = Vec::with_capacity(x.nrows());
-        for (acc, r) in blocks {
+        let mut briefs = Briefs::with_capacity(x.nrows(), k);
+        for (acc, b) in blocks {
             proba.extend(acc.into_iter().map(|s| s * scale));
-            reasons.extend(r);
+            briefs.append(b);
         }
-        Ok((Array1::from(proba), reasons))
-    }
-
-    /// The first `k` reasons of the row `values` from its contributions summed per compact
-    /// feature, with `per_feature` (schema-long, overwritten) as room.
-    fn reasons_from_sums(
-        &self,
-        ranked: &RankedForest,
-        values: &[f64],
-        sums: &[f64],
-        k: usize,
-        per_feature: &mut [f64],
-    ) -> Vec<Reason> {
-        self.reasons_with(values, k, per_feature, |c| {
-            ranked.scatter(sums, c);
-            self.scale(c);
-        })
+        Ok((Array1::from(proba), briefs))
     }
 
     /// Adds the path contributions of the row `values` to `per_feature` (zeroed by the
@@ -751,7 +741,8 @@ mod tests {
                 (usize::MAX, some.view(), picked.clone()),
                 (2, first.view(), vec![0]),
             ] {
-                let (p, reasons) = f.score_and_explain_values(view, k).unwrap();
+                let (p, briefs) = f.score_and_explain_values(view, k).unwrap();
+                let reasons = briefs.worded(&f.schema);
                 assert_eq!((p.len(), reasons.len()), (index.len(), index.len()));
                 for ((a, got), &row) in p.iter().zip(&reasons).zip(&index) {
                     assert_eq!(a.to_bits(), want_p[row].to_bits(), "row {row}");
@@ -910,17 +901,18 @@ mod tests {
             (&f, columns_first.t()),
             (&plain, columns_first.t()),
         ] {
-            let (p, reasons) = forest.score_and_explain_values(view, 3).unwrap();
+            let (p, briefs) = forest.score_and_explain_values(view, 3).unwrap();
+            let reasons = briefs.worded(&forest.schema);
             assert_eq!((p.len(), reasons.len()), (700, 700));
             for (row, (a, b)) in p.iter().zip(&want).enumerate() {
                 assert_eq!(a.to_bits(), b.to_bits(), "row {row}");
                 assert_eq!(reasons[row], plain.explain_top(&x, row, 3).unwrap());
             }
         }
-        let (p, reasons) = f
+        let (p, briefs) = f
             .score_and_explain_values(Array2::<f64>::zeros((0, 5)).view(), 3)
             .unwrap();
-        assert!(p.is_empty() && reasons.is_empty());
+        assert!(p.is_empty() && briefs.len() == 0);
         let none = random_forest(54, 4, 0, &pool, 0.0);
         let x = FeatureMatrix::new(none.schema.clone(), Array2::zeros((1100, 0))).unwrap();
         let mean = none.contributions(&x, 0).unwrap().bias;
@@ -931,7 +923,8 @@ mod tests {
         };
         for forest in [&none, &plain] {
             let p = forest.predict_proba(&x).unwrap();
-            let (q, reasons) = forest.score_and_explain_values(x.values(), 3).unwrap();
+            let (q, briefs) = forest.score_and_explain_values(x.values(), 3).unwrap();
+            let reasons = briefs.worded(&forest.schema);
             assert_eq!((p.len(), q.len(), reasons.len()), (1100, 1100, 1100));
             assert!(p.iter().chain(&q).all(|v| v.to_bits() == mean.to_bits()));
             assert!(reasons.iter().all(Vec::is_empty));
