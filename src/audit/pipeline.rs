@@ -87,14 +87,14 @@ pub(super) struct Scorer<'a, 'm> {
     pub(super) audit: &'a Shared<'m>,
     pub(super) fx: &'a FeatureExtractor,
     /// Every follower is written out (the CSV, or a report listing all): each gets its id and
-    /// reasons.
+    /// reasons (only as the CSV's text when it cannot be listed, see [`Rows::texts`]).
     pub(super) every: bool,
     /// Every follower is written to the per-follower CSV.
     pub(super) csv: bool,
     /// The report lists every follower.
     pub(super) all: bool,
-    /// The report lists the most suspicious: followers at or above the listing bound get
-    /// their id and reasons.
+    /// The report lists the most suspicious: followers above the listing bound get their id
+    /// and reasons.
     pub(super) top: bool,
     /// How many the report lists when `top`.
     pub(super) listed: usize,
@@ -262,9 +262,12 @@ impl Scorer<'_, '_> {
                 for (r, &p) in proba.iter().enumerate() {
                     if self.listable(p) || !self.csv {
                         reasons.push(all.reasons(schema, r));
-                        texts.extend(self.csv.then_some(None));
+                        if self.csv {
+                            texts.push(None);
+                        }
                     } else {
-                        // Room for three reasons' words, so that the string seldom grows.
+                        // Room for the default three reasons' words (about 170 bytes), so
+                        // that the string seldom grows.
                         let mut text = String::with_capacity(256);
                         all.write_joined(schema, r, &mut text);
                         reasons.push(Vec::new());
@@ -323,8 +326,9 @@ pub(super) struct Rows {
     pub(super) wanted: Vec<bool>,
     pub(super) marks: Vec<Marks>,
     pub(super) reasons: Vec<Vec<Reason>>,
-    /// When the CSV is written: for each follower that cannot be listed (empty
-    /// [`Rows::reasons`]), its reasons as the CSV's text; empty otherwise.
+    /// When the CSV is written with reasons, one entry per follower: for a follower that
+    /// cannot be listed (whose [`Rows::reasons`] is empty), its reasons as the CSV's text, and
+    /// `None` for the others. Empty when there is no CSV or no reasons are asked for.
     pub(super) texts: Vec<Option<String>>,
     /// Accounts not yet offered that may enter the uniform sample: index and key.
     pub(super) candidates: Vec<(usize, u64)>,

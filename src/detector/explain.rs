@@ -132,10 +132,14 @@ pub(crate) fn describe_feature_into(name: &str, v: f64, out: &mut String) {
         "has_created_at" => known(out, yes, "creation date"),
         "has_statuses_count" | "has_media_count" => known(out, yes, "post count"),
         "has_followers_count" => known(out, yes, "follower count"),
-        "has_friends_count" | "has_following_count" => known(out, yes, "count of accounts followed"),
+        "has_friends_count" | "has_following_count" => {
+            known(out, yes, "count of accounts followed")
+        }
         "has_favourites_count" => known(out, yes, "count of likes given"),
         "has_listed_count" => known(out, yes, "count of public lists it is on"),
-        "has_image_field" | "has_profile_pic_field" => known(out, yes, "profile picture or its absence"),
+        "has_image_field" | "has_profile_pic_field" => {
+            known(out, yes, "profile picture or its absence")
+        }
         "has_default_profile_field" => known(out, yes, "profile theme"),
         "has_background_image_field" => known(out, yes, "background image setting"),
         "has_verified_field" => known(out, yes, "verification badge or its absence"),
@@ -157,7 +161,8 @@ pub(crate) fn describe_feature_into(name: &str, v: f64, out: &mut String) {
         }
         "favourites_count_log1p" => write!(out, "{} likes given", Count(v)),
         "listed_count_log1p" => write!(out, "on {} public lists", Count(v)),
-        "friends_followers_sq_log1p" => write!(out, 
+        "friends_followers_sq_log1p" => write!(
+            out,
             "following-to-followers score of {} (high: few follow back)",
             Rate(v)
         ),
@@ -179,45 +184,70 @@ pub(crate) fn describe_feature_into(name: &str, v: f64, out: &mut String) {
         "has_image" | "has_profile_pic" => flag(out, "has a profile picture", "no profile picture"),
         "is_listed" => flag(out, "on public lists", "on no public list"),
         "default_profile" => flag(out, "default profile theme", "customised profile theme"),
-        "profile_use_background_image" => flag(out, "shows a background image", "no background image"),
+        "profile_use_background_image" => {
+            flag(out, "shows a background image", "no background image")
+        }
         "verified" => flag(out, "has a verification badge", "no verification badge"),
-        "geo_enabled" => flag(out, "location tagging turned on", "location tagging turned off"),
+        "geo_enabled" => flag(
+            out,
+            "location tagging turned on",
+            "location tagging turned off",
+        ),
         "is_private" => flag(out, "private account", "public account"),
-        "bot_in_bio" => flag(out, 
+        "bot_in_bio" => flag(
+            out,
             "calls itself a bot in its bio",
             "no mention of a bot in its bio",
         ),
-        "default_image_after_2_months" => flag(out, 
+        "default_image_after_2_months" => flag(
+            out,
             "still the default picture after 2 months",
             "not a default picture kept past 2 months",
         ),
-        "friends_followers_ge_50" => flag(out, 
+        "friends_followers_ge_50" => flag(
+            out,
             "follows 50 or more times as many as follow it",
             "follows fewer than 50 times as many as follow it",
         ),
-        "friends_followers_about_100" => flag(out, 
+        "friends_followers_about_100" => flag(
+            out,
             "follows about 100 times as many as follow it",
             "does not follow about 100 times as many as follow it",
         ),
-        "two_followers_ge_friends" => flag(out, 
+        "two_followers_ge_friends" => flag(
+            out,
             "at least half as many followers as accounts followed",
             "fewer than half as many followers as accounts followed",
         ),
-        "no_bio_no_location_friends_ge_100" => flag(out, 
+        "no_bio_no_location_friends_ge_100" => flag(
+            out,
             "no bio, no location and follows 100 or more",
             "has a bio or a location, or follows fewer than 100",
         ),
-        "name_equals_username" => flag(out, 
+        "name_equals_username" => flag(
+            out,
             "full name copies the username",
             "full name differs from the username",
         ),
 
         // Names and text.
-        "screen_name_length" => write!(out, "screen name of {}", Plural(n, "character", "characters")),
+        "screen_name_length" => write!(
+            out,
+            "screen name of {}",
+            Plural(n, "character", "characters")
+        ),
         "screen_name_digits" => write!(out, "{} in the screen name", Plural(n, "digit", "digits")),
-        "name_length" => write!(out, "display name of {}", Plural(n, "character", "characters")),
+        "name_length" => write!(
+            out,
+            "display name of {}",
+            Plural(n, "character", "characters")
+        ),
         "name_digits" => write!(out, "{} in the display name", Plural(n, "digit", "digits")),
-        "description_length" => write!(out, "description of {}", Plural(n, "character", "characters")),
+        "description_length" => write!(
+            out,
+            "description of {}",
+            Plural(n, "character", "characters")
+        ),
         "bio_length" => write!(out, "bio of {}", Plural(n, "character", "characters")),
         "username_length" => write!(out, "username of {}", Plural(n, "character", "characters")),
         "username_digit_ratio" => write!(out, "{} of the username is digits", Percent(v)),
@@ -228,12 +258,14 @@ pub(crate) fn describe_feature_into(name: &str, v: f64, out: &mut String) {
             if v <= 0.0 {
                 out.write_str("no screen name to judge")
             } else if v >= NAME_LIKE {
-                write!(out, 
+                write!(
+                    out,
                     "screen name made of letter pairs common in real names (score {:.3})",
                     v
                 )
             } else {
-                write!(out, 
+                write!(
+                    out,
                     "screen name made of unusual letter pairs, like a generated one (score {:.3})",
                     v
                 )
@@ -243,22 +275,26 @@ pub(crate) fn describe_feature_into(name: &str, v: f64, out: &mut String) {
         // Activity (timeline).
         "has_timeline" => flag(out, "its posts were exported", "no posts in the export"),
         "has_posts" => flag(out, "has posted", "has never posted"),
-        "has_post_times" => flag(out, 
+        "has_post_times" => flag(
+            out,
             "its posts carry their times",
             "too few dated posts to judge its timing",
         ),
-        "has_post_sources" => flag(out, 
+        "has_post_sources" => flag(
+            out,
             "its posts name the app they came from",
             "its posts do not name the app they came from",
         ),
         "retweet_ratio" => write!(out, "{} of posts are reposts", Percent(v)),
         "reply_ratio" => write!(out, "{} of posts are replies", Percent(v)),
         "url_ratio" => write!(out, "{} of posts carry a link", Percent(v)),
-        "mentions_per_post" => write!(out, 
+        "mentions_per_post" => write!(
+            out,
             "{} mentions per post",
             Value((v * 100.0).round() / 100.0)
         ),
-        "hashtags_per_post" => write!(out, 
+        "hashtags_per_post" => write!(
+            out,
             "{} hashtags per post",
             Value((v * 100.0).round() / 100.0)
         ),
@@ -282,43 +318,63 @@ pub(crate) fn describe_feature_into(name: &str, v: f64, out: &mut String) {
             }
         }
         "punctuation_share" => write!(out, "{} of posts use punctuation", Percent(v)),
-        "spam_phrase_share" => write!(out, 
+        "spam_phrase_share" => write!(
+            out,
             "{} of posts use spam phrases (make money, buy followers, ...)",
             Percent(v)
         ),
-        "retweeted_share" => write!(out, "{} of its own posts were reposted by others", Percent(v)),
+        "retweeted_share" => write!(
+            out,
+            "{} of its own posts were reposted by others",
+            Percent(v)
+        ),
         "distinct_clients" => write!(out, "posts from {}", Plural(n, "app", "different apps")),
         "automation_client_share" => {
             write!(out, "{} of posts come from automation tools", Percent(v))
         }
         "official_client_share" => {
-            write!(out, "{} of posts come from the platform's own apps", Percent(v))
+            write!(
+                out,
+                "{} of posts come from the platform's own apps",
+                Percent(v)
+            )
         }
         "web_client_share" => write!(out, "{} of posts come from the website", Percent(v)),
         "client_iphone" => flag(out, "posts from an iPhone", "never posts from an iPhone"),
-        "client_android" => flag(out, 
+        "client_android" => flag(
+            out,
             "posts from an Android phone",
             "never posts from an Android phone",
         ),
         "client_foursquare" => flag(out, "posts from Foursquare", "never posts from Foursquare"),
         "client_instagram" => flag(out, "posts from Instagram", "never posts from Instagram"),
-        "client_web" => flag(out, "posts from the website", "never posts from the website"),
+        "client_web" => flag(
+            out,
+            "posts from the website",
+            "never posts from the website",
+        ),
         "interval_mean_log1p" => write!(out, "{} between posts on average", Duration(v.exp_m1())),
-        "interval_var_log1p" => write!(out, 
+        "interval_var_log1p" => write!(
+            out,
             "gaps between posts vary by about {}",
             Duration(v.exp_m1().max(0.0).sqrt())
         ),
-        "interval_entropy" => write!(out, 
+        "interval_entropy" => write!(
+            out,
             "gaps between posts come in about {} (few: scheduled posting)",
             Plural(v.exp2().round(), "size", "sizes")
         ),
-        "hour_entropy" => write!(out, 
+        "hour_entropy" => write!(
+            out,
             "posts spread over about {} of the day",
             Plural(v.exp2().round().min(24.0), "hour", "hours")
         ),
         "burstiness" => {
             if v < -0.3 {
-                write!(out, "posts at regular intervals, like a timer (score {v:.2})")
+                write!(
+                    out,
+                    "posts at regular intervals, like a timer (score {v:.2})"
+                )
             } else if v > 0.3 {
                 write!(out, "posts in bursts with long pauses (score {v:.2})")
             } else {
@@ -441,7 +497,7 @@ pub(crate) fn top_briefs(
     }
 }
 
-/// Each row's first reasons, not yet put into words: flat, with where each row's end.
+/// Each row's first reasons, not yet put into words: flat, with where each row ends.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Briefs {
     briefs: Vec<Brief>,
@@ -449,7 +505,7 @@ pub(crate) struct Briefs {
 }
 
 impl Briefs {
-    /// Room for `rows` rows of `k` reasons.
+    /// Room for `rows` rows of `k` reasons (of up to 8 a row: `k` may be `usize::MAX`).
     pub(crate) fn with_capacity(rows: usize, k: usize) -> Briefs {
         Briefs {
             briefs: Vec::with_capacity(rows.saturating_mul(k.min(8))),
@@ -516,7 +572,8 @@ impl Explained {
         }
     }
 
-    /// Row `r`'s reasons in words.
+    /// Row `r`'s reasons in words, taken: each row is asked for once, in words or as text
+    /// ([`Explained::write_joined`]), not both.
     pub(crate) fn reasons(&mut self, schema: &FeatureSchema, r: usize) -> Vec<Reason> {
         match self {
             Explained::Briefs(b) => b.row(r).iter().map(|b| b.reason(schema)).collect(),

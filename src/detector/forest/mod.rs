@@ -213,8 +213,9 @@ impl RandomForest {
     }
 
     /// Raw P(fake) of every row of `x` (as [`RandomForest::predict_proba_values`] gives it,
-    /// bit for bit) and its first `k` reasons (as [`Detector::explain_top`]), each row
-    /// walked once for both when the ranked form applies. Columns are not checked by name.
+    /// bit for bit) and its first `k` reasons, not yet in words (in words, those of
+    /// [`Detector::explain_top`]), each row walked once for both when the ranked form
+    /// applies. Columns are not checked by name.
     ///
     /// # Errors
     /// [`Error::SchemaMismatch`] when the column count differs from the schema's.
