@@ -57,7 +57,8 @@ struct Args {
     #[arg(long, value_name = "NAME|NAME=FILE")]
     label: Vec<String>,
     /// Input format (default: detected from the content): cresci-csv, twitter-v1, twitter-v2,
-    /// instagram-jsonl, instafake, instagram-kaggle-csv, instagram-srf-csv, weibo.
+    /// instagram-jsonl, instagram-csv, instafake, instagram-kaggle-csv, instagram-srf-csv,
+    /// instagram-parma-csv, weibo, weibo-spammer-csv, botometer.
     #[arg(long)]
     format: Option<Format>,
     /// A tweets.csv to join to a Cresci/MIB users.csv (activity features).

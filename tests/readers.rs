@@ -297,10 +297,6 @@ False,1,900,0,0,,False,2022-03-14T12:00:00+00:00\n\
     // CSV naming no account is no users CSV.
     for (text, says) in [
         (
-            "id,username,name,followers_count,follows_count,media_count\n1,a,A,3,4,5\n",
-            "Instagram",
-        ),
-        (
             "id,screen_name,followers_count,province,gender\n1,a,3,11,f\n",
             "Weibo",
         ),
@@ -630,6 +626,90 @@ fn instagram_graph_api_names_are_read() {
     let json = r#"{"username":"bo","followers_count":3,"follows_count":4}"#;
     let reader = AccountReader::from_reader(json.as_bytes(), &ReadOptions::default()).unwrap();
     assert_eq!(reader.format(), Format::InstagramJsonl);
+}
+
+/// Instagram profiles as scrapers and export tools write them to CSV (snake_case,
+/// camelCase, the Graph API's names) are read as the same profiles in the plain Instagram
+/// JSON; columns it does not know are listed, a bad value is an error naming the record,
+/// line, column and value, and a header of another platform still goes to its own reader.
+#[test]
+fn instagram_profile_csvs_are_read_as_the_json_profiles() {
+    let json = concat!(
+        r#"{"id":"11","username":"ann.photos","full_name":"Ann Rossi","biography":"travel","external_url":"https://ann.example","follower_count":1520,"following_count":310,"media_count":240,"has_profile_pic":true,"is_private":false,"is_verified":false}"#,
+        "\n",
+        r#"{"id":"12","username":"user88231","follower_count":3,"following_count":1500,"media_count":0,"has_profile_pic":false,"is_private":true,"is_verified":false}"#,
+        "\n"
+    );
+    let want: Vec<Account> = AccountReader::from_reader(json.as_bytes(), &ReadOptions::default())
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let snake = "id,username,full_name,biography,external_url,follower_count,following_count,\
+                 media_count,has_profile_pic,is_private,is_verified\n\
+                 11,ann.photos,Ann Rossi,travel,https://ann.example,1520,310,240,True,False,False\n\
+                 12,user88231,,,,3,1500,0,False,True,False\n";
+    // An Apify-style scrape: camelCase names, a picture URL (not read: whether it is the
+    // default picture is not in the URL's name) and a column of its own.
+    let camel = "pk,username,fullName,biography,externalUrl,followersCount,followsCount,\
+                 postsCount,hasProfilePic,private,verified,profilePicUrl,isBusinessAccount\n\
+                 11,ann.photos,Ann Rossi,travel,https://ann.example,1520,310,240,true,false,false,https://x/a.jpg,false\n\
+                 12,user88231,,,,3,1500,0,false,true,false,https://x/b.jpg,false\n";
+    for (text, unread) in [
+        (snake, vec![]),
+        (camel, vec!["profilePicUrl", "isBusinessAccount"]),
+    ] {
+        let reader = AccountReader::from_reader(text.as_bytes(), &ReadOptions::default()).unwrap();
+        assert_eq!(reader.format(), Format::InstagramCsv);
+        assert_eq!(reader.unread_columns(), unread);
+        let got: Vec<Account> = reader.map(Result::unwrap).collect();
+        assert_eq!(got, want);
+    }
+    // The Graph API's names, which once were refused as "not X's".
+    let graph = "id,username,name,followers_count,follows_count,media_count\n1,a,A,3,4,5\n";
+    let reader = AccountReader::from_reader(graph.as_bytes(), &ReadOptions::default()).unwrap();
+    assert_eq!(reader.format(), Format::InstagramCsv);
+    let a: Vec<Account> = reader.map(Result::unwrap).collect();
+    let p = &a[0].profile;
+    assert_eq!(p.platform, Platform::Instagram);
+    assert_eq!(p.name.as_deref(), Some("A"));
+    assert_eq!(
+        (p.followers_count, p.friends_count, p.statuses_count),
+        (Some(3), Some(4), Some(5))
+    );
+    // A bad count names where it is.
+    let bad = "username,follower_count,following_count\nann,12,3\nbob,many,4\n";
+    let err = AccountReader::from_reader(bad.as_bytes(), &ReadOptions::default())
+        .unwrap()
+        .map(|r| r.map(|_| ()))
+        .collect::<follower_audit::Result<Vec<()>>>()
+        .unwrap_err()
+        .to_string();
+    for part in ["record 2", "line 3", "follower_count", "many"] {
+        assert!(err.contains(part), "{part}: {err}");
+    }
+    // Nothing to tell an account by, nor a count: refused, with the header.
+    let none = "full_name,biography\nAnn,travel\n";
+    let err = AccountReader::from_reader(none.as_bytes(), &ReadOptions::default())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("needs an `id` or `username`"), "{err}");
+    // Other names mapped onto ours; the file is then read as Instagram's.
+    let mapped = "user,fans,follows\nann,12,3\n";
+    let options = ReadOptions::default().format(Format::InstagramCsv).columns(
+        "username=user,follower_count=fans,following_count=follows"
+            .parse()
+            .unwrap(),
+    );
+    let a: Vec<Account> = AccountReader::from_reader(mapped.as_bytes(), &options)
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(a[0].profile.screen_name.as_deref(), Some("ann"));
+    assert_eq!(
+        (a[0].profile.followers_count, a[0].profile.friends_count),
+        (Some(12), Some(3))
+    );
 }
 
 #[test]

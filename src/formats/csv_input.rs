@@ -14,7 +14,7 @@ use super::blocks::{
 use super::cresci::CresciColumns;
 use super::csv_rows::Reuse;
 use super::format::Format;
-use super::instagram::{KaggleColumns, ParmaColumns, SrfColumns};
+use super::instagram::{InstagramCsvColumns, KaggleColumns, ParmaColumns, SrfColumns};
 use super::options::ReadOptions;
 use super::weibo::SpammerColumns;
 use crate::account::Account;
@@ -26,6 +26,7 @@ pub(crate) enum CsvConvert {
     Kaggle(KaggleColumns),
     Srf(SrfColumns),
     Parma(ParmaColumns),
+    Instagram(InstagramCsvColumns),
     WeiboSpammer(SpammerColumns),
 }
 
@@ -37,6 +38,7 @@ impl CsvConvert {
             CsvConvert::Kaggle(c) => c.convert(rec, pos),
             CsvConvert::Srf(c) => c.convert(rec, pos),
             CsvConvert::Parma(c) => c.convert(rec, pos),
+            CsvConvert::Instagram(c) => c.convert(rec, pos),
             CsvConvert::WeiboSpammer(c) => c.convert(rec, pos),
         }
     }
@@ -365,6 +367,13 @@ pub(crate) fn open(
             let mut c = ParmaColumns::resolve(&headers, &options.columns, origin)?;
             c.header.offset = usize::from(leading_index);
             CsvConvert::Parma(c)
+        }
+        Format::InstagramCsv => {
+            let (mut c, not_read) =
+                InstagramCsvColumns::resolve(&headers, &options.columns, origin)?;
+            c.header.offset = usize::from(leading_index);
+            unread = not_read;
+            CsvConvert::Instagram(c)
         }
         Format::WeiboSpammerCsv => {
             let mut c = SpammerColumns::resolve(&headers, &options.columns, origin)?;

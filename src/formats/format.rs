@@ -28,7 +28,8 @@ pub enum Format {
     /// `profile_use_background_image`, `verified`, `protected`, `geo_enabled`, `crawled_at`
     /// (`updated`, `__twarc.retrieved_at`), `engaged_at` (`liked_at`, `retweeted_at`,
     /// `reposted_at`) and `dataset`; a [`crate::ColumnMap`] names others. A CSV that looks
-    /// like Instagram or Weibo users is refused, not read as X's.
+    /// like Instagram users is read as [`Format::InstagramCsv`], one like Weibo users is
+    /// refused: neither is read as X's.
     CresciCsv,
     /// Twitter API v1.1 user objects (JSON array or JSON Lines), with the embedded `status`.
     TwitterV1,
@@ -53,6 +54,18 @@ pub enum Format {
     /// The 2021 Instagram CSVs of BeleRicks11/Instagram_Fake_Account_Detection
     /// (`OldDataSet.csv`, `NewDataset.csv`: `Profile Pic`, `Bio Length`, ..., `Fake`).
     InstagramParmaCsv,
+    /// Instagram profiles as a scraper or export tool writes them to CSV: detected by a
+    /// column only Instagram has (`media_count`, `follows_count`, `follower_count`,
+    /// `full_name`, `biography`, `is_private`, or a camelCase `followersCount`,
+    /// `followsCount`, `postsCount`, `fullName`) and no X column. Columns read (any order, any
+    /// letter case; other names in parentheses): `id` (`pk`, `user_id`), `username`
+    /// (`handle`), `full_name` (`fullName`, `name`), `biography` (`bio`), `external_url`
+    /// (`externalUrl`, `website`), `media_count` (`mediaCount`, `posts_count`, `postsCount`,
+    /// `posts`), `follower_count` (`followers_count`, `followersCount`, `followers`),
+    /// `following_count` (`follows_count`, `followsCount`, `followingCount`, `following`),
+    /// `has_profile_pic`, `is_private` (`private`), `is_verified` (`verified`) and
+    /// `engaged_at` (`liked_at`, ...); a [`crate::ColumnMap`] names others.
+    InstagramCsv,
     /// The MicroblogPCU-derived Sina Weibo spammer CSV (`user_id`, `user_name`, `user_image`,
     /// ..., `post_num`, `follower_num`, `followee_num`, 22 behaviour columns, `is_spammer`).
     WeiboSpammerCsv,
@@ -60,7 +73,7 @@ pub enum Format {
 
 impl Format {
     /// Every format, in a fixed order.
-    pub const ALL: [Format; 11] = [
+    pub const ALL: [Format; 12] = [
         Format::CresciCsv,
         Format::TwitterV1,
         Format::TwitterV2,
@@ -72,11 +85,13 @@ impl Format {
         Format::Botometer,
         Format::InstagramParmaCsv,
         Format::WeiboSpammerCsv,
+        Format::InstagramCsv,
     ];
 
     /// The format's short name, as accepted by [`Format::from_str`]: `cresci-csv`,
     /// `twitter-v1`, `twitter-v2`, `instagram-jsonl`, `instafake`, `instagram-kaggle-csv`,
-    /// `instagram-srf-csv`, `weibo`, `botometer`, `instagram-parma-csv`, `weibo-spammer-csv`.
+    /// `instagram-srf-csv`, `weibo`, `botometer`, `instagram-parma-csv`, `weibo-spammer-csv`,
+    /// `instagram-csv`.
     pub fn name(self) -> &'static str {
         match self {
             Format::CresciCsv => "cresci-csv",
@@ -90,6 +105,7 @@ impl Format {
             Format::Botometer => "botometer",
             Format::InstagramParmaCsv => "instagram-parma-csv",
             Format::WeiboSpammerCsv => "weibo-spammer-csv",
+            Format::InstagramCsv => "instagram-csv",
         }
     }
 
@@ -113,6 +129,7 @@ impl Format {
                 | Format::InstagramSrfCsv
                 | Format::InstagramParmaCsv
                 | Format::WeiboSpammerCsv
+                | Format::InstagramCsv
         )
     }
 
@@ -242,8 +259,9 @@ pub(super) fn detect_with(
                 .into(),
         );
     }
-    // Users of another platform under names close to X's: refused rather than scored by the
-    // X model (Instagram's Graph API and scrapers; Weibo's users/show fields).
+    // Users of another platform under names close to X's, never scored by the X model:
+    // Instagram's (the Graph API's names and scrapers') are read as Instagram profiles,
+    // Weibo's users/show fields are refused.
     let x_marker = has("screen_name")
         || has("tweet_count")
         || has("tweets")
@@ -256,14 +274,13 @@ pub(super) fn detect_with(
         "full_name",
         "biography",
         "is_private",
+        "followerscount",
+        "followscount",
+        "postscount",
+        "fullname",
     ];
     if !x_marker && instagram.iter().any(|k| has(k)) {
-        return Err(format!(
-            "this CSV looks like Instagram profiles (columns: {}); save them as JSON Lines \
-             with the Instagram names (`username`, `follower_count`, ...) and give \
-             --format instagram-jsonl",
-            first_columns(&header)
-        ));
+        return Ok(Format::InstagramCsv);
     }
     if WEIBO_USER_KEYS.iter().any(|k| has(k)) {
         return Err(
@@ -385,6 +402,18 @@ mod tests {
         assert_eq!(
             Format::detect(b"profile pic,#followers,fake\n"),
             Some(Format::InstagramKaggleCsv)
+        );
+        // Scraped Instagram profiles, camelCase or not; an X column keeps a file X's.
+        for header in [
+            &b"username,fullName,followersCount,followsCount,postsCount\n"[..],
+            b"id,username,name,followers_count,follows_count,media_count\n",
+            b"username;biography;follower_count\n",
+        ] {
+            assert_eq!(Format::detect(header), Some(Format::InstagramCsv));
+        }
+        assert_eq!(
+            Format::detect(b"id,screen_name,full_name,followers_count\n"),
+            Some(Format::CresciCsv)
         );
         assert_eq!(
             Format::detect(b"\"Profile.URL\",\"rating\",\"Username\"\n"),

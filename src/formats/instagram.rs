@@ -10,6 +10,7 @@ use super::csv_rows::{Header, Row};
 use super::format::Format;
 use super::json::{pick, Obj};
 use super::raw::{Convert, Payload, Raw};
+use super::values::ENGAGED_KEYS;
 use crate::account::{Account, Label, Platform, Profile, TextSummary};
 use crate::error::{Error, Position, Result};
 
@@ -394,6 +395,127 @@ impl ParmaColumns {
             activity: None,
             label: label_of(row.boolean(c[10])?),
             engaged_at: None,
+        })
+    }
+}
+
+/// The columns of [`InstagramCsvColumns`]: ours first, then the other names read for them
+/// (header names are compared in ASCII lower case, so `followersCount` is `followerscount`).
+const PROFILE_COLUMNS: [(&str, &[&str]); 11] = [
+    ("id", &["pk", "user_id", "userid"]),
+    ("username", &["handle"]),
+    ("full_name", &["fullname", "full name", "name"]),
+    ("biography", &["bio"]),
+    ("external_url", &["externalurl", "external url", "website"]),
+    (
+        "media_count",
+        &["mediacount", "posts_count", "postscount", "posts"],
+    ),
+    (
+        "follower_count",
+        &[
+            "followers_count",
+            "followerscount",
+            "followercount",
+            "followers",
+        ],
+    ),
+    (
+        "following_count",
+        &[
+            "follows_count",
+            "followscount",
+            "followingcount",
+            "following",
+        ],
+    ),
+    ("has_profile_pic", &["hasprofilepic"]),
+    ("is_private", &["isprivate", "private"]),
+    ("is_verified", &["isverified", "verified"]),
+];
+
+/// Instagram profiles as a scraper or export tool writes them to CSV: the plain profile
+/// fields of [`PlainJson`] under their snake_case, camelCase or Graph API names (see
+/// [`PROFILE_COLUMNS`]), and an engagement time (`engaged_at`, `liked_at`, ...). A column it
+/// does not know is listed by
+/// [`crate::AccountReader::unread_columns`], so that it can be mapped.
+#[derive(Clone, Debug)]
+pub(crate) struct InstagramCsvColumns {
+    pub header: Header,
+    origin: String,
+    cols: [Option<usize>; 12],
+}
+
+impl InstagramCsvColumns {
+    /// The columns found in `headers`, and the names of the others.
+    pub(crate) fn resolve(
+        headers: &ByteRecord,
+        map: &ColumnMap,
+        origin: &str,
+    ) -> Result<(Self, Vec<String>)> {
+        let mut ours: Vec<&str> = PROFILE_COLUMNS.iter().map(|(o, _)| *o).collect();
+        ours.push(ENGAGED_KEYS[0]);
+        Header::check_mapping(map, &ours, Format::InstagramCsv)?;
+        let header = Header::new(headers);
+        let mut cols = [None; 12];
+        for (slot, (name, aliases)) in cols.iter_mut().zip(PROFILE_COLUMNS) {
+            *slot = header.find(name, aliases, map, origin)?;
+        }
+        cols[11] = header.find(ENGAGED_KEYS[0], &ENGAGED_KEYS[1..], map, origin)?;
+        if cols[..2] == [None; 2] && cols[5..8] == [None; 3] {
+            return Err(Error::Format {
+                origin: origin.to_string(),
+                reason: format!(
+                    "an {} file needs an `id` or `username` column, or a count \
+                     (`follower_count`, `following_count`, `media_count`) (header: {})",
+                    Format::InstagramCsv,
+                    header.names.join(", ")
+                ),
+            });
+        }
+        let unread = (header.names.iter().enumerate())
+            .filter(|&(i, n)| !cols.contains(&Some(i)) && !n.is_empty())
+            .map(|(_, n)| n.clone())
+            .collect();
+        Ok((
+            InstagramCsvColumns {
+                header,
+                origin: origin.to_string(),
+                cols,
+            },
+            unread,
+        ))
+    }
+
+    pub(crate) fn convert<R: Record + ?Sized>(&self, rec: &R, pos: Position) -> Result<Account> {
+        let row = Row {
+            rec,
+            header: &self.header,
+            origin: &self.origin,
+            pos,
+        };
+        row.check_len()?;
+        let c = &self.cols;
+        let profile = Profile {
+            platform: Platform::Instagram,
+            id: row.text(c[0])?,
+            screen_name: row.text(c[1])?,
+            name: row.text(c[2])?,
+            description: row.text(c[3])?,
+            url: row.text(c[4])?,
+            statuses_count: row.count(c[5])?,
+            followers_count: row.count(c[6])?,
+            friends_count: row.count(c[7])?,
+            default_profile_image: row.boolean(c[8])?.map(|b| !b),
+            protected: row.boolean(c[9])?,
+            verified: row.boolean(c[10])?,
+            ..Profile::default()
+        };
+        Ok(Account {
+            profile,
+            activity: None,
+            label: None,
+            engaged_at: row.date(c[11])?,
         })
     }
 }

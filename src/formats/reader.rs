@@ -67,6 +67,7 @@ pub(super) enum Input {
 /// | `Weibo` | Sina Weibo `users/show` objects: JSON array or JSON Lines | Weibo | option |
 /// | `Botometer` | Botometer `<set>_tweets.json` (`{"created_at", "user": {v1.1 user}}`) | Twitter | [`ReadOptions::labels`], else the sibling `<set>.tsv` (`human`/`bot`) |
 /// | `InstagramParmaCsv` | 2021 `OldDataSet.csv` / `NewDataset.csv` (`Profile Pic`, ..., `Fake`) | Instagram | `Fake` |
+/// | `InstagramCsv` | Instagram profiles as scrapers write them to CSV (`username`, `followersCount`, ...) | Instagram | option |
 ///
 /// The Fast Followerz 2017 `fake_users.csv` is a `CresciCsv` (its `user_name` is the display
 /// name; booleans `True`/`False`, dates `2013-07-22 10:05:39`), labelled with
