@@ -591,12 +591,18 @@ impl Input {
         } else {
             format!("; columns not read: {}", self.unread.join(", "))
         };
-        // A column map applies to the X users CSV; the other formats' names are fixed.
-        let fix = if self.format == Format::CresciCsv {
-            "; name a count's column with --columns \
-             statuses_count=...,followers_count=...,friends_count=..."
-        } else {
-            ""
+        // A column map applies to the users CSVs of X and Instagram; the other formats' names
+        // are fixed.
+        let fix = match self.format {
+            Format::CresciCsv => {
+                "; name a count's column with --columns \
+                 statuses_count=...,followers_count=...,friends_count=..."
+            }
+            Format::InstagramCsv => {
+                "; name a count's column with --columns \
+                 media_count=...,follower_count=...,following_count=..."
+            }
+            _ => "",
         };
         Some(format!(
             "note: {what}, so the model read none of them{unread}{fix}"

@@ -216,6 +216,24 @@ fn counts_under_unknown_names_are_pointed_out() {
         .map(|g| g.as_str().unwrap())
         .collect();
     assert!(present.contains(&"counts"), "{present:?}");
+    // An Instagram scrape without its post count: the fix in Instagram's names.
+    let (v, err) = run(
+        "ig.csv",
+        "username,fullName,followersCount,followsCount,mediaTotal\nann,Ann,120,80,30\n",
+    );
+    assert!(
+        v["model"]["schema"]
+            .as_str()
+            .unwrap()
+            .starts_with("instagram"),
+        "{v}"
+    );
+    assert!(
+        err.contains("it gives followers and following only")
+            && err.contains("columns not read: mediaTotal")
+            && err.contains("--columns media_count="),
+        "{err}"
+    );
 
     // With --compare, the notes wait until every list is audited: a later list's error
     // (strict mode) is the first thing said.
