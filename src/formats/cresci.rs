@@ -231,13 +231,7 @@ impl CresciColumns {
         out: &mut Account,
         reuse: &mut Reuse,
     ) -> Result<()> {
-        let row = Row {
-            rec: record,
-            header: &self.header,
-            origin: &self.origin,
-            pos: position,
-        };
-        row.check_len()?;
+        let row = Row::checked(record, &self.header, &self.origin, position)?;
         let crawled_at = row.date_reusing(self.crawled_at, &mut reuse.crawled)?;
         let spare = &mut reuse.strings;
         let p = &mut out.profile;

@@ -115,6 +115,23 @@ pub(crate) struct Row<'a, R: Record + ?Sized = ByteRecord> {
 }
 
 impl<'a, R: Record + ?Sized> Row<'a, R> {
+    /// `rec` read under `header`, once its number of fields is checked against the header's.
+    pub(crate) fn checked(
+        rec: &'a R,
+        header: &'a Header,
+        origin: &'a str,
+        pos: Position,
+    ) -> Result<Self> {
+        let row = Row {
+            rec,
+            header,
+            origin,
+            pos,
+        };
+        row.check_len()?;
+        Ok(row)
+    }
+
     /// Checks the number of fields against the header.
     pub(crate) fn check_len(&self) -> Result<()> {
         let want = self.header.len + self.header.offset;

@@ -199,13 +199,7 @@ impl KaggleColumns {
     }
 
     pub(crate) fn convert<R: Record + ?Sized>(&self, rec: &R, pos: Position) -> Result<Account> {
-        let row = Row {
-            rec,
-            header: &self.header,
-            origin: &self.origin,
-            pos,
-        };
-        row.check_len()?;
+        let row = Row::checked(rec, &self.header, &self.origin, pos)?;
         let c = &self.cols;
         let profile = Profile {
             platform: Platform::Instagram,
@@ -277,13 +271,7 @@ impl SrfColumns {
     }
 
     pub(crate) fn convert<R: Record + ?Sized>(&self, rec: &R, pos: Position) -> Result<Account> {
-        let row = Row {
-            rec,
-            header: &self.header,
-            origin: &self.origin,
-            pos,
-        };
-        row.check_len()?;
+        let row = Row::checked(rec, &self.header, &self.origin, pos)?;
         let c = &self.cols;
         // `Profile.URL` is the Instagram page itself, not the profile's external link: it is
         // checked as text but not kept as `url`.
@@ -363,13 +351,7 @@ impl ParmaColumns {
     }
 
     pub(crate) fn convert<R: Record + ?Sized>(&self, rec: &R, pos: Position) -> Result<Account> {
-        let row = Row {
-            rec,
-            header: &self.header,
-            origin: &self.origin,
-            pos,
-        };
-        row.check_len()?;
+        let row = Row::checked(rec, &self.header, &self.origin, pos)?;
         let c = &self.cols;
         let profile = Profile {
             platform: Platform::Instagram,
@@ -488,13 +470,7 @@ impl InstagramCsvColumns {
     }
 
     pub(crate) fn convert<R: Record + ?Sized>(&self, rec: &R, pos: Position) -> Result<Account> {
-        let row = Row {
-            rec,
-            header: &self.header,
-            origin: &self.origin,
-            pos,
-        };
-        row.check_len()?;
+        let row = Row::checked(rec, &self.header, &self.origin, pos)?;
         let c = &self.cols;
         let profile = Profile {
             platform: Platform::Instagram,

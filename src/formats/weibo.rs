@@ -239,13 +239,7 @@ impl SpammerColumns {
     }
 
     pub(crate) fn convert<R: Record + ?Sized>(&self, rec: &R, pos: Position) -> Result<Account> {
-        let row = Row {
-            rec,
-            header: &self.header,
-            origin: &self.origin,
-            pos,
-        };
-        row.check_len()?;
+        let row = Row::checked(rec, &self.header, &self.origin, pos)?;
         let c = &self.cols;
         let id = row.str(c[0])?;
         if let (Some(v), Some(col)) = (id, c[0]) {
