@@ -676,6 +676,13 @@ fn instagram_profile_csvs_are_read_as_the_json_profiles() {
         (p.followers_count, p.friends_count, p.statuses_count),
         (Some(3), Some(4), Some(5))
     );
+    // A likers list: the engagement time is read.
+    let likers = "username,follower_count,liked_at\nann,12,2024-05-01T10:00:00Z\n";
+    let a: Vec<Account> = AccountReader::from_reader(likers.as_bytes(), &ReadOptions::default())
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(a[0].engaged_at, Some("2024-05-01T10:00:00Z".parse().unwrap()));
     // A bad count names where it is.
     let bad = "username,follower_count,following_count\nann,12,3\nbob,many,4\n";
     let err = AccountReader::from_reader(bad.as_bytes(), &ReadOptions::default())
