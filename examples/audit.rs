@@ -591,8 +591,8 @@ impl Input {
         } else {
             format!("; columns not read: {}", self.unread.join(", "))
         };
-        // A column map applies to the users CSVs of X and Instagram; the other formats' names
-        // are fixed.
+        // The fix in the users CSVs' own names (the research sets' CSVs have counts under
+        // their published names, and the JSON formats take no column map).
         let fix = match self.format {
             Format::CresciCsv => {
                 "; name a count's column with --columns \

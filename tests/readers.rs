@@ -676,13 +676,47 @@ fn instagram_profile_csvs_are_read_as_the_json_profiles() {
         (p.followers_count, p.friends_count, p.statuses_count),
         (Some(3), Some(4), Some(5))
     );
+    // Plain `following` is the following count beside plain `followers` only; elsewhere it
+    // may be a flag, and is left unread.
+    let plain = "username,followers,following\nann,3,4\n";
+    let instagram = ReadOptions::default().format(Format::InstagramCsv);
+    let reader = AccountReader::from_reader(plain.as_bytes(), &instagram).unwrap();
+    let a: Vec<Account> = reader.map(Result::unwrap).collect();
+    assert_eq!(a[0].profile.friends_count, Some(4));
+    let flag = "username,full_name,following\nann,Ann,1\n";
+    let reader = AccountReader::from_reader(flag.as_bytes(), &ReadOptions::default()).unwrap();
+    assert_eq!(reader.unread_columns(), ["following"]);
+    let a: Vec<Account> = reader.map(Result::unwrap).collect();
+    assert_eq!(a[0].profile.friends_count, None);
+    // X scrapers' camelCase users (twscrape, snscrape) share `followersCount` and
+    // `mediaCount` with Instagram's but are not read as Instagram's; nor are Weibo's users.
+    for (text, says) in [
+        (
+            "id,username,displayname,rawDescription,followersCount,friendsCount,statusesCount,\
+             mediaCount\n1,ann,Ann,hi,3,4,5,0\n",
+            "unknown format",
+        ),
+        (
+            "id,name,gender,province,followers_count,full_name\n1,a,f,11,3,A\n",
+            "Weibo",
+        ),
+    ] {
+        let err = AccountReader::from_reader(text.as_bytes(), &ReadOptions::default())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains(says), "{err}");
+    }
     // A likers list: the engagement time is read.
     let likers = "username,follower_count,liked_at\nann,12,2024-05-01T10:00:00Z\n";
     let a: Vec<Account> = AccountReader::from_reader(likers.as_bytes(), &ReadOptions::default())
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    assert_eq!(a[0].engaged_at, Some("2024-05-01T10:00:00Z".parse().unwrap()));
+    assert_eq!(
+        a[0].engaged_at,
+        Some("2024-05-01T10:00:00Z".parse().unwrap())
+    );
     // A bad count names where it is.
     let bad = "username,follower_count,following_count\nann,12,3\nbob,many,4\n";
     let err = AccountReader::from_reader(bad.as_bytes(), &ReadOptions::default())

@@ -1,5 +1,6 @@
 //! The CSV driver: a CSV input read in blocks ([`CsvInput`]), opened with the converter of its
-//! format ([`CsvConvert`]: Cresci, Kaggle, SRF, 2021 Instagram or Weibo spammer columns), its blocks tokenized
+//! format ([`CsvConvert`]: Cresci, Kaggle, SRF, 2021 Instagram, Instagram profiles or Weibo
+//! spammer columns), its blocks tokenized
 //! and converted here or on the rayon pool and placed back in input order.
 
 use std::collections::VecDeque;
@@ -79,9 +80,9 @@ pub(crate) struct CsvInput {
     /// Token buffers to reuse (one per block of a batch).
     spare: Vec<Tokens>,
     pub(crate) convert: CsvConvert,
-    /// The header's columns not read, for the Cresci / X users layout (whose files often
-    /// name their columns in ways of their own); empty for the other layouts, whose columns
-    /// are fixed by their datasets.
+    /// The header's columns not read, for the X users and Instagram profiles layouts (whose
+    /// files often name their columns in ways of their own); empty for the other layouts,
+    /// whose columns are fixed by their datasets.
     pub(crate) unread: Vec<String>,
     origin: String,
     /// The field separator: `,`, or a sniffed `;` or tab.

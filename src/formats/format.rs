@@ -56,15 +56,20 @@ pub enum Format {
     InstagramParmaCsv,
     /// Instagram profiles as a scraper or export tool writes them to CSV: detected by a
     /// column only Instagram has (`media_count`, `follows_count`, `follower_count`,
-    /// `full_name`, `biography`, `is_private`, or a camelCase `followersCount`,
-    /// `followsCount`, `postsCount`, `fullName`) and no X column. Columns read (any order, any
+    /// `full_name`, `biography`, `is_private`, `is_verified`, `has_profile_pic`,
+    /// `external_url`, `posts_count`, or a camelCase `followsCount`, `postsCount`,
+    /// `fullName`, `isPrivate`, `isVerified`, `hasProfilePic`) beside no X or Weibo column
+    /// (`followersCount` alone is not one: X scrapers write it too). Columns read (any order, any
     /// letter case; other names in parentheses): `id` (`pk`, `user_id`), `username`
     /// (`handle`), `full_name` (`fullName`, `name`), `biography` (`bio`), `external_url`
     /// (`externalUrl`, `website`), `media_count` (`mediaCount`, `posts_count`, `postsCount`,
     /// `posts`), `follower_count` (`followers_count`, `followersCount`, `followers`),
     /// `following_count` (`follows_count`, `followsCount`, `followingCount`, `following`),
-    /// `has_profile_pic`, `is_private` (`private`), `is_verified` (`verified`) and
-    /// `engaged_at` (`liked_at`, ...); a [`crate::ColumnMap`] names others.
+    /// `has_profile_pic` (`hasProfilePic`), `is_private` (`isPrivate`, `private`),
+    /// `is_verified` (`isVerified`, `verified`) and `engaged_at` (`liked_at`, ...); plain
+    /// `following` only beside plain `followers` (elsewhere it may be a flag). When a file
+    /// has two names of one field, the first of the list is read (the other is listed as not
+    /// read). A [`crate::ColumnMap`] names others.
     InstagramCsv,
     /// The MicroblogPCU-derived Sina Weibo spammer CSV (`user_id`, `user_name`, `user_image`,
     /// ..., `post_num`, `follower_num`, `followee_num`, 22 behaviour columns, `is_spammer`).
@@ -262,10 +267,25 @@ pub(super) fn detect_with(
     // Users of another platform under names close to X's, never scored by the X model:
     // Instagram's (the Graph API's names and scrapers') are read as Instagram profiles,
     // Weibo's users/show fields are refused.
-    let x_marker = has("screen_name")
-        || has("tweet_count")
-        || has("tweets")
-        || has("listed_count")
+    // X's names, snake_case or as X scrapers write them in camelCase (`followersCount` and
+    // `mediaCount` are both platforms').
+    let x_marker = [
+        "screen_name",
+        "tweet_count",
+        "tweets",
+        "listed_count",
+        "friends_count",
+        "statuses_count",
+        "favourites_count",
+        "friendscount",
+        "statusescount",
+        "listedcount",
+        "favouritescount",
+        "displayname",
+        "rawdescription",
+    ]
+    .iter()
+    .any(|k| has(k))
         || header.iter().any(|h| h.starts_with("public_metrics."));
     let instagram = [
         "media_count",
@@ -274,15 +294,22 @@ pub(super) fn detect_with(
         "full_name",
         "biography",
         "is_private",
-        "followerscount",
+        "is_verified",
+        "has_profile_pic",
+        "external_url",
+        "posts_count",
         "followscount",
         "postscount",
         "fullname",
+        "isprivate",
+        "isverified",
+        "hasprofilepic",
     ];
-    if !x_marker && instagram.iter().any(|k| has(k)) {
+    let weibo = WEIBO_USER_KEYS.iter().any(|k| has(k));
+    if !x_marker && !weibo && instagram.iter().any(|k| has(k)) {
         return Ok(Format::InstagramCsv);
     }
-    if WEIBO_USER_KEYS.iter().any(|k| has(k)) {
+    if weibo {
         return Err(
             "this CSV looks like Sina Weibo users (`verified_type`, `province`, ...); save \
              them as JSON Lines of users/show objects (the `weibo` format)"

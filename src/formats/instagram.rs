@@ -1,5 +1,5 @@
-//! Instagram inputs: plain profile JSON Lines, the InstaFake JSON, and the Kaggle, SRF and 2021
-//! ("parma") CSVs.
+//! Instagram inputs: plain profile JSON Lines, the InstaFake JSON, profiles as scrapers write
+//! them to CSV, and the Kaggle, SRF and 2021 ("parma") CSVs.
 
 use csv::ByteRecord;
 
@@ -404,12 +404,7 @@ const PROFILE_COLUMNS: [(&str, &[&str]); 11] = [
     ),
     (
         "following_count",
-        &[
-            "follows_count",
-            "followscount",
-            "followingcount",
-            "following",
-        ],
+        &["follows_count", "followscount", "followingcount"],
     ),
     ("has_profile_pic", &["hasprofilepic"]),
     ("is_private", &["isprivate", "private"]),
@@ -444,6 +439,13 @@ impl InstagramCsvColumns {
             *slot = header.find(name, aliases, map, origin)?;
         }
         cols[11] = header.find(ENGAGED_KEYS[0], &ENGAGED_KEYS[1..], map, origin)?;
+        // Plain `following` as the following count only beside plain `followers`: elsewhere it
+        // may be a flag (whether the exporting account follows this one).
+        let plain_followers =
+            cols[6].is_some_and(|i| header.names[i].eq_ignore_ascii_case("followers"));
+        if cols[7].is_none() && plain_followers {
+            cols[7] = header.find("following", &[], &ColumnMap::new(), origin)?;
+        }
         if cols[..2] == [None; 2] && cols[5..8] == [None; 3] {
             return Err(Error::Format {
                 origin: origin.to_string(),

@@ -420,9 +420,10 @@ impl AccountReader {
         self.progress.clone()
     }
 
-    /// The columns of a CSV header in the Cresci / X users layout ([`Format::CresciCsv`]) that
-    /// the reader reads as none of its fields, in header order; empty for other inputs, and
-    /// once the input is read to the end. A column of counts under a name the reader does not
+    /// The columns of a CSV header in the X users layout ([`Format::CresciCsv`]) or the
+    /// Instagram profiles layout ([`Format::InstagramCsv`]) that the reader reads as none of
+    /// its fields, in header order; empty for other inputs, and once the input is read to the
+    /// end. A column of counts under a name the reader does not
     /// know is among them: name it with [`ReadOptions::columns`](crate::ReadOptions::columns).
     ///
     /// # Examples
