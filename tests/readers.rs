@@ -628,6 +628,34 @@ fn instagram_graph_api_names_are_read() {
     assert_eq!(reader.format(), Format::InstagramJsonl);
 }
 
+/// X users as scrapers write them (twscrape, snscrape: camelCase counts, `displayname`,
+/// `rawDescription`, an ISO `created`, the profile page as `url`) are read as the same users
+/// in the v1.1 layout, not as Instagram profiles (which `username` alone would say).
+#[test]
+fn x_scraper_users_are_read_as_the_v1_users() {
+    let scraped = concat!(
+        r#"{"id": 1234567890, "id_str": "1234567890", "url": "https://x.com/ann_example", "username": "ann_example", "displayname": "Ann", "rawDescription": "hello", "created": "2015-03-01T10:00:00+00:00", "followersCount": 120, "friendsCount": 80, "statusesCount": 3000, "favouritesCount": 10, "listedCount": 2, "mediaCount": 5, "location": "Rome", "profileImageUrl": "https://pbs.twimg.com/profile_images/1/a_normal.jpg", "protected": false, "verified": false, "_type": "twscrape.User"}"#,
+        "\n",
+        r#"{"id": 99, "id_str": "99", "url": "https://x.com/bob", "username": "bob", "displayname": "bob", "rawDescription": "", "linkUrl": "https://bob.example", "created": "2019-01-01T00:00:00+00:00", "followersCount": 1, "friendsCount": 900, "statusesCount": 0, "favouritesCount": 0, "listedCount": 0, "location": "", "profileImageUrl": "https://abs.twimg.com/sticky/default_profile_images/default_profile_normal.png", "protected": false, "verified": false}"#,
+        "\n"
+    );
+    let v1 = concat!(
+        r#"{"id_str": "1234567890", "screen_name": "ann_example", "name": "Ann", "description": "hello", "created_at": "Sun Mar 01 10:00:00 +0000 2015", "followers_count": 120, "friends_count": 80, "statuses_count": 3000, "favourites_count": 10, "listed_count": 2, "location": "Rome", "default_profile_image": false, "protected": false, "verified": false}"#,
+        "\n",
+        r#"{"id_str": "99", "screen_name": "bob", "name": "bob", "url": "https://bob.example", "created_at": "Tue Jan 01 00:00:00 +0000 2019", "followers_count": 1, "friends_count": 900, "statuses_count": 0, "favourites_count": 0, "listed_count": 0, "default_profile_image": true, "protected": false, "verified": false}"#,
+        "\n"
+    );
+    let read = |text: &'static str| {
+        let reader = AccountReader::from_reader(text.as_bytes(), &ReadOptions::default()).unwrap();
+        assert_eq!(reader.format(), Format::TwitterV1);
+        reader.map(Result::unwrap).collect::<Vec<Account>>()
+    };
+    let got = read(scraped);
+    assert_eq!(got, read(v1));
+    // The profile page is not the website.
+    assert_eq!(got[0].profile.url, None);
+}
+
 /// Instagram profiles as scrapers and export tools write them to CSV (snake_case,
 /// camelCase, the Graph API's names) are read as the same profiles in the plain Instagram
 /// JSON; columns it does not know are listed, a bad value is an error naming the record,

@@ -31,7 +31,9 @@ pub enum Format {
     /// like Instagram users is read as [`Format::InstagramCsv`], one like Weibo users is
     /// refused: neither is read as X's.
     CresciCsv,
-    /// Twitter API v1.1 user objects (JSON array or JSON Lines), with the embedded `status`.
+    /// Twitter API v1.1 user objects (JSON array or JSON Lines), with the embedded `status`;
+    /// also the user objects X scrapers write (twscrape, snscrape: `username`, `displayname`,
+    /// `rawDescription`, `created`, `followersCount`, `friendsCount`, `statusesCount`, ...).
     TwitterV1,
     /// Twitter API v2 `users` responses (`{"data": [...], "includes": ...}`) or user objects.
     TwitterV2,
@@ -202,6 +204,13 @@ pub(super) fn detect_with(
         }
         if has("public_metrics") || (has("data") && has("username")) {
             return Ok(Format::TwitterV2);
+        }
+        // X scrapers' user objects (twscrape, snscrape): `followersCount` is Instagram
+        // scrapers' name too, so an X name beside it.
+        if has("followersCount")
+            && (has("friendsCount") || has("statusesCount") || has("displayname"))
+        {
+            return Ok(Format::TwitterV1);
         }
         if has("follower_count")
             || has("following_count")

@@ -62,7 +62,29 @@ const V1_KEYS: &[&str] = &[
     "liked_at",
     "retweeted_at",
     "reposted_at",
+    // The user objects of X scrapers (twscrape, snscrape), in camelCase.
+    "username",
+    "displayname",
+    "rawDescription",
+    "linkUrl",
+    "created",
+    "statusesCount",
+    "followersCount",
+    "friendsCount",
+    "favouritesCount",
+    "listedCount",
+    "profileImageUrl",
 ];
+
+/// The first of `keys` present, as `read` reads it (a field's other names).
+fn first<T>(keys: &[&str], read: impl Fn(&str) -> Result<Option<T>>) -> Result<Option<T>> {
+    for key in keys {
+        if let Some(v) = read(key)? {
+            return Ok(Some(v));
+        }
+    }
+    Ok(None)
+}
 
 impl Convert for V1 {
     fn convert(&self, raw: &Raw, out: &mut Vec<Result<Account>>) {
@@ -121,26 +143,42 @@ pub(super) fn user_objects(
     }
 }
 
+/// A v1.1 user object, or an X scraper's (twscrape, snscrape): the same fields in camelCase
+/// (`followersCount`, `friendsCount`, ...), `username`, `displayname`, `rawDescription`, an
+/// ISO `created`, and `profileImageUrl` for the default picture. A scraper's `url` is the
+/// profile's own page, so its website is read from `linkUrl` only.
 fn v1_user(o: &Obj<'_>) -> Result<Account> {
-    let created_at = created(o, "created_at", Platform::Twitter)?;
+    let created_at = match created(o, "created_at", Platform::Twitter)? {
+        Some(t) => Some(t),
+        None => created(o, "created", Platform::Twitter)?,
+    };
     let engaged_at = o.engaged(created_at)?;
+    let scraped = o.get("displayname").is_some() || o.get("followersCount").is_some();
+    let text = |keys: &[&str]| first(keys, |k| o.text(k));
+    let count = |keys: &[&str]| first(keys, |k| o.count(k));
+    let default_picture = match o.boolean("default_profile_image")? {
+        Some(b) => Some(b),
+        None => o
+            .text("profileImageUrl")?
+            .map(|u| u.contains("default_profile_images")),
+    };
     let profile = Profile {
         platform: Platform::Twitter,
         id: o.id(&["id_str", "id"])?,
-        screen_name: o.text("screen_name")?,
-        name: o.text("name")?,
-        description: o.text("description")?,
-        url: o.text("url")?,
+        screen_name: text(&["screen_name", "username"])?,
+        name: text(&["name", "displayname"])?,
+        description: text(&["rawDescription", "description"])?,
+        url: text(if scraped { &["linkUrl"] } else { &["url"] })?,
         location: o.text("location")?,
         lang: o.text("lang")?,
         created_at,
-        statuses_count: o.count("statuses_count")?,
-        followers_count: o.count("followers_count")?,
-        friends_count: o.count("friends_count")?,
-        favourites_count: o.count("favourites_count")?,
-        listed_count: o.count("listed_count")?,
+        statuses_count: count(&["statuses_count", "statusesCount"])?,
+        followers_count: count(&["followers_count", "followersCount"])?,
+        friends_count: count(&["friends_count", "friendsCount"])?,
+        favourites_count: count(&["favourites_count", "favouritesCount"])?,
+        listed_count: count(&["listed_count", "listedCount"])?,
         default_profile: o.boolean("default_profile")?,
-        default_profile_image: o.boolean("default_profile_image")?,
+        default_profile_image: default_picture,
         profile_use_background_image: o.boolean("profile_use_background_image")?,
         verified: o.boolean("verified")?,
         protected: o.boolean("protected")?,
