@@ -654,6 +654,22 @@ fn x_scraper_users_are_read_as_the_v1_users() {
     assert_eq!(got, read(v1));
     // The profile page is not the website.
     assert_eq!(got[0].profile.url, None);
+    // The same users saved as CSV (as pandas writes the JSON Lines), camelCase names and
+    // all: read as X's, not Instagram's (they share `followersCount` and `mediaCount`).
+    let csv = "id,id_str,url,username,displayname,rawDescription,created,followersCount,\
+               friendsCount,statusesCount,favouritesCount,listedCount,mediaCount,location,\
+               profileImageUrl,protected,verified,linkUrl\n\
+               1234567890,1234567890,https://x.com/ann_example,ann_example,Ann,hello,\
+               2015-03-01 10:00:00+00:00,120,80,3000,10,2,5,Rome,\
+               https://pbs.twimg.com/profile_images/1/a_normal.jpg,False,False,\n\
+               99,99,https://x.com/bob,bob,bob,,2019-01-01 00:00:00+00:00,1,900,0,0,0,0,,\
+               https://abs.twimg.com/sticky/default_profile_images/default_profile_normal.png,\
+               False,False,https://bob.example\n";
+    let reader = AccountReader::from_reader(csv.as_bytes(), &ReadOptions::default()).unwrap();
+    assert_eq!(reader.format(), Format::CresciCsv);
+    assert_eq!(reader.unread_columns(), ["id_str", "url", "mediaCount"]);
+    let from_csv: Vec<Account> = reader.map(Result::unwrap).collect();
+    assert_eq!(from_csv, got);
 }
 
 /// Instagram profiles as scrapers and export tools write them to CSV (snake_case,
@@ -716,19 +732,11 @@ fn instagram_profile_csvs_are_read_as_the_json_profiles() {
     assert_eq!(reader.unread_columns(), ["following"]);
     let a: Vec<Account> = reader.map(Result::unwrap).collect();
     assert_eq!(a[0].profile.friends_count, None);
-    // X scrapers' camelCase users (twscrape, snscrape) share `followersCount` and
-    // `mediaCount` with Instagram's but are not read as Instagram's; nor are Weibo's users.
-    for (text, says) in [
-        (
-            "id,username,displayname,rawDescription,followersCount,friendsCount,statusesCount,\
-             mediaCount\n1,ann,Ann,hi,3,4,5,0\n",
-            "unknown format",
-        ),
-        (
-            "id,name,gender,province,followers_count,full_name\n1,a,f,11,3,A\n",
-            "Weibo",
-        ),
-    ] {
+    // Weibo's users are not read as Instagram's (nor as X's).
+    for (text, says) in [(
+        "id,name,gender,province,followers_count,full_name\n1,a,f,11,3,A\n",
+        "Weibo",
+    )] {
         let err = AccountReader::from_reader(text.as_bytes(), &ReadOptions::default())
             .err()
             .unwrap()

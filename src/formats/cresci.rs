@@ -110,34 +110,59 @@ impl CresciColumns {
             Ok::<_, Error>(found)
         };
         let default_profile_image = f("default_profile_image", &[])?;
+        // X scrapers' users (twscrape, snscrape) saved as CSV: their `url` is the profile's
+        // own page, so the website is read from `linkUrl` only.
+        let scraped = header
+            .find("displayname", &[], &ColumnMap::new(), origin)?
+            .is_some();
         let mut cols = CresciColumns {
             id: f("id", &["id_str", "user_id"])?,
-            name: f("name", &["user_name"])?,
+            name: f("name", &["user_name", "displayname"])?,
             screen_name: f("screen_name", &["username"])?,
-            description: f("description", &[])?,
-            url: f("url", &[])?,
+            description: f("description", &["rawdescription"])?,
+            url: if scraped {
+                f("linkurl", &[])?
+            } else {
+                f("url", &[])?
+            },
             location: f("location", &[])?,
             lang: f("lang", &[])?,
-            created_at: f("created_at", &[])?,
+            created_at: f("created_at", &["created"])?,
             statuses_count: f(
                 "statuses_count",
-                &["tweet_count", "public_metrics.tweet_count", "tweets"],
+                &[
+                    "tweet_count",
+                    "public_metrics.tweet_count",
+                    "tweets",
+                    "statusescount",
+                ],
             )?,
             followers_count: f(
                 "followers_count",
-                &["public_metrics.followers_count", "followers"],
+                &[
+                    "public_metrics.followers_count",
+                    "followers",
+                    "followerscount",
+                ],
             )?,
             friends_count: f(
                 "friends_count",
-                &["following_count", "public_metrics.following_count"],
+                &[
+                    "following_count",
+                    "public_metrics.following_count",
+                    "friendscount",
+                ],
             )?,
-            favourites_count: f("favourites_count", &["favorites_count"])?,
-            listed_count: f("listed_count", &["public_metrics.listed_count"])?,
+            favourites_count: f("favourites_count", &["favorites_count", "favouritescount"])?,
+            listed_count: f(
+                "listed_count",
+                &["public_metrics.listed_count", "listedcount"],
+            )?,
             default_profile: f("default_profile", &[])?,
             default_profile_image,
             // Read only when there is no `default_profile_image` column.
             profile_image_url: match default_profile_image {
-                None => f("profile_image_url", &[])?,
+                None => f("profile_image_url", &["profileimageurl"])?,
                 Some(_) => None,
             },
             profile_use_background_image: f("profile_use_background_image", &[])?,

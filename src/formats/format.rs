@@ -27,9 +27,13 @@ pub enum Format {
     /// `default_profile`, `default_profile_image` (else told from an X `profile_image_url`),
     /// `profile_use_background_image`, `verified`, `protected`, `geo_enabled`, `crawled_at`
     /// (`updated`, `__twarc.retrieved_at`), `engaged_at` (`liked_at`, `retweeted_at`,
-    /// `reposted_at`) and `dataset`; a [`crate::ColumnMap`] names others. A CSV that looks
-    /// like Instagram users is read as [`Format::InstagramCsv`], one like Weibo users is
-    /// refused: neither is read as X's.
+    /// `reposted_at`) and `dataset`; a [`crate::ColumnMap`] names others. X scrapers' users
+    /// saved as CSV (twscrape, snscrape) are read too, detected by `friendsCount` or
+    /// `statusesCount` beside an account column: `displayname`, `rawDescription`, `created`,
+    /// the counts in camelCase and `profileImageUrl`; their `url` is the profile's own page,
+    /// so the website is read from `linkUrl` only. A CSV that looks like Instagram users is
+    /// read as [`Format::InstagramCsv`], one like Weibo users is refused: neither is read as
+    /// X's.
     CresciCsv,
     /// Twitter API v1.1 user objects (JSON array or JSON Lines), with the embedded `status`;
     /// also the user objects X scrapers write (twscrape, snscrape: `username`, `displayname`,
@@ -331,7 +335,11 @@ pub(super) fn detect_with(
     if has("screen_name")
         || has("followers_count")
         || (names_accounts
-            && (has("public_metrics.followers_count") || has("tweet_count") || has("tweets")))
+            && (has("public_metrics.followers_count")
+                || has("tweet_count")
+                || has("tweets")
+                || has("friendscount")
+                || has("statusescount")))
     {
         return Ok(Format::CresciCsv);
     }
