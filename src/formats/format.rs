@@ -39,7 +39,9 @@ pub enum Format {
     /// also the user objects X scrapers write (twscrape, snscrape: `username`, `displayname`,
     /// `rawDescription`, `created`, `followersCount`, `friendsCount`, `statusesCount`, ...).
     TwitterV1,
-    /// Twitter API v2 `users` responses (`{"data": [...], "includes": ...}`) or user objects.
+    /// Twitter API v2 `users` responses (`{"data": [...], "includes": ...}`) or user objects:
+    /// detected by `public_metrics`, or by `username` beside a v2 user field (`created_at`,
+    /// `description`, `protected`, `profile_image_url`, `pinned_tweet_id`, `verified`).
     TwitterV2,
     /// Plain Instagram profiles (`username`, `follower_count`, ..., or the Graph API's
     /// `followers_count`, `follows_count`, `media_count`), JSON Lines or array.
@@ -232,6 +234,20 @@ pub(super) fn detect_with(
                 return Ok(Format::Weibo);
             }
             return Ok(Format::TwitterV1);
+        }
+        // X API v2 user objects requested without `public_metrics`: the v2 names of other
+        // user fields (Instagram's are `biography`, `is_private`, `is_verified`, ...).
+        let v2_fields = [
+            "created_at",
+            "description",
+            "protected",
+            "profile_image_url",
+            "pinned_tweet_id",
+            "verified",
+            "verified_type",
+        ];
+        if has("username") && v2_fields.iter().any(|k| has(k)) {
+            return Ok(Format::TwitterV2);
         }
         if has("username") {
             return Ok(Format::InstagramJsonl);
@@ -442,6 +458,13 @@ mod tests {
         assert_eq!(
             Format::detect(br#"{"username":"a","follower_count":1}"#),
             Some(Format::InstagramJsonl)
+        );
+        // X API v2 users fetched without `public_metrics` are still X's.
+        assert_eq!(
+            Format::detect(
+                br#"{"id":"1","name":"A","username":"a","created_at":"2020-01-01T00:00:00.000Z","description":""}"#
+            ),
+            Some(Format::TwitterV2)
         );
         assert_eq!(
             Format::detect(b"profile pic,#followers,fake\n"),
