@@ -302,10 +302,7 @@ False,1,900,0,0,,False,2022-03-14T12:00:00+00:00\n\
         ),
         ("start,end,tweet_count\n2020,2021,5\n", "unknown format"),
     ] {
-        let err = AccountReader::from_reader(text.as_bytes(), &ReadOptions::default())
-            .err()
-            .unwrap()
-            .to_string();
+        let err = refusal(text);
         assert!(err.contains(says), "{err}");
     }
     // Plain names, detected as X's by the posts' name.
@@ -318,6 +315,14 @@ False,1,900,0,0,,False,2022-03-14T12:00:00+00:00\n\
         (p.followers_count, p.friends_count, p.statuses_count),
         (Some(1), Some(2), Some(3))
     );
+}
+
+/// The error a reader opened on `text` with the default options gives.
+fn refusal(text: &'static str) -> String {
+    match AccountReader::from_reader(text.as_bytes(), &ReadOptions::default()) {
+        Ok(_) => panic!("{text:?} was not refused"),
+        Err(e) => e.to_string(),
+    }
 }
 
 #[test]
@@ -734,10 +739,7 @@ fn instagram_profile_csvs_are_read_as_the_json_profiles() {
     assert_eq!(a[0].profile.friends_count, None);
     // Weibo's users are not read as Instagram's (nor as X's).
     let weibo = "id,name,gender,province,followers_count,full_name\n1,a,f,11,3,A\n";
-    let err = AccountReader::from_reader(weibo.as_bytes(), &ReadOptions::default())
-        .err()
-        .unwrap()
-        .to_string();
+    let err = refusal(weibo);
     assert!(err.contains("Weibo"), "{err}");
     // A likers list: the engagement time is read.
     let likers = "username,follower_count,liked_at\nann,12,2024-05-01T10:00:00Z\n";
@@ -762,10 +764,7 @@ fn instagram_profile_csvs_are_read_as_the_json_profiles() {
     }
     // Nothing to tell an account by, nor a count: refused, with the header.
     let none = "full_name,biography\nAnn,travel\n";
-    let err = AccountReader::from_reader(none.as_bytes(), &ReadOptions::default())
-        .err()
-        .unwrap()
-        .to_string();
+    let err = refusal(none);
     assert!(err.contains("needs an `id` or `username`"), "{err}");
     // Other names mapped onto ours; the file is then read as Instagram's.
     let mapped = "user,fans,follows\nann,12,3\n";

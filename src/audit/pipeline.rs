@@ -260,7 +260,7 @@ impl Scorer<'_, '_> {
                 }
                 let mut reasons = Vec::with_capacity(rows);
                 for (r, &p) in proba.iter().enumerate() {
-                    if self.listable(p) || !self.csv {
+                    if self.listable(p) {
                         reasons.push(all.reasons(schema, r));
                         if self.csv {
                             texts.push(None);

@@ -6,7 +6,7 @@ use super::blocks::Record;
 use super::columns::ColumnMap;
 use super::csv_rows::{Header, Reuse, Row};
 use super::format::Format;
-use super::values::{check_engaged, is_missing, trim, ENGAGED_KEYS};
+use super::values::{check_engaged, trim, x_default_picture, ENGAGED_KEYS};
 use crate::account::{Account, Label, Platform};
 use crate::error::{Error, Position, Result};
 
@@ -277,20 +277,7 @@ impl CresciColumns {
         p.default_profile = row.flag(self.default_profile)?;
         // The picture's URL is resolved only when there is no `default_profile_image` column.
         p.default_profile_image = match self.profile_image_url {
-            Some(col) => {
-                let raw = trim(row.raw(col));
-                let has = |part: &[u8]| raw.windows(part.len()).any(|w| w == part);
-                // Only X's picture hosts say which: another platform's URL says nothing.
-                if is_missing(raw) {
-                    None
-                } else if has(DEFAULT_IMAGES) {
-                    Some(true)
-                } else if has(b"twimg.com") {
-                    Some(false)
-                } else {
-                    None
-                }
-            }
+            Some(col) => x_default_picture(row.raw(col)),
             None => row.flag(self.default_profile_image)?,
         };
         p.profile_use_background_image = row.flag(self.profile_use_background_image)?;
@@ -320,9 +307,6 @@ impl CresciColumns {
         Ok(())
     }
 }
-
-/// The path segment of the platform's default profile pictures in a `profile_image_url`.
-const DEFAULT_IMAGES: &[u8] = b"default_profile_images";
 
 fn dataset_label(raw: &[u8]) -> Option<Label> {
     match raw.to_ascii_uppercase().as_slice() {

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::json::{parse_value, pick, Obj};
 use super::raw::{Convert, Payload, Raw};
-use super::values::{check_created, strip_source};
+use super::values::{check_created, strip_source, x_default_picture};
 use crate::account::{Account, Platform, Post, Profile};
 use crate::error::{Position, Result};
 
@@ -160,7 +160,7 @@ fn v1_user(o: &Obj<'_>) -> Result<Account> {
         Some(b) => Some(b),
         None => o
             .text("profileImageUrl")?
-            .map(|u| u.contains("default_profile_images")),
+            .and_then(|u| x_default_picture(u.as_bytes())),
     };
     let profile = Profile {
         platform: Platform::Twitter,

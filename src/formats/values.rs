@@ -39,6 +39,23 @@ pub(crate) fn is_missing(b: &[u8]) -> bool {
     b.is_empty() || b == b"NULL" || b == b"null"
 }
 
+/// What the URL of an X profile picture says of the default picture: `Some(true)` on the
+/// default pictures' path, `Some(false)` for another picture on X's picture hosts, and `None`
+/// for a missing value or another host (another platform's URL says nothing of X's default).
+pub(crate) fn x_default_picture(url: &[u8]) -> Option<bool> {
+    let url = trim(url);
+    let has = |part: &[u8]| url.windows(part.len()).any(|w| w == part);
+    if is_missing(url) {
+        None
+    } else if has(b"default_profile_images") {
+        Some(true)
+    } else if has(b"twimg.com") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 /// Trims ASCII spaces and tabs at both ends.
 #[inline]
 pub(crate) fn trim(b: &[u8]) -> &[u8] {
