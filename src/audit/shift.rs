@@ -26,8 +26,9 @@ pub(super) const UNMEASURED_SPREAD: f64 = 0.288_675_134_594_812_9;
 
 /// The root-mean-square deviation of the model's leave-one-source-out rates from its own
 /// out-of-fold validation rates, per rate (fakes' sources for the true-positive rate and mean
-/// P(fake) of fakes, genuine sources for the others); [`UNMEASURED_SPREAD`] where the model
-/// has none: a shifted list then widens the interval though no source was held out.
+/// P(fake) of fakes, genuine sources for the others), with the number of sources each was
+/// measured on; [`UNMEASURED_SPREAD`] (and 0 sources) where the model has none: a shifted
+/// list then widens the interval though no source was held out.
 pub(super) fn cross_source_spread(model: &Model) -> Result<RateShift> {
     let v = model.validation();
     let q = Quantifier::new(&v.proba, &v.labels, model.threshold(), 0.5)?;
@@ -45,11 +46,20 @@ pub(super) fn cross_source_spread(model: &Model) -> Result<RateShift> {
             (d.iter().sum::<f64>() / d.len() as f64).sqrt()
         }
     };
+    let sources = |label: Label| {
+        model
+            .source_rates()
+            .iter()
+            .filter(|s| s.label == label)
+            .count() as u32
+    };
     Ok(RateShift {
         tpr: rms(Label::Fake, &|s| s.called_fake, r.tpr),
         fpr: rms(Label::Genuine, &|s| s.called_fake, r.fpr),
         mean_fake: rms(Label::Fake, &|s| s.mean_p_fake, r.mean_fake),
         mean_genuine: rms(Label::Genuine, &|s| s.mean_p_fake, r.mean_genuine),
+        fake_sources: sources(Label::Fake),
+        genuine_sources: sources(Label::Genuine),
     })
 }
 

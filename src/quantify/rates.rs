@@ -23,8 +23,15 @@ pub struct ErrorRates {
 }
 
 /// How far a classifier's error rates may lie from those measured on its validation set when
-/// the audited accounts come from another population: standard deviations added to the
-/// rates in every bootstrap replicate (see [`Quantifier::with_shift`](super::Quantifier::with_shift)). All 0 by default.
+/// the audited accounts come from another population: deviations added to the rates in every
+/// bootstrap replicate (see [`Quantifier::with_shift`](super::Quantifier::with_shift)). All 0
+/// by default.
+///
+/// A deviation is drawn from the standard normal times the rate's spread, or, when the spread
+/// was measured on `k` held-out sources (`fake_sources`, `genuine_sources`), from Student's t
+/// with `k` degrees of freedom times the spread: the spread of a new source's rate when the
+/// spread itself is known from only `k` sources (with 3 sources, 95% of draws lie within 3.18
+/// spreads instead of 1.96).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RateShift {
     /// Of the true-positive rate.
@@ -35,6 +42,14 @@ pub struct RateShift {
     pub mean_fake: f64,
     /// Of the mean P(fake) of genuine accounts.
     pub mean_genuine: f64,
+    /// Held-out fake sources the fakes' spreads (`tpr`, `mean_fake`) were measured on; 0 when
+    /// they were not measured (normal draws).
+    #[serde(default)]
+    pub fake_sources: u32,
+    /// Held-out genuine sources the genuine accounts' spreads (`fpr`, `mean_genuine`) were
+    /// measured on; 0 when they were not measured (normal draws).
+    #[serde(default)]
+    pub genuine_sources: u32,
 }
 
 impl RateShift {
@@ -45,6 +60,7 @@ impl RateShift {
             fpr: self.fpr * k,
             mean_fake: self.mean_fake * k,
             mean_genuine: self.mean_genuine * k,
+            ..self
         }
     }
 

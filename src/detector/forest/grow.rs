@@ -4,7 +4,6 @@
 use std::collections::VecDeque;
 
 use ndarray::ArrayView2;
-use rand::seq::index::sample as sample_indices;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -37,13 +36,19 @@ impl RandomForestParams {
         }
         let binned = Binned::new(x.values());
         let target: Vec<u8> = y.iter().map(|l| l.is_fake() as u8).collect();
-        let mtry = self.max_features.resolve(binned.n_features);
+        // Candidates are drawn among the features that vary in the training data: a column
+        // that is constant (a field the export lacks, zeroed) can never split, and counting it
+        // would leave fewer real candidates per split the more such columns the schema has.
+        let live: Vec<usize> = (0..binned.n_features)
+            .filter(|&f| !binned.thresholds[f].is_empty())
+            .collect();
+        let mtry = self.max_features.resolve(live.len());
         let trees: Vec<Tree> = (0..self.n_trees)
             .into_par_iter()
             .map(|t| {
                 let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
                 rng.set_stream(t as u64);
-                grow_tree(&binned, &target, self, mtry, &mut rng)
+                grow_tree(&binned, &target, self, &live, mtry, &mut rng)
             })
             .collect();
         Ok(RandomForest::from_trees(
@@ -125,6 +130,7 @@ fn grow_tree(
     data: &Binned,
     target: &[u8],
     params: &RandomForestParams,
+    live: &[usize],
     mtry: usize,
     rng: &mut ChaCha8Rng,
 ) -> Tree {
@@ -155,6 +161,7 @@ fn grow_tree(
     let mut depths = vec![0u32];
     let mut queue = VecDeque::from([(0usize, 0usize, rows.len())]);
     let mut hist = vec![[0u32; 2]; 256];
+    let mut order = live.to_vec();
     let min_leaf = params.min_samples_leaf as u64;
     let max_depth = params.max_depth.unwrap_or(usize::MAX) as u64;
 
@@ -166,17 +173,29 @@ fn grow_tree(
         }
         let parent_score = (g as f64 * g as f64 + f as f64 * f as f64) / total as f64;
         let mut best: Option<(f64, usize, usize)> = None;
-        for feat in sample_indices(rng, data.n_features, mtry).into_iter() {
-            let n_bins = data.thresholds[feat].len() + 1;
-            if n_bins < 2 {
-                continue;
+        // Features in a random order (a lazy Fisher-Yates shuffle of `order`) until `mtry` of
+        // them vary among the node's rows: one constant within the node is passed over without
+        // counting, as scikit-learn does, so every split weighs `mtry` real candidates while
+        // the node has that many.
+        let mut weighed = 0;
+        for i in 0..order.len() {
+            if weighed == mtry {
+                break;
             }
+            let j = rng.gen_range(i..order.len());
+            order.swap(i, j);
+            let feat = order[i];
+            let n_bins = data.thresholds[feat].len() + 1;
             let col = data.column(feat);
             hist[..n_bins].iter_mut().for_each(|h| *h = [0, 0]);
             for &r in &rows[start..end] {
                 let r = r as usize;
                 hist[col[r] as usize][target[r] as usize] += weight[r];
             }
+            if hist[..n_bins].iter().filter(|h| h[0] + h[1] > 0).count() < 2 {
+                continue;
+            }
+            weighed += 1;
             let (mut lg, mut lf) = (0u64, 0u64);
             for (b, h) in hist[..n_bins - 1].iter().enumerate() {
                 lg += h[0] as u64;

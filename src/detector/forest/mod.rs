@@ -394,6 +394,34 @@ mod tests {
     }
 
     #[test]
+    fn constant_columns_change_nothing() {
+        // An export without some fields gives zeroed columns: the forest must be the forest of
+        // the varying columns alone (it drew its candidates among all columns before, so 40
+        // dead columns left a split about one real candidate in eight draws).
+        let (x, y) = synthetic(500, 4, 3);
+        let wide_names: Vec<String> = (0..44).map(|c| format!("c{c}")).collect();
+        let mut wide = Array2::zeros((x.nrows(), 44));
+        for c in 0..4 {
+            // The varying columns at 0, 11, 22, 33; every other column is 0.
+            wide.column_mut(c * 11).assign(&x.values().column(c));
+        }
+        let wide = FeatureMatrix::new(FeatureSchema::new("wide", 1, wide_names).unwrap(), wide)
+            .unwrap();
+        let params = RandomForestParams::default().n_trees(20).seed(5);
+        let (narrow_fit, wide_fit) = (params.fit(&x, &y).unwrap(), params.fit(&wide, &y).unwrap());
+        let (xt, _) = synthetic(300, 4, 4);
+        let mut wide_t = Array2::zeros((xt.nrows(), 44));
+        for c in 0..4 {
+            wide_t.column_mut(c * 11).assign(&xt.values().column(c));
+        }
+        let wide_t = FeatureMatrix::new(wide.schema().clone(), wide_t).unwrap();
+        assert_eq!(
+            narrow_fit.predict_proba(&xt).unwrap(),
+            wide_fit.predict_proba(&wide_t).unwrap()
+        );
+    }
+
+    #[test]
     fn learns_separable_clusters() {
         let (x, y) = synthetic(600, 6, 1);
         let (xt, yt) = synthetic(400, 6, 2);

@@ -4,7 +4,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// How many features are drawn (without replacement) as candidates at each split.
+/// How many features are weighed as candidates at each split.
+///
+/// `n_features` is the number of features that vary in the training data: a constant column
+/// (for instance a field the export lacks, read as 0 with its indicator) never counts, so the
+/// forest fitted on a matrix does not change when constant columns are added to it. At each
+/// split, features are drawn in a random order until this many have been weighed that vary
+/// among the node's rows (one constant within the node is passed over, as scikit-learn does).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub enum MaxFeatures {
     /// `max(1, floor(sqrt(n_features)))`, as scikit-learn's classifier default.
