@@ -179,8 +179,9 @@ impl Quantifier {
     }
 
     /// Widens the intervals of the rate-adjusted methods (ACC, PACC) by a shift of the error
-    /// rates: each bootstrap replicate adds to each validation rate a normal deviation of the
-    /// given standard deviation (and clips it to [0, 1]). Point estimates do not change.
+    /// rates: each bootstrap replicate adds to each validation rate a deviation of the given
+    /// spread, normal or, when the spread was measured on a few sources, Student's t (see
+    /// [`RateShift`]), and clips it to [0, 1]. Point estimates do not change.
     ///
     /// # Errors
     /// [`Error::InvalidParams`] when a deviation is negative or not finite.

@@ -175,8 +175,9 @@ fn grow_tree(
         let mut best: Option<(f64, usize, usize)> = None;
         // Features in a random order (a lazy Fisher-Yates shuffle of `order`) until `mtry` of
         // them vary among the node's rows: one constant within the node is passed over without
-        // counting, as scikit-learn does, so every split weighs `mtry` real candidates while
-        // the node has that many.
+        // counting, so every split weighs `mtry` real candidates while the node has that many
+        // (stricter than scikit-learn, which counts a constant feature among its draws and
+        // draws past `max_features` only until one varying feature is found).
         let mut weighed = 0;
         for i in 0..order.len() {
             if weighed == mtry {

@@ -396,8 +396,8 @@ mod tests {
     #[test]
     fn constant_columns_change_nothing() {
         // An export without some fields gives zeroed columns: the forest must be the forest of
-        // the varying columns alone (it drew its candidates among all columns before, so 40
-        // dead columns left a split about one real candidate in eight draws).
+        // the varying columns alone (it drew its candidates among all columns before: here 6
+        // draws among 44 columns, about half a real candidate per split).
         let (x, y) = synthetic(500, 4, 3);
         let wide_names: Vec<String> = (0..44).map(|c| format!("c{c}")).collect();
         let mut wide = Array2::zeros((x.nrows(), 44));

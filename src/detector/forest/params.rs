@@ -10,7 +10,11 @@ use crate::error::{Error, Result};
 /// (for instance a field the export lacks, read as 0 with its indicator) never counts, so the
 /// forest fitted on a matrix does not change when constant columns are added to it. At each
 /// split, features are drawn in a random order until this many have been weighed that vary
-/// among the node's rows (one constant within the node is passed over, as scikit-learn does).
+/// among the node's rows: one constant within the node is passed over without counting
+/// (scikit-learn counts it, and sizes the draw from every column).
+///
+/// A [`MaxFeatures::Count`] larger than the schema is refused; one larger than the number of
+/// varying features weighs them all.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub enum MaxFeatures {
     /// `max(1, floor(sqrt(n_features)))`, as scikit-learn's classifier default.
@@ -94,7 +98,8 @@ impl RandomForestParams {
         self
     }
 
-    /// Features drawn per split (default [`MaxFeatures::Sqrt`]).
+    /// Features weighed per split, of those that vary in the training data (default
+    /// [`MaxFeatures::Sqrt`]; see [`MaxFeatures`]).
     pub fn max_features(mut self, max_features: MaxFeatures) -> Self {
         self.max_features = max_features;
         self
