@@ -13,6 +13,7 @@ mod html;
 mod params;
 mod pipeline;
 mod report;
+mod rows_csv;
 mod shared;
 mod shift;
 mod state;
@@ -51,7 +52,7 @@ use shift::{
 use state::{most_suspicious_first, scores_writer, timeline, State};
 
 /// The per-follower CSV being written.
-type CsvOut<'w> = csv::Writer<&'w mut dyn Write>;
+type CsvOut<'w> = rows_csv::RowsCsv<'w>;
 
 /// Audits follower lists (or the retweeters, likers or commenters of a post) with a [`Model`].
 ///

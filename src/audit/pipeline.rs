@@ -3,7 +3,6 @@
 //! [`Sink`] into the running [`State`](super::state::State) and the streamed CSV.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Write;
 
 use ndarray::Array2;
 use rayon::prelude::*;
@@ -15,13 +14,14 @@ use crate::error::{Error, Result};
 use crate::features::{FeatureExtractor, FeatureMatrix, TimeReference};
 
 use super::engagement::NO_TIME;
+use super::rows_csv::RowsCsv;
 use super::params::{ListKind, Listing};
 use super::report::{FollowerGroup, FollowerScore};
 use super::shared::Shared;
 use super::shift::{follower_key, follower_keys};
 use super::state::TimeKind;
 use super::state::{
-    csv_error, group_of, is_inactive, label_name, most_suspicious_first, Deferred, State,
+    group_of, is_inactive, label_name, most_suspicious_first, Deferred, State,
 };
 use super::traits::TraitBits;
 use crate::inorder::InOrder;
@@ -435,31 +435,31 @@ impl Scorer<'_, '_> {
 /// came as that text only), written field by field. `text` is room for the fields that are
 /// put together.
 fn write_follower(
-    w: &mut csv::Writer<&mut dyn Write>,
+    w: &mut RowsCsv<'_>,
     score: &FollowerScore,
     reasons: Option<&str>,
     text: &mut String,
-) -> std::result::Result<(), csv::Error> {
+) -> std::io::Result<()> {
     use std::fmt::Write as _;
     text.clear();
     let _ = write!(text, "{}", score.position);
-    w.write_field(text.as_bytes())?;
-    w.write_field(score.id.as_deref().unwrap_or(""))?;
-    w.write_field(score.screen_name.as_deref().unwrap_or(""))?;
+    w.plain_field(&text);
+    w.field(score.id.as_deref().unwrap_or(""));
+    w.field(score.screen_name.as_deref().unwrap_or(""));
     text.clear();
     six_decimals(score.p_fake, text);
-    w.write_field(text.as_bytes())?;
-    w.write_field(label_name(score.label))?;
-    w.write_field(score.group.name())?;
+    w.plain_field(&text);
+    w.plain_field(label_name(score.label));
+    w.plain_field(score.group.name());
     match reasons {
-        Some(joined) => w.write_field(joined)?,
+        Some(joined) => w.field(joined),
         None => {
             text.clear();
             join_reasons(&score.reasons, text);
-            w.write_field(text.as_bytes())?;
+            w.field(&text);
         }
     }
-    w.write_record(None::<&[u8]>)
+    w.end_row()
 }
 
 /// Writes `p` as `format!("{p:.6}")` does, in integers for a probability: the exact value
@@ -503,7 +503,7 @@ fn six_decimals(p: f64, out: &mut String) {
 pub(super) struct Sink<'s, 'w> {
     pub(super) audit: &'s Shared<'s>,
     pub(super) state: &'s mut State,
-    pub(super) csv: &'s mut Option<csv::Writer<&'w mut dyn Write>>,
+    pub(super) csv: &'s mut Option<RowsCsv<'w>>,
     pub(super) source: &'s str,
     /// Room for a CSV row's fields, reused row after row.
     pub(super) line: String,
@@ -585,8 +585,12 @@ impl Sink<'_, '_> {
             reasons,
         };
         if let Some(w) = self.csv.as_mut() {
-            write_follower(w, &score, text.as_deref(), &mut self.line)
-                .map_err(|e| csv_error(self.source, e))?;
+            write_follower(w, &score, text.as_deref(), &mut self.line).map_err(|err| {
+                Error::Io {
+                    origin: self.source.to_string(),
+                    err,
+                }
+            })?;
         }
         if listed {
             self.state.followers.push(score);

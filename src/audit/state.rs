@@ -14,6 +14,8 @@ use crate::model::Model;
 use ndarray::Array2;
 use rayon::prelude::*;
 
+use super::rows_csv::RowsCsv;
+
 use super::params::INACTIVE_MAX_POSTS;
 use crate::formats::Rejection;
 
@@ -180,10 +182,10 @@ impl State {
 pub(super) fn scores_writer<'w>(
     source: &str,
     out: Option<&'w mut dyn Write>,
-) -> Result<Option<csv::Writer<&'w mut dyn Write>>> {
+) -> Result<Option<RowsCsv<'w>>> {
     let Some(out) = out else { return Ok(None) };
-    let mut w = csv::WriterBuilder::new().from_writer(out);
-    w.write_record([
+    let mut w = RowsCsv::new(out);
+    for name in [
         "position",
         "id",
         "screen_name",
@@ -191,8 +193,13 @@ pub(super) fn scores_writer<'w>(
         "label",
         "group",
         "reasons",
-    ])
-    .map_err(|e| csv_error(source, e))?;
+    ] {
+        w.field(name);
+    }
+    w.end_row().map_err(|err| Error::Io {
+        origin: source.to_string(),
+        err,
+    })?;
     Ok(Some(w))
 }
 
