@@ -620,8 +620,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_rate_shift_widens_the_adjusted_intervals_only() {
+    /// A validation set of 200 fakes at 0.9 and 200 genuine accounts at 0.1, and a sample of
+    /// 2,000 half at each.
+    fn half_fake() -> (Quantifier, Vec<f64>) {
         let val: Vec<f64> = (0..400).map(|i| if i < 200 { 0.9 } else { 0.1 }).collect();
         let lab: Vec<Label> = (0..400)
             .map(|i| if i < 200 { Label::Fake } else { Label::Genuine })
@@ -629,7 +630,12 @@ mod tests {
         let sample: Vec<f64> = (0..2000)
             .map(|i| if i % 2 == 0 { 0.9 } else { 0.1 })
             .collect();
-        let q = Quantifier::new(&val, &lab, 0.5, 0.5).unwrap();
+        (Quantifier::new(&val, &lab, 0.5, 0.5).unwrap(), sample)
+    }
+
+    #[test]
+    fn a_rate_shift_widens_the_adjusted_intervals_only() {
+        let (q, sample) = half_fake();
         let wide = q
             .clone()
             .with_shift(RateShift {
@@ -667,14 +673,7 @@ mod tests {
         // The same spreads, known from 2 held-out sources per class (Student's t with 2
         // degrees of freedom: 95% of draws within 4.30 spreads), from 1,000 (close to the
         // normal's 1.96) and given outright (the normal).
-        let val: Vec<f64> = (0..400).map(|i| if i < 200 { 0.9 } else { 0.1 }).collect();
-        let lab: Vec<Label> = (0..400)
-            .map(|i| if i < 200 { Label::Fake } else { Label::Genuine })
-            .collect();
-        let sample: Vec<f64> = (0..2000)
-            .map(|i| if i % 2 == 0 { 0.9 } else { 0.1 })
-            .collect();
-        let q = Quantifier::new(&val, &lab, 0.5, 0.5).unwrap();
+        let (q, sample) = half_fake();
         let spread = |sources: u32| RateShift {
             tpr: 0.04,
             fpr: 0.04,
