@@ -259,6 +259,8 @@ impl Preset {
     /// thirds of the time, with the same leave-one-source-out share error (0.155 vs 0.158)
     /// and an in-sample MCC lower by 0.002; their noisier scores cut that one burst into 26
     /// pieces until bursts split by a short dip were joined ([`crate::find_bursts`]): now one.
+    /// (These comparisons predate the forest's drawing its candidates among varying columns
+    /// only; docs/sources.md gives today's figures.)
     pub fn params(self, seed: u64) -> ModelParams {
         let forest = RandomForestParams::default()
             .n_trees(64)

@@ -43,7 +43,7 @@ pub use report::{
 
 use crate::inorder::InOrder;
 use engagement::engagement_report;
-use pipeline::{Batch, InPlace, Overlapped, Pipe, Scored, Scorer, Sink};
+use pipeline::{Batch, InPlace, Overlapped, Pipe, RowRoom, Scored, Scorer, Sink};
 use shared::Shared;
 use shift::{
     add_uncertainty, effective_sizes, matched_validation, measure_shift, BottomK, Probe,
@@ -266,7 +266,7 @@ impl<'m> Audit<'m> {
             state: &mut state,
             csv: &mut csv,
             source,
-            line: String::new(),
+            room: RowRoom::default(),
         };
         // With more than one thread, reading (this thread) overlaps with features and scoring
         // (jobs on the current rayon pool); with one, everything runs here in turn. Chunks are
@@ -378,7 +378,7 @@ impl<'m> Audit<'m> {
             state: &mut state,
             csv: &mut csv,
             source: &source,
-            line: String::new(),
+            room: RowRoom::default(),
         };
         let mut position: u64 = 0;
         let work = |accounts: &mut [Account]| scorer.score_each(accounts);
@@ -394,8 +394,7 @@ impl<'m> Audit<'m> {
                     sink.state.valid += 1;
                     sink.state.note(one.time);
                     position += 1;
-                    let details = one.details.map(|d| *d).unwrap_or_default();
-                    sink.absorb_one(position - 1, one.p_fake, one.marks, details)
+                    sink.absorb_placed(position - 1, one.p_fake, one.marks, one.details)
                 }
                 // Strict mode stops at a malformed record; a duplicate is counted and listed.
                 Err(e) if mode == Mode::Strict && !e.is_duplicate() => Err(e),

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::features::{FeatureExtractor, FeatureMatrix, TimeReference};
 
 use super::engagement::NO_TIME;
-use super::rows_csv::RowsCsv;
+use super::rows_csv::{push_field, push_plain_field, RowsCsv};
 use super::params::{ListKind, Listing};
 use super::report::{FollowerGroup, FollowerScore};
 use super::shared::Shared;
@@ -342,10 +342,33 @@ pub(super) struct One {
     pub(super) marks: Marks,
     pub(super) time: TimeKind,
     /// Only when the report or the CSV lists followers.
-    pub(super) details: Option<Box<Unplaced>>,
+    pub(super) details: Option<Details>,
     /// The follower and its key, when it may enter the uniform sample: offered once it is
     /// placed and accepted (a duplicate found then must not enter).
     pub(super) sample: Option<Box<(u64, Account)>>,
+}
+
+/// What a block job keeps of a follower for the report or the CSV.
+pub(super) enum Details {
+    /// A follower the report may list: what it needs, left to be placed.
+    Unplaced(Box<Unplaced>),
+    /// A follower the report cannot list (below the listing bound when scored: the bound only
+    /// rises) written to the CSV: its row after the position, made on the pool.
+    Row(RowTail),
+}
+
+/// A follower's CSV row after its position (see [`RowsCsv::row_with_tail`]): bytes of a
+/// buffer its block's followers share, so that a block's rows cost one allocation.
+pub(super) struct RowTail {
+    block: std::sync::Arc<[u8]>,
+    start: u32,
+    end: u32,
+}
+
+impl RowTail {
+    pub(super) fn bytes(&self) -> &[u8] {
+        &self.block[self.start as usize..self.end as usize]
+    }
 }
 
 /// A block job's output per follower: its score, or the error that stopped the block's
@@ -392,6 +415,38 @@ impl Scorer<'_, '_> {
                 .collect();
         }
         SCRATCH.with(|s| *s.borrow_mut() = Some(std::mem::take(&mut rows.scratch)));
+        // The CSV rows of the followers that get only the CSV's text, made here in one buffer.
+        let mut spans: Vec<Option<(u32, u32)>> = Vec::new();
+        let mut block: std::sync::Arc<[u8]> = std::sync::Arc::new([]);
+        if self.csv && rows.texts.iter().any(Option::is_some) {
+            let threshold = self.audit.model.threshold();
+            let uncertain = self.audit.params.uncertain;
+            let (mut tails, mut number) = (Vec::new(), String::new());
+            spans = accounts
+                .iter()
+                .enumerate()
+                .map(|(k, a)| {
+                    let text = rows.texts.get(k)?.as_deref()?;
+                    let p_fake = rows.proba[k];
+                    let start = tails.len() as u32;
+                    let fields = TailFields {
+                        id: a.profile.id.as_deref(),
+                        screen_name: a.profile.screen_name.as_deref(),
+                        p_fake,
+                        label: if p_fake >= threshold {
+                            Label::Fake
+                        } else {
+                            Label::Genuine
+                        },
+                        group: group_of(p_fake, rows.marks[k].inactive, threshold, uncertain),
+                        reasons: text,
+                    };
+                    push_row_tail(&mut tails, &fields, &mut number);
+                    Some((start, tails.len() as u32))
+                })
+                .collect();
+            block = tails.into();
+        }
         let mut candidates = rows.candidates.iter().peekable();
         accounts
             .iter_mut()
@@ -405,8 +460,16 @@ impl Scorer<'_, '_> {
                     TimeReference::Crawled(_) => TimeKind::Crawled,
                     TimeReference::Clock(_) => TimeKind::Clock,
                 };
-                let details = rows.wanted[k].then(|| {
-                    Box::new(Unplaced {
+                let row = spans.get(k).copied().flatten();
+                let details = if let Some((start, end)) = row {
+                    Some(Details::Row(RowTail {
+                        block: block.clone(),
+                        start,
+                        end,
+                    }))
+                } else {
+                    rows.wanted[k].then(|| {
+                    Details::Unplaced(Box::new(Unplaced {
                         id: a.profile.id.take(),
                         screen_name: a.profile.screen_name.take(),
                         reasons: rows
@@ -416,8 +479,9 @@ impl Scorer<'_, '_> {
                             .unwrap_or_default(),
                         text: rows.texts.get_mut(k).and_then(Option::take),
                         features: features.get_mut(k).and_then(Option::take),
+                    }))
                     })
-                });
+                };
                 Ok(One {
                     p_fake: rows.proba[k],
                     marks: rows.marks[k],
@@ -432,34 +496,88 @@ impl Scorer<'_, '_> {
 
 /// One follower's row of the per-follower CSV: position, id, screen name, P(fake) to six
 /// decimals, label, group and the reasons joined by `; ` (`reasons` when the follower's reasons
-/// came as that text only), written field by field. `text` is room for the fields that are
-/// put together.
+/// came as that text only).
 fn write_follower(
     w: &mut RowsCsv<'_>,
     score: &FollowerScore,
     reasons: Option<&str>,
-    text: &mut String,
+    room: &mut RowRoom,
 ) -> std::io::Result<()> {
-    use std::fmt::Write as _;
-    text.clear();
-    let _ = write!(text, "{}", score.position);
-    w.plain_field(&text);
-    w.field(score.id.as_deref().unwrap_or(""));
-    w.field(score.screen_name.as_deref().unwrap_or(""));
-    text.clear();
-    six_decimals(score.p_fake, text);
-    w.plain_field(&text);
-    w.plain_field(label_name(score.label));
-    w.plain_field(score.group.name());
-    match reasons {
-        Some(joined) => w.field(joined),
+    let RowRoom { text, number, tail } = room;
+    tail.clear();
+    let joined = match reasons {
+        Some(joined) => joined,
         None => {
             text.clear();
             join_reasons(&score.reasons, text);
-            w.field(&text);
+            text.as_str()
+        }
+    };
+    let fields = TailFields {
+        id: score.id.as_deref(),
+        screen_name: score.screen_name.as_deref(),
+        p_fake: score.p_fake,
+        label: score.label,
+        group: score.group,
+        reasons: joined,
+    };
+    push_row_tail(tail, &fields, number);
+    w.row_with_tail(decimal(score.position, &mut [0; 20]), tail)
+}
+
+/// Room for the parts of a CSV row that are put together, reused row after row.
+#[derive(Default)]
+pub(super) struct RowRoom {
+    /// The reasons, joined.
+    text: String,
+    /// P(fake)'s digits.
+    number: String,
+    /// The row after its position.
+    tail: Vec<u8>,
+}
+
+/// `n` in decimal, written at the end of `digits`.
+fn decimal(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &digits[at..];
         }
     }
-    w.end_row()
+}
+
+/// What a follower's CSV row holds after its position.
+struct TailFields<'a> {
+    id: Option<&'a str>,
+    screen_name: Option<&'a str>,
+    p_fake: f64,
+    label: Label,
+    group: FollowerGroup,
+    /// Joined by `; `.
+    reasons: &'a str,
+}
+
+/// Appends the CSV row's part after the position, each field after a `,`: id, screen name,
+/// P(fake) to six decimals, label, group, reasons (see [`RowsCsv::row_with_tail`]). `number`
+/// is room for P(fake)'s digits.
+fn push_row_tail(buf: &mut Vec<u8>, f: &TailFields<'_>, number: &mut String) {
+    buf.push(b',');
+    push_field(buf, f.id.unwrap_or("").as_bytes());
+    buf.push(b',');
+    push_field(buf, f.screen_name.unwrap_or("").as_bytes());
+    buf.push(b',');
+    number.clear();
+    six_decimals(f.p_fake, number);
+    push_plain_field(buf, number.as_bytes());
+    buf.push(b',');
+    push_plain_field(buf, label_name(f.label).as_bytes());
+    buf.push(b',');
+    push_plain_field(buf, f.group.name().as_bytes());
+    buf.push(b',');
+    push_field(buf, f.reasons.as_bytes());
 }
 
 /// Writes `p` as `format!("{p:.6}")` does, in integers for a probability: the exact value
@@ -505,8 +623,8 @@ pub(super) struct Sink<'s, 'w> {
     pub(super) state: &'s mut State,
     pub(super) csv: &'s mut Option<RowsCsv<'w>>,
     pub(super) source: &'s str,
-    /// Room for a CSV row's fields, reused row after row.
-    pub(super) line: String,
+    /// Room for a CSV row's parts, reused row after row.
+    pub(super) room: RowRoom,
 }
 
 impl Sink<'_, '_> {
@@ -554,20 +672,7 @@ impl Sink<'_, '_> {
     ) -> Result<()> {
         let p = &self.audit.params;
         let threshold = self.audit.model.threshold();
-        let group = group_of(p_fake, marks.inactive, threshold, p.uncertain);
-        self.state.add(group);
-        self.state
-            .traits
-            .add(group == FollowerGroup::LikelyFake, marks.traits);
-        self.state.scored.push(pos, p_fake as f32);
-        if p.list == ListKind::Engagers {
-            self.state.engaged.push(marks.engaged);
-        }
-        let listed = match p.listing {
-            Listing::All => true,
-            Listing::MostSuspicious(n) => n > 0 && p_fake > self.state.listed_bound,
-            _ => false,
-        };
+        let (group, listed) = self.tally(pos, p_fake, marks);
         if !listed && self.csv.is_none() {
             return Ok(());
         }
@@ -585,7 +690,7 @@ impl Sink<'_, '_> {
             reasons,
         };
         if let Some(w) = self.csv.as_mut() {
-            write_follower(w, &score, text.as_deref(), &mut self.line).map_err(|err| {
+            write_follower(w, &score, text.as_deref(), &mut self.room).map_err(|err| {
                 Error::Io {
                     origin: self.source.to_string(),
                     err,
@@ -620,6 +725,58 @@ impl Sink<'_, '_> {
             }
         }
         Ok(())
+    }
+}
+
+impl Sink<'_, '_> {
+    /// Adds a follower the block engine placed, with what its job kept of it.
+    pub(super) fn absorb_placed(
+        &mut self,
+        pos: u64,
+        p_fake: f64,
+        marks: Marks,
+        details: Option<Details>,
+    ) -> Result<()> {
+        match details {
+            Some(Details::Row(tail)) => {
+                let (_, listed) = self.tally(pos, p_fake, marks);
+                // Made only for a follower below the listing bound when scored; the bound
+                // only rises.
+                debug_assert!(!listed, "follower {pos} listed without its details");
+                if let Some(w) = self.csv.as_mut() {
+                    w.row_with_tail(decimal(pos, &mut [0; 20]), tail.bytes())
+                        .map_err(|err| Error::Io {
+                            origin: self.source.to_string(),
+                            err,
+                        })?;
+                }
+                Ok(())
+            }
+            Some(Details::Unplaced(d)) => self.absorb_one(pos, p_fake, marks, *d),
+            None => self.absorb_one(pos, p_fake, marks, Unplaced::default()),
+        }
+    }
+
+    /// Counts a follower in the running totals: its group, traits, score and engagement time.
+    /// Returns its group and whether the report lists it.
+    fn tally(&mut self, pos: u64, p_fake: f64, marks: Marks) -> (FollowerGroup, bool) {
+        let p = &self.audit.params;
+        let threshold = self.audit.model.threshold();
+        let group = group_of(p_fake, marks.inactive, threshold, p.uncertain);
+        self.state.add(group);
+        self.state
+            .traits
+            .add(group == FollowerGroup::LikelyFake, marks.traits);
+        self.state.scored.push(pos, p_fake as f32);
+        if p.list == ListKind::Engagers {
+            self.state.engaged.push(marks.engaged);
+        }
+        let listed = match p.listing {
+            Listing::All => true,
+            Listing::MostSuspicious(n) => n > 0 && p_fake > self.state.listed_bound,
+            _ => false,
+        };
+        (group, listed)
     }
 }
 

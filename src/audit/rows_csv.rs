@@ -33,35 +33,24 @@ impl<'w> RowsCsv<'w> {
 
     /// Appends a field to the current row.
     pub(super) fn field(&mut self, bytes: impl AsRef<[u8]>) {
-        let bytes = bytes.as_ref();
         if self.fields > 0 {
             self.buf.push(b',');
         }
         self.fields += 1;
-        if !needs_quotes(bytes) {
-            self.buf.extend_from_slice(bytes);
-            return;
-        }
-        self.buf.push(b'"');
-        let mut rest = bytes;
-        while let Some(at) = memchr::memchr(b'"', rest) {
-            self.buf.extend_from_slice(&rest[..=at]);
-            self.buf.push(b'"');
-            rest = &rest[at + 1..];
-        }
-        self.buf.extend_from_slice(rest);
-        self.buf.push(b'"');
+        push_field(&mut self.buf, bytes.as_ref());
     }
 
-    /// Appends a field known to hold no byte that needs quotes (a number, a fixed name).
-    pub(super) fn plain_field(&mut self, bytes: impl AsRef<[u8]>) {
-        let bytes = bytes.as_ref();
-        debug_assert!(!needs_quotes(bytes), "{bytes:?}");
-        if self.fields > 0 {
-            self.buf.push(b',');
-        }
-        self.fields += 1;
-        self.buf.extend_from_slice(bytes);
+    /// Writes a row of a first field known to need no quotes followed by `tail`, the rest of
+    /// the row as [`push_field`] and [`push_plain_field`] wrote it, each field after a `,`
+    /// (so `tail` starts with `,`), without the row's end.
+    ///
+    /// # Errors
+    /// The output's.
+    pub(super) fn row_with_tail(&mut self, first: &[u8], tail: &[u8]) -> std::io::Result<()> {
+        debug_assert!(self.fields == 0 && !needs_quotes(first));
+        self.buf.extend_from_slice(first);
+        self.buf.extend_from_slice(tail);
+        self.end_row()
     }
 
     /// Ends the current row; hands the gathered rows to the output once they fill a piece.
@@ -87,6 +76,31 @@ impl<'w> RowsCsv<'w> {
         self.buf.clear();
         self.out.flush()
     }
+}
+
+/// Appends `bytes` to `buf` as one CSV field: as they are, or quoted, with each quote
+/// doubled, when they hold `,`, `"`, `\r` or `\n`.
+pub(super) fn push_field(buf: &mut Vec<u8>, bytes: &[u8]) {
+    if !needs_quotes(bytes) {
+        buf.extend_from_slice(bytes);
+        return;
+    }
+    buf.push(b'"');
+    let mut rest = bytes;
+    while let Some(at) = memchr::memchr(b'"', rest) {
+        buf.extend_from_slice(&rest[..=at]);
+        buf.push(b'"');
+        rest = &rest[at + 1..];
+    }
+    buf.extend_from_slice(rest);
+    buf.push(b'"');
+}
+
+/// Appends `bytes`, known to hold no byte that needs quotes (a number, a fixed name), to
+/// `buf` as one CSV field.
+pub(super) fn push_plain_field(buf: &mut Vec<u8>, bytes: &[u8]) {
+    debug_assert!(!needs_quotes(bytes), "{bytes:?}");
+    buf.extend_from_slice(bytes);
 }
 
 /// Whether a field holds a byte that must be quoted: byte by byte when short (where memchr's
