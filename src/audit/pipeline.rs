@@ -14,15 +14,13 @@ use crate::error::{Error, Result};
 use crate::features::{FeatureExtractor, FeatureMatrix, TimeReference};
 
 use super::engagement::NO_TIME;
-use super::rows_csv::{push_field, push_plain_field, RowsCsv};
 use super::params::{ListKind, Listing};
 use super::report::{FollowerGroup, FollowerScore};
+use super::rows_csv::{push_field, push_plain_field, RowsCsv};
 use super::shared::Shared;
 use super::shift::{follower_key, follower_keys};
 use super::state::TimeKind;
-use super::state::{
-    group_of, is_inactive, label_name, most_suspicious_first, Deferred, State,
-};
+use super::state::{group_of, is_inactive, label_name, most_suspicious_first, Deferred, State};
 use super::traits::TraitBits;
 use crate::inorder::InOrder;
 
@@ -361,13 +359,13 @@ pub(super) enum Details {
 /// buffer its block's followers share, so that a block's rows cost one allocation.
 pub(super) struct RowTail {
     block: std::sync::Arc<[u8]>,
-    start: u32,
-    end: u32,
+    start: usize,
+    end: usize,
 }
 
 impl RowTail {
     pub(super) fn bytes(&self) -> &[u8] {
-        &self.block[self.start as usize..self.end as usize]
+        &self.block[self.start..self.end]
     }
 }
 
@@ -416,7 +414,7 @@ impl Scorer<'_, '_> {
         }
         SCRATCH.with(|s| *s.borrow_mut() = Some(std::mem::take(&mut rows.scratch)));
         // The CSV rows of the followers that get only the CSV's text, made here in one buffer.
-        let mut spans: Vec<Option<(u32, u32)>> = Vec::new();
+        let mut spans: Vec<Option<(usize, usize)>> = Vec::new();
         let mut block: std::sync::Arc<[u8]> = std::sync::Arc::new([]);
         if self.csv && rows.texts.iter().any(Option::is_some) {
             let threshold = self.audit.model.threshold();
@@ -428,7 +426,7 @@ impl Scorer<'_, '_> {
                 .map(|(k, a)| {
                     let text = rows.texts.get(k)?.as_deref()?;
                     let p_fake = rows.proba[k];
-                    let start = tails.len() as u32;
+                    let start = tails.len();
                     let fields = TailFields {
                         id: a.profile.id.as_deref(),
                         screen_name: a.profile.screen_name.as_deref(),
@@ -442,7 +440,7 @@ impl Scorer<'_, '_> {
                         reasons: text,
                     };
                     push_row_tail(&mut tails, &fields, &mut number);
-                    Some((start, tails.len() as u32))
+                    Some((start, tails.len()))
                 })
                 .collect();
             block = tails.into();
@@ -469,17 +467,17 @@ impl Scorer<'_, '_> {
                     }))
                 } else {
                     rows.wanted[k].then(|| {
-                    Details::Unplaced(Box::new(Unplaced {
-                        id: a.profile.id.take(),
-                        screen_name: a.profile.screen_name.take(),
-                        reasons: rows
-                            .reasons
-                            .get_mut(k)
-                            .map(std::mem::take)
-                            .unwrap_or_default(),
-                        text: rows.texts.get_mut(k).and_then(Option::take),
-                        features: features.get_mut(k).and_then(Option::take),
-                    }))
+                        Details::Unplaced(Box::new(Unplaced {
+                            id: a.profile.id.take(),
+                            screen_name: a.profile.screen_name.take(),
+                            reasons: rows
+                                .reasons
+                                .get_mut(k)
+                                .map(std::mem::take)
+                                .unwrap_or_default(),
+                            text: rows.texts.get_mut(k).and_then(Option::take),
+                            features: features.get_mut(k).and_then(Option::take),
+                        }))
                     })
                 };
                 Ok(One {

@@ -13,8 +13,12 @@ const PIECE: usize = 1 << 16;
 /// bytes up one by one before copying them, and a row costs no call into a writer state
 /// machine.
 ///
-/// Like the csv crate's writer, a row of one empty field would be ambiguous (an empty line);
-/// this writer never writes one: every row has the header's seven fields.
+/// One difference: the csv crate writes a row of one empty field as `""` (an empty line would
+/// read as no row), and this writer would write an empty line. It never writes such a row:
+/// every row has the header's seven fields and starts with a position.
+///
+/// As the csv crate's writer does, it hands what it has gathered to the output when dropped
+/// (errors ignored), so that an audit stopped by an error leaves the rows written so far.
 pub(super) struct RowsCsv<'w> {
     out: &'w mut dyn Write,
     buf: Vec<u8>,
@@ -72,9 +76,17 @@ impl<'w> RowsCsv<'w> {
     /// # Errors
     /// The output's.
     pub(super) fn flush(&mut self) -> std::io::Result<()> {
-        self.out.write_all(&self.buf)?;
+        let written = self.out.write_all(&self.buf);
+        // Not again on drop, whether or not it was written.
         self.buf.clear();
+        written?;
         self.out.flush()
+    }
+}
+
+impl Drop for RowsCsv<'_> {
+    fn drop(&mut self) {
+        let _ = self.out.write_all(&self.buf);
     }
 }
 
@@ -107,7 +119,9 @@ pub(super) fn push_plain_field(buf: &mut Vec<u8>, bytes: &[u8]) {
 /// set-up would cost more than the look), else with memchr's wide compares.
 fn needs_quotes(bytes: &[u8]) -> bool {
     if bytes.len() < 32 {
-        return bytes.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'));
+        return bytes
+            .iter()
+            .any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'));
     }
     memchr::memchr3(b',', b'"', b'\n', bytes).is_some() || memchr::memchr(b'\r', bytes).is_some()
 }
@@ -145,8 +159,24 @@ mod tests {
         let rows: Vec<Vec<String>> = [
             ["0", "12", "ann", "0.500000", "fake", "likely_fake", "a; b"],
             ["1", "", "", "1.000000", "genuine", "uncertain", ""],
-            ["2", "x,y", "say \"hi\"", "line\nbreak", "cr\rhere", "\"", ","],
-            ["3", "张小明", "émile", "tab\there", "\"\"", "end\"", "a,\"b\",c"],
+            [
+                "2",
+                "x,y",
+                "say \"hi\"",
+                "line\nbreak",
+                "cr\rhere",
+                "\"",
+                ",",
+            ],
+            [
+                "3",
+                "张小明",
+                "émile",
+                "tab\there",
+                "\"\"",
+                "end\"",
+                "a,\"b\",c",
+            ],
         ]
         .iter()
         .map(|r| r.iter().map(|s| s.to_string()).collect())
@@ -164,6 +194,19 @@ mod tests {
             .map(|i| vec![i.to_string(), format!("name,{i}"), "reason".repeat(i % 7)])
             .collect();
         assert_eq!(ours(&rows), the_csv_crates(&rows));
+    }
+
+    #[test]
+    fn rows_not_flushed_reach_the_output_when_the_writer_is_dropped() {
+        // As the csv crate's writer: an audit stopped by an error keeps the rows made so far.
+        let mut out = Vec::new();
+        {
+            let mut w = RowsCsv::new(&mut out);
+            w.field("a");
+            w.field("b,c");
+            w.end_row().unwrap();
+        }
+        assert_eq!(out, b"a,\"b,c\"\n");
     }
 
     proptest! {

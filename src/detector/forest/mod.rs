@@ -405,8 +405,8 @@ mod tests {
             // The varying columns at 0, 11, 22, 33; every other column is 0.
             wide.column_mut(c * 11).assign(&x.values().column(c));
         }
-        let wide = FeatureMatrix::new(FeatureSchema::new("wide", 1, wide_names).unwrap(), wide)
-            .unwrap();
+        let wide =
+            FeatureMatrix::new(FeatureSchema::new("wide", 1, wide_names).unwrap(), wide).unwrap();
         let params = RandomForestParams::default().n_trees(20).seed(5);
         let (narrow_fit, wide_fit) = (params.fit(&x, &y).unwrap(), params.fit(&wide, &y).unwrap());
         let (xt, _) = synthetic(300, 4, 4);
