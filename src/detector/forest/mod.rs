@@ -422,6 +422,46 @@ mod tests {
     }
 
     #[test]
+    fn a_column_constant_within_a_node_does_not_use_up_its_draw() {
+        // Fake exactly when both flags are set. Whichever flag the root splits on, the
+        // child where it is 1 must go on to split on the other, though it draws one
+        // candidate a split: the flag already split on is constant there and is passed over.
+        // Counting it (as the forest did) left about half of those children as leaves at
+        // P(fake) 0.5.
+        let names = vec!["a".to_string(), "b".to_string()];
+        let schema = FeatureSchema::new("flags", 1, names).unwrap();
+        let cells: Vec<f64> = (0..400)
+            .flat_map(|i| [f64::from(i % 2), f64::from((i / 2) % 2)])
+            .collect();
+        let x = FeatureMatrix::new(
+            schema.clone(),
+            Array2::from_shape_vec((400, 2), cells).unwrap(),
+        )
+        .unwrap();
+        let y: Vec<Label> = (0..400)
+            .map(|i| {
+                if i % 2 == 1 && (i / 2) % 2 == 1 {
+                    Label::Fake
+                } else {
+                    Label::Genuine
+                }
+            })
+            .collect();
+        let forest = RandomForestParams::default()
+            .n_trees(20)
+            .max_features(MaxFeatures::Count(1))
+            .max_depth(Some(2))
+            .seed(3)
+            .fit(&x, &y)
+            .unwrap();
+        let corners = ndarray::array![[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]];
+        let p = forest
+            .predict_proba(&FeatureMatrix::new(schema, corners).unwrap())
+            .unwrap();
+        assert_eq!(p.to_vec(), vec![0.0, 0.0, 0.0, 1.0]);
+    }
+
+    #[test]
     fn learns_separable_clusters() {
         let (x, y) = synthetic(600, 6, 1);
         let (xt, yt) = synthetic(400, 6, 2);
