@@ -74,7 +74,7 @@ pub(super) struct ScoredBatch {
     pub(super) marks: Vec<Marks>,
     pub(super) reasons: Vec<Vec<Reason>>,
     /// See [`Rows::texts`].
-    pub(super) texts: Vec<Option<String>>,
+    pub(super) texts: Texts,
     /// The chunk's feature buffer, to reuse.
     pub(super) scratch: Option<Array2<f64>>,
 }
@@ -247,29 +247,29 @@ impl Scorer<'_, '_> {
         // The block engine's listed followers get their reasons at the end (`offer` is false
         // only there).
         let deferred = !offer && self.defers_reasons();
-        let mut texts = Vec::new();
+        let mut texts = Texts::default();
         let reasons: Vec<Vec<Reason>> = match explained {
             // In words for the followers the report may list; for the others, only the text
-            // the CSV writes, in one string each.
+            // the CSV writes, all in one string.
             Some(mut all) => {
                 let schema = model.schema();
                 if self.csv {
-                    texts.reserve(rows);
+                    texts.spans.reserve(rows);
+                    // Room for the default three reasons' words (about 170 bytes) each.
+                    texts.all.reserve(rows * 192);
                 }
                 let mut reasons = Vec::with_capacity(rows);
                 for (r, &p) in proba.iter().enumerate() {
                     if self.listable(p) {
                         reasons.push(all.reasons(schema, r));
                         if self.csv {
-                            texts.push(None);
+                            texts.spans.push(None);
                         }
                     } else {
-                        // Room for the default three reasons' words (about 170 bytes), so
-                        // that the string seldom grows.
-                        let mut text = String::with_capacity(256);
-                        all.write_joined(schema, r, &mut text);
+                        let start = texts.all.len();
+                        all.write_joined(schema, r, &mut texts.all);
                         reasons.push(Vec::new());
-                        texts.push(Some(text));
+                        texts.spans.push(Some((start, texts.all.len())));
                     }
                 }
                 reasons
@@ -317,6 +317,29 @@ pub(super) struct Marks {
     pub(super) engaged: i64,
 }
 
+/// The CSV's reasons texts of a run of followers, in one string: one allocation for the run
+/// instead of one per follower.
+#[derive(Default)]
+pub(super) struct Texts {
+    all: String,
+    /// Per follower (when the CSV is written), where its text lies in `all`; `None` for a
+    /// follower whose reasons are kept as [`Reason`]s.
+    spans: Vec<Option<(usize, usize)>>,
+}
+
+impl Texts {
+    /// Follower `k`'s text, if it has one.
+    pub(super) fn get(&self, k: usize) -> Option<&str> {
+        let (start, end) = (*self.spans.get(k)?)?;
+        Some(&self.all[start..end])
+    }
+
+    /// Whether any follower has a text.
+    fn any(&self) -> bool {
+        self.spans.iter().any(Option::is_some)
+    }
+}
+
 /// What [`Scorer::score_rows`] computes for a run of accounts.
 pub(super) struct Rows {
     pub(super) proba: Vec<f64>,
@@ -324,10 +347,10 @@ pub(super) struct Rows {
     pub(super) wanted: Vec<bool>,
     pub(super) marks: Vec<Marks>,
     pub(super) reasons: Vec<Vec<Reason>>,
-    /// When the CSV is written with reasons, one entry per follower: for a follower that
-    /// cannot be listed (whose [`Rows::reasons`] is empty), its reasons as the CSV's text, and
-    /// `None` for the others. Empty when there is no CSV or no reasons are asked for.
-    pub(super) texts: Vec<Option<String>>,
+    /// When the CSV is written with reasons: for each follower that cannot be listed (whose
+    /// [`Rows::reasons`] is empty), its reasons as the CSV's text. Empty when there is no CSV
+    /// or no reasons are asked for.
+    pub(super) texts: Texts,
     /// Accounts not yet offered that may enter the uniform sample: index and key.
     pub(super) candidates: Vec<(usize, u64)>,
     /// The feature buffer, to reuse.
@@ -416,7 +439,7 @@ impl Scorer<'_, '_> {
         // The CSV rows of the followers that get only the CSV's text, made here in one buffer.
         let mut spans: Vec<Option<(usize, usize)>> = Vec::new();
         let mut block: std::sync::Arc<[u8]> = std::sync::Arc::new([]);
-        if self.csv && rows.texts.iter().any(Option::is_some) {
+        if self.csv && rows.texts.any() {
             let threshold = self.audit.model.threshold();
             let uncertain = self.audit.params.uncertain;
             let (mut tails, mut number) = (Vec::new(), String::new());
@@ -424,7 +447,7 @@ impl Scorer<'_, '_> {
                 .iter()
                 .enumerate()
                 .map(|(k, a)| {
-                    let text = rows.texts.get(k)?.as_deref()?;
+                    let text = rows.texts.get(k)?;
                     let p_fake = rows.proba[k];
                     let start = tails.len();
                     let fields = TailFields {
@@ -475,7 +498,6 @@ impl Scorer<'_, '_> {
                                 .get_mut(k)
                                 .map(std::mem::take)
                                 .unwrap_or_default(),
-                            text: rows.texts.get_mut(k).and_then(Option::take),
                             features: features.get_mut(k).and_then(Option::take),
                         }))
                     })
@@ -520,7 +542,7 @@ fn write_follower(
         reasons: joined,
     };
     push_row_tail(tail, &fields, number);
-    w.row_with_tail(decimal(score.position, &mut [0; 20]), tail)
+    w.row_with_tail(score.position, tail)
 }
 
 /// Room for the parts of a CSV row that are put together, reused row after row.
@@ -534,16 +556,11 @@ pub(super) struct RowRoom {
     tail: Vec<u8>,
 }
 
-/// `n` in decimal, written at the end of `digits`.
-fn decimal(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return &digits[at..];
-        }
+/// A write error of the per-follower CSV, naming the audited source.
+fn io_error(source: &str, err: std::io::Error) -> Error {
+    Error::Io {
+        origin: source.to_string(),
+        err,
     }
 }
 
@@ -639,22 +656,22 @@ impl Sink<'_, '_> {
                 .get_mut(row)
                 .map(std::mem::take)
                 .unwrap_or_default();
-            let text = scored.texts.get_mut(row).and_then(Option::take);
             let details = Unplaced {
                 id,
                 screen_name,
                 reasons,
-                text,
                 features: None,
             };
-            self.absorb_one(pos, p_fake, scored.marks[row], details)?;
+            let text = scored.texts.get(row);
+            self.absorb_one(pos, p_fake, scored.marks[row], details, text)?;
         }
         scored.accounts.clear();
         Ok((scored.accounts, scored.scratch))
     }
 
     /// Adds one scored follower to the report: its id, screen name, reasons and, when its
-    /// reasons are left to the end, its feature row.
+    /// reasons are left to the end, its feature row; `text` is its reasons as the CSV's text
+    /// when it has them only so.
     pub(super) fn absorb_one(
         &mut self,
         pos: u64,
@@ -664,9 +681,9 @@ impl Sink<'_, '_> {
             id,
             screen_name,
             reasons,
-            text,
             features,
         }: Unplaced,
+        text: Option<&str>,
     ) -> Result<()> {
         let p = &self.audit.params;
         let threshold = self.audit.model.threshold();
@@ -688,12 +705,8 @@ impl Sink<'_, '_> {
             reasons,
         };
         if let Some(w) = self.csv.as_mut() {
-            write_follower(w, &score, text.as_deref(), &mut self.room).map_err(|err| {
-                Error::Io {
-                    origin: self.source.to_string(),
-                    err,
-                }
-            })?;
+            write_follower(w, &score, text, &mut self.room)
+                .map_err(|e| io_error(self.source, e))?;
         }
         if listed {
             self.state.followers.push(score);
@@ -724,9 +737,7 @@ impl Sink<'_, '_> {
         }
         Ok(())
     }
-}
 
-impl Sink<'_, '_> {
     /// Adds a follower the block engine placed, with what its job kept of it.
     pub(super) fn absorb_placed(
         &mut self,
@@ -742,16 +753,13 @@ impl Sink<'_, '_> {
                 // only rises.
                 debug_assert!(!listed, "follower {pos} listed without its details");
                 if let Some(w) = self.csv.as_mut() {
-                    w.row_with_tail(decimal(pos, &mut [0; 20]), tail.bytes())
-                        .map_err(|err| Error::Io {
-                            origin: self.source.to_string(),
-                            err,
-                        })?;
+                    w.row_with_tail(pos, tail.bytes())
+                        .map_err(|e| io_error(self.source, e))?;
                 }
                 Ok(())
             }
-            Some(Details::Unplaced(d)) => self.absorb_one(pos, p_fake, marks, *d),
-            None => self.absorb_one(pos, p_fake, marks, Unplaced::default()),
+            Some(Details::Unplaced(d)) => self.absorb_one(pos, p_fake, marks, *d, None),
+            None => self.absorb_one(pos, p_fake, marks, Unplaced::default(), None),
         }
     }
 
@@ -778,15 +786,13 @@ impl Sink<'_, '_> {
     }
 }
 
-/// What the report may keep of a follower besides its score: its id, screen name and reasons
-/// (or only the CSV's text of them), and its feature row when its reasons are left to the end
-/// (see [`Scorer::defers_reasons`]).
+/// What the report may keep of a follower besides its score: its id, screen name and reasons,
+/// and its feature row when its reasons are left to the end (see [`Scorer::defers_reasons`]).
 #[derive(Default)]
 pub(super) struct Unplaced {
     pub(super) id: Option<String>,
     pub(super) screen_name: Option<String>,
     pub(super) reasons: Vec<Reason>,
-    pub(super) text: Option<String>,
     pub(super) features: Option<Box<[f64]>>,
 }
 

@@ -44,15 +44,15 @@ impl<'w> RowsCsv<'w> {
         push_field(&mut self.buf, bytes.as_ref());
     }
 
-    /// Writes a row of a first field known to need no quotes followed by `tail`, the rest of
-    /// the row as [`push_field`] and [`push_plain_field`] wrote it, each field after a `,`
-    /// (so `tail` starts with `,`), without the row's end.
+    /// Writes a row of `position` in decimal followed by `tail`, the rest of the row as
+    /// [`push_field`] and [`push_plain_field`] wrote it, each field after a `,` (so `tail`
+    /// starts with `,`), without the row's end.
     ///
     /// # Errors
     /// The output's.
-    pub(super) fn row_with_tail(&mut self, first: &[u8], tail: &[u8]) -> std::io::Result<()> {
-        debug_assert!(self.fields == 0 && !needs_quotes(first));
-        self.buf.extend_from_slice(first);
+    pub(super) fn row_with_tail(&mut self, position: u64, tail: &[u8]) -> std::io::Result<()> {
+        debug_assert_eq!(self.fields, 0);
+        write!(self.buf, "{position}")?;
         self.buf.extend_from_slice(tail);
         self.end_row()
     }

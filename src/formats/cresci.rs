@@ -177,24 +177,15 @@ impl CresciColumns {
             dataset_labels: false,
         };
         // Plain `following` (or `friends`) as the following count only beside plain
-        // `followers`: in a v1.1 export `following` is a flag (whether the crawling account
-        // follows this one).
-        let plain_followers = cols.followers_count.is_some_and(|i| {
-            cols.header.names[i]
-                .trim()
-                .eq_ignore_ascii_case("followers")
-        });
-        if cols.friends_count.is_none() && plain_followers {
+        // `followers`: in a v1.1 export `following` is a flag.
+        if cols.friends_count.is_none() {
             cols.friends_count =
                 cols.header
-                    .find("following", &["friends"], &ColumnMap::new(), origin)?;
+                    .plain_following(cols.followers_count, &["friends"], origin)?;
         }
         let mut read = read.into_inner();
         read.extend(cols.friends_count);
-        let unread = (cols.header.names.iter().enumerate())
-            .filter(|&(i, n)| !read.contains(&i) && !n.is_empty())
-            .map(|(_, n)| n.clone())
-            .collect();
+        let unread = cols.header.unread(|i| read.contains(&i));
         if cols.id.is_none() && cols.screen_name.is_none() {
             return Err(Error::Format {
                 origin: origin.to_string(),

@@ -73,6 +73,31 @@ impl Header {
             .find_map(|n| self.index.get(n).copied()))
     }
 
+    /// The following count's column when the follower count's column `followers` is plain
+    /// `followers`: plain `following` (or one of `aliases`). Elsewhere (a v1.1 export, a
+    /// scraper's profile) `following` may be a flag: whether the exporting account follows
+    /// this one.
+    pub(crate) fn plain_following(
+        &self,
+        followers: Option<usize>,
+        aliases: &[&str],
+        origin: &str,
+    ) -> Result<Option<usize>> {
+        if !followers.is_some_and(|i| self.names[i].eq_ignore_ascii_case("followers")) {
+            return Ok(None);
+        }
+        self.find("following", aliases, &ColumnMap::new(), origin)
+    }
+
+    /// The names of the columns for which `read` is false, empty names left out: what a
+    /// reader leaves unread (see [`crate::AccountReader::unread_columns`]).
+    pub(crate) fn unread(&self, read: impl Fn(usize) -> bool) -> Vec<String> {
+        (self.names.iter().enumerate())
+            .filter(|&(i, n)| !read(i) && !n.is_empty())
+            .map(|(_, n)| n.clone())
+            .collect()
+    }
+
     /// Fails when the mapping names a column this format does not have.
     pub(crate) fn check_mapping(map: &ColumnMap, known: &[&str], format: Format) -> Result<()> {
         for (ours, _) in map.pairs() {

@@ -440,11 +440,9 @@ impl InstagramCsvColumns {
         }
         cols[11] = header.find(ENGAGED_KEYS[0], &ENGAGED_KEYS[1..], map, origin)?;
         // Plain `following` as the following count only beside plain `followers`: elsewhere it
-        // may be a flag (whether the exporting account follows this one).
-        let plain_followers =
-            cols[6].is_some_and(|i| header.names[i].eq_ignore_ascii_case("followers"));
-        if cols[7].is_none() && plain_followers {
-            cols[7] = header.find("following", &[], &ColumnMap::new(), origin)?;
+        // may be a flag.
+        if cols[7].is_none() {
+            cols[7] = header.plain_following(cols[6], &[], origin)?;
         }
         if cols[..2] == [None; 2] && cols[5..8] == [None; 3] {
             return Err(Error::Format {
@@ -457,10 +455,7 @@ impl InstagramCsvColumns {
                 ),
             });
         }
-        let unread = (header.names.iter().enumerate())
-            .filter(|&(i, n)| !cols.contains(&Some(i)) && !n.is_empty())
-            .map(|(_, n)| n.clone())
-            .collect();
+        let unread = header.unread(|i| cols.contains(&Some(i)));
         Ok((
             InstagramCsvColumns {
                 header,
