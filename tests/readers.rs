@@ -5,7 +5,8 @@ mod common;
 use std::path::Path;
 
 use follower_audit::{
-    Account, AccountReader, ColumnMap, Error, Format, Label, Mode, Platform, ReadOptions,
+    Account, AccountReader, ColumnMap, Error, ExportShape, FeatureExtractor, FeatureSet,
+    FieldGroup, Format, Label, Mode, Platform, ReadOptions,
 };
 
 use common::{fixture, read_leniently as read};
@@ -406,7 +407,11 @@ fn instagram_fixtures() {
     assert_eq!(a[0].profile.url.as_deref(), Some("https://ivy.example"));
     assert_eq!(a[1].profile.default_profile_image, Some(true));
     assert_eq!(a[1].profile.protected, Some(true));
-    assert_eq!(a[1].profile.name, None, "empty text is missing");
+    // Instagram writes these keys for every account: "" and null are values (none), not
+    // missing fields.
+    assert_eq!(a[1].profile.name.as_deref(), Some(""));
+    assert_eq!(a[1].profile.description.as_deref(), Some(""));
+    assert_eq!(a[1].profile.url.as_deref(), Some(""));
 
     let (a, _) = read(&fixture("instafake.json"), ReadOptions::default());
     assert_eq!(
@@ -428,6 +433,65 @@ fn instagram_fixtures() {
     assert_eq!(a[1].profile.screen_name.as_deref(), Some("lou_4821_"));
     assert_eq!(a[1].profile.default_profile_image, Some(true));
     assert_eq!(count_labels(&a), (1, 1));
+}
+
+/// An Instagram export holds the bio and website keys (or columns) for every account, empty
+/// when it has none; the training sources publish the same as a bio length of 0 and a "has
+/// a link" flag of false. Both must give the model the same features: an empty bio read as a
+/// missing field made a bio-less follower look like the one source without bios (mostly
+/// genuine), hiding the strongest sign of a fake. A key the export lacks stays missing.
+#[test]
+fn instagram_empty_bio_and_website_read_as_the_training_sources_give_them() {
+    let jsonl = concat!(
+        r#"{"username":"jx_83726154","biography":"","external_url":null,"follower_count":3,"following_count":7100,"media_count":0}"#,
+        "\n",
+        r#"{"username":"jx_83726155","follower_count":3,"following_count":7100,"media_count":0}"#,
+        "\n"
+    );
+    let csv = "username,biography,external_url,follower_count,following_count,media_count\n\
+               jx_83726154,,,3,7100,0\n";
+    fn read_all(text: &'static str) -> Vec<Account> {
+        AccountReader::from_reader(text.as_bytes(), &ReadOptions::default())
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+    let from_json = read_all(jsonl);
+    let from_csv = read_all(csv);
+    // The same account as a training source publishes it.
+    let mut published = from_json[0].clone();
+    published.profile.description = None;
+    published.profile.url = None;
+    published.profile.summary.description_length = Some(0);
+    published.profile.summary.has_url = Some(false);
+    let x = FeatureExtractor::new(FeatureSet::Instagram).extract(&[
+        published,
+        from_json[0].clone(),
+        from_csv[0].clone(),
+        from_json[1].clone(),
+    ]);
+    let names = x.schema().names();
+    let col = |name: &str| names.iter().position(|n| n == name).unwrap();
+    let values = x.values();
+    for name in [
+        "has_bio_length",
+        "bio_length",
+        "has_external_url_field",
+        "has_external_url",
+    ] {
+        let c = col(name);
+        let want = values[[0, c]];
+        assert_eq!(values[[1, c]], want, "{name}, JSON");
+        assert_eq!(values[[2, c]], want, "{name}, CSV");
+    }
+    assert_eq!(values[[0, col("has_bio_length")]], 1.0);
+    assert_eq!(values[[0, col("has_external_url_field")]], 1.0);
+    // Without the keys, the fields are missing.
+    assert_eq!(values[[3, col("has_bio_length")]], 0.0);
+    assert_eq!(values[[3, col("has_external_url_field")]], 0.0);
+    // An export whose every bio and website is empty does not carry them.
+    let shape = ExportShape::of(&from_json[..1]);
+    assert!(!shape.has(FieldGroup::Description) && !shape.has(FieldGroup::Url));
 }
 
 #[test]
@@ -686,7 +750,7 @@ fn instagram_profile_csvs_are_read_as_the_json_profiles() {
     let json = concat!(
         r#"{"id":"11","username":"ann.photos","full_name":"Ann Rossi","biography":"travel","external_url":"https://ann.example","follower_count":1520,"following_count":310,"media_count":240,"has_profile_pic":true,"is_private":false,"is_verified":false}"#,
         "\n",
-        r#"{"id":"12","username":"user88231","follower_count":3,"following_count":1500,"media_count":0,"has_profile_pic":false,"is_private":true,"is_verified":false}"#,
+        r#"{"id":"12","username":"user88231","full_name":"","biography":"","external_url":null,"follower_count":3,"following_count":1500,"media_count":0,"has_profile_pic":false,"is_private":true,"is_verified":false}"#,
         "\n"
     );
     let want: Vec<Account> = AccountReader::from_reader(json.as_bytes(), &ReadOptions::default())

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::Account;
 
+use super::text::non_blank;
+
 /// A group of [`crate::Profile`] / [`Account`] fields that exports tend to have or lack together.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -140,8 +142,10 @@ impl FieldGroup {
             }
             FieldGroup::Favourites => p.favourites_count.is_some(),
             FieldGroup::Listed => p.listed_count.is_some(),
+            // Free text counts when it is not blank: an export that writes every bio as ""
+            // does not carry bios.
             FieldGroup::Name => {
-                p.name.is_some()
+                non_blank(&p.name)
                     || s.name_length.is_some()
                     || s.name_words.is_some()
                     || s.name_digit_ratio.is_some()
@@ -153,8 +157,8 @@ impl FieldGroup {
                     || s.screen_name_digits.is_some()
                     || s.screen_name_digit_ratio.is_some()
             }
-            FieldGroup::Description => p.description.is_some() || s.description_length.is_some(),
-            FieldGroup::Url => p.url.is_some() || s.has_url.is_some(),
+            FieldGroup::Description => non_blank(&p.description) || s.description_length.is_some(),
+            FieldGroup::Url => non_blank(&p.url) || s.has_url.is_some(),
             FieldGroup::Location => p.location.is_some(),
             FieldGroup::Image => p.default_profile_image.is_some(),
             FieldGroup::DefaultProfile => p.default_profile.is_some(),

@@ -226,6 +226,16 @@ impl<'a, R: Record + ?Sized> Row<'a, R> {
         Ok(self.str(col)?.map(str::to_string))
     }
 
+    /// Text of a column an export fills for every record, empty when the account has none
+    /// (an Instagram export's biography or website): `Some("")` for a missing value in the
+    /// column; `None` only when there is no such column.
+    pub(crate) fn text_or_blank(&self, col: Option<usize>) -> Result<Option<String>> {
+        if col.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(self.str(col)?.unwrap_or_default().to_string()))
+    }
+
     /// [`Row::text`] into `slot`, reusing its buffer, or one from `spare` (where a buffer goes
     /// when its field is missing).
     #[inline]

@@ -81,9 +81,14 @@ impl Convert for PlainJson {
                 platform: Platform::Instagram,
                 id: o.id(&["id", "pk"])?,
                 screen_name: o.text("username")?,
-                name: or_else(o.text("full_name")?, || o.text("name"))?,
-                description: o.text("biography")?,
-                url: or_else(o.text("external_url")?, || o.text("website"))?,
+                // Instagram writes these keys for every account, empty ("" or null) when it
+                // has none: an empty bio is a bio of length 0, as the training sources count
+                // it, not a missing field.
+                name: or_else(o.text_or_blank("full_name")?, || o.text_or_blank("name"))?,
+                description: o.text_or_blank("biography")?,
+                url: or_else(o.text_or_blank("external_url")?, || {
+                    o.text_or_blank("website")
+                })?,
                 statuses_count: o.count("media_count")?,
                 followers_count: or_else(o.count("follower_count")?, || {
                     o.count("followers_count")
@@ -473,9 +478,10 @@ impl InstagramCsvColumns {
             platform: Platform::Instagram,
             id: row.text(c[0])?,
             screen_name: row.text(c[1])?,
-            name: row.text(c[2])?,
-            description: row.text(c[3])?,
-            url: row.text(c[4])?,
+            // An empty cell in these columns is an account without one (see `PlainJson`).
+            name: row.text_or_blank(c[2])?,
+            description: row.text_or_blank(c[3])?,
+            url: row.text_or_blank(c[4])?,
             statuses_count: row.count(c[5])?,
             followers_count: row.count(c[6])?,
             friends_count: row.count(c[7])?,

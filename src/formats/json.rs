@@ -261,6 +261,24 @@ impl<'a> Obj<'a> {
         }
     }
 
+    /// Whether the object holds `key`, even as `null`.
+    fn has_key(&self, key: &str) -> bool {
+        match self.map {
+            Fields::Map(m) => m.contains_key(key),
+            Fields::List(l) => l.iter().any(|(k, _)| *k == key),
+        }
+    }
+
+    /// Text of a key an export writes for every record, `""` or `null` when the account has
+    /// none (Instagram's `biography` and `external_url`): then `Some("")`, an empty value.
+    /// Only an absent key is missing.
+    pub(crate) fn text_or_blank(&self, key: &str) -> Result<Option<String>> {
+        if !self.has_key(key) {
+            return Ok(None);
+        }
+        Ok(Some(self.text(key)?.unwrap_or_default()))
+    }
+
     /// A nested object, when present.
     pub(crate) fn object(&self, key: &str) -> Result<Option<Obj<'a>>> {
         match self.get(key) {
