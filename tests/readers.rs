@@ -220,6 +220,38 @@ fn csv_variants_bom_r_index_and_pandas_index() {
     assert_eq!(a[1].profile.followers_count, None, "NULL is missing");
 }
 
+/// An X API v2 user's picture URL says the same of the default picture in a JSON export as
+/// in a CSV one: the default picture's path, another picture on X's hosts, or nothing at all
+/// for another host (a proxy or a mirror).
+#[test]
+fn x_api_v2_picture_urls_read_alike_in_json_and_csv() {
+    let urls = [
+        "https://pbs.twimg.com/profile_images/1/a_normal.jpg",
+        "https://abs.twimg.com/sticky/default_profile_images/default_profile_normal.png",
+        "https://mirror.example/a_normal.jpg",
+    ];
+    let mut json = String::new();
+    let mut csv = String::from("id,username,profile_image_url\n");
+    for (i, u) in urls.iter().enumerate() {
+        json.push_str(&format!(
+            r#"{{"id":"{i}","username":"u{i}","profile_image_url":"{u}"}}"#
+        ));
+        json.push('\n');
+        csv.push_str(&format!("{i},u{i},{u}\n"));
+    }
+    let pictures = |text: &str, format: Format| -> Vec<Option<bool>> {
+        let options = ReadOptions::default().format(format);
+        let bytes = std::io::Cursor::new(text.as_bytes().to_vec());
+        AccountReader::from_reader(bytes, &options)
+            .unwrap()
+            .map(|a| a.unwrap().profile.default_profile_image)
+            .collect()
+    };
+    let want = vec![Some(false), Some(true), None];
+    assert_eq!(pictures(&json, Format::TwitterV2), want);
+    assert_eq!(pictures(&csv, Format::CresciCsv), want);
+}
+
 /// X API v2 users saved as CSV, with no column map: as twarc2's `csv` command flattens them
 /// (`public_metrics.*`, `username`, `profile_image_url`, `__twarc.retrieved_at`) and with the
 /// bare v2 names (`following_count`, `tweet_count`). Every count is read, the default picture

@@ -374,7 +374,8 @@ fn v2_user(
         favourites_count: metric("like_count")?,
         listed_count: metric("listed_count")?,
         default_profile: None,
-        default_profile_image: image.map(|u| u.contains("default_profile_images")),
+        // As the CSV readers read a picture URL: another host says nothing of X's default.
+        default_profile_image: image.and_then(|u| x_default_picture(u.as_bytes())),
         profile_use_background_image: None,
         verified: o.boolean("verified")?,
         protected: o.boolean("protected")?,
