@@ -481,14 +481,18 @@ impl TrainingSet {
             .collect();
         let mut votes = vec![0u32; n];
         let mut outside = 0;
+        let mut neighbours = Vec::with_capacity(found.len());
         for (out, near) in found {
             outside += usize::from(out);
-            for j in near {
+            for &j in &near {
                 votes[j] += 1;
             }
+            neighbours.push(near);
         }
         let mut shift = Shift::new(outside as f64 / rows.len() as f64, rows.len());
         shift.votes = votes;
+        shift.looked = rows;
+        shift.neighbours = neighbours;
         Ok(shift)
     }
 
@@ -562,6 +566,12 @@ pub struct Shift {
     pub weight: f64,
     /// Per training row, how many looked-at rows have it among their nearest neighbours.
     pub votes: Vec<u32>,
+    /// The looked-at rows of the audited matrix, ascending.
+    #[serde(default)]
+    pub looked: Vec<usize>,
+    /// Per looked-at row, its nearest training rows (indices into the training set).
+    #[serde(default)]
+    pub neighbours: Vec<Vec<usize>>,
 }
 
 /// The share outside the support expected of a list drawn like the training data.
@@ -581,6 +591,8 @@ impl Shift {
             rows,
             weight,
             votes: Vec::new(),
+            looked: Vec::new(),
+            neighbours: Vec::new(),
         }
     }
 

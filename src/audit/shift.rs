@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::account::{Account, Label};
+use crate::detector::Detector;
 use crate::error::Result;
 use crate::features::{ExportShape, FeatureExtractor};
 use crate::model::Model;
@@ -172,18 +173,21 @@ pub(super) struct Probe {
     pub(super) shape: ExportShape,
     /// Measured at the end, on a uniform sample of the scored accounts.
     pub(super) shift: Option<ShiftReport>,
-    /// Per training row (= validation row), the probe's nearest-neighbour votes.
+    /// Per training row (= validation row), the probe's nearest-neighbour votes, split by
+    /// class, in [`VOTE_PARTS`] of a vote (see [`class_votes`]).
     pub(super) votes: Vec<u32>,
 }
 
 /// A class's validation scores are weighted by the probe's votes only when its rows got at
-/// least this many votes; else the class keeps all its validation scores, unweighted.
+/// least this many votes (times [`VOTE_PARTS`]); else the class keeps all its validation
+/// scores, unweighted.
 pub(super) const MIN_CLASS_VOTES: u32 = 50;
 
 /// The model's validation scores weighted toward the audited list: each validation row
-/// repeated as many times as the list's accounts have it among their nearest training rows
-/// (a nearest-neighbour estimate of the density ratio between the list and the training
-/// data), class by class; a class with too few votes keeps its scores unweighted. Returns
+/// repeated as many times as its votes (the parts of the list's accounts' votes that went to
+/// it, [`class_votes`]: a nearest-neighbour estimate of how much likelier the list makes the
+/// row than the training data does, within its class); a class with too few votes keeps its
+/// scores unweighted. Returns
 /// the scores, their labels and the distinct rows kept per class (0 when unweighted).
 pub(super) fn matched_validation(
     model: &Model,
@@ -200,12 +204,9 @@ pub(super) fn matched_validation(
             .map(|i| votes[i])
             .sum();
         for i in (0..votes.len()).filter(|&i| v.labels[i] == class) {
-            let times = if total >= MIN_CLASS_VOTES {
-                votes[i]
-            } else {
-                1
-            };
-            if total >= MIN_CLASS_VOTES && times > 0 {
+            let min = MIN_CLASS_VOTES * VOTE_PARTS;
+            let times = if total >= min { votes[i] } else { 1 };
+            if total >= min && times > 0 {
                 kept[k] += 1;
             }
             for _ in 0..times {
@@ -215,6 +216,55 @@ pub(super) fn matched_validation(
         }
     }
     (proba, labels, kept)
+}
+
+/// Parts a vote is split into (see [`class_votes`]), so that shares of a vote survive
+/// rounding to whole repeats of a validation row.
+pub(super) const VOTE_PARTS: u32 = 20;
+
+/// Each training row's votes, in [`VOTE_PARTS`], class by class: every looked-at account
+/// (neighbours `neighbours[j]`, probability `fake[j]` of being fake) gives its vote to its
+/// fake neighbours with probability `fake[j]` and to its genuine neighbours with the rest,
+/// shared equally within each class.
+///
+/// Counting a whole vote for every neighbour, as the plain votes do, weighs each training row
+/// by how much likelier the list makes its place than the training data does: when the list
+/// differs from the training data only in its fake share, the fakes that look genuine then
+/// gain weight in a mostly genuine list, the error rates move toward the genuine side and the
+/// estimate toward the training prevalence, the very bias the adjusted estimators remove.
+/// Split by class, a change of the fake share alone gives every row of a class the same
+/// expected weight, and the weights move a class's error rates only where the list's
+/// accounts of that class differ from the training ones. (A fake neighbour's share is
+/// `fake[j]` over the fake neighbours: where training rows are fake with probability `r`,
+/// `5r` of the 5 are, and `fake[j] / r` is the same for every account of a class.)
+pub(super) fn class_votes(labels: &[Label], neighbours: &[Vec<usize>], fake: &[f64]) -> Vec<u32> {
+    let mut w = vec![0.0f64; labels.len()];
+    for (near, &q) in neighbours.iter().zip(fake) {
+        let n_fake = near.iter().filter(|&&i| labels[i].is_fake()).count();
+        let n_genuine = near.len() - n_fake;
+        for &i in near {
+            w[i] += if labels[i].is_fake() {
+                q / n_fake as f64
+            } else {
+                (1.0 - q) / n_genuine as f64
+            };
+        }
+    }
+    let parts = f64::from(VOTE_PARTS) * crate::training::NEIGHBOURS as f64;
+    w.iter().map(|&v| (v * parts).round() as u32).collect()
+}
+
+/// The probability that an account with calibrated P(fake) `score` is fake in a list whose
+/// fake share is `share`, the model's scores being calibrated at the training prevalence
+/// `prevalence` (Bayes' rule with the prior changed; Saerens, Latinne and Decaestecker 2002).
+pub(super) fn with_prior(score: f64, share: f64, prevalence: f64) -> f64 {
+    let fake = share / prevalence * score;
+    let genuine = (1.0 - share) / (1.0 - prevalence) * (1.0 - score);
+    if fake + genuine > 0.0 {
+        fake / (fake + genuine)
+    } else {
+        share
+    }
 }
 
 /// Kish's effective sample size of each class's vote weights, `(sum w)^2 / sum w^2`, for the
@@ -232,7 +282,7 @@ pub(super) fn effective_sizes(model: &Model, votes: &[u32]) -> [Option<usize>; 2
             sum += w;
             sq += w * w;
         }
-        if sum >= f64::from(MIN_CLASS_VOTES) && sq > 0.0 {
+        if sum >= f64::from(MIN_CLASS_VOTES * VOTE_PARTS) && sq > 0.0 {
             out[k] = Some(((sum * sum / sq).round() as usize).max(1));
         }
     }
@@ -240,7 +290,7 @@ pub(super) fn effective_sizes(model: &Model, votes: &[u32]) -> [Option<usize>; 2
 }
 
 /// The shift of `accounts` from `training` in the columns of `reads`, and their
-/// nearest-neighbour votes for the training rows.
+/// nearest-neighbour votes for the training rows, split by class (see [`class_votes`]).
 pub(super) fn measure_shift(
     model: &Model,
     params: &AuditParams,
@@ -261,6 +311,34 @@ pub(super) fn measure_shift(
     // scores of these very training rows (a model fitted on this training set).
     if training.labels() != model.validation().labels.as_slice() {
         shift.votes.clear();
+    } else {
+        // The looked-at accounts' chances of being fake, at the list's fake share as the
+        // model's validation rates put it (PACC, before any weighting).
+        let scores = model.predict_proba(&x.select_rows(&shift.looked))?;
+        let v = model.validation();
+        let mean = |class: Label| {
+            let (sum, n) = v
+                .proba
+                .iter()
+                .zip(&v.labels)
+                .filter(|(_, &l)| l == class)
+                .fold((0.0, 0usize), |(s, n), (&p, _)| (s + p, n + 1));
+            sum / n.max(1) as f64
+        };
+        let (fake, genuine) = (mean(Label::Fake), mean(Label::Genuine));
+        let prov = model.provenance();
+        let prevalence = (prov.fake as f64 / prov.rows.max(1) as f64).clamp(0.01, 0.99);
+        let mean_score = scores.iter().sum::<f64>() / scores.len().max(1) as f64;
+        let share = if fake > genuine {
+            ((mean_score - genuine) / (fake - genuine)).clamp(0.01, 0.99)
+        } else {
+            prevalence
+        };
+        let q: Vec<f64> = scores
+            .iter()
+            .map(|&s| with_prior(s, share, prevalence))
+            .collect();
+        shift.votes = class_votes(training.labels(), &shift.neighbours, &q);
     }
     let report = ShiftReport {
         outside_support: shift.outside,
@@ -440,6 +518,48 @@ fn warning(r: &ShiftReport, support: f64, unsure: f64) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Two places, A and B. The training data has 8 fakes and 2 genuine accounts at A, 2 and
+    /// 8 at B (prevalence 0.5, a calibrated model says 0.8 at A and 0.2 at B). A list with 10%
+    /// fakes drawn from the same accounts has 26 of every 100 at A and 74 at B: only its fake
+    /// share differs. Each of its accounts has every training row of its place as neighbours.
+    /// Split by class, every row of a class gets the same weight, so the weighted error rates
+    /// are the training ones; whole votes would give every row at B almost three times the
+    /// weight of a row at A, and the fakes' weighted mean score would fall from 0.68 to 0.55.
+    #[test]
+    fn a_change_of_the_fake_share_alone_leaves_each_class_evenly_weighted() {
+        let labels: Vec<Label> = (0..20)
+            .map(|i| {
+                let fake = if i < 10 { i < 8 } else { i < 12 };
+                if fake {
+                    Label::Fake
+                } else {
+                    Label::Genuine
+                }
+            })
+            .collect();
+        let (a, b): (Vec<usize>, Vec<usize>) = ((0..10).collect(), (10..20).collect());
+        let mut neighbours = vec![a.clone(); 26];
+        neighbours.extend(vec![b.clone(); 74]);
+        let q: Vec<f64> = (0..100)
+            .map(|j| with_prior(if j < 26 { 0.8 } else { 0.2 }, 0.1, 0.5))
+            .collect();
+        assert!((q[0] - 0.16 / 0.52).abs() < 1e-12, "{}", q[0]);
+        let votes = class_votes(&labels, &neighbours, &q);
+        for class in [Label::Fake, Label::Genuine] {
+            let w: Vec<u32> = (0..20)
+                .filter(|&i| labels[i] == class)
+                .map(|i| votes[i])
+                .collect();
+            let (lo, hi) = (w.iter().min().unwrap(), w.iter().max().unwrap());
+            // Equal up to rounding to parts of a vote.
+            assert!(hi - lo <= 1, "{class:?}: {w:?}");
+        }
+        // Each account's vote is shared out whole.
+        let total: u32 = votes.iter().sum();
+        let want = 100 * VOTE_PARTS * crate::training::NEIGHBOURS as u32;
+        assert!(total.abs_diff(want) <= 20, "{total} vs {want}");
+    }
 
     #[test]
     fn keys_side_by_side_are_each_rows_key() {
