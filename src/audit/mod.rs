@@ -521,6 +521,7 @@ impl<'m> Audit<'m> {
                     UncertainBand::of(model),
                     sample,
                     model.threshold(),
+                    self.shared.params.method.uses_rates(),
                 );
                 let (proba, labels, kept) = matched_validation(model, &votes);
                 shift.matched_fake = kept[0];

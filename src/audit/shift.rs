@@ -474,8 +474,14 @@ pub(super) fn add_uncertainty(
     band: Option<UncertainBand>,
     scores: &[f64],
     threshold: f64,
+    widens: bool,
 ) {
     let Some(band) = band else {
+        if !widens {
+            if let Some(w) = &mut report.warning {
+                *w = w.replace(crate::training::WIDENED, NOT_WIDENED);
+            }
+        }
         return;
     };
     let share = band.share(scores, threshold);
@@ -485,12 +491,17 @@ pub(super) fn add_uncertainty(
     let unsure = band.weight(share, scores.len());
     report.weight = support.max(unsure);
     report.level = ShiftLevel::of_weight(report.weight);
-    report.warning = warning(report, support, unsure);
+    report.warning = warning(report, support, unsure, widens);
 }
 
+/// How a shift warning ends when the estimator does not correct with the model's error rates
+/// (CC, PCC, EM): the shift widens only the intervals of ACC and PACC.
+pub(super) const NOT_WIDENED: &str = "this estimator does not use the model's error rates, so     nothing widens its interval for the shift: it is less certain than its interval says";
+
 /// A plain warning when the shift is not low, naming the signals that raised it (each at a
-/// weight of a quarter or more).
-fn warning(r: &ShiftReport, support: f64, unsure: f64) -> Option<String> {
+/// weight of a quarter or more), and saying whether the interval was widened for it
+/// (`widens`: the estimator uses the model's error rates).
+fn warning(r: &ShiftReport, support: f64, unsure: f64, widens: bool) -> Option<String> {
     if r.level == ShiftLevel::Low {
         return None;
     }
@@ -508,11 +519,12 @@ fn warning(r: &ShiftReport, support: f64, unsure: f64) -> Option<String> {
             ));
         }
     }
-    Some(format!(
-        "{}; {}",
-        why.join(", and "),
+    let end = if widens {
         crate::training::WIDENED
-    ))
+    } else {
+        NOT_WIDENED
+    };
+    Some(format!("{}; {end}", why.join(", and ")))
 }
 
 #[cfg(test)]
@@ -728,7 +740,7 @@ mod tests {
             .collect();
 
         let mut r = report(0.03);
-        add_uncertainty(&mut r, Some(band), &calm, 0.5);
+        add_uncertainty(&mut r, Some(band), &calm, 0.5, true);
         assert_eq!(
             (r.weight, r.level, r.warning.as_deref()),
             (0.0, ShiftLevel::Low, None)
@@ -738,7 +750,7 @@ mod tests {
 
         // The model's uncertainty alone: high, and the warning says so and not the support.
         let mut r = report(0.052);
-        add_uncertainty(&mut r, Some(band), &unsure, 0.5);
+        add_uncertainty(&mut r, Some(band), &unsure, 0.5, true);
         assert_eq!((r.weight, r.level), (1.0, ShiftLevel::High));
         let w = r.warning.unwrap();
         assert!(w.starts_with("the model is unsure of 20.0% of them"), "{w}");
@@ -749,7 +761,7 @@ mod tests {
         let slight: Vec<f64> = (0..1000).map(|i| if i < 25 { 0.5 } else { 0.99 }).collect();
         let mut r = report(0.07);
         let before = r.weight;
-        add_uncertainty(&mut r, Some(band), &slight, 0.5);
+        add_uncertainty(&mut r, Some(band), &slight, 0.5, true);
         assert_eq!(r.weight, before);
         assert_eq!(r.level, ShiftLevel::Moderate);
         let w = r.warning.unwrap();
@@ -758,14 +770,25 @@ mod tests {
 
         // Both: both named.
         let mut r = report(0.2);
-        add_uncertainty(&mut r, Some(band), &unsure, 0.5);
+        add_uncertainty(&mut r, Some(band), &unsure, 0.5, true);
         let w = r.warning.unwrap();
         assert!(w.contains("look unlike") && w.contains("unsure"), "{w}");
+        assert!(w.ends_with(crate::training::WIDENED), "{w}");
+        // An estimator that does not use the error rates (CC, PCC, EM): nothing widens its
+        // interval, and the warning says so instead.
+        let mut r = report(0.2);
+        add_uncertainty(&mut r, Some(band), &unsure, 0.5, false);
+        let w = r.warning.unwrap();
+        assert!(w.ends_with(NOT_WIDENED) && !w.contains(" widened"), "{w}");
+        let mut r = report(0.2);
+        add_uncertainty(&mut r, None, &unsure, 0.5, false);
+        let w = r.warning.unwrap();
+        assert!(w.ends_with(NOT_WIDENED) && !w.contains(" widened"), "{w}");
 
         // No band: the report is left as the support made it.
         let mut r = report(0.09);
         let before = r.clone();
-        add_uncertainty(&mut r, None, &unsure, 0.5);
+        add_uncertainty(&mut r, None, &unsure, 0.5, true);
         assert_eq!(r, before);
     }
 }

@@ -45,7 +45,7 @@ impl Method {
     }
 
     /// Whether the method uses the validation set's error rates.
-    pub(super) fn uses_rates(self) -> bool {
+    pub(crate) fn uses_rates(self) -> bool {
         matches!(self, Method::Acc | Method::Pacc)
     }
 }
