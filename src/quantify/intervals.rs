@@ -378,10 +378,27 @@ impl Quantifier {
                 // a floor for small samples, where the bootstrap collapses (two accounts
                 // both called genuine resample to "no fake" every time). Its sampling part
                 // shrinks with the finite-population factor, as the bootstrap's does.
+                // The floor is the count's interval, and its image on the method's scale:
+                // the estimate the method would make had the count called fake been at
+                // either end (an adjusted method moves 1 / (tpr - fpr) times as far as the
+                // count, but not at all where it clips at 0 or 1, so the count's own
+                // interval stays the floor there).
                 let called = (stats.cc * n as f64).round() as u64;
                 let (cl, ch) = clopper_pearson(called, n as u64, options.confidence);
-                lo = lo.min(p - shrink * (stats.cc - cl));
-                hi = hi.max(p + shrink * (ch - stats.cc));
+                let at = |d: f64| match m {
+                    Method::Em => p + d,
+                    m => self.simple(
+                        m,
+                        SampleStats {
+                            cc: stats.cc + d,
+                            pcc: stats.pcc + d,
+                        },
+                        rates,
+                    ),
+                };
+                let (dl, dh) = (shrink * (stats.cc - cl), shrink * (ch - stats.cc));
+                lo = lo.min(p - dl).min(at(-dl));
+                hi = hi.max(p + dh).max(at(dh));
                 ShareEstimate {
                     estimate: p,
                     ci_low: lo.clamp(0.0, 1.0),
@@ -631,6 +648,38 @@ mod tests {
             .map(|i| if i % 2 == 0 { 0.9 } else { 0.1 })
             .collect();
         (Quantifier::new(&val, &lab, 0.5, 0.5).unwrap(), sample)
+    }
+
+    /// Ten accounts, none called fake, by a model that finds 60% of the fakes and calls 5% of
+    /// the genuine accounts fake. The bootstrap collapses (every resample has none called
+    /// fake, which ACC reads as 0), so the count's exact interval (0 to 0.308) is the floor.
+    /// Carried to ACC's scale, 0.308 called fake is (0.308 - 0.05) / 0.55 = 0.47 fake: the
+    /// interval must reach that far, not stop at the count's 0.308.
+    #[test]
+    fn the_small_sample_floor_is_carried_to_the_adjusted_scale() {
+        let mut val = vec![0.9; 60];
+        val.extend(vec![0.1; 40]);
+        val.extend(vec![0.9; 5]);
+        val.extend(vec![0.1; 95]);
+        let lab: Vec<Label> = (0..200)
+            .map(|i| if i < 100 { Label::Fake } else { Label::Genuine })
+            .collect();
+        let q = Quantifier::new(&val, &lab, 0.5, 0.5).unwrap();
+        let sample = vec![0.1; 10];
+        let o = IntervalOptions::default();
+        let count = q.estimate(&sample, Method::Cc, &o).unwrap();
+        assert!((count.ci_high - 0.3085).abs() < 0.001, "{count:?}");
+        let acc = q.estimate(&sample, Method::Acc, &o).unwrap();
+        let want = (count.ci_high - 0.05) / 0.55;
+        assert_eq!(acc.estimate, 0.0);
+        assert!((acc.ci_high - want).abs() < 1e-9, "{acc:?} vs {want}");
+        // PACC: mean P(fake) 0.58 of fakes, 0.14 of genuine accounts; the sample's 0.1 moved
+        // by the count's 0.3085 gives (0.4085 - 0.14) / 0.44.
+        let pacc = q.estimate(&sample, Method::Pacc, &o).unwrap();
+        assert!(
+            (pacc.ci_high - (0.1 + count.ci_high - 0.14) / 0.44).abs() < 1e-9,
+            "{pacc:?}"
+        );
     }
 
     #[test]
