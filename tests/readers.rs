@@ -252,6 +252,34 @@ fn x_api_v2_picture_urls_read_alike_in_json_and_csv() {
     assert_eq!(pictures(&csv, Format::CresciCsv), want);
 }
 
+/// A `crawled_at` key on an X user object is its crawl time, in v1.1 and v2 JSON as in a CSV
+/// column: ages are measured there, not at today's clock.
+#[test]
+fn x_json_users_read_their_crawl_time() {
+    let at: chrono::DateTime<chrono::Utc> = "2019-06-01T00:00:00Z".parse().unwrap();
+    for (text, format) in [
+        (
+            r#"{"id_str":"1","screen_name":"a","created_at":"Wed Oct 10 20:19:24 +0000 2018","crawled_at":"2019-06-01T00:00:00Z"}"#,
+            Format::TwitterV1,
+        ),
+        (
+            r#"{"id":"1","username":"a","created_at":"2018-10-10T20:19:24.000Z","public_metrics":{"followers_count":1},"crawled_at":"2019-06-01T00:00:00Z"}"#,
+            Format::TwitterV2,
+        ),
+        (
+            "id,screen_name,created_at,crawled_at\n1,a,2018-10-10T20:19:24Z,2019-06-01T00:00:00Z\n",
+            Format::CresciCsv,
+        ),
+    ] {
+        let options = ReadOptions::default().format(format);
+        let a: Vec<Account> = AccountReader::from_reader(text.as_bytes(), &options)
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(a[0].profile.crawled_at, Some(at), "{format:?}");
+    }
+}
+
 /// X API v2 users saved as CSV, with no column map: as twarc2's `csv` command flattens them
 /// (`public_metrics.*`, `username`, `profile_image_url`, `__twarc.retrieved_at`) and with the
 /// bare v2 names (`following_count`, `tweet_count`). Every count is read, the default picture

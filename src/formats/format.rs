@@ -38,10 +38,13 @@ pub enum Format {
     /// Twitter API v1.1 user objects (JSON array or JSON Lines), with the embedded `status`;
     /// also the user objects X scrapers write (twscrape, snscrape: `username`, `displayname`,
     /// `rawDescription`, `created`, `followersCount`, `friendsCount`, `statusesCount`, ...).
+    /// A `crawled_at` key, when a tool added one, is the crawl time ages are measured at.
     TwitterV1,
     /// Twitter API v2 `users` responses (`{"data": [...], "includes": ...}`) or user objects:
     /// detected by `public_metrics`, or by `username` beside a v2 user field (`created_at`,
     /// `description`, `protected`, `profile_image_url`, `pinned_tweet_id`, `verified`).
+    /// The crawl time is a user's `crawled_at`, else its page's `__twarc.retrieved_at`
+    /// (twarc2).
     TwitterV2,
     /// Plain Instagram profiles (`username`, `follower_count`, ..., or the Graph API's
     /// `followers_count`, `follows_count`, `media_count`), JSON Lines or array.

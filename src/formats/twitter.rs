@@ -62,6 +62,7 @@ const V1_KEYS: &[&str] = &[
     "liked_at",
     "retweeted_at",
     "reposted_at",
+    "crawled_at",
     // The user objects of X scrapers (twscrape, snscrape), in camelCase.
     "username",
     "displayname",
@@ -183,7 +184,8 @@ fn v1_user(o: &Obj<'_>) -> Result<Account> {
         verified: o.boolean("verified")?,
         protected: o.boolean("protected")?,
         geo_enabled: o.boolean("geo_enabled")?,
-        crawled_at: None,
+        // Not in X's objects; as the CSV readers read it, when a tool added it.
+        crawled_at: o.date("crawled_at")?,
         summary: Default::default(),
     };
     let activity = match o.object("status")? {
@@ -380,7 +382,8 @@ fn v2_user(
         verified: o.boolean("verified")?,
         protected: o.boolean("protected")?,
         geo_enabled: None,
-        crawled_at: None,
+        // A user's own crawl time, when a tool added one; else its page's `__twarc`.
+        crawled_at: o.date("crawled_at")?,
         summary: Default::default(),
     };
     let activity = match o.id(&["pinned_tweet_id"])? {
