@@ -393,8 +393,9 @@ impl TrainingSet {
     ///
     /// Its `votes` counts, for every training row, how many of the looked-at rows have it
     /// among their `NEIGHBOURS` (5) nearest training rows: a nearest-neighbour estimate of how
-    /// much likelier the audited list makes each training row, with which the audit weights
-    /// the model's validation scores (see [`crate::Audit::probe`]).
+    /// much likelier the audited list makes each training row. Its `neighbours` holds each
+    /// looked-at row's nearest rows of each class, from which the audit weights the model's
+    /// validation scores class by class (see [`crate::Audit::probe`]).
     ///
     /// # Errors
     /// [`Error::InvalidData`] when `x` has no row; [`Error::SchemaMismatch`] when `x` is not
@@ -452,9 +453,21 @@ impl TrainingSet {
         let thinned: Vec<usize> = reference.iter().copied().step_by(4).collect();
         let axis = main_axis(train, m, &thinned);
         let all: Vec<usize> = (0..n).collect();
-        let (by_reference, by_all) = rayon::join(
-            || Sorted::new(train, m, &reference, &axis),
-            || Sorted::new(train, m, &all, &axis),
+        let (fakes, genuine): (Vec<usize>, Vec<usize>) =
+            (0..n).partition(|&i| self.labels[i].is_fake());
+        let ((by_reference, by_all), (by_fake, by_genuine)) = rayon::join(
+            || {
+                rayon::join(
+                    || Sorted::new(train, m, &reference, &axis),
+                    || Sorted::new(train, m, &all, &axis),
+                )
+            },
+            || {
+                rayon::join(
+                    || Sorted::new(train, m, &fakes, &axis),
+                    || Sorted::new(train, m, &genuine, &axis),
+                )
+            },
         );
         // Each reference row's squared distance to its nearest other reference row.
         let mut inner: Vec<f32> = reference
@@ -463,31 +476,37 @@ impl TrainingSet {
             .collect();
         inner.sort_by(f32::total_cmp);
         let edge = inner[((inner.len() as f64 * 0.95) as usize).min(inner.len() - 1)];
-        // For each looked-at row: its `NEIGHBOURS` nearest training rows (by squared distance,
-        // then row index) and whether its nearest reference row is beyond the edge.
-        let found: Vec<(bool, Vec<usize>)> = rows
+        // For each looked-at row: its `NEIGHBOURS` nearest training rows, and as many of each
+        // class (by squared distance, then row index), and whether its nearest reference row
+        // is beyond the edge.
+        let ids =
+            |near: Vec<(f32, usize)>| -> Vec<usize> { near.into_iter().map(|(_, j)| j).collect() };
+        let found: Vec<(bool, Vec<usize>, [Vec<usize>; 2])> = rows
             .par_iter()
             .map(|&r| {
                 let mut q = vec![0.0f32; m];
                 for (k, (&c, &s)) in cols.iter().zip(&scale).enumerate() {
                     q[k] = (x.values()[[r, c]] * s) as f32;
                 }
-                let near = by_all.k_nearest(&q, NEIGHBOURS);
                 (
                     by_reference.nearest(&q, None) > edge,
-                    near.into_iter().map(|(_, j)| j).collect(),
+                    ids(by_all.k_nearest(&q, NEIGHBOURS)),
+                    [
+                        ids(by_fake.k_nearest(&q, NEIGHBOURS)),
+                        ids(by_genuine.k_nearest(&q, NEIGHBOURS)),
+                    ],
                 )
             })
             .collect();
         let mut votes = vec![0u32; n];
         let mut outside = 0;
         let mut neighbours = Vec::with_capacity(found.len());
-        for (out, near) in found {
+        for (out, near, by_class) in found {
             outside += usize::from(out);
             for &j in &near {
                 votes[j] += 1;
             }
-            neighbours.push(near);
+            neighbours.push(by_class);
         }
         let mut shift = Shift::new(outside as f64 / rows.len() as f64, rows.len());
         shift.votes = votes;
@@ -569,9 +588,10 @@ pub struct Shift {
     /// The looked-at rows of the audited matrix, ascending.
     #[serde(default)]
     pub looked: Vec<usize>,
-    /// Per looked-at row, its nearest training rows (indices into the training set).
+    /// Per looked-at row, its [`NEIGHBOURS`] nearest fake and nearest genuine training rows
+    /// (indices into the training set; fewer when a class has fewer rows).
     #[serde(default)]
-    pub neighbours: Vec<Vec<usize>>,
+    pub neighbours: Vec<[Vec<usize>; 2]>,
 }
 
 /// The share outside the support expected of a list drawn like the training data.

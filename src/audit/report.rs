@@ -121,8 +121,9 @@ pub struct ShiftReport {
     /// [`crate::Model::source_rates`], that of a rate known only to lie between 0 and 1,
     /// about 0.29).
     pub rate_spread: RateShift,
-    /// Distinct training fakes whose validation scores set the error rates, weighted by how
-    /// many of the list's accounts they are nearest to; 0 when too few are near the list and
+    /// Distinct training fakes whose validation scores set the error rates, each weighted by
+    /// the shares of the list's accounts' votes it got (a list account's vote goes to its
+    /// nearest fakes with the chance that it is fake); 0 when too few votes went to fakes and
     /// every training fake's score counts alike.
     pub matched_fake: usize,
     /// The same for genuine training accounts.

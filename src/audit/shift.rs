@@ -223,31 +223,32 @@ pub(super) fn matched_validation(
 pub(super) const VOTE_PARTS: u32 = 20;
 
 /// Each training row's votes, in [`VOTE_PARTS`], class by class: every looked-at account
-/// (neighbours `neighbours[j]`, probability `fake[j]` of being fake) gives its vote to its
-/// fake neighbours with probability `fake[j]` and to its genuine neighbours with the rest,
-/// shared equally within each class.
+/// (nearest fake and genuine training rows `neighbours[j]`, probability `fake[j]` of being
+/// fake) gives its vote to its nearest fakes with probability `fake[j]` and to its nearest
+/// genuine rows with the rest, shared equally within each class.
 ///
-/// Counting a whole vote for every neighbour, as the plain votes do, weighs each training row
-/// by how much likelier the list makes its place than the training data does: when the list
-/// differs from the training data only in its fake share, the fakes that look genuine then
-/// gain weight in a mostly genuine list, the error rates move toward the genuine side and the
-/// estimate toward the training prevalence, the very bias the adjusted estimators remove.
-/// Split by class, a change of the fake share alone gives every row of a class the same
-/// expected weight, and the weights move a class's error rates only where the list's
-/// accounts of that class differ from the training ones. (A fake neighbour's share is
-/// `fake[j]` over the fake neighbours: where training rows are fake with probability `r`,
-/// `5r` of the 5 are, and `fake[j] / r` is the same for every account of a class.)
-pub(super) fn class_votes(labels: &[Label], neighbours: &[Vec<usize>], fake: &[f64]) -> Vec<u32> {
+/// Counting a whole vote for every neighbour over both classes, as the plain votes do,
+/// weighs each training row by how much likelier the list makes its place than the training
+/// data does: when the list differs from the training data only in its fake share, the
+/// fakes that look genuine then gain weight in a mostly genuine list, the error rates move
+/// toward the genuine side and the estimate toward the training prevalence, the very bias the
+/// adjusted estimators remove. Split by class, with each class's own nearest rows, a fake row
+/// is weighed by the list's fakes near it over the training fakes near it: a change of the
+/// fake share alone gives every row of a class the same expected weight, and the weights move
+/// a class's error rates only where the list's accounts of that class lie elsewhere than the
+/// training ones. (Neighbours drawn from both classes together would lose the share of a vote
+/// whose class none of them has, and with it the misclassified rows' weight.)
+pub(super) fn class_votes(
+    labels: &[Label],
+    neighbours: &[[Vec<usize>; 2]],
+    fake: &[f64],
+) -> Vec<u32> {
     let mut w = vec![0.0f64; labels.len()];
-    for (near, &q) in neighbours.iter().zip(fake) {
-        let n_fake = near.iter().filter(|&&i| labels[i].is_fake()).count();
-        let n_genuine = near.len() - n_fake;
-        for &i in near {
-            w[i] += if labels[i].is_fake() {
-                q / n_fake as f64
-            } else {
-                (1.0 - q) / n_genuine as f64
-            };
+    for ([fakes, genuine], &q) in neighbours.iter().zip(fake) {
+        for (rows, share) in [(fakes, q), (genuine, 1.0 - q)] {
+            for &i in rows {
+                w[i] += share / rows.len() as f64;
+            }
         }
     }
     let parts = f64::from(VOTE_PARTS) * crate::training::NEIGHBOURS as f64;
@@ -496,7 +497,7 @@ pub(super) fn add_uncertainty(
 
 /// How a shift warning ends when the estimator does not correct with the model's error rates
 /// (CC, PCC, EM): the shift widens only the intervals of ACC and PACC.
-pub(super) const NOT_WIDENED: &str = "this estimator does not use the model's error rates, so     nothing widens its interval for the shift: it is less certain than its interval says";
+pub(super) const NOT_WIDENED: &str = "this estimator does not use the model's error rates, so nothing widens its interval for the shift: it is less certain than its interval says";
 
 /// A plain warning when the shift is not low, naming the signals that raised it (each at a
 /// weight of a quarter or more), and saying whether the interval was widened for it
@@ -534,7 +535,8 @@ mod tests {
     /// Two places, A and B. The training data has 8 fakes and 2 genuine accounts at A, 2 and
     /// 8 at B (prevalence 0.5, a calibrated model says 0.8 at A and 0.2 at B). A list with 10%
     /// fakes drawn from the same accounts has 26 of every 100 at A and 74 at B: only its fake
-    /// share differs. Each of its accounts has every training row of its place as neighbours.
+    /// share differs. Each of its accounts has the training rows of its place as its nearest
+    /// rows of each class.
     /// Split by class, every row of a class gets the same weight, so the weighted error rates
     /// are the training ones; whole votes would give every row at B almost three times the
     /// weight of a row at A, and the fakes' weighted mean score would fall from 0.68 to 0.55.
@@ -550,9 +552,10 @@ mod tests {
                 }
             })
             .collect();
-        let (a, b): (Vec<usize>, Vec<usize>) = ((0..10).collect(), (10..20).collect());
-        let mut neighbours = vec![a.clone(); 26];
-        neighbours.extend(vec![b.clone(); 74]);
+        let a = [(0..8).collect::<Vec<usize>>(), vec![8, 9]];
+        let b = [vec![10, 11], (12..20).collect::<Vec<usize>>()];
+        let mut neighbours = vec![a; 26];
+        neighbours.extend(vec![b; 74]);
         let q: Vec<f64> = (0..100)
             .map(|j| with_prior(if j < 26 { 0.8 } else { 0.2 }, 0.1, 0.5))
             .collect();

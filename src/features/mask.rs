@@ -115,7 +115,8 @@ impl FieldGroup {
     }
 
     /// Whether the group is free text (name, screen name, description, URL, location), whose
-    /// empty values the readers read as missing.
+    /// empty values the X and Weibo readers read as missing (the Instagram readers as empty
+    /// text: see `docs/features.md`).
     pub fn is_free_text(self) -> bool {
         matches!(
             self,
@@ -129,7 +130,8 @@ impl FieldGroup {
 
     /// Whether `account` carries this group: any of its fields (or their summary values) is
     /// known (for the counts, any of the three; [`ExportShape::of`] asks for all three). Free
-    /// text read as empty counts as absent, as the readers cannot tell the two apart.
+    /// text that is missing or blank counts as absent: the X and Weibo readers cannot tell the
+    /// two apart, and an Instagram export that writes every bio as "" does not carry bios.
     pub fn is_present(self, account: &Account) -> bool {
         let p = &account.profile;
         let s = &p.summary;
@@ -281,8 +283,9 @@ impl ExportShape {
     }
 
     /// The groups `accounts` carry. A free-text group (name, screen name, description, URL,
-    /// location) is present when any account has it: readers read an empty text as missing,
-    /// so most accounts of an export that has the field may still lack it. Any other group is
+    /// location) is present when any account has it (not blank): most accounts of an export
+    /// that has the field may still lack it, as the X and Weibo readers read an empty text as
+    /// missing. Any other group is
     /// present when at least half of the accounts have it: a model that reads a field many
     /// accounts lack would read those accounts' missing values as if they meant something.
     /// The counts group needs all three counts in an account: every training source has the
