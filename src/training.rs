@@ -568,7 +568,8 @@ fn seeded_subset(n: usize, k: usize, seed: u64) -> Vec<usize> {
     v
 }
 
-/// Training rows each audited row votes for in [`TrainingSet::shift`].
+/// Training rows each audited row votes for in [`TrainingSet::shift`], and the nearest rows
+/// of each class it finds.
 pub const NEIGHBOURS: usize = 5;
 
 /// How far an audited list lies from the training data (see [`TrainingSet::shift`]).
