@@ -452,16 +452,10 @@ impl TrainingSet {
         // reference): any axis gives the same, exact results; a good one skips the most.
         let thinned: Vec<usize> = reference.iter().copied().step_by(4).collect();
         let axis = main_axis(train, m, &thinned);
-        let all: Vec<usize> = (0..n).collect();
         let (fakes, genuine): (Vec<usize>, Vec<usize>) =
             (0..n).partition(|&i| self.labels[i].is_fake());
-        let ((by_reference, by_all), (by_fake, by_genuine)) = rayon::join(
-            || {
-                rayon::join(
-                    || Sorted::new(train, m, &reference, &axis),
-                    || Sorted::new(train, m, &all, &axis),
-                )
-            },
+        let (by_reference, (by_fake, by_genuine)) = rayon::join(
+            || Sorted::new(train, m, &reference, &axis),
             || {
                 rayon::join(
                     || Sorted::new(train, m, &fakes, &axis),
@@ -488,13 +482,20 @@ impl TrainingSet {
                 for (k, (&c, &s)) in cols.iter().zip(&scale).enumerate() {
                     q[k] = (x.values()[[r, c]] * s) as f32;
                 }
+                let (near_fake, near_genuine) = (
+                    by_fake.k_nearest(&q, NEIGHBOURS),
+                    by_genuine.k_nearest(&q, NEIGHBOURS),
+                );
+                // The nearest rows of both classes are the nearest of the two classes' own,
+                // merged in the same order (squared distance, then row index).
+                let mut near: Vec<(f32, usize)> =
+                    near_fake.iter().chain(&near_genuine).copied().collect();
+                near.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                near.truncate(NEIGHBOURS);
                 (
                     by_reference.nearest(&q, None) > edge,
-                    ids(by_all.k_nearest(&q, NEIGHBOURS)),
-                    [
-                        ids(by_fake.k_nearest(&q, NEIGHBOURS)),
-                        ids(by_genuine.k_nearest(&q, NEIGHBOURS)),
-                    ],
+                    ids(near),
+                    [ids(near_fake), ids(near_genuine)],
                 )
             })
             .collect();

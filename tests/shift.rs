@@ -26,6 +26,22 @@ fn training_accounts_lie_inside_and_inflated_counts_outside() {
         own.votes.iter().map(|&v| u64::from(v)).sum::<u64>(),
         5 * 1000
     );
+    // Each looked-at row's nearest rows of each class: five fakes, five genuine accounts, and
+    // its five nearest rows of both (the votes) among those ten.
+    assert_eq!(own.looked.len(), 1000);
+    assert_eq!(own.neighbours.len(), 1000);
+    for [fakes, genuine] in &own.neighbours {
+        assert_eq!((fakes.len(), genuine.len()), (5, 5));
+        assert!(fakes.iter().all(|&i| t.labels()[i] == Label::Fake));
+        assert!(genuine.iter().all(|&i| t.labels()[i] == Label::Genuine));
+    }
+    let mut from_classes = vec![0u32; t.len()];
+    for [fakes, genuine] in &own.neighbours {
+        for &i in fakes.iter().chain(genuine) {
+            from_classes[i] += 1;
+        }
+    }
+    assert!(own.votes.iter().zip(&from_classes).all(|(&v, &c)| v <= c));
 
     // The same accounts with every column scaled far beyond what training saw.
     let mut far = x.values().to_owned();
