@@ -525,6 +525,18 @@ pub struct Provenance {
     pub cv: CvReport,
 }
 
+impl Provenance {
+    /// The share of fakes among the training accounts (0.5 when there are none): the prior
+    /// the model's calibrated scores carry.
+    pub fn prevalence(&self) -> f64 {
+        if self.rows > 0 {
+            self.fake as f64 / self.rows as f64
+        } else {
+            0.5
+        }
+    }
+}
+
 /// Out-of-fold calibrated P(fake) of the training accounts with their labels: the material the
 /// share estimators (ACC, PACC, EM) take their error rates from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

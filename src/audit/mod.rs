@@ -320,10 +320,7 @@ impl<'m> Audit<'m> {
         now: DateTime<Utc>,
     ) -> Result<AuditReport> {
         if let Some(w) = csv.as_mut() {
-            w.flush().map_err(|e| Error::Io {
-                origin: source.to_string(),
-                err: e,
-            })?;
+            w.flush().map_err(|e| pipeline::io_error(source, e))?;
         }
         drop(csv);
         self.finish(source, state, positions, now)
@@ -539,12 +536,7 @@ impl<'m> Audit<'m> {
         let validation = model.validation();
         let (val_proba, val_labels) =
             matched.unwrap_or_else(|| (validation.proba.clone(), validation.labels.clone()));
-        let prov = model.provenance();
-        let train_prevalence = if prov.rows > 0 {
-            prov.fake as f64 / prov.rows as f64
-        } else {
-            0.5
-        };
+        let train_prevalence = model.provenance().prevalence();
         let mut quantifier =
             Quantifier::new(&val_proba, &val_labels, model.threshold(), train_prevalence)?;
         if let Some(p) = &probe {

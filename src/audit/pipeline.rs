@@ -454,11 +454,7 @@ impl Scorer<'_, '_> {
                         id: a.profile.id.as_deref(),
                         screen_name: a.profile.screen_name.as_deref(),
                         p_fake,
-                        label: if p_fake >= threshold {
-                            Label::Fake
-                        } else {
-                            Label::Genuine
-                        },
+                        label: called(p_fake, threshold),
                         group: group_of(p_fake, rows.marks[k].inactive, threshold, uncertain),
                         reasons: text,
                     };
@@ -557,7 +553,17 @@ pub(super) struct RowRoom {
 }
 
 /// A write error of the per-follower CSV, naming the audited source.
-fn io_error(source: &str, err: std::io::Error) -> Error {
+/// The label a score is called at `threshold` (fake at or above it), as every row of the
+/// report and of the CSV says.
+fn called(p_fake: f64, threshold: f64) -> Label {
+    if p_fake >= threshold {
+        Label::Fake
+    } else {
+        Label::Genuine
+    }
+}
+
+pub(super) fn io_error(source: &str, err: std::io::Error) -> Error {
     Error::Io {
         origin: source.to_string(),
         err,
@@ -696,11 +702,7 @@ impl Sink<'_, '_> {
             id,
             screen_name,
             p_fake,
-            label: if p_fake >= threshold {
-                Label::Fake
-            } else {
-                Label::Genuine
-            },
+            label: called(p_fake, threshold),
             group,
             reasons,
         };

@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::features::{ExportShape, FeatureExtractor};
 use crate::model::Model;
 
-use crate::quantify::{Quantifier, RateShift};
+use crate::quantify::{Method, Quantifier, RateShift};
 use crate::training::ShiftLevel;
 use crate::training::TrainingSet;
 
@@ -321,29 +321,15 @@ pub(super) fn measure_shift(
     // scores of these very training rows (a model fitted on this training set).
     if training.labels() != model.validation().labels.as_slice() {
         shift.votes.clear();
-    } else {
+    } else if !shift.looked.is_empty() {
         // The looked-at accounts' chances of being fake, at the list's fake share as the
         // model's validation rates put it (PACC, before any weighting).
         let scores = model.predict_proba(&x.select_rows(&shift.looked))?;
         let v = model.validation();
-        let mean = |class: Label| {
-            let (sum, n) = v
-                .proba
-                .iter()
-                .zip(&v.labels)
-                .filter(|(_, &l)| l == class)
-                .fold((0.0, 0usize), |(s, n), (&p, _)| (s + p, n + 1));
-            sum / n.max(1) as f64
-        };
-        let (fake, genuine) = (mean(Label::Fake), mean(Label::Genuine));
-        let prov = model.provenance();
-        let prevalence = (prov.fake as f64 / prov.rows.max(1) as f64).clamp(0.01, 0.99);
-        let mean_score = scores.iter().sum::<f64>() / scores.len().max(1) as f64;
-        let share = if fake > genuine {
-            ((mean_score - genuine) / (fake - genuine)).clamp(0.01, 0.99)
-        } else {
-            prevalence
-        };
+        let prevalence = model.provenance().prevalence().clamp(0.01, 0.99);
+        let share = Quantifier::new(&v.proba, &v.labels, model.threshold(), prevalence)?
+            .point(scores.as_slice().expect("contiguous scores"), Method::Pacc)?
+            .clamp(0.01, 0.99);
         let q: Vec<f64> = scores
             .iter()
             .map(|&s| with_prior(s, share, prevalence))

@@ -14,6 +14,7 @@ use crate::model::Model;
 use ndarray::Array2;
 use rayon::prelude::*;
 
+use super::pipeline::io_error;
 use super::rows_csv::RowsCsv;
 
 use super::params::INACTIVE_MAX_POSTS;
@@ -196,10 +197,7 @@ pub(super) fn scores_writer<'w>(
     ] {
         w.field(name);
     }
-    w.end_row().map_err(|err| Error::Io {
-        origin: source.to_string(),
-        err,
-    })?;
+    w.end_row().map_err(|err| io_error(source, err))?;
     Ok(Some(w))
 }
 
