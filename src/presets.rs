@@ -490,6 +490,16 @@ impl Model {
     /// # Errors
     /// As [`TrainingSet::fit`] (not expected with the embedded data).
     pub fn for_export(platform: Platform, shape: &ExportShape) -> Result<Cow<'static, Model>> {
+        Model::fitted_for(platform, shape, true)
+    }
+
+    /// As [`Model::for_export`]; a model it must fit gets its leave-one-source-out rates
+    /// only when `rates` is true.
+    pub(crate) fn fitted_for(
+        platform: Platform,
+        shape: &ExportShape,
+        rates: bool,
+    ) -> Result<Cow<'static, Model>> {
         let preset = Preset::for_platform(platform);
         let training = TrainingSet::embedded(preset.platform());
         let want = training.trainable(&preset.usable(shape));
@@ -500,6 +510,8 @@ impl Model {
                 }
             }
         }
-        training.fit(&want, &preset.params(0)).map(Cow::Owned)
+        training
+            .fit_shape(&want, &preset.params(0), rates)
+            .map(Cow::Owned)
     }
 }

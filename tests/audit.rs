@@ -4,8 +4,9 @@ mod common;
 
 use follower_audit::synth::{default_crawled_at, FollowerListSpec};
 use follower_audit::{
-    open, Account, AccountReader, Audit, AuditParams, AuditReport, ExportShape, FieldGroup, Label,
-    Listing, Method, Model, ModelParams, Platform, ReadOptions, Result, TrainingSet,
+    open, Account, AccountReader, Audit, AuditParams, AuditReport, Detector, ExportShape,
+    FieldGroup, Label, Listing, Method, Model, ModelParams, Platform, ReadOptions, Result,
+    TrainingSet,
 };
 
 fn demo_path() -> std::path::PathBuf {
@@ -677,4 +678,88 @@ fn an_embedded_model_measures_the_shift_without_a_probe() {
     assert!(TrainingSet::of_model(&other).is_none());
     let r = run(Audit::new(&other, params));
     assert!(r.shift.is_none() && r.fields.is_none());
+}
+
+/// A follower that lacks a field the export's model reads (a blank `created_at` in an export
+/// whose other followers have it) is scored by the model of the fields it has, so its missing
+/// date is not read as an account 0 days old, and none of its reasons cites its age. The
+/// report counts it. The same followers with their dates are scored by the export's model.
+#[test]
+fn a_follower_lacking_a_field_is_scored_by_a_model_without_it() {
+    let mut list = FollowerListSpec::new(400)
+        .fake_share(0.5)
+        .seed(11)
+        .build()
+        .unwrap()
+        .iter()
+        .collect::<Vec<Account>>();
+    let full_model = Model::for_export(Platform::Twitter, &ExportShape::of(&list)).unwrap();
+    assert!(full_model.fields().unwrap().has(FieldGroup::CreatedAt));
+    let lacking: Vec<usize> = (0..list.len()).filter(|i| i % 4 == 1).collect();
+    for &i in &lacking {
+        list[i].profile.created_at = None;
+    }
+    let narrow_shape = ExportShape::new(
+        full_model
+            .fields()
+            .unwrap()
+            .present()
+            .iter()
+            .copied()
+            .filter(|&g| g != FieldGroup::CreatedAt),
+    );
+    let narrow = Model::for_export(Platform::Twitter, &narrow_shape).unwrap();
+    let params = AuditParams::default()
+        .bootstrap(20)
+        .clock(default_crawled_at())
+        .reasons(3)
+        .followers(Listing::All);
+    let report = Audit::new(&full_model, params)
+        .run("some without dates", list.iter().cloned().map(Ok))
+        .unwrap();
+    let fields = report.fields.as_ref().unwrap();
+    assert_eq!(
+        fields.scored_without.get("created_at"),
+        Some(&lacking.len()),
+        "{fields:?}"
+    );
+    assert_eq!(fields.scored_without.len(), 1, "{fields:?}");
+
+    let training = TrainingSet::embedded(Platform::Twitter);
+    let schema = full_model.schema();
+    let dated: Vec<&str> = (0..schema.len())
+        .filter(|&c| training.column_groups(c).contains(&FieldGroup::CreatedAt))
+        .map(|c| schema.names()[c].as_str())
+        .collect();
+    assert!(dated.contains(&"age_days"), "{dated:?}");
+    let fx = follower_audit::FeatureExtractor::new(follower_audit::FeatureSet::Twitter)
+        .with_clock(default_crawled_at());
+    let mut moved = 0;
+    for f in &report.followers {
+        let i = f.position as usize;
+        let x = fx.extract(std::slice::from_ref(&list[i]));
+        if lacking.binary_search(&i).is_ok() {
+            let want = narrow.predict_proba(&x).unwrap()[0];
+            assert!(
+                (f.p_fake - want).abs() < 1e-12,
+                "{i}: {} vs {want}",
+                f.p_fake
+            );
+            let by_full = full_model.predict_proba(&x).unwrap()[0];
+            moved += usize::from((by_full - want).abs() > 1e-9);
+            for r in &f.reasons {
+                assert!(!dated.contains(&r.source.as_str()), "{i}: {r:?}");
+            }
+        } else {
+            let want = full_model.predict_proba(&x).unwrap()[0];
+            assert!(
+                (f.p_fake - want).abs() < 1e-12,
+                "{i}: {} vs {want}",
+                f.p_fake
+            );
+        }
+    }
+    assert_eq!(report.followers.len(), list.len());
+    // The missing date matters: read as 0 it would have moved most of these scores.
+    assert!(moved * 2 > lacking.len(), "{moved} of {}", lacking.len());
 }

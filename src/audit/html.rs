@@ -784,6 +784,19 @@ pub(crate) fn render_html(report: &AuditReport) -> String {
             }),
             esc(&f.model_reads.join(", "))
         );
+        if !f.scored_without.is_empty() {
+            let lacked: Vec<String> = f
+                .scored_without
+                .iter()
+                .map(|(g, n)| format!("{n} without {g}"))
+                .collect();
+            let _ = write!(
+                s,
+                "<li id=\"scored-without\">Followers lacking a field the model reads, scored by \
+                 a model without it: {}.</li>",
+                esc(&lacked.join(", "))
+            );
+        }
     }
     s.push_str("</ul></body></html>\n");
     s

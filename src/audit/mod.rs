@@ -9,6 +9,7 @@
 
 mod compare;
 mod engagement;
+mod fallback;
 mod html;
 mod params;
 mod pipeline;
@@ -122,6 +123,7 @@ impl<'m> Audit<'m> {
                 sample: std::sync::Mutex::new(sample),
                 listed_bound: std::sync::atomic::AtomicU64::new(f64::NEG_INFINITY.to_bits()),
                 shape: None,
+                fallback: fallback::Fallback::of(model, training),
             },
             probe: None,
             running: std::sync::Mutex::new(()),
@@ -140,6 +142,9 @@ impl<'m> Audit<'m> {
             f64::NEG_INFINITY.to_bits(),
             std::sync::atomic::Ordering::Relaxed,
         );
+        if let Some(f) = &self.shared.fallback {
+            f.take_lacking();
+        }
     }
 
     /// Looks at a leading sample of the input before the audit: which field groups it
@@ -173,6 +178,7 @@ impl<'m> Audit<'m> {
             .schema()
             .check(self.shared.model.schema())?;
         self.shared.training = Some(training);
+        self.shared.fallback = fallback::Fallback::of(self.shared.model, Some(training));
         *self.shared.sample.lock().expect("not poisoned") = BottomK {
             k: PROBE_SHIFT_ROWS,
             kept: Vec::new(),
@@ -668,6 +674,12 @@ impl<'m> Audit<'m> {
             library_version: prov.library_version.clone(),
         };
         let time_reference = state.time_summary(p.as_of, now);
+        let lacking = self
+            .shared
+            .fallback
+            .as_ref()
+            .map(|f| f.take_lacking())
+            .unwrap_or_default();
         Ok(AuditReport {
             source: source.to_string(),
             label: p.label.clone(),
@@ -694,7 +706,13 @@ impl<'m> Audit<'m> {
             followers,
             listing: p.listing,
             positions,
-            fields: probe.map(|p| p.fields.clone()),
+            fields: probe.map(|p| FieldsReport {
+                scored_without: lacking
+                    .iter()
+                    .map(|(g, n)| (g.name().to_string(), *n))
+                    .collect(),
+                ..p.fields.clone()
+            }),
             shift: probe.and_then(|p| p.shift.clone()),
             fake_traits: state.traits.report(probe.map(|p| &p.shape)),
             list: p.list,

@@ -236,7 +236,16 @@ impl Scorer<'_, '_> {
         } else {
             (model.predict_proba(&x)?, None)
         };
-        let proba: Vec<f64> = scores.iter().map(|v| v.clamp(0.0, 1.0)).collect();
+        let mut proba: Vec<f64> = scores.iter().map(|v| v.clamp(0.0, 1.0)).collect();
+        // Followers that lack a group the model reads: their score and reasons from a model
+        // fitted without it.
+        let mut rescored = match &self.audit.fallback {
+            Some(f) => f.rescore(accounts, self.fx, keep)?,
+            None => Vec::new(),
+        };
+        for r in &rescored {
+            proba[r.row] = r.p_fake;
+        }
         let mut wanted: Vec<bool> = proba.iter().map(|&p| self.wanted(p)).collect();
         // Only when the accounts are final (`offer`): the block engine checks duplicates when
         // it places a block, after scoring, and a dropped duplicate among a chunk's n highest
@@ -285,6 +294,20 @@ impl Scorer<'_, '_> {
                 .collect::<Result<_>>()?,
             None => Vec::new(),
         };
+        let mut reasons = reasons;
+        if keep > 0 && !rescored.is_empty() {
+            reasons.resize_with(rows, Vec::new);
+            for r in rescored.iter_mut() {
+                if self.csv && texts.spans.get(r.row).is_some_and(Option::is_some) {
+                    // The CSV's text only: the narrower model's words replace the others.
+                    let start = texts.all.len();
+                    join_reasons(&r.reasons, &mut texts.all);
+                    texts.spans[r.row] = Some((start, texts.all.len()));
+                } else if wanted[r.row] {
+                    reasons[r.row] = std::mem::take(&mut r.reasons);
+                }
+            }
+        }
         let shape = self.audit.shape.as_ref();
         let marks: Vec<Marks> = accounts
             .iter()
@@ -296,6 +319,7 @@ impl Scorer<'_, '_> {
             .collect();
         Ok(Rows {
             proba,
+            rescored: rescored.iter().map(|r| r.row).collect(),
             wanted,
             marks,
             reasons,
@@ -343,6 +367,9 @@ impl Texts {
 /// What [`Scorer::score_rows`] computes for a run of accounts.
 pub(super) struct Rows {
     pub(super) proba: Vec<f64>,
+    /// The followers scored by a narrower model (see [`super::fallback`]), ascending: their
+    /// reasons are final, never left to the end.
+    pub(super) rescored: Vec<usize>,
     /// Which followers may be written out or listed (see [`Scorer::wanted`]).
     pub(super) wanted: Vec<bool>,
     pub(super) marks: Vec<Marks>,
@@ -428,6 +455,7 @@ impl Scorer<'_, '_> {
                 .iter()
                 .enumerate()
                 .map(|(k, &w)| {
+                    let w = w && rows.rescored.binary_search(&k).is_err();
                     w.then(|| match cells {
                         Some(c) => c[k * d..(k + 1) * d].into(),
                         None => rows.scratch.row(k).to_vec().into_boxed_slice(),

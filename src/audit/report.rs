@@ -73,6 +73,12 @@ pub struct FieldsReport {
     pub absent: Vec<String>,
     /// Groups the model reads: the present ones some training source also has.
     pub model_reads: Vec<String>,
+    /// Per group the model reads, the followers that lacked it (a blank `created_at`, a count
+    /// left empty) and were scored by a model fitted without it, so that their missing value
+    /// was not read as 0. Only groups some follower lacked; only for models fitted on an
+    /// embedded training set (any other model reads such a value as its feature's 0).
+    #[serde(default)]
+    pub scored_without: std::collections::BTreeMap<String, usize>,
 }
 
 impl FieldsReport {
@@ -86,6 +92,7 @@ impl FieldsReport {
             present: names(shape.present()),
             absent: names(&shape.absent()),
             model_reads: names(reads.present()),
+            scored_without: Default::default(),
         }
     }
 }

@@ -8,6 +8,7 @@ use crate::features::ExportShape;
 use crate::model::Model;
 use crate::training::TrainingSet;
 
+use super::fallback::Fallback;
 use super::params::AuditParams;
 use super::shift::BottomK;
 
@@ -28,4 +29,7 @@ pub(super) struct Shared<'m> {
     /// The field groups the input carries, when probed: a free-text field a follower lacks
     /// then counts as empty in [`AuditReport::fake_traits`](super::AuditReport::fake_traits).
     pub(super) shape: Option<ExportShape>,
+    /// The narrower models for followers that lack a group the model reads (for a model
+    /// fitted on an embedded training set).
+    pub(super) fallback: Option<Fallback>,
 }

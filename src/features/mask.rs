@@ -268,6 +268,18 @@ pub struct ExportShape {
     present: Vec<FieldGroup>,
 }
 
+/// Whether `account` carries `group` as [`ExportShape::of`] counts it: the counts group needs
+/// all three counts.
+fn carries(account: &Account, group: FieldGroup) -> bool {
+    let p = &account.profile;
+    match group {
+        FieldGroup::Counts => {
+            p.statuses_count.is_some() && p.followers_count.is_some() && p.friends_count.is_some()
+        }
+        _ => group.is_present(account),
+    }
+}
+
 impl ExportShape {
     /// The shape with exactly `groups` (in any order, repeats ignored).
     pub fn new(groups: impl IntoIterator<Item = FieldGroup>) -> ExportShape {
@@ -298,16 +310,7 @@ impl ExportShape {
         for a in accounts {
             n += 1;
             for (i, g) in FieldGroup::ALL.iter().enumerate() {
-                let p = &a.profile;
-                let has = match g {
-                    FieldGroup::Counts => {
-                        p.statuses_count.is_some()
-                            && p.followers_count.is_some()
-                            && p.friends_count.is_some()
-                    }
-                    _ => g.is_present(a),
-                };
-                seen[i] += usize::from(has);
+                seen[i] += usize::from(carries(a, *g));
             }
         }
         ExportShape::new(
@@ -323,6 +326,25 @@ impl ExportShape {
                 })
                 .map(|(g, _)| *g),
         )
+    }
+
+    /// The groups of this shape that `account` carries, when it lacks one that is not free
+    /// text: what a model of this shape can read of it. `None` when it lacks none. (A free
+    /// text the account lacks is read as empty, as in training: see [`ExportShape::of`].)
+    pub(crate) fn carried_by(&self, account: &Account) -> Option<ExportShape> {
+        if self
+            .present
+            .iter()
+            .all(|&g| g.is_free_text() || carries(account, g))
+        {
+            return None;
+        }
+        Some(ExportShape::new(
+            self.present
+                .iter()
+                .copied()
+                .filter(|&g| g.is_free_text() || carries(account, g)),
+        ))
     }
 
     /// Whether `group` is present.
