@@ -966,16 +966,10 @@ fn print_summary(
         if !f.absent.is_empty() {
             writeln!(out, "  fields absent: {}", f.absent.join(", "))?;
         }
-        if !f.scored_without.is_empty() {
-            let lacked: Vec<String> = f
-                .scored_without
-                .iter()
-                .map(|(g, n)| format!("{n} without {g}"))
-                .collect();
+        if let Some(lacked) = f.scored_without_text() {
             writeln!(
                 out,
-                "  followers lacking a field the model reads, scored by a model without it: {}",
-                lacked.join(", ")
+                "  followers lacking a field the model reads, scored by a model without it: {lacked}"
             )?;
         }
     }

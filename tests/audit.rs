@@ -720,7 +720,7 @@ fn a_follower_lacking_a_field_is_scored_by_a_model_without_it() {
     let fields = report.fields.as_ref().unwrap();
     assert_eq!(
         fields.scored_without.get("created_at"),
-        Some(&lacking.len()),
+        Some(&(lacking.len() as u64)),
         "{fields:?}"
     );
     assert_eq!(fields.scored_without.len(), 1, "{fields:?}");
@@ -762,4 +762,62 @@ fn a_follower_lacking_a_field_is_scored_by_a_model_without_it() {
     assert_eq!(report.followers.len(), list.len());
     // The missing date matters: read as 0 it would have moved most of these scores.
     assert!(moved * 2 > lacking.len(), "{moved} of {}", lacking.len());
+
+    // The block engine (a reader), with a CSV of every follower, the 50 most suspicious
+    // listed and their reasons left to the end, and a duplicated lacking follower (dropped,
+    // so not counted), on 1 and 2 threads: the same counts, the same P(fake) in the CSV, and
+    // the report's reasons of a listed lacking follower are the narrower model's.
+    let mut with_copy = list.clone();
+    with_copy.push(list[lacking[0]].clone());
+    let mut bytes = Vec::new();
+    follower_audit::synth::write_cresci_csv(&mut bytes, &with_copy).unwrap();
+    let block_run = || {
+        let mut reader = AccountReader::from_reader(
+            std::io::Cursor::new(bytes.clone()),
+            &ReadOptions::default(),
+        )
+        .unwrap();
+        let params = AuditParams::default()
+            .bootstrap(20)
+            .clock(default_crawled_at())
+            .reasons(3)
+            .followers(Listing::MostSuspicious(50));
+        let mut csv = Vec::new();
+        let report = Audit::new(&full_model, params)
+            .run_reader(&mut reader, Some(&mut csv))
+            .unwrap();
+        (report, String::from_utf8(csv).unwrap())
+    };
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap()
+        .install(block_run);
+    let two = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap()
+        .install(block_run);
+    assert_eq!(one.1, two.1);
+    assert_eq!(one.0.followers, two.0.followers);
+    let (block, csv) = one;
+    assert_eq!(block.duplicates, 1);
+    assert_eq!(
+        block.fields.as_ref().unwrap().scored_without,
+        fields.scored_without
+    );
+    for line in csv.lines().skip(1) {
+        let cells: Vec<&str> = line.splitn(7, ',').collect();
+        let i: usize = cells[0].parse().unwrap();
+        let p: f64 = cells[3].parse().unwrap();
+        assert!((p - report.followers[i].p_fake).abs() < 1e-6, "{line}");
+    }
+    for f in &block.followers {
+        let i = f.position as usize;
+        assert_eq!(f.reasons, report.followers[i].reasons, "{i}");
+    }
+    assert!(block
+        .followers
+        .iter()
+        .any(|f| lacking.binary_search(&(f.position as usize)).is_ok()));
 }

@@ -9,35 +9,38 @@
 //! (without its leave-one-source-out rates, which nothing reads here), and its reasons come
 //! from that model, so they never cite the field it lacks.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::account::{Account, Platform};
-use crate::detector::{Detector, Reason};
-use crate::error::Result;
-use crate::features::{ExportShape, FeatureExtractor, FieldGroup};
+use crate::detector::Detector;
+use crate::error::{Error, Result};
+use crate::features::{ExportShape, FeatureExtractor, FeatureMatrix, FieldGroup};
 use crate::model::Model;
 use crate::training::TrainingSet;
+use ndarray::Axis;
 
-/// The models of the narrower shapes met in a run, and how many followers each group was
-/// missing from.
+/// A narrower model, fitted once: a failed fit keeps its message.
+type Fitted = OnceLock<std::result::Result<Arc<Model>, String>>;
+
+/// The models of the narrower shapes met in an audit.
 #[derive(Debug)]
 pub(super) struct Fallback {
     platform: Platform,
     /// The groups the audit's model reads.
     reads: ExportShape,
-    /// Fitted on first need, kept for the run and the audit's later runs.
-    models: Mutex<Vec<(ExportShape, Arc<Model>)>>,
-    /// Per [`FieldGroup::ALL`] entry, the followers scored without it because they lacked it.
-    lacking: Vec<AtomicUsize>,
+    /// Fitted on first need, kept for the audit's runs.
+    models: Mutex<Vec<(ExportShape, Arc<Fitted>)>>,
 }
 
-/// A follower scored by a narrower model: its row in the chunk, calibrated P(fake) and
-/// reasons.
-pub(super) struct Rescored {
-    pub(super) row: usize,
-    pub(super) p_fake: f64,
-    pub(super) reasons: Vec<Reason>,
+/// The followers of a chunk that lack the same groups: their rows in the chunk (ascending),
+/// their features in full, the narrower model and its calibrated P(fake).
+pub(super) struct Narrower {
+    pub(super) rows: Vec<usize>,
+    pub(super) x: FeatureMatrix,
+    pub(super) model: Arc<Model>,
+    pub(super) proba: Vec<f64>,
+    /// The groups they lack, one bit per [`FieldGroup::ALL`] entry.
+    pub(super) lacked: u32,
 }
 
 impl Fallback {
@@ -47,95 +50,114 @@ impl Fallback {
     pub(super) fn of(model: &Model, training: Option<&TrainingSet>) -> Option<Fallback> {
         let reads = model.fields()?.clone();
         let training = training?;
-        let platform = [Platform::Twitter, Platform::Instagram, Platform::Weibo]
-            .into_iter()
+        let candidates: &[Platform] = if training.feature_set() == crate::FeatureSet::Instagram {
+            &[Platform::Instagram]
+        } else {
+            &[Platform::Twitter, Platform::Weibo]
+        };
+        let platform = candidates
+            .iter()
+            .copied()
             .find(|&p| std::ptr::eq(TrainingSet::embedded(p), training))?;
         Some(Fallback {
             platform,
             reads,
             models: Mutex::new(Vec::new()),
-            lacking: FieldGroup::ALL
-                .iter()
-                .map(|_| AtomicUsize::new(0))
-                .collect(),
         })
     }
 
-    /// The model of `shape`, fitted on first need.
+    /// The model of `shape`, fitted on first need. Every caller that needs it waits for the
+    /// one fit.
     fn model(&self, shape: &ExportShape) -> Result<Arc<Model>> {
-        let cached = |models: &[(ExportShape, Arc<Model>)]| {
-            models
-                .iter()
-                .find(|(s, _)| s == shape)
-                .map(|(_, m)| Arc::clone(m))
+        let cell = {
+            let mut models = self.models.lock().expect("not poisoned");
+            match models.iter().find(|(s, _)| s == shape) {
+                Some((_, cell)) => Arc::clone(cell),
+                None => {
+                    let cell = Arc::new(Fitted::new());
+                    models.push((shape.clone(), Arc::clone(&cell)));
+                    cell
+                }
+            }
         };
-        if let Some(m) = cached(&self.models.lock().expect("not poisoned")) {
-            return Ok(m);
-        }
-        // Fitted without the lock held: the fit runs on the thread pool, which may hand this
-        // thread another chunk that needs the same model. Two threads may then fit it twice,
-        // which costs time but never gives two models: fits are seeded.
-        let fitted = Arc::new(Model::fitted_for(self.platform, shape, false)?.into_owned());
-        let mut models = self.models.lock().expect("not poisoned");
-        if let Some(m) = cached(&models) {
-            return Ok(m);
-        }
-        models.push((shape.clone(), Arc::clone(&fitted)));
-        Ok(fitted)
+        cell.get_or_init(|| fit_apart(self.platform, shape))
+            .clone()
+            .map_err(|e| {
+                Error::InvalidData(format!(
+                    "fitting a model without the fields some followers lack ({}): {e}",
+                    shape.describe()
+                ))
+            })
     }
 
-    /// Rescores the followers of `accounts` that lack a group the audit's model reads, with
-    /// their `keep` strongest reasons (none when `keep` is 0), in row order. `fx` is the
+    /// Scores the followers of `accounts` that lack a group the audit's model reads, one
+    /// batch per set of lacked groups, in the order those sets first appear. `fx` is the
     /// audit's extractor; the narrower models' columns are computed in full.
     pub(super) fn rescore(
         &self,
         accounts: &[Account],
         fx: &FeatureExtractor,
-        keep: usize,
-    ) -> Result<Vec<Rescored>> {
-        let narrower: Vec<(usize, ExportShape)> = accounts
-            .iter()
-            .enumerate()
-            .filter_map(|(row, a)| self.reads.carried_by(a).map(|s| (row, s)))
-            .collect();
-        if narrower.is_empty() {
-            return Ok(Vec::new());
-        }
-        let full = fx
-            .clone()
-            .only(&(0..fx.schema().len()).collect::<Vec<_>>())?;
-        let mut out = Vec::with_capacity(narrower.len());
-        for (row, shape) in &narrower {
-            for (i, g) in FieldGroup::ALL.iter().enumerate() {
-                if self.reads.has(*g) && !shape.has(*g) {
-                    self.lacking[i].fetch_add(1, Ordering::Relaxed);
+    ) -> Result<Vec<Narrower>> {
+        let mut batches: Vec<(ExportShape, Vec<usize>)> = Vec::new();
+        for (row, a) in accounts.iter().enumerate() {
+            if let Some(shape) = self.reads.carried_by(a) {
+                match batches.iter_mut().find(|(s, _)| *s == shape) {
+                    Some((_, rows)) => rows.push(row),
+                    None => batches.push((shape, vec![row])),
                 }
             }
-            let model = self.model(shape)?;
-            let x = full.extract(std::slice::from_ref(&accounts[*row]));
-            let p_fake = model.predict_proba(&x)?[0].clamp(0.0, 1.0);
-            let reasons = if keep > 0 {
-                model.explain_top(&x, 0, keep)?
-            } else {
-                Vec::new()
-            };
-            out.push(Rescored {
-                row: *row,
-                p_fake,
-                reasons,
-            });
         }
-        Ok(out)
-    }
-
-    /// Per group the audit's model reads, the followers scored without it (only the groups
-    /// some follower lacked), and forgets the counts for the next run.
-    pub(super) fn take_lacking(&self) -> Vec<(FieldGroup, usize)> {
-        FieldGroup::ALL
-            .iter()
-            .zip(&self.lacking)
-            .map(|(g, n)| (*g, n.swap(0, Ordering::Relaxed)))
-            .filter(|(_, n)| *n > 0)
+        if batches.is_empty() {
+            return Ok(Vec::new());
+        }
+        let d = fx.schema().len();
+        let full = fx.clone().only(&(0..d).collect::<Vec<_>>())?;
+        batches
+            .into_iter()
+            .map(|(shape, rows)| {
+                let model = self.model(&shape)?;
+                let mut values = ndarray::Array2::zeros((rows.len(), d));
+                for (&r, row) in rows.iter().zip(values.axis_chunks_iter_mut(Axis(0), 1)) {
+                    full.extract_into(std::slice::from_ref(&accounts[r]), row)?;
+                }
+                let x = FeatureMatrix::from_trusted(fx.schema().clone(), values);
+                let proba = model
+                    .predict_proba(&x)?
+                    .iter()
+                    .map(|p| p.clamp(0.0, 1.0))
+                    .collect();
+                let lacked = FieldGroup::ALL
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, g)| self.reads.has(**g) && !shape.has(**g))
+                    .fold(0u32, |bits, (i, _)| bits | 1 << i);
+                Ok(Narrower {
+                    rows,
+                    x,
+                    model,
+                    proba,
+                    lacked,
+                })
+            })
             .collect()
     }
+}
+
+/// Fits the model of `shape` on a thread and a thread pool of its own, so that the caller, a
+/// worker of the audit's pool, waits for it without taking on other chunks (one of which
+/// could need this very model and wait for it on the same thread).
+fn fit_apart(platform: Platform, shape: &ExportShape) -> std::result::Result<Arc<Model>, String> {
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(rayon::current_num_threads())
+                .build()
+                .map_err(|e| e.to_string())?;
+            pool.install(|| Model::fitted_for(platform, shape, false))
+                .map(|m| Arc::new(m.into_owned()))
+                .map_err(|e| e.to_string())
+        })
+        .join()
+        .unwrap_or_else(|_| Err("the fit panicked".into()))
+    })
 }

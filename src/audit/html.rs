@@ -784,17 +784,12 @@ pub(crate) fn render_html(report: &AuditReport) -> String {
             }),
             esc(&f.model_reads.join(", "))
         );
-        if !f.scored_without.is_empty() {
-            let lacked: Vec<String> = f
-                .scored_without
-                .iter()
-                .map(|(g, n)| format!("{n} without {g}"))
-                .collect();
+        if let Some(lacked) = f.scored_without_text() {
             let _ = write!(
                 s,
                 "<li id=\"scored-without\">Followers lacking a field the model reads, scored by \
                  a model without it: {}.</li>",
-                esc(&lacked.join(", "))
+                esc(&lacked)
             );
         }
     }

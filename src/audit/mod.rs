@@ -142,9 +142,6 @@ impl<'m> Audit<'m> {
             f64::NEG_INFINITY.to_bits(),
             std::sync::atomic::Ordering::Relaxed,
         );
-        if let Some(f) = &self.shared.fallback {
-            f.take_lacking();
-        }
     }
 
     /// Looks at a leading sample of the input before the audit: which field groups it
@@ -674,12 +671,6 @@ impl<'m> Audit<'m> {
             library_version: prov.library_version.clone(),
         };
         let time_reference = state.time_summary(p.as_of, now);
-        let lacking = self
-            .shared
-            .fallback
-            .as_ref()
-            .map(|f| f.take_lacking())
-            .unwrap_or_default();
         Ok(AuditReport {
             source: source.to_string(),
             label: p.label.clone(),
@@ -707,9 +698,11 @@ impl<'m> Audit<'m> {
             listing: p.listing,
             positions,
             fields: probe.map(|p| FieldsReport {
-                scored_without: lacking
+                scored_without: crate::FieldGroup::ALL
                     .iter()
-                    .map(|(g, n)| (g.name().to_string(), *n))
+                    .zip(state.lacking)
+                    .filter(|(_, n)| *n > 0)
+                    .map(|(g, n)| (g.name().to_string(), n))
                     .collect(),
                 ..p.fields.clone()
             }),

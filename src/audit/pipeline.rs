@@ -239,12 +239,14 @@ impl Scorer<'_, '_> {
         let mut proba: Vec<f64> = scores.iter().map(|v| v.clamp(0.0, 1.0)).collect();
         // Followers that lack a group the model reads: their score and reasons from a model
         // fitted without it.
-        let mut rescored = match &self.audit.fallback {
-            Some(f) => f.rescore(accounts, self.fx, keep)?,
+        let narrower = match &self.audit.fallback {
+            Some(f) => f.rescore(accounts, self.fx)?,
             None => Vec::new(),
         };
-        for r in &rescored {
-            proba[r.row] = r.p_fake;
+        for part in &narrower {
+            for (&r, &p) in part.rows.iter().zip(&part.proba) {
+                proba[r] = p;
+            }
         }
         let mut wanted: Vec<bool> = proba.iter().map(|&p| self.wanted(p)).collect();
         // Only when the accounts are final (`offer`): the block engine checks duplicates when
@@ -295,23 +297,37 @@ impl Scorer<'_, '_> {
             None => Vec::new(),
         };
         let mut reasons = reasons;
-        if keep > 0 && !rescored.is_empty() {
-            reasons.resize_with(rows, Vec::new);
-            for r in rescored.iter_mut() {
-                if self.csv && texts.spans.get(r.row).is_some_and(Option::is_some) {
+        let mut lacked = Vec::new();
+        if !narrower.is_empty() {
+            lacked = vec![0u32; rows];
+            if keep > 0 {
+                reasons.resize_with(rows, Vec::new);
+            }
+        }
+        for part in &narrower {
+            for (i, &r) in part.rows.iter().enumerate() {
+                lacked[r] = part.lacked;
+                let text = self.csv && texts.spans.get(r).is_some_and(Option::is_some);
+                if keep == 0 || !(text || wanted[r]) {
+                    continue;
+                }
+                let words = part.model.explain_top(&part.x, i, keep)?;
+                if text {
                     // The CSV's text only: the narrower model's words replace the others.
                     let start = texts.all.len();
-                    join_reasons(&r.reasons, &mut texts.all);
-                    texts.spans[r.row] = Some((start, texts.all.len()));
-                } else if wanted[r.row] {
-                    reasons[r.row] = std::mem::take(&mut r.reasons);
+                    join_reasons(&words, &mut texts.all);
+                    texts.spans[r] = Some((start, texts.all.len()));
+                } else {
+                    reasons[r] = words;
                 }
             }
         }
         let shape = self.audit.shape.as_ref();
         let marks: Vec<Marks> = accounts
             .iter()
-            .map(|a| Marks {
+            .enumerate()
+            .map(|(k, a)| Marks {
+                lacked: lacked.get(k).copied().unwrap_or(0),
                 inactive: is_inactive(a),
                 traits: TraitBits::of(a, shape, Some(self.fx.time_reference(a).time())),
                 engaged: a.engaged_at.map_or(NO_TIME, |t| t.timestamp_millis()),
@@ -319,7 +335,14 @@ impl Scorer<'_, '_> {
             .collect();
         Ok(Rows {
             proba,
-            rescored: rescored.iter().map(|r| r.row).collect(),
+            rescored: {
+                let mut rows: Vec<usize> = narrower
+                    .iter()
+                    .flat_map(|p| p.rows.iter().copied())
+                    .collect();
+                rows.sort_unstable();
+                rows
+            },
             wanted,
             marks,
             reasons,
@@ -339,6 +362,9 @@ pub(super) struct Marks {
     pub(super) traits: TraitBits,
     /// Its engagement time in Unix milliseconds, [`NO_TIME`] when unknown.
     pub(super) engaged: i64,
+    /// The groups the model reads that it lacked, so that a narrower model scored it, one bit
+    /// per [`crate::FieldGroup::ALL`] entry (see [`super::fallback`]).
+    pub(super) lacked: u32,
 }
 
 /// The CSV's reasons texts of a run of followers, in one string: one allocation for the run
@@ -804,6 +830,11 @@ impl Sink<'_, '_> {
             .traits
             .add(group == FollowerGroup::LikelyFake, marks.traits);
         self.state.scored.push(pos, p_fake as f32);
+        let mut bits = marks.lacked;
+        while bits != 0 {
+            self.state.lacking[bits.trailing_zeros() as usize] += 1;
+            bits &= bits - 1;
+        }
         if p.list == ListKind::Engagers {
             self.state.engaged.push(marks.engaged);
         }

@@ -78,10 +78,24 @@ pub struct FieldsReport {
     /// was not read as 0. Only groups some follower lacked; only for models fitted on an
     /// embedded training set (any other model reads such a value as its feature's 0).
     #[serde(default)]
-    pub scored_without: std::collections::BTreeMap<String, usize>,
+    pub scored_without: std::collections::BTreeMap<String, u64>,
 }
 
 impl FieldsReport {
+    /// [`FieldsReport::scored_without`] in words (`"12 without created_at, 3 without
+    /// counts"`), `None` when no follower lacked a group.
+    pub fn scored_without_text(&self) -> Option<String> {
+        if self.scored_without.is_empty() {
+            return None;
+        }
+        let lacked: Vec<String> = self
+            .scored_without
+            .iter()
+            .map(|(g, n)| format!("{n} without {g}"))
+            .collect();
+        Some(lacked.join(", "))
+    }
+
     /// `looked_at` records of `shape`, read by a model of the groups in `reads`.
     pub(crate) fn new(looked_at: usize, shape: &ExportShape, reads: &ExportShape) -> Self {
         let names = |groups: &[FieldGroup]| -> Vec<String> {

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::account::{Account, Label};
 use crate::detector::Detector;
 use crate::error::{Error, Position, Result};
-use crate::features::{FeatureExtractor, FeatureMatrix, FeatureSchema, TimeReference};
+use crate::features::{FeatureExtractor, FeatureMatrix, FeatureSchema, FieldGroup, TimeReference};
 use crate::model::Model;
 use ndarray::Array2;
 use rayon::prelude::*;
@@ -85,6 +85,9 @@ pub(super) struct State {
     pub(super) breakdown: Breakdown,
     pub(super) crawled: u64,
     pub(super) clock: u64,
+    /// Per [`crate::FieldGroup::ALL`] entry, the followers scored without it because they
+    /// lacked it (see [`super::fallback`]).
+    pub(super) lacking: [u64; FieldGroup::ALL.len()],
 }
 
 /// Feature rows kept for the reasons of listed followers, by position (see
