@@ -329,6 +329,21 @@ False,1,900,0,0,,False,2022-03-14T12:00:00+00:00\n\
         (p.followers_count, p.friends_count, p.statuses_count),
         (Some(10), Some(20), Some(30))
     );
+    // A hand-made counts-only export in X's plain words.
+    let plain = "user_id,followers,friends,statuses\n7,10,20,30\n";
+    let reader = AccountReader::from_reader(plain.as_bytes(), &ReadOptions::default()).unwrap();
+    assert_eq!(reader.format(), Format::CresciCsv);
+    let a: Vec<Account> = reader.map(Result::unwrap).collect();
+    let p = &a[0].profile;
+    assert_eq!(
+        (
+            p.id.as_deref(),
+            p.followers_count,
+            p.friends_count,
+            p.statuses_count
+        ),
+        (Some("7"), Some(10), Some(20), Some(30))
+    );
     // twarc's retrieval times carry microseconds; a `default_profile_image` column wins over
     // the picture's URL.
     let both = "id,screen_name,default_profile_image,profile_image_url,__twarc.retrieved_at\n\

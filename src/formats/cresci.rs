@@ -19,7 +19,8 @@ use crate::error::{Error, Position, Result};
 /// among them the X API v2 names, bare and as twarc2's CSV flattens them):
 /// `id` (`id_str`, `user_id`), `name` (`user_name`, the display name in the Fast Followerz
 /// 2017 CSV), `screen_name` (`username`), `description`, `url`, `location`, `lang`,
-/// `created_at`, `statuses_count` (`tweet_count`, `public_metrics.tweet_count`, `tweets`),
+/// `created_at`, `statuses_count` (`tweet_count`, `public_metrics.tweet_count`, `tweets`,
+/// `statuses`),
 /// `followers_count` (`public_metrics.followers_count`, `followers`), `friends_count`
 /// (`following_count`, `public_metrics.following_count`; `following` or `friends` beside
 /// plain `followers`),
@@ -134,6 +135,7 @@ impl CresciColumns {
                     "tweet_count",
                     "public_metrics.tweet_count",
                     "tweets",
+                    "statuses",
                     "statusescount",
                 ],
             )?,

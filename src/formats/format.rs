@@ -15,12 +15,13 @@ use crate::error::{Error, Result};
 pub enum Format {
     /// Cresci / MIB research CSV (`users.csv`, optionally joined with a `tweets.csv`), and
     /// CSVs of X users under the v1.1 names or the API v2 ones: detected by a `screen_name`
-    /// or `followers_count` column, or by `public_metrics.followers_count`, `tweet_count` or
-    /// `tweets` beside `id`, `user_id` or `username` (give `--format cresci-csv` otherwise).
+    /// or `followers_count` column, or by `public_metrics.followers_count`, `tweet_count`,
+    /// `tweets`, or plain `followers` with `friends` or `statuses`, beside `id`, `user_id` or
+    /// `username` (give `--format cresci-csv` otherwise).
     /// Columns read (any order, any letter case; other names in parentheses): `id` (`id_str`,
     /// `user_id`), `name` (`user_name`), `screen_name` (`username`), `description`, `url`,
     /// `location`, `lang`, `created_at`, `statuses_count` (`tweet_count`,
-    /// `public_metrics.tweet_count`, `tweets`), `followers_count`
+    /// `public_metrics.tweet_count`, `tweets`, `statuses`), `followers_count`
     /// (`public_metrics.followers_count`, `followers`), `friends_count` (`following_count`,
     /// `public_metrics.following_count`; `following` or `friends` beside plain `followers`),
     /// `favourites_count` (`favorites_count`), `listed_count` (`public_metrics.listed_count`),
@@ -358,7 +359,10 @@ pub(super) fn detect_with(
                 || has("tweet_count")
                 || has("tweets")
                 || has("friendscount")
-                || has("statusescount")))
+                || has("statusescount")
+                // Plain counts named in X's words (`friends`, `statuses`): a hand-made
+                // counts-only export.
+                || (has("followers") && (has("friends") || has("statuses")))))
     {
         return Ok(Format::CresciCsv);
     }
