@@ -1219,3 +1219,67 @@ fn readers_count_the_bytes_they_take_for_progress() {
     assert_eq!(stream.count(), 5_000);
     assert_eq!(progress.bytes_read(), bytes.len() as u64);
 }
+
+/// Instagram profiles as scrapers save them: camelCase names (Apify's profile scraper), the
+/// web profile JSON's nested `{"count": n}` counts, and Instaloader's metadata files (that
+/// profile under `node`) are detected as Instagram and read alike. Before, the camelCase file
+/// was taken for X API v2 users (`username`, `verified`) and its counts were silently unread.
+#[test]
+fn instagram_scraper_and_web_profiles_are_read_alike() {
+    let apify = r#"{"id":"1","username":"anna.rossi","fullName":"Anna Rossi","biography":"","followersCount":120,"followsCount":300,"postsCount":12,"private":false,"verified":false,"externalUrl":null}"#;
+    let web = r#"{"id":"1","username":"anna.rossi","full_name":"Anna Rossi","biography":"","edge_followed_by":{"count":120},"edge_follow":{"count":300},"edge_owner_to_timeline_media":{"count":12},"is_private":false,"is_verified":false,"external_url":null}"#;
+    let loader =
+        format!(r#"{{"node":{web},"instaloader":{{"version":"4.10","node_type":"Profile"}}}}"#);
+    for (name, text) in [
+        ("apify", apify.to_string()),
+        ("web", web.to_string()),
+        ("instaloader", loader),
+    ] {
+        let reader = AccountReader::from_reader(
+            std::io::Cursor::new(text.into_bytes()),
+            &ReadOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(reader.format(), Format::InstagramJsonl, "{name}");
+        let a: Vec<Account> = reader.map(Result::unwrap).collect();
+        let p = &a[0].profile;
+        assert_eq!(p.platform, Platform::Instagram, "{name}");
+        assert_eq!(
+            (p.id.as_deref(), p.screen_name.as_deref(), p.name.as_deref()),
+            (Some("1"), Some("anna.rossi"), Some("Anna Rossi")),
+            "{name}"
+        );
+        assert_eq!(
+            (p.followers_count, p.friends_count, p.statuses_count),
+            (Some(120), Some(300), Some(12)),
+            "{name}"
+        );
+        assert_eq!(
+            (p.protected, p.verified),
+            (Some(false), Some(false)),
+            "{name}"
+        );
+        // Written for every account, empty here: an empty bio and no link, not missing ones.
+        assert_eq!(
+            (p.description.as_deref(), p.url.as_deref()),
+            (Some(""), Some("")),
+            "{name}"
+        );
+    }
+    // X scrapers' objects keep their format: `followersCount` beside `friendsCount`.
+    let x = r#"{"id":"7","username":"dee","displayname":"Dee","followersCount":10,"friendsCount":20,"statusesCount":30}"#;
+    let reader = AccountReader::from_reader(x.as_bytes(), &ReadOptions::default()).unwrap();
+    assert_eq!(reader.format(), Format::TwitterV1);
+    // A bad nested count names its field.
+    let bad = r#"{"id":"1","username":"x","edge_followed_by":{"count":-3}}"#;
+    let err = AccountReader::from_reader(bad.as_bytes(), &ReadOptions::default())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("edge_followed_by") && err.contains("-3"),
+        "{err}"
+    );
+}

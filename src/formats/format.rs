@@ -48,7 +48,12 @@ pub enum Format {
     /// (twarc2).
     TwitterV2,
     /// Plain Instagram profiles (`username`, `follower_count`, ..., or the Graph API's
-    /// `followers_count`, `follows_count`, `media_count`), JSON Lines or array.
+    /// `followers_count`, `follows_count`, `media_count`), JSON Lines or array; also as
+    /// scrapers save them: camelCase names (`followersCount` beside `followsCount` or
+    /// `postsCount`, `fullName`, `externalUrl`, `isPrivate` or `private`, ...), the web
+    /// profile JSON's nested counts (`edge_followed_by`, `edge_follow`,
+    /// `edge_owner_to_timeline_media`) and Instaloader's metadata files (that profile under
+    /// `node`).
     InstagramJsonl,
     /// The InstaFake dataset's JSON array of derived numbers, labelled by `isFake`.
     InstaFake,
@@ -226,6 +231,11 @@ pub(super) fn detect_with(
             || has("following_count")
             || has("media_count")
             || has("follows_count")
+            // Instagram scrapers' camelCase names (X scrapers' were caught above), and the
+            // web profile JSON's nested counts, bare or under Instaloader's `node`.
+            || (has("followersCount") && (has("followsCount") || has("postsCount")))
+            || has("edge_followed_by")
+            || (has("node") && has("instaloader"))
         {
             return Ok(Format::InstagramJsonl);
         }

@@ -40,6 +40,23 @@ const PLAIN_KEYS: &[&str] = &[
     "liked_at",
     "retweeted_at",
     "reposted_at",
+    // Scrapers' camelCase names (Apify's Instagram profile scraper and the like).
+    "fullName",
+    "externalUrl",
+    "followersCount",
+    "followsCount",
+    "postsCount",
+    "hasProfilePic",
+    "isPrivate",
+    "private",
+    "isVerified",
+    "verified",
+    // The web profile JSON's nested counts (`{"count": n}`), and Instaloader's metadata
+    // files, which hold that profile under `node`.
+    "edge_followed_by",
+    "edge_follow",
+    "edge_owner_to_timeline_media",
+    "node",
 ];
 
 const INSTAFAKE_KEYS: &[&str] = &[
@@ -54,21 +71,91 @@ const INSTAFAKE_KEYS: &[&str] = &[
     "isFake",
 ];
 
-/// `first`, or when it is missing what `then` reads (a field's other name).
-fn or_else<T>(first: Option<T>, then: impl FnOnce() -> Result<Option<T>>) -> Result<Option<T>> {
-    match first {
-        Some(v) => Ok(Some(v)),
-        None => then(),
-    }
-}
-
 /// Plain Instagram profiles: `username`, `full_name`, `biography`, `follower_count`,
 /// `following_count`, `media_count`, `has_profile_pic`, `is_private`, `external_url`, and when
 /// present `id` / `pk`, `is_verified` and an engagement time (`engaged_at`, `liked_at`, ...:
-/// see [`Account::engaged_at`]). The Graph API's names are read too: `followers_count`,
-/// `follows_count`, `name` (the display name) and `website`.
+/// see [`Account::engaged_at`]). Other names for the same fields are read too: the Graph
+/// API's (`followers_count`, `follows_count`, `name` for the display name, `website`),
+/// scrapers' camelCase ones (`fullName`, `externalUrl`, `followersCount`, `followsCount`,
+/// `postsCount`, `hasProfilePic`, `isPrivate` or `private`, `isVerified` or `verified`) and
+/// the web profile JSON's nested counts (`edge_followed_by`, `edge_follow`,
+/// `edge_owner_to_timeline_media`, each `{"count": n}`), also as Instaloader saves that
+/// profile, under `node`.
 pub(crate) struct PlainJson {
     pub origin: String,
+}
+
+/// The first of `keys` that `o` holds, read by `read`.
+fn first_of<T>(
+    o: &Obj<'_>,
+    keys: &[&str],
+    read: impl Fn(&Obj<'_>, &str) -> Result<Option<T>>,
+) -> Result<Option<T>> {
+    for k in keys {
+        if let Some(v) = read(o, k)? {
+            return Ok(Some(v));
+        }
+    }
+    Ok(None)
+}
+
+/// A count under its plain names, else the web JSON's `{edge: {"count": n}}`.
+fn count_or_edge(o: &Obj<'_>, keys: &[&str], edge: &str) -> Result<Option<u64>> {
+    match first_of(o, keys, |o, k| o.count(k))? {
+        Some(n) => Ok(Some(n)),
+        None => match o.object(edge)? {
+            Some(e) => e.count("count"),
+            None => Ok(None),
+        },
+    }
+}
+
+/// One plain Instagram profile object (see [`PlainJson`]).
+fn plain_profile(o: &Obj<'_>) -> Result<Account> {
+    let blank = |o: &Obj<'_>, k: &str| o.text_or_blank(k);
+    let profile = Profile {
+        platform: Platform::Instagram,
+        id: o.id(&["id", "pk"])?,
+        screen_name: o.text("username")?,
+        // Instagram writes these keys for every account, empty ("" or null) when it has
+        // none: an empty bio is a bio of length 0, as the training sources count it, not a
+        // missing field.
+        name: first_of(o, &["full_name", "name", "fullName"], blank)?,
+        description: o.text_or_blank("biography")?,
+        url: first_of(o, &["external_url", "website", "externalUrl"], blank)?,
+        statuses_count: count_or_edge(
+            o,
+            &["media_count", "postsCount"],
+            "edge_owner_to_timeline_media",
+        )?,
+        followers_count: count_or_edge(
+            o,
+            &["follower_count", "followers_count", "followersCount"],
+            "edge_followed_by",
+        )?,
+        friends_count: count_or_edge(
+            o,
+            &["following_count", "follows_count", "followsCount"],
+            "edge_follow",
+        )?,
+        default_profile_image: first_of(o, &["has_profile_pic", "hasProfilePic"], |o, k| {
+            o.boolean(k)
+        })?
+        .map(|b| !b),
+        protected: first_of(o, &["is_private", "isPrivate", "private"], |o, k| {
+            o.boolean(k)
+        })?,
+        verified: first_of(o, &["is_verified", "isVerified", "verified"], |o, k| {
+            o.boolean(k)
+        })?,
+        ..Profile::default()
+    };
+    Ok(Account {
+        profile,
+        activity: None,
+        label: None,
+        engaged_at: o.engaged(None)?,
+    })
 }
 
 impl Convert for PlainJson {
@@ -77,34 +164,11 @@ impl Convert for PlainJson {
         let pos = raw.position();
         out.push(pick(bytes, PLAIN_KEYS, &self.origin, pos).and_then(|p| {
             let o = Obj::picked(&p, &self.origin, pos);
-            let profile = Profile {
-                platform: Platform::Instagram,
-                id: o.id(&["id", "pk"])?,
-                screen_name: o.text("username")?,
-                // Instagram writes these keys for every account, empty ("" or null) when it
-                // has none: an empty bio is a bio of length 0, as the training sources count
-                // it, not a missing field.
-                name: or_else(o.text_or_blank("full_name")?, || o.text_or_blank("name"))?,
-                description: o.text_or_blank("biography")?,
-                url: or_else(o.text_or_blank("external_url")?, || {
-                    o.text_or_blank("website")
-                })?,
-                statuses_count: o.count("media_count")?,
-                followers_count: or_else(o.count("follower_count")?, || {
-                    o.count("followers_count")
-                })?,
-                friends_count: or_else(o.count("following_count")?, || o.count("follows_count"))?,
-                default_profile_image: o.boolean("has_profile_pic")?.map(|b| !b),
-                protected: o.boolean("is_private")?,
-                verified: o.boolean("is_verified")?,
-                ..Profile::default()
-            };
-            Ok(Account {
-                profile,
-                activity: None,
-                label: None,
-                engaged_at: o.engaged(None)?,
-            })
+            match o.object("node")? {
+                // Instaloader's metadata file: the profile under `node`.
+                Some(node) if !o.present("username") => plain_profile(&node),
+                _ => plain_profile(&o),
+            }
         }));
     }
 }
