@@ -821,3 +821,73 @@ fn a_follower_lacking_a_field_is_scored_by_a_model_without_it() {
         .iter()
         .any(|f| lacking.binary_search(&(f.position as usize)).is_ok()));
 }
+
+/// An Instagram export that leaves out the key of an empty bio or link for some accounts
+/// (while the others have them) is scored as if it wrote them empty: the same P(fake) as the
+/// same accounts with `"biography": ""` and `"external_url": null`. Read as missing, such an
+/// account looked like the one training source without bios.
+#[test]
+fn instagram_accounts_whose_export_leaves_out_empty_texts_read_them_as_empty() {
+    let line = |i: usize, omit: bool| {
+        let texts = if i % 3 == 0 {
+            format!(
+                r#""biography":"Photographer {i}","external_url":"https://example.invalid/{i}","#
+            )
+        } else if omit {
+            String::new()
+        } else {
+            r#""biography":"","external_url":null,"#.to_string()
+        };
+        format!(
+            r#"{{"id":"{i}","username":"user{i}_{}","full_name":"User {i}",{texts}"follower_count":{},"following_count":{},"media_count":{},"has_profile_pic":{},"is_private":false,"is_verified":false}}"#,
+            i * 7 % 13,
+            (i * 37) % 900,
+            (i * 53) % 2000 + 5,
+            i % 40,
+            i % 4 != 1
+        )
+    };
+    let read = |omit: bool| -> Vec<Account> {
+        let text: String = (0..120).map(|i| line(i, omit) + "\n").collect();
+        AccountReader::from_reader(
+            std::io::Cursor::new(text.into_bytes()),
+            &ReadOptions::default(),
+        )
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+    };
+    let (written, omitted) = (read(false), read(true));
+    assert!(omitted[1].profile.description.is_none());
+    assert_eq!(written[1].profile.description.as_deref(), Some(""));
+    let shape = ExportShape::of(&written);
+    assert_eq!(ExportShape::of(&omitted), shape);
+    let model = Model::for_export(Platform::Instagram, &shape).unwrap();
+    assert!(model.fields().unwrap().has(FieldGroup::Description));
+    let params = AuditParams::default()
+        .bootstrap(20)
+        .clock(default_crawled_at())
+        .reasons(2)
+        .followers(Listing::All);
+    let run = |accounts: &[Account]| {
+        Audit::new(&model, params.clone())
+            .run("instagram", accounts.iter().cloned().map(Ok))
+            .unwrap()
+    };
+    let (a, b) = (run(&written), run(&omitted));
+    let mut differs_if_missing = 0;
+    let fx = follower_audit::FeatureExtractor::new(follower_audit::FeatureSet::Instagram)
+        .with_clock(default_crawled_at());
+    for (i, (x, y)) in a.followers.iter().zip(&b.followers).enumerate() {
+        assert_eq!(x.p_fake, y.p_fake, "{i}");
+        assert_eq!(x.reasons, y.reasons, "{i}");
+        let as_missing = model
+            .predict_proba(&fx.extract(std::slice::from_ref(&omitted[i])))
+            .unwrap()[0];
+        differs_if_missing += usize::from((as_missing - x.p_fake).abs() > 1e-9);
+    }
+    assert_eq!(a.genuine_share, b.genuine_share);
+    assert!(b.fields.unwrap().scored_without.is_empty());
+    // Read as missing, many of the bio-less accounts would have scored otherwise.
+    assert!(differs_if_missing >= 20, "{differs_if_missing}");
+}

@@ -493,7 +493,10 @@ impl<'m> Audit<'m> {
         let sampled: Vec<Account> =
             std::mem::take(&mut self.shared.sample.lock().expect("not poisoned").kept)
                 .into_iter()
-                .map(|(_, a)| *a)
+                .map(|(_, a)| match &self.shared.fallback {
+                    Some(f) => f.as_read(*a),
+                    None => *a,
+                })
                 .collect();
         let mut matched = None;
         let probe = match self.shared.training {
