@@ -823,9 +823,10 @@ fn a_follower_lacking_a_field_is_scored_by_a_model_without_it() {
 }
 
 /// An Instagram export that leaves out the key of an empty bio or link for some accounts
-/// (while the others have them) is scored as if it wrote them empty: the same P(fake) as the
-/// same accounts with `"biography": ""` and `"external_url": null`. Read as missing, such an
-/// account looked like the one training source without bios.
+/// (while the others have them) is scored as if it wrote them empty: the same P(fake),
+/// reasons, share and shift as the same accounts with `"biography": ""` and
+/// `"external_url": null`. Read as missing, such an account looked like the one training
+/// source without bios. An export without bios at all is scored as it is.
 #[test]
 fn instagram_accounts_whose_export_leaves_out_empty_texts_read_them_as_empty() {
     let line = |i: usize, omit: bool| {
@@ -869,8 +870,11 @@ fn instagram_accounts_whose_export_leaves_out_empty_texts_read_them_as_empty() {
         .clock(default_crawled_at())
         .reasons(2)
         .followers(Listing::All);
+    let training = TrainingSet::embedded(Platform::Instagram);
     let run = |accounts: &[Account]| {
         Audit::new(&model, params.clone())
+            .probe(&accounts[..50], training)
+            .unwrap()
             .run("instagram", accounts.iter().cloned().map(Ok))
             .unwrap()
     };
@@ -887,7 +891,24 @@ fn instagram_accounts_whose_export_leaves_out_empty_texts_read_them_as_empty() {
         differs_if_missing += usize::from((as_missing - x.p_fake).abs() > 1e-9);
     }
     assert_eq!(a.genuine_share, b.genuine_share);
+    assert_eq!(a.shift, b.shift);
     assert!(b.fields.unwrap().scored_without.is_empty());
     // Read as missing, many of the bio-less accounts would have scored otherwise.
     assert!(differs_if_missing >= 20, "{differs_if_missing}");
+
+    // An export without bios or links at all (as SRF's) is not touched, though the model
+    // reads both: its followers are scored as they are read.
+    let none: Vec<Account> = omitted
+        .iter()
+        .filter(|x| x.profile.description.is_none())
+        .cloned()
+        .collect();
+    assert!(!ExportShape::of(&none).has(FieldGroup::Description));
+    let c = run(&none);
+    for (f, x) in c.followers.iter().zip(&none) {
+        let raw = model
+            .predict_proba(&fx.extract(std::slice::from_ref(x)))
+            .unwrap()[0];
+        assert_eq!(f.p_fake, raw, "{}", f.position);
+    }
 }

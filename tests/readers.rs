@@ -329,6 +329,19 @@ False,1,900,0,0,,False,2022-03-14T12:00:00+00:00\n\
         (p.followers_count, p.friends_count, p.statuses_count),
         (Some(10), Some(20), Some(30))
     );
+    // Plain counts in Instagram's words are not X's; with X's words beside them, they are.
+    let ig = "username,followers,following,posts\nivy,10,20,30\n";
+    let reader = AccountReader::from_reader(ig.as_bytes(), &ReadOptions::default());
+    assert!(
+        reader
+            .as_ref()
+            .map_or(true, |r| r.format() != Format::CresciCsv),
+        "{:?}",
+        reader.map(|r| r.format())
+    );
+    let x = "username,full_name,followers,friends,statuses\ndee,Dee,10,20,30\n";
+    let reader = AccountReader::from_reader(x.as_bytes(), &ReadOptions::default()).unwrap();
+    assert_eq!(reader.format(), Format::CresciCsv);
     // A hand-made counts-only export in X's plain words.
     let plain = "user_id,followers,friends,statuses\n7,10,20,30\n";
     let reader = AccountReader::from_reader(plain.as_bytes(), &ReadOptions::default()).unwrap();
@@ -1265,6 +1278,43 @@ fn instagram_scraper_and_web_profiles_are_read_alike() {
             (Some(""), Some("")),
             "{name}"
         );
+    }
+    // The whole web response, and an Instaloader file as Instaloader writes it (no
+    // timeline edge: the post count under `iphone_struct`), other camelCase names, and a
+    // present but empty name beside a filled one.
+    let response = format!(r#"{{"data":{{"user":{web}}},"status":"ok"}}"#);
+    let instaloader = r#"{"node":{"id":"1","username":"anna.rossi","full_name":"","fullName":"Anna Rossi","biography":"","edge_followed_by":{"count":120},"edge_follow":{"count":300},"iphone_struct":{"media_count":12},"is_private":true,"is_verified":false,"has_profile_pic":false},"instaloader":{"version":"4.10","node_type":"Profile"}}"#;
+    let camel = r#"{"id":"1","username":"anna.rossi","fullName":"Anna Rossi","bio":"","followersCount":120,"followingCount":300,"mediaCount":12,"isPrivate":true,"isVerified":false,"hasProfilePic":false}"#;
+    for (name, text) in [
+        ("response", response),
+        ("instaloader as written", instaloader.to_string()),
+        ("camel", camel.to_string()),
+    ] {
+        let reader = AccountReader::from_reader(
+            std::io::Cursor::new(text.into_bytes()),
+            &ReadOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(reader.format(), Format::InstagramJsonl, "{name}");
+        let a: Vec<Account> = reader.map(Result::unwrap).collect();
+        let p = &a[0].profile;
+        assert_eq!(
+            (p.screen_name.as_deref(), p.name.as_deref()),
+            (Some("anna.rossi"), Some("Anna Rossi")),
+            "{name}"
+        );
+        assert_eq!(
+            (p.followers_count, p.friends_count, p.statuses_count),
+            (Some(120), Some(300), Some(12)),
+            "{name}"
+        );
+        if name != "response" {
+            assert_eq!(
+                (p.protected, p.verified, p.default_profile_image),
+                (Some(true), Some(false), Some(true)),
+                "{name}"
+            );
+        }
     }
     // X scrapers' objects keep their format: `followersCount` beside `friendsCount`.
     let x = r#"{"id":"7","username":"dee","displayname":"Dee","followersCount":10,"friendsCount":20,"statusesCount":30}"#;

@@ -9,9 +9,10 @@
 //! (without its leave-one-source-out rates, which nothing reads here), and its reasons come
 //! from that model, so they never cite the field it lacks.
 //!
-//! Instagram exports write a bio, a link and a full name for every account, empty when it has
-//! none; an export that leaves out the key of an empty one for some accounts has them read
-//! as empty, as the export's other accounts and the training sources give them.
+//! Instagram exports write a bio and a link for every account, empty when it has none; in an
+//! export that carries them, a follower whose key was left out has it read as empty, as the
+//! export's other accounts and the training sources give it
+//! ([`Fallback::read_left_out_texts`]).
 
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -34,13 +35,14 @@ pub(super) struct Fallback {
     reads: ExportShape,
     /// Fitted on first need, kept for the audit's runs.
     models: Mutex<Vec<(ExportShape, Arc<Fitted>)>>,
-    /// The audit's model, for Instagram followers whose export left out an empty text's key.
-    main: Arc<Model>,
+    /// On Instagram, the texts (bio, link) both the export, as probed, and the model carry:
+    /// a follower that lacks one is read as having it empty (see
+    /// [`Fallback::read_left_out_texts`]).
+    texts: Vec<FieldGroup>,
 }
 
-/// The followers of a chunk that lack the same groups (or, on Instagram, whose export left
-/// out an empty text's key): their rows in the chunk (ascending), their features in full,
-/// the model that scores them and its calibrated P(fake).
+/// The followers of a chunk that lack the same groups: their rows in the chunk (ascending),
+/// their features in full, the narrower model and its calibrated P(fake).
 pub(super) struct Narrower {
     pub(super) rows: Vec<usize>,
     pub(super) x: FeatureMatrix,
@@ -54,7 +56,11 @@ impl Fallback {
     /// A fallback for `model` when it reads a shape fitted on one of the embedded training
     /// sets (every embedded and every [`Model::for_export`] model); `None` for any other
     /// model, which is given every follower as it is.
-    pub(super) fn of(model: &Model, training: Option<&TrainingSet>) -> Option<Fallback> {
+    pub(super) fn of(
+        model: &Model,
+        training: Option<&TrainingSet>,
+        export: Option<&ExportShape>,
+    ) -> Option<Fallback> {
         let reads = model.fields()?.clone();
         let training = training?;
         let candidates: &[Platform] = if training.feature_set() == crate::FeatureSet::Instagram {
@@ -66,63 +72,51 @@ impl Fallback {
             .iter()
             .copied()
             .find(|&p| std::ptr::eq(TrainingSet::embedded(p), training))?;
+        let texts = match export {
+            Some(export) if platform == Platform::Instagram => {
+                [FieldGroup::Description, FieldGroup::Url]
+                    .into_iter()
+                    .filter(|&g| export.has(g) && reads.has(g))
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
         Some(Fallback {
             platform,
             reads,
             models: Mutex::new(Vec::new()),
-            main: Arc::new(model.clone()),
+            texts,
         })
     }
 
-    /// Whether `account` is an Instagram profile whose export left out the key of a text
-    /// the model reads (a bio, a link, a full name): Instagram writes these for every
-    /// account, empty when it has none, so in an export that carries the text a left-out key
-    /// is an empty text, which the training sources count as a length of 0 (see
-    /// `docs/features.md`, "Missing values"). Read as missing, a bio-less account would look
-    /// like the one training source without bios, whose followers are mostly genuine.
-    fn omits_empty_text(&self, account: &Account) -> bool {
-        let p = &account.profile;
-        self.platform == Platform::Instagram
-            && p.platform == Platform::Instagram
-            && ((self.reads.has(FieldGroup::Name) && p.name.is_none())
-                || (self.reads.has(FieldGroup::Description)
-                    && p.description.is_none()
-                    && p.summary.description_length.is_none())
-                || (self.reads.has(FieldGroup::Url)
-                    && p.url.is_none()
-                    && p.summary.has_url.is_none()))
-    }
-
-    /// `account` as the audit reads it: on Instagram, with the texts its export left out
-    /// read as empty (see [`Fallback::omits_empty_text`]); the shift diagnostic's sample is
-    /// read so too.
-    pub(super) fn as_read(&self, account: Account) -> Account {
-        if self.omits_empty_text(&account) {
-            self.with_empty_texts(&account)
-        } else {
-            account
+    /// Reads a bio or link that an Instagram follower lacks as empty, when the export (as
+    /// the probe saw it) and the model carry that text. Instagram writes these keys for
+    /// every account, empty when it has none, and the training sources count an empty bio
+    /// as a length of 0; some tools leave out an empty text's key. Read as missing, a
+    /// bio-less follower would look like the one training source without bios, whose
+    /// followers are mostly genuine. An export without the text at all (SRF's, say) is not
+    /// touched, nor any export the audit was not probed on.
+    pub(super) fn read_left_out_texts(&self, accounts: &mut [Account]) {
+        if self.texts.is_empty() {
+            return;
         }
-    }
-
-    /// `account` with the texts [`Fallback::omits_empty_text`] finds left out read as empty.
-    fn with_empty_texts(&self, account: &Account) -> Account {
-        let mut a = account.clone();
-        let p = &mut a.profile;
-        let blank = |reads: bool, text: &mut Option<String>| {
-            if reads && text.is_none() {
-                *text = Some(String::new());
+        for a in accounts {
+            let p = &mut a.profile;
+            if p.platform != Platform::Instagram {
+                continue;
             }
-        };
-        blank(self.reads.has(FieldGroup::Name), &mut p.name);
-        blank(
-            self.reads.has(FieldGroup::Description) && p.summary.description_length.is_none(),
-            &mut p.description,
-        );
-        blank(
-            self.reads.has(FieldGroup::Url) && p.summary.has_url.is_none(),
-            &mut p.url,
-        );
-        a
+            for g in &self.texts {
+                match g {
+                    FieldGroup::Description if p.summary.description_length.is_none() => {
+                        p.description.get_or_insert_with(String::new);
+                    }
+                    FieldGroup::Url if p.summary.has_url.is_none() => {
+                        p.url.get_or_insert_with(String::new);
+                    }
+                    _ => {}
+                }
+            }
+        }
     }
 
     /// The model of `shape`, fitted on first need. Every caller that needs it waits for the
@@ -150,30 +144,20 @@ impl Fallback {
     }
 
     /// Scores the followers of `accounts` that lack a group the audit's model reads, one
-    /// batch per set of lacked groups, in the order those sets first appear; Instagram
-    /// followers whose export left out an empty text's key are scored with that text empty
-    /// (by the audit's model when they lack nothing else). `fx` is the
+    /// batch per set of lacked groups, in the order those sets first appear. `fx` is the
     /// audit's extractor; the narrower models' columns are computed in full.
     pub(super) fn rescore(
         &self,
         accounts: &[Account],
         fx: &FeatureExtractor,
     ) -> Result<Vec<Narrower>> {
-        // Per batch: the groups read, whether left-out texts are read as empty, the rows.
-        let mut batches: Vec<(ExportShape, bool, Vec<usize>)> = Vec::new();
+        let mut batches: Vec<(ExportShape, Vec<usize>)> = Vec::new();
         for (row, a) in accounts.iter().enumerate() {
-            let blank = self.omits_empty_text(a);
-            let shape = match self.reads.carried_by(a) {
-                Some(shape) => shape,
-                None if blank => self.reads.clone(),
-                None => continue,
-            };
-            match batches
-                .iter_mut()
-                .find(|(s, b, _)| *s == shape && *b == blank)
-            {
-                Some((_, _, rows)) => rows.push(row),
-                None => batches.push((shape, blank, vec![row])),
+            if let Some(shape) = self.reads.carried_by(a) {
+                match batches.iter_mut().find(|(s, _)| *s == shape) {
+                    Some((_, rows)) => rows.push(row),
+                    None => batches.push((shape, vec![row])),
+                }
             }
         }
         if batches.is_empty() {
@@ -183,20 +167,11 @@ impl Fallback {
         let full = fx.clone().only(&(0..d).collect::<Vec<_>>())?;
         batches
             .into_iter()
-            .map(|(shape, blank, rows)| {
-                let model = if shape == self.reads {
-                    Arc::clone(&self.main)
-                } else {
-                    self.model(&shape)?
-                };
+            .map(|(shape, rows)| {
+                let model = self.model(&shape)?;
                 let mut values = ndarray::Array2::zeros((rows.len(), d));
                 for (&r, row) in rows.iter().zip(values.axis_chunks_iter_mut(Axis(0), 1)) {
-                    if blank {
-                        let a = self.with_empty_texts(&accounts[r]);
-                        full.extract_into(std::slice::from_ref(&a), row)?;
-                    } else {
-                        full.extract_into(std::slice::from_ref(&accounts[r]), row)?;
-                    }
+                    full.extract_into(std::slice::from_ref(&accounts[r]), row)?;
                 }
                 let x = FeatureMatrix::from_trusted(fx.schema().clone(), values);
                 let proba = model

@@ -123,7 +123,7 @@ impl<'m> Audit<'m> {
                 sample: std::sync::Mutex::new(sample),
                 listed_bound: std::sync::atomic::AtomicU64::new(f64::NEG_INFINITY.to_bits()),
                 shape: None,
-                fallback: fallback::Fallback::of(model, training),
+                fallback: fallback::Fallback::of(model, training, None),
             },
             probe: None,
             running: std::sync::Mutex::new(()),
@@ -175,13 +175,15 @@ impl<'m> Audit<'m> {
             .schema()
             .check(self.shared.model.schema())?;
         self.shared.training = Some(training);
-        self.shared.fallback = fallback::Fallback::of(self.shared.model, Some(training));
+
         *self.shared.sample.lock().expect("not poisoned") = BottomK {
             k: PROBE_SHIFT_ROWS,
             kept: Vec::new(),
         };
         let shape = ExportShape::of(accounts);
         self.shared.shape = Some(shape.clone());
+        self.shared.fallback =
+            fallback::Fallback::of(self.shared.model, Some(training), Some(&shape));
         let reads = match self.shared.model.fields() {
             Some(f) => f.clone(),
             None => training.trainable(&shape),
@@ -493,10 +495,7 @@ impl<'m> Audit<'m> {
         let sampled: Vec<Account> =
             std::mem::take(&mut self.shared.sample.lock().expect("not poisoned").kept)
                 .into_iter()
-                .map(|(_, a)| match &self.shared.fallback {
-                    Some(f) => f.as_read(*a),
-                    None => *a,
-                })
+                .map(|(_, a)| *a)
                 .collect();
         let mut matched = None;
         let probe = match self.shared.training {

@@ -160,7 +160,7 @@ impl Scorer<'_, '_> {
         mut batch: Batch,
         scratch: Option<Array2<f64>>,
     ) -> Result<ScoredBatch> {
-        let rows = self.score_rows(&batch.accounts, scratch, true)?;
+        let rows = self.score_rows(&mut batch.accounts, scratch, true)?;
         if !self.keeps_accounts() {
             batch.accounts.clear();
         }
@@ -181,10 +181,14 @@ impl Scorer<'_, '_> {
     /// offer once it knows they are accepted.
     pub(super) fn score_rows(
         &self,
-        accounts: &[Account],
+        accounts: &mut [Account],
         scratch: Option<Array2<f64>>,
         offer: bool,
     ) -> Result<Rows> {
+        if let Some(f) = &self.audit.fallback {
+            f.read_left_out_texts(accounts);
+        }
+        let accounts: &[Account] = accounts;
         let model = self.audit.model;
         let rows = accounts.len();
         let d = self.fx.schema().len();

@@ -52,8 +52,9 @@ pub enum Format {
     /// scrapers save them: camelCase names (`followersCount` beside `followsCount` or
     /// `postsCount`, `fullName`, `externalUrl`, `isPrivate` or `private`, ...), the web
     /// profile JSON's nested counts (`edge_followed_by`, `edge_follow`,
-    /// `edge_owner_to_timeline_media`) and Instaloader's metadata files (that profile under
-    /// `node`).
+    /// `edge_owner_to_timeline_media`), bare or as a whole response (`data.user`,
+    /// `graphql.user`), and Instaloader's metadata files (that profile under `node`, the post
+    /// count under `iphone_struct`; decompress `.json.xz` files first: only gzip is read).
     InstagramJsonl,
     /// The InstaFake dataset's JSON array of derived numbers, labelled by `isFake`.
     InstaFake,
@@ -217,6 +218,11 @@ pub(super) fn detect_with(
         if has("userFollowerCount") || has("userHasProfilPic") || has("isFake") {
             return Ok(Format::InstaFake);
         }
+        // Instagram's web profile JSON, bare or as a whole response (`data.user`), before
+        // X API v2 pages (`data` beside `username`).
+        if has("edge_followed_by") || (has("node") && has("instaloader")) {
+            return Ok(Format::InstagramJsonl);
+        }
         if has("public_metrics") || (has("data") && has("username")) {
             return Ok(Format::TwitterV2);
         }
@@ -233,9 +239,11 @@ pub(super) fn detect_with(
             || has("follows_count")
             // Instagram scrapers' camelCase names (X scrapers' were caught above), and the
             // web profile JSON's nested counts, bare or under Instaloader's `node`.
-            || (has("followersCount") && (has("followsCount") || has("postsCount")))
-            || has("edge_followed_by")
-            || (has("node") && has("instaloader"))
+            || (has("followersCount")
+                && (has("followsCount")
+                    || has("postsCount")
+                    || has("followingCount")
+                    || has("mediaCount")))
         {
             return Ok(Format::InstagramJsonl);
         }
@@ -326,6 +334,9 @@ pub(super) fn detect_with(
         "favouritescount",
         "displayname",
         "rawdescription",
+        // Plain counts in X's words (`followers` is both platforms').
+        "friends",
+        "statuses",
     ]
     .iter()
     .any(|k| has(k))

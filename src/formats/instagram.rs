@@ -51,12 +51,20 @@ const PLAIN_KEYS: &[&str] = &[
     "private",
     "isVerified",
     "verified",
-    // The web profile JSON's nested counts (`{"count": n}`), and Instaloader's metadata
-    // files, which hold that profile under `node`.
+    "followingCount",
+    "mediaCount",
+    "posts_count",
+    "bio",
+    // The web profile JSON's nested counts (`{"count": n}`), its whole response (the
+    // profile under `data.user` or `graphql.user`), and Instaloader's metadata files, which
+    // hold the profile under `node` (its post count under `iphone_struct`).
     "edge_followed_by",
     "edge_follow",
     "edge_owner_to_timeline_media",
+    "iphone_struct",
     "node",
+    "data",
+    "graphql",
 ];
 
 const INSTAFAKE_KEYS: &[&str] = &[
@@ -99,6 +107,20 @@ fn first_of<T>(
     Ok(None)
 }
 
+/// The first non-empty text of `keys`, else `Some("")` when one of them is present but
+/// empty (an empty bio: see [`Obj::text_or_blank`]), else `None`.
+fn first_text(o: &Obj<'_>, keys: &[&str]) -> Result<Option<String>> {
+    let mut blank = None;
+    for k in keys {
+        match o.text_or_blank(k)? {
+            Some(t) if !t.is_empty() => return Ok(Some(t)),
+            Some(t) => blank = blank.or(Some(t)),
+            None => {}
+        }
+    }
+    Ok(blank)
+}
+
 /// A count under its plain names, else the web JSON's `{edge: {"count": n}}`.
 fn count_or_edge(o: &Obj<'_>, keys: &[&str], edge: &str) -> Result<Option<u64>> {
     match first_of(o, keys, |o, k| o.count(k))? {
@@ -112,7 +134,18 @@ fn count_or_edge(o: &Obj<'_>, keys: &[&str], edge: &str) -> Result<Option<u64>> 
 
 /// One plain Instagram profile object (see [`PlainJson`]).
 fn plain_profile(o: &Obj<'_>) -> Result<Account> {
-    let blank = |o: &Obj<'_>, k: &str| o.text_or_blank(k);
+    // Instaloader keeps the post count only in `iphone_struct`.
+    let media = match count_or_edge(
+        o,
+        &["media_count", "mediaCount", "posts_count", "postsCount"],
+        "edge_owner_to_timeline_media",
+    )? {
+        Some(n) => Some(n),
+        None => match o.object("iphone_struct")? {
+            Some(i) => i.count("media_count")?,
+            None => None,
+        },
+    };
     let profile = Profile {
         platform: Platform::Instagram,
         id: o.id(&["id", "pk"])?,
@@ -120,14 +153,10 @@ fn plain_profile(o: &Obj<'_>) -> Result<Account> {
         // Instagram writes these keys for every account, empty ("" or null) when it has
         // none: an empty bio is a bio of length 0, as the training sources count it, not a
         // missing field.
-        name: first_of(o, &["full_name", "name", "fullName"], blank)?,
-        description: o.text_or_blank("biography")?,
-        url: first_of(o, &["external_url", "website", "externalUrl"], blank)?,
-        statuses_count: count_or_edge(
-            o,
-            &["media_count", "postsCount"],
-            "edge_owner_to_timeline_media",
-        )?,
+        name: first_text(o, &["full_name", "fullName", "name"])?,
+        description: first_text(o, &["biography", "bio"])?,
+        url: first_text(o, &["external_url", "externalUrl", "website"])?,
+        statuses_count: media,
         followers_count: count_or_edge(
             o,
             &["follower_count", "followers_count", "followersCount"],
@@ -135,7 +164,12 @@ fn plain_profile(o: &Obj<'_>) -> Result<Account> {
         )?,
         friends_count: count_or_edge(
             o,
-            &["following_count", "follows_count", "followsCount"],
+            &[
+                "following_count",
+                "follows_count",
+                "followsCount",
+                "followingCount",
+            ],
             "edge_follow",
         )?,
         default_profile_image: first_of(o, &["has_profile_pic", "hasProfilePic"], |o, k| {
@@ -164,11 +198,25 @@ impl Convert for PlainJson {
         let pos = raw.position();
         out.push(pick(bytes, PLAIN_KEYS, &self.origin, pos).and_then(|p| {
             let o = Obj::picked(&p, &self.origin, pos);
-            match o.object("node")? {
-                // Instaloader's metadata file: the profile under `node`.
-                Some(node) if !o.present("username") => plain_profile(&node),
-                _ => plain_profile(&o),
+            if o.get("username").is_some() {
+                return plain_profile(&o);
             }
+            // Instaloader's metadata file (the profile under `node`) or a whole web profile
+            // response (under `data.user` or `graphql.user`).
+            if let Some(node) = o.object("node")? {
+                return plain_profile(&node);
+            }
+            for outer in ["data", "graphql"] {
+                if let Some(user) = o
+                    .object(outer)?
+                    .map(|x| x.object("user"))
+                    .transpose()?
+                    .flatten()
+                {
+                    return plain_profile(&user);
+                }
+            }
+            plain_profile(&o)
         }));
     }
 }
