@@ -360,13 +360,7 @@ fn a_bad_engagement_time_names_the_field_and_value() {
 
     // A JSON key too.
     let line = r#"{"id": 1, "screen_name": "a", "followers_count": 3, "engaged_at": "soon"}"#;
-    let err =
-        AccountReader::from_reader(line.as_bytes(), &ReadOptions::default().origin("e.jsonl"))
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap_err()
-            .to_string();
+    let err = common::first_record_error(line, &ReadOptions::default().origin("e.jsonl"));
     assert!(
         err.contains("e.jsonl") && err.contains("`engaged_at`") && err.contains("soon"),
         "{err}"

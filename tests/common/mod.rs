@@ -116,3 +116,17 @@ pub fn run_audit_ok<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> std::process::Outp
     );
     out
 }
+
+/// The error the first record of `text` gives, read with `options`.
+#[allow(dead_code)]
+pub fn first_record_error(text: &str, options: &ReadOptions) -> String {
+    follower_audit::AccountReader::from_reader(
+        std::io::Cursor::new(text.as_bytes().to_vec()),
+        options,
+    )
+    .unwrap()
+    .next()
+    .unwrap()
+    .unwrap_err()
+    .to_string()
+}
