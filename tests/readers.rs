@@ -342,6 +342,31 @@ False,1,900,0,0,,False,2022-03-14T12:00:00+00:00\n\
     let x = "username,full_name,followers,friends,statuses\ndee,Dee,10,20,30\n";
     let reader = AccountReader::from_reader(x.as_bytes(), &ReadOptions::default()).unwrap();
     assert_eq!(reader.format(), Format::CresciCsv);
+    // Follower-collector CSVs in camelCase, and a spreadsheet with the app's `@handle`.
+    let camel = "screenName,name,userId,followersCount,friendsCount,tweetsCount,joinDate\n\
+                 ann,Ann,11,120,80,3000,2019-03-01T10:00:00.000Z\n";
+    let sheet = "Handle,Followers,Following,Tweets\n@ann,120,80,3000\n";
+    for text in [camel, sheet] {
+        let reader = AccountReader::from_reader(text.as_bytes(), &ReadOptions::default()).unwrap();
+        assert_eq!(reader.format(), Format::CresciCsv, "{text}");
+        let a: Vec<Account> = reader.map(Result::unwrap).collect();
+        let p = &a[0].profile;
+        assert_eq!(p.screen_name.as_deref(), Some("ann"), "{text}");
+        assert_eq!(
+            (p.followers_count, p.friends_count, p.statuses_count),
+            (Some(120), Some(80), Some(3000)),
+            "{text}"
+        );
+    }
+    let a: Vec<Account> = AccountReader::from_reader(camel.as_bytes(), &ReadOptions::default())
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(a[0].profile.id.as_deref(), Some("11"));
+    assert_eq!(
+        a[0].profile.created_at,
+        Some("2019-03-01T10:00:00Z".parse().unwrap())
+    );
     // A hand-made counts-only export in X's plain words.
     let plain = "user_id,followers,friends,statuses\n7,10,20,30\n";
     let reader = AccountReader::from_reader(plain.as_bytes(), &ReadOptions::default()).unwrap();

@@ -17,10 +17,11 @@ use crate::error::{Error, Position, Result};
 ///
 /// Columns matched (any order, any letter case, extra columns ignored; aliases in parentheses,
 /// among them the X API v2 names, bare and as twarc2's CSV flattens them):
-/// `id` (`id_str`, `user_id`), `name` (`user_name`, the display name in the Fast Followerz
-/// 2017 CSV), `screen_name` (`username`), `description`, `url`, `location`, `lang`,
-/// `created_at`, `statuses_count` (`tweet_count`, `public_metrics.tweet_count`, `tweets`,
-/// `statuses`),
+/// `id` (`id_str`, `user_id`, `userId`), `name` (`user_name`, the display name in the Fast
+/// Followerz 2017 CSV), `screen_name` (`username`, `screenName`, `handle`; a leading `@` is
+/// dropped), `description`, `url`, `location`, `lang`, `created_at` (`created`,
+/// `createdAt`, `joinDate`), `statuses_count` (`tweet_count`, `public_metrics.tweet_count`,
+/// `tweets`, `statuses`, `tweetsCount`),
 /// `followers_count` (`public_metrics.followers_count`, `followers`), `friends_count`
 /// (`following_count`, `public_metrics.following_count`; `following` or `friends` beside
 /// plain `followers`),
@@ -117,9 +118,9 @@ impl CresciColumns {
             .find("displayname", &[], &ColumnMap::new(), origin)?
             .is_some();
         let mut cols = CresciColumns {
-            id: f("id", &["id_str", "user_id"])?,
+            id: f("id", &["id_str", "user_id", "userid"])?,
             name: f("name", &["user_name", "displayname"])?,
-            screen_name: f("screen_name", &["username"])?,
+            screen_name: f("screen_name", &["username", "screenname", "handle"])?,
             description: f("description", &["rawdescription"])?,
             url: if scraped {
                 f("linkurl", &[])?
@@ -128,7 +129,7 @@ impl CresciColumns {
             },
             location: f("location", &[])?,
             lang: f("lang", &[])?,
-            created_at: f("created_at", &["created"])?,
+            created_at: f("created_at", &["created", "createdat", "joindate"])?,
             statuses_count: f(
                 "statuses_count",
                 &[
@@ -137,6 +138,7 @@ impl CresciColumns {
                     "tweets",
                     "statuses",
                     "statusescount",
+                    "tweetscount",
                 ],
             )?,
             followers_count: f(
@@ -256,6 +258,10 @@ impl CresciColumns {
         p.platform = Platform::Twitter;
         row.text_into(self.id, &mut p.id, spare)?;
         row.text_into(self.screen_name, &mut p.screen_name, spare)?;
+        // A handle as the app shows it, `@name`, is the screen name `name`.
+        if let Some(name) = p.screen_name.as_mut().filter(|n| n.starts_with('@')) {
+            name.remove(0);
+        }
         row.text_into(self.name, &mut p.name, spare)?;
         row.text_into(self.description, &mut p.description, spare)?;
         row.text_into(self.url, &mut p.url, spare)?;

@@ -16,12 +16,14 @@ pub enum Format {
     /// Cresci / MIB research CSV (`users.csv`, optionally joined with a `tweets.csv`), and
     /// CSVs of X users under the v1.1 names or the API v2 ones: detected by a `screen_name`
     /// or `followers_count` column, or by `public_metrics.followers_count`, `tweet_count`,
-    /// `tweets`, or plain `followers` with `friends` or `statuses`, beside `id`, `user_id` or
-    /// `username` (give `--format cresci-csv` otherwise).
+    /// `tweets`, `tweetsCount`, `friendsCount`, `statusesCount`, or plain `followers` with
+    /// `friends` or `statuses`, beside `id`, `user_id`, `userId`, `username`, `screenName` or
+    /// `handle` (give `--format cresci-csv` otherwise).
     /// Columns read (any order, any letter case; other names in parentheses): `id` (`id_str`,
-    /// `user_id`), `name` (`user_name`), `screen_name` (`username`), `description`, `url`,
-    /// `location`, `lang`, `created_at`, `statuses_count` (`tweet_count`,
-    /// `public_metrics.tweet_count`, `tweets`, `statuses`), `followers_count`
+    /// `user_id`, `userId`), `name` (`user_name`), `screen_name` (`username`, `screenName`,
+    /// `handle`; a leading `@` dropped), `description`, `url`, `location`, `lang`,
+    /// `created_at` (`created`, `createdAt`, `joinDate`), `statuses_count` (`tweet_count`,
+    /// `public_metrics.tweet_count`, `tweets`, `statuses`, `tweetsCount`), `followers_count`
     /// (`public_metrics.followers_count`, `followers`), `friends_count` (`following_count`,
     /// `public_metrics.following_count`; `following` or `friends` beside plain `followers`),
     /// `favourites_count` (`favorites_count`), `listed_count` (`public_metrics.listed_count`),
@@ -337,6 +339,7 @@ pub(super) fn detect_with(
         // Plain counts in X's words (`followers` is both platforms').
         "friends",
         "statuses",
+        "tweetscount",
     ]
     .iter()
     .any(|k| has(k))
@@ -372,7 +375,17 @@ pub(super) fn detect_with(
     }
     // Twitter/X users: the v1.1 names, or the API v2 ones (bare or as twarc2's CSV flattens
     // them); posts named as tweets are X's, in a file that names its accounts.
-    let names_accounts = has("id") || has("user_id") || has("username") || has("screen_name");
+    let names_accounts = [
+        "id",
+        "user_id",
+        "userid",
+        "username",
+        "screen_name",
+        "screenname",
+        "handle",
+    ]
+    .iter()
+    .any(|k| has(k));
     if has("screen_name")
         || has("followers_count")
         || (names_accounts
@@ -381,6 +394,7 @@ pub(super) fn detect_with(
                 || has("tweets")
                 || has("friendscount")
                 || has("statusescount")
+                || has("tweetscount")
                 // Plain counts named in X's words (`friends`, `statuses`): a hand-made
                 // counts-only export.
                 || (has("followers") && (has("friends") || has("statuses")))))
