@@ -367,6 +367,27 @@ False,1,900,0,0,,False,2022-03-14T12:00:00+00:00\n\
         a[0].profile.created_at,
         Some("2019-03-01T10:00:00Z".parse().unwrap())
     );
+    // A spreadsheet's headers, words apart and capitalized, are read as the names they spell.
+    let spaced = "User ID,Screen Name,Followers Count,Friends Count,Statuses Count,Is Protected\n\
+                  11,ann,120,80,3000,false\n";
+    let reader = AccountReader::from_reader(spaced.as_bytes(), &ReadOptions::default()).unwrap();
+    assert_eq!(reader.format(), Format::CresciCsv);
+    let a: Vec<Account> = reader.map(Result::unwrap).collect();
+    let p = &a[0].profile;
+    assert_eq!(
+        (p.id.as_deref(), p.screen_name.as_deref(), p.statuses_count),
+        (Some("11"), Some("ann"), Some(3000))
+    );
+    let ig = "User ID,Username,Full Name,Is Verified,Is Private,Followers,Following,Posts\n\
+              1,anna.rossi,Anna Rossi,false,true,120,300,12\n";
+    let reader = AccountReader::from_reader(ig.as_bytes(), &ReadOptions::default()).unwrap();
+    assert_eq!(reader.format(), Format::InstagramCsv);
+    let a: Vec<Account> = reader.map(Result::unwrap).collect();
+    let p = &a[0].profile;
+    assert_eq!(
+        (p.name.as_deref(), p.protected, p.verified, p.friends_count),
+        (Some("Anna Rossi"), Some(true), Some(false), Some(300))
+    );
     // A hand-made counts-only export in X's plain words.
     let plain = "user_id,followers,friends,statuses\n7,10,20,30\n";
     let reader = AccountReader::from_reader(plain.as_bytes(), &ReadOptions::default()).unwrap();

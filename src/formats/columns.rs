@@ -91,8 +91,14 @@ impl FromStr for ColumnMap {
     }
 }
 
+/// A column name as the readers match it: trimmed, lower case, and with each run of spaces
+/// between words as one `_`, so that a spreadsheet's `Full Name` or `Is Private` is read as
+/// `full_name` or `is_private`.
 pub(crate) fn normalize(name: &str) -> String {
-    name.trim().to_ascii_lowercase()
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join("_")
+        .to_ascii_lowercase()
 }
 
 #[cfg(test)]

@@ -57,7 +57,7 @@ impl Header {
         origin: &str,
     ) -> Result<Option<usize>> {
         if let Some(theirs) = map.get(ours) {
-            return match self.index.get(theirs) {
+            return match self.index.get(&normalize(theirs)) {
                 Some(&i) => Ok(Some(i)),
                 None => Err(Error::Format {
                     origin: origin.to_string(),
@@ -70,7 +70,7 @@ impl Header {
         }
         Ok(std::iter::once(ours)
             .chain(aliases.iter().copied())
-            .find_map(|n| self.index.get(n).copied()))
+            .find_map(|n| self.index.get(&normalize(n)).copied()))
     }
 
     /// The following count's column when the follower count's column `followers` is plain

@@ -295,7 +295,7 @@ pub(super) fn detect_with(
         .into_iter()
         .map(|h| columns.ours_for(&h).unwrap_or(h))
         .collect();
-    let has = |k: &str| header.iter().any(|x| x == k);
+    let has = |k: &str| header.contains(&normalize(k));
     if has("is_spammer") || (has("user_image") && has("follower_num")) {
         return Ok(Format::WeiboSpammerCsv);
     }
