@@ -180,13 +180,12 @@ impl TrainingSet {
     /// ```
     pub fn of_model(model: &Model) -> Option<&'static TrainingSet> {
         let labels = model.validation().labels.as_slice();
-        let candidates: &[Platform] =
-            if model.schema().name() == FeatureSet::Instagram.schema_name() {
-                &[Platform::Instagram]
-            } else {
-                &[Platform::Twitter, Platform::Weibo]
-            };
-        candidates
+        let set = if model.schema().name() == FeatureSet::Instagram.schema_name() {
+            FeatureSet::Instagram
+        } else {
+            FeatureSet::Twitter
+        };
+        platforms_sharing(set)
             .iter()
             .map(|&p| TrainingSet::embedded(p))
             .find(|t| {
@@ -198,6 +197,15 @@ impl TrainingSet {
                         (d.name.as_str(), d.rows, d.fake) == (s.name.as_str(), s.rows, s.fake)
                     })
             })
+    }
+
+    /// The platform whose embedded training set this is ([`TrainingSet::embedded`]); `None`
+    /// for any other set.
+    pub(crate) fn embedded_platform(&self) -> Option<Platform> {
+        platforms_sharing(self.set)
+            .iter()
+            .copied()
+            .find(|&p| std::ptr::eq(TrainingSet::embedded(p), self))
     }
 
     /// The feature set of the rows.
@@ -576,6 +584,16 @@ impl TrainingSet {
 }
 
 /// Up to `k` of `0..n`, ascending: all when `n <= k`, else a seeded uniform draw.
+/// The platforms whose embedded training sets have the feature set `set` (Weibo's is
+/// Twitter/X's).
+fn platforms_sharing(set: FeatureSet) -> &'static [Platform] {
+    if set == FeatureSet::Instagram {
+        &[Platform::Instagram]
+    } else {
+        &[Platform::Twitter, Platform::Weibo]
+    }
+}
+
 fn seeded_subset(n: usize, k: usize, seed: u64) -> Vec<usize> {
     if n <= k {
         return (0..n).collect();

@@ -62,16 +62,7 @@ impl Fallback {
         export: Option<&ExportShape>,
     ) -> Option<Fallback> {
         let reads = model.fields()?.clone();
-        let training = training?;
-        let candidates: &[Platform] = if training.feature_set() == crate::FeatureSet::Instagram {
-            &[Platform::Instagram]
-        } else {
-            &[Platform::Twitter, Platform::Weibo]
-        };
-        let platform = candidates
-            .iter()
-            .copied()
-            .find(|&p| std::ptr::eq(TrainingSet::embedded(p), training))?;
+        let platform = training?.embedded_platform()?;
         let texts = match export {
             Some(export) if platform == Platform::Instagram => {
                 [FieldGroup::Description, FieldGroup::Url]

@@ -263,7 +263,7 @@ impl Scorer<'_, '_> {
         // only there).
         let deferred = !offer && self.defers_reasons();
         let mut texts = Texts::default();
-        let reasons: Vec<Vec<Reason>> = match explained {
+        let mut reasons: Vec<Vec<Reason>> = match explained {
             // In words for the followers the report may list; for the others, only the text
             // the CSV writes, all in one string.
             Some(mut all) => {
@@ -300,7 +300,6 @@ impl Scorer<'_, '_> {
                 .collect::<Result<_>>()?,
             None => Vec::new(),
         };
-        let mut reasons = reasons;
         let mut lacked = Vec::new();
         if !narrower.is_empty() {
             lacked = vec![0u32; rows];
