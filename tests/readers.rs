@@ -294,9 +294,8 @@ False,120,80,3000,2,,False,2022-03-14T12:00:00+00:00\n\
 12,2021-05-01T10:00:00.000Z,bob,Bob,,,https://abs.twimg.com/sticky/default_profile_images/default_profile_normal.png,\
 False,1,900,0,0,,False,2022-03-14T12:00:00+00:00\n\
 13,2021-05-02T10:00:00.000Z,cy,Cy,,,,False,5,6,7,0,,False,2022-03-14T12:00:00+00:00\n";
-    let reader = AccountReader::from_reader(twarc.as_bytes(), &ReadOptions::default()).unwrap();
-    assert_eq!(reader.format(), Format::CresciCsv);
-    let a: Vec<Account> = reader.map(Result::unwrap).collect();
+    let (format, a) = read_str(twarc);
+    assert_eq!(format, Format::CresciCsv);
     let p = &a[0].profile;
     assert_eq!(p.id.as_deref(), Some("11"));
     assert_eq!(p.screen_name.as_deref(), Some("ann"));
@@ -317,9 +316,8 @@ False,1,900,0,0,,False,2022-03-14T12:00:00+00:00\n\
     assert_eq!(p.created_at, Some("2019-03-01T10:00:00Z".parse().unwrap()));
 
     let bare = "user_id,username,followers_count,following_count,tweet_count\n7,dee,10,20,30\n";
-    let reader = AccountReader::from_reader(bare.as_bytes(), &ReadOptions::default()).unwrap();
-    assert_eq!(reader.format(), Format::CresciCsv);
-    let a: Vec<Account> = reader.map(Result::unwrap).collect();
+    let (format, a) = read_str(bare);
+    assert_eq!(format, Format::CresciCsv);
     let p = &a[0].profile;
     assert_eq!(
         (p.id.as_deref(), p.screen_name.as_deref()),
@@ -347,9 +345,8 @@ False,1,900,0,0,,False,2022-03-14T12:00:00+00:00\n\
                  ann,Ann,11,120,80,3000,2019-03-01T10:00:00.000Z\n";
     let sheet = "Handle,Followers,Following,Tweets\n@ann,120,80,3000\n";
     for text in [camel, sheet] {
-        let reader = AccountReader::from_reader(text.as_bytes(), &ReadOptions::default()).unwrap();
-        assert_eq!(reader.format(), Format::CresciCsv, "{text}");
-        let a: Vec<Account> = reader.map(Result::unwrap).collect();
+        let (format, a) = read_str(text);
+        assert_eq!(format, Format::CresciCsv, "{text}");
         let p = &a[0].profile;
         assert_eq!(p.screen_name.as_deref(), Some("ann"), "{text}");
         assert_eq!(
@@ -370,9 +367,8 @@ False,1,900,0,0,,False,2022-03-14T12:00:00+00:00\n\
     // A spreadsheet's headers, words apart and capitalized, are read as the names they spell.
     let spaced = "User ID,Screen Name,Followers Count,Friends Count,Statuses Count,Is Protected\n\
                   11,ann,120,80,3000,false\n";
-    let reader = AccountReader::from_reader(spaced.as_bytes(), &ReadOptions::default()).unwrap();
-    assert_eq!(reader.format(), Format::CresciCsv);
-    let a: Vec<Account> = reader.map(Result::unwrap).collect();
+    let (format, a) = read_str(spaced);
+    assert_eq!(format, Format::CresciCsv);
     let p = &a[0].profile;
     assert_eq!(
         (p.id.as_deref(), p.screen_name.as_deref(), p.statuses_count),
@@ -380,9 +376,8 @@ False,1,900,0,0,,False,2022-03-14T12:00:00+00:00\n\
     );
     let ig = "User ID,Username,Full Name,Is Verified,Is Private,Followers,Following,Posts\n\
               1,anna.rossi,Anna Rossi,false,true,120,300,12\n";
-    let reader = AccountReader::from_reader(ig.as_bytes(), &ReadOptions::default()).unwrap();
-    assert_eq!(reader.format(), Format::InstagramCsv);
-    let a: Vec<Account> = reader.map(Result::unwrap).collect();
+    let (format, a) = read_str(ig);
+    assert_eq!(format, Format::InstagramCsv);
     let p = &a[0].profile;
     assert_eq!(
         (p.name.as_deref(), p.protected, p.verified, p.friends_count),
@@ -390,9 +385,8 @@ False,1,900,0,0,,False,2022-03-14T12:00:00+00:00\n\
     );
     // A hand-made counts-only export in X's plain words.
     let plain = "user_id,followers,friends,statuses\n7,10,20,30\n";
-    let reader = AccountReader::from_reader(plain.as_bytes(), &ReadOptions::default()).unwrap();
-    assert_eq!(reader.format(), Format::CresciCsv);
-    let a: Vec<Account> = reader.map(Result::unwrap).collect();
+    let (format, a) = read_str(plain);
+    assert_eq!(format, Format::CresciCsv);
     let p = &a[0].profile;
     assert_eq!(
         (
@@ -442,9 +436,8 @@ False,1,900,0,0,,False,2022-03-14T12:00:00+00:00\n\
     }
     // Plain names, detected as X's by the posts' name.
     let plain = "id,followers,following,tweets\n8,1,2,3\n";
-    let reader = AccountReader::from_reader(plain.as_bytes(), &ReadOptions::default()).unwrap();
-    assert_eq!(reader.format(), Format::CresciCsv);
-    let a: Vec<Account> = reader.map(Result::unwrap).collect();
+    let (format, a) = read_str(plain);
+    assert_eq!(format, Format::CresciCsv);
     let p = &a[0].profile;
     assert_eq!(
         (p.followers_count, p.friends_count, p.statuses_count),
@@ -814,9 +807,8 @@ fn malformed_json_records() {
 #[test]
 fn instagram_graph_api_names_are_read() {
     let json = r#"{"id":"17841400000000001","username":"ann.photos","name":"Ann","biography":"travel","website":"https://ann.example","followers_count":1520,"follows_count":310,"media_count":240}"#;
-    let reader = AccountReader::from_reader(json.as_bytes(), &ReadOptions::default()).unwrap();
-    assert_eq!(reader.format(), Format::InstagramJsonl);
-    let a: Vec<Account> = reader.map(Result::unwrap).collect();
+    let (format, a) = read_str(json);
+    assert_eq!(format, Format::InstagramJsonl);
     let p = &a[0].profile;
     assert_eq!(p.platform, Platform::Instagram);
     assert_eq!(
@@ -913,9 +905,8 @@ fn instagram_profile_csvs_are_read_as_the_json_profiles() {
     }
     // The Graph API's names, which once were refused as "not X's".
     let graph = "id,username,name,followers_count,follows_count,media_count\n1,a,A,3,4,5\n";
-    let reader = AccountReader::from_reader(graph.as_bytes(), &ReadOptions::default()).unwrap();
-    assert_eq!(reader.format(), Format::InstagramCsv);
-    let a: Vec<Account> = reader.map(Result::unwrap).collect();
+    let (format, a) = read_str(graph);
+    assert_eq!(format, Format::InstagramCsv);
     let p = &a[0].profile;
     assert_eq!(p.platform, Platform::Instagram);
     assert_eq!(p.name.as_deref(), Some("A"));
@@ -1343,4 +1334,12 @@ fn instagram_scraper_and_web_profiles_are_read_alike() {
         err.contains("edge_followed_by") && err.contains("-3"),
         "{err}"
     );
+}
+
+/// The format detected in `text` and its accounts, read with the default options.
+fn read_str(text: &str) -> (Format, Vec<Account>) {
+    let bytes = std::io::Cursor::new(text.as_bytes().to_vec());
+    let reader = AccountReader::from_reader(bytes, &ReadOptions::default()).unwrap();
+    let format = reader.format();
+    (format, reader.map(Result::unwrap).collect())
 }
