@@ -226,6 +226,14 @@ pub(crate) fn tokenize_owned(
     let mut core: Option<csv_core::Reader> = None;
     let (mut pos, mut lines) = (0usize, 0u64);
     loop {
+        // Blank lines, and the line feed of a CRLF, before a record: skipped (as `csv_core`
+        // does) and counted, so that the record's line is the one it starts on. (The csv
+        // crate counts them after the record's position: a CRLF file's records would be a
+        // line low.)
+        while pos < bytes.len() && matches!(bytes[pos], b'\n' | b'\r') {
+            lines += u64::from(bytes[pos] == b'\n');
+            pos += 1;
+        }
         if pos == bytes.len() {
             // Nothing left: no record (`csv_core` would say the same).
             break;
@@ -720,8 +728,6 @@ pub(crate) struct Placement {
     records_before: u64,
     /// Index of the block's first data record (after a header).
     from: u64,
-    /// The line of the block's record 0.
-    first_line: u64,
     /// One plus the newlines before the block.
     base_line: u64,
 }
@@ -744,11 +750,7 @@ pub(crate) trait Place {
 impl Place for Placement {
     /// The absolute position of a data record from its [`Tokens::relative`] position.
     fn position(&self, relative: Position) -> Position {
-        let line = if relative.record == 0 {
-            self.first_line
-        } else {
-            self.base_line + relative.line.unwrap_or(0)
-        };
+        let line = self.base_line + relative.line.unwrap_or(0);
         Position::new(
             self.records_before + relative.record - self.from + 1,
             Some(line),
@@ -765,8 +767,6 @@ pub(crate) struct Cursor {
     carry_first: bool,
     /// Data records placed so far.
     records: u64,
-    /// One plus the newlines before the end of the last placed record.
-    line_after_record: u64,
     /// One plus the newlines before the next unplaced byte (`carry` included).
     base_line: u64,
     /// Records still to skip (a header) before numbering.
@@ -787,7 +787,6 @@ impl Cursor {
             carry: Vec::new(),
             carry_first: true,
             records: 0,
-            line_after_record: 1,
             base_line: 1,
             skip,
         }
@@ -818,12 +817,10 @@ impl Cursor {
         let placement = Placement {
             records_before: self.records,
             from: from as u64,
-            first_line: self.line_after_record,
             base_line: self.base_line,
         };
         self.records += (tokens.len() - from) as u64;
         if tokens.len() > 0 {
-            self.line_after_record = self.base_line + tokens.newlines_consumed;
             self.carry_first = false;
         }
         if tokens.clean {
@@ -875,7 +872,16 @@ mod tests {
         let mut out = Vec::new();
         let mut rec = ByteRecord::new();
         while rdr.read_byte_record(&mut rec).expect("in-memory read") {
-            let line = rec.position().map(|p| p.line());
+            // The line the record starts on: one plus the line feeds before its first byte
+            // (the csv crate's position is taken before the blank lines, or the line feed
+            // of a CRLF, that precede the record).
+            let line = rec.position().map(|p| {
+                let mut at = p.byte() as usize;
+                while at < bytes.len() && matches!(bytes[at], b'\n' | b'\r') {
+                    at += 1;
+                }
+                1 + bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64
+            });
             out.push((rec.iter().map(<[u8]>::to_vec).collect(), line));
         }
         out
@@ -915,7 +921,7 @@ mod tests {
                 let line = if i < placed.from {
                     assert!(!header_seen);
                     header_seen = true;
-                    Some(1 + tokens.relative(i).line.unwrap())
+                    Some(placed.placement.base_line + tokens.relative(i).line.unwrap())
                 } else {
                     let pos = placed.placement.position(tokens.relative(i));
                     assert_eq!(pos.record as usize, out.len());
