@@ -550,16 +550,26 @@ impl Input {
     /// A note, for after the report, when the model that scored `report` read no counts and
     /// the export gives some of them, or columns the reader did not read: most likely counts
     /// under names the reader does not know, or missing in most records; the user should know
-    /// why the model read none.
+    /// why the model read none. With the counts read, the note lists the columns not read, if
+    /// any (a field under a name the reader does not know would otherwise go unread without a
+    /// word).
     fn counts_note(&self, report: &AuditReport) -> Option<String> {
         let reads_counts = match &report.model.fields {
             Some(f) => f.iter().any(|g| g == FieldGroup::Counts.name()),
             None => self.shape.has(FieldGroup::Counts),
         };
         // A list that gives them, scored by a model that does not read them (another list's
-        // fields in a comparison, or a model file of the user's): nothing to fix here.
+        // fields in a comparison, or a model file of the user's): nothing to fix there, but
+        // columns the reader passed over are still worth a word.
         if reads_counts || self.shape.has(FieldGroup::Counts) {
-            return None;
+            return (!self.unread.is_empty()).then(|| {
+                format!(
+                    "note: columns not read: {} (if one holds a field the reader knows under \
+                     another name, map it with --columns FIELD={})",
+                    self.unread.join(", "),
+                    self.unread[0]
+                )
+            });
         }
         let p = |f: fn(&Account) -> bool| self.lead.iter().any(f);
         let have: Vec<&str> = [

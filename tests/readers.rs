@@ -1039,12 +1039,18 @@ fn empty_and_unknown_inputs_are_format_errors() {
 
 #[test]
 fn format_override_wins_over_detection() {
-    // An InstaFake-looking file read as plain Instagram JSON: the keys are not found, so every
-    // field is missing, but nothing fails.
+    // An InstaFake-looking file read as plain Instagram JSON: no key is found, so each
+    // record is refused, naming its keys (rather than scored as a follower about whom
+    // nothing is known); nothing panics.
     let options = ReadOptions::default().format(Format::InstagramJsonl);
-    let (a, _) = read(&fixture("instafake.json"), options);
-    assert_eq!(a.len(), 3);
-    assert_eq!(a[0].profile.followers_count, None);
+    let (a, stats) = read(&fixture("instafake.json"), options);
+    assert_eq!(a.len(), 0);
+    assert_eq!(stats.rejected.len(), 3);
+    let first = stats.rejected[0].to_string();
+    assert!(
+        first.contains("no follower field") && first.contains("userFollowerCount"),
+        "{first}"
+    );
     // A JSON file forced through a CSV reader fails per record, not with a panic.
     let options = ReadOptions::default().format(Format::CresciCsv);
     assert!(AccountReader::open(fixture("twitter_v1.jsonl"), &options).is_err());
@@ -1342,4 +1348,102 @@ fn read_str(text: &str) -> (Format, Vec<Account>) {
     let reader = AccountReader::from_reader(bytes, &ReadOptions::default()).unwrap();
     let format = reader.format();
     (format, reader.map(Result::unwrap).collect())
+}
+
+#[test]
+fn follower_list_pages_are_read_as_their_users_and_unknown_wrappers_are_refused() {
+    // Instagram's own followers endpoint: a page object holding `users`.
+    let (format, accounts) = read_str(
+        r#"{"users":[{"pk":"1","username":"ann","follower_count":3,"following_count":4,"media_count":5},{"pk":"2","username":"bob","follower_count":30,"following_count":40,"media_count":50}],"big_list":false,"status":"ok"}"#,
+    );
+    assert_eq!(format, Format::InstagramJsonl);
+    let names: Vec<_> = accounts
+        .iter()
+        .map(|a| a.profile.screen_name.clone())
+        .collect();
+    assert_eq!(names, [Some("ann".to_string()), Some("bob".to_string())]);
+    assert_eq!(accounts[1].profile.followers_count, Some(30));
+    assert_eq!(accounts[1].profile.statuses_count, Some(50));
+
+    // An X v1.1 list saved under `followers`.
+    let (format, accounts) = read_str(
+        r#"{"followers":[{"id":1,"screen_name":"ann","followers_count":3,"friends_count":4,"statuses_count":5},{"id":2,"screen_name":"bob","followers_count":30,"friends_count":40,"statuses_count":50}]}"#,
+    );
+    assert_eq!(format, Format::TwitterV1);
+    assert_eq!(accounts.len(), 2);
+    assert_eq!(accounts[1].profile.friends_count, Some(40));
+
+    // Weibo's mobile site: users inside cards, `follow_count` for the following count and
+    // large counts abbreviated with 万.
+    let (format, accounts) = read_str(
+        r#"{"ok":1,"data":{"cards":[{"card_type":11,"card_group":[{"card_type":10,"user":{"id":17,"screen_name":"阿明","profile_image_url":"http://tp1.sinaimg.cn/17/180/5/0","followers_count":"1.2万","follow_count":322,"statuses_count":899,"verified":false,"description":""}},{"card_type":10,"user":{"id":18,"screen_name":"小红","profile_image_url":"http://tp1.sinaimg.cn/18/180/5/0","followers_count":83,"follow_count":12,"statuses_count":9,"verified":false,"description":"你好"}}]}]}}"#,
+    );
+    assert_eq!(format, Format::Weibo);
+    assert_eq!(accounts.len(), 2);
+    assert_eq!(accounts[0].profile.followers_count, Some(12_000));
+    assert_eq!(accounts[0].profile.friends_count, Some(322));
+    assert_eq!(accounts[1].profile.screen_name.as_deref(), Some("小红"));
+
+    // A wrapper no reader knows: refused, naming the record and its keys, never scored as
+    // one follower about whom nothing is known.
+    let err = common::first_record_error(
+        r#"{"items":[{"id":1,"screen_name":"ann","followers_count":3}],"next_cursor":0}"#,
+        &ReadOptions::default(),
+    );
+    assert!(
+        err.contains("record 1") && err.contains("no follower field") && err.contains("items"),
+        "{err}"
+    );
+}
+
+#[test]
+fn crlf_csvs_give_the_lines_lf_ones_do() {
+    let lf = "username,followers,following,tweets\nann,10,20,30\ncat,1,2,3\n\nbob,5,x,0\n";
+    let crlf = lf.replace('\n', "\r\n");
+    let errors: Vec<String> = [lf.to_string(), crlf]
+        .iter()
+        .map(|text| {
+            let reader = AccountReader::from_reader(
+                std::io::Cursor::new(text.as_bytes().to_vec()),
+                &ReadOptions::default(),
+            )
+            .unwrap();
+            reader
+                .filter_map(Result::err)
+                .map(|e| e.to_string())
+                .next()
+                .unwrap()
+        })
+        .collect();
+    // bob is on line 5 (after a blank line) and is the third data record.
+    assert!(errors[0].contains("line 5, record 3"), "{}", errors[0]);
+    assert_eq!(errors[0], errors[1]);
+}
+
+#[test]
+fn counts_and_columns_as_spreadsheets_and_export_tools_write_them() {
+    // Thousands separators and abbreviated counts, "Tweets Count" with spaces, `Joined`,
+    // `Bio` and `Website`.
+    let (format, accounts) = read_str(
+        "Screen Name,Followers Count,Following Count,Tweets Count,Joined,Bio,Website\n\
+         ann,\"1,234\",1.2K,3M,2013-05-01,hello,https://example.org\n",
+    );
+    assert_eq!(format, Format::CresciCsv);
+    let p = &accounts[0].profile;
+    assert_eq!(p.followers_count, Some(1234));
+    assert_eq!(p.friends_count, Some(1200));
+    assert_eq!(p.statuses_count, Some(3_000_000));
+    assert!(p.created_at.is_some());
+    assert_eq!(p.description.as_deref(), Some("hello"));
+    assert_eq!(p.url.as_deref(), Some("https://example.org"));
+
+    // A column map to our own name makes an export detectable that was not.
+    let text = "username,followers,following,posts\nann,10,20,30\n";
+    let options = ReadOptions::default().columns("statuses_count=posts".parse().unwrap());
+    let reader =
+        AccountReader::from_reader(std::io::Cursor::new(text.as_bytes().to_vec()), &options)
+            .unwrap();
+    assert_eq!(reader.format(), Format::CresciCsv);
+    let accounts: Vec<Account> = reader.map(Result::unwrap).collect();
+    assert_eq!(accounts[0].profile.statuses_count, Some(30));
 }

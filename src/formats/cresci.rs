@@ -19,9 +19,10 @@ use crate::error::{Error, Position, Result};
 /// among them the X API v2 names, bare and as twarc2's CSV flattens them):
 /// `id` (`id_str`, `user_id`, `userId`), `name` (`user_name`, the display name in the Fast
 /// Followerz 2017 CSV), `screen_name` (`username`, `screenName`, `handle`; a leading `@` is
-/// dropped), `description`, `url`, `location`, `lang`, `created_at` (`created`,
-/// `createdAt`, `joinDate`), `statuses_count` (`tweet_count`, `public_metrics.tweet_count`,
-/// `tweets`, `statuses`, `tweetsCount`),
+/// dropped), `description` (`bio`), `url` (`website`), `location`, `lang`, `created_at`
+/// (`created`, `createdAt`, `joinDate`, `join_date`, `joined`), `statuses_count`
+/// (`tweet_count`, `public_metrics.tweet_count`, `tweets`, `statuses`, `tweetsCount`,
+/// `tweets_count`, as "Tweets Count" normalizes),
 /// `followers_count` (`public_metrics.followers_count`, `followers`), `friends_count`
 /// (`following_count`, `public_metrics.following_count`; `following` or `friends` beside
 /// plain `followers`),
@@ -121,15 +122,18 @@ impl CresciColumns {
             id: f("id", &["id_str", "user_id", "userid"])?,
             name: f("name", &["user_name", "displayname"])?,
             screen_name: f("screen_name", &["username", "screenname", "handle"])?,
-            description: f("description", &["rawdescription"])?,
+            description: f("description", &["rawdescription", "bio"])?,
             url: if scraped {
                 f("linkurl", &[])?
             } else {
-                f("url", &[])?
+                f("url", &["website"])?
             },
             location: f("location", &[])?,
             lang: f("lang", &[])?,
-            created_at: f("created_at", &["created", "createdat", "joindate"])?,
+            created_at: f(
+                "created_at",
+                &["created", "createdat", "joindate", "join_date", "joined"],
+            )?,
             statuses_count: f(
                 "statuses_count",
                 &[
@@ -139,6 +143,7 @@ impl CresciColumns {
                     "statuses",
                     "statusescount",
                     "tweetscount",
+                    "tweets_count",
                 ],
             )?,
             followers_count: f(

@@ -141,7 +141,7 @@ impl Raws {
         let mut items = Vec::with_capacity(self.raws.len() + 1);
         let mut out = Vec::with_capacity(1);
         for raw in &self.raws {
-            convert.convert(raw, &mut out);
+            super::raw::convert_checked(convert, raw, &mut out);
             let pos = raw.position();
             items.extend(out.drain(..).map(|item| (pos, item)));
         }

@@ -16,14 +16,16 @@ pub enum Format {
     /// Cresci / MIB research CSV (`users.csv`, optionally joined with a `tweets.csv`), and
     /// CSVs of X users under the v1.1 names or the API v2 ones: detected by a `screen_name`
     /// or `followers_count` column, or by `public_metrics.followers_count`, `tweet_count`,
-    /// `tweets`, `tweetsCount`, `friendsCount`, `statusesCount`, or plain `followers` with
-    /// `friends` or `statuses`, beside `id`, `user_id`, `userId`, `username`, `screenName` or
-    /// `handle` (give `--format cresci-csv` otherwise).
+    /// `tweets`, `tweetsCount`, `tweets_count`, `friendsCount`, `statusesCount`,
+    /// `statuses_count`, `friends_count`, or plain `followers` with `friends` or `statuses`,
+    /// beside `id`, `user_id`, `userId`, `username`, `screenName` or `handle` (give
+    /// `--format cresci-csv` otherwise).
     /// Columns read (any order, any letter case; other names in parentheses): `id` (`id_str`,
     /// `user_id`, `userId`), `name` (`user_name`), `screen_name` (`username`, `screenName`,
-    /// `handle`; a leading `@` dropped), `description`, `url`, `location`, `lang`,
-    /// `created_at` (`created`, `createdAt`, `joinDate`), `statuses_count` (`tweet_count`,
-    /// `public_metrics.tweet_count`, `tweets`, `statuses`, `tweetsCount`), `followers_count`
+    /// `handle`; a leading `@` dropped), `description` (`bio`), `url` (`website`),
+    /// `location`, `lang`, `created_at` (`created`, `createdAt`, `joinDate`, `join_date`,
+    /// `joined`), `statuses_count` (`tweet_count`, `public_metrics.tweet_count`, `tweets`,
+    /// `statuses`, `tweetsCount`, `tweets_count`), `followers_count`
     /// (`public_metrics.followers_count`, `followers`), `friends_count` (`following_count`,
     /// `public_metrics.following_count`; `following` or `friends` beside plain `followers`),
     /// `favourites_count` (`favorites_count`), `listed_count` (`public_metrics.listed_count`),
@@ -249,8 +251,9 @@ pub(super) fn detect_with(
         {
             return Ok(Format::InstagramJsonl);
         }
-        // A Weibo repost or comment list: the entries' users are Weibo user objects.
-        if has("reposts") || (has("comments") && has("screen_name")) {
+        // A Weibo repost or comment list, or a page of the mobile site's (users in
+        // `card_group`s): the users are Weibo user objects.
+        if has("reposts") || (has("comments") && has("screen_name")) || has("card_group") {
             return Ok(Format::Weibo);
         }
         if has("screen_name") || has("followers_count") {
@@ -276,8 +279,20 @@ pub(super) fn detect_with(
         if has("username") {
             return Ok(Format::InstagramJsonl);
         }
-        let mut seen: Vec<&str> = keys.iter().map(String::as_str).take(12).collect();
-        seen.dedup();
+        // An X API v2 response with no user in it (`{"data": [], "meta": {"result_count":
+        // 0}}`): read as one, it gives no account, and the caller says so.
+        if has("result_count") && has("data") {
+            return Ok(Format::TwitterV2);
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for k in &keys {
+            if seen.len() == 12 {
+                break;
+            }
+            if !seen.contains(&k.as_str()) {
+                seen.push(k);
+            }
+        }
         return Err(format!(
             "JSON input of unknown format (keys seen: {}); give the format explicitly",
             if seen.is_empty() {
@@ -340,6 +355,7 @@ pub(super) fn detect_with(
         "friends",
         "statuses",
         "tweetscount",
+        "tweets_count",
     ]
     .iter()
     .any(|k| has(k))
@@ -395,6 +411,10 @@ pub(super) fn detect_with(
                 || has("friendscount")
                 || has("statusescount")
                 || has("tweetscount")
+                || has("tweets_count")
+                // Our own names, as a column map gives them (`statuses_count=posts`).
+                || has("statuses_count")
+                || has("friends_count")
                 // Plain counts named in X's words (`friends`, `statuses`): a hand-made
                 // counts-only export.
                 || (has("followers") && (has("friends") || has("statuses")))))

@@ -13,6 +13,7 @@ use super::raw::{Convert, Payload, Raw};
 use super::values::ENGAGED_KEYS;
 use crate::account::{Account, Label, Platform, Profile, TextSummary};
 use crate::error::{Error, Position, Result};
+use serde_json::Value;
 
 fn label_of(fake: Option<bool>) -> Option<Label> {
     fake.map(|f| if f { Label::Fake } else { Label::Genuine })
@@ -65,6 +66,8 @@ const PLAIN_KEYS: &[&str] = &[
     "node",
     "data",
     "graphql",
+    // A followers page's list.
+    "users",
 ];
 
 const INSTAFAKE_KEYS: &[&str] = &[
@@ -193,32 +196,51 @@ fn plain_profile(o: &Obj<'_>) -> Result<Account> {
 }
 
 impl Convert for PlainJson {
+    fn origin(&self) -> &str {
+        &self.origin
+    }
+
     fn convert(&self, raw: &Raw, out: &mut Vec<Result<Account>>) {
         let Payload::Json(bytes) = &raw.payload;
         let pos = raw.position();
-        out.push(pick(bytes, PLAIN_KEYS, &self.origin, pos).and_then(|p| {
-            let o = Obj::picked(&p, &self.origin, pos);
-            if o.get("username").is_some() {
-                return plain_profile(&o);
+        let picked = match pick(bytes, PLAIN_KEYS, &self.origin, pos) {
+            Ok(p) => p,
+            Err(e) => return out.push(Err(e)),
+        };
+        let o = Obj::picked(&picked, &self.origin, pos);
+        // A page of a followers list (`{"users": [...], "big_list": ..., "status": "ok"}`,
+        // as Instagram's own endpoint returns it): each of its users.
+        if let (Some(Value::Array(users)), None) = (o.get("users"), o.get("username")) {
+            for (i, u) in users.iter().enumerate() {
+                let path = format!("users[{i}]");
+                out.push(Obj::new(u, o.origin, pos, &path).and_then(|u| any_profile(&u)));
             }
-            // Instaloader's metadata file (the profile under `node`) or a whole web profile
-            // response (under `data.user` or `graphql.user`).
-            if let Some(node) = o.object("node")? {
-                return plain_profile(&node);
-            }
-            for outer in ["data", "graphql"] {
-                if let Some(user) = o
-                    .object(outer)?
-                    .map(|x| x.object("user"))
-                    .transpose()?
-                    .flatten()
-                {
-                    return plain_profile(&user);
-                }
-            }
-            plain_profile(&o)
-        }));
+            return;
+        }
+        out.push(any_profile(&o));
     }
+}
+
+/// A profile, bare or as Instaloader saves it (under `node`) or as the web profile response
+/// holds it (under `data.user` or `graphql.user`).
+fn any_profile(o: &Obj<'_>) -> Result<Account> {
+    if o.get("username").is_some() {
+        return plain_profile(o);
+    }
+    if let Some(node) = o.object("node")? {
+        return plain_profile(&node);
+    }
+    for outer in ["data", "graphql"] {
+        if let Some(user) = o
+            .object(outer)?
+            .map(|x| x.object("user"))
+            .transpose()?
+            .flatten()
+        {
+            return plain_profile(&user);
+        }
+    }
+    plain_profile(o)
 }
 
 /// InstaFake objects: derived numbers only, labelled by `isFake`.
@@ -227,6 +249,10 @@ pub(crate) struct InstaFake {
 }
 
 impl Convert for InstaFake {
+    fn origin(&self) -> &str {
+        &self.origin
+    }
+
     fn convert(&self, raw: &Raw, out: &mut Vec<Result<Account>>) {
         let Payload::Json(bytes) = &raw.payload;
         let pos = raw.position();

@@ -434,6 +434,14 @@ impl<'a> Obj<'a> {
     }
 }
 
+/// The keys of a JSON record's top-level object (empty when it is not an object).
+pub(crate) fn top_keys(bytes: &[u8]) -> Vec<String> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(m)) => m.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Top-level object keys of the first records in `prefix` (used to detect the format).
 pub(crate) fn keys_in(prefix: &[u8]) -> Vec<String> {
     let mut keys = Vec::new();

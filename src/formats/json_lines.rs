@@ -142,7 +142,7 @@ impl LinesInput {
                 line: pos.line,
                 payload: Payload::Json(line.to_vec()),
             };
-            convert.convert(&raw, &mut out);
+            super::raw::convert_checked(convert, &raw, &mut out);
             block.items.extend(out.drain(..).map(|item| (pos, item)));
         }
         block

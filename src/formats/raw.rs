@@ -29,4 +29,52 @@ pub(crate) trait Source: Send {
 /// Turns one raw record into accounts (usually one; a v2 response gives many). Pure.
 pub(crate) trait Convert: Send + Sync {
     fn convert(&self, raw: &Raw, out: &mut Vec<Result<Account>>);
+    /// The input's name, for errors.
+    fn origin(&self) -> &str;
+}
+
+/// `convert`'s accounts of `raw` added to `out`, each from which no field was read refused
+/// ([`refuse_blank`]).
+pub(crate) fn convert_checked(convert: &dyn Convert, raw: &Raw, out: &mut Vec<Result<Account>>) {
+    let from = out.len();
+    convert.convert(raw, out);
+    refuse_blank(raw, convert.origin(), out, from);
+}
+
+/// Turns each account of `out[from..]` from which no field at all was read (no id, name,
+/// count, date, text, flag or timeline) into an error naming the record's keys: a wrapper
+/// this reader does not know (`{"items": [...]}`, a paging envelope) would otherwise be
+/// scored as one follower with nothing known about it.
+pub(crate) fn refuse_blank(raw: &Raw, origin: &str, out: &mut [Result<Account>], from: usize) {
+    let blank = crate::account::Profile {
+        platform: crate::account::Platform::default(),
+        ..Default::default()
+    };
+    for item in out.iter_mut().skip(from) {
+        let Ok(a) = item else { continue };
+        let mut p = a.profile.clone();
+        p.platform = blank.platform;
+        // A crawl time says when, not who: alone it is still no follower.
+        p.crawled_at = None;
+        if p != blank || a.activity.is_some() || a.engaged_at.is_some() {
+            continue;
+        }
+        let Payload::Json(bytes) = &raw.payload;
+        let mut keys = super::json::top_keys(bytes);
+        keys.truncate(12);
+        let shown = if keys.is_empty() {
+            "no key".to_string()
+        } else {
+            format!("keys: {}", keys.join(", "))
+        };
+        *item = Err(super::values::field_error(
+            origin,
+            raw.position(),
+            "<record>",
+            &shown,
+            "no follower field was read from this record: it is not a profile of this format, \
+             or a wrapper whose list this reader does not know (give the list itself, one \
+             profile per record, or --format)",
+        ));
+    }
 }

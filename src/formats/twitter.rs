@@ -57,6 +57,7 @@ const V1_KEYS: &[&str] = &[
     "geo_enabled",
     "status",
     "users",
+    "followers",
     "user",
     "engaged_at",
     "liked_at",
@@ -88,6 +89,10 @@ fn first<T>(keys: &[&str], read: impl Fn(&str) -> Result<Option<T>>) -> Result<O
 }
 
 impl Convert for V1 {
+    fn origin(&self) -> &str {
+        &self.origin
+    }
+
     fn convert(&self, raw: &Raw, out: &mut Vec<Result<Account>>) {
         convert_user_objects(raw, V1_KEYS, &self.origin, v1_user, out);
     }
@@ -127,10 +132,17 @@ pub(super) fn user_objects(
     out: &mut Vec<Result<Account>>,
 ) {
     let (origin, pos) = (o.origin, o.pos);
-    match o.get("users") {
-        Some(Value::Array(users)) if o.get("screen_name").is_none() => {
+    // `followers` is what some collectors name the page's list.
+    let list = ["users", "followers"]
+        .into_iter()
+        .find_map(|k| match o.get(k) {
+            Some(Value::Array(users)) => Some((k, users)),
+            _ => None,
+        });
+    match list {
+        Some((key, users)) if o.get("screen_name").is_none() => {
             for (i, u) in users.iter().enumerate() {
-                out.push(Obj::new(u, origin, pos, &format!("users[{i}]")).and_then(|u| user(&u)));
+                out.push(Obj::new(u, origin, pos, &format!("{key}[{i}]")).and_then(|u| user(&u)));
             }
         }
         _ => match o.get("user") {
@@ -236,6 +248,10 @@ pub(crate) struct V2 {
 }
 
 impl Convert for V2 {
+    fn origin(&self) -> &str {
+        &self.origin
+    }
+
     fn convert(&self, raw: &Raw, out: &mut Vec<Result<Account>>) {
         let Payload::Json(bytes) = &raw.payload;
         let pos = raw.position();

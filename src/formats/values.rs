@@ -63,8 +63,11 @@ pub(crate) fn trim(b: &[u8]) -> &[u8] {
 }
 
 /// Parses a non-negative count: digits, optionally followed by a zero fraction (`12.0`, as
-/// pandas writes integer columns that hold a NaN). Signs, other fractions, exponents, NaN and
-/// infinities are errors.
+/// pandas writes integer columns that hold a NaN), or as spreadsheets and the platforms'
+/// pages display counts: with thousands separators (`1,234,567`) or abbreviated (`1.2K`,
+/// `3M`, `1.5B`, and Weibo's `1.2万` and `3亿`), an abbreviation read as the number it stands
+/// for, rounded to a whole count (`1.2K` as 1,200). Signs, other fractions, exponents, NaN
+/// and infinities are errors.
 pub(crate) fn parse_count(raw: &[u8]) -> Result<u64, &'static str> {
     match plain_count(raw) {
         Some(n) => Ok(n),
@@ -78,6 +81,12 @@ pub(crate) fn parse_count_general(raw: &[u8]) -> Result<u64, &'static str> {
     let b = trim(raw);
     if b.is_empty() {
         return Err("empty count");
+    }
+    if let Some(n) = grouped_count(b) {
+        return Ok(n);
+    }
+    if let Some(n) = abbreviated_count(b)? {
+        return Ok(n);
     }
     let (int, frac) = match b.iter().position(|&c| c == b'.') {
         Some(i) => (&b[..i], Some(&b[i + 1..])),
@@ -102,6 +111,69 @@ pub(crate) fn parse_count_general(raw: &[u8]) -> Result<u64, &'static str> {
             .ok_or("count exceeds the largest 64-bit count")?;
     }
     Ok(n)
+}
+
+/// A count written with comma thousands separators (`1,234`, `12,345,678`): one to three
+/// digits, then groups of a comma and exactly three digits. `None` for anything else.
+fn grouped_count(b: &[u8]) -> Option<u64> {
+    let mut groups = b.split(|&c| c == b',');
+    let first = groups.next()?;
+    if b.len() < 5 || first.is_empty() || first.len() > 3 {
+        return None;
+    }
+    let mut n = 0u64;
+    let mut digits = |g: &[u8]| -> Option<()> {
+        for &c in g {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            n = n.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+        }
+        Some(())
+    };
+    digits(first)?;
+    let mut more = false;
+    for g in groups {
+        if g.len() != 3 {
+            return None;
+        }
+        digits(g)?;
+        more = true;
+    }
+    more.then_some(n)
+}
+
+/// A count abbreviated as the platforms display it: a decimal number (`1.2`, `35`) followed
+/// by `K`, `M` or `B` (either case, thousands, millions, billions), `万` (ten thousands) or
+/// `亿` (hundred millions), rounded to the nearest whole count. `Ok(None)` when `b` has no
+/// such suffix.
+fn abbreviated_count(b: &[u8]) -> Result<Option<u64>, &'static str> {
+    let text = std::str::from_utf8(b).map_err(|_| "count is not a number")?;
+    let Some(last) = text.chars().last() else {
+        return Ok(None);
+    };
+    let scale: f64 = match last {
+        'k' | 'K' => 1e3,
+        'm' | 'M' => 1e6,
+        'b' | 'B' => 1e9,
+        '万' => 1e4,
+        '亿' => 1e8,
+        _ => return Ok(None),
+    };
+    let number = text[..text.len() - last.len_utf8()].trim_end();
+    let valid = !number.is_empty()
+        && number.bytes().all(|c| c.is_ascii_digit() || c == b'.')
+        && number.bytes().filter(|&c| c == b'.').count() <= 1
+        && number.bytes().next().is_some_and(|c| c.is_ascii_digit());
+    if !valid {
+        return Err(non_digit_reason(b));
+    }
+    let value: f64 = number.parse().map_err(|_| "count is not a number")?;
+    let n = (value * scale).round();
+    if n >= 18_446_744_073_709_551_616.0 {
+        return Err("count exceeds the largest 64-bit count");
+    }
+    Ok(Some(n as u64))
 }
 
 /// The value of 1 to 19 ASCII digits and nothing else (which cannot overflow a `u64`), as
@@ -551,6 +623,22 @@ mod tests {
         );
         assert_eq!(parse_count(b"-5"), Err("negative count"));
         assert_eq!(parse_count(b"1.5"), Err("count is not an integer"));
+        // As spreadsheets and the platforms' pages display counts.
+        assert_eq!(parse_count(b"1,234"), Ok(1234));
+        assert_eq!(parse_count(b" 12,345,678 "), Ok(12_345_678));
+        assert_eq!(parse_count(b"1.2K"), Ok(1200));
+        assert_eq!(parse_count(b"35k"), Ok(35_000));
+        assert_eq!(parse_count(b"3M"), Ok(3_000_000));
+        assert_eq!(parse_count(b"1.25 B"), Ok(1_250_000_000));
+        assert_eq!(parse_count("1.2万".as_bytes()), Ok(12_000));
+        assert_eq!(parse_count("3亿".as_bytes()), Ok(300_000_000));
+        // Not thousands groups, or not a number before the suffix.
+        assert_eq!(parse_count(b"1,23"), Err("count is not a number"));
+        assert_eq!(parse_count(b"12,3456"), Err("count is not a number"));
+        assert_eq!(parse_count(b",123"), Err("count is not a number"));
+        assert_eq!(parse_count(b"K"), Err("count is not a number"));
+        assert_eq!(parse_count(b"-3K"), Err("negative count"));
+        assert_eq!(parse_count(b"1.2.3K"), Err("count is not a number"));
         assert_eq!(parse_count(b"NaN"), Err("count is not a finite number"));
         assert_eq!(parse_count(b"-inf"), Err("count is not a finite number"));
         assert_eq!(parse_count(b"1e6"), Err("count in exponent notation"));

@@ -43,6 +43,7 @@ const WEIBO_KEYS: &[&str] = &[
     "statuses_count",
     "followers_count",
     "friends_count",
+    "follow_count",
     "favourites_count",
     "verified",
     "geo_enabled",
@@ -53,6 +54,8 @@ const WEIBO_KEYS: &[&str] = &[
     "user",
     "reposts",
     "comments",
+    // The mobile site's container pages.
+    "data",
     "engaged_at",
     "liked_at",
     "retweeted_at",
@@ -60,6 +63,10 @@ const WEIBO_KEYS: &[&str] = &[
 ];
 
 impl Convert for Weibo {
+    fn origin(&self) -> &str {
+        &self.origin
+    }
+
     fn convert(&self, raw: &Raw, out: &mut Vec<Result<Account>>) {
         let picked = match picked_record(raw, WEIBO_KEYS, &self.origin) {
             Ok(p) => p,
@@ -82,6 +89,23 @@ impl Convert for Weibo {
             }
             if o.get("user").is_some() {
                 return out.push(engager(&o));
+            }
+            // The mobile site's follower and fan pages (`m.weibo.cn/api/container/getIndex`):
+            // `{"ok": 1, "data": {"cards": [{"card_group": [{"user": {...}}, ...]}]}}`.
+            if let Some(Value::Array(cards)) = o.get("data").and_then(|d| d.get("cards")) {
+                for (c, card) in cards.iter().enumerate() {
+                    let Some(Value::Array(group)) = card.get("card_group") else {
+                        continue;
+                    };
+                    for (i, entry) in group.iter().enumerate() {
+                        let Some(user) = entry.get("user") else {
+                            continue;
+                        };
+                        let path = format!("data.cards[{c}].card_group[{i}].user");
+                        out.push(Obj::new(user, o.origin, o.pos, &path).and_then(|u| user_of(&u)));
+                    }
+                }
+                return;
             }
         }
         user_objects(&o, user_of, out);
@@ -122,7 +146,11 @@ fn user_of(o: &Obj<'_>) -> Result<Account> {
         created_at,
         statuses_count: o.count("statuses_count")?,
         followers_count: o.count("followers_count")?,
-        friends_count: o.count("friends_count")?,
+        // `follow_count` on the mobile site's pages.
+        friends_count: match o.count("friends_count")? {
+            Some(n) => Some(n),
+            None => o.count("follow_count")?,
+        },
         favourites_count: o.count("favourites_count")?,
         listed_count: None,
         default_profile: None,
