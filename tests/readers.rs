@@ -1364,6 +1364,15 @@ fn follower_list_pages_are_read_as_their_users_and_unknown_wrappers_are_refused(
     assert_eq!(names, [Some("ann".to_string()), Some("bob".to_string())]);
     assert_eq!(accounts[1].profile.followers_count, Some(30));
     assert_eq!(accounts[1].profile.statuses_count, Some(50));
+    // The private API's picture flag: true for the default picture.
+    let (_, accounts) = read_str(
+        r#"{"users":[{"pk":"1","username":"ann","follower_count":3,"has_anonymous_profile_picture":true},{"pk":"2","username":"bob","follower_count":3,"has_anonymous_profile_picture":false}]}"#,
+    );
+    let default: Vec<_> = accounts
+        .iter()
+        .map(|a| a.profile.default_profile_image)
+        .collect();
+    assert_eq!(default, [Some(true), Some(false)]);
 
     // An X v1.1 list saved under `followers`.
     let (format, accounts) = read_str(

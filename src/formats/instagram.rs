@@ -48,6 +48,7 @@ const PLAIN_KEYS: &[&str] = &[
     "followsCount",
     "postsCount",
     "hasProfilePic",
+    "has_anonymous_profile_picture",
     "isPrivate",
     "private",
     "isVerified",
@@ -88,7 +89,8 @@ const INSTAFAKE_KEYS: &[&str] = &[
 /// see [`Account::engaged_at`]). Other names for the same fields are read too: the Graph
 /// API's (`followers_count`, `follows_count`, `name` for the display name, `website`),
 /// scrapers' camelCase ones (`fullName`, `externalUrl`, `followersCount`, `followsCount`,
-/// `postsCount`, `hasProfilePic`, `isPrivate` or `private`, `isVerified` or `verified`) and
+/// `postsCount`, `hasProfilePic`, `isPrivate` or `private`, `isVerified` or `verified`), the
+/// private API's `has_anonymous_profile_picture` (true for the default picture) and
 /// the web profile JSON's nested counts (`edge_followed_by`, `edge_follow`,
 /// `edge_owner_to_timeline_media`, each `{"count": n}`), also as Instaloader saves that
 /// profile, under `node`.
@@ -175,10 +177,13 @@ fn plain_profile(o: &Obj<'_>) -> Result<Account> {
             ],
             "edge_follow",
         )?,
-        default_profile_image: first_of(o, &["has_profile_pic", "hasProfilePic"], |o, k| {
+        default_profile_image: match first_of(o, &["has_profile_pic", "hasProfilePic"], |o, k| {
             o.boolean(k)
-        })?
-        .map(|b| !b),
+        })? {
+            Some(has) => Some(!has),
+            // The private API's name: true for the default (anonymous) picture.
+            None => o.boolean("has_anonymous_profile_picture")?,
+        },
         protected: first_of(o, &["is_private", "isPrivate", "private"], |o, k| {
             o.boolean(k)
         })?,
