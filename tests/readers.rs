@@ -1456,3 +1456,18 @@ fn counts_and_columns_as_spreadsheets_and_export_tools_write_them() {
     let accounts: Vec<Account> = reader.map(Result::unwrap).collect();
     assert_eq!(accounts[0].profile.statuses_count, Some(30));
 }
+
+#[test]
+fn an_error_in_a_pretty_printed_v2_response_names_the_line_of_its_user() {
+    let text = "{\"data\": [\n {\"id\": \"1\", \"username\": \"ann\", \"public_metrics\": {\"followers_count\": 10}},\n {\"id\": \"2\", \"username\": \"bob\", \"public_metrics\": {\"following_count\": -5}}\n]}\n";
+    let reader = AccountReader::from_reader(
+        std::io::Cursor::new(text.as_bytes().to_vec()),
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    let err = reader.filter_map(Result::err).next().unwrap().to_string();
+    assert!(
+        err.contains("line 3") && err.contains("data[1].public_metrics.following_count"),
+        "{err}"
+    );
+}

@@ -434,6 +434,71 @@ impl<'a> Obj<'a> {
     }
 }
 
+/// The byte offset of each element of the array under the top-level `key` of the JSON
+/// object `bytes` (empty when there is no such array): where, in a pretty-printed response,
+/// each user begins, so that an error can name its line.
+pub(crate) fn element_offsets(bytes: &[u8], key: &str) -> Vec<usize> {
+    let mut offsets = Vec::new();
+    let (mut depth, mut i) = (0usize, 0usize);
+    // Inside the wanted array (at depth 2), expecting an element's first byte.
+    let (mut inside, mut expect) = (false, false);
+    // The last string closed at depth 1, when it may be a key.
+    let mut last_key: Option<(usize, usize)> = None;
+    let mut value_of_key = false;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c == b'"' {
+            let start = i + 1;
+            let mut j = start;
+            while j < bytes.len() && bytes[j] != b'"' {
+                j += if bytes[j] == b'\\' { 2 } else { 1 };
+            }
+            if inside && expect && depth == 2 {
+                offsets.push(i);
+                expect = false;
+            }
+            if depth == 1 {
+                last_key = Some((start, j.min(bytes.len())));
+            }
+            i = j + 1;
+            continue;
+        }
+        if c.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        if inside && expect && depth == 2 && c != b']' {
+            offsets.push(i);
+            expect = false;
+        }
+        match c {
+            b':' if depth == 1 => {
+                value_of_key = last_key.is_some_and(|(a, b)| &bytes[a..b] == key.as_bytes());
+            }
+            b'{' | b'[' => {
+                if c == b'[' && depth == 1 && value_of_key {
+                    inside = true;
+                    expect = true;
+                }
+                depth += 1;
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                if inside && depth == 1 {
+                    return offsets;
+                }
+            }
+            b',' if inside && depth == 2 => expect = true,
+            _ => {}
+        }
+        if depth == 1 && c != b':' {
+            value_of_key = false;
+        }
+        i += 1;
+    }
+    offsets
+}
+
 /// The keys of a JSON record's top-level object (empty when it is not an object).
 pub(crate) fn top_keys(bytes: &[u8]) -> Vec<String> {
     match serde_json::from_slice::<Value>(bytes) {
@@ -482,6 +547,21 @@ pub(crate) fn keys_in(prefix: &[u8]) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn element_offsets_find_each_user_of_a_response() {
+        let text = "{\"meta\": {\"data\": [9]},\n \"data\": [\n  {\"id\": \"1\", \"s\": \"a,]\\\"\"},\n  {\"id\": [1, 2]}\n ]}";
+        let at = super::element_offsets(text.as_bytes(), "data");
+        let starts: Vec<&str> = at.iter().map(|&o| &text[o..o + 7]).collect();
+        assert_eq!(starts, ["{\"id\": ", "{\"id\": "]);
+        let lines: Vec<usize> = at
+            .iter()
+            .map(|&o| text[..o].matches('\n').count())
+            .collect();
+        assert_eq!(lines, [2, 3]);
+        assert!(super::element_offsets(b"[1, 2]", "data").is_empty());
+        assert!(super::element_offsets(b"{\"data\": {}}", "data").is_empty());
+    }
+
     use super::*;
 
     #[test]

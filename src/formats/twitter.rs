@@ -8,7 +8,7 @@ use super::json::{parse_value, pick, Obj};
 use super::raw::{Convert, Payload, Raw};
 use super::values::{check_created, strip_source, x_default_picture};
 use crate::account::{Account, Platform, Post, Profile};
-use crate::error::{Position, Result};
+use crate::error::{Error, Position, Result};
 
 /// Checks a parsed creation date for plausibility, naming the field on failure.
 pub(crate) fn created(
@@ -272,6 +272,20 @@ impl Convert for V2 {
         };
         let first = out.len();
         self.convert_page(&value, pos, out);
+        // A user's error at the line the user begins on, within a pretty-printed response.
+        if let (Some(Value::Array(_)), Some(line)) = (value.get("data"), pos.line) {
+            if out[first..].iter().any(Result::is_err) {
+                let starts = super::json::element_offsets(bytes, "data");
+                for (item, &at) in out[first..].iter_mut().zip(&starts) {
+                    // (A line of JSON Lines holds no line break, so its positions, which the
+                    // block engine places later by equality, are never changed here.)
+                    let below = bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64;
+                    if let (Err(Error::Parse { position, .. }), true) = (item, below > 0) {
+                        position.line = Some(line + below);
+                    }
+                }
+            }
+        }
         if let Some(t) = retrieved {
             for a in out[first..].iter_mut().flatten() {
                 a.profile.crawled_at.get_or_insert(t);
