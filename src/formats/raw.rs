@@ -46,17 +46,9 @@ pub(crate) fn convert_checked(convert: &dyn Convert, raw: &Raw, out: &mut Vec<Re
 /// this reader does not know (`{"items": [...]}`, a paging envelope) would otherwise be
 /// scored as one follower with nothing known about it.
 pub(crate) fn refuse_blank(raw: &Raw, origin: &str, out: &mut [Result<Account>], from: usize) {
-    let blank = crate::account::Profile {
-        platform: crate::account::Platform::default(),
-        ..Default::default()
-    };
     for item in out.iter_mut().skip(from) {
         let Ok(a) = item else { continue };
-        let mut p = a.profile.clone();
-        p.platform = blank.platform;
-        // A crawl time says when, not who: alone it is still no follower.
-        p.crawled_at = None;
-        if p != blank || a.activity.is_some() || a.engaged_at.is_some() {
+        if !is_blank(a) {
             continue;
         }
         let Payload::Json(bytes) = &raw.payload;
@@ -77,4 +69,58 @@ pub(crate) fn refuse_blank(raw: &Raw, origin: &str, out: &mut [Result<Account>],
              profile per record, or --format)",
         ));
     }
+}
+
+/// Whether nothing at all is known of `a`: no id, text, count, date, flag, text summary,
+/// timeline or engagement time. (A crawl time says when, not who: alone it is still no
+/// follower.)
+fn is_blank(a: &Account) -> bool {
+    // Every field named, so that a field added to `Profile` must be thought of here.
+    let crate::account::Profile {
+        platform: _,
+        id,
+        screen_name,
+        name,
+        description,
+        url,
+        location,
+        lang,
+        created_at,
+        statuses_count,
+        followers_count,
+        friends_count,
+        favourites_count,
+        listed_count,
+        default_profile,
+        default_profile_image,
+        profile_use_background_image,
+        verified,
+        protected,
+        geo_enabled,
+        crawled_at: _,
+        summary,
+    } = &a.profile;
+    let texts = [id, screen_name, name, description, url, location, lang];
+    let counts = [
+        statuses_count,
+        followers_count,
+        friends_count,
+        favourites_count,
+        listed_count,
+    ];
+    let flags = [
+        default_profile,
+        default_profile_image,
+        profile_use_background_image,
+        verified,
+        protected,
+        geo_enabled,
+    ];
+    texts.iter().all(|t| t.is_none())
+        && counts.iter().all(|c| c.is_none())
+        && flags.iter().all(|f| f.is_none())
+        && created_at.is_none()
+        && *summary == crate::account::TextSummary::default()
+        && a.activity.is_none()
+        && a.engaged_at.is_none()
 }
