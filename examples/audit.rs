@@ -566,7 +566,7 @@ impl Input {
                 format!(
                     "note: columns not read: {} (if one holds a field the reader knows under \
                      another name, map it with --columns FIELD={})",
-                    self.unread.join(", "),
+                    listed(&self.unread),
                     self.unread[0]
                 )
             });
@@ -599,7 +599,7 @@ impl Input {
         let unread = if self.unread.is_empty() {
             String::new()
         } else {
-            format!("; columns not read: {}", self.unread.join(", "))
+            format!("; columns not read: {}", listed(&self.unread))
         };
         // The fix in the users CSVs' own names (the research sets' CSVs have counts under
         // their published names, and the JSON formats take no column map).
@@ -617,6 +617,15 @@ impl Input {
         Some(format!(
             "note: {what}, so the model read none of them{unread}{fix}"
         ))
+    }
+}
+
+/// Up to eight names, then how many more (a research CSV passes over a dozen columns on
+/// purpose).
+fn listed(names: &[String]) -> String {
+    match names.len() {
+        0..=8 => names.join(", "),
+        n => format!("{} and {} more", names[..8].join(", "), n - 8),
     }
 }
 

@@ -1393,6 +1393,22 @@ fn follower_list_pages_are_read_as_their_users_and_unknown_wrappers_are_refused(
     assert_eq!(accounts[0].profile.friends_count, Some(322));
     assert_eq!(accounts[1].profile.screen_name.as_deref(), Some("小红"));
 
+    // An entry of a page from which nothing is read: refused, naming its path and keys.
+    let reader = AccountReader::from_reader(
+        std::io::Cursor::new(
+            br#"{"users":[{"pk":"1","username":"ann"},{"position":0,"thing":{}}]}"#.to_vec(),
+        ),
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    let items: Vec<_> = reader.collect();
+    assert!(items[0].is_ok());
+    let err = items[1].as_ref().unwrap_err().to_string();
+    assert!(
+        err.contains("users[1]") && err.contains("position, thing"),
+        "{err}"
+    );
+
     // A wrapper no reader knows: refused, naming the record and its keys, never scored as
     // one follower about whom nothing is known.
     let err = common::first_record_error(
@@ -1470,4 +1486,53 @@ fn an_error_in_a_pretty_printed_v2_response_names_the_line_of_its_user() {
         err.contains("line 3") && err.contains("data[1].public_metrics.following_count"),
         "{err}"
     );
+}
+
+#[test]
+fn a_crlf_tweets_file_gives_the_lines_an_lf_one_does() {
+    let text = std::fs::read_to_string(fixture("cresci_tweets.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    // The third tweet (line 4) with a date that is none.
+    lines[3] = lines[3].replace("Sun May 03", "Sxx May 03");
+    assert_ne!(lines[3], text.lines().nth(3).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let errors: Vec<String> = ["\n", "\r\n"]
+        .iter()
+        .map(|end| {
+            let path = dir.path().join("tweets.csv");
+            std::fs::write(&path, lines.join(end) + end).unwrap();
+            let options = ReadOptions::default().tweets(&path);
+            AccountReader::open(fixture("cresci_users.csv"), &options)
+                .unwrap_err()
+                .to_string()
+        })
+        .collect();
+    assert!(errors[0].contains("line 4"), "{}", errors[0]);
+    assert_eq!(errors[0], errors[1]);
+}
+
+#[test]
+fn x_api_v2_pages_without_users_give_no_account_and_no_error() {
+    // A whole response without users, with `data` empty or left out.
+    for text in [
+        r#"{"data":[],"meta":{"result_count":0}}"#,
+        r#"{"meta":{"result_count":0}}"#,
+    ] {
+        let (format, accounts) = read_str(text);
+        assert_eq!(format, Format::TwitterV2, "{text}");
+        assert!(accounts.is_empty(), "{text}");
+    }
+    // twarc2's pages, one a line: the last holds no user; another only errors for accounts
+    // that could not be looked up.
+    let (format, accounts) = read_str(concat!(
+        r#"{"data":[{"id":"1","username":"ann","public_metrics":{"followers_count":3}}],"meta":{"result_count":1},"__twarc":{"retrieved_at":"2022-01-01T00:00:00+00:00"}}"#,
+        "\n",
+        r#"{"errors":[{"value":"2","detail":"Could not find user with ids: [2].","title":"Not Found Error"}],"__twarc":{"retrieved_at":"2022-01-01T00:00:00+00:00"}}"#,
+        "\n",
+        r#"{"meta":{"result_count":0},"__twarc":{"retrieved_at":"2022-01-01T00:00:00+00:00"}}"#,
+        "\n",
+    ));
+    assert_eq!(format, Format::TwitterV2);
+    assert_eq!(accounts.len(), 1);
+    assert_eq!(accounts[0].profile.followers_count, Some(3));
 }

@@ -280,8 +280,8 @@ pub(super) fn detect_with(
             return Ok(Format::InstagramJsonl);
         }
         // An X API v2 response with no user in it (`{"data": [], "meta": {"result_count":
-        // 0}}`): read as one, it gives no account, and the caller says so.
-        if has("result_count") && has("data") {
+        // 0}}`, or `meta` alone): read as one, it gives no account, and the caller says so.
+        if has("result_count") {
             return Ok(Format::TwitterV2);
         }
         let mut seen: Vec<&str> = Vec::new();

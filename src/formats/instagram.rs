@@ -9,7 +9,7 @@ use super::columns::ColumnMap;
 use super::csv_rows::{Header, Row};
 use super::format::Format;
 use super::json::{pick, Obj};
-use super::raw::{Convert, Payload, Raw};
+use super::raw::{entry_or_blank, Convert, Payload, Raw};
 use super::values::ENGAGED_KEYS;
 use crate::account::{Account, Label, Platform, Profile, TextSummary};
 use crate::error::{Error, Position, Result};
@@ -218,7 +218,10 @@ impl Convert for PlainJson {
         if let (Some(Value::Array(users)), None) = (o.get("users"), o.get("username")) {
             for (i, u) in users.iter().enumerate() {
                 let path = format!("users[{i}]");
-                out.push(Obj::new(u, o.origin, pos, &path).and_then(|u| any_profile(&u)));
+                out.push(
+                    Obj::new(u, o.origin, pos, &path)
+                        .and_then(|u| entry_or_blank(&u, any_profile(&u))),
+                );
             }
             return;
         }

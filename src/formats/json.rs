@@ -232,6 +232,31 @@ impl<'a> Obj<'a> {
         }
     }
 
+    /// The error for an object from which no field was read: its path and keys.
+    pub(crate) fn blank_error(&self) -> Error {
+        let keys: Vec<&str> = match self.map {
+            Fields::Map(m) => m.keys().map(String::as_str).take(12).collect(),
+            Fields::List(l) => l.iter().map(|(k, _)| *k).take(12).collect(),
+        };
+        let shown = if keys.is_empty() {
+            "no key".to_string()
+        } else {
+            format!("keys: {}", keys.join(", "))
+        };
+        let field = if self.path.is_empty() {
+            "<record>"
+        } else {
+            &self.path
+        };
+        field_error(
+            self.origin,
+            self.pos,
+            field,
+            &shown,
+            super::raw::BLANK_REASON,
+        )
+    }
+
     pub(crate) fn err(&self, key: &str, value: &Value, reason: &str) -> Error {
         let shown = match value {
             Value::String(s) => s.clone(),

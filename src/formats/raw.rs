@@ -41,6 +41,23 @@ pub(crate) fn convert_checked(convert: &dyn Convert, raw: &Raw, out: &mut Vec<Re
     refuse_blank(raw, convert.origin(), out, from);
 }
 
+/// `account` as read from the list entry `entry` (a user of a page), or, when no field at all
+/// was read from it, an error naming the entry's path and keys.
+pub(crate) fn entry_or_blank(
+    entry: &super::json::Obj<'_>,
+    account: Result<Account>,
+) -> Result<Account> {
+    match account {
+        Ok(a) if is_blank(&a) => Err(entry.blank_error()),
+        other => other,
+    }
+}
+
+/// The reason given for a record or list entry from which no field was read.
+pub(crate) const BLANK_REASON: &str = "no follower field was read from it: not a profile \
+     of this format, or a wrapper whose list this reader does not know (give the list \
+     itself, one profile per record, or --format)";
+
 /// Turns each account of `out[from..]` from which no field at all was read (no id, name,
 /// count, date, text, flag or timeline) into an error naming the record's keys: a wrapper
 /// this reader does not know (`{"items": [...]}`, a paging envelope) would otherwise be
@@ -64,9 +81,7 @@ pub(crate) fn refuse_blank(raw: &Raw, origin: &str, out: &mut [Result<Account>],
             raw.position(),
             "<record>",
             &shown,
-            "no follower field was read from this record: it is not a profile of this format, \
-             or a wrapper whose list this reader does not know (give the list itself, one \
-             profile per record, or --format)",
+            BLANK_REASON,
         ));
     }
 }

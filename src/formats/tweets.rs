@@ -95,7 +95,11 @@ impl TweetIndex {
         } else {
             bom[..n].to_vec()
         };
-        let mut rdr = csv_reader(Box::new(std::io::Cursor::new(head).chain(input)));
+        // Line endings as LF, so that the csv crate's record lines are the lines records
+        // start on (after a CRLF it numbers the next record from before the line feed).
+        let mut rdr = csv_reader(Box::new(CrlfAsLf::new(
+            std::io::Cursor::new(head).chain(input),
+        )));
         let headers = rdr
             .byte_headers()
             .map_err(|e| csv_error(&origin, e))?
@@ -219,4 +223,112 @@ fn csv_reader(stream: Box<dyn Read + Send>) -> csv::Reader<Box<dyn Read + Send>>
         .flexible(true)
         .buffer_capacity(256 * 1024)
         .from_reader(stream)
+}
+
+/// A reader that gives its input with each `\r\n` as `\n` (a lone `\r` is kept).
+struct CrlfAsLf<R> {
+    inner: R,
+    buf: Box<[u8]>,
+    /// The unread bytes are `buf[pos..len]`.
+    pos: usize,
+    len: usize,
+    /// The inner reader has ended.
+    eof: bool,
+}
+
+impl<R: Read> CrlfAsLf<R> {
+    fn new(inner: R) -> Self {
+        CrlfAsLf {
+            inner,
+            buf: vec![0; 1 << 16].into_boxed_slice(),
+            pos: 0,
+            len: 0,
+            eof: false,
+        }
+    }
+
+    /// Reads more after `buf[..keep]` (moved to the front), marking the end of input.
+    fn refill(&mut self, keep: usize) -> std::io::Result<()> {
+        self.buf.copy_within(self.pos..self.pos + keep, 0);
+        self.pos = 0;
+        self.len = keep;
+        let n = loop {
+            match self.inner.read(&mut self.buf[keep..]) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                other => break other?,
+            }
+        };
+        self.len += n;
+        self.eof = n == 0;
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for CrlfAsLf<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let mut w = 0;
+        while w < out.len() {
+            if self.pos == self.len {
+                if self.eof || w > 0 {
+                    break;
+                }
+                self.refill(0)?;
+                continue;
+            }
+            let c = self.buf[self.pos];
+            if c == b'\r' {
+                if self.pos + 1 == self.len && !self.eof {
+                    // Whether a line feed follows is in the next chunk.
+                    self.refill(1)?;
+                    continue;
+                }
+                if self.buf.get(self.pos + 1) == Some(&b'\n') && self.pos + 1 < self.len {
+                    self.pos += 1;
+                    continue;
+                }
+            }
+            out[w] = c;
+            w += 1;
+            self.pos += 1;
+        }
+        Ok(w)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    /// A reader that hands out at most `step` bytes a call.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn crlf_reads_as_lf_whatever_the_chunks() {
+        let input = b"a,b\r\n1,\"x\r\ny\"\r\n\r\n2,3\rz\r";
+        let want = b"a,b\n1,\"x\ny\"\n\n2,3\rz\r";
+        for step in [1, 2, 3, 5, 64] {
+            for out_len in [1, 2, 7, 1024] {
+                let mut r = super::CrlfAsLf::new(Trickle(input, step));
+                let mut got = Vec::new();
+                let mut chunk = vec![0; out_len];
+                loop {
+                    let n = r.read(&mut chunk).unwrap();
+                    if n == 0 {
+                        break;
+                    }
+                    got.extend_from_slice(&chunk[..n]);
+                }
+                assert_eq!(got, want, "step {step}, out {out_len}");
+            }
+        }
+    }
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::json::{parse_value, pick, Obj};
-use super::raw::{Convert, Payload, Raw};
+use super::raw::{entry_or_blank, Convert, Payload, Raw};
 use super::values::{check_created, strip_source, x_default_picture};
 use crate::account::{Account, Platform, Post, Profile};
 use crate::error::{Error, Position, Result};
@@ -142,7 +142,10 @@ pub(super) fn user_objects(
     match list {
         Some((key, users)) if o.get("screen_name").is_none() => {
             for (i, u) in users.iter().enumerate() {
-                out.push(Obj::new(u, origin, pos, &format!("{key}[{i}]")).and_then(|u| user(&u)));
+                out.push(
+                    Obj::new(u, origin, pos, &format!("{key}[{i}]"))
+                        .and_then(|u| entry_or_blank(&u, user(&u))),
+                );
             }
         }
         _ => match o.get("user") {
@@ -297,7 +300,12 @@ impl Convert for V2 {
 impl V2 {
     /// The accounts of one parsed response or user object.
     fn convert_page(&self, value: &Value, pos: Position, out: &mut Vec<Result<Account>>) {
-        let is_response = value.get("data").is_some() && value.get("username").is_none();
+        // A response, or a page of one: `data` (absent from a page with no user, which
+        // holds `meta` alone, or `errors` for accounts that could not be looked up).
+        let is_response = value.get("username").is_none()
+            && ["data", "meta", "errors"]
+                .iter()
+                .any(|k| value.get(*k).is_some());
         if !is_response {
             return out.push(v2_user(value, &self.origin, pos, "", &HashMap::new()));
         }
@@ -308,13 +316,12 @@ impl V2 {
         match &value["data"] {
             Value::Array(users) => {
                 for (i, u) in users.iter().enumerate() {
-                    out.push(v2_user(
-                        u,
-                        &self.origin,
-                        pos,
-                        &format!("data[{i}]"),
-                        &pinned,
-                    ));
+                    let path = format!("data[{i}]");
+                    let account = v2_user(u, &self.origin, pos, &path, &pinned);
+                    out.push(match Obj::new(u, &self.origin, pos, &path) {
+                        Ok(o) => entry_or_blank(&o, account),
+                        Err(_) => account,
+                    });
                 }
             }
             Value::Null => {}

@@ -64,7 +64,8 @@ pub(crate) fn trim(b: &[u8]) -> &[u8] {
 
 /// Parses a non-negative count: digits, optionally followed by a zero fraction (`12.0`, as
 /// pandas writes integer columns that hold a NaN), or as spreadsheets and the platforms'
-/// pages display counts: with thousands separators (`1,234,567`) or abbreviated (`1.2K`,
+/// pages display counts: with thousands separators (`1,234,567`, or `1.234.567` with two
+/// dots or more: `1.000` is refused as ambiguous) or abbreviated (`1.2K`,
 /// `3M`, `1.5B`, and Weibo's `1.2万` and `3亿`), an abbreviation read as the number it stands
 /// for, rounded to a whole count (`1.2K` as 1,200). Signs, other fractions, exponents, NaN
 /// and infinities are errors.
@@ -82,8 +83,15 @@ pub(crate) fn parse_count_general(raw: &[u8]) -> Result<u64, &'static str> {
     if b.is_empty() {
         return Err("empty count");
     }
-    if let Some(n) = grouped_count(b) {
+    if let Some(n) = grouped_count(b, b',').or_else(|| grouped_count(b, b'.')) {
         return Ok(n);
+    }
+    // `1.000` is a thousand in a European spreadsheet and a one with a zero fraction in
+    // another: refused rather than read as either.
+    if let Some(dot) = b.iter().position(|&c| c == b'.') {
+        if (1..=3).contains(&dot) && &b[dot + 1..] == b"000" {
+            return Err("count is ambiguous: a thousands separator or a fraction");
+        }
     }
     if let Some(n) = abbreviated_count(b)? {
         return Ok(n);
@@ -113,11 +121,13 @@ pub(crate) fn parse_count_general(raw: &[u8]) -> Result<u64, &'static str> {
     Ok(n)
 }
 
-/// A count written with comma thousands separators (`1,234`, `12,345,678`): one to three
-/// digits, then groups of a comma and exactly three digits. `None` for anything else.
-fn grouped_count(b: &[u8]) -> Option<u64> {
-    let mut groups = b.split(|&c| c == b',');
+/// A count written with `sep` as the thousands separator: one to three digits, then groups
+/// of `sep` and exactly three digits; at least one group for a comma (`1,234`), at least two
+/// for a dot (`1.234.567`: one would read as a fraction). `None` for anything else.
+fn grouped_count(b: &[u8], sep: u8) -> Option<u64> {
+    let mut groups = b.split(|&c| c == sep);
     let first = groups.next()?;
+    let least = if sep == b'.' { 2 } else { 1 };
     if b.len() < 5 || first.is_empty() || first.len() > 3 {
         return None;
     }
@@ -132,15 +142,15 @@ fn grouped_count(b: &[u8]) -> Option<u64> {
         Some(())
     };
     digits(first)?;
-    let mut more = false;
+    let mut count = 0;
     for g in groups {
         if g.len() != 3 {
             return None;
         }
         digits(g)?;
-        more = true;
+        count += 1;
     }
-    more.then_some(n)
+    (count >= least).then_some(n)
 }
 
 /// A count abbreviated as the platforms display it: a decimal number (`1.2`, `35`) followed
@@ -639,6 +649,14 @@ mod tests {
         assert_eq!(parse_count(b"K"), Err("count is not a number"));
         assert_eq!(parse_count(b"-3K"), Err("negative count"));
         assert_eq!(parse_count(b"1.2.3K"), Err("count is not a number"));
+        // Dots as thousands separators: two groups or more; one group is ambiguous.
+        assert_eq!(parse_count(b"1.234.567"), Ok(1_234_567));
+        assert_eq!(
+            parse_count(b"1.000"),
+            Err("count is ambiguous: a thousands separator or a fraction")
+        );
+        assert_eq!(parse_count(b"12.0"), Ok(12));
+        assert_eq!(parse_count(b"12.00"), Ok(12));
         assert_eq!(parse_count(b"NaN"), Err("count is not a finite number"));
         assert_eq!(parse_count(b"-inf"), Err("count is not a finite number"));
         assert_eq!(parse_count(b"1e6"), Err("count in exponent notation"));

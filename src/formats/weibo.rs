@@ -9,7 +9,7 @@ use super::columns::ColumnMap;
 use super::csv_rows::{Header, Row};
 use super::format::Format;
 use super::json::Obj;
-use super::raw::{Convert, Raw};
+use super::raw::{entry_or_blank, Convert, Raw};
 use super::twitter::{created, picked_record, user_objects, v1_status};
 use super::values::check_engaged;
 use crate::account::{Account, Label, Platform, Profile};
@@ -102,7 +102,10 @@ impl Convert for Weibo {
                             continue;
                         };
                         let path = format!("data.cards[{c}].card_group[{i}].user");
-                        out.push(Obj::new(user, o.origin, o.pos, &path).and_then(|u| user_of(&u)));
+                        out.push(
+                            Obj::new(user, o.origin, o.pos, &path)
+                                .and_then(|u| entry_or_blank(&u, user_of(&u))),
+                        );
                     }
                 }
                 return;
