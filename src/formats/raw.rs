@@ -90,52 +90,13 @@ pub(crate) fn refuse_blank(raw: &Raw, origin: &str, out: &mut [Result<Account>],
 /// timeline or engagement time. (A crawl time says when, not who: alone it is still no
 /// follower.)
 fn is_blank(a: &Account) -> bool {
-    // Every field named, so that a field added to `Profile` must be thought of here.
-    let crate::account::Profile {
-        platform: _,
-        id,
-        screen_name,
-        name,
-        description,
-        url,
-        location,
-        lang,
-        created_at,
-        statuses_count,
-        followers_count,
-        friends_count,
-        favourites_count,
-        listed_count,
-        default_profile,
-        default_profile_image,
-        profile_use_background_image,
-        verified,
-        protected,
-        geo_enabled,
-        crawled_at: _,
-        summary,
-    } = &a.profile;
-    let texts = [id, screen_name, name, description, url, location, lang];
-    let counts = [
-        statuses_count,
-        followers_count,
-        friends_count,
-        favourites_count,
-        listed_count,
-    ];
-    let flags = [
-        default_profile,
-        default_profile_image,
-        profile_use_background_image,
-        verified,
-        protected,
-        geo_enabled,
-    ];
-    texts.iter().all(|t| t.is_none())
-        && counts.iter().all(|c| c.is_none())
-        && flags.iter().all(|f| f.is_none())
-        && created_at.is_none()
-        && *summary == crate::account::TextSummary::default()
-        && a.activity.is_none()
-        && a.engaged_at.is_none()
+    let p = &a.profile;
+    // Equal to a profile that knows nothing but these two (no allocation: every text of the
+    // default is `None`); `Profile`'s equality covers every field, a later one included.
+    let nothing = crate::account::Profile {
+        platform: p.platform,
+        crawled_at: p.crawled_at,
+        ..Default::default()
+    };
+    *p == nothing && a.activity.is_none() && a.engaged_at.is_none()
 }
