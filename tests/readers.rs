@@ -1462,6 +1462,19 @@ fn counts_and_columns_as_spreadsheets_and_export_tools_write_them() {
     assert_eq!(p.description.as_deref(), Some("hello"));
     assert_eq!(p.url.as_deref(), Some("https://example.org"));
 
+    // `posts`, X's word since 2023, beside a creation date (Instagram shows none); without
+    // one the file could be Instagram's and is refused as unknown.
+    let (format, accounts) =
+        read_str("username,followers,following,posts,joined\nann,10,20,30,2013-05-01\n");
+    assert_eq!(format, Format::CresciCsv);
+    assert_eq!(accounts[0].profile.statuses_count, Some(30));
+    assert_eq!(accounts[0].profile.friends_count, Some(20));
+    assert!(AccountReader::from_reader(
+        std::io::Cursor::new(b"username,followers,following,posts\nann,10,20,30\n".to_vec()),
+        &ReadOptions::default(),
+    )
+    .is_err());
+
     // A column map to our own name makes an export detectable that was not.
     let text = "username,followers,following,posts\nann,10,20,30\n";
     let options = ReadOptions::default().columns("statuses_count=posts".parse().unwrap());

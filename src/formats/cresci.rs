@@ -144,6 +144,8 @@ impl CresciColumns {
                     "statusescount",
                     "tweetscount",
                     "tweets_count",
+                    // X's word since 2023 (detected beside a creation date only).
+                    "posts",
                 ],
             )?,
             followers_count: f(

@@ -17,7 +17,8 @@ pub enum Format {
     /// CSVs of X users under the v1.1 names or the API v2 ones: detected by a `screen_name`
     /// or `followers_count` column, or by `public_metrics.followers_count`, `tweet_count`,
     /// `tweets`, `tweetsCount`, `tweets_count`, `friendsCount`, `statusesCount`,
-    /// `statuses_count`, `friends_count`, or plain `followers` with `friends` or `statuses`,
+    /// `statuses_count`, `friends_count`, or plain `followers` with `friends` or `statuses`
+    /// (or with `posts`, X's word since 2023, beside a creation date),
     /// beside `id`, `user_id`, `userId`, `username`, `screenName` or `handle` (give
     /// `--format cresci-csv` otherwise).
     /// Columns read (any order, any letter case; other names in parentheses): `id` (`id_str`,
@@ -25,7 +26,7 @@ pub enum Format {
     /// `handle`; a leading `@` dropped), `description` (`bio`), `url` (`website`),
     /// `location`, `lang`, `created_at` (`created`, `createdAt`, `joinDate`, `join_date`,
     /// `joined`), `statuses_count` (`tweet_count`, `public_metrics.tweet_count`, `tweets`,
-    /// `statuses`, `tweetsCount`, `tweets_count`), `followers_count`
+    /// `statuses`, `tweetsCount`, `tweets_count`, `posts`), `followers_count`
     /// (`public_metrics.followers_count`, `followers`), `friends_count` (`following_count`,
     /// `public_metrics.following_count`; `following` or `friends` beside plain `followers`),
     /// `favourites_count` (`favorites_count`), `listed_count` (`public_metrics.listed_count`),
@@ -359,7 +360,8 @@ pub(super) fn detect_with(
     ]
     .iter()
     .any(|k| has(k))
-        || header.iter().any(|h| h.starts_with("public_metrics."));
+        || header.iter().any(|h| h.starts_with("public_metrics."))
+        || x_posts(&has);
     let instagram = [
         "media_count",
         "follows_count",
@@ -404,6 +406,7 @@ pub(super) fn detect_with(
     .any(|k| has(k));
     if has("screen_name")
         || has("followers_count")
+        || (names_accounts && x_posts(&has))
         || (names_accounts
             && (has("public_metrics.followers_count")
                 || has("tweet_count")
@@ -425,6 +428,24 @@ pub(super) fn detect_with(
         "CSV of unknown format (columns: {}); give the format explicitly or map columns",
         first_columns(&header)
     ))
+}
+
+/// Plain `posts` beside plain `followers` and a creation date: X's word for tweets since
+/// 2023. Instagram's exports say `posts` too, but Instagram shows no creation date, so an
+/// export without one is not taken for X's.
+fn x_posts(has: &impl Fn(&str) -> bool) -> bool {
+    has("posts")
+        && has("followers")
+        && [
+            "created_at",
+            "created",
+            "createdat",
+            "joindate",
+            "join_date",
+            "joined",
+        ]
+        .iter()
+        .any(|k| has(k))
 }
 
 /// Fields of Weibo's users/show objects that X's users lack.
