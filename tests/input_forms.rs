@@ -198,9 +198,10 @@ fn counts_under_unknown_names_are_pointed_out() {
         "odd.csv",
         "id,screen_name,fans,follows,posts\n1,ann,3,4,5\n",
     );
+    // `posts` is X's word for tweets (since 2023): read in an X users CSV.
     assert!(
-        err.contains("does not give the three counts")
-            && err.contains("columns not read: fans, follows, posts")
+        err.contains("it gives posts only")
+            && err.contains("columns not read: fans, follows")
             && err.contains("--columns statuses_count="),
         "{err}"
     );

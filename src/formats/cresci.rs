@@ -144,7 +144,8 @@ impl CresciColumns {
                     "statusescount",
                     "tweetscount",
                     "tweets_count",
-                    // X's word since 2023 (detected beside a creation date only).
+                    // X's word since 2023 (a file is taken for X's by it only beside a
+                    // creation date: see `format::x_posts`).
                     "posts",
                 ],
             )?,
