@@ -431,7 +431,8 @@ impl AccountReader {
     /// use follower_audit::{AccountReader, ReadOptions};
     /// let csv = "id,screen_name,fans,follows,posts\n1,ann,3,4,5\n";
     /// let reader = AccountReader::from_reader(csv.as_bytes(), &ReadOptions::default())?;
-    /// assert_eq!(reader.unread_columns(), ["fans", "follows", "posts"]);
+    /// // `posts` is X's word for tweets, read as the post count.
+    /// assert_eq!(reader.unread_columns(), ["fans", "follows"]);
     /// # Ok::<(), follower_audit::Error>(())
     /// ```
     pub fn unread_columns(&self) -> Vec<String> {
