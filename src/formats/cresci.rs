@@ -10,6 +10,10 @@ use super::values::{check_engaged, trim, x_default_picture, ENGAGED_KEYS};
 use crate::account::{Account, Label, Platform};
 use crate::error::{Error, Position, Result};
 
+/// The other names of `created_at` in X users CSVs (header names as normalized).
+pub(crate) const CREATED_AT_ALIASES: &[&str] =
+    &["created", "createdat", "joindate", "join_date", "joined"];
+
 /// Where each Cresci / MIB `users.csv` column is in a file, resolved once from its header.
 ///
 /// [`CresciColumns::convert_record`] is a pure function of one record, so chunks of records can be
@@ -130,10 +134,7 @@ impl CresciColumns {
             },
             location: f("location", &[])?,
             lang: f("lang", &[])?,
-            created_at: f(
-                "created_at",
-                &["created", "createdat", "joindate", "join_date", "joined"],
-            )?,
+            created_at: f("created_at", CREATED_AT_ALIASES)?,
             statuses_count: f(
                 "statuses_count",
                 &[

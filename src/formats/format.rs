@@ -436,16 +436,7 @@ pub(super) fn detect_with(
 fn x_posts(has: &impl Fn(&str) -> bool) -> bool {
     has("posts")
         && has("followers")
-        && [
-            "created_at",
-            "created",
-            "createdat",
-            "joindate",
-            "join_date",
-            "joined",
-        ]
-        .iter()
-        .any(|k| has(k))
+        && (has("created_at") || super::cresci::CREATED_AT_ALIASES.iter().any(|k| has(k)))
 }
 
 /// Fields of Weibo's users/show objects that X's users lack.

@@ -63,23 +63,27 @@ fn key_before(bytes: &[u8]) -> Option<(String, usize)> {
     None
 }
 
+/// The index of the quote that closes the JSON string whose text begins at `start` (just
+/// after its opening quote), escapes skipped; `bytes.len()` when the string does not close.
+fn closing_quote(bytes: &[u8], start: usize) -> usize {
+    let mut j = start;
+    while j < bytes.len() {
+        match bytes[j] {
+            b'\\' => j += 2,
+            b'"' => return j,
+            _ => j += 1,
+        }
+    }
+    bytes.len()
+}
+
 /// The raw text of the string value starting at `start` (after a key's colon).
 fn string_value_at(bytes: &[u8], start: usize) -> &[u8] {
     let rest = bytes[start.min(bytes.len())..].trim_ascii_start();
     let Some(body) = rest.strip_prefix(b"\"") else {
         return &rest[..rest.len().min(200)];
     };
-    let mut escaped = false;
-    for (i, &c) in body.iter().enumerate() {
-        if escaped {
-            escaped = false;
-        } else if c == b'\\' {
-            escaped = true;
-        } else if c == b'"' {
-            return &body[..i];
-        }
-    }
-    body
+    &body[..closing_quote(body, 0)]
 }
 
 /// The fields of an object: a whole parsed map, or the few keys [`pick`] kept.
@@ -474,16 +478,13 @@ pub(crate) fn element_offsets(bytes: &[u8], key: &str) -> Vec<usize> {
         let c = bytes[i];
         if c == b'"' {
             let start = i + 1;
-            let mut j = start;
-            while j < bytes.len() && bytes[j] != b'"' {
-                j += if bytes[j] == b'\\' { 2 } else { 1 };
-            }
+            let j = closing_quote(bytes, start);
             if inside && expect && depth == 2 {
                 offsets.push(i);
                 expect = false;
             }
             if depth == 1 {
-                last_key = Some((start, j.min(bytes.len())));
+                last_key = Some((start, j));
             }
             i = j + 1;
             continue;
@@ -539,19 +540,7 @@ pub(crate) fn keys_in(prefix: &[u8]) -> Vec<String> {
     while i < prefix.len() && keys.len() < 400 {
         if prefix[i] == b'"' {
             let start = i + 1;
-            let mut j = start;
-            let mut escaped = false;
-            while j < prefix.len() {
-                let c = prefix[j];
-                if escaped {
-                    escaped = false;
-                } else if c == b'\\' {
-                    escaped = true;
-                } else if c == b'"' {
-                    break;
-                }
-                j += 1;
-            }
+            let j = closing_quote(prefix, start);
             if j >= prefix.len() {
                 break;
             }
