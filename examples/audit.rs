@@ -118,6 +118,22 @@ struct Args {
     engagement: bool,
 }
 
+/// Whether `e`, or an error under it, is a write to a pipe whose reader has gone.
+fn broken_pipe(e: &(dyn Error + 'static)) -> bool {
+    let mut next = Some(e);
+    while let Some(e) = next {
+        let kind = e
+            .downcast_ref::<std::io::Error>()
+            .map(|e| e.kind())
+            .or_else(|| e.downcast_ref::<serde_json::Error>()?.io_error_kind());
+        if kind == Some(std::io::ErrorKind::BrokenPipe) {
+            return true;
+        }
+        next = e.source();
+    }
+    false
+}
+
 fn parse_date(s: &str) -> Result<DateTime<Utc>, String> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
@@ -130,6 +146,8 @@ fn parse_date(s: &str) -> Result<DateTime<Utc>, String> {
 fn main() -> ExitCode {
     match try_main() {
         Ok(()) => ExitCode::SUCCESS,
+        // A reader that stopped reading (`audit FILE --json - | head`) is not an error.
+        Err(e) if broken_pipe(e.as_ref()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
@@ -139,7 +157,7 @@ fn main() -> ExitCode {
 
 fn try_main() -> Result<(), Box<dyn Error>> {
     let args = Args::parse();
-    // Refused before any output file is created (and so emptied).
+    refuse_clashing_outputs(&args)?;
     if !args.compare.is_empty()
         && (args.file.is_some() || args.csv.is_some() || args.summary_csv.is_some())
     {
@@ -147,62 +165,22 @@ fn try_main() -> Result<(), Box<dyn Error>> {
             "--compare takes the lists itself: give no FILE, no --csv and no --summary-csv".into(),
         );
     }
-    // Every output is created before the audit starts: a bad path fails at once, not after
-    // minutes of reading.
-    //
-    // The summary row is appended: one file gathers the audits of several accounts, with
-    // the header written when the file is new or empty. Opened first: appending truncates
-    // nothing, so a bad path here fails before any other output is emptied.
-    let summary_csv = match &args.summary_csv {
-        Some(p) if p.as_os_str() == "-" => {
-            return Err(
-                "--summary-csv takes a file path (standard output carries the summary)".into(),
-            )
-        }
-        Some(p) => {
-            let f = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(p)
-                .map_err(|e| format!("cannot write {}: {e}", p.display()))?;
-            let empty = f
-                .metadata()
-                .map_err(|e| format!("cannot read {}: {e}", p.display()))?
-                .len()
-                == 0;
-            Some((BufWriter::new(f), empty))
-        }
-        None => None,
-    };
-    let mut csv_file = match &args.csv {
-        Some(p) => Some(BufWriter::new(create(p)?)),
-        None => None,
-    };
-    let json_to_stdout = args.json.as_deref() == Some(Path::new("-"));
-    let mut json_out: Option<Box<dyn Write>> = match &args.json {
-        Some(_) if json_to_stdout => Some(Box::new(BufWriter::new(std::io::stdout().lock()))),
-        Some(p) => Some(Box::new(BufWriter::new(create(p)?))),
-        None => None,
-    };
-    let mut html_out = match &args.html {
-        Some(p) => Some(BufWriter::new(create(p)?)),
-        None => None,
-    };
-    let mut summary: Box<dyn Write> = if json_to_stdout {
-        Box::new(std::io::stderr().lock())
-    } else {
-        Box::new(std::io::stdout().lock())
-    };
     if !args.compare.is_empty() {
+        let Outputs {
+            mut json,
+            mut html,
+            mut summary,
+            ..
+        } = Outputs::create(&args)?;
         let comparison = compare(&args)?;
-        if let Some(mut w) = json_out.take() {
+        if let Some(mut w) = json.take() {
             serde_json::to_writer_pretty(&mut w, &comparison)?;
             w.write_all(b"\n")?;
-            w.flush()?;
+            w.finish()?;
         }
-        if let Some(mut w) = html_out.take() {
+        if let Some(mut w) = html.take() {
             w.write_all(comparison.to_html().as_bytes())?;
-            w.flush()?;
+            w.finish()?;
         }
         return Ok(print_comparison(&mut summary, &comparison)?);
     }
@@ -223,6 +201,15 @@ fn try_main() -> Result<(), Box<dyn Error>> {
         Some(p) => Cow::Owned(Model::load(p)?),
         None => Model::for_export(input.format.platform(), &input.shape)?,
     };
+    // The input is open and the model loaded: the outputs are opened now, still before the
+    // audit starts.
+    let Outputs {
+        summary_csv,
+        csv: mut csv_file,
+        json: mut json_out,
+        html: mut html_out,
+        mut summary,
+    } = Outputs::create(&args)?;
     let report = input.audit(
         &model,
         &args,
@@ -230,8 +217,8 @@ fn try_main() -> Result<(), Box<dyn Error>> {
         label,
         csv_file.as_mut().map(|w| w as &mut dyn Write),
     )?;
-    if let Some(mut w) = csv_file {
-        w.flush()?;
+    if let Some(w) = csv_file {
+        w.finish()?;
     }
     if let Some(note) = input.counts_note(&report) {
         eprintln!("{note}");
@@ -241,11 +228,11 @@ fn try_main() -> Result<(), Box<dyn Error>> {
     if let Some(mut w) = json_out.take() {
         serde_json::to_writer_pretty(&mut w, &report)?;
         w.write_all(b"\n")?;
-        w.flush()?;
+        w.finish()?;
     }
     if let Some(mut w) = html_out.take() {
         w.write_all(report.to_html().as_bytes())?;
-        w.flush()?;
+        w.finish()?;
     }
     if let Some((w, header)) = summary_csv {
         report.write_summary_csv(w, header)?;
@@ -741,8 +728,231 @@ fn print_comparison(out: &mut dyn Write, c: &Comparison) -> std::io::Result<()> 
 }
 
 /// Creates an output file, naming it in the error.
-fn create(path: &std::path::Path) -> Result<File, Box<dyn Error>> {
-    File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()).into())
+/// The report files and the stream the summary goes to.
+struct Outputs {
+    /// `--summary-csv`, opened to append, and whether it was empty (the header is due).
+    summary_csv: Option<(BufWriter<File>, bool)>,
+    csv: Option<ReportOut>,
+    json: Option<ReportOut>,
+    html: Option<ReportOut>,
+    /// Standard output, or standard error when a report takes standard output.
+    summary: Box<dyn Write>,
+}
+
+impl Outputs {
+    /// Opens every output the flags ask for, so that a bad path fails before the audit
+    /// starts rather than after minutes of reading (after [`refuse_clashing_outputs`]).
+    fn create(args: &Args) -> Result<Outputs, Box<dyn Error>> {
+        // The summary row is appended: one file gathers the audits of several accounts, with
+        // the header written when the file is new or empty. Appending truncates nothing.
+        let summary_csv = match &args.summary_csv {
+            Some(p) if p.as_os_str() == "-" => {
+                return Err(
+                    "--summary-csv takes a file path (standard output carries the summary)".into(),
+                )
+            }
+            Some(p) => {
+                let f = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(p)
+                    .map_err(|e| format!("cannot write {}: {e}", p.display()))?;
+                let empty = f
+                    .metadata()
+                    .map_err(|e| format!("cannot read {}: {e}", p.display()))?
+                    .len()
+                    == 0;
+                Some((BufWriter::new(f), empty))
+            }
+            None => None,
+        };
+        let to_stdout = [&args.csv, &args.json, &args.html]
+            .into_iter()
+            .any(|p| p.as_deref() == Some(Path::new("-")));
+        let open = |p: &Option<PathBuf>| p.as_deref().map(ReportOut::create).transpose();
+        let (csv, json, html) = (open(&args.csv)?, open(&args.json)?, open(&args.html)?);
+        let summary: Box<dyn Write> = if !to_stdout {
+            Box::new(std::io::stdout().lock())
+        } else {
+            Box::new(std::io::stderr().lock())
+        };
+        Ok(Outputs {
+            summary_csv,
+            csv,
+            json,
+            html,
+            summary,
+        })
+    }
+}
+
+/// Where a report goes: standard output (`-`), or a file written under a temporary name
+/// beside its path and renamed to the path once complete, so that an audit that fails
+/// leaves whatever was at the path before, and never half a report.
+enum ReportOut {
+    Stdout(BufWriter<std::io::StdoutLock<'static>>),
+    File {
+        out: BufWriter<tempfile::NamedTempFile>,
+        path: PathBuf,
+    },
+}
+
+impl ReportOut {
+    fn create(path: &Path) -> Result<ReportOut, Box<dyn Error>> {
+        if path.as_os_str() == "-" {
+            return Ok(ReportOut::Stdout(BufWriter::new(std::io::stdout().lock())));
+        }
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let name = path
+            .file_name()
+            .ok_or_else(|| format!("cannot write {}: not a file name", path.display()))?;
+        let prefix = format!(".{}.", name.to_string_lossy());
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".partial");
+        // The umask then gives the report the permissions of any file the user creates
+        // (a temporary file's own default is owner-only).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        if !dir.is_dir() {
+            return Err(format!(
+                "cannot write {}: there is no folder {}",
+                path.display(),
+                dir.display()
+            )
+            .into());
+        }
+        let tmp = builder
+            .tempfile_in(dir)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        Ok(ReportOut::File {
+            out: BufWriter::new(tmp),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Flushes the report and, for a file, renames it to its path.
+    fn finish(self) -> Result<(), Box<dyn Error>> {
+        match self {
+            ReportOut::Stdout(mut out) => Ok(out.flush()?),
+            ReportOut::File { out, path } => {
+                let tmp = out
+                    .into_inner()
+                    .map_err(|e| format!("cannot write {}: {}", path.display(), e.error()))?;
+                tmp.persist(&path)
+                    .map_err(|e| format!("cannot write {}: {}", path.display(), e.error))?;
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Write for ReportOut {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            ReportOut::Stdout(out) => out.write(buf),
+            ReportOut::File { out, .. } => out.write(buf),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        match self {
+            ReportOut::Stdout(out) => out.write_all(buf),
+            ReportOut::File { out, .. } => out.write_all(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            ReportOut::Stdout(out) => out.flush(),
+            ReportOut::File { out, .. } => out.flush(),
+        }
+    }
+}
+
+/// The file a path names, as far as it can be known before the file exists: the canonical
+/// path when it exists, else the canonical folder joined to the name, else the path as given.
+fn file_key(path: &Path) -> PathBuf {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return p;
+    }
+    match (path.parent(), path.file_name()) {
+        (Some(dir), Some(name)) => {
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            std::fs::canonicalize(dir)
+                .map(|d| d.join(name))
+                .unwrap_or_else(|_| path.to_path_buf())
+        }
+        _ => path.to_path_buf(),
+    }
+}
+
+/// Refuses an output path that names an input file or another output, and more than one
+/// report on standard output (`-`).
+fn refuse_clashing_outputs(args: &Args) -> Result<(), Box<dyn Error>> {
+    let to_stdout: Vec<&str> = [
+        ("--csv", &args.csv),
+        ("--json", &args.json),
+        ("--html", &args.html),
+    ]
+    .into_iter()
+    .filter(|(_, p)| p.as_deref() == Some(Path::new("-")))
+    .map(|(flag, _)| flag)
+    .collect();
+    if to_stdout.len() > 1 {
+        return Err(format!(
+            "{} ask for standard output (`-`): only one report can go there",
+            to_stdout.join(" and ")
+        )
+        .into());
+    }
+    let stdin = |p: &&PathBuf| p.as_os_str() != "-";
+    let inputs: Vec<(&str, &PathBuf)> = args
+        .file
+        .iter()
+        .filter(stdin)
+        .map(|p| ("the input", p))
+        .chain(args.compare.iter().filter(stdin).map(|p| ("--compare", p)))
+        .chain(args.tweets.iter().map(|p| ("--tweets", p)))
+        .chain(args.model.iter().map(|p| ("--model", p)))
+        .collect();
+    let outputs: Vec<(&str, &PathBuf)> = [
+        ("--summary-csv", &args.summary_csv),
+        ("--csv", &args.csv),
+        ("--json", &args.json),
+        ("--html", &args.html),
+    ]
+    .into_iter()
+    .filter_map(|(flag, p)| p.as_ref().filter(stdin).map(|p| (flag, p)))
+    .collect();
+    for (k, (flag, out)) in outputs.iter().enumerate() {
+        let key = file_key(out);
+        if let Some((what, input)) = inputs.iter().find(|(_, p)| file_key(p) == key) {
+            return Err(format!(
+                "{flag} {} is {what} {}: writing it would destroy what the audit reads",
+                out.display(),
+                input.display()
+            )
+            .into());
+        }
+        if let Some((other, _)) = outputs[..k].iter().find(|(_, p)| file_key(p) == key) {
+            return Err(format!(
+                "{flag} and {other} both name {}: give each report its own file",
+                out.display()
+            )
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// Bursts listed in the summary: the largest this many (every burst is in the JSON report).

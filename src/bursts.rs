@@ -393,8 +393,39 @@ fn weighted_median(segments: &[(usize, usize, f64)]) -> f64 {
     by_mean.last().map_or(0.0, |x| x.0)
 }
 
+/// The `n` largest of `items` by `size` (ties: the earlier first), as `(index, item)` in the
+/// items' own order: what a summary lists when there are too many to show.
+pub(crate) fn largest_in_order<T>(
+    items: &[T],
+    n: usize,
+    size: impl Fn(&T) -> f64,
+) -> Vec<(usize, &T)> {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by(|&a, &b| size(&items[b]).total_cmp(&size(&items[a])).then(a.cmp(&b)));
+    order.truncate(n);
+    order.sort_unstable();
+    order.into_iter().map(|i| (i, &items[i])).collect()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_largest_come_back_in_their_own_order_ties_to_the_earlier() {
+        let sizes = [3.0, 9.0, 1.0, 9.0, 5.0, 9.0];
+        let got: Vec<usize> = largest_in_order(&sizes, 3, |&v| v)
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(got, vec![1, 3, 5]);
+        let got: Vec<usize> = largest_in_order(&sizes, 4, |&v| v)
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(got, vec![1, 3, 4, 5]);
+        assert_eq!(largest_in_order(&sizes, 10, |&v| v).len(), 6);
+        assert!(largest_in_order(&[] as &[f64], 3, |&v| v).is_empty());
+    }
+
     use super::*;
 
     /// The search before candidates were skipped by chunk bounds: every candidate cut's gain

@@ -69,10 +69,10 @@ pub enum Error {
         /// The record number where the value was first seen.
         first: u64,
     },
-    /// Reading the input failed.
+    /// Reading the input, or writing an output, failed.
     #[error("{origin}: I/O error: {err}")]
     Io {
-        /// The input's name.
+        /// The input's name, or what was being written.
         origin: String,
         /// The underlying error.
         #[source]

@@ -251,16 +251,12 @@ impl Preset {
         }
     }
 
-    /// The model parameters: a 64-tree forest of depth at most 12, isotonic calibration, 10
-    /// folds. The depth cap leaves cross-validated and leave-one-source-out accuracy as they
-    /// were (MCC 0.958 vs 0.961 on the six Twitter/X sources) but smooths P(fake) along a list:
-    /// unbounded trees found 52 "bursts" in a synthetic 1M list with one (the generator's
-    /// `--burst 300000:20000:0.9`). 64 trees instead of 100 score a follower in about two
-    /// thirds of the time, with the same leave-one-source-out share error (0.155 vs 0.158)
-    /// and an in-sample MCC lower by 0.002; their noisier scores cut that one burst into 26
-    /// pieces until bursts split by a short dip were joined ([`crate::find_bursts`]): now one.
-    /// (These comparisons predate the forest's drawing its candidates among varying columns
-    /// only; docs/sources.md gives today's figures.)
+    /// The model parameters: a 64-tree forest of depth at most 12 with at least 2 rows a leaf,
+    /// isotonic calibration and 10 folds, with `seed` for every random draw. The depth is
+    /// capped so that P(fake) varies smoothly along a list, where deep trees' noise would show
+    /// as false bursts ([`crate::find_bursts`]); the tree count weighs scoring cost against
+    /// accuracy. The comparisons behind both values are in `docs/performance.md` ("Figures
+    /// moved from the API docs"); the model's accuracy today is in `docs/sources.md`.
     pub fn params(self, seed: u64) -> ModelParams {
         let forest = RandomForestParams::default()
             .n_trees(64)
@@ -278,11 +274,9 @@ impl Preset {
     /// depends on the era or the source more than on the account. For Twitter/X: likes
     /// (`favourites`), `verified` (in these sources it marks one source, verified-2019), the
     /// default theme, the background image and the geo flag (platform defaults that changed
-    /// over the years). Leaving them out lowered the mean leave-one-source-out error over the
-    /// six sources from 0.27 to 0.20 (docs/sources.md). For Instagram: the full name (two of
-    /// the four sources carry it, one only as pre-computed word and digit counts, so whether
-    /// a row has it tells its source); leaving it out lowered the mean share error of the
-    /// leave-one-source-out mixes from 0.12 to 0.10 over three forest seeds (docs/sources.md).
+    /// over the years). For Instagram: the full name (two of the four sources carry it, one
+    /// only as pre-computed word and digit counts, so whether a row has it tells its source).
+    /// `docs/sources.md` gives the leave-one-source-out errors with and without them.
     pub fn excluded_groups(self) -> &'static [FieldGroup] {
         match self {
             Preset::Twitter => &[
@@ -483,9 +477,10 @@ impl std::str::FromStr for Preset {
 impl Model {
     /// The model for an export of `platform` carrying the groups of `shape`: the embedded
     /// model fitted to those of its groups the preset reads ([`Preset::usable`]) when there
-    /// is one, else one trained now from the embedded
-    /// training set ([`TrainingSet::fit`] with [`Preset::params`] and seed 0: deterministic,
-    /// a few seconds).
+    /// is one, else one trained now from the embedded training set ([`TrainingSet::fit`] with
+    /// [`Preset::params`] and seed 0). Training is deterministic; it fits the model and then
+    /// up to one more per training source (for the leave-one-source-out rates), so it costs
+    /// far more than taking an embedded model.
     ///
     /// # Errors
     /// As [`TrainingSet::fit`] (not expected with the embedded data).

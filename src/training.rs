@@ -327,8 +327,8 @@ impl TrainingSet {
     }
 
     /// As [`TrainingSet::fit`], without the leave-one-source-out rates when `rates` is false:
-    /// a model that scores and explains at about a seventh of the cost (the audit's narrower
-    /// models for followers that lack a field, whose rates nothing reads).
+    /// one model fit instead of one plus up to one per source (the audit's narrower models for
+    /// followers that lack a field, whose rates nothing reads).
     pub(crate) fn fit_shape(
         &self,
         shape: &ExportShape,
@@ -358,9 +358,7 @@ impl TrainingSet {
     /// For each source, the rates on it of a model fitted without it: the detector and its
     /// calibration (on the detector's out-of-fold scores) trained on the other sources alone,
     /// as [`ModelParams::fit_variants`] trains the model itself. Neither saw the source it is
-    /// measured on. (Until December 2026 a detector fitted without the source was calibrated
-    /// by the whole model's calibration, which had seen it: that moved the stored rates up to
-    /// 0.08 from a refit's.)
+    /// measured on.
     fn source_rates(
         &self,
         model: &Model,
@@ -636,9 +634,8 @@ pub struct Shift {
 /// The share outside the support expected of a list drawn like the training data.
 const BASELINE_OUTSIDE: f64 = 0.05;
 /// The excess share outside the support at which the whole cross-source spread is taken in:
-/// a list with twice the baseline share outside the support is treated as fully shifted. At
-/// 0.20 (four times the baseline) the leave-one-source-out mixes were covered in only 81% of
-/// cases: lists of a left-out source sat at 8-9% outside and kept narrow intervals that missed.
+/// a list with twice the baseline share outside the support is treated as fully shifted (why
+/// not more: `docs/performance.md`).
 const FULL_SHIFT_EXCESS: f64 = 0.05;
 
 impl Shift {

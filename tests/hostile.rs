@@ -1067,3 +1067,99 @@ fn example_on_every_formats_malformed_fixture() {
     }
     assert!(reports >= files.len() / 2, "only {reports} lenient reports");
 }
+
+#[test]
+fn example_never_writes_over_its_input_and_a_failed_audit_keeps_the_old_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("followers.jsonl");
+    std::fs::copy(common::fixture("twitter_v1.jsonl"), &input).unwrap();
+    let original = std::fs::read(&input).unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let input_s = input.to_str().unwrap();
+
+    // An output that names the input, written another way, is refused and the input kept.
+    let other_spelling = format!("{}/./followers.jsonl", dir.path().display());
+    for flag in ["--csv", "--json", "--html", "--summary-csv"] {
+        let out = run_example(&[input_s, flag, &other_spelling]);
+        let err = stderr(&out);
+        assert!(!out.status.success(), "{flag}: exit 0");
+        assert!(
+            err.contains(flag) && err.contains("destroy"),
+            "{flag}: {err}"
+        );
+        assert_eq!(std::fs::read(&input).unwrap(), original, "{flag}");
+    }
+    // Two reports in one file, or two on standard output, are refused.
+    let out = run_example(&[input_s, "--csv", &path("r.out"), "--json", &path("r.out")]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("both name"), "{}", stderr(&out));
+    let out = run_example(&[input_s, "--csv", "-", "--html", "-"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("standard output"), "{}", stderr(&out));
+
+    // Reports of an earlier audit survive a later one that fails: on a missing input, a bad
+    // parameter, and a record refused half-way through.
+    let (csv, json, html) = (path("old.csv"), path("old.json"), path("old.html"));
+    for p in [&csv, &json, &html] {
+        std::fs::write(p, "earlier report\n").unwrap();
+    }
+    let bad = dir.path().join("bad.jsonl");
+    let mut lines: Vec<String> = String::from_utf8(original.clone())
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let last = lines.len() - 1;
+    lines[last] = lines[last].replacen(
+        "\"followers_count\":",
+        "\"followers_count\":\"many\",\"x\":",
+        1,
+    );
+    assert!(
+        lines[last].contains("\"many\""),
+        "the fixture has a follower count"
+    );
+    std::fs::write(&bad, lines.join("\n")).unwrap();
+    let missing = path("missing.jsonl");
+    let failing: [&[&str]; 3] = [
+        &[&missing],
+        &[input_s, "--population", "0"],
+        &[bad.to_str().unwrap()],
+    ];
+    for args in failing {
+        let mut all = args.to_vec();
+        all.extend(["--csv", &csv, "--json", &json, "--html", &html]);
+        let out = run_example(&all);
+        assert!(!out.status.success(), "{args:?}: exit 0");
+        for p in [&csv, &json, &html] {
+            assert_eq!(
+                std::fs::read_to_string(p).unwrap(),
+                "earlier report\n",
+                "{args:?} touched {p}"
+            );
+        }
+    }
+    // No temporary file is left behind, and a run that succeeds replaces the reports.
+    let out = run_example(&[input_s, "--csv", &csv, "--json", &json, "--html", &html]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(std::fs::read_to_string(&csv)
+        .unwrap()
+        .starts_with("position,id,"));
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".partial"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+
+    // `-` sends the per-follower rows to standard output, the summary to standard error.
+    let out = run_example(&[input_s, "--csv", "-"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("position,id,"));
+    assert!(
+        stderr(&out).contains("genuine followers:"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -92,7 +92,7 @@ impl EngagementReport {
     /// The `n` time bursts with the most fake-looking engagements (ties: the earlier first),
     /// earliest first, each with its index in [`EngagementReport::bursts`].
     pub fn largest_bursts(&self, n: usize) -> Vec<(usize, &TimeBurst)> {
-        super::report::largest_in_order(&self.bursts, n, |b| b.estimated_fake)
+        crate::bursts::largest_in_order(&self.bursts, n, |b| b.estimated_fake)
     }
 }
 

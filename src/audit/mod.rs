@@ -325,16 +325,17 @@ impl<'m> Audit<'m> {
         now: DateTime<Utc>,
     ) -> Result<AuditReport> {
         if let Some(w) = csv.as_mut() {
-            w.flush().map_err(|e| pipeline::io_error(source, e))?;
+            w.flush()
+                .map_err(|e| rows_csv::rows_write_error(source, e))?;
         }
         drop(csv);
         self.finish(source, state, positions, now)
     }
 
-    /// Audits what `reader` reads, naming the source by [`AccountReader::origin`]; as
-    /// [`Audit::run_with`] gives for the same records, but faster: the input's blocks are
-    /// parsed, converted, labelled, joined to their posts and scored together on the rayon
-    /// pool (each account is dropped on the thread that made it), while a reading thread
+    /// Audits what `reader` reads, naming the source by [`AccountReader::origin`]: the report
+    /// [`Audit::run_with`] gives for the same records. The input's blocks are parsed,
+    /// converted, labelled, joined to their posts and scored together on the rayon pool (each
+    /// account is dropped on the thread that made it), while a reading thread
     /// reads bytes and this thread keeps the tallies in input order. A reader already
     /// iterated is audited from the record iteration would give next; a sampling audit
     /// iterates the reader as [`Audit::run_with`] does. The reader's

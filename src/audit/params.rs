@@ -14,13 +14,11 @@ pub const HISTOGRAM_BINS: usize = 20;
 /// Bella et al. 2010), the mean calibrated P(fake) corrected with the model's mean scores on
 /// held-out fake and genuine accounts.
 ///
-/// The benchmark's artificial prevalence protocol chose it (see the README's benchmark
-/// section): among the estimators whose intervals carry the uncertainty of the classifier's
-/// error rates (ACC and PACC), it had the lowest mean absolute error at sample size 1,000 on
-/// Cresci 2015, below classify-and-count's, with 95% coverage above 0.93. EM had a lower error
-/// still, but its interval covers sampling only: on an all-genuine list it collapses to
-/// [0, 0], a certainty the model's own errors do not allow. Every estimator is in
-/// [`AuditReport::estimates`].
+/// Its interval carries the uncertainty of the classifier's error rates, as ACC's does; of
+/// those two, the benchmark's artificial prevalence protocol chose it (the README's benchmark
+/// section; the figures are in `docs/performance.md`). EM's interval covers sampling only: on
+/// an all-genuine list it collapses to [0, 0], a certainty the model's own errors do not
+/// allow. Every estimator is in [`AuditReport::estimates`].
 pub const DEFAULT_METHOD: Method = Method::Pacc;
 
 /// Which followers an audit report lists one by one ([`AuditParams::followers`]).
@@ -34,8 +32,8 @@ pub enum Listing {
     /// No follower: the report holds the estimates and the list's shape only.
     None,
     /// The `n` followers with the highest P(fake), most suspicious first (ties in follow
-    /// order). Their reasons are computed only for them, so the audit runs at nearly the speed
-    /// of [`Listing::None`].
+    /// order). Reasons are worked out only for followers that may still enter the list, not
+    /// for every follower.
     MostSuspicious(usize),
     /// Every follower, in follow order.
     All,

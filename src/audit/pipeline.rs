@@ -16,7 +16,7 @@ use crate::features::{FeatureExtractor, FeatureMatrix, TimeReference};
 use super::engagement::NO_TIME;
 use super::params::{ListKind, Listing};
 use super::report::{FollowerGroup, FollowerScore};
-use super::rows_csv::{push_field, push_plain_field, RowsCsv};
+use super::rows_csv::{push_field, push_plain_field, rows_write_error, RowsCsv};
 use super::shared::Shared;
 use super::shift::{follower_key, follower_keys};
 use super::state::TimeKind;
@@ -620,13 +620,6 @@ fn called(p_fake: f64, threshold: f64) -> Label {
     }
 }
 
-pub(super) fn io_error(source: &str, err: std::io::Error) -> Error {
-    Error::Io {
-        origin: source.to_string(),
-        err,
-    }
-}
-
 /// What a follower's CSV row holds after its position.
 struct TailFields<'a> {
     id: Option<&'a str>,
@@ -765,7 +758,7 @@ impl Sink<'_, '_> {
         };
         if let Some(w) = self.csv.as_mut() {
             write_follower(w, &score, text, &mut self.room)
-                .map_err(|e| io_error(self.source, e))?;
+                .map_err(|e| rows_write_error(self.source, e))?;
         }
         if listed {
             self.state.followers.push(score);
@@ -813,7 +806,7 @@ impl Sink<'_, '_> {
                 debug_assert!(!listed, "follower {pos} listed without its details");
                 if let Some(w) = self.csv.as_mut() {
                     w.row_with_tail(pos, tail.bytes())
-                        .map_err(|e| io_error(self.source, e))?;
+                        .map_err(|e| rows_write_error(self.source, e))?;
                 }
                 Ok(())
             }

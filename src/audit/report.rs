@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::account::Label;
-use crate::bursts::Burst;
+use crate::bursts::{largest_in_order, Burst};
 use crate::detector::Reason;
 use crate::features::{ExportShape, FieldGroup};
 use crate::formats::Rejection;
@@ -12,6 +12,7 @@ use crate::training::ShiftLevel;
 
 use super::engagement::EngagementReport;
 use super::params::{ListKind, Listing};
+use super::rows_csv::csv_error;
 
 /// An estimated count with its interval.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -352,29 +353,14 @@ impl AuditReport {
         let name = "summary CSV";
         if header {
             w.write_record(Self::SUMMARY_COLUMNS)
-                .map_err(|e| super::state::csv_error(name, e))?;
+                .map_err(|e| csv_error(name, e))?;
         }
-        w.write_record(&row)
-            .map_err(|e| super::state::csv_error(name, e))?;
+        w.write_record(&row).map_err(|e| csv_error(name, e))?;
         w.flush().map_err(|err| crate::Error::Io {
             origin: name.into(),
             err,
         })
     }
-}
-
-/// The `n` largest of `items` by `size` (ties: the earlier first), as `(index, item)` in the
-/// items' own order: what a summary lists when there are too many to show.
-pub(super) fn largest_in_order<T>(
-    items: &[T],
-    n: usize,
-    size: impl Fn(&T) -> f64,
-) -> Vec<(usize, &T)> {
-    let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_by(|&a, &b| size(&items[b]).total_cmp(&size(&items[a])).then(a.cmp(&b)));
-    order.truncate(n);
-    order.sort_unstable();
-    order.into_iter().map(|i| (i, &items[i])).collect()
 }
 
 impl AuditReport {
@@ -383,28 +369,6 @@ impl AuditReport {
     /// long list has many bursts.
     pub fn largest_bursts(&self, n: usize) -> Vec<(usize, &Burst)> {
         largest_in_order(&self.bursts, n, |b| b.estimated_bought)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::largest_in_order;
-
-    #[test]
-    fn the_largest_come_back_in_their_own_order_ties_to_the_earlier() {
-        let sizes = [3.0, 9.0, 1.0, 9.0, 5.0, 9.0];
-        let got: Vec<usize> = largest_in_order(&sizes, 3, |&v| v)
-            .into_iter()
-            .map(|(i, _)| i)
-            .collect();
-        assert_eq!(got, vec![1, 3, 5]);
-        let got: Vec<usize> = largest_in_order(&sizes, 4, |&v| v)
-            .into_iter()
-            .map(|(i, _)| i)
-            .collect();
-        assert_eq!(got, vec![1, 3, 4, 5]);
-        assert_eq!(largest_in_order(&sizes, 10, |&v| v).len(), 6);
-        assert!(largest_in_order(&[] as &[f64], 3, |&v| v).is_empty());
     }
 }
 

@@ -3,6 +3,8 @@
 
 use std::io::Write;
 
+use crate::error::Error;
+
 /// About how many bytes are gathered before they are handed to the output.
 const PIECE: usize = 1 << 16;
 
@@ -124,6 +126,27 @@ fn needs_quotes(bytes: &[u8]) -> bool {
             .any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'));
     }
     memchr::memchr3(b',', b'"', b'\n', bytes).is_some() || memchr::memchr(b'\r', bytes).is_some()
+}
+
+/// A failed write of the per-follower rows of the audit of `source`.
+pub(super) fn rows_write_error(source: &str, err: std::io::Error) -> Error {
+    Error::Io {
+        origin: format!("the per-follower rows of {source}"),
+        err,
+    }
+}
+
+/// A failed write of the CSV output `what`.
+pub(super) fn csv_error(what: &str, e: csv::Error) -> Error {
+    let text = e.to_string();
+    let err = match e.into_kind() {
+        csv::ErrorKind::Io(err) => err,
+        _ => std::io::Error::other(text),
+    };
+    Error::Io {
+        origin: what.to_string(),
+        err,
+    }
 }
 
 #[cfg(test)]

@@ -20,9 +20,10 @@ use super::report::{FieldsReport, ShiftReport};
 pub(super) const PROBE_SHIFT_ROWS: usize = 1000;
 
 /// The spread taken for a rate no held-out source measured (a model trained on one source,
-/// such as the Weibo model, or fitted without sources, as [`crate::ModelParams::fit`] does): the standard deviation of a rate known only to lie between 0
-/// and 1 (uniform on it), `1 / sqrt(12)`. The Twitter/X model's rates, measured on its
-/// held-out sources, spread about as much (0.26 to 0.32).
+/// such as the Weibo model, or fitted without sources, as [`crate::ModelParams::fit`] does):
+/// the standard deviation of a rate known only to lie between 0 and 1 (uniform on it),
+/// `1 / sqrt(12)`. How it compares with the Twitter/X model's measured spreads:
+/// `docs/performance.md`.
 pub(super) const UNMEASURED_SPREAD: f64 = 0.288_675_134_594_812_9;
 
 /// The root-mean-square deviation of the model's leave-one-source-out rates from its own
@@ -103,10 +104,9 @@ impl BottomK {
 
 /// A hash of a follower's feature row (the bits of every value): the key of the uniform
 /// sample. Followers alike in every feature share a key, so the sample is uniform over
-/// distinct feature rows (mass-made followers alike in every feature count once; keying by id
-/// too was tried and moved the counts-only E13+INT interval off the truth, see
-/// docs/performance.md); which of the alike followers the sample keeps is settled by
-/// [`BottomK::offer`], not by the order threads hand them over.
+/// distinct feature rows (mass-made followers alike in every feature count once; the id is not
+/// part of the key, and `docs/performance.md` says why); which of the alike followers the
+/// sample keeps is settled by [`BottomK::offer`], not by the order threads hand them over.
 pub(super) fn follower_key(row: &[f64], _account: &Account) -> u64 {
     let mut h = [KEY_START];
     for &v in row {

@@ -14,8 +14,7 @@ use crate::model::Model;
 use ndarray::Array2;
 use rayon::prelude::*;
 
-use super::pipeline::io_error;
-use super::rows_csv::RowsCsv;
+use super::rows_csv::{rows_write_error, RowsCsv};
 
 use super::params::INACTIVE_MAX_POSTS;
 use crate::formats::Rejection;
@@ -200,7 +199,7 @@ pub(super) fn scores_writer<'w>(
     ] {
         w.field(name);
     }
-    w.end_row().map_err(|err| io_error(source, err))?;
+    w.end_row().map_err(|err| rows_write_error(source, err))?;
     Ok(Some(w))
 }
 
@@ -234,13 +233,6 @@ pub(super) fn label_name(label: Label) -> &'static str {
     match label {
         Label::Genuine => "genuine",
         Label::Fake => "fake",
-    }
-}
-
-pub(super) fn csv_error(source: &str, e: csv::Error) -> Error {
-    Error::Io {
-        origin: source.to_string(),
-        err: std::io::Error::other(e.to_string()),
     }
 }
 

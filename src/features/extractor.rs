@@ -248,8 +248,8 @@ impl FeatureExtractor {
     }
 
     /// As [`FeatureExtractor::extract`], into a caller's buffer of `accounts.len()` rows and
-    /// one column per feature, so that a stream of chunks can reuse one allocation (a fresh
-    /// matrix costs page faults comparable to the extraction itself at 100k rows).
+    /// one column per feature, so that a stream of chunks can reuse one allocation instead of
+    /// paying for a fresh matrix's memory on every chunk.
     ///
     /// # Errors
     /// [`Error::InvalidParams`] when `out`'s shape is not (`accounts.len()`, schema length) or
@@ -433,9 +433,9 @@ fn flag(b: bool) -> f64 {
 
 /// `ln(1 + x)` of a non-negative quantity (counts, rates, ratios).
 ///
-/// Computed as `ln(1 + x)` rather than `ln_1p(x)`: the libm `log` is several times faster than
-/// `log1p`, and the only loss, for `x` below about 1e-8, is an absolute error near 1e-16 that no
-/// model can see. Crate-visible so that tests and rules use the very same function.
+/// Computed as `ln(1 + x)` rather than `ln_1p(x)` because the libm `log` is the cheaper call
+/// (`docs/performance.md`); the only loss, for `x` below about 1e-8, is an absolute error near
+/// 1e-16 that no model can see. Crate-visible so that tests and rules use the very same function.
 #[inline]
 pub(crate) fn log1p(x: f64) -> f64 {
     (1.0 + x.max(0.0)).ln()

@@ -5,14 +5,10 @@ use csv::ByteRecord;
 use super::blocks::Record;
 use super::columns::ColumnMap;
 use super::csv_rows::{Header, Reuse, Row};
-use super::format::Format;
+use super::format::{Format, CREATED_AT_ALIASES};
 use super::values::{check_engaged, trim, x_default_picture, ENGAGED_KEYS};
 use crate::account::{Account, Label, Platform};
 use crate::error::{Error, Position, Result};
-
-/// The other names of `created_at` in X users CSVs (header names as normalized).
-pub(crate) const CREATED_AT_ALIASES: &[&str] =
-    &["created", "createdat", "joindate", "join_date", "joined"];
 
 /// Where each Cresci / MIB `users.csv` column is in a file, resolved once from its header.
 ///

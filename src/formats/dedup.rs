@@ -89,10 +89,10 @@ impl HashIndex {
     }
 
     /// Sizes the shards for `n` ids at once (each shard's table as large as inserting them one
-    /// by one would make it), up to 2^15 slots a shard (25 MB in all, about 1.8 million ids):
-    /// up to there the index grows no more and no table is built only to be thrown away. Past
-    /// the cap the tables still grow as ids come. A hint only: the index holds the same ids
-    /// whether or not it was sized.
+    /// by one would make it), up to 2^15 slots a shard (with 64 shards of 12-byte slots kept at
+    /// most 7/8 full: 24 MiB, room for about 1.8 million ids): up to there the index grows no
+    /// more and no table is built only to be thrown away. Past the cap the tables still grow
+    /// as ids come. A hint only: the index holds the same ids whether or not it was sized.
     pub(super) fn reserve(&mut self, n: u64) {
         let per_shard = n / SHARDS as u64 + 1;
         for shard in &mut self.shards {
@@ -158,7 +158,7 @@ pub(super) fn expected_records(prefix: &Option<(u64, u64)>, size: u64) -> Option
 /// MurmurHash3 64-bit finalizer (a bijection with full avalanche), each part closed by its
 /// length so that `["ab"]` and `["a", "b"]` differ. Not keyed: an adversary could make ids
 /// collide on purpose, which would only make the duplicate check reject a record it should
-/// not (and say so). Several times faster than std's SipHash on short ids.
+/// not (and say so).
 pub(crate) fn hash_str(parts: &[&[u8]]) -> u64 {
     fn mix(mut x: u64) -> u64 {
         x ^= x >> 33;

@@ -3,8 +3,6 @@
 //! duplicates, counted and handed on in input order. [`AccountReader::read_blocks`] drives it
 //! to the end with the caller's work; iteration steps it with the identity.
 
-use std::collections::HashSet;
-
 use rayon::prelude::*;
 
 use super::blocks::{self, pool_blocks, Place, BLOCK_BYTES};
@@ -15,7 +13,7 @@ use super::json_lines::LinePlacement;
 use super::labels::LabelIndex;
 use super::options::Mode;
 use super::raw::{Convert, Payload, Raw, Source};
-use super::reader::{error_position, AccountReader, Input};
+use super::reader::{error_position, AccountReader, Claims, Input, Pace};
 use super::tweets::TweetIndex;
 use crate::account::{Account, Label};
 use crate::error::{Error, Position, Result};
@@ -69,12 +67,6 @@ impl Join<'_> {
             .collect()
     }
 }
-
-/// The posts taken so far, in input order: an id's posts belong to the first record with
-/// that id that is accepted; a later one (possible without the duplicate check) gets none,
-/// as when iterating, and is worked on again without them.
-#[derive(Default)]
-pub(super) struct Claims(HashSet<u64>);
 
 /// A block's records as they are worked on: each record's position relative to the block
 /// and its conversion (`Ok(k)`: the k-th account), the accounts' duplicate keys (none
@@ -229,17 +221,6 @@ impl Place for AsRead {
     fn position(&self, relative: Position) -> Position {
         relative
     }
-}
-
-/// How far one call of [`AccountReader::engine`] goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Pace {
-    /// The next blocks, then back to the caller: one block here, or (when `parallel` and
-    /// the pool has threads to spare) two per thread worked at once on the rayon pool.
-    Step { parallel: bool },
-    /// The rest of the input, pipelined on the rayon pool (the reading on a thread of its
-    /// own, blocks worked as they come and placed in input order).
-    Drive,
 }
 
 impl AccountReader {

@@ -436,7 +436,7 @@ pub(super) fn detect_with(
 fn x_posts(has: &impl Fn(&str) -> bool) -> bool {
     has("posts")
         && has("followers")
-        && (has("created_at") || super::cresci::CREATED_AT_ALIASES.iter().any(|k| has(k)))
+        && (has("created_at") || CREATED_AT_ALIASES.iter().any(|k| has(k)))
 }
 
 /// Fields of Weibo's users/show objects that X's users lack.
@@ -498,6 +498,10 @@ fn header_names(prefix: &[u8]) -> Vec<String> {
         .map(|f| normalize(&String::from_utf8_lossy(f)))
         .collect()
 }
+
+/// The other names of `created_at` in X users CSVs (header names as normalized).
+pub(crate) const CREATED_AT_ALIASES: &[&str] =
+    &["created", "createdat", "joindate", "join_date", "joined"];
 
 #[cfg(test)]
 mod tests {

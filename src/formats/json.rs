@@ -252,13 +252,7 @@ impl<'a> Obj<'a> {
         } else {
             &self.path
         };
-        field_error(
-            self.origin,
-            self.pos,
-            field,
-            &shown,
-            super::raw::BLANK_REASON,
-        )
+        field_error(self.origin, self.pos, field, &shown, BLANK_REASON)
     }
 
     pub(crate) fn err(&self, key: &str, value: &Value, reason: &str) -> Error {
@@ -558,6 +552,11 @@ pub(crate) fn keys_in(prefix: &[u8]) -> Vec<String> {
     }
     keys
 }
+
+/// The reason given for a record or list entry from which no field was read.
+pub(crate) const BLANK_REASON: &str = "no follower field was read from it: not a profile \
+     of this format, or a wrapper whose list this reader does not know (give the list \
+     itself, one profile per record, or --format)";
 
 #[cfg(test)]
 mod tests {

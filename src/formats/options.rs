@@ -159,10 +159,10 @@ impl ReadOptions {
     }
 
     /// Reject records whose id (or screen name) repeats (default `true`). The check keeps one
-    /// 64-bit hash and a 32-bit record number per account (12 bytes in a hash table, about
-    /// 27-40 MB per million accounts); turn it off for strictly constant memory on inputs known
-    /// to be unique. A hash collision (odds about 1 in 36 million at a million accounts) would
-    /// reject a distinct account as a duplicate.
+    /// 64-bit hash and a 32-bit record number per account, in 12-byte slots of hash tables that
+    /// double when 7/8 full: about 14 to 28 bytes per account. Turn it off for strictly
+    /// constant memory on inputs known to be unique. A hash collision (odds about 1 in 36
+    /// million at a million accounts) would reject a distinct account as a duplicate.
     pub fn check_duplicates(mut self, yes: bool) -> Self {
         self.check_duplicates = yes;
         self

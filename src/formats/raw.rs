@@ -53,11 +53,6 @@ pub(crate) fn entry_or_blank(
     }
 }
 
-/// The reason given for a record or list entry from which no field was read.
-pub(crate) const BLANK_REASON: &str = "no follower field was read from it: not a profile \
-     of this format, or a wrapper whose list this reader does not know (give the list \
-     itself, one profile per record, or --format)";
-
 /// Turns each account of `out[from..]` from which no field at all was read (no id, name,
 /// count, date, text, flag or timeline) into an error naming the record's keys: a wrapper
 /// this reader does not know (`{"items": [...]}`, a paging envelope) would otherwise be
@@ -81,7 +76,7 @@ pub(crate) fn refuse_blank(raw: &Raw, origin: &str, out: &mut [Result<Account>],
             raw.position(),
             "<record>",
             &shown,
-            BLANK_REASON,
+            super::json::BLANK_REASON,
         ));
     }
 }

@@ -1,7 +1,7 @@
 //! [`AccountReader`]: opens an input, detects its format, and yields its records as checked,
 //! labelled and counted accounts.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::fs::File;
 use std::io::{BufReader, Cursor, Read};
@@ -13,7 +13,6 @@ use flate2::read::MultiGzDecoder;
 
 use super::csv_input::{self, CsvInput};
 use super::dedup::{count_lines, expected_records, DupKey, HashIndex};
-use super::engine::{Claims, Pace};
 use super::format::{detect_with, sniff_delimiter, Format};
 use super::json_lines::LinesInput;
 use super::json_source::{JsonSource, Layout};
@@ -43,8 +42,8 @@ pub(super) enum Input {
 ///
 /// It turns a file (or any [`Read`](std::io::Read)) in one of the supported [`Format`]s into a
 /// stream of [`Result<Account>`](crate::Account), in memory that does not grow with the input
-/// (except for the duplicate check's 64-bit hash per account, about 40 MB at the peak per
-/// million accounts; see [`ReadOptions::check_duplicates`]). The format is detected from the
+/// (except for the duplicate check's index, about 14 to 28 bytes per account; see
+/// [`ReadOptions::check_duplicates`]). The format is detected from the
 /// content unless given.
 ///
 /// Items are `Ok(account)` or `Err(error)` for a bad record; in [`Mode::Strict`] the iterator
@@ -605,6 +604,23 @@ impl Iterator for AccountReader {
             self.fill();
         }
     }
+}
+
+/// The posts taken so far, in input order: an id's posts belong to the first record with
+/// that id that is accepted; a later one (possible without the duplicate check) gets none,
+/// as when iterating, and is worked on again without them.
+#[derive(Default)]
+pub(super) struct Claims(pub(super) HashSet<u64>);
+
+/// How far one call of [`AccountReader::engine`] goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Pace {
+    /// The next blocks, then back to the caller: one block here, or (when `parallel` and
+    /// the pool has threads to spare) two per thread worked at once on the rayon pool.
+    Step { parallel: bool },
+    /// The rest of the input, pipelined on the rayon pool (the reading on a thread of its
+    /// own, blocks worked as they come and placed in input order).
+    Drive,
 }
 
 #[cfg(test)]

@@ -497,8 +497,9 @@ fn resample_class(
     (above as f64 / draws as f64, sum / draws as f64)
 }
 
-/// A uniform index in `0..n` from one 32-bit draw (multiply-shift; its bias, at most n / 2^32,
-/// is immaterial here), several times faster than a rejection-sampled range.
+/// A uniform index in `0..n` from exactly one 32-bit draw (multiply-shift, no rejection loop;
+/// its bias, at most n / 2^32, is immaterial here); a rejection-sampled range only for an `n`
+/// beyond 32 bits.
 fn draw_index(rng: &mut ChaCha8Rng, n: usize) -> usize {
     if n <= u32::MAX as usize {
         ((rng.next_u32() as u64 * n as u64) >> 32) as usize

@@ -51,8 +51,8 @@ impl Method {
 }
 
 impl Default for Method {
-    /// PACC: on cross-validated cresci-2015 scores it had the lowest error at n = 1,000 among
-    /// the estimators whose intervals held their coverage (see `tests/prevalence.rs`).
+    /// PACC, the estimator the prevalence protocol chose among those whose intervals hold
+    /// their coverage (`tests/prevalence.rs`; the figures are in `docs/performance.md`).
     fn default() -> Method {
         Method::Pacc
     }

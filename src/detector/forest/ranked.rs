@@ -6,9 +6,10 @@ use super::nodes::Tree;
 /// Slots of a [`RankedForest`]: node indices are 16-bit.
 pub(super) const SLOTS: usize = 1 << 16;
 /// The cost of a step along the chain relative to a binary-search step of ranking or a step of
-/// the plain kernel (measured: about 0.65 ns against 1.2 ns).
+/// the plain kernel (a measured ratio: `docs/performance.md`).
 const CHAIN_STEP_COST: f64 = 0.55;
-/// Rows walked through the chained forest together (10 and 12 measured alike, 8 and 14 slower).
+/// Rows walked through the chained forest together (chosen by measurement:
+/// `docs/performance.md`).
 const RANKED_LANES: usize = 10;
 /// Rows walked together when summing path contributions (each lane keeps 2 KB of sums).
 const CONTRIBUTION_LANES: usize = 6;
@@ -72,14 +73,14 @@ fn pack(left: usize, k: u32, feature: usize) -> u32 {
 }
 
 impl RankedForest {
-    /// The ranked form of `trees` when it applies and is expected to score faster than the
-    /// plain kernel.
+    /// The ranked form of `trees` when it applies and its estimated cost per row is below the
+    /// plain kernel's.
     ///
     /// Per row, ranking costs about one unit per binary-search step over all used features,
     /// and the chain about [`CHAIN_STEP_COST`] units per node on the row's paths (estimated from
     /// the trees' training counts), against one unit per level of every tree for the plain
-    /// kernel's fixed-depth walk. (Measured on this machine's 100,000-row benches: with few
-    /// trees over many thresholds, ranking does not pay for itself.)
+    /// kernel's fixed-depth walk. Forests of few trees over many thresholds therefore tend to
+    /// keep the plain kernel.
     pub(super) fn when_it_pays(trees: &[Tree], n_features: usize) -> Option<RankedForest> {
         let ranked = RankedForest::build(trees, n_features)?;
         let rank_steps: u32 = ranked.steps.iter().sum();
