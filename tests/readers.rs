@@ -220,6 +220,37 @@ fn csv_variants_bom_r_index_and_pandas_index() {
     assert_eq!(a[1].profile.followers_count, None, "NULL is missing");
 }
 
+/// One record with a stray delimiter (an unquoted `1,234`) is that record's error, not a
+/// row-name column that shifts every field of the file: R's row names are numbers, and every
+/// record has them.
+#[test]
+fn a_stray_delimiter_in_the_first_record_is_its_error_not_a_row_name_column() {
+    let header = "username,follower_count,following_count,media_count\n";
+    for (body, line) in [
+        ("alice,1,234,10,10\nbob,5,5,5\ncarl,6,6,6\n", 2),
+        ("bob,5,5,5\nalice,1,234,10,10\ncarl,6,6,6\n", 3),
+        ("1,5,5,5,5\nbob,5,5,5\n", 2),
+    ] {
+        let text = format!("{header}{body}");
+        let mut reader = AccountReader::from_reader(
+            std::io::Cursor::new(text.into_bytes()),
+            &ReadOptions::default(),
+        )
+        .unwrap();
+        let first_error = reader.find_map(Result::err).expect("an error");
+        let msg = first_error.to_string();
+        assert!(
+            msg.contains(&format!("line {line},")) && msg.contains("5 fields, the header has 4"),
+            "{body:?}: {msg}"
+        );
+    }
+    // R's row names on every record are still read as such.
+    let (_, accounts) = read_str(&format!("{header}1,bob,5,6,7\n2,carl,8,9,10\n"));
+    assert_eq!(accounts.len(), 2);
+    assert_eq!(accounts[1].profile.screen_name.as_deref(), Some("carl"));
+    assert_eq!(accounts[1].profile.followers_count, Some(8));
+}
+
 /// An X API v2 user's picture URL says the same of the default picture in a JSON export as
 /// in a CSV one: the default picture's path, another picture on X's hosts, or nothing at all
 /// for another host (a proxy or a mirror).

@@ -327,8 +327,8 @@ pub(crate) fn open(
         origin: origin.to_string(),
         err,
     };
-    // Read blocks until the header and the first record are whole; the blocks are kept, to
-    // be read again as any other.
+    // Read blocks until the header and the first two records are whole; the blocks are kept,
+    // to be read again as any other.
     let mut opened = VecDeque::new();
     let mut bytes = Vec::new();
     let mut tokens = Tokens::default();
@@ -337,7 +337,7 @@ pub(crate) fn open(
         let last = block.last;
         opened.push_back(block);
         tokenize(&bytes, true, last, delimiter, &mut tokens);
-        if tokens.len() >= 2 || last {
+        if tokens.len() >= 3 || last {
             break;
         }
     }
@@ -348,8 +348,17 @@ pub(crate) fn open(
         });
     }
     let headers = owned(&tokens.record(0));
-    // R's write.csv: the header lacks the row-name column the records have.
-    let leading_index = tokens.len() > 1 && tokens.record(1).len() == headers.len() + 1;
+    // R's write.table: the header lacks the row-name column the records have. Taken so only
+    // when the first record's extra field is a row number and the next record (if any) is
+    // as long: a stray delimiter in the first record alone (an unquoted `1,234`) would
+    // otherwise shift every column of the file.
+    let one_longer = |k: usize| tokens.len() > k && tokens.record(k).len() == headers.len() + 1;
+    let leading_index = one_longer(1)
+        && tokens
+            .record(1)
+            .get(0)
+            .is_some_and(|f| !f.is_empty() && f.iter().all(u8::is_ascii_digit))
+        && (tokens.len() < 3 || one_longer(2));
     let mut unread = Vec::new();
     let convert = match format {
         Format::CresciCsv => {
