@@ -1058,7 +1058,7 @@ fn print_summary(
                     .map(|b| {
                         let start = b["start"].as_u64().unwrap_or(0);
                         let len = b["len"].as_u64().unwrap_or(0);
-                        format!("followers {start} to {}", start + len)
+                        format!("followers {start} to {}", start + len.max(1) - 1)
                     })
                     .collect();
                 writeln!(
@@ -1161,7 +1161,7 @@ fn print_summary(
                 "    #{} {many} {} to {}: {} fake vs {} baseline, about {:.0} bought",
                 i + 1,
                 burst.start,
-                burst.end,
+                burst.last(),
                 pct(burst.fake_share),
                 pct(burst.baseline_fake_share),
                 burst.estimated_bought

@@ -83,6 +83,14 @@ pub struct Burst {
     pub estimated_bought: f64,
 }
 
+impl Burst {
+    /// Position of its last follower (`end - 1`): what "followers 700 to 1299" means when a
+    /// report speaks of the burst.
+    pub fn last(&self) -> u64 {
+        self.end.saturating_sub(1).max(self.start)
+    }
+}
+
 /// Finds bursts in P(fake) values given in follow order, with each value's position in the input.
 ///
 /// `positions` must be strictly increasing; with a complete list they are `0..n`.

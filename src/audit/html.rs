@@ -384,7 +384,7 @@ fn timeline_svg(report: &AuditReport, numbered: &[usize]) -> String {
             (x1 - x0).max(1.0),
             i + 1,
             thousands(b.start as f64),
-            thousands(b.end as f64),
+            thousands(b.last() as f64),
             pct0(b.fake_share),
             thousands(b.estimated_bought)
         );
@@ -665,7 +665,7 @@ pub(crate) fn render_html(report: &AuditReport) -> String {
                 "<tr><td>{}</td><td>{} to {}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 i + 1,
                 thousands(b.start as f64),
-                thousands(b.end as f64),
+                thousands(b.last() as f64),
                 pct0(b.fake_share),
                 pct0(b.baseline_fake_share),
                 thousands(b.estimated_bought)
