@@ -460,19 +460,25 @@ impl Input {
             .or_else(|| demo.then(follower_audit::synth::default_crawled_at));
         // With no crawl time anywhere (API exports saved without one) and no --as-of, today's
         // clock would age every account by the years since the export. The newest account
-        // creation (or engagement) among the first records is a lower bound of the crawl
-        // time, and for a follower list (bought accounts are often days old) a close one:
-        // measure ages there, and say so.
+        // creation, engagement or post among the first records is a lower bound of the crawl
+        // time, and for a follower list (bought accounts are often days old, and a v1.1
+        // profile carries its latest post) a close one: measure ages there, and say so.
         if as_of.is_none() && lead.iter().all(|a| a.profile.crawled_at.is_none()) {
             let newest = lead
                 .iter()
-                .filter_map(|a| a.profile.created_at.max(a.engaged_at))
+                .flat_map(|a| {
+                    let posts = a.activity.iter().flatten().filter_map(|p| p.created_at);
+                    [a.profile.created_at, a.engaged_at]
+                        .into_iter()
+                        .flatten()
+                        .chain(posts)
+                })
                 .max();
             if let Some(newest) = newest {
                 eprintln!(
-                    "note: {} carries no crawl time; ages are measured at its newest account's \
-                     creation or engagement, {} (give --as-of DATE with the export date to \
-                     override)",
+                    "note: {} carries no crawl time; ages are measured at its newest account \
+                     creation, engagement or post, {} (give --as-of DATE with the export date \
+                     to override)",
                     self.path.display(),
                     newest.to_rfc3339()
                 );

@@ -912,3 +912,33 @@ fn instagram_accounts_whose_export_leaves_out_empty_texts_read_them_as_empty() {
         assert_eq!(f.p_fake, raw, "{}", f.position);
     }
 }
+
+/// With no crawl time and no `--as-of`, the audit example measures ages at the newest date
+/// the records carry: an account's creation, or a v1.1 profile's latest post, whichever is
+/// later (the post here, two years after the newest creation).
+#[test]
+fn example_measures_ages_at_the_newest_creation_or_post_when_no_crawl_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("followers.jsonl");
+    let user = |id: u32, created: &str, posted: &str| {
+        format!(
+            r#"{{"id":{id},"screen_name":"u{id}","followers_count":10,"friends_count":20,"statuses_count":30,"created_at":"{created}","status":{{"created_at":"{posted}","text":"hi"}}}}"#
+        )
+    };
+    let lines = [
+        user(
+            1,
+            "Wed Oct 10 20:19:24 +0000 2012",
+            "Mon Feb 02 10:00:00 +0000 2015",
+        ),
+        user(
+            2,
+            "Thu Mar 07 08:00:00 +0000 2013",
+            "Sat Jan 03 09:00:00 +0000 2015",
+        ),
+    ];
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let out = common::run_audit_ok(&[file.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("2015-02-02T10:00:00"), "{err}");
+}
