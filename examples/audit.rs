@@ -39,7 +39,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Command-line options.
-#[derive(Parser, Debug)]
+#[derive(Parser, Debug, Clone)]
 #[command(
     version,
     about = "Estimate the genuine-follower share of a follower list"
@@ -112,7 +112,7 @@ struct Args {
     /// The list holds the engagers of a post (likers, reposters, commenters), not followers:
     /// the report speaks of engagers and finds bursts over their engagement times
     /// (`engaged_at`, `liked_at`, `retweeted_at`, `reposted_at`, a Weibo repost's
-    /// `created_at`) in engagements per minute. Turned on by itself when most of the first
+    /// `created_at`) in engagements per minute. Turned on by itself when nine in ten of the first
     /// records carry an engagement time.
     #[arg(long)]
     engagement: bool,
@@ -158,6 +158,29 @@ fn main() -> ExitCode {
 fn try_main() -> Result<(), Box<dyn Error>> {
     let args = Args::parse();
     refuse_clashing_outputs(&args)?;
+    if args.file.is_none() && args.compare.is_empty() {
+        let about_a_file: Vec<&str> = [
+            ("--format", args.format.is_some()),
+            ("--columns", args.columns.is_some()),
+            ("--tweets", args.tweets.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(flag, given)| given.then_some(flag))
+        .collect();
+        if !about_a_file.is_empty() {
+            return Err(format!(
+                "{} {} the FILE to audit: give one (with no FILE the bundled demo is \
+                 audited, as it is)",
+                about_a_file.join(", "),
+                if about_a_file.len() == 1 {
+                    "describes"
+                } else {
+                    "describe"
+                }
+            )
+            .into());
+        }
+    }
     if !args.compare.is_empty()
         && (args.file.is_some() || args.csv.is_some() || args.summary_csv.is_some())
     {
@@ -222,6 +245,21 @@ fn try_main() -> Result<(), Box<dyn Error>> {
     }
     if let Some(note) = input.counts_note(&report) {
         eprintln!("{note}");
+    }
+    let reads = |group: FieldGroup| {
+        let reads = report
+            .model
+            .fields
+            .as_ref()
+            .or(report.fields.as_ref().map(|f| &f.model_reads));
+        reads.is_some_and(|r| r.iter().any(|g| g == group.name()))
+    };
+    if args.tweets.is_some() && !reads(FieldGroup::Timeline) {
+        eprintln!(
+            "note: the model does not read timelines (the embedded models are profile-only), \
+             so --tweets changed no score; a model trained on labelled timelines \
+             (examples/train.rs) reads them"
+        );
     }
 
     // Write the requested reports and print the summary.
@@ -463,18 +501,8 @@ impl Input {
         // creation, engagement or post among the first records is a lower bound of the crawl
         // time, and for a follower list (bought accounts are often days old, and a v1.1
         // profile carries its latest post) a close one: measure ages there, and say so.
-        if as_of.is_none() && lead.iter().all(|a| a.profile.crawled_at.is_none()) {
-            let newest = lead
-                .iter()
-                .flat_map(|a| {
-                    let posts = a.activity.iter().flatten().filter_map(|p| p.created_at);
-                    [a.profile.created_at, a.engaged_at]
-                        .into_iter()
-                        .flatten()
-                        .chain(posts)
-                })
-                .max();
-            if let Some(newest) = newest {
+        if as_of.is_none() && no_crawl_time(lead) {
+            if let Some(newest) = newest_date(lead) {
                 eprintln!(
                     "note: {} carries no crawl time; ages are measured at its newest account \
                      creation, engagement or post, {} (give --as-of DATE with the export date \
@@ -483,6 +511,25 @@ impl Input {
                     newest.to_rfc3339()
                 );
                 as_of = Some(newest);
+            }
+        }
+        if let Some(t) = args.as_of {
+            let created: Vec<_> = lead.iter().filter_map(|a| a.profile.created_at).collect();
+            let later = created.iter().filter(|c| **c > t).count();
+            if later > 0 {
+                eprintln!(
+                    "warning: --as-of {} is before the creation of {later} of the first {} \
+                     accounts with a creation date; their ages count as 0 days (give the date \
+                     the export was made)",
+                    t.to_rfc3339(),
+                    created.len()
+                );
+            }
+            if t > Utc::now() + chrono::Duration::days(1) {
+                eprintln!(
+                    "warning: --as-of {} is in the future; every age is counted up to it",
+                    t.to_rfc3339()
+                );
             }
         }
         if let Some(t) = as_of {
@@ -624,6 +671,26 @@ fn listed(names: &[String]) -> String {
 
 /// Audits every `--compare` list with one model (fitted to the fields all of them carry) and
 /// the same seed, and ranks them.
+/// Whether no record of `lead` carries a crawl time.
+fn no_crawl_time(lead: &[Account]) -> bool {
+    lead.iter().all(|a| a.profile.crawled_at.is_none())
+}
+
+/// The newest account creation, engagement or post in `lead`: a lower bound of the crawl
+/// time, and for a follower list (bought accounts are often days old, and a v1.1 profile
+/// carries its latest post) a close one.
+fn newest_date(lead: &[Account]) -> Option<DateTime<Utc>> {
+    lead.iter()
+        .flat_map(|a| {
+            let posts = a.activity.iter().flatten().filter_map(|p| p.created_at);
+            [a.profile.created_at, a.engaged_at]
+                .into_iter()
+                .flatten()
+                .chain(posts)
+        })
+        .max()
+}
+
 fn compare(args: &Args) -> Result<Comparison, Box<dyn Error>> {
     if args
         .compare
@@ -662,8 +729,31 @@ fn compare(args: &Args) -> Result<Comparison, Box<dyn Error>> {
         let (name, file) = spec
             .split_once('=')
             .ok_or_else(|| format!("--label {spec:?}: write NAME=FILE"))?;
-        labels.push((name.to_string(), PathBuf::from(file)));
+        let file = PathBuf::from(file);
+        if !inputs.iter().any(|i| i.path == file) {
+            return Err(format!(
+                "--label {spec:?}: {} is not one of the lists given to --compare",
+                file.display()
+            )
+            .into());
+        }
+        labels.push((name.to_string(), file));
     }
+    // One time reference for every list: ages measured at different dates would make the
+    // lists differ by the measurement, not by their followers.
+    let mut args = args.clone();
+    if args.as_of.is_none() && inputs.iter().all(|i| no_crawl_time(&i.lead)) {
+        if let Some(newest) = inputs.iter().filter_map(|i| newest_date(&i.lead)).max() {
+            eprintln!(
+                "note: the lists carry no crawl time; every list's ages are measured at the \
+                 newest account creation, engagement or post among them, {} (give --as-of \
+                 DATE with the export date to override)",
+                newest.to_rfc3339()
+            );
+            args.as_of = Some(newest);
+        }
+    }
+    let args = &args;
     let mut reports = Vec::new();
     for input in &inputs {
         let label = labels

@@ -942,3 +942,36 @@ fn example_measures_ages_at_the_newest_creation_or_post_when_no_crawl_time() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("2015-02-02T10:00:00"), "{err}");
 }
+
+/// Flags the audit could only ignore are refused, and a time reference that contradicts the
+/// records is pointed out.
+#[test]
+fn example_refuses_flags_it_would_ignore_and_warns_of_a_doubtful_as_of() {
+    let run = |args: &[&str]| {
+        std::process::Command::new(common::audit_example())
+            .args(args)
+            .output()
+            .expect("the example runs")
+    };
+    let err = |out: &std::process::Output| String::from_utf8_lossy(&out.stderr).into_owned();
+    // --tweets with no FILE would audit the demo without them.
+    let out = run(&["--tweets", "tweets.csv"]);
+    assert!(!out.status.success());
+    assert!(err(&out).contains("--tweets describes the FILE"), "{}", err(&out));
+    // A label for a list that is not compared would be lost.
+    let v1 = common::fixture("twitter_v1.jsonl");
+    let v1b = common::fixture("twitter_v1.json");
+    let (a, b) = (v1.to_str().unwrap(), v1b.to_str().unwrap());
+    let out = run(&["--compare", a, b, "--label", "X=elsewhere.jsonl"]);
+    assert!(!out.status.success());
+    assert!(err(&out).contains("not one of the lists"), "{}", err(&out));
+    // An --as-of before the accounts were made ages them all 0 days: said, not refused.
+    let out = common::run_audit_ok(&[a, "--as-of", "2001-01-01"]);
+    assert!(
+        err(&out).contains("is before the creation of 3 of the first 3 accounts"),
+        "{}",
+        err(&out)
+    );
+    let out = common::run_audit_ok(&[a, "--as-of", "2024-01-01"]);
+    assert!(!err(&out).contains("warning: --as-of"), "{}", err(&out));
+}
