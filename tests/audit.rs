@@ -957,7 +957,11 @@ fn example_refuses_flags_it_would_ignore_and_warns_of_a_doubtful_as_of() {
     // --tweets with no FILE would audit the demo without them.
     let out = run(&["--tweets", "tweets.csv"]);
     assert!(!out.status.success());
-    assert!(err(&out).contains("--tweets describes the FILE"), "{}", err(&out));
+    assert!(
+        err(&out).contains("--tweets describes the FILE"),
+        "{}",
+        err(&out)
+    );
     // A label for a list that is not compared would be lost.
     let v1 = common::fixture("twitter_v1.jsonl");
     let v1b = common::fixture("twitter_v1.json");

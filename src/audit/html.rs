@@ -105,27 +105,30 @@ pub(crate) fn method_words(method: Method) -> &'static str {
 
 /// One sentence on how the estimator counts, and why it corrects a raw count (whose fake
 /// share is `naive`).
-fn method_why(method: Method, naive: f64) -> String {
+fn method_why(method: Method, naive: f64, list: ListKind) -> String {
+    let (many, one) = (list.noun(), list.noun_one());
     let raw = format!(
-        "a raw count of flagged accounts would say {} of the followers are fake",
+        "a raw count of flagged accounts would say {} of the {many} are fake",
         pct0(naive)
     );
     match method {
         Method::Cc => {
-            "every follower the model judges more likely fake than genuine is counted as \
+            format!(
+                "every {one} the model judges more likely fake than genuine is counted as \
                  fake; this raw count is not corrected for the model's own mistakes"
-                .to_string()
+            )
         }
         Method::Acc => format!(
-            "the followers the detector flags are counted, then adjusted for the detector's \
+            "the {many} the detector flags are counted, then adjusted for the detector's \
              known error rates (the fakes it misses, the real accounts it flags), measured on \
              labelled accounts: {raw}"
         ),
-        Method::Pcc => "the model's probabilities of being fake are averaged over the followers; \
-                  this is not corrected for the model's own mistakes"
-            .to_string(),
+        Method::Pcc => format!(
+            "the model's probabilities of being fake are averaged over the {many}; this is not \
+             corrected for the model's own mistakes"
+        ),
         Method::Pacc => format!(
-            "the model's probabilities of being fake are averaged over the followers, then \
+            "the model's probabilities of being fake are averaged over the {many}, then \
              adjusted for the detector's known error rates (the fakes it misses, the real \
              accounts it flags), measured on labelled accounts: {raw}"
         ),
@@ -156,21 +159,34 @@ pub(crate) fn verdict(report: &AuditReport) -> String {
     )
 }
 
-/// Why the range is wide, when the followers lie far from the training data.
-fn shift_note(report: &AuditReport) -> Option<&'static str> {
-    match report.shift.as_ref()?.level.name() {
-        "high" => Some(
-            "The range is wide because these followers are unlike the accounts the model \
-             learned from, or the model is unsure of many of them, so its error rates on them \
-             are less certain.",
-        ),
-        "moderate" => Some(
-            "The range is wider than usual because some of these followers are unlike the \
-             accounts the model learned from, or the model is unsure of more of them than \
-             usual.",
-        ),
-        _ => None,
+/// Why the range is wide, when the followers lie far from the training data; or, for an
+/// estimator that does not use the model's error rates (CC, PCC, EM), that nothing widened it.
+fn shift_note(report: &AuditReport) -> Option<String> {
+    let many = report.list.noun();
+    let level = report.shift.as_ref()?.level.name();
+    if level != "high" && level != "moderate" {
+        return None;
     }
+    if !report.genuine_share.method.uses_rates() {
+        return Some(format!(
+            "These {many} are unlike the accounts the model learned from, or the model is \
+             unsure of many of them; this estimator does not use the model's error rates, so \
+             its range is not widened for that and is narrower than it should be."
+        ));
+    }
+    Some(if level == "high" {
+        format!(
+            "The range is wide because these {many} are unlike the accounts the model \
+             learned from, or the model is unsure of many of them, so its error rates on them \
+             are less certain."
+        )
+    } else {
+        format!(
+            "The range is wider than usual because some of these {many} are unlike the \
+             accounts the model learned from, or the model is unsure of more of them than \
+             usual."
+        )
+    })
 }
 
 /// The audit's date in words, `14 February 2015, 12:00 UTC`; the stored text when it does not
@@ -299,7 +315,7 @@ fn axes(s: &mut String, x: &[(f64, String)], y: &[(f64, String)], x_title: &str,
 }
 
 /// The histogram of P(fake) as an SVG element.
-fn histogram_svg(counts: &[u64]) -> String {
+fn histogram_svg(counts: &[u64], many: &str) -> String {
     let mut s = String::new();
     let max = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
     let step = tick_step(max, 4.0, 1.0);
@@ -310,7 +326,11 @@ fn histogram_svg(counts: &[u64]) -> String {
     let y_of = |c: f64| TOP + plot_h * (1.0 - c / top);
     let bins = counts.len().max(1) as f64;
     let bar_w = plot_w / bins;
-    svg_open(&mut s, "histogram", "How many followers have each P(fake)");
+    svg_open(
+        &mut s,
+        "histogram",
+        &format!("How many {many} have each P(fake)"),
+    );
     let y: Vec<(f64, String)> = y_ticks.iter().map(|&c| (y_of(c), thousands(c))).collect();
     let x: Vec<(f64, String)> = (0..=5)
         .map(|i| {
@@ -318,7 +338,7 @@ fn histogram_svg(counts: &[u64]) -> String {
             (LEFT + plot_w * v, format!("{v}"))
         })
         .collect();
-    axes(&mut s, &x, &y, "P(fake)", "followers");
+    axes(&mut s, &x, &y, "P(fake)", many);
     for (i, &c) in counts.iter().enumerate() {
         let y0 = y_of(c as f64);
         let h = TOP + plot_h - y0;
@@ -329,7 +349,7 @@ fn histogram_svg(counts: &[u64]) -> String {
         let green = (170.0 - 120.0 * lo) as u8;
         let _ = write!(
             s,
-            r#"<rect class="bar" x="{:.1}" y="{y0:.1}" width="{:.1}" height="{h:.1}" fill="rgb({red},{green},70)"><title>P(fake) {lo:.2} to {:.2}: {} followers</title></rect>"#,
+            r#"<rect class="bar" x="{:.1}" y="{y0:.1}" width="{:.1}" height="{h:.1}" fill="rgb({red},{green},70)"><title>P(fake) {lo:.2} to {:.2}: {} {many}</title></rect>"#,
             x0 + 0.5,
             (bar_w - 1.0).max(1.0),
             lo + 1.0 / bins,
@@ -344,6 +364,7 @@ fn histogram_svg(counts: &[u64]) -> String {
 /// numbered as there).
 fn timeline_svg(report: &AuditReport, numbered: &[usize]) -> String {
     let t = &report.timeline;
+    let many = report.list.noun();
     let mut s = String::new();
     let plot_w = WIDTH - LEFT - RIGHT;
     let plot_h = HEIGHT - TOP - BOTTOM;
@@ -359,7 +380,10 @@ fn timeline_svg(report: &AuditReport, numbered: &[usize]) -> String {
     svg_open(
         &mut s,
         "timeline",
-        "Share of followers that look fake along the follower list",
+        &format!(
+            "Share of {many} that look fake along the list",
+            many = report.list.noun()
+        ),
     );
     let x: Vec<(f64, String)> = x_ticks.iter().map(|&p| (x_of(p), thousands(p))).collect();
     let y: Vec<(f64, String)> = (0..=4)
@@ -372,7 +396,10 @@ fn timeline_svg(report: &AuditReport, numbered: &[usize]) -> String {
         &mut s,
         &x,
         &y,
-        "position in the follower list (0 is the newest follower)",
+        match report.list {
+            ListKind::Engagers => "position in the list (0 is its first entry)",
+            _ => "position in the follower list (0 is the newest follower)",
+        },
         "share that looks fake",
     );
     for (i, b) in report.bursts.iter().enumerate() {
@@ -380,7 +407,7 @@ fn timeline_svg(report: &AuditReport, numbered: &[usize]) -> String {
         let x1 = x_of(b.end as f64);
         let _ = write!(
             s,
-            r#"<rect class="burst" x="{x0:.1}" y="{TOP}" width="{:.1}" height="{plot_h}" fill="rgba(220,60,60,0.18)" stroke="rgb(200,40,40)" stroke-dasharray="4 3"><title>Burst {}: followers {} to {}, {} look fake, about {} bought</title></rect>"#,
+            r#"<rect class="burst" x="{x0:.1}" y="{TOP}" width="{:.1}" height="{plot_h}" fill="rgba(220,60,60,0.18)" stroke="rgb(200,40,40)" stroke-dasharray="4 3"><title>Burst {}: {many} {} to {}, {} look fake, about {} bought</title></rect>"#,
             (x1 - x0).max(1.0),
             i + 1,
             thousands(b.start as f64),
@@ -552,10 +579,12 @@ pub(crate) fn render_html(report: &AuditReport) -> String {
         let _ = writeln!(s, "<p class=\"note\" id=\"shift-note\">{note}</p>");
     }
     let fc = &report.fake_count_estimate;
+    // Unwidened under shift, the range's confidence holds only where the error rates do.
+    let unwidened = shift_note(report).is_some() && !g.method.uses_rates();
     let _ = writeln!(
         s,
         "<p id=\"fake-count\">That is about <b>{} fake {many}</b> (between {} and {}){}. The \
-         range holds the true share with {:.0}% confidence.</p>",
+         range {} the true share with {:.0}% confidence{}.</p>",
         thousands(fc.estimate),
         thousands(fc.ci_low),
         thousands(fc.ci_high),
@@ -563,13 +592,19 @@ pub(crate) fn render_html(report: &AuditReport) -> String {
             .population
             .map(|n| format!(" among {} {many}", thousands(n as f64)))
             .unwrap_or_default(),
-        100.0 * g.confidence
+        if unwidened { "would hold" } else { "holds" },
+        100.0 * g.confidence,
+        if unwidened {
+            format!(" if the model erred on these {many} as on its validation accounts")
+        } else {
+            String::new()
+        }
     );
     let _ = writeln!(
         s,
         "<p id=\"method\">How this was counted: <b>{}</b>: {}.</p>",
         esc(method_words(g.method)),
-        esc(&method_why(g.method, report.naive_fake_share))
+        esc(&method_why(g.method, report.naive_fake_share, report.list))
     );
 
     // What the likely fakes share.
@@ -591,7 +626,7 @@ pub(crate) fn render_html(report: &AuditReport) -> String {
             thousands(n as f64)
         );
     };
-    s.push_str("<h2>The followers at a glance</h2><table id=\"counts\">");
+    let _ = write!(s, "<h2>The {many} at a glance</h2><table id=\"counts\">");
     row(&mut s, "likely fake", b.likely_fake);
     row(&mut s, "likely genuine", b.likely_genuine);
     row(
@@ -600,13 +635,17 @@ pub(crate) fn render_html(report: &AuditReport) -> String {
         b.inactive_genuine,
     );
     row(&mut s, "the model is not sure", b.uncertain);
-    row(&mut s, "followers checked", report.scored);
+    row(&mut s, &format!("{many} checked"), report.scored);
     row(&mut s, "records in the file", report.records_read);
     if report.rejected > 0 {
         row(&mut s, "records that could not be read", report.rejected);
     }
     if report.duplicates > 0 {
-        row(&mut s, "of which repeats of a follower", report.duplicates);
+        let repeats = match report.list {
+            ListKind::Engagers => "of which repeats of an engager",
+            _ => "of which repeats of a follower",
+        };
+        row(&mut s, repeats, report.duplicates);
     }
     if report.not_sampled > 0 {
         row(&mut s, "left out of the sample", report.not_sampled);
@@ -616,25 +655,31 @@ pub(crate) fn render_html(report: &AuditReport) -> String {
     // How sure the model is about each follower.
     let _ = writeln!(
         s,
-        "<h2>How sure the model is about each follower</h2><p id=\"p-fake\">P(fake) is {P_FAKE_MEANS}: \
-         near 0 the account looks genuine, near 1 it looks fake. Each bar counts the followers \
-         in a band of P(fake).</p>"
+        "<h2>How sure the model is about each {one}</h2><p id=\"p-fake\">P(fake) is {P_FAKE_MEANS}: \
+         near 0 the account looks genuine, near 1 it looks fake. Each bar counts the {many} \
+         in a band of P(fake).</p>",
+        one = report.list.noun_one()
     );
-    s.push_str(&histogram_svg(&report.histogram));
+    s.push_str(&histogram_svg(&report.histogram, many));
 
     // When the fake engagers came, in time.
     if let Some(e) = &report.engagement {
         engagement_section(&mut s, e);
     }
 
-    // When the fake followers came.
+    // When the fake followers came (for engagers with times, the section above says it).
     let shown = bursts_shown(report);
-    s.push_str("\n<h2>When the fake followers came</h2><p class=\"small\">Blue line: the share of followers that look fake, along the list from the newest follower (left) to the oldest (right). Dashed line: the overall estimate. Red bands: bursts, stretches of the list where many fakes followed at once, as bought followers do.</p>");
-    s.push_str(&timeline_svg(report, &shown));
     let by_time = report
         .engagement
         .as_ref()
         .is_some_and(|e| e.bursts_over == BurstAxis::Time);
+    if !by_time {
+        s.push_str(match report.list {
+            ListKind::Engagers => "\n<h2>Where the fake engagers are in the list</h2><p class=\"small\">Blue line: the share of engagers that look fake, along the list from its first entry (left) to its last (right). Dashed line: the overall estimate. Red bands: bursts, stretches of the list where many fakes came at once, as bought engagement does.</p>",
+            _ => "\n<h2>When the fake followers came</h2><p class=\"small\">Blue line: the share of followers that look fake, along the list from the newest follower (left) to the oldest (right). Dashed line: the overall estimate. Red bands: bursts, stretches of the list where many fakes followed at once, as bought followers do.</p>",
+        });
+        s.push_str(&timeline_svg(report, &shown));
+    }
     if report.bursts.is_empty() {
         if !by_time {
             let _ = write!(
@@ -645,7 +690,7 @@ pub(crate) fn render_html(report: &AuditReport) -> String {
     } else {
         let _ = write!(
             s,
-            "<p>{}</p><table id=\"bursts\"><tr><th>burst</th><th>followers (positions)</th><th>look fake</th><th>elsewhere in the list</th><th>about this many bought</th></tr>",
+            "<p>{}</p><table id=\"bursts\"><tr><th>burst</th><th>{many} (positions)</th><th>look fake</th><th>elsewhere in the list</th><th>about this many bought</th></tr>",
             if report.bursts.len() > shown.len() {
                 format!(
                     "The {} largest of {} bursts:",
@@ -693,7 +738,7 @@ pub(crate) fn render_html(report: &AuditReport) -> String {
     if !top.is_empty() {
         let _ = write!(
             s,
-            "\n<h2>The followers most likely to be fake</h2><p class=\"small\">The {} with the highest P(fake){}, with what the model saw in them.</p><table id=\"followers\"><tr><th>position</th><th class=\"l\">account</th><th>P(fake)</th><th class=\"l\">why</th></tr>",
+            "\n<h2>The {many} most likely to be fake</h2><p class=\"small\">The {} with the highest P(fake){}, with what the model saw in them.</p><table id=\"followers\"><tr><th>position</th><th class=\"l\">account</th><th>P(fake)</th><th class=\"l\">why</th></tr>",
             top.len().min(MAX_FOLLOWERS_SHOWN),
             if report.followers.len() > MAX_FOLLOWERS_SHOWN {
                 " (the JSON report lists more)"
@@ -719,7 +764,7 @@ pub(crate) fn render_html(report: &AuditReport) -> String {
     }
 
     // Every estimator.
-    s.push_str("\n<h2>Every way of counting</h2><p class=\"small\">The same followers counted by each method the audit knows; the one used above is marked.</p><table id=\"estimates\"><tr><th class=\"l\">method</th><th>genuine share</th><th>range</th></tr>");
+    let _ = write!(s, "\n<h2>Every way of counting</h2><p class=\"small\">The same {many} counted by each method the audit knows; the one used above is marked.</p><table id=\"estimates\"><tr><th class=\"l\">method</th><th>genuine share</th><th>range</th></tr>");
     for e in &report.estimates {
         let _ = write!(
             s,
@@ -754,13 +799,13 @@ pub(crate) fn render_html(report: &AuditReport) -> String {
     if let Some(sh) = &report.shift {
         let _ = write!(
             s,
-            "<li id=\"shift\">How far these followers are from what the model knows: <b>{}</b> ({} of {} sampled followers outside the training data's range{}).{}</li>",
+            "<li id=\"shift\">How far these {many} are from what the model knows: <b>{}</b> ({} of {} sampled {many} outside the training data's range{}).{}</li>",
             esc(sh.level.name()),
             pct(sh.outside_support),
             thousands(sh.accounts as f64),
             match (sh.uncertain_share, sh.uncertain_expected) {
                 (Some(u), Some(e)) => format!(
-                    "; the model is unsure of {} of the followers, and of at most {} of the \
+                    "; the model is unsure of {} of the {many}, and of at most {} of the \
                      training accounts it was checked on",
                     pct(u),
                     pct(e)
@@ -1047,6 +1092,72 @@ mod tests {
             text.contains("40.0% of 2,000 sampled followers outside the training data's range).")
         );
         assert!(!text.contains("the model is unsure of 10.0%"));
+    }
+
+    #[test]
+    fn an_estimator_that_ignores_the_error_rates_does_not_claim_a_widened_range() {
+        let mut r = report(0);
+        r.shift = Some(high_shift(
+            0.4,
+            2000,
+            "40% of these followers look unlike",
+            (0.1, 0.03),
+        ));
+        r.genuine_share = share(Method::Cc, 0.3);
+        let text = text_of(&render_html(&r));
+        assert!(!text.contains("The range is wide because"), "{text}");
+        assert!(text.contains("its range is not widened"), "{text}");
+        assert!(
+            text.contains("would hold the true share with 95% confidence if"),
+            "{text}"
+        );
+        r.genuine_share = share(Method::Pacc, 0.3);
+        let text = text_of(&render_html(&r));
+        assert!(text.contains("The range is wide because"), "{text}");
+        assert!(
+            text.contains("holds the true share with 95% confidence."),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_list_of_engagers_is_never_called_followers() {
+        let mut r = report(2);
+        r.shift = Some(high_shift(
+            0.4,
+            2000,
+            "40% of them look unlike",
+            (0.1, 0.03),
+        ));
+        r.duplicates = 1;
+        r.list = ListKind::Engagers;
+        let text = text_of(&render_html(&r));
+        // What is left: the accounts' own follower counts in the reasons, and the tool's name.
+        let stray: Vec<&str> = text
+            .match_indices("follower")
+            .map(|(i, _)| {
+                let lo = (0..=i.saturating_sub(40))
+                    .rev()
+                    .find(|&k| text.is_char_boundary(k))
+                    .unwrap_or(0);
+                let hi = ((i + 50).min(text.len())..=text.len())
+                    .find(|&k| text.is_char_boundary(k))
+                    .unwrap_or(text.len());
+                &text[lo..hi]
+            })
+            .filter(|around| {
+                ![
+                    "follower-audit",
+                    "followers.jsonl",
+                    "#followers",
+                    "points to",
+                ]
+                .iter()
+                .any(|ok| around.contains(ok))
+            })
+            .collect();
+        assert!(stray.is_empty(), "{stray:#?}");
+        assert!(text.contains("The engagers at a glance"), "{text}");
     }
 
     #[test]
