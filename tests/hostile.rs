@@ -1063,6 +1063,8 @@ fn example_on_every_formats_malformed_fixture() {
         } else {
             let err = stderr(&out);
             assert!(err.contains("no account could be scored"), "{name}: {err}");
+            // With every record rejected, the first rejection says why.
+            assert!(err.contains("; the first: ") && err.contains("line "), "{name}: {err}");
         }
     }
     assert!(reports >= files.len() / 2, "only {reports} lenient reports");

@@ -572,8 +572,14 @@ impl<'m> Audit<'m> {
         let p = &self.shared.params;
         let model = self.shared.model;
         if state.scored.len() == 0 {
+            // The first rejection says why, when every record was rejected.
+            let first = state
+                .rejections
+                .first()
+                .map(|r| format!("; the first: {}", r.reason()))
+                .unwrap_or_default();
             return Err(Error::InvalidData(format!(
-                "{source}: no account could be scored ({} records read, {} rejected)",
+                "{source}: no account could be scored ({} records read, {} rejected{first})",
                 state.records_read,
                 state.rejections.len()
             )));
