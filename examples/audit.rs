@@ -709,7 +709,7 @@ fn compare(args: &Args) -> Result<Comparison, Box<dyn Error>> {
     let platform = inputs[0].format.platform();
     if let Some(other) = inputs.iter().find(|i| i.format.platform() != platform) {
         return Err(format!(
-            "{} is a {:?} export, {} a {:?} one: compare lists of one platform",
+            "{} is an export of {:?}, {} of {:?}: compare lists of one platform",
             inputs[0].path.display(),
             platform,
             other.path.display(),
@@ -789,14 +789,14 @@ fn print_comparison(out: &mut dyn Write, c: &Comparison) -> std::io::Result<()> 
         let g = &a.genuine_share;
         writeln!(
             out,
-            "  {}. {:<24} genuine {}  ({:.0}% CI {} to {}), {} followers scored{}",
+            "  {}. {:<24} genuine {}  ({:.0}% CI {} to {}), {} scored{}",
             i + 1,
             a.label,
             pct(g.estimate),
             100.0 * g.confidence,
             pct(g.ci_low),
             pct(g.ci_high),
-            a.scored,
+            counted(a.scored as u64, "follower", "followers"),
             a.shift
                 .as_ref()
                 .map(|s| format!(", shift {}", s.level))
@@ -1057,6 +1057,11 @@ const MAX_BURSTS_SHOWN: usize = 10;
 /// Records looked at before the audit to find the export's fields and its shift.
 const PROBE_RECORDS: usize = 2000;
 
+/// `n` with its noun: `1 record`, `2 records`.
+fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 fn pct(x: f64) -> String {
     format!("{:.1}%", 100.0 * x)
 }
@@ -1284,8 +1289,8 @@ fn print_summary(
     if let Some(f) = &r.fields {
         writeln!(
             out,
-            "  fields present (first {} records): {}",
-            f.looked_at,
+            "  fields present (first {}): {}",
+            counted(f.looked_at as u64, "record", "records"),
             f.present.join(", ")
         )?;
         if !f.absent.is_empty() {

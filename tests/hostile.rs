@@ -1064,7 +1064,10 @@ fn example_on_every_formats_malformed_fixture() {
             let err = stderr(&out);
             assert!(err.contains("no account could be scored"), "{name}: {err}");
             // With every record rejected, the first rejection says why.
-            assert!(err.contains("; the first: ") && err.contains("line "), "{name}: {err}");
+            assert!(
+                err.contains("; the first: ") && err.contains("line "),
+                "{name}: {err}"
+            );
         }
     }
     assert!(reports >= files.len() / 2, "only {reports} lenient reports");

@@ -57,6 +57,18 @@ impl Display for Count {
     }
 }
 
+impl Count {
+    /// `one` when the count reads as exactly 1, else `many`.
+    fn noun(&self, one: &'static str, many: &'static str) -> &'static str {
+        let n = self.0.exp_m1().max(0.0);
+        if (n * 10.0).round() == 10.0 {
+            one
+        } else {
+            many
+        }
+    }
+}
+
 /// A rate or ratio decoded from a `_log1p` feature, to two decimals.
 struct Rate(f64);
 
@@ -154,13 +166,26 @@ pub(crate) fn describe_feature_into(name: &str, v: f64, out: &mut String) {
         "has_external_url_field" => known(out, yes, "website link or its absence"),
 
         // Profile counts and rates.
-        "statuses_count_log1p" | "media_count_log1p" => write!(out, "{} posts", Count(v)),
-        "followers_count_log1p" => write!(out, "{} followers", Count(v)),
-        "friends_count_log1p" | "following_count_log1p" => {
-            write!(out, "follows {} accounts", Count(v))
+        "statuses_count_log1p" | "media_count_log1p" => {
+            let c = Count(v);
+            write!(out, "{c} {}", c.noun("post", "posts"))
         }
-        "favourites_count_log1p" => write!(out, "{} likes given", Count(v)),
-        "listed_count_log1p" => write!(out, "on {} public lists", Count(v)),
+        "followers_count_log1p" => {
+            let c = Count(v);
+            write!(out, "{c} {}", c.noun("follower", "followers"))
+        }
+        "friends_count_log1p" | "following_count_log1p" => {
+            let c = Count(v);
+            write!(out, "follows {c} {}", c.noun("account", "accounts"))
+        }
+        "favourites_count_log1p" => {
+            let c = Count(v);
+            write!(out, "{c} {} given", c.noun("like", "likes"))
+        }
+        "listed_count_log1p" => {
+            let c = Count(v);
+            write!(out, "on {c} public {}", c.noun("list", "lists"))
+        }
         "friends_followers_sq_log1p" => write!(
             out,
             "following-to-followers score of {} (high: few follow back)",
@@ -613,6 +638,39 @@ pub(crate) fn join_reasons(reasons: &[Reason], out: &mut String) {
 mod tests {
     use super::*;
     use crate::features::FeatureSet;
+
+    #[test]
+    fn a_count_of_one_is_singular() {
+        let one = 1f64.ln_1p();
+        assert_eq!(describe_feature("followers_count_log1p", one), "1 follower");
+        assert_eq!(describe_feature("statuses_count_log1p", one), "1 post");
+        assert_eq!(
+            describe_feature("friends_count_log1p", one),
+            "follows 1 account"
+        );
+        assert_eq!(
+            describe_feature("favourites_count_log1p", one),
+            "1 like given"
+        );
+        assert_eq!(
+            describe_feature("listed_count_log1p", one),
+            "on 1 public list"
+        );
+        let (zero, two) = (0.0, 2f64.ln_1p());
+        assert_eq!(
+            describe_feature("followers_count_log1p", zero),
+            "0 followers"
+        );
+        assert_eq!(describe_feature("statuses_count_log1p", two), "2 posts");
+        assert_eq!(
+            describe_feature("listed_count_log1p", 1.04f64.ln_1p()),
+            "on 1 public list"
+        );
+        assert_eq!(
+            describe_feature("listed_count_log1p", 1.1f64.ln_1p()),
+            "on 1.1 public lists"
+        );
+    }
 
     /// `format_value` as it was before its two-decimal short path.
     fn format_value_by_float_formatting(v: f64) -> String {
