@@ -853,12 +853,31 @@ impl Outputs {
                     .append(true)
                     .open(p)
                     .map_err(|e| format!("cannot write {}: {e}", p.display()))?;
-                let empty = f
+                let len = f
                     .metadata()
                     .map_err(|e| format!("cannot read {}: {e}", p.display()))?
-                    .len()
-                    == 0;
-                Some((BufWriter::new(f), empty))
+                    .len();
+                let mut w = BufWriter::new(f);
+                if len > 0 {
+                    // Rows go under our header only, and on a line of their own.
+                    let text = std::fs::read(p)
+                        .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+                    let first = text.split(|&b| b == b'\n').next().unwrap_or_default();
+                    let first = String::from_utf8_lossy(first);
+                    let ours = AuditReport::SUMMARY_COLUMNS.join(",");
+                    if first.trim_end_matches('\r') != ours {
+                        return Err(format!(
+                            "--summary-csv {}: its first line is not the summary header \
+                             ({ours}); give a new file or one this flag wrote",
+                            p.display()
+                        )
+                        .into());
+                    }
+                    if text.last() != Some(&b'\n') {
+                        w.write_all(b"\n")?;
+                    }
+                }
+                Some((w, len == 0))
             }
             None => None,
         };

@@ -979,3 +979,33 @@ fn example_refuses_flags_it_would_ignore_and_warns_of_a_doubtful_as_of() {
     let out = common::run_audit_ok(&[a, "--as-of", "2024-01-01"]);
     assert!(!err(&out).contains("warning: --as-of"), "{}", err(&out));
 }
+
+/// `--summary-csv` appends under its own header only, and each row on a line of its own.
+#[test]
+fn example_summary_rows_go_under_their_header_on_their_own_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = common::fixture("twitter_v1.jsonl");
+    let input = input.to_str().unwrap();
+    let summary = dir.path().join("summary.csv");
+    let s = summary.to_str().unwrap();
+    common::run_audit_ok(&[input, "--as-of", "2024-01-01", "--summary-csv", s]);
+    // A file whose last row lost its line end (an editor, a cut) gets a row of its own.
+    let text = std::fs::read_to_string(&summary).unwrap();
+    std::fs::write(&summary, text.trim_end_matches('\n')).unwrap();
+    common::run_audit_ok(&[input, "--as-of", "2024-01-01", "--summary-csv", s]);
+    let text = std::fs::read_to_string(&summary).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert_eq!(lines[1], lines[2], "the same audit twice");
+    // Another file's header is refused, and the file left as it was.
+    let other = dir.path().join("other.csv");
+    std::fs::write(&other, "name,score\nx,1\n").unwrap();
+    let out = std::process::Command::new(common::audit_example())
+        .args([input, "--summary-csv", other.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not the summary header"), "{err}");
+    assert_eq!(std::fs::read_to_string(&other).unwrap(), "name,score\nx,1\n");
+}
