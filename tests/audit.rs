@@ -1007,5 +1007,8 @@ fn example_summary_rows_go_under_their_header_on_their_own_line() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("not the summary header"), "{err}");
-    assert_eq!(std::fs::read_to_string(&other).unwrap(), "name,score\nx,1\n");
+    assert_eq!(
+        std::fs::read_to_string(&other).unwrap(),
+        "name,score\nx,1\n"
+    );
 }

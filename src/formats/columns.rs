@@ -59,6 +59,19 @@ impl ColumnMap {
         v
     }
 
+    /// Why the mapping does not fit a CSV `header` (names as [`normalize`] gives them): a
+    /// mapped column the header lacks.
+    pub(crate) fn misfit(&self, header: &[String]) -> Option<String> {
+        let (ours, theirs) = self
+            .pairs()
+            .into_iter()
+            .find(|(_, theirs)| !header.iter().any(|h| h == theirs))?;
+        Some(format!(
+            "the column mapping {ours}={theirs} names a column the header lacks (it has: {})",
+            header.join(", ")
+        ))
+    }
+
     /// Ours for a file column, when one maps to it.
     pub(super) fn ours_for(&self, theirs: &str) -> Option<String> {
         self.map
@@ -77,6 +90,24 @@ impl FromStr for ColumnMap {
         for pair in s.split(',').filter(|p| !p.trim().is_empty()) {
             match pair.split_once('=') {
                 Some((ours, theirs)) if !ours.trim().is_empty() && !theirs.trim().is_empty() => {
+                    let twice = |what: String| Error::InvalidParams {
+                        name: "columns".into(),
+                        reason: what,
+                    };
+                    if let Some(before) = map.get(ours) {
+                        return Err(twice(format!(
+                            "`{}` is mapped twice (to `{before}` and to `{}`)",
+                            normalize(ours),
+                            normalize(theirs)
+                        )));
+                    }
+                    if let Some(before) = map.ours_for(&normalize(theirs)) {
+                        return Err(twice(format!(
+                            "column `{}` is mapped to two fields (`{before}` and `{}`)",
+                            normalize(theirs),
+                            normalize(ours)
+                        )));
+                    }
                     map.insert(ours, theirs)
                 }
                 _ => {
@@ -104,6 +135,37 @@ pub(crate) fn normalize(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_field_or_a_column_mapped_twice_is_refused() {
+        let err = "followers_count=a,Followers_Count=b"
+            .parse::<ColumnMap>()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`followers_count` is mapped twice"), "{err}");
+        let err = "followers_count=a,friends_count=A"
+            .parse::<ColumnMap>()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("column `a` is mapped to two fields"), "{err}");
+        assert!("followers_count=a,friends_count=b"
+            .parse::<ColumnMap>()
+            .is_ok());
+    }
+
+    #[test]
+    fn a_mapping_naming_a_column_the_header_lacks_misfits() {
+        let header: Vec<String> = ["uid", "fans"].iter().map(|h| h.to_string()).collect();
+        let fits: ColumnMap = "followers_count=Fans".parse().unwrap();
+        assert_eq!(fits.misfit(&header), None);
+        let lacks: ColumnMap = "followers_count=fans,id=user".parse().unwrap();
+        let why = lacks.misfit(&header).unwrap();
+        assert!(
+            why.contains("id=user names a column the header lacks"),
+            "{why}"
+        );
+        assert!(why.contains("uid, fans"), "{why}");
+    }
 
     #[test]
     fn column_map_parses_cli_strings() {

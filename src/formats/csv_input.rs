@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use super::blocks::{
     tokenize, tokenize_owned, Block, Cursor, Placed, Record, Splitter, Tokens, BLOCK_BYTES,
 };
+use super::columns::normalize;
 use super::cresci::CresciColumns;
 use super::csv_rows::Reuse;
 use super::format::Format;
@@ -348,6 +349,16 @@ pub(crate) fn open(
         });
     }
     let headers = owned(&tokens.record(0));
+    let names: Vec<String> = headers
+        .iter()
+        .map(|h| normalize(&String::from_utf8_lossy(h)))
+        .collect();
+    if let Some(reason) = options.columns.misfit(&names) {
+        return Err(Error::InvalidParams {
+            name: "columns".into(),
+            reason: format!("{origin}: {reason}"),
+        });
+    }
     // R's write.table: the header lacks the row-name column the records have. Taken so only
     // when the first record's extra field is a row number and the next record (if any) is
     // as long: a stray delimiter in the first record alone (an unquoted `1,234`) would

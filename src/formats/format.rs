@@ -307,6 +307,9 @@ pub(super) fn detect_with(
     if header.len() < 2 {
         return Err("neither JSON nor a CSV header row; give the format explicitly".into());
     }
+    if let Some(reason) = columns.misfit(&header) {
+        return Err(reason);
+    }
     let header: Vec<String> = header
         .into_iter()
         .map(|h| columns.ours_for(&h).unwrap_or(h))
