@@ -251,11 +251,7 @@ fn train_generic(args: &Args) -> Result<Model, Box<dyn Error>> {
         let rows = read.len();
         let fake = labels.iter().filter(|&&l| l == Label::Fake).count();
         accounts.extend(read);
-        datasets.push(DatasetInfo {
-            name: path.display().to_string(),
-            rows,
-            fake,
-        });
+        datasets.push(DatasetInfo::new(path.display().to_string(), rows, fake));
     }
     let detector = match args.detector.clone() {
         DetectorParams::RandomForest(p) => {

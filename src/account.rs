@@ -32,6 +32,7 @@ impl Label {
 /// The social network a profile comes from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Platform {
     /// Twitter / X.
     Twitter,

@@ -68,6 +68,7 @@ fn ratio(num: f64, den: f64) -> f64 {
 
 /// Counts of a binary confusion matrix, with fake as the positive class.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ConfusionMatrix {
     /// Fake accounts predicted fake.
     pub true_positives: u64,
@@ -343,6 +344,7 @@ impl Metrics {
 
 /// The mean and the spread of one metric across folds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Spread {
     /// Mean over folds.
     pub mean: f64,

@@ -218,6 +218,7 @@ pub struct SourceRates {
 
 /// A training dataset named in a model's provenance.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DatasetInfo {
     /// The dataset's name and subset, e.g. `cresci-2015/E13`.
     pub name: String,
@@ -225,6 +226,17 @@ pub struct DatasetInfo {
     pub rows: usize,
     /// Of those, rows labelled fake.
     pub fake: usize,
+}
+
+impl DatasetInfo {
+    /// A dataset of `rows` rows, `fake` of them labelled fake.
+    pub fn new(name: impl Into<String>, rows: usize, fake: usize) -> DatasetInfo {
+        DatasetInfo {
+            name: name.into(),
+            rows,
+            fake,
+        }
+    }
 }
 
 /// How to train a [`Model`]: detector, calibration, folds, seed and decision threshold.

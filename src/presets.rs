@@ -49,6 +49,7 @@ pub struct SourceSpec {
 /// `Preset::Twitter.train(dir, 0)` produces, byte for byte, the model that
 /// [`Model::default_twitter`] embeds (a test checks it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
 #[non_exhaustive]
 pub enum Preset {
     /// Every labelled Twitter/X source (see [`Preset::sources`]).
@@ -471,6 +472,21 @@ impl std::str::FromStr for Preset {
                 reason: format!("unknown preset {other:?}: use twitter, instagram or weibo"),
             }),
         }
+    }
+}
+
+/// Serialized as its name, the string [`Preset::from_str`](std::str::FromStr) parses.
+impl From<Preset> for String {
+    fn from(v: Preset) -> String {
+        v.name().to_string()
+    }
+}
+
+impl TryFrom<String> for Preset {
+    type Error = crate::error::Error;
+
+    fn try_from(s: String) -> crate::error::Result<Preset> {
+        s.parse()
     }
 }
 

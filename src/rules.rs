@@ -47,6 +47,7 @@ pub enum RuleOutcome {
 /// A rule set's call on one account.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Verdict {
     /// Genuine.
     Human,
@@ -614,6 +615,7 @@ fn socialbakers_rules() -> Vec<Rule> {
 /// Which published rule set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum RuleSetKind {
     /// Camisani-Calzolari (2012): 22 rules with human and bot points (Cresci 2015, Table 2),
     /// plus the "posts only through the API" penalty.
@@ -634,6 +636,41 @@ impl RuleSetKind {
             RuleSetKind::StateOfSearch => "state_of_search",
             RuleSetKind::Socialbakers => "socialbakers",
         }
+    }
+
+    /// Every rule set, in the order of Cresci et al. (2015).
+    pub const ALL: [RuleSetKind; 3] = [
+        RuleSetKind::CamisaniCalzolari,
+        RuleSetKind::StateOfSearch,
+        RuleSetKind::Socialbakers,
+    ];
+}
+
+impl std::fmt::Display for RuleSetKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for RuleSetKind {
+    type Err = Error;
+
+    /// Parses a rule set's [`RuleSetKind::name`], ignoring ASCII case (`-` read as `_`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParams`] naming the accepted values.
+    fn from_str(s: &str) -> Result<RuleSetKind> {
+        let wanted = s.trim().replace('-', "_");
+        RuleSetKind::ALL
+            .into_iter()
+            .find(|k| k.name().eq_ignore_ascii_case(&wanted))
+            .ok_or_else(|| Error::InvalidParams {
+                name: "rule set".into(),
+                reason: format!(
+                    "unknown rule set {s:?}; expected camisani_calzolari, state_of_search or \
+                     socialbakers"
+                ),
+            })
     }
 }
 
@@ -970,6 +1007,21 @@ mod tests {
     use crate::account::{Account, Post};
     use crate::features::{FeatureExtractor, FeatureSet};
     use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn rule_set_names_parse_back() {
+        for k in RuleSetKind::ALL {
+            assert_eq!(k.name().parse::<RuleSetKind>().unwrap(), k);
+            assert_eq!(k.to_string(), k.name());
+            let json = serde_json::to_string(&k).unwrap();
+            assert_eq!(json, format!("\"{}\"", k.name()), "serde and FromStr agree");
+        }
+        assert_eq!(
+            "State-Of-Search".parse::<RuleSetKind>().unwrap(),
+            RuleSetKind::StateOfSearch
+        );
+        assert!("cresci".parse::<RuleSetKind>().is_err());
+    }
 
     fn extract(accounts: &[Account]) -> FeatureMatrix {
         FeatureExtractor::new(FeatureSet::Twitter)

@@ -10,7 +10,7 @@ use rand_chacha::ChaCha8Rng;
 /// a follower list spreads over the whole follow order, never just the newest followers. The
 /// draw depends only on the seed and the stream, so runs are reproducible.
 #[derive(Debug)]
-pub struct Reservoir<T> {
+pub(crate) struct Reservoir<T> {
     capacity: usize,
     items: Vec<(u64, T)>,
     seen: u64,

@@ -173,3 +173,32 @@ fn every_parse_error_names_the_value_and_what_is_accepted() {
     assert_eq!("twitter-v1".parse::<Format>().unwrap(), Format::TwitterV1);
     assert!("name=user_name".parse::<ColumnMap>().is_ok());
 }
+
+/// Names that a command line parses are the names serde writes, and read back.
+#[test]
+fn serde_writes_the_names_from_str_parses() {
+    use follower_audit::{Format, Mode, Preset};
+    fn round_trip<T>(value: T, name: &str)
+    where
+        T: serde::Serialize
+            + serde::de::DeserializeOwned
+            + std::str::FromStr
+            + PartialEq
+            + std::fmt::Debug,
+        <T as std::str::FromStr>::Err: std::fmt::Debug,
+    {
+        let json = serde_json::to_string(&value).unwrap();
+        assert_eq!(json, format!("\"{name}\""));
+        assert_eq!(serde_json::from_str::<T>(&json).unwrap(), value);
+        assert_eq!(name.parse::<T>().unwrap(), value);
+    }
+    for f in Format::ALL {
+        round_trip(f, f.name());
+    }
+    for p in [Preset::Twitter, Preset::Instagram, Preset::Weibo] {
+        round_trip(p, p.name());
+    }
+    round_trip(Mode::Strict, "strict");
+    round_trip(Mode::Lenient, "lenient");
+    assert!(serde_json::from_str::<Format>("\"CresciCsv\"").is_err());
+}

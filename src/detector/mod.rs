@@ -25,6 +25,7 @@ pub use tree::{DecisionTree, DecisionTreeParams};
 
 /// One reason behind an account's score, in words, for reports.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Reason {
     /// The feature or rule that gave it (a feature name or a rule id such as `cc_rule_5`).
     pub source: String,

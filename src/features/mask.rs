@@ -219,6 +219,33 @@ impl FieldGroup {
     }
 }
 
+impl std::fmt::Display for FieldGroup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for FieldGroup {
+    type Err = crate::error::Error;
+
+    /// Parses a group's [`FieldGroup::name`], ignoring ASCII case.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParams`] naming the accepted values.
+    fn from_str(s: &str) -> crate::error::Result<FieldGroup> {
+        FieldGroup::ALL
+            .into_iter()
+            .find(|g| g.name().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| crate::error::Error::InvalidParams {
+                name: "field group".into(),
+                reason: format!(
+                    "unknown field group {s:?}; expected one of {}",
+                    FieldGroup::ALL.map(FieldGroup::name).join(", ")
+                ),
+            })
+    }
+}
+
 impl FieldGroup {
     /// Blanks every field of `groups` in `account`, in place.
     ///
@@ -386,5 +413,23 @@ impl ExportShape {
             .map(|g| g.name())
             .collect::<Vec<_>>()
             .join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_names_parse_back_as_serde_writes_them() {
+        for g in FieldGroup::ALL {
+            assert_eq!(g.name().parse::<FieldGroup>().unwrap(), g);
+            assert_eq!(serde_json::to_string(&g).unwrap(), format!("\"{g}\""));
+        }
+        assert_eq!(
+            " Counts ".parse::<FieldGroup>().unwrap(),
+            FieldGroup::Counts
+        );
+        assert!("colours".parse::<FieldGroup>().is_err());
     }
 }

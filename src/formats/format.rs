@@ -12,6 +12,8 @@ use crate::error::{Error, Result};
 
 /// The export formats the readers understand.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(into = "String", try_from = "String")]
+#[non_exhaustive]
 pub enum Format {
     /// Cresci / MIB research CSV (`users.csv`, optionally joined with a `tweets.csv`), and
     /// CSVs of X users under the v1.1 names or the API v2 ones: detected by a `screen_name`
@@ -201,6 +203,21 @@ impl FromStr for Format {
                     Format::ALL.map(Format::name).join(", ")
                 ),
             })
+    }
+}
+
+/// Serialized as its name, the string [`Format::from_str`](std::str::FromStr) parses.
+impl From<Format> for String {
+    fn from(v: Format) -> String {
+        v.name().to_string()
+    }
+}
+
+impl TryFrom<String> for Format {
+    type Error = crate::error::Error;
+
+    fn try_from(s: String) -> crate::error::Result<Format> {
+        s.parse()
     }
 }
 

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
 )]
+#[serde(into = "String", try_from = "String")]
 pub enum Mode {
     /// Yield the first error, then end.
     #[default]
@@ -43,6 +44,21 @@ impl FromStr for Mode {
                 reason: format!("unknown mode {s:?}; use `strict` or `lenient`"),
             }),
         }
+    }
+}
+
+/// Serialized as its name, the string [`Mode::from_str`](std::str::FromStr) parses.
+impl From<Mode> for String {
+    fn from(v: Mode) -> String {
+        v.to_string()
+    }
+}
+
+impl TryFrom<String> for Mode {
+    type Error = crate::error::Error;
+
+    fn try_from(s: String) -> crate::error::Result<Mode> {
+        s.parse()
     }
 }
 

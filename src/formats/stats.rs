@@ -114,6 +114,7 @@ impl<'de> Deserialize<'de> for Rejection {
 
 /// What a reader has read so far. `records_read == accepted + rejected.len()` always holds.
 #[derive(Debug, Default)]
+#[non_exhaustive]
 pub struct ReadStats {
     /// Records read (accepted and rejected).
     pub records_read: u64,

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 /// A share estimator. Serialized and parsed as `cc`, `acc`, `pcc`, `pacc`, `em`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Method {
     /// Classify and count: the share predicted fake.
     Cc,

@@ -33,6 +33,7 @@ pub struct ErrorRates {
 /// spread itself is known from only `k` sources (with 3 sources, 95% of draws lie within 3.18
 /// spreads instead of 1.96).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RateShift {
     /// Of the true-positive rate.
     pub tpr: f64,
