@@ -796,7 +796,7 @@ fn print_comparison(out: &mut dyn Write, c: &Comparison) -> std::io::Result<()> 
             100.0 * g.confidence,
             pct(g.ci_low),
             pct(g.ci_high),
-            counted(a.scored as u64, "follower", "followers"),
+            counted(a.scored, "follower", "followers"),
             a.shift
                 .as_ref()
                 .map(|s| format!(", shift {}", s.level))
