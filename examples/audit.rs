@@ -93,15 +93,16 @@ struct Args {
     /// standard error).
     #[arg(long)]
     json: Option<PathBuf>,
-    /// Write one row per follower (id, screen name, P(fake), label, reasons).
+    /// Write one row per follower (id, screen name, P(fake), label, reasons); `-` for
+    /// standard output.
     #[arg(long)]
     csv: Option<PathBuf>,
-    /// Write a self-contained HTML page with charts.
+    /// Write a self-contained HTML page with charts; `-` for standard output.
     #[arg(long)]
     html: Option<PathBuf>,
     /// Append the audit's headline to a CSV as one row (the header first when the file is
-    /// new or empty): the genuine share and its interval, the fake count, the fields the
-    /// model read and the shift diagnostic.
+    /// new or empty; a file with another header is refused): the genuine share and its
+    /// interval, the fake count, the fields the model read and the shift diagnostic.
     #[arg(long, value_name = "OUT")]
     summary_csv: Option<PathBuf>,
     /// Followers listed one by one in the JSON and HTML reports: the N most suspicious,
@@ -116,6 +117,10 @@ struct Args {
     /// records carry an engagement time.
     #[arg(long)]
     engagement: bool,
+    /// The reference time `--compare` found for every list when none carries a crawl time
+    /// and no --as-of was given (not a flag).
+    #[arg(skip)]
+    shared_as_of: Option<DateTime<Utc>>,
 }
 
 /// Whether `e`, or an error under it, is a write to a pipe whose reader has gone.
@@ -144,10 +149,16 @@ fn parse_date(s: &str) -> Result<DateTime<Utc>, String> {
 }
 
 fn main() -> ExitCode {
-    match try_main() {
+    let args = Args::parse();
+    // A reader that stopped reading (`audit FILE --json - | head`) is not an error, unless
+    // a file the user asked for was left unwritten with it.
+    let files = [&args.json, &args.csv, &args.html, &args.summary_csv]
+        .into_iter()
+        .flatten()
+        .any(|p| p.as_os_str() != "-");
+    match try_main(args) {
         Ok(()) => ExitCode::SUCCESS,
-        // A reader that stopped reading (`audit FILE --json - | head`) is not an error.
-        Err(e) if broken_pipe(e.as_ref()) => ExitCode::SUCCESS,
+        Err(e) if !files && broken_pipe(e.as_ref()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
@@ -155,8 +166,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn try_main() -> Result<(), Box<dyn Error>> {
-    let args = Args::parse();
+fn try_main(args: Args) -> Result<(), Box<dyn Error>> {
     refuse_clashing_outputs(&args)?;
     if args.file.is_none() && args.compare.is_empty() {
         let about_a_file: Vec<&str> = [
@@ -272,8 +282,16 @@ fn try_main() -> Result<(), Box<dyn Error>> {
         w.write_all(report.to_html().as_bytes())?;
         w.finish()?;
     }
-    if let Some((w, header)) = summary_csv {
-        report.write_summary_csv(w, header)?;
+    if let Some(SummaryCsv {
+        mut out,
+        header,
+        new_line,
+    }) = summary_csv
+    {
+        if new_line {
+            out.write_all(b"\n")?;
+        }
+        report.write_summary_csv(out, header)?;
     }
     print_summary(&mut summary, &report, input.format, demo)?;
     Ok(())
@@ -495,6 +513,7 @@ impl Input {
         // the time it was (synthetically) crawled, not against today's clock.
         let mut as_of = args
             .as_of
+            .or(args.shared_as_of)
             .or_else(|| demo.then(follower_audit::synth::default_crawled_at));
         // With no crawl time anywhere (API exports saved without one) and no --as-of, today's
         // clock would age every account by the years since the export. The newest account
@@ -730,7 +749,7 @@ fn compare(args: &Args) -> Result<Comparison, Box<dyn Error>> {
             .split_once('=')
             .ok_or_else(|| format!("--label {spec:?}: write NAME=FILE"))?;
         let file = PathBuf::from(file);
-        if !inputs.iter().any(|i| i.path == file) {
+        if !inputs.iter().any(|i| file_key(&i.path) == file_key(&file)) {
             return Err(format!(
                 "--label {spec:?}: {} is not one of the lists given to --compare",
                 file.display()
@@ -750,7 +769,7 @@ fn compare(args: &Args) -> Result<Comparison, Box<dyn Error>> {
                  DATE with the export date to override)",
                 newest.to_rfc3339()
             );
-            args.as_of = Some(newest);
+            args.shared_as_of = Some(newest);
         }
     }
     let args = &args;
@@ -758,7 +777,7 @@ fn compare(args: &Args) -> Result<Comparison, Box<dyn Error>> {
     for input in &inputs {
         let label = labels
             .iter()
-            .find(|(_, f)| f == &input.path)
+            .find(|(_, f)| file_key(f) == file_key(&input.path))
             .map(|(n, _)| n.clone())
             .unwrap_or_else(|| {
                 input.path.file_stem().map_or_else(
@@ -826,8 +845,7 @@ fn print_comparison(out: &mut dyn Write, c: &Comparison) -> std::io::Result<()> 
 /// Creates an output file, naming it in the error.
 /// The report files and the stream the summary goes to.
 struct Outputs {
-    /// `--summary-csv`, opened to append, and whether it was empty (the header is due).
-    summary_csv: Option<(BufWriter<File>, bool)>,
+    summary_csv: Option<SummaryCsv>,
     csv: Option<ReportOut>,
     json: Option<ReportOut>,
     html: Option<ReportOut>,
@@ -857,15 +875,17 @@ impl Outputs {
                     .metadata()
                     .map_err(|e| format!("cannot read {}: {e}", p.display()))?
                     .len();
-                let mut w = BufWriter::new(f);
+                let w = BufWriter::new(f);
+                let mut new_line = false;
                 if len > 0 {
                     // Rows go under our header only, and on a line of their own.
                     let text = std::fs::read(p)
                         .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
                     let first = text.split(|&b| b == b'\n').next().unwrap_or_default();
                     let first = String::from_utf8_lossy(first);
+                    let first = first.trim_start_matches('\u{feff}').trim_end_matches('\r');
                     let ours = AuditReport::SUMMARY_COLUMNS.join(",");
-                    if first.trim_end_matches('\r') != ours {
+                    if first != ours {
                         return Err(format!(
                             "--summary-csv {}: its first line is not the summary header \
                              ({ours}); give a new file or one this flag wrote",
@@ -873,11 +893,13 @@ impl Outputs {
                         )
                         .into());
                     }
-                    if text.last() != Some(&b'\n') {
-                        w.write_all(b"\n")?;
-                    }
+                    new_line = text.last() != Some(&b'\n');
                 }
-                Some((w, len == 0))
+                Some(SummaryCsv {
+                    out: w,
+                    header: len == 0,
+                    new_line,
+                })
             }
             None => None,
         };
@@ -887,9 +909,9 @@ impl Outputs {
         let open = |p: &Option<PathBuf>| p.as_deref().map(ReportOut::create).transpose();
         let (csv, json, html) = (open(&args.csv)?, open(&args.json)?, open(&args.html)?);
         let summary: Box<dyn Write> = if !to_stdout {
-            Box::new(std::io::stdout().lock())
+            Box::new(std::io::stdout())
         } else {
-            Box::new(std::io::stderr().lock())
+            Box::new(std::io::stderr())
         };
         Ok(Outputs {
             summary_csv,
@@ -901,11 +923,23 @@ impl Outputs {
     }
 }
 
-/// Where a report goes: standard output (`-`), or a file written under a temporary name
-/// beside its path and renamed to the path once complete, so that an audit that fails
-/// leaves whatever was at the path before, and never half a report.
+/// `--summary-csv`, opened to append.
+struct SummaryCsv {
+    out: BufWriter<File>,
+    /// The file is empty: the header is due.
+    header: bool,
+    /// The file's last row lost its line end: one is due before the row.
+    new_line: bool,
+}
+
+/// Where a report goes: standard output (`-`); a device or pipe (`/dev/null`, a named pipe,
+/// `/dev/fd/N`) written as it is; or a file written under a temporary name beside it and
+/// renamed to it once complete, so that an audit that fails leaves whatever was there
+/// before, and never half a report. A symbolic link is written through (its target
+/// replaced), and a file that existed keeps its permissions.
 enum ReportOut {
     Stdout(BufWriter<std::io::StdoutLock<'static>>),
+    Direct(BufWriter<File>),
     File {
         out: BufWriter<tempfile::NamedTempFile>,
         path: PathBuf,
@@ -917,37 +951,54 @@ impl ReportOut {
         if path.as_os_str() == "-" {
             return Ok(ReportOut::Stdout(BufWriter::new(std::io::stdout().lock())));
         }
-        let dir = match path.parent() {
+        let cannot = |e: &dyn std::fmt::Display| format!("cannot write {}: {e}", path.display());
+        // Where the report lands (a link's target), and the permissions it keeps.
+        let (target, permissions) = match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => return Err(cannot(&"it is a folder").into()),
+            Ok(m) if !m.is_file() => {
+                let f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .truncate(true)
+                    .open(path)
+                    .map_err(|e| cannot(&e))?;
+                return Ok(ReportOut::Direct(BufWriter::new(f)));
+            }
+            Ok(m) => {
+                if m.permissions().readonly() {
+                    return Err(cannot(&"it is read-only").into());
+                }
+                let target = std::fs::canonicalize(path).map_err(|e| cannot(&e))?;
+                (target, Some(m.permissions()))
+            }
+            Err(_) => (path.to_path_buf(), None),
+        };
+        let dir = match target.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
         };
-        let name = path
+        let name = target
             .file_name()
-            .ok_or_else(|| format!("cannot write {}: not a file name", path.display()))?;
+            .ok_or_else(|| cannot(&"not a file name"))?;
+        if !dir.is_dir() {
+            return Err(cannot(&format!("there is no folder {}", dir.display())).into());
+        }
         let prefix = format!(".{}.", name.to_string_lossy());
         let mut builder = tempfile::Builder::new();
         builder.prefix(&prefix).suffix(".partial");
-        // The umask then gives the report the permissions of any file the user creates
-        // (a temporary file's own default is owner-only).
+        // The umask then gives a new report the permissions of any file the user creates (a
+        // temporary file's own default is owner-only).
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             builder.permissions(std::fs::Permissions::from_mode(0o666));
         }
-        if !dir.is_dir() {
-            return Err(format!(
-                "cannot write {}: there is no folder {}",
-                path.display(),
-                dir.display()
-            )
-            .into());
+        let tmp = builder.tempfile_in(dir).map_err(|e| cannot(&e))?;
+        if let Some(p) = permissions {
+            tmp.as_file().set_permissions(p).map_err(|e| cannot(&e))?;
         }
-        let tmp = builder
-            .tempfile_in(dir)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         Ok(ReportOut::File {
             out: BufWriter::new(tmp),
-            path: path.to_path_buf(),
+            path: target,
         })
     }
 
@@ -955,6 +1006,7 @@ impl ReportOut {
     fn finish(self) -> Result<(), Box<dyn Error>> {
         match self {
             ReportOut::Stdout(mut out) => Ok(out.flush()?),
+            ReportOut::Direct(mut out) => Ok(out.flush()?),
             ReportOut::File { out, path } => {
                 let tmp = out
                     .into_inner()
@@ -971,6 +1023,7 @@ impl Write for ReportOut {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         match self {
             ReportOut::Stdout(out) => out.write(buf),
+            ReportOut::Direct(out) => out.write(buf),
             ReportOut::File { out, .. } => out.write(buf),
         }
     }
@@ -978,6 +1031,7 @@ impl Write for ReportOut {
     fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
         match self {
             ReportOut::Stdout(out) => out.write_all(buf),
+            ReportOut::Direct(out) => out.write_all(buf),
             ReportOut::File { out, .. } => out.write_all(buf),
         }
     }
@@ -985,6 +1039,7 @@ impl Write for ReportOut {
     fn flush(&mut self) -> std::io::Result<()> {
         match self {
             ReportOut::Stdout(out) => out.flush(),
+            ReportOut::Direct(out) => out.flush(),
             ReportOut::File { out, .. } => out.flush(),
         }
     }
@@ -1050,6 +1105,10 @@ fn refuse_clashing_outputs(args: &Args) -> Result<(), Box<dyn Error>> {
     .filter_map(|(flag, p)| p.as_ref().filter(stdin).map(|p| (flag, p)))
     .collect();
     for (k, (flag, out)) in outputs.iter().enumerate() {
+        // A device or pipe (`/dev/null`) is written as it is, by as many outputs as name it.
+        if std::fs::metadata(out).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+            continue;
+        }
         let key = file_key(out);
         if let Some((what, input)) = inputs.iter().find(|(_, p)| file_key(p) == key) {
             return Err(format!(

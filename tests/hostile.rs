@@ -1168,3 +1168,41 @@ fn example_never_writes_over_its_input_and_a_failed_audit_keeps_the_old_reports(
         stderr(&out)
     );
 }
+
+/// Reports go where a user points them: a device as it is, a link through to its target, a
+/// file keeping its permissions; a folder is refused before the audit.
+#[cfg(unix)]
+#[test]
+fn example_writes_reports_through_devices_links_and_existing_files() {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    let input = common::fixture("twitter_v1.jsonl");
+    let input = input.to_str().unwrap();
+    let out = run_example(&[input, "--csv", "/dev/null", "--json", "/dev/null"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Written as it is, not replaced by a file.
+    assert!(std::fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
+
+    let target = dir.path().join("target.json");
+    std::fs::write(&target, "old").unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let out = run_example(&[input, "--json", link.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    let written = std::fs::read_to_string(&target).unwrap();
+    assert!(written.starts_with('{'), "{written}");
+    let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+
+    let out = run_example(&[input, "--html", dir.path().to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("it is a folder"), "{}", stderr(&out));
+}

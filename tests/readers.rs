@@ -230,6 +230,7 @@ fn a_stray_delimiter_in_the_first_record_is_its_error_not_a_row_name_column() {
         ("alice,1,234,10,10\nbob,5,5,5\ncarl,6,6,6\n", 2),
         ("bob,5,5,5\nalice,1,234,10,10\ncarl,6,6,6\n", 3),
         ("1,5,5,5,5\nbob,5,5,5\n", 2),
+        ("1,bob,1,234,10\n", 2),
     ] {
         let text = format!("{header}{body}");
         let mut reader = AccountReader::from_reader(
@@ -244,11 +245,16 @@ fn a_stray_delimiter_in_the_first_record_is_its_error_not_a_row_name_column() {
             "{body:?}: {msg}"
         );
     }
-    // R's row names on every record are still read as such.
-    let (_, accounts) = read_str(&format!("{header}1,bob,5,6,7\n2,carl,8,9,10\n"));
-    assert_eq!(accounts.len(), 2);
-    assert_eq!(accounts[1].profile.screen_name.as_deref(), Some("carl"));
-    assert_eq!(accounts[1].profile.followers_count, Some(8));
+    // R's row names on every record are still read as such, numbers or not.
+    for rows in [
+        "1,bob,5,6,7\n2,carl,8,9,10\n",
+        "b,bob,5,6,7\nc,carl,8,9,10\n",
+    ] {
+        let (_, accounts) = read_str(&format!("{header}{rows}"));
+        assert_eq!(accounts.len(), 2);
+        assert_eq!(accounts[1].profile.screen_name.as_deref(), Some("carl"));
+        assert_eq!(accounts[1].profile.followers_count, Some(8));
+    }
 }
 
 /// An X API v2 user's picture URL says the same of the default picture in a JSON export as
@@ -1579,4 +1585,28 @@ fn x_api_v2_pages_without_users_give_no_account_and_no_error() {
     assert_eq!(format, Format::TwitterV2);
     assert_eq!(accounts.len(), 1);
     assert_eq!(accounts[0].profile.followers_count, Some(3));
+}
+
+/// A column mapping naming a column the file lacks is refused, naming the header, whether
+/// the format is detected or given.
+#[test]
+fn a_column_mapping_naming_a_missing_column_is_refused() {
+    let text = "uid,handle,nfollowers,nfriends\n1,alice,100,50\n";
+    let columns: ColumnMap = "followers_count=nope,screen_name=handle".parse().unwrap();
+    for options in [
+        ReadOptions::default().columns(columns.clone()),
+        ReadOptions::default()
+            .columns(columns.clone())
+            .format(Format::CresciCsv),
+    ] {
+        let err = AccountReader::from_reader(std::io::Cursor::new(text), &options)
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(
+            err.contains("followers_count=nope names a column the header lacks")
+                && err.contains("uid, handle, nfollowers, nfriends"),
+            "{err}"
+        );
+    }
 }

@@ -359,17 +359,12 @@ pub(crate) fn open(
             reason: format!("{origin}: {reason}"),
         });
     }
-    // R's write.table: the header lacks the row-name column the records have. Taken so only
-    // when the first record's extra field is a row number and the next record (if any) is
-    // as long: a stray delimiter in the first record alone (an unquoted `1,234`) would
-    // otherwise shift every column of the file.
+    // R's write.table: the header lacks the row-name column the records have. Taken so
+    // when the first two records are both one field longer; a lone record one field longer
+    // is that record's error (a stray delimiter, an unquoted `1,234`, would otherwise shift
+    // every column of the file).
     let one_longer = |k: usize| tokens.len() > k && tokens.record(k).len() == headers.len() + 1;
-    let leading_index = one_longer(1)
-        && tokens
-            .record(1)
-            .get(0)
-            .is_some_and(|f| !f.is_empty() && f.iter().all(u8::is_ascii_digit))
-        && (tokens.len() < 3 || one_longer(2));
+    let leading_index = one_longer(1) && one_longer(2);
     let mut unread = Vec::new();
     let convert = match format {
         Format::CresciCsv => {

@@ -25,8 +25,8 @@ pub(crate) struct Header {
     index: HashMap<String, usize>,
     /// Number of fields every record must have.
     pub len: usize,
-    /// 1 when records carry an unnamed leading index field the header lacks (R's
-    /// `write.csv`), else 0.
+    /// 1 when records carry an unnamed leading row-name field the header lacks (R's
+    /// `write.table`), else 0.
     pub offset: usize,
 }
 
@@ -166,13 +166,19 @@ impl<'a, R: Record + ?Sized> Row<'a, R> {
         let shown: Vec<String> = (0..self.rec.len())
             .map(|i| String::from_utf8_lossy(self.rec.get(i).unwrap_or(b"")).into_owned())
             .collect();
+        // Said of the header as the file has it, and of the row names when the records
+        // carry them.
+        let has = match self.header.offset {
+            0 => format!("the header has {}", self.header.len),
+            _ => format!(
+                "the header has {} and the records a row name before them",
+                self.header.len
+            ),
+        };
         let reason = if self.rec.len() < want {
-            format!(
-                "truncated record: {} fields, the header has {want}",
-                self.rec.len()
-            )
+            format!("truncated record: {} fields, {has}", self.rec.len())
         } else {
-            format!("{} fields, the header has {want}", self.rec.len())
+            format!("{} fields, {has}", self.rec.len())
         };
         Err(field_error(
             self.origin,
