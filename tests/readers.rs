@@ -1600,8 +1600,7 @@ fn a_column_mapping_naming_a_missing_column_is_refused() {
             .format(Format::CresciCsv),
     ] {
         let err = AccountReader::from_reader(std::io::Cursor::new(text), &options)
-            .err()
-            .expect("refused")
+            .expect_err("refused")
             .to_string();
         assert!(
             err.contains("followers_count=nope names a column the header lacks")
