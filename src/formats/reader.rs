@@ -356,8 +356,9 @@ impl AccountReader {
                     return Err(Error::Format {
                         origin,
                         reason: format!(
-                            "a botometer set needs its labels: no {} beside it; give the \
-                             labels file with ReadOptions::labels",
+                            "a botometer set needs its labels: no {} beside it (put the \
+                             set's .tsv there, or in the library name it with \
+                             ReadOptions::labels)",
                             file.display()
                         ),
                     });
