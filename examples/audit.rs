@@ -262,7 +262,7 @@ fn try_main(args: Args) -> Result<(), Box<dyn Error>> {
             .fields
             .as_ref()
             .or(report.fields.as_ref().map(|f| &f.model_reads));
-        reads.is_some_and(|r| r.iter().any(|g| g == group.name()))
+        reads.is_some_and(|r| r.contains(&group))
     };
     if args.tweets.is_some() && !reads(FieldGroup::Timeline) {
         eprintln!(
@@ -614,7 +614,7 @@ impl Input {
     /// word).
     fn counts_note(&self, report: &AuditReport) -> Option<String> {
         let reads_counts = match &report.model.fields {
-            Some(f) => f.iter().any(|g| g == FieldGroup::Counts.name()),
+            Some(f) => f.contains(&FieldGroup::Counts),
             None => self.shape.has(FieldGroup::Counts),
         };
         // A list that gives them, scored by a model that does not read them (another list's
@@ -1369,10 +1369,14 @@ fn print_summary(
             out,
             "  fields present (first {}): {}",
             counted(f.looked_at as u64, "record", "records"),
-            f.present.join(", ")
+            FieldGroup::join(&f.present, ", ")
         )?;
         if !f.absent.is_empty() {
-            writeln!(out, "  fields absent: {}", f.absent.join(", "))?;
+            writeln!(
+                out,
+                "  fields absent: {}",
+                FieldGroup::join(&f.absent, ", ")
+            )?;
         }
         if let Some(lacked) = f.scored_without_text() {
             writeln!(
@@ -1411,7 +1415,7 @@ fn print_summary(
         r.model
             .fields
             .as_ref()
-            .map_or("every field".to_string(), |f| f.join(", ")),
+            .map_or("every field".to_string(), |f| FieldGroup::join(f, ", ")),
         r.model.trained_on.join(", "),
         r.time_reference
     )?;

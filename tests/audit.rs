@@ -576,7 +576,7 @@ fn the_summary_csv_is_the_reports_headline() {
         assert!((num("fake_count_high") - report.fake_count_estimate.ci_high).abs() <= 0.5);
         assert_eq!(
             col("model_reads"),
-            report.model.fields.as_ref().unwrap().join(" ")
+            FieldGroup::join(report.model.fields.as_ref().unwrap(), " ")
         );
         assert_eq!(col("method"), g.method.name());
         assert!((num("genuine_share") - g.estimate).abs() <= 5e-7);
@@ -622,7 +622,7 @@ fn the_summary_csv_is_the_reports_headline() {
         .unwrap();
     let reads = &probed.fields.as_ref().unwrap().model_reads;
     assert!(!reads.is_empty());
-    assert_eq!(&row[i], reads.join(" "));
+    assert_eq!(&row[i], FieldGroup::join(reads, " "));
 }
 
 /// A library user who audits with an embedded model and never calls `probe` gets the shift
@@ -719,7 +719,7 @@ fn a_follower_lacking_a_field_is_scored_by_a_model_without_it() {
         .unwrap();
     let fields = report.fields.as_ref().unwrap();
     assert_eq!(
-        fields.scored_without.get("created_at"),
+        fields.scored_without.get(&FieldGroup::CreatedAt),
         Some(&(lacking.len() as u64)),
         "{fields:?}"
     );

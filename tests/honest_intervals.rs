@@ -12,8 +12,8 @@ use chrono::{DateTime, Utc};
 use common::e13_int;
 use follower_audit::report::ShiftLevel;
 use follower_audit::{
-    open, Account, Audit, AuditParams, AuditReport, ExportShape, Label, Listing, Model, Platform,
-    Preset, ReadOptions, TrainingSet,
+    open, Account, Audit, AuditParams, AuditReport, ExportShape, FieldGroup, Label, Listing, Model,
+    Platform, Preset, ReadOptions, TrainingSet,
 };
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -116,18 +116,17 @@ fn e13_int_as_an_api_v2_export_is_estimated_within_3_points() {
     println!("API v2: {g:?}, truth {truth:.4}, shift {:?}", r.shift);
     let fields = r.fields.as_ref().unwrap();
     assert!(
-        fields.absent.contains(&"favourites".to_string()),
+        fields.absent.contains(&FieldGroup::Favourites),
         "{fields:?}"
     );
     assert!(
-        fields.absent.contains(&"default_profile".to_string()),
+        fields.absent.contains(&FieldGroup::DefaultProfile),
         "{fields:?}"
     );
     // The model reads none of what the export lacks.
     let reads = r.model.fields.as_ref().unwrap();
     assert!(
-        !reads.contains(&"favourites".to_string())
-            && !reads.contains(&"default_profile".to_string())
+        !reads.contains(&FieldGroup::Favourites) && !reads.contains(&FieldGroup::DefaultProfile)
     );
     assert!((g.estimate - truth).abs() <= 0.03, "{g:?} vs {truth}");
     assert!(g.ci_low <= truth && truth <= g.ci_high, "{g:?} vs {truth}");
@@ -160,7 +159,7 @@ fn e13_int_as_a_counts_only_csv_is_covered() {
     let r = audit_file(&path);
     let g = &r.genuine_share;
     println!("counts only: {g:?}, truth {truth:.4}");
-    assert_eq!(r.model.fields.as_deref(), Some(&["counts".to_string()][..]));
+    assert_eq!(r.model.fields.as_deref(), Some(&[FieldGroup::Counts][..]));
     assert!(g.ci_low <= truth && truth <= g.ci_high, "{g:?} vs {truth}");
 }
 

@@ -12,6 +12,7 @@ use chrono::DateTime;
 
 use super::engagement::{BurstAxis, EngagementReport};
 use super::params::ListKind;
+use crate::features::FieldGroup;
 use crate::quantify::Method;
 
 use super::report::{AuditReport, FakeTrait};
@@ -821,13 +822,13 @@ pub(crate) fn render_html(report: &AuditReport) -> String {
         let _ = write!(
             s,
             "<li id=\"fields\">Fields in this export: {}. Missing: {}. The model reads: {}.</li>",
-            esc(&f.present.join(", ")),
+            esc(&FieldGroup::join(&f.present, ", ")),
             esc(&if f.absent.is_empty() {
                 "none".to_string()
             } else {
-                f.absent.join(", ")
+                FieldGroup::join(&f.absent, ", ")
             }),
-            esc(&f.model_reads.join(", "))
+            esc(&FieldGroup::join(&f.model_reads, ", "))
         );
         if let Some(lacked) = f.scored_without_text() {
             let _ = write!(

@@ -670,9 +670,7 @@ impl<'m> Audit<'m> {
         let (histogram, timeline, bursts, engagement) = shape?;
 
         let model_info = ModelInfo {
-            fields: model
-                .fields()
-                .map(|f| f.present().iter().map(|g| g.name().to_string()).collect()),
+            fields: model.fields().map(|f| f.present().to_vec()),
             detector: model.detector().name().to_string(),
             schema: model.schema().describe(),
             threshold: model.threshold(),
@@ -711,7 +709,7 @@ impl<'m> Audit<'m> {
                     .iter()
                     .zip(state.lacking)
                     .filter(|(_, n)| *n > 0)
-                    .map(|(g, n)| (g.name().to_string(), n))
+                    .map(|(g, n)| (*g, n))
                     .collect(),
                 ..p.fields.clone()
             }),

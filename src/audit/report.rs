@@ -56,7 +56,7 @@ pub struct ModelInfo {
     /// The crate version that trained it.
     pub library_version: String,
     /// The field groups the model reads, when it was fitted to an export's shape.
-    pub fields: Option<Vec<String>>,
+    pub fields: Option<Vec<FieldGroup>>,
 }
 
 /// Which field groups the input carries, from the leading sample [`crate::Audit::probe`]
@@ -69,17 +69,17 @@ pub struct FieldsReport {
     /// feature row).
     pub looked_at: usize,
     /// Groups at least one of them carries.
-    pub present: Vec<String>,
+    pub present: Vec<FieldGroup>,
     /// Groups none of them carries.
-    pub absent: Vec<String>,
+    pub absent: Vec<FieldGroup>,
     /// Groups the model reads: the present ones some training source also has.
-    pub model_reads: Vec<String>,
+    pub model_reads: Vec<FieldGroup>,
     /// Per group the model reads, the followers that lacked it (a blank `created_at`, a count
     /// left empty) and were scored by a model fitted without it, so that their missing value
     /// was not read as 0. Only groups some follower lacked; only for models fitted on an
     /// embedded training set (any other model reads such a value as its feature's 0).
     #[serde(default)]
-    pub scored_without: std::collections::BTreeMap<String, u64>,
+    pub scored_without: std::collections::BTreeMap<FieldGroup, u64>,
 }
 
 impl FieldsReport {
@@ -99,14 +99,11 @@ impl FieldsReport {
 
     /// `looked_at` records of `shape`, read by a model of the groups in `reads`.
     pub(crate) fn new(looked_at: usize, shape: &ExportShape, reads: &ExportShape) -> Self {
-        let names = |groups: &[FieldGroup]| -> Vec<String> {
-            groups.iter().map(|g| g.name().to_string()).collect()
-        };
         FieldsReport {
             looked_at,
-            present: names(shape.present()),
-            absent: names(&shape.absent()),
-            model_reads: names(reads.present()),
+            present: shape.present().to_vec(),
+            absent: shape.absent(),
+            model_reads: reads.present().to_vec(),
             scored_without: Default::default(),
         }
     }
@@ -341,7 +338,7 @@ impl AuditReport {
                 .fields
                 .as_ref()
                 .or(self.fields.as_ref().map(|f| &f.model_reads))
-                .map_or(String::new(), |f| f.join(" ")),
+                .map_or(String::new(), |f| FieldGroup::join(f, " ")),
             opt(&|s| s.level.name().to_string()),
             opt(&|s| six(s.weight)),
             opt(&|s| six(s.outside_support)),

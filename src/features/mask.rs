@@ -11,7 +11,7 @@ use crate::account::Account;
 use super::text::non_blank;
 
 /// A group of [`crate::Profile`] / [`Account`] fields that exports tend to have or lack together.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum FieldGroup {
@@ -90,6 +90,15 @@ impl FieldGroup {
             FieldGroup::GeoEnabled,
             FieldGroup::Timeline,
         ]
+    }
+
+    /// The groups' names joined by `sep`, e.g. `created_at, counts`.
+    pub fn join(groups: &[FieldGroup], sep: &str) -> String {
+        groups
+            .iter()
+            .map(|g| g.name())
+            .collect::<Vec<_>>()
+            .join(sep)
     }
 
     /// A stable `snake_case` name, e.g. `created_at`.
@@ -431,5 +440,11 @@ mod tests {
             FieldGroup::Counts
         );
         assert!("colours".parse::<FieldGroup>().is_err());
+        // As a map key too (the report's `scored_without`).
+        let map = std::collections::BTreeMap::from([(FieldGroup::CreatedAt, 3u64)]);
+        assert_eq!(serde_json::to_string(&map).unwrap(), r#"{"created_at":3}"#);
+        let back: std::collections::BTreeMap<FieldGroup, u64> =
+            serde_json::from_str(r#"{"counts":2}"#).unwrap();
+        assert_eq!(back.get(&FieldGroup::Counts), Some(&2));
     }
 }
