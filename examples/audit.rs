@@ -1274,8 +1274,24 @@ fn print_summary(
         r.fake_count_estimate.estimate,
         r.fake_count_estimate.ci_low,
         r.fake_count_estimate.ci_high,
-        r.population.map(|n| format!(" of {n}")).unwrap_or_default()
+        match r.population {
+            Some(n) => format!(" of {n}"),
+            // Of the readable records only: say so when some were not.
+            None if r.rejected > 0 => format!(" of the {} read", r.records_read - r.rejected),
+            None => String::new(),
+        }
     )?;
+    if r.records_read > 0 && 10 * r.rejected >= r.records_read {
+        writeln!(
+            out,
+            "  warning: {} of {} records ({}) could not be read (--json lists them); the \
+             estimates are of the {} that could, and the others may differ",
+            r.rejected,
+            r.records_read,
+            pct(r.rejected as f64 / r.records_read as f64),
+            r.records_read - r.rejected
+        )?;
+    }
     writeln!(
         out,
         "  uncorrected count of predicted fakes: {} (what a classify-and-count tool would say)",

@@ -1012,3 +1012,32 @@ fn example_summary_rows_go_under_their_header_on_their_own_line() {
         "name,score\nx,1\n"
     );
 }
+
+/// When many records could not be read, the summary's fake count says it is of the readable
+/// ones, and a warning says how many were not.
+#[test]
+fn example_qualifies_the_estimate_when_many_records_are_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("followers.jsonl");
+    let good = std::fs::read_to_string(common::fixture("twitter_v1.jsonl")).unwrap();
+    let bad = r#"{"id":9,"screen_name":"x","followers_count":-1}"#;
+    std::fs::write(&file, format!("{}\n{bad}\n{bad}\n", good.trim_end())).unwrap();
+    let out = common::run_audit_ok(&[file.to_str().unwrap(), "--lenient", "--as-of", "2024-01-01"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(") of the 3 read"), "{text}");
+    assert!(
+        text.contains("warning: 2 of 5 records (40.0%) could not be read"),
+        "{text}"
+    );
+    // None rejected: neither.
+    let out = common::run_audit_ok(&[
+        common::fixture("twitter_v1.jsonl").to_str().unwrap(),
+        "--as-of",
+        "2024-01-01",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !text.contains(" read\n") && !text.contains("could not be read"),
+        "{text}"
+    );
+}
