@@ -256,15 +256,10 @@ fn try_main(args: Args) -> Result<(), Box<dyn Error>> {
     if let Some(note) = input.counts_note(&report) {
         eprintln!("{note}");
     }
-    let reads = |group: FieldGroup| {
-        let reads = report
-            .model
-            .fields
-            .as_ref()
-            .or(report.fields.as_ref().map(|f| &f.model_reads));
-        reads.is_some_and(|r| r.contains(&group))
-    };
-    if args.tweets.is_some() && !reads(FieldGroup::Timeline) {
+    let reads_timeline = report
+        .model_reads()
+        .is_some_and(|r| r.contains(&FieldGroup::Timeline));
+    if args.tweets.is_some() && !reads_timeline {
         eprintln!(
             "note: the model does not read timelines (the embedded models are profile-only), \
              so --tweets changed no score; a model trained on labelled timelines \

@@ -334,10 +334,7 @@ impl AuditReport {
             format!("{:.0}", c.estimate),
             format!("{:.0}", c.ci_low),
             format!("{:.0}", c.ci_high),
-            self.model
-                .fields
-                .as_ref()
-                .or(self.fields.as_ref().map(|f| &f.model_reads))
+            self.model_reads()
                 .map_or(String::new(), |f| FieldGroup::join(f, " ")),
             opt(&|s| s.level.name().to_string()),
             opt(&|s| six(s.weight)),
@@ -361,6 +358,15 @@ impl AuditReport {
 }
 
 impl AuditReport {
+    /// The field groups the model read: those it was fitted to, else (a model read as it
+    /// is) the ones [`FieldsReport::model_reads`] found; `None` when neither is known.
+    pub fn model_reads(&self) -> Option<&[FieldGroup]> {
+        self.model
+            .fields
+            .as_deref()
+            .or(self.fields.as_ref().map(|f| f.model_reads.as_slice()))
+    }
+
     /// The `n` bursts with the most bought followers (ties: the earlier first), in follow
     /// order, each with its index in [`AuditReport::bursts`]: what a summary lists when a
     /// long list has many bursts.

@@ -43,28 +43,36 @@ impl Display for Value {
     }
 }
 
-/// A count decoded from a `_log1p` feature, for a sentence.
+/// A count decoded from a `_log1p` feature, for a sentence: as shown, to one decimal below
+/// 10 and whole above.
 struct Count(f64);
 
-impl Display for Count {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.0.exp_m1().max(0.0);
-        if n < 10.0 {
-            Value((n * 10.0).round() / 10.0).fmt(f)
+impl Count {
+    fn of(log1p: f64) -> Count {
+        let n = log1p.exp_m1().max(0.0);
+        Count(if n < 10.0 {
+            (n * 10.0).round() / 10.0
         } else {
-            write!(f, "{}", n.round() as u64)
+            n.round()
+        })
+    }
+
+    /// `one` when the count reads as exactly 1, else `many`.
+    fn noun(&self, one: &'static str, many: &'static str) -> &'static str {
+        if self.0 == 1.0 {
+            one
+        } else {
+            many
         }
     }
 }
 
-impl Count {
-    /// `one` when the count reads as exactly 1, else `many`.
-    fn noun(&self, one: &'static str, many: &'static str) -> &'static str {
-        let n = self.0.exp_m1().max(0.0);
-        if (n * 10.0).round() == 10.0 {
-            one
+impl Display for Count {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 < 10.0 {
+            Value(self.0).fmt(f)
         } else {
-            many
+            write!(f, "{}", self.0 as u64)
         }
     }
 }
@@ -167,23 +175,23 @@ pub(crate) fn describe_feature_into(name: &str, v: f64, out: &mut String) {
 
         // Profile counts and rates.
         "statuses_count_log1p" | "media_count_log1p" => {
-            let c = Count(v);
+            let c = Count::of(v);
             write!(out, "{c} {}", c.noun("post", "posts"))
         }
         "followers_count_log1p" => {
-            let c = Count(v);
+            let c = Count::of(v);
             write!(out, "{c} {}", c.noun("follower", "followers"))
         }
         "friends_count_log1p" | "following_count_log1p" => {
-            let c = Count(v);
+            let c = Count::of(v);
             write!(out, "follows {c} {}", c.noun("account", "accounts"))
         }
         "favourites_count_log1p" => {
-            let c = Count(v);
+            let c = Count::of(v);
             write!(out, "{c} {} given", c.noun("like", "likes"))
         }
         "listed_count_log1p" => {
-            let c = Count(v);
+            let c = Count::of(v);
             write!(out, "on {c} public {}", c.noun("list", "lists"))
         }
         "friends_followers_sq_log1p" => write!(
